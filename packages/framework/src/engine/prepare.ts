@@ -1,0 +1,108 @@
+/**
+ * Everything a run of one job needs, set up in one order for plan and sync alike: hooks with
+ * the built-in and user plugins, the strategy instance, the saved state (checked against the
+ * config), and the target (checked before any file is read).
+ */
+import { createHooks, type Hooks } from '../hooks.js';
+import { RecsyncError } from '../errors.js';
+import type { Plugin } from '../plugin.js';
+import type { RangeRequest, StrategyInstance } from '../strategy.js';
+import type { ResolvedJob } from '../config/resolve.js';
+import type { RunInfo } from '../events.js';
+import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
+import { JobState } from '../state/store.js';
+import { createS3Target, type Target } from '../s3/target.js';
+import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
+import type { OpenFile } from './upload.js';
+
+export interface RunOptions {
+  /** `--since/--until`: select a range; the cursor is ignored and does not move. */
+  readonly range?: RangeRequest;
+  /** The run's clock (default: now). */
+  readonly now?: Date;
+  /** Graceful stop: take no new files, finish in-flight uploads, save state. */
+  readonly signal?: AbortSignal;
+  /** Hard stop: also abort in-flight uploads. */
+  readonly abortSignal?: AbortSignal;
+  /** Overrides `upload.concurrency`. */
+  readonly concurrency?: number;
+  /** Extra plugins for this run (reporters). Applied after the config's. */
+  readonly plugins?: readonly Plugin[];
+  /** Use this target instead of building an S3 client (tests). */
+  readonly target?: Target;
+  /** Seam for opening files (tests inject read failures). */
+  readonly openFile?: OpenFile;
+}
+
+export interface PreparedRun {
+  readonly job: ResolvedJob;
+  readonly hooks: Hooks;
+  readonly strategy: StrategyInstance<unknown>;
+  readonly state: JobState;
+  readonly target?: Target;
+  readonly checker: RemoteChecker;
+  readonly info: RunInfo;
+  readonly now: Date;
+  readonly concurrency: number;
+  dispose(): void;
+}
+
+export function builtinPlugins(job: ResolvedJob): Plugin[] {
+  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle)];
+}
+
+export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
+  const { definition } = job.strategy;
+  if (options.range && !definition.range) {
+    throw new RecsyncError('E_USAGE', {
+      message: `--since/--until mean nothing to the strategy ${definition.name} of job "${job.name}"`,
+      hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
+    });
+  }
+  const hooks = createHooks();
+  const pluginContext = { job: job.name, source: job.source, mode };
+  for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
+
+  const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
+  const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, warn });
+  const state = await JobState.load(job);
+  const concurrency = options.concurrency ?? job.upload.concurrency;
+
+  const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
+  const target = needsTarget ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }))) : undefined;
+  try {
+    if (target && (mode === 'sync' || job.remoteCheck !== 'none')) {
+      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
+    }
+  } catch (error) {
+    if (!options.target) target?.destroy();
+    throw error;
+  }
+  const now = options.now ?? new Date();
+  const info: RunInfo = {
+    job: job.name,
+    mode,
+    source: job.source,
+    bucket: job.target.bucket,
+    prefix: job.target.prefix,
+    ...(job.target.endpoint ? { endpoint: job.target.endpoint } : {}),
+    strategy: definition.name,
+    facts: strategy.describe?.() ?? {},
+    ...(options.range ? { range: { ...options.range } } : {}),
+    startedAt: now.toISOString(),
+  };
+  return {
+    job,
+    hooks,
+    strategy,
+    state,
+    target,
+    checker: createRemoteChecker(job.remoteCheck, target, warn),
+    info,
+    now,
+    concurrency,
+    dispose: () => {
+      if (!options.target) target?.destroy();
+    },
+  };
+}

@@ -1,0 +1,282 @@
+/**
+ * `plan` and `sync` for one job. Both read the same plan stream; `plan` hands the items to the
+ * caller and changes nothing, `sync` applies them through the upload pool and commits state
+ * after durable success only.
+ */
+import { mkdir } from 'node:fs/promises';
+import { runPool } from '../concurrency.js';
+import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
+import type { ResolvedJob } from '../config/resolve.js';
+import { emptyCounts, addTo, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
+import type { FileEvent } from '../hooks.js';
+import { acquireLock } from '../state/lock.js';
+import { lockFilePath, type PendingEntry } from '../state/store.js';
+import { Ledger, type DoneEvent } from './ledger.js';
+import { planStream, type PlanItem, type PlanFile } from './plan.js';
+import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
+import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
+
+export interface PlanRun {
+  readonly info: RunInfo;
+  /** The cursor in force (where a normal run starts). */
+  readonly cursor: unknown;
+  readonly pending: number;
+  /** The plan, streamed. Iterate once. */
+  readonly items: AsyncIterable<PlanItem>;
+  /** Strategy facts as they stand now (some are known only after the partitions were read). */
+  facts(): Record<string, string | number | boolean>;
+}
+
+/** Opens a dry run of one job: nothing is written to the bucket or the state. */
+export async function openPlan(job: ResolvedJob, options: RunOptions = {}): Promise<PlanRun> {
+  const run = await prepareRun(job, 'plan', options);
+  const signal = options.signal ?? new AbortController().signal;
+  const items = (async function* () {
+    try {
+      yield* planStream({ ...planContext(run), signal });
+    } finally {
+      run.dispose();
+    }
+  })();
+  return {
+    info: run.info,
+    cursor: run.state.cursor,
+    pending: run.state.pending.size,
+    items,
+    facts: () => run.strategy.describe?.() ?? run.info.facts,
+  };
+}
+
+function planContext(run: PreparedRun) {
+  return {
+    job: run.job,
+    hooks: run.hooks,
+    strategy: run.strategy,
+    checker: run.checker,
+    cursor: run.state.cursor,
+    pending: run.state.pending,
+    range: run.info.range,
+    now: run.now,
+  };
+}
+
+/** Backs up one job. Resolves with the run's stats (also on interruption and fatal errors). */
+export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
+  const lockWarnings: string[] = [];
+  await mkdir(job.stateDir, { recursive: true });
+  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) });
+  try {
+    const run = await prepareRun(job, 'sync', options);
+    for (const message of lockWarnings) run.hooks.warning.call({ job: job.name, code: 'W_STALE_LOCK', message });
+    try {
+      return await new SyncRun(run, options).execute();
+    } finally {
+      run.dispose();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+class SyncRun {
+  private readonly counts = emptyCounts();
+  private readonly stop = new AbortController();
+  private readonly hardStop = new AbortController();
+  private readonly ledger: Ledger;
+  private fatal?: RecsyncError;
+  private refused = 0;
+  private partitionErrors = 0;
+  private consecutiveFailures = 0;
+
+  constructor(
+    private readonly run: PreparedRun,
+    private readonly options: RunOptions,
+  ) {
+    this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
+    options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
+    options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
+  }
+
+  async execute(): Promise<RunStats> {
+    const { hooks, info, state } = this.run;
+    await hooks.run.promise(info);
+    try {
+      const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
+      await runPool(items, this.run.concurrency, (item) => this.handle(item));
+    } catch (error) {
+      this.fail(error);
+    }
+    const interrupted = !this.fatal && this.stop.signal.aborted;
+    const exitCode = this.exitCode(interrupted);
+    state.cursor = this.ledger.cursor;
+    state.lastRun = {
+      startedAt: info.startedAt,
+      finishedAt: new Date().toISOString(),
+      exitCode,
+      uploaded: this.counts.uploaded.files,
+      pending: state.pending.size,
+    };
+    await state.save();
+    const stats: RunStats = {
+      job: info.job,
+      mode: 'sync',
+      startedAt: info.startedAt,
+      finishedAt: state.lastRun.finishedAt,
+      counts: this.counts,
+      partitions: this.ledger.summary(),
+      cursor: this.ledger.cursor ?? null,
+      pending: state.pending.size,
+      exitCode,
+      interrupted,
+      ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
+    };
+    if (this.fatal) hooks.runFailed.call(this.fatal, info);
+    await hooks.done.promise(stats);
+    return stats;
+  }
+
+  private exitCode(interrupted: boolean): number {
+    if (this.fatal) return this.fatal.exitCode;
+    if (interrupted) return EXIT_CODES.interrupted;
+    const failed = this.counts.failed.files + this.refused + this.partitionErrors;
+    return failed > 0 ? EXIT_CODES.filesPending : EXIT_CODES.ok;
+  }
+
+  /** Registers stream items with the ledger in stream order, before workers see them. */
+  private async *observe(items: AsyncIterable<PlanItem>): AsyncGenerator<PlanItem> {
+    for await (const item of items) {
+      if (item.type === 'partition') this.ledger.open(item.partition);
+      else if (item.type === 'file') this.ledger.add(item.partitionIndex);
+      yield item;
+    }
+  }
+
+  private async handle(item: PlanItem): Promise<void> {
+    if (item.type === 'partition') return;
+    if (item.type === 'partitionEnd') {
+      if (item.error) {
+        this.partitionErrors++;
+        this.run.hooks.warning.call({ job: this.run.job.name, code: item.error.code, message: `partition ${item.partition.id}: ${item.error.message}` });
+      }
+      return this.done(this.ledger.end(item.partition.index, item.error));
+    }
+    const result = await this.resolve(item);
+    if (result.outcome === 'aborted') return; // no final outcome: the partition stays not done
+    if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
+    this.record(item, result);
+    await this.done(this.ledger.settle(item.partitionIndex, result.outcome, item.size));
+  }
+
+  private async resolve(item: PlanFile): Promise<UploadResult> {
+    switch (item.action) {
+      case 'upload':
+        return this.upload(item);
+      case 'present':
+      case 'excluded':
+      case 'vanished':
+      case 'deferred':
+        return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
+      case 'refused':
+        this.refused++;
+        this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path}: ${item.reason}`, path: item.path });
+        return { outcome: 'excluded', reason: `refused: ${item.reason}`, attempts: 0 };
+    }
+  }
+
+  private async upload(item: PlanFile): Promise<UploadResult> {
+    const { run } = this;
+    try {
+      const result = await uploadFile(
+        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, abortSignal: this.hardStop.signal },
+        item,
+      );
+      this.trackFailures(result);
+      return result;
+    } catch (error) {
+      this.fail(error);
+      return { outcome: 'aborted', attempts: 0 };
+    }
+  }
+
+  /** Many upload failures in a row with no success: the target is failing, not the files. */
+  private trackFailures(result: UploadResult): void {
+    if (result.outcome === 'uploaded') this.consecutiveFailures = 0;
+    else if (result.outcome === 'failed' && result.error.code === 'E_FILE_UPLOAD') {
+      this.consecutiveFailures++;
+      if (this.consecutiveFailures >= Math.max(20, this.run.concurrency)) {
+        this.fail(new RecsyncError('E_TARGET_FAILING', {
+          message: `${this.consecutiveFailures} uploads in a row failed after retries (last: ${result.reason})`,
+          hint: 'the target looks down or overloaded; nothing was lost, the next run retries',
+        }));
+      }
+    }
+  }
+
+  /** Stops the run on an error that is not one file's: the state is still saved. */
+  private fail(error: unknown): void {
+    const wrapped = isRecsyncError(error)
+      ? error
+      : new RecsyncError('E_INTERNAL', {
+          message: `unexpected error: ${describeError(error)}`,
+          cause: error,
+          hint: 'the state was saved and nothing is lost; please report this with the output of --verbose',
+        });
+    this.fatal ??= wrapped;
+    this.stop.abort();
+  }
+
+  private record(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' }>): void {
+    const { state, hooks, job } = this.run;
+    const outcome: FileOutcome = result.outcome;
+    addTo(this.counts, outcome, item.size);
+    const reason = 'reason' in result ? result.reason : undefined;
+    const event: FileEvent = {
+      job: job.name,
+      partition: item.partition,
+      path: item.path,
+      key: item.key,
+      size: item.size,
+      outcome,
+      ...(reason ? { reason } : {}),
+      ...(result.outcome === 'failed' ? { error: result.error } : {}),
+      ...(result.attempts ? { attempts: result.attempts } : {}),
+    };
+    if (outcome === 'deferred' || outcome === 'failed') {
+      const previous = state.pending.get(item.path);
+      const nowIso = new Date().toISOString();
+      const entry: PendingEntry = {
+        partition: previous?.partition ?? item.partition,
+        reason: outcome,
+        detail: reason ?? outcome,
+        attempts: (previous?.attempts ?? 0) + Math.max(1, result.attempts),
+        firstSeen: previous?.firstSeen ?? nowIso,
+        lastTried: nowIso,
+      };
+      state.pending.set(item.path, entry);
+    } else {
+      state.pending.delete(item.path);
+    }
+    if (outcome === 'uploaded') hooks.uploaded.call(event);
+    else if (outcome === 'failed') hooks.uploadFailed.call(event);
+    else hooks.skipped.call(event);
+  }
+
+  /** A partition is done: tell reporters; save state (cursor and pending set together). */
+  private async done(event: DoneEvent | undefined): Promise<void> {
+    if (!event) return;
+    const { state, hooks, job } = this.run;
+    state.cursor = this.ledger.cursor;
+    await state.save();
+    await hooks.partitionDone.promise({
+      job: job.name,
+      index: event.info.index,
+      id: event.info.id,
+      closed: event.info.closed,
+      recheck: event.info.recheck,
+      complete: event.complete,
+      counts: event.counts,
+      ...(event.error ? { error: event.error } : {}),
+    });
+  }
+}
+

@@ -1,0 +1,143 @@
+/**
+ * Uploads one planned file: open it once, checksum it, stream it to the store (single PUT, or
+ * multipart above the threshold), and check it did not change meanwhile. Retries with
+ * exponential backoff and jitter; a fatal target error is rethrown for the engine to stop the
+ * run. Every attempt re-reads from the same open file, so the object always matches the
+ * checksum sent with it.
+ */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { checksumOfFile, CHECKSUM_FIELD } from '../checksum.js';
+import { describeError } from '../errors.js';
+import type { Hooks } from '../hooks.js';
+import type { ResolvedJob } from '../config/resolve.js';
+import type { Target } from '../s3/target.js';
+import { classifyS3Error, targetError } from '../s3/classify.js';
+import type { PlanFile } from './plan.js';
+import { absoluteOf } from './paths.js';
+
+/** Opens a file for reading. A seam: tests inject read failures here (root ignores chmod). */
+export type OpenFile = (absolutePath: string, flags: number) => Promise<FileHandle>;
+
+export const defaultOpenFile: OpenFile = (p, flags) => open(p, flags);
+
+export type UploadResult =
+  | { outcome: 'uploaded'; attempts: number }
+  | { outcome: 'present' | 'excluded' | 'vanished' | 'deferred'; reason: string; attempts: number }
+  | { outcome: 'failed'; reason: string; error: { code: string; message: string }; attempts: number }
+  /** Cut short by a hard stop: no final outcome. */
+  | { outcome: 'aborted'; attempts: number };
+
+export interface UploadContext {
+  readonly job: ResolvedJob;
+  readonly target: Target;
+  readonly hooks: Hooks;
+  readonly openFile: OpenFile;
+  /** Hard stop: abort in-flight requests (multipart uploads are aborted too). */
+  readonly abortSignal: AbortSignal;
+}
+
+const MiB = 1024 * 1024;
+const MAX_PARTS = 10_000;
+
+/** Part size for a file: the configured one, grown (in whole MiB) so no upload needs more than 10,000 parts. */
+export function partSizeFor(size: number, configured: number): number {
+  const needed = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+  return Math.max(configured, needed);
+}
+
+export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
+  const attempts = ctx.job.upload.attempts;
+  let last: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt - 1 };
+    try {
+      const result = await attemptUpload(ctx, item);
+      return { ...result, attempts: attempt };
+    } catch (error) {
+      if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { outcome: 'vanished', reason: 'deleted before it could be read', attempts: attempt };
+      if (code === 'ELOOP') return failed('E_FILE_OUTSIDE_ROOT', 'is a symlink (not followed; set followSymlinks to follow)', error, attempt);
+      if (isLocalError(error)) {
+        last = error;
+      } else {
+        const { kind } = classifyS3Error(error);
+        if (kind === 'fatal') throw targetError(error, { bucket: ctx.target.bucket, endpoint: ctx.target.endpoint, action: `uploading ${item.key}` });
+        last = error;
+        if (kind === 'file') break;
+      }
+      if (attempt < attempts) await sleep(backoff(attempt), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
+    }
+  }
+  return isLocalError(last)
+    ? failed('E_FILE_READ', `cannot read ${absoluteOf(ctx.job.source, item.path)}`, last, attempts)
+    : failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempts);
+}
+
+function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
+  const message = `${what}: ${describeError(error)}`;
+  return { outcome: 'failed', reason: message, error: { code, message }, attempts };
+}
+
+function isLocalError(error: unknown): boolean {
+  return error instanceof LocalFileError || (typeof (error as NodeJS.ErrnoException)?.syscall === 'string' && !(error as { $metadata?: unknown }).$metadata && ['open', 'read', 'fstat', 'stat'].includes((error as NodeJS.ErrnoException).syscall!));
+}
+
+class LocalFileError extends Error {}
+
+function backoff(attempt: number): number {
+  const base = Math.min(10_000, 250 * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * (base / 2);
+}
+
+type AttemptResult = { outcome: 'uploaded' } | { outcome: 'deferred'; reason: string };
+
+async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<AttemptResult> {
+  const { job } = ctx;
+  const flags = constants.O_RDONLY | (job.followSymlinks ? 0 : constants.O_NOFOLLOW);
+  const handle = await ctx.openFile(absoluteOf(job.source, item.path), flags);
+  try {
+    const before = await handle.stat();
+    if (!before.isFile()) throw new LocalFileError('not a regular file');
+    const size = before.size;
+    const algorithm = job.target.checksum === 'none' ? undefined : job.target.checksum;
+    const checksum = algorithm ? await checksumOfFile(handle, size, algorithm) : undefined;
+    const multipart = size >= job.upload.multipartThreshold;
+    const body = size === 0 ? Buffer.alloc(0) : handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
+    let input: PutObjectCommandInput = {
+      Bucket: job.target.bucket,
+      Key: item.key,
+      Body: body,
+      ContentLength: size,
+      Metadata: { ...job.target.metadata, mtime: (before.mtimeMs / 1000).toFixed(3), size: String(size) },
+      ...(job.target.storageClass ? { StorageClass: job.target.storageClass } : {}),
+      ...(checksum && algorithm && !multipart ? { [CHECKSUM_FIELD[algorithm]]: checksum } : {}),
+    };
+    input = await ctx.hooks.beforeUpload.promise(input, item);
+    const stored = await ctx.target.put({
+      input: { ...input, Body: body, Key: item.key, Bucket: job.target.bucket },
+      size,
+      signal: ctx.abortSignal,
+      ...(multipart ? { multipart: { partSize: partSizeFor(size, job.upload.partSize), checksumAlgorithm: algorithm } } : {}),
+    });
+    if (multipart && checksum && stored.checksum && stripPartCount(stored.checksum) !== checksum) {
+      // Retryable (BadDigest): the bytes that arrived are not the bytes that were read.
+      throw Object.assign(new Error(`the store computed checksum ${stored.checksum} for ${item.key}, the file has ${checksum}`), { name: 'BadDigest' });
+    }
+    const after = await handle.stat();
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      return { outcome: 'deferred', reason: 'changed while it was uploaded (still being written?)' };
+    }
+    return { outcome: 'uploaded' };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Composite checksums come back as `value-N`; full-object ones as the bare value. */
+function stripPartCount(checksum: string): string {
+  return checksum.replace(/-\d+$/, '');
+}

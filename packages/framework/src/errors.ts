@@ -1,0 +1,98 @@
+/**
+ * Every error recsync reports, with a stable code, a class and an exit code.
+ *
+ * Classes: `usage` (config, flags, state that does not match: exit 2), `locked` (exit 3),
+ * `fatal` (the target is unusable: credentials, bucket, endpoint: exit 4), `file` (one file
+ * failed: reported as an event, the file goes to the pending set, exit 1 at the end),
+ * `interrupted` (exit 130), `internal` (a bug: exit 1, state saved). Messages say what happened and where; `hint` says what to do.
+ */
+
+export const ERROR_CODES = {
+  E_CONFIG_INVALID: 'usage',
+  E_CONFIG_NOT_FOUND: 'usage',
+  E_CONFIG_LOAD: 'usage',
+  E_USAGE: 'usage',
+  E_STATE_MISMATCH: 'usage',
+  E_STATE_CORRUPT: 'usage',
+  E_LOCKED: 'locked',
+  E_TARGET: 'fatal',
+  E_TARGET_AUTH: 'fatal',
+  E_TARGET_BUCKET: 'fatal',
+  E_TARGET_UNREACHABLE: 'fatal',
+  E_TARGET_FAILING: 'fatal',
+  E_STATE_WRITE: 'fatal',
+  E_FILE_READ: 'file',
+  E_FILE_UPLOAD: 'file',
+  E_FILE_OUTSIDE_ROOT: 'file',
+  E_FILE_BAD_KEY: 'file',
+  E_WALK_INCOMPLETE: 'file',
+  E_PARTITION: 'file',
+  E_INTERRUPTED: 'interrupted',
+  E_INTERNAL: 'internal',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorClass = (typeof ERROR_CODES)[ErrorCode];
+
+export const EXIT_CODES = {
+  ok: 0,
+  filesPending: 1,
+  usage: 2,
+  locked: 3,
+  fatal: 4,
+  interrupted: 130,
+} as const;
+
+const EXIT_BY_CLASS: Record<ErrorClass, number> = {
+  usage: EXIT_CODES.usage,
+  locked: EXIT_CODES.locked,
+  fatal: EXIT_CODES.fatal,
+  file: EXIT_CODES.filesPending,
+  interrupted: EXIT_CODES.interrupted,
+  internal: EXIT_CODES.filesPending,
+};
+
+export interface RecsyncErrorDetails {
+  message: string;
+  /** What the user can do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class RecsyncError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+
+  constructor(code: ErrorCode, details: RecsyncErrorDetails) {
+    super(details.message, { cause: details.cause });
+    this.name = 'RecsyncError';
+    this.code = code;
+    this.hint = details.hint;
+  }
+
+  get errorClass(): ErrorClass {
+    return ERROR_CODES[this.code];
+  }
+
+  get exitCode(): number {
+    return EXIT_BY_CLASS[this.errorClass];
+  }
+
+  /** Plain JSON for `--json` output and event logs. */
+  toJSON(): { code: ErrorCode; message: string; hint?: string } {
+    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+export function isRecsyncError(error: unknown): error is RecsyncError {
+  return error instanceof RecsyncError;
+}
+
+/** A short, single-line description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

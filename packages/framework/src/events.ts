@@ -1,0 +1,69 @@
+/**
+ * The plain-JSON shapes a run reports: outcomes, per-partition summaries and run stats.
+ * Counting lives here (framework); rendering lives in the CLI.
+ */
+
+/**
+ * Final outcome of a file in a run. `uploaded`, `present`, `excluded` are done; `deferred` and
+ * `failed` put the file in the pending set; `vanished` means it was deleted before it could be
+ * read (there is nothing left to back up; reported as a warning).
+ */
+export type FileOutcome = 'uploaded' | 'present' | 'excluded' | 'deferred' | 'failed' | 'vanished';
+
+export const FILE_OUTCOMES: readonly FileOutcome[] = ['uploaded', 'present', 'excluded', 'deferred', 'failed', 'vanished'];
+
+export interface Tally {
+  files: number;
+  bytes: number;
+}
+
+export type OutcomeCounts = Record<FileOutcome, Tally>;
+
+export function emptyCounts(): OutcomeCounts {
+  return Object.fromEntries(FILE_OUTCOMES.map((o) => [o, { files: 0, bytes: 0 }])) as OutcomeCounts;
+}
+
+export function addTo(counts: OutcomeCounts, outcome: FileOutcome, bytes: number): void {
+  counts[outcome].files += 1;
+  counts[outcome].bytes += bytes;
+}
+
+export interface RunInfo {
+  readonly job: string;
+  readonly mode: 'plan' | 'sync';
+  readonly source: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint?: string;
+  readonly strategy: string;
+  readonly facts: Record<string, string | number | boolean>;
+  readonly range?: { since?: string; until?: string };
+  readonly startedAt: string;
+}
+
+export interface PartitionSummary {
+  readonly job: string;
+  readonly index: number;
+  readonly id: string;
+  readonly closed: boolean;
+  readonly recheck: boolean;
+  /** Every file settled and nothing went wrong while listing it. */
+  readonly complete: boolean;
+  readonly counts: OutcomeCounts;
+  readonly error?: { code: string; message: string };
+}
+
+export interface RunStats {
+  readonly job: string;
+  readonly mode: 'plan' | 'sync';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly counts: OutcomeCounts;
+  readonly partitions: { total: number; complete: number };
+  /** Cursor saved at the end (sync), or the one in force (plan). */
+  readonly cursor: unknown;
+  readonly pending: number;
+  readonly exitCode: number;
+  readonly interrupted: boolean;
+  readonly error?: { code: string; message: string; hint?: string };
+}

@@ -1,0 +1,42 @@
+/**
+ * @recsync/framework: the engine and the public API for configs, strategies and plugins.
+ */
+export * from './strategy.js';
+export * from './errors.js';
+export * from './events.js';
+export { createHooks, type Hooks, type SkipDecision, type PartitionInfo, type FilterContext, type FileEvent, type WarningEvent } from './hooks.js';
+export { definePlugin, isPlugin, type Plugin, type PluginContext } from './plugin.js';
+export {
+  defineConfig,
+  configSchema,
+  type RecsyncConfig,
+  type JobConfig,
+  type ParsedConfig,
+  type ParsedJob,
+  type TargetConfig,
+  type UseRef,
+} from './config/schema.js';
+export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
+export { walkFiles, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
+export { mapUnordered, runPool } from './concurrency.js';
+export { parseDuration, parseSize, formatBytes, formatDuration, durationSchema, sizeSchema } from './units.js';
+export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';
+export { openPlan, syncJob, type PlanRun } from './engine/run.js';
+export type { RunOptions } from './engine/prepare.js';
+export { planStream, emptyPlanCounts, PLAN_ACTIONS, type PlanItem, type PlanFile, type PlanAction, type PlanCounts } from './engine/plan.js';
+export { partSizeFor, type OpenFile } from './engine/upload.js';
+export { createS3Target, type Target, type RemoteObject, type PutRequest } from './s3/target.js';
+export {
+  JobState,
+  readStateFile,
+  resetState,
+  adoptState,
+  stateFilePath,
+  lockFilePath,
+  fingerprintOf,
+  type Fingerprint,
+  type PendingEntry,
+  type StateFile,
+  type LastRun,
+} from './state/store.js';
+export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';

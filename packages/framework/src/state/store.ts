@@ -1,0 +1,207 @@
+/**
+ * Per-job state: the strategy's cursor, the pending set and a fingerprint of what the state is
+ * about. One JSON file per job (`<stateDir>/<job>.state.json`), replaced atomically.
+ *
+ * The fingerprint (source, bucket, prefix, endpoint, strategy name and identity options) ties
+ * a cursor to its target: reusing a cursor against another bucket or layout would skip
+ * everything before it, so a mismatch is refused (E_STATE_MISMATCH) until the user resets or
+ * adopts the state.
+ */
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { RecsyncError } from '../errors.js';
+import type { ResolvedJob } from '../config/resolve.js';
+import { writeFileAtomic } from './atomic.js';
+
+export interface Fingerprint {
+  readonly source: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint: string | null;
+  readonly strategy: string;
+  readonly identity: unknown;
+}
+
+export interface PendingEntry {
+  /** Partition the file was found in. */
+  readonly partition: string;
+  /** `deferred`: not yet (settle time, still growing); `failed`: failed after retries. */
+  readonly reason: 'deferred' | 'failed';
+  readonly detail: string;
+  readonly attempts: number;
+  readonly firstSeen: string;
+  readonly lastTried: string;
+}
+
+export interface LastRun {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly exitCode: number;
+  readonly uploaded: number;
+  readonly pending: number;
+}
+
+export interface StateFile {
+  format: 'recsync-state';
+  version: 1;
+  job: string;
+  fingerprint: Fingerprint;
+  cursor: unknown;
+  pending: Record<string, PendingEntry>;
+  lastRun?: LastRun;
+}
+
+export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
+  return path.join(job.stateDir, `${job.name}.state.json`);
+}
+
+export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
+  return path.join(job.stateDir, `${job.name}.lock`);
+}
+
+export function fingerprintOf(job: ResolvedJob): Fingerprint {
+  const { definition, options } = job.strategy;
+  return {
+    source: job.source,
+    bucket: job.target.bucket,
+    prefix: job.target.prefix,
+    endpoint: job.target.endpoint ?? null,
+    strategy: definition.name,
+    identity: definition.identity ? definition.identity(options as never) : options,
+  };
+}
+
+export class JobState {
+  /** The pending set, keyed by path relative to the source. */
+  readonly pending: Map<string, PendingEntry>;
+  cursor: unknown;
+  lastRun?: LastRun;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    readonly job: string,
+    readonly fingerprint: Fingerprint,
+    data: Partial<StateFile>,
+    /** False until the state exists on disk. */
+    public exists: boolean,
+  ) {
+    this.cursor = data.cursor ?? undefined;
+    this.pending = new Map(Object.entries(data.pending ?? {}));
+    this.lastRun = data.lastRun;
+  }
+
+  /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
+  static async load(job: ResolvedJob): Promise<JobState> {
+    const file = stateFilePath(job);
+    const fingerprint = fingerprintOf(job);
+    const data = await readStateFile(file);
+    if (!data) return new JobState(file, job.name, fingerprint, {}, false);
+    const differences = compareFingerprints(data.fingerprint, fingerprint);
+    if (differences.length > 0) {
+      throw new RecsyncError('E_STATE_MISMATCH', {
+        message:
+          `the state of job "${job.name}" (${file}) was written for another target or layout:\n` +
+          differences.map((d) => `  ${d}`).join('\n') +
+          '\nIts cursor would skip files that were never backed up to the new target, so it is not used.',
+        hint:
+          `to back up everything again to the new target: recsync state reset --job ${job.name}\n` +
+          `  to keep the cursor (same data, renamed place): recsync state adopt --job ${job.name}`,
+      });
+    }
+    const parsed = job.strategy.definition.cursor.safeParse(data.cursor ?? undefined);
+    if (data.cursor != null && !parsed.success) {
+      throw new RecsyncError('E_STATE_CORRUPT', {
+        message: `the saved cursor in ${file} is not valid for ${job.strategy.definition.name}: ${JSON.stringify(data.cursor)}`,
+        hint: `recsync state reset --job ${job.name} starts over (objects already in the bucket are not uploaded again)`,
+      });
+    }
+    return new JobState(file, job.name, fingerprint, { ...data, cursor: data.cursor == null ? undefined : parsed.data }, true);
+  }
+
+  /** Writes the state atomically. Calls are serialised; each writes the latest values. */
+  save(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      const content: StateFile = {
+        format: 'recsync-state',
+        version: 1,
+        job: this.job,
+        fingerprint: this.fingerprint,
+        cursor: this.cursor ?? null,
+        pending: Object.fromEntries(this.pending),
+        ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+      };
+      try {
+        await mkdir(path.dirname(this.file), { recursive: true });
+        await writeFileAtomic(this.file, `${JSON.stringify(content, null, 1)}\n`);
+        this.exists = true;
+      } catch (error) {
+        throw new RecsyncError('E_STATE_WRITE', {
+          message: `cannot write the state file ${this.file}: ${(error as Error).message}`,
+          hint: 'check free space and permissions of the state folder (config key stateDir)',
+          cause: error,
+        });
+      }
+    });
+    return this.writing;
+  }
+}
+
+/** Moves the job's state aside (`.bak`): the next run starts over. Returns the backup path. */
+export async function resetState(job: ResolvedJob): Promise<string | undefined> {
+  const file = stateFilePath(job);
+  const backup = `${file}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+  try {
+    await rename(file, backup);
+    return backup;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
+export async function adoptState(job: ResolvedJob): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
+  const file = stateFilePath(job);
+  const data = await readStateFile(file);
+  if (!data) return undefined;
+  const after = fingerprintOf(job);
+  await writeFileAtomic(file, `${JSON.stringify({ ...data, fingerprint: after }, null, 1)}\n`);
+  return { before: data.fingerprint, after };
+}
+
+/** Reads a state file without checking it against a config (for `status`). */
+export async function readStateFile(file: string): Promise<StateFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const data = JSON.parse(text) as StateFile;
+    if (data.format !== 'recsync-state' || data.version !== 1 || typeof data.fingerprint !== 'object') throw new Error('not a recsync state file');
+    return data;
+  } catch (error) {
+    throw new RecsyncError('E_STATE_CORRUPT', {
+      message: `the state file ${file} cannot be read: ${(error as Error).message}`,
+      hint: 'restore it from a backup, or move it aside with `recsync state reset` to start over',
+    });
+  }
+}
+
+function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {
+  const fields: (keyof Fingerprint)[] = ['source', 'bucket', 'prefix', 'endpoint', 'strategy', 'identity'];
+  return fields
+    .filter((f) => stableJson(saved[f]) !== stableJson(current[f]))
+    .map((f) => `${f}: state has ${stableJson(saved[f])}, config has ${stableJson(current[f])}`);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  ) ?? 'null';
+}

@@ -1,0 +1,152 @@
+/**
+ * The strategy contract: where new files can be.
+ *
+ * A strategy is a definition made with {@link defineStrategy}: a name, a zod schema for its
+ * options, a zod schema for its cursor, and `create()`, which returns an instance for one job.
+ * The instance yields partitions in a defined order; each partition yields candidate files as
+ * an async iterable. The framework never materialises either: it pulls.
+ *
+ * Required: `partitions()` and `advance()`. Optional capabilities the framework detects:
+ * `describe()` (facts shown by `plan`), `identity()` on the definition (which options make the
+ * state incompatible), `range` on the definition (accepts `--since/--until`).
+ */
+import type { z } from 'zod';
+
+/** One candidate file, as a strategy reports it. */
+export interface FileCandidate {
+  /** Path relative to the job's source root, `/`-separated. The engine refuses `..` segments and absolute paths. */
+  readonly path: string;
+  /** Size in bytes when the strategy saw the file. */
+  readonly size: number;
+  /** Modification time, milliseconds since the epoch. */
+  readonly mtimeMs: number;
+  /** Where the strategy learnt of the file (a journal line, say), named in error messages. */
+  readonly origin?: string;
+}
+
+/** A unit of work with an id, a place to look and its candidate files. */
+export interface Partition {
+  /** Stable id, unique within one run (`2026-11-25`, a journal byte range, `run`). */
+  readonly id: string;
+  /** Absolute local directory the files live under (for reporting and containment). */
+  readonly dir: string;
+  /**
+   * Key prefix, relative to the target prefix, under which every object of this partition
+   * lives (`2026-11-25/`). Lets the `list` remote check list just that prefix; without it the
+   * engine answers "already there?" with HEAD requests.
+   */
+  readonly prefix?: string;
+  /**
+   * False while the partition can still receive files (today's folder): it is synced, but
+   * never counted as done, so the cursor never passes it.
+   */
+  readonly closed: boolean;
+  /** True when the partition was completed before and is re-checked (look-back). */
+  readonly recheck?: boolean;
+  /**
+   * The candidate files. Called once per run. Must stream (never build an array of the
+   * partition) and must only yield files inside the source root. Errors thrown here fail the
+   * partition (it is then not done, and the cursor stays before it).
+   */
+  files(): AsyncIterable<FileCandidate>;
+}
+
+/** What `advance()` is told of a done partition: a strategy recovers its position from the id. */
+export type DonePartition = Pick<Partition, 'id' | 'closed' | 'recheck'>;
+
+/** A `--since/--until` selection, as typed by the user; its meaning belongs to the strategy. */
+export interface RangeRequest {
+  readonly since?: string;
+  readonly until?: string;
+}
+
+export interface PartitionsRequest<C> {
+  /** The cursor saved by the last run, or undefined on a first run. Ignored when `range` is set. */
+  readonly cursor: C | undefined;
+  /** A one-off selection that ignores the cursor (and does not move it). */
+  readonly range?: RangeRequest;
+  /** The run's clock. Strategies must not read the clock themselves (tests pin it). */
+  readonly now: Date;
+  readonly signal: AbortSignal;
+}
+
+/** What a strategy instance does for one job. */
+export interface StrategyInstance<C> {
+  /**
+   * The partitions of this run, in order (oldest first). Pulled lazily, and possibly a few
+   * ahead of the one being processed (the engine prefetches listings); never concurrently.
+   */
+  partitions(request: PartitionsRequest<C>): AsyncIterable<Partition>;
+  /**
+   * The cursor after `partition` is done, given the cursor before it. Called for closed
+   * partitions only, in partition order, once every earlier partition is done. Must never
+   * move the cursor backwards (a look-back partition leaves it as it is).
+   */
+  advance(cursor: C | undefined, partition: DonePartition): C | undefined;
+  /** Facts `plan` prints in its header (timezone, cutoff, ignored folders). Optional. */
+  describe?(): Record<string, string | number | boolean>;
+}
+
+/** What a strategy gets from the framework when it is created for a job. */
+export interface StrategyContext {
+  /** Absolute, resolved source root. */
+  readonly source: string;
+  /** Whether symlinks may be followed (job option `followSymlinks`). */
+  readonly followSymlinks: boolean;
+  /** Report a non-fatal problem (an unreadable folder, a skipped symlink). */
+  warn(message: string): void;
+}
+
+export interface StrategyDefinition<
+  O extends z.ZodType = z.ZodType,
+  C extends z.ZodType = z.ZodType,
+> {
+  /** Package-style name, recorded in the state (`@recsync/strategy-date`). */
+  readonly name: string;
+  /** zod schema of the options. Use strict objects so typos are errors. */
+  readonly options: O;
+  /** zod schema of the cursor. Saved cursors are validated with it before use. */
+  readonly cursor: C;
+  /**
+   * Which options the saved state depends on (default: all of them). A state written under a
+   * different identity is refused. Options that only tune a run (look-back, grace) belong out.
+   */
+  identity?(options: z.output<O>): unknown;
+  /** Set when the strategy accepts `--since/--until`; the text says what they take. */
+  readonly range?: string;
+  create(options: z.output<O>, context: StrategyContext): StrategyInstance<z.output<C>>;
+}
+
+export type AnyStrategyDefinition = StrategyDefinition<z.ZodType, z.ZodType>;
+
+/** A strategy with its (not yet validated) options, as written in a config. */
+export interface StrategyRef {
+  readonly kind: 'recsync.strategy';
+  readonly definition: AnyStrategyDefinition;
+  readonly options: unknown;
+}
+
+/** Typed identity: declares a strategy. */
+export function defineStrategy<O extends z.ZodType, C extends z.ZodType>(
+  definition: StrategyDefinition<O, C>,
+): StrategyDefinition<O, C> {
+  return definition;
+}
+
+/** Pairs a strategy with options for a config: what factories like `dateFolders()` return. */
+export function useStrategy<O extends z.ZodType, C extends z.ZodType>(
+  definition: StrategyDefinition<O, C>,
+  options: z.input<O>,
+): StrategyRef {
+  return { kind: 'recsync.strategy', definition: definition as unknown as AnyStrategyDefinition, options };
+}
+
+export function isStrategyRef(value: unknown): value is StrategyRef {
+  return typeof value === 'object' && value !== null && (value as StrategyRef).kind === 'recsync.strategy';
+}
+
+export function isStrategyDefinition(value: unknown): value is AnyStrategyDefinition {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<AnyStrategyDefinition>;
+  return typeof v.name === 'string' && typeof v.create === 'function' && v.options !== undefined && v.cursor !== undefined;
+}
