@@ -1,1 +1,1 @@
-export {};
+export { loadConfig, importModule, SEARCH_PLACES } from './config-loader.js';

@@ -42,6 +42,7 @@ export const dateOptionsSchema = z
       .number({ error: 'lookback must be a whole number of partitions (0 or more)' })
       .int({ error: 'lookback must be a whole number of partitions (0 or more)' })
       .min(0, { error: 'lookback must be 0 or more (a number of partitions)' })
+      .max(100_000, { error: 'lookback must be at most 100000 partitions (use --since for a full reconcile)' })
       .default(2),
     /** Time after a period ends before its partition counts as closed. */
     grace: durationSchema.prefault('1h'),

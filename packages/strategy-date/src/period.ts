@@ -50,9 +50,16 @@ export function makePeriod(granularity: Granularity, fields: PeriodFields): Peri
     hour: rank >= 3 ? (fields.hour ?? NaN) : 0,
   };
   const check = DateTime.utc(period.year, period.month, period.day, period.hour);
-  // luxon rejects out-of-range fields (day 31 in April) instead of rolling them over.
-  if (!check.isValid || period.year < 1) return undefined;
-  return period;
+  // luxon refuses most out-of-range fields (day 31 in April) but reads hour 24 as the next
+  // midnight: only a period whose fields survive the round trip is real.
+  const real =
+    check.isValid &&
+    period.year >= 1 &&
+    check.year === period.year &&
+    check.month === period.month &&
+    check.day === period.day &&
+    check.hour === period.hour;
+  return real ? period : undefined;
 }
 
 /** True when the given leading fields are a valid calendar prefix (used while descending nested folders). */

@@ -13,7 +13,7 @@
 import { RecsyncError, type RangeRequest } from '@recsync/framework';
 import { DATE_INPUT_FORMS, firstCoveredPeriod, lastCoveredPeriod, parseDateInput } from './input.js';
 import type { Layout } from './layout.js';
-import { comparePeriods, nextPeriod, periodKey, shiftPeriod, type Period } from './period.js';
+import { comparePeriods, makePeriod, nextPeriod, periodKey, shiftPeriod, type Granularity, type Period } from './period.js';
 
 export interface Selection {
   readonly first: Period;
@@ -25,9 +25,16 @@ export interface Selection {
 
 const earlier = (a: Period, b: Period): Period => (comparePeriods(a, b) <= 0 ? a : b);
 
+/** The first period of year 1: a look-back never reaches before it (no folder can be named there). */
+function calendarStart(granularity: Granularity): Period {
+  return makePeriod(granularity, { year: 1, month: 1, day: 1, hour: 0 })!;
+}
+
 /** A later run: re-check the last `lookback` completed periods, then everything after the cursor. */
 export function cursorSelection(through: Period, current: Period, lookback: number): Selection | undefined {
-  const first = lookback > 0 ? shiftPeriod(through, -(lookback - 1)) : nextPeriod(through);
+  const floor = calendarStart(through.granularity);
+  const back = lookback > 0 ? shiftPeriod(through, -(lookback - 1)) : nextPeriod(through);
+  const first = Number.isNaN(back.year) || comparePeriods(back, floor) < 0 ? floor : back;
   if (comparePeriods(first, current) > 0) return undefined;
   return lookback > 0 ? { first, last: current, recheckThrough: earlier(through, current) } : { first, last: current };
 }

@@ -7,13 +7,12 @@
  * advanced only by closed partitions and never backwards. See ./selection.ts for which periods a
  * run covers and ./period.ts for the DST rules.
  */
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   IncompleteWalkError,
   RecsyncError,
   defineStrategy,
-  formatDuration,
   useStrategy,
   walkFiles,
   type FileCandidate,
@@ -41,6 +40,7 @@ import {
   periodContaining,
   periodKey,
   periodsBetween,
+  type Granularity,
   type Period,
 } from './period.js';
 import { cursorSelection, firstRunSelection, parseRangeBounds, rangeSelection, type Selection } from './selection.js';
@@ -67,6 +67,8 @@ export const dateStrategy = defineStrategy({
 export function dateFolders(options: DateFoldersOptions = {}): StrategyRef {
   return useStrategy(dateStrategy, options);
 }
+
+const KEY_EXAMPLES: Record<Granularity, string> = { year: '2026', month: '2026-11', day: '2026-11-25', hour: '2026-11-25T13' };
 
 interface SkipCounts extends WalkSkipCounts {
   /** Partition folders that are symlinks, not followed. */
@@ -133,7 +135,7 @@ class DateFolders implements StrategyInstance<DateCursor> {
       timezone,
       granularity: this.layout.granularity,
       lookback,
-      grace: formatDuration(grace),
+      grace: exactDuration(grace),
     };
     if (this.start) facts.start = periodKey(this.start);
     const { through, selection } = this.lastRequest;
@@ -166,8 +168,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
     if (!through) {
       throw new RecsyncError('E_STATE_MISMATCH', {
         message:
-          `the saved cursor "${cursor.through}" is not a ${this.layout.granularity} period, ` +
-          `which layout ${JSON.stringify(this.layout.text)} needs`,
+          `the saved cursor "${cursor.through}" does not name one ${this.layout.granularity} ` +
+          `(like "${KEY_EXAMPLES[this.layout.granularity]}"), which layout ${JSON.stringify(this.layout.text)} needs`,
         hint: "Reset this job's state, and set `start` to choose where the next run begins.",
       });
     }
@@ -232,8 +234,9 @@ class DateFolders implements StrategyInstance<DateCursor> {
         throw new IncompleteWalkError([{ dir: abs, error: error.code ?? String(error) }]);
       });
       if (!stats) return false;
-      if (stats.isSymbolicLink()) return this.linkIsWalkable(id, abs);
-      if (!stats.isDirectory()) {
+      if (stats.isSymbolicLink()) {
+        if (!(await this.linkIsWalkable(id, abs))) return false;
+      } else if (!stats.isDirectory()) {
         this.context.warn(`${abs} is not a folder, so it belongs to no partition and is not synced`);
         return false;
       }
@@ -241,16 +244,29 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return true;
   }
 
+  /** A followed link must lead to a folder inside the source; an unfollowed one is skipped and counted. */
   private async linkIsWalkable(id: string, abs: string): Promise<boolean> {
-    if (this.context.followSymlinks) {
-      const [root, target] = await Promise.all([realpath(this.context.source), realpath(abs).catch(() => undefined)]);
-      if (target !== undefined && (target === root || target.startsWith(root + path.sep))) return true;
-      this.skipped.outside++;
-      this.context.warn(`${abs} (partition ${id}) is a symlink that leads outside the source or nowhere: not synced`);
+    if (!this.context.followSymlinks) {
+      this.skipped.partitionLinks++;
+      this.context.warn(`${abs} (partition ${id}) is a symlink and followSymlinks is off: not synced`);
       return false;
     }
-    this.skipped.partitionLinks++;
-    this.context.warn(`${abs} (partition ${id}) is a symlink and followSymlinks is off: not synced`);
+    const root = await realpath(this.context.source);
+    const target = await realpath(abs).catch(() => undefined);
+    const inside = target !== undefined && (target === root || target.startsWith(root + path.sep));
+    if (inside && (await stat(target)).isDirectory()) return true;
+    this.skipped.outside++;
+    this.context.warn(`${abs} (partition ${id}) is a symlink that does not lead to a folder inside the source: not synced`);
     return false;
   }
+}
+
+/**
+ * A duration in the largest unit that states it exactly (`90m`, not `2h`): the grace time
+ * decides when partitions close, so the header must not round it.
+ */
+function exactDuration(msValue: number): string {
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const unit = units.find(([, size]) => msValue > 0 && msValue % size === 0);
+  return unit ? `${msValue / unit[1]}${unit[0]}` : `${msValue}ms`;
 }

@@ -28,6 +28,11 @@ export function formatIssue(issue: Issue, prefix: readonly (string | number)[], 
       hint: 'check the spelling; unknown keys are errors so a typo never silently changes what is backed up',
     };
   }
+  if (issue.code === 'invalid_key') {
+    const key = fullPath.at(-1);
+    const reasons = issue.issues.map((i) => i.message).join('; ');
+    return { path: fullPath.slice(0, -1), message: `invalid key ${JSON.stringify(key)}: ${reasons}` };
+  }
   const value = found.present ? `; got ${show(found.value)}` : issue.code === 'invalid_type' ? '; it is missing' : '';
   return { path: fullPath, message: `${issue.message}${value}` };
 }

@@ -1,0 +1,69 @@
+/**
+ * Shared flags and error rendering for every command. Commands stay thin: parse flags, load
+ * the config, call the framework, render.
+ */
+import { Command, Flags, Errors } from '@oclif/core';
+import { describeError, isRecsyncError, RecsyncError, type ResolvedJob } from '@recsync/framework';
+import { loadConfig } from './config-loader.js';
+
+export abstract class RecsyncCommand extends Command {
+  static override baseFlags = {
+    config: Flags.string({
+      char: 'c',
+      helpValue: 'PATH',
+      description: 'config file (default: recsync.config.* or a "recsync" key in package.json, searched from the working directory up)',
+    }),
+    job: Flags.string({ char: 'j', multiple: true, helpValue: 'NAME', description: 'job to run; repeatable (default: every job)' }),
+    json: Flags.boolean({ description: 'machine-readable output on stdout (see the command description)' }),
+    verbose: Flags.boolean({ char: 'v', description: 'more detail (every file, stack traces)' }),
+  };
+
+  protected verbose = false;
+
+  /** Loads the config and picks the jobs named with --job (all by default). */
+  protected async loadJobs(flags: { config?: string; job?: string[] }): Promise<ResolvedJob[]> {
+    const config = await loadConfig({ configPath: flags.config, cwd: process.cwd() });
+    if (!flags.job?.length) return [...config.jobs];
+    const unknown = flags.job.filter((name) => !config.jobs.some((j) => j.name === name));
+    if (unknown.length > 0) {
+      throw new RecsyncError('E_USAGE', {
+        message: `no job named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${config.configPath ?? 'the config'}`,
+        hint: `jobs: ${config.jobs.map((j) => j.name).join(', ')}`,
+      });
+    }
+    return config.jobs.filter((j) => flags.job!.includes(j.name));
+  }
+
+  /** Prints an error without a stack trace (unless --verbose) and exits with its documented code. */
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error;
+    if (isRecsyncError(error)) {
+      this.printError(error);
+      return this.exit(error.exitCode);
+    }
+    if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
+      // flag parsing and other usage errors from oclif: exit 2
+      process.stderr.write(`recsync: ${error.message}\n`);
+      return this.exit(2);
+    }
+    process.stderr.write(`recsync: unexpected error: ${describeError(error)}\n`);
+    if (this.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    return this.exit(1);
+  }
+
+  protected printError(error: RecsyncError): void {
+    process.stderr.write(`recsync: error ${error.code}: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  → ${error.hint}\n`);
+    if (this.verbose && error.cause instanceof Error && error.cause.stack) process.stderr.write(`${error.cause.stack}\n`);
+  }
+}
+
+export const rangeFlags = {
+  since: Flags.string({ helpValue: 'WHEN', description: 'start of a one-off range (backfill or full reconcile); ignores the cursor and does not move it' }),
+  until: Flags.string({ helpValue: 'WHEN', description: 'end of the range (inclusive; default: now)' }),
+};
+
+export function rangeOf(flags: { since?: string; until?: string }): { since?: string; until?: string } | undefined {
+  if (flags.since === undefined && flags.until === undefined) return undefined;
+  return { ...(flags.since !== undefined ? { since: flags.since } : {}), ...(flags.until !== undefined ? { until: flags.until } : {}) };
+}

@@ -1,0 +1,27 @@
+import { openPlan } from '@recsync/framework';
+import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { writePlanJson, writePlanTable } from '../render/plan.js';
+
+export default class Plan extends RecsyncCommand {
+  static override summary = 'Show what sync would upload, per partition, without changing anything.';
+  static override description = [
+    'A dry run on the same code path as sync: it reads the partitions the strategy points to, applies filters and the remote check, and prints per partition the files and bytes that would upload, and how many are already present, excluded, or deferred (too young: they would go to the pending set). It never writes to the bucket or the state.',
+    '--json prints one JSON document, streamed: {"command":"plan","jobs":[{job, run, cursor, pending, partitions:[{id, closed, recheck, files:[{action, path, key, size, mtimeMs, reason?}], counts}], facts, totals}]}.',
+  ].join('\n\n');
+  static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan --job recordings --since 2026-11-01 --json'];
+  static override flags = { ...rangeFlags };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Plan);
+    this.verbose = flags.verbose;
+    const jobs = await this.loadJobs(flags);
+    const write = (text: string) => void process.stdout.write(text);
+    if (flags.json) write('{"command":"plan","jobs":[');
+    for (const [i, job] of jobs.entries()) {
+      const plan = await openPlan(job, { range: rangeOf(flags) });
+      if (flags.json) await writePlanJson(plan, write, i === 0);
+      else await writePlanTable(plan, write, { files: flags.verbose });
+    }
+    if (flags.json) write('\n]}\n');
+  }
+}

@@ -1,0 +1,24 @@
+/** Small text formatting shared by the renderers. */
+import { formatBytes } from '@recsync/framework';
+
+export { formatBytes };
+
+export function pad(value: string | number, width: number, align: 'left' | 'right' = 'left'): string {
+  const text = String(value);
+  return align === 'left' ? text.padEnd(width) : text.padStart(width);
+}
+
+export function targetUrl(info: { bucket: string; prefix: string; endpoint?: string }): string {
+  return `s3://${info.bucket}/${info.prefix}${info.endpoint ? ` (${info.endpoint})` : ''}`;
+}
+
+export function factsLine(facts: Record<string, string | number | boolean>): string {
+  return Object.entries(facts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+export function cursorText(cursor: unknown): string {
+  if (cursor === undefined || cursor === null) return 'none (first run)';
+  return JSON.stringify(cursor);
+}

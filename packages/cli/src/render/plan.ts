@@ -1,0 +1,103 @@
+/**
+ * Renders a plan as it streams: a table row per partition (human), or one JSON document
+ * written piece by piece (`--json`): never the whole plan in memory.
+ *
+ * JSON contract (one document on stdout):
+ *   { "command": "plan", "jobs": [ { "job", "run": RunInfo, "cursor", "pending",
+ *       "partitions": [ { "id", "index", "closed", "recheck", "listPrefix"?,
+ *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"? } ],
+ *                         "counts": { upload|present|excluded|deferred|refused|vanished: { files, bytes } },
+ *                         "error"? } ],
+ *       "facts", "totals" } ] }
+ */
+import { emptyPlanCounts, type PlanCounts, type PlanItem, type PlanRun } from '@recsync/framework';
+import { cursorText, factsLine, formatBytes, pad, targetUrl } from './format.js';
+
+type Write = (text: string) => void;
+
+export function addCounts(into: PlanCounts, from: PlanCounts): void {
+  for (const key of Object.keys(into) as (keyof PlanCounts)[]) {
+    into[key].files += from[key].files;
+    into[key].bytes += from[key].bytes;
+  }
+}
+
+/** Streams one job's plan as a member of the `jobs` array. Returns the job's totals. */
+export async function writePlanJson(plan: PlanRun, write: Write, first: boolean): Promise<PlanCounts> {
+  const totals = emptyPlanCounts();
+  write(`${first ? '' : ','}\n{"job":${JSON.stringify(plan.info.job)},"run":${JSON.stringify(plan.info)},"cursor":${JSON.stringify(plan.cursor ?? null)},"pending":${plan.pending},"partitions":[`);
+  let firstPartition = true;
+  let firstFile = true;
+  for await (const item of plan.items) {
+    if (item.type === 'partition') {
+      const { job: _job, ...partition } = item.partition;
+      write(`${firstPartition ? '' : ','}\n{${JSON.stringify(partition).slice(1, -1)},"files":[`);
+      firstPartition = false;
+      firstFile = true;
+    } else if (item.type === 'file') {
+      const { type: _t, partitionIndex: _i, partition: _p, ...file } = item;
+      write(`${firstFile ? '' : ','}\n${JSON.stringify(file)}`);
+      firstFile = false;
+    } else {
+      addCounts(totals, item.counts);
+      write(`],"counts":${JSON.stringify(item.counts)}${item.error ? `,"error":${JSON.stringify(item.error)}` : ''}}`);
+    }
+  }
+  write(`],"facts":${JSON.stringify(plan.facts())},"totals":${JSON.stringify(totals)}}`);
+  return totals;
+}
+
+const COLUMNS = [
+  ['PARTITION', 22, 'left'],
+  ['STATE', 8, 'left'],
+  ['UPLOAD', 8, 'right'],
+  ['BYTES', 11, 'right'],
+  ['PRESENT', 9, 'right'],
+  ['EXCLUDED', 9, 'right'],
+  ['DEFERRED', 9, 'right'],
+] as const;
+
+function row(values: (string | number)[]): string {
+  return values.map((v, i) => pad(v, COLUMNS[i][1], COLUMNS[i][2])).join(' ');
+}
+
+function countsRow(label: string, state: string, c: PlanCounts): string {
+  return row([label, state, c.upload.files, formatBytes(c.upload.bytes), c.present.files, c.excluded.files, c.deferred.files]);
+}
+
+/** Streams one job's plan as a table. Returns the job's totals. */
+export async function writePlanTable(plan: PlanRun, write: Write, options: { files: boolean }): Promise<PlanCounts> {
+  const { info } = plan;
+  write(`job ${info.job}: ${info.source} → ${targetUrl(info)}\n`);
+  write(`strategy ${info.strategy} ${factsLine(info.facts)}\n`);
+  write(`cursor ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : cursorText(plan.cursor)} · pending ${plan.pending}\n\n`);
+  write(`${row(COLUMNS.map((c) => c[0]))}\n`);
+  const totals = emptyPlanCounts();
+  const notes: string[] = [];
+  for await (const item of plan.items) {
+    if (item.type === 'file') {
+      if (options.files && item.action !== 'present') write(`  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`);
+      if (item.action === 'refused') notes.push(`refused ${item.path}: ${item.reason}`);
+    } else if (item.type === 'partitionEnd') {
+      addCounts(totals, item.counts);
+      write(`${countsRow(item.partition.id, stateOf(item), item.counts)}\n`);
+      if (item.error) notes.push(`partition ${item.partition.id} not fully read: ${item.error.message}`);
+    }
+  }
+  write(`${countsRow('total', '', totals)}\n`);
+  if (totals.vanished.files) notes.push(`${totals.vanished.files} pending file(s) no longer exist locally and will be dropped from the pending set`);
+  const facts = plan.facts();
+  if (facts.ignoredFolders) notes.push(`${facts.ignoredFolders} folder(s) do not match the layout and are ignored`);
+  for (const note of notes.slice(0, 20)) write(`note: ${note}\n`);
+  if (notes.length > 20) write(`note: … and ${notes.length - 20} more\n`);
+  write('\n');
+  return totals;
+}
+
+function stateOf(item: Extract<PlanItem, { type: 'partitionEnd' }>): string {
+  const p = item.partition;
+  if (p.index < 0) return 'retry';
+  if (item.error) return 'error';
+  if (p.recheck) return 'recheck';
+  return p.closed ? 'closed' : 'open';
+}

@@ -1,0 +1,8 @@
+/**
+ * @recsync/framework/testing: helpers for recsync's own tests and for third-party strategies
+ * and plugins: fixture trees, a real local S3 server, a test client, and the strategy
+ * conformance suite.
+ */
+export { createTree, fixtureBytes, type FixtureTree, type TreeSpec, type FileSpec } from './tree.js';
+export { startS3Server, type S3TestServer, type S3TestServerOptions } from './s3-server.js';
+export { createTestClient, S3RVER_CREDENTIALS, type TestBucketClient } from './client.js';

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineStrategy, resolveConfig, useStrategy, type RecsyncConfig } from '../src/index.js';
+
+const fakeStrategy = defineStrategy({
+  name: 'fake',
+  options: z.strictObject({ depth: z.number().int().min(1).default(1) }),
+  cursor: z.strictObject({ n: z.number() }),
+  create: () => ({ partitions: async function* () {}, advance: (c) => c }),
+});
+
+const importModule = async (spec: string) => {
+  if (spec === 'fake-strategy') return { default: fakeStrategy };
+  if (spec === 'not-a-strategy') return { default: 42 };
+  throw new Error(`Cannot find module '${spec}'`);
+};
+
+function valid(overrides: Record<string, unknown> = {}): RecsyncConfig {
+  return {
+    jobs: {
+      rec: {
+        source: '/archive',
+        target: { bucket: 'backup' },
+        strategy: useStrategy(fakeStrategy, {}),
+        ...overrides,
+      },
+    },
+  } as RecsyncConfig;
+}
+
+async function problems(config: unknown): Promise<string> {
+  try {
+    await resolveConfig(config, { configPath: '/etc/recsync/recsync.config.ts', importModule });
+  } catch (error) {
+    expect((error as { code: string }).code).toBe('E_CONFIG_INVALID');
+    expect((error as { exitCode: number }).exitCode).toBe(2);
+    return (error as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config validation', () => {
+  it('applies defaults and resolves paths against the config folder', async () => {
+    const resolved = await resolveConfig(valid({ source: 'RECORDINGS' }), { configPath: '/etc/recsync/recsync.config.ts', importModule });
+    const job = resolved.jobs[0];
+    expect(job.source).toBe('/etc/recsync/RECORDINGS');
+    expect(job.stateDir).toBe('/etc/recsync/.recsync');
+    expect(job.filters.settle).toBe(300_000);
+    expect(job.upload).toEqual({ concurrency: 32, multipartThreshold: 16 * 1024 * 1024, partSize: 8 * 1024 * 1024, attempts: 4 });
+    expect(job.remoteCheck).toBe('list');
+    expect(job.target.prefix).toBe('');
+    expect(job.target.checksum).toBe('CRC32C');
+    expect(job.strategy.options).toEqual({ depth: 1 });
+  });
+
+  it('treats a non-empty prefix as a folder', async () => {
+    const resolved = await resolveConfig(valid({ target: { bucket: 'b', prefix: 'backup/calls' } }), { importModule });
+    expect(resolved.jobs[0].target.prefix).toBe('backup/calls/');
+  });
+
+  it('names a misspelt key with its path', async () => {
+    const message = await problems(valid({ target: { bukcet: 'x' } }));
+    expect(message).toContain('in /etc/recsync/recsync.config.ts');
+    expect(message).toContain('jobs.rec.target: unknown key "bukcet"');
+    expect(message).toContain('jobs.rec.target.bucket: Invalid input: expected string, received undefined; it is missing');
+  });
+
+  it('shows the bad value and what would be valid', async () => {
+    const message = await problems(valid({ remoteCheck: 'lst', filters: { settle: '5 minutes please' } }));
+    expect(message).toMatch(/jobs\.rec\.remoteCheck: Invalid option: expected one of "list"\|"head"\|"none"; got "lst"/);
+    expect(message).toContain('jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0), got "5 minutes please"');
+  });
+
+  it('refuses a bare number as a duration and a tiny part size', async () => {
+    const message = await problems(valid({ filters: { settle: 300 }, upload: { partSize: '1MiB' } }));
+    expect(message).toContain('jobs.rec.filters.settle: expected a duration with a unit');
+    expect(message).toContain('jobs.rec.upload.partSize: must be at least 5MiB (an S3 limit)');
+  });
+
+  it('checks strategy options with the strategy schema, under the strategy path', async () => {
+    const message = await problems(valid({ strategy: useStrategy(fakeStrategy, { depth: 0 } as never) }));
+    expect(message).toContain('jobs.rec.strategy.depth: Too small: expected number to be >=1; got 0');
+  });
+
+  it('loads a strategy named by package in data-only configs', async () => {
+    const resolved = await resolveConfig(valid({ strategy: { use: 'fake-strategy', with: { depth: 3 } } }), { importModule });
+    expect(resolved.jobs[0].strategy.definition.name).toBe('fake');
+    expect(resolved.jobs[0].strategy.options).toEqual({ depth: 3 });
+    const message = await problems(valid({ strategy: { use: 'fake-strategy', with: { deep: 3 } } }));
+    expect(message).toContain('jobs.rec.strategy.with: unknown key "deep"');
+  });
+
+  it('explains a strategy package that cannot be loaded or is not a strategy', async () => {
+    expect(await problems(valid({ strategy: { use: 'nope' } }))).toContain(`jobs.rec.strategy.use: cannot load "nope" from /etc/recsync: Cannot find module 'nope'`);
+    expect(await problems(valid({ strategy: { use: 'not-a-strategy' } }))).toContain('"not-a-strategy" does not export a recsync strategy');
+  });
+
+  it('refuses a strategy that is neither a factory result nor a use reference', async () => {
+    expect(await problems(valid({ strategy: 'date' }))).toContain('jobs.rec.strategy: expected a strategy, e.g. dateFolders({…})');
+  });
+
+  it('refuses bad job names, empty job lists and unsafe prefixes', async () => {
+    expect(await problems({ jobs: {} })).toContain('jobs: expected at least one job');
+    const bad = { jobs: { '../x': valid().jobs.rec } };
+    expect(await problems(bad)).toContain('job names use letters, digits');
+    expect(await problems(valid({ target: { bucket: 'b', prefix: 'a/../b' } }))).toContain('jobs.rec.target.prefix: must not contain "." or ".." segments');
+    expect(await problems(valid({ target: { bucket: 'b/c' } }))).toContain('a bucket name has no "/"');
+  });
+
+  it('does not mutate the config it is given', async () => {
+    const config = valid({ target: { bucket: 'b', prefix: 'p' } });
+    const before = JSON.stringify(config);
+    await resolveConfig(config, { importModule });
+    expect(JSON.stringify(config)).toBe(before);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { Ledger } from '../src/engine/ledger.js';
+import type { PartitionInfo, StrategyInstance } from '../src/index.js';
+
+/** A strategy whose cursor is the id of the last done partition. */
+const strategy: StrategyInstance<string> = {
+  partitions: async function* () {},
+  advance: (cursor, p) => (cursor === undefined || p.id > cursor ? p.id : cursor),
+};
+
+const info = (index: number, id: string, extra: Partial<PartitionInfo> = {}): PartitionInfo => ({ job: 'j', index, id, closed: true, recheck: false, ...extra });
+
+describe('cursor over the longest prefix of done partitions', () => {
+  it('waits for a slow earlier partition before moving past a finished later one', () => {
+    const ledger = new Ledger(strategy as StrategyInstance<unknown>, 'd0', true);
+    ledger.open(info(0, 'd1'));
+    ledger.add(0);
+    ledger.end(0);
+    ledger.open(info(1, 'd2'));
+    ledger.end(1);
+    expect(ledger.cursor).toBe('d0'); // d2 is done, d1 still has a file in flight
+    const event = ledger.settle(0, 'uploaded', 10);
+    expect(event?.cursorMoved).toBe(true);
+    expect(ledger.cursor).toBe('d2');
+  });
+
+  it('never moves past a partition that could not be fully listed, nor past an open one', () => {
+    const ledger = new Ledger(strategy as StrategyInstance<unknown>, undefined, true);
+    ledger.open(info(0, 'd1'));
+    ledger.end(0);
+    ledger.open(info(1, 'd2'));
+    expect(ledger.end(1, { code: 'E_WALK_INCOMPLETE', message: 'x' })?.complete).toBe(false);
+    ledger.open(info(2, 'd3'));
+    ledger.end(2);
+    expect(ledger.cursor).toBe('d1');
+    const open = new Ledger(strategy as StrategyInstance<unknown>, undefined, true);
+    open.open(info(0, 'today', { closed: false }));
+    open.end(0);
+    expect(open.cursor).toBeUndefined();
+  });
+
+  it('counts pending outcomes as final: a failed file does not hold the cursor', () => {
+    const ledger = new Ledger(strategy as StrategyInstance<unknown>, undefined, true);
+    ledger.open(info(0, 'd1'));
+    ledger.add(0);
+    ledger.add(0);
+    ledger.end(0);
+    ledger.settle(0, 'failed', 1);
+    expect(ledger.cursor).toBeUndefined();
+    const done = ledger.settle(0, 'deferred', 1);
+    expect(done?.counts.failed.files).toBe(1);
+    expect(ledger.cursor).toBe('d1');
+  });
+
+  it('does not move in a range run, and reports unfinished partitions', () => {
+    const ledger = new Ledger(strategy as StrategyInstance<unknown>, 'd0', false);
+    ledger.open(info(0, 'd5'));
+    ledger.end(0);
+    ledger.open(info(1, 'd6'));
+    ledger.add(1);
+    expect(ledger.cursor).toBe('d0');
+    expect(ledger.unfinished().map((p) => p.id)).toEqual(['d6']);
+    expect(ledger.summary()).toEqual({ total: 2, complete: 1 });
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { acquireLock, defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
+
+const strategy = defineStrategy({
+  name: 'fake',
+  options: z.strictObject({ layout: z.string().default('x'), lookback: z.number().default(1) }),
+  cursor: z.strictObject({ through: z.string() }),
+  identity: (o) => ({ layout: o.layout }),
+  create: () => ({ partitions: async function* () {}, advance: (c) => c }),
+});
+
+async function job(dir: string, target: Record<string, unknown> = { bucket: 'a' }, options = {}): Promise<ResolvedJob> {
+  const config = { stateDir: dir, jobs: { rec: { source: '/src', target, strategy: useStrategy(strategy, options) } } };
+  return (await resolveConfig(config, { importModule: async () => ({}) })).jobs[0];
+}
+
+describe('job state', () => {
+  it('round-trips cursor and pending set through an atomic write', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const state = await JobState.load(await job(dir));
+    expect(state.exists).toBe(false);
+    state.cursor = { through: '2026-11-24' };
+    state.pending.set('2026-11-25/a.wav', { partition: '2026-11-25', reason: 'failed', detail: 'EIO', attempts: 4, firstSeen: 't', lastTried: 't' });
+    await state.save();
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const again = await JobState.load(await job(dir));
+    expect(again.cursor).toEqual({ through: '2026-11-24' });
+    expect([...again.pending.keys()]).toEqual(['2026-11-25/a.wav']);
+  });
+
+  it('refuses state written for another bucket or layout, and says how to reset or adopt', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const state = await JobState.load(await job(dir));
+    state.cursor = { through: '2026-11-24' };
+    await state.save();
+    const error = await JobState.load(await job(dir, { bucket: 'b' })).catch((e) => e);
+    expect(error.code).toBe('E_STATE_MISMATCH');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('bucket: state has "a", config has "b"');
+    expect(error.hint).toContain('recsync state reset --job rec');
+    expect(error.hint).toContain('recsync state adopt --job rec');
+    await expect(JobState.load(await job(dir, { bucket: 'a' }, { layout: 'y' }))).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
+    // options outside the identity may change freely
+    await expect(JobState.load(await job(dir, { bucket: 'a' }, { lookback: 7 }))).resolves.toBeInstanceOf(JobState);
+  });
+
+  it('reports a corrupt state file instead of starting over silently', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    await writeFile(path.join(dir, 'rec.state.json'), '{"format":"recsync-state", trunc');
+    await expect(JobState.load(await job(dir))).rejects.toMatchObject({ code: 'E_STATE_CORRUPT' });
+  });
+});
+
+describe('run lock', () => {
+  it('refuses a second holder while the first runs (exit 3) and releases', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-lock-'));
+    const file = path.join(dir, 'rec.lock');
+    const lock = await acquireLock(file, { command: 'sync', warn: () => undefined });
+    const error = await acquireLock(file, { command: 'sync', warn: () => undefined }).catch((e) => e);
+    expect(error.code).toBe('E_LOCKED');
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain(`pid ${process.pid}`);
+    await lock.release();
+    await (await acquireLock(file, { command: 'sync', warn: () => undefined })).release();
+  });
+
+  it('takes over a lock whose process is dead, with a warning', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-lock-'));
+    const file = path.join(dir, 'rec.lock');
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await new Promise((r) => child.on('exit', r));
+    await writeFile(file, JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: 'then', command: 'sync' }));
+    const warnings: string[] = [];
+    const lock = await acquireLock(file, { command: 'sync', warn: (m) => warnings.push(m) });
+    expect(warnings[0]).toContain(`pid ${deadPid}`);
+    expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+  });
+});
