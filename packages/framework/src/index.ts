@@ -40,3 +40,5 @@ export {
   type LastRun,
 } from './state/store.js';
 export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';
+/** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
+export { z } from 'zod';

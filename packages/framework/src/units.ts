@@ -26,8 +26,13 @@ export function formatBytes(n: number): string {
   return bytes.format(n, { mode: 'binary', decimalPlaces: 1 }) ?? `${n} B`;
 }
 
+/** Exact short form: the largest unit that divides the value (`90m`, not `2h`). */
 export function formatDuration(msValue: number): string {
-  return ms(Math.round(msValue), { long: false });
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const value = Math.round(msValue);
+  if (value === 0) return '0';
+  for (const [unit, size] of units) if (value % size === 0) return `${value / size}${unit}`;
+  return `${value}ms`;
 }
 
 /** zod: a duration string (`5m`) → milliseconds. */

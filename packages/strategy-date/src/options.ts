@@ -3,7 +3,7 @@
  * defaults. Options are a strict object, so a misspelt option is an error, not a silent default.
  */
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import { z } from '@recsync/framework';
 import { durationSchema } from '@recsync/framework';
 import { DATE_INPUT_FORMS, parseDateInput } from './input.js';
 import { parseLayout } from './layout.js';

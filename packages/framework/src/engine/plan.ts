@@ -70,9 +70,12 @@ export function emptyPlanCounts(): PlanCounts {
 export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   const { job, signal } = ctx;
   const concurrency = ctx.checkConcurrency ?? 32;
-  if (ctx.pending.size > 0) {
+  // A snapshot: sync removes entries from the live pending set as they succeed, and a retried
+  // file must not be taken again when its partition is read.
+  const retried = new Set(ctx.pending.keys());
+  if (retried.size > 0) {
     const info: PartitionInfo = { job: job.name, index: -1, id: 'pending', closed: false, recheck: true };
-    yield* partitionItems(ctx, info, pendingCandidates(ctx), ctx.checker.single(signal), concurrency, () => false);
+    yield* partitionItems(ctx, info, pendingCandidates(ctx, retried), ctx.checker.single(signal), concurrency, () => false);
   }
   if (signal.aborted) return;
   const partitions = ctx.strategy.partitions({ cursor: ctx.cursor, range: ctx.range, now: ctx.now, signal });
@@ -88,7 +91,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
       ...(partition.prefix !== undefined ? { listPrefix: job.target.prefix + partition.prefix } : {}),
     };
     await ctx.hooks.partition.promise(info);
-    yield* partitionItems(ctx, info, partition.files(), check, concurrency, (p) => ctx.pending.has(p));
+    yield* partitionItems(ctx, info, partition.files(), check, concurrency, (p) => retried.has(p));
   }
 }
 
@@ -126,8 +129,8 @@ interface VanishedCandidate extends FileCandidate {
   readonly vanished: true;
 }
 
-async function* pendingCandidates(ctx: PlanContext): AsyncGenerator<FileCandidate | VanishedCandidate> {
-  for (const path of ctx.pending.keys()) {
+async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>): AsyncGenerator<FileCandidate | VanishedCandidate> {
+  for (const path of paths) {
     if (ctx.signal.aborted) return;
     try {
       const stats = await lstat(absoluteOf(ctx.job.source, path));

@@ -63,6 +63,7 @@ export async function* walkFiles(dir: string, options: WalkOptions): AsyncGenera
   const concurrency = options.statConcurrency ?? 32;
 
   const rootReal = options.followSymlinks ? await realpath(options.source) : options.source;
+  if (!(await startFolderAllowed(dir, options, rootReal))) return;
 
   // Directories are pushed here, synchronously with reading, so the walk never ends early.
   const entries = async function* (): AsyncGenerator<Entry> {
@@ -149,4 +150,16 @@ export async function* walkFiles(dir: string, options: WalkOptions): AsyncGenera
 /** Converts a platform path to the `/`-separated form used in keys. */
 export function toPosix(p: string): string {
   return path.sep === '/' ? p : p.split(path.sep).join('/');
+}
+
+/** The start folder itself may be a symlink: take it only when links are followed and it stays inside the root. */
+async function startFolderAllowed(dir: string, options: WalkOptions, rootReal: string): Promise<boolean> {
+  try {
+    if (!(await lstat(dir)).isSymbolicLink()) return true;
+    if (!options.followSymlinks) return false;
+    const target = await realpath(dir);
+    return target === rootReal || target.startsWith(rootReal + path.sep);
+  } catch {
+    return true; // missing: the walk yields nothing
+  }
 }
