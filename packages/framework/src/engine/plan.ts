@@ -8,6 +8,7 @@
  * partition, files come in completion order of their checks (at most `checkConcurrency` in
  * flight). Listings of the next few partitions are started ahead of time.
  */
+import { setMaxListeners } from 'node:events';
 import { lstat } from 'node:fs/promises';
 import { mapUnordered } from '../concurrency.js';
 import { describeError, isRecsyncError } from '../errors.js';
@@ -69,6 +70,8 @@ export function emptyPlanCounts(): PlanCounts {
 
 export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   const { job, signal } = ctx;
+  // Every in-flight listing and HEAD listens on the run's signal.
+  setMaxListeners(0, signal);
   const concurrency = ctx.checkConcurrency ?? 32;
   // A snapshot: sync removes entries from the live pending set as they succeed, and a retried
   // file must not be taken again when its partition is read.

@@ -3,6 +3,7 @@
  * caller and changes nothing, `sync` applies them through the upload pool and commits state
  * after durable success only.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
@@ -93,6 +94,7 @@ class SyncRun {
     private readonly options: RunOptions,
   ) {
     this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
+    setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
   }
