@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateFilePath, type OpenFile } from '@recsync/framework';
+import type { TreeSpec } from '@recsync/framework/testing';
 import { dayFiles, days, harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -159,7 +160,7 @@ describe('sync with date folders', () => {
   });
 
   it('plan shows per-partition work and changes neither the bucket nor the state', async () => {
-    const files = { ...dayFiles('2026-11-23', 2), ...dayFiles('2026-11-24', 3), '2026-11-24/x.tmp': 'tmp' };
+    const files: TreeSpec = { ...dayFiles('2026-11-23', 2), ...dayFiles('2026-11-24', 3), '2026-11-24/x.tmp': 'tmp' };
     const h = await setup({ files, job: { filters: { exclude: ['*.tmp'] } } });
     await h.client.put(h.bucket, '2026-11-23/call-000.wav', h.tree.contentOf('2026-11-23/call-000.wav', files['2026-11-23/call-000.wav']));
     const items = await h.plan({ now: NOW });
