@@ -22,7 +22,15 @@ export interface FileCandidate {
   readonly mtimeMs: number;
   /** Where the strategy learnt of the file (a journal line, say), named in error messages. */
   readonly origin?: string;
+  /**
+   * The strategy names a file that is not there (yet): a journal entry written before the file
+   * was closed. The engine defers it to the pending set; see {@link StrategyInstance.missingTimeoutMs}.
+   * `size` and `mtimeMs` are then 0.
+   */
+  readonly missing?: boolean;
 }
+
+export type RemoteCheckMode = 'list' | 'head' | 'none';
 
 /** A unit of work with an id, a place to look and its candidate files. */
 export interface Partition {
@@ -43,6 +51,11 @@ export interface Partition {
   readonly closed: boolean;
   /** True when the partition was completed before and is re-checked (look-back). */
   readonly recheck?: boolean;
+  /**
+   * Overrides the job's remote check for this partition (a journal re-read after a truncation
+   * checks with `head` whatever the default). Optional.
+   */
+  readonly remoteCheck?: RemoteCheckMode;
   /**
    * The candidate files. Called once per run. Must stream (never build an array of the
    * partition) and must only yield files inside the source root. Errors thrown here fail the
@@ -85,6 +98,18 @@ export interface StrategyInstance<C> {
   advance(cursor: C | undefined, partition: DonePartition): C | undefined;
   /** Facts `plan` prints in its header (timezone, cutoff, ignored folders). Optional. */
   describe?(): Record<string, string | number | boolean>;
+  /**
+   * Called after a state write that moved the cursor to `cursor` (the move is durable), so the
+   * strategy may clean up what the cursor now covers (delete committed journal segments).
+   * Optional; errors are reported as warnings and do not fail the run. Never called by `plan`.
+   */
+  committed?(cursor: C): Promise<void>;
+  /**
+   * How long a file named by the strategy but missing stays in the pending set before it is
+   * reported as missing and dropped. Undefined: a pending file that no longer exists is dropped
+   * at once (it was deleted, there is nothing to back up).
+   */
+  readonly missingTimeoutMs?: number;
 }
 
 /** What a strategy gets from the framework when it is created for a job. */
@@ -114,6 +139,8 @@ export interface StrategyDefinition<
   identity?(options: z.output<O>): unknown;
   /** Set when the strategy accepts `--since/--until`; the text says what they take. */
   readonly range?: string;
+  /** The remote check used when the job does not set `remoteCheck` (default `list`). */
+  readonly defaultRemoteCheck?: RemoteCheckMode;
   create(options: z.output<O>, context: StrategyContext): StrategyInstance<z.output<C>>;
 }
 

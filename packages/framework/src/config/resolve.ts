@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { RecsyncError } from '../errors.js';
-import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition } from '../strategy.js';
+import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type RemoteCheckMode } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
 import { configSchema, type ParsedJob, type TargetConfig, type UseRef } from './schema.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
@@ -25,7 +25,7 @@ export interface ResolvedJob {
   readonly target: TargetConfig;
   readonly strategy: ResolvedStrategy;
   readonly filters: ParsedJob['filters'];
-  readonly remoteCheck: ParsedJob['remoteCheck'];
+  readonly remoteCheck: RemoteCheckMode;
   readonly upload: ParsedJob['upload'];
   readonly followSymlinks: boolean;
   /** Config-wide plugins first, then the job's own. */
@@ -71,7 +71,7 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       target: job.target,
       strategy,
       filters: job.filters,
-      remoteCheck: job.remoteCheck,
+      remoteCheck: job.remoteCheck ?? strategy.definition.defaultRemoteCheck ?? 'list',
       upload: job.upload,
       followSymlinks: job.followSymlinks,
       plugins: [...globalPlugins, ...plugins],

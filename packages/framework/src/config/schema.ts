@@ -92,8 +92,8 @@ export const jobSchema = z.strictObject({
     error: 'expected a strategy, e.g. dateFolders({…}) or { use: "@recsync/strategy-date", with: {…} }',
   }),
   filters: filtersSchema.prefault({}),
-  /** How "already in the bucket?" is answered. */
-  remoteCheck: z.enum(['list', 'head', 'none']).default('list'),
+  /** How "already in the bucket?" is answered (default: the strategy's, else `list`). */
+  remoteCheck: z.enum(['list', 'head', 'none']).optional(),
   upload: uploadSchema.prefault({}),
   followSymlinks: z.boolean().default(false),
   plugins: z.array(z.union([pluginSchema, useRefSchema])).default([]),

@@ -17,6 +17,7 @@ import type { FileCandidate, Partition, StrategyInstance, RangeRequest } from '.
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
 import { absoluteOf, keyProblem, pathProblem } from './paths.js';
+import { formatDuration } from '../units.js';
 
 export type PlanAction = 'upload' | 'present' | 'excluded' | 'deferred' | 'refused' | 'vanished';
 
@@ -51,8 +52,8 @@ export interface PlanContext {
   readonly strategy: StrategyInstance<unknown>;
   readonly checker: RemoteChecker;
   readonly cursor: unknown;
-  /** Paths of the pending set, retried first. */
-  readonly pending: ReadonlyMap<string, { partition: string }>;
+  /** The pending set, retried first. */
+  readonly pending: ReadonlyMap<string, { partition: string; firstSeen: string }>;
   readonly range?: RangeRequest;
   readonly now: Date;
   /** Stops reading new work (graceful stop). */
@@ -79,6 +80,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   if (retried.size > 0) {
     const info: PartitionInfo = { job: job.name, index: -1, id: 'pending', closed: false, recheck: true };
     yield* partitionItems(ctx, info, pendingCandidates(ctx, retried), ctx.checker.single(signal), concurrency, () => false);
+    if (signal.aborted) return;
   }
   if (signal.aborted) return;
   const partitions = ctx.strategy.partitions({ cursor: ctx.cursor, range: ctx.range, now: ctx.now, signal });
@@ -130,16 +132,25 @@ async function* skipHandled<T extends { path: string }>(files: AsyncIterable<T>,
 
 interface VanishedCandidate extends FileCandidate {
   readonly vanished: true;
+  readonly reason?: string;
 }
 
+/**
+ * The pending set as candidates. A pending file that no longer exists is dropped as vanished,
+ * unless the strategy keeps missing files waiting (`missingTimeoutMs`): then it stays deferred
+ * until that long after it was first seen, and is reported missing after.
+ */
 async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>): AsyncGenerator<FileCandidate | VanishedCandidate> {
+  const timeout = ctx.strategy.missingTimeoutMs;
   for (const path of paths) {
     if (ctx.signal.aborted) return;
     try {
       const stats = await lstat(absoluteOf(ctx.job.source, path));
       yield { path, size: stats.size, mtimeMs: stats.mtimeMs };
     } catch {
-      yield { path, size: 0, mtimeMs: 0, vanished: true };
+      const since = Date.parse(ctx.pending.get(path)?.firstSeen ?? '');
+      if (timeout !== undefined && !(ctx.now.getTime() - since > timeout)) yield { path, size: 0, mtimeMs: 0, missing: true };
+      else yield { path, size: 0, mtimeMs: 0, vanished: true, ...(timeout !== undefined ? { reason: `missing for more than ${formatDuration(timeout)}` } : {}) };
     }
   }
 }
@@ -156,10 +167,11 @@ async function classifyFile(
   const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
   const badKey = keyProblem(key);
   if (badKey) return { ...base, key, action: 'refused', reason: badKey };
-  if ('vanished' in file) return { ...base, key, action: 'vanished', reason: 'no longer exists locally' };
+  if ('vanished' in file) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
+  if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${file.origin ? ` (${file.origin})` : ''}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
-  if (await check.isPresent(key, file.size)) return { ...base, key, action: 'present' };
+  if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };
   return { ...base, key, action: 'upload' };
 }
 
@@ -179,7 +191,7 @@ async function* prefetched(
       else {
         const p = next.value;
         const listPrefix = p.prefix !== undefined ? ctx.job.target.prefix + p.prefix : undefined;
-        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal) });
+        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, p.remoteCheck) });
       }
     }
   };

@@ -5,54 +5,60 @@
  *   engine prefetches a few partitions), held as key → size for that partition only. A file is
  *   present when an object with the same key and size exists. Keys outside the listed prefix
  *   (a `key` hook moved them) and partitions without a prefix fall back to HEAD.
- * - `head`: one HeadObject per file, same rule.
+ * - `head`: one HeadObject per file: present when the size matches and, if the object carries
+ *   recsync's `mtime` metadata, that matches the local mtime too (a file modified in place
+ *   with the same size is uploaded again). Objects written by other tools are judged by size.
  * - `none`: never present; every candidate is uploaded.
  *
  * Size, not mtime, decides: in an append-mostly archive a file of the right size under the
  * right key is the file (`aws s3 sync --size-only`). A listing that fails with a transient
  * error falls back to HEAD for that partition rather than failing it.
  */
+import type { RemoteCheckMode } from '../strategy.js';
 import type { Target } from '../s3/target.js';
 import { classifyS3Error, targetError } from '../s3/classify.js';
 
-export type RemoteCheckMode = 'list' | 'head' | 'none';
-
 export interface PresenceCheck {
-  isPresent(key: string, size: number): Promise<boolean>;
+  isPresent(key: string, size: number, mtimeMs: number): Promise<boolean>;
 }
 
 export interface RemoteChecker {
-  /** Starts the work for a partition (the listing) and returns its check. */
-  forPrefix(listPrefix: string | undefined, signal: AbortSignal): PresenceCheck;
+  /** Starts the work for a partition (the listing) and returns its check; `mode` overrides the job's. */
+  forPrefix(listPrefix: string | undefined, signal: AbortSignal, mode?: RemoteCheckMode): PresenceCheck;
   /** For files outside any partition (the pending pass). */
   single(signal: AbortSignal): PresenceCheck;
 }
 
-export function createRemoteChecker(mode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void): RemoteChecker {
+/** Metadata keeps milliseconds to 3 decimals of a second. */
+const sameMtime = (remote: number | undefined, local: number) => remote === undefined || Math.round(remote) === Math.round(local);
+
+export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void): RemoteChecker {
   const absent: PresenceCheck = { isPresent: async () => false };
-  if (mode === 'none' || !target) return { forPrefix: () => absent, single: () => absent };
+  if (!target) return { forPrefix: () => absent, single: () => absent };
   const byHead = (signal: AbortSignal): PresenceCheck => ({
-    async isPresent(key, size) {
+    async isPresent(key, size, mtimeMs) {
       try {
-        return (await target.head(key, signal))?.size === size;
+        const remote = await target.head(key, signal);
+        return remote !== undefined && remote.size === size && sameMtime(remote.mtimeMs, mtimeMs);
       } catch (error) {
         if (classifyS3Error(error).kind === 'fatal') throw targetError(error, { ...target, action: `HEAD ${key}` });
         return false; // unknown: uploading again is safe, skipping is not
       }
     },
   });
-  if (mode === 'head') return { forPrefix: (_p, signal) => byHead(signal), single: byHead };
   return {
-    single: byHead,
-    forPrefix(listPrefix, signal) {
-      if (listPrefix === undefined) return byHead(signal);
+    single: (signal) => (jobMode === 'none' ? absent : byHead(signal)),
+    forPrefix(listPrefix, signal, override) {
+      const mode = override ?? jobMode;
+      if (mode === 'none') return absent;
+      if (mode === 'head' || listPrefix === undefined) return byHead(signal);
       const listing = listAll(target, listPrefix, signal);
       listing.catch(() => undefined); // observed below; avoids an unhandled rejection while prefetched
       const fallback = byHead(signal);
       let warned = false;
       return {
-        async isPresent(key, size) {
-          if (!key.startsWith(listPrefix)) return fallback.isPresent(key, size);
+        async isPresent(key, size, mtimeMs) {
+          if (!key.startsWith(listPrefix)) return fallback.isPresent(key, size, mtimeMs);
           let objects: Map<string, number>;
           try {
             objects = await listing;
@@ -60,7 +66,7 @@ export function createRemoteChecker(mode: RemoteCheckMode, target: Target | unde
             if (classifyS3Error(error).kind === 'fatal') throw targetError(error, { ...target, action: `listing ${listPrefix}` });
             if (!warned) warn(`listing ${listPrefix} failed (${(error as Error).message}); checking files one by one instead`);
             warned = true;
-            return fallback.isPresent(key, size);
+            return fallback.isPresent(key, size, mtimeMs);
           }
           return objects.get(key) === size;
         },

@@ -266,9 +266,14 @@ class SyncRun {
   /** A partition is done: tell reporters; save state (cursor and pending set together). */
   private async done(event: DoneEvent | undefined): Promise<void> {
     if (!event) return;
-    const { state, hooks, job } = this.run;
+    const { state, hooks, job, strategy } = this.run;
     state.cursor = this.ledger.cursor;
     await state.save();
+    if (event.cursorMoved && strategy.committed) {
+      await strategy.committed(state.cursor).catch((error: unknown) =>
+        hooks.warning.call({ job: job.name, code: 'W_COMMITTED', message: `after saving the cursor: ${describeError(error)}` }),
+      );
+    }
     await hooks.partitionDone.promise({
       job: job.name,
       index: event.info.index,

@@ -15,6 +15,8 @@ import { classifyS3Error, targetError } from './classify.js';
 export interface RemoteObject {
   readonly key: string;
   readonly size: number;
+  /** The local mtime recorded in the object's metadata at upload (HEAD only), ms. */
+  readonly mtimeMs?: number;
 }
 
 export interface PutRequest {
@@ -95,7 +97,8 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
     async head(key, signal) {
       try {
         const out = await client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: key }), { abortSignal: signal });
-        return { key, size: out.ContentLength ?? 0 };
+        const mtime = Number(out.Metadata?.mtime);
+        return { key, size: out.ContentLength ?? 0, ...(Number.isFinite(mtime) && out.Metadata?.mtime ? { mtimeMs: mtime * 1000 } : {}) };
       } catch (error) {
         const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
         if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
