@@ -10,6 +10,7 @@ let server: S3TestServer | undefined;
 export async function setup(project: TestProject): Promise<void> {
   server = await startS3Server();
   project.provide('s3Endpoint', server.endpoint);
+  project.provide('s3Directory', server.directory);
 }
 
 export async function teardown(): Promise<void> {
@@ -19,5 +20,7 @@ export async function teardown(): Promise<void> {
 declare module 'vitest' {
   export interface ProvidedContext {
     s3Endpoint: string;
+    /** The server's store folder, for seeding with `seedStore`. */
+    s3Directory: string;
   }
 }

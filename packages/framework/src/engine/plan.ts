@@ -9,7 +9,7 @@
  * flight). Listings of the next few partitions are started ahead of time.
  */
 import { setMaxListeners } from 'node:events';
-import { lstat } from 'node:fs/promises';
+import { access, lstat } from 'node:fs/promises';
 import { mapUnordered } from '../concurrency.js';
 import { describeError, isRecsyncError } from '../errors.js';
 import type { Hooks, PartitionInfo } from '../hooks.js';
@@ -191,7 +191,8 @@ async function* prefetched(
       else {
         const p = next.value;
         const listPrefix = p.prefix !== undefined ? ctx.job.target.prefix + p.prefix : undefined;
-        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, p.remoteCheck) });
+        const eager = await exists(p.dir); // no folder, no files: do not list
+        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }) });
       }
     }
   };
@@ -205,4 +206,11 @@ async function* prefetched(
   } finally {
     if (!done) await iterator.return?.();
   }
+}
+
+async function exists(dir: string): Promise<boolean> {
+  return access(dir).then(
+    () => true,
+    () => false,
+  );
 }

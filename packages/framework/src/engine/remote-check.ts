@@ -23,8 +23,11 @@ export interface PresenceCheck {
 }
 
 export interface RemoteChecker {
-  /** Starts the work for a partition (the listing) and returns its check; `mode` overrides the job's. */
-  forPrefix(listPrefix: string | undefined, signal: AbortSignal, mode?: RemoteCheckMode): PresenceCheck;
+  /**
+   * The check for a partition; `mode` overrides the job's. With `eager`, the listing starts now
+   * (prefetch); otherwise on the first file, so an empty partition costs no request.
+   */
+  forPrefix(listPrefix: string | undefined, signal: AbortSignal, options?: { mode?: RemoteCheckMode; eager?: boolean }): PresenceCheck;
   /** For files outside any partition (the pending pass). */
   single(signal: AbortSignal): PresenceCheck;
 }
@@ -48,12 +51,17 @@ export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | u
   });
   return {
     single: (signal) => (jobMode === 'none' ? absent : byHead(signal)),
-    forPrefix(listPrefix, signal, override) {
-      const mode = override ?? jobMode;
+    forPrefix(listPrefix, signal, options = {}) {
+      const mode = options.mode ?? jobMode;
       if (mode === 'none') return absent;
       if (mode === 'head' || listPrefix === undefined) return byHead(signal);
-      const listing = listAll(target, listPrefix, signal);
-      listing.catch(() => undefined); // observed below; avoids an unhandled rejection while prefetched
+      let listing: Promise<Map<string, number>> | undefined;
+      const start = () => {
+        listing ??= listAll(target, listPrefix, signal);
+        listing.catch(() => undefined); // observed below; avoids an unhandled rejection while prefetched
+        return listing;
+      };
+      if (options.eager) start();
       const fallback = byHead(signal);
       let warned = false;
       return {
@@ -61,7 +69,7 @@ export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | u
           if (!key.startsWith(listPrefix)) return fallback.isPresent(key, size, mtimeMs);
           let objects: Map<string, number>;
           try {
-            objects = await listing;
+            objects = await start();
           } catch (error) {
             if (classifyS3Error(error).kind === 'fatal') throw targetError(error, { ...target, action: `listing ${listPrefix}` });
             if (!warned) warn(`listing ${listPrefix} failed (${(error as Error).message}); checking files one by one instead`);

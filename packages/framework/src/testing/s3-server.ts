@@ -12,12 +12,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
+import { mapUnordered } from '../concurrency.js';
+
+export interface SeedObject {
+  readonly key: string;
+  readonly body: Buffer;
+}
 
 export interface S3TestServer {
   readonly endpoint: string;
   readonly port: number;
   /** Folder holding the objects. */
   readonly directory: string;
+  /** Puts objects straight into the server's store (its own store code, no HTTP): fast pre-filling. */
+  seed(bucket: string, objects: Iterable<SeedObject> | AsyncIterable<SeedObject>): Promise<number>;
   /** Stops the server and deletes its folder (unless `keep`). */
   stop(): Promise<void>;
 }
@@ -46,6 +55,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     endpoint,
     port,
     directory,
+    seed: (bucket, objects) => seedStore(directory, bucket, objects),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -73,4 +83,24 @@ function readPort(child: ChildProcess): Promise<number> {
       }
     });
   });
+}
+
+/**
+ * Writes objects with s3rver's own FilesystemStore into `directory` (the folder a running
+ * server serves). The server reads its store on every request, so they are listed and served
+ * like uploaded objects. Returns the number written.
+ */
+export async function seedStore(
+  directory: string,
+  bucket: string,
+  objects: Iterable<SeedObject> | AsyncIterable<SeedObject>,
+): Promise<number> {
+  const require = createRequire(import.meta.url);
+  const FilesystemStore = require('s3rver/lib/stores/filesystem.js') as new (dir: string) => { putObject(o: unknown): Promise<unknown> };
+  const S3Object = require('s3rver/lib/models/object.js') as new (b: string, k: string, c: Buffer, m: Record<string, string>) => unknown;
+  const store = new FilesystemStore(directory);
+  let count = 0;
+  const put = (o: SeedObject) => store.putObject(new S3Object(bucket, o.key, o.body, { 'content-type': 'binary/octet-stream' }));
+  for await (const _ of mapUnordered(objects, 32, put)) count++;
+  return count;
 }
