@@ -48,6 +48,13 @@ export async function checksumOfFile(handle: FileHandle, length: number, name: C
   return h.digest();
 }
 
+/** Checksum (base64) of bytes already in memory. */
+export function checksumOfBuffer(data: Buffer, name: ChecksumName): string {
+  const h = hasher(name);
+  h.update(data);
+  return h.digest();
+}
+
 /** The PutObject field that carries a checksum value. */
 export const CHECKSUM_FIELD = {
   CRC32C: 'ChecksumCRC32C',

@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { checksumOfFile, CHECKSUM_FIELD } from '../checksum.js';
+import { checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD } from '../checksum.js';
 import { describeError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
@@ -41,6 +41,12 @@ export interface UploadContext {
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
+/**
+ * Files up to this size are read once into memory (checksum and body from the same bytes):
+ * one read instead of two, and a Buffer body is cheaper for the SDK than a stream. Memory stays
+ * bounded by concurrency x this size.
+ */
+const SMALL_FILE = MiB;
 
 /** Part size for a file: the configured one, grown (in whole MiB) so no upload needs more than 10,000 parts. */
 export function partSizeFor(size: number, configured: number): number {
@@ -104,9 +110,11 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     if (!before.isFile()) throw new LocalFileError('not a regular file');
     const size = before.size;
     const algorithm = job.target.checksum === 'none' ? undefined : job.target.checksum;
-    const checksum = algorithm ? await checksumOfFile(handle, size, algorithm) : undefined;
     const multipart = size >= job.upload.multipartThreshold;
-    const body = size === 0 ? Buffer.alloc(0) : handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
+    const buffer = size <= SMALL_FILE && !multipart ? await readWhole(handle, size) : undefined;
+    if (buffer === null) return { outcome: 'deferred', reason: 'shrank while it was read (still being written?)' };
+    const checksum = algorithm ? (buffer ? checksumOfBuffer(buffer, algorithm) : await checksumOfFile(handle, size, algorithm)) : undefined;
+    const body = buffer ?? handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
     let input: PutObjectCommandInput = {
       Bucket: job.target.bucket,
       Key: item.key,
@@ -135,6 +143,18 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
   } finally {
     await handle.close();
   }
+}
+
+/** Reads exactly `size` bytes from the start; null when the file ended sooner (it shrank). */
+async function readWhole(handle: FileHandle, size: number): Promise<Buffer | null> {
+  const buffer = Buffer.allocUnsafe(size);
+  let offset = 0;
+  while (offset < size) {
+    const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+    if (bytesRead === 0) return null;
+    offset += bytesRead;
+  }
+  return buffer;
 }
 
 /** Composite checksums come back as `value-N`; full-object ones as the bare value. */
