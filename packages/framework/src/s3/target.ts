@@ -45,11 +45,12 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
   const sdk = await import('@aws-sdk/client-s3');
   const { Agent: HttpAgent } = await import('node:http');
   const { Agent: HttpsAgent } = await import('node:https');
-  const checksumDefault = target.endpoint ? 'when_required' : undefined;
+  const customEndpoint = target.endpoint ?? envEndpoint();
+  const checksumDefault = customEndpoint ? 'when_required' : undefined;
   const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
   const base = {
-    region: target.region ?? (target.endpoint && !process.env.AWS_REGION ? 'us-east-1' : undefined),
+    region: target.region ?? (customEndpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
     endpoint: target.endpoint,
     forcePathStyle: target.forcePathStyle,
     profile: target.profile,
@@ -139,4 +140,9 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
       putClient.destroy();
     },
   };
+}
+
+/** An endpoint set through the SDK's environment variables (it applies them itself). */
+export function envEndpoint(): string | undefined {
+  return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
 }

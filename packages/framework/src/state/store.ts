@@ -12,6 +12,7 @@ import path from 'node:path';
 import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
+import { envEndpoint } from '../s3/target.js';
 
 export interface Fingerprint {
   readonly source: string;
@@ -65,7 +66,7 @@ export function fingerprintOf(job: ResolvedJob): Fingerprint {
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: job.target.endpoint ?? null,
+    endpoint: job.target.endpoint ?? envEndpoint() ?? null,
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
