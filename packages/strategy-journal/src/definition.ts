@@ -1,0 +1,26 @@
+/**
+ * The journal strategy's definition and its config factory.
+ *
+ * Identity: only the journal's location gives a saved cursor its meaning (an inode and offset
+ * in that file or folder). Chunk size, timeouts, `start` and cleanup change what a run does,
+ * not what a saved position means. Remote check default `none`: journal entries are new files,
+ * and the ordered offset limits re-uploads after a crash to the partitions in flight.
+ */
+import { defineStrategy, useStrategy, type StrategyRef } from '@recsync/framework';
+import { STRATEGY_NAME } from './location.js';
+import { journalCursorSchema, journalOptionsSchema, type JournalOptions } from './options.js';
+import { JournalInstance } from './strategy.js';
+
+export const journalStrategy = defineStrategy({
+  name: STRATEGY_NAME,
+  options: journalOptionsSchema,
+  cursor: journalCursorSchema,
+  identity: (options) => ({ path: options.path ?? null, directory: options.directory ?? null }),
+  defaultRemoteCheck: 'none',
+  create: (options, context) => new JournalInstance(options, context),
+});
+
+/** The factory for `recsync.config.ts`: `strategy: journal({ path: '/var/lib/recorder/written.log' })`. */
+export function journal(options: JournalOptions): StrategyRef {
+  return useStrategy(journalStrategy, options);
+}
