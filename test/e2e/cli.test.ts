@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -93,15 +94,18 @@ describe('errors at the command line', () => {
   });
 
   it('says where it looked when there is no config (exit 2)', async () => {
-    const cwd = path.dirname(await writeConfig({ source: '/x', bucket: 'b', endpoint }));
-    const result = await runCli(['plan'], { cwd });
+    // The search goes up to the home folder: make a fresh one so no config above can be found.
+    const home = await mkdtemp(path.join(os.tmpdir(), 'recsync-home-'));
+    const cwd = path.join(home, 'a', 'b');
+    await mkdir(cwd, { recursive: true });
+    const result = await runCli(['plan'], { cwd, env: { HOME: home } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`no recsync config found in ${cwd}`);
   });
 
   it('loads a data-only JSON config that names the strategy by package', async () => {
     const { bucket, tree } = await fixture(1, 1);
-    const cwd = path.dirname(await writeConfig({ source: '/x', bucket: 'b', endpoint }));
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-json-'));
     const config = { jobs: { rec: { source: tree.root, target: { bucket, endpoint, forcePathStyle: true }, strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } } } } };
     await writeFile(path.join(cwd, 'recsync.config.json'), JSON.stringify(config));
     const result = await runCli(['sync'], { cwd });

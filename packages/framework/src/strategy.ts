@@ -28,6 +28,11 @@ export interface FileCandidate {
    * `size` and `mtimeMs` are then 0.
    */
   readonly missing?: boolean;
+  /**
+   * The strategy refuses this entry (a journal line outside the root, invalid UTF-8): the engine
+   * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
+   */
+  readonly refused?: string;
 }
 
 export type RemoteCheckMode = 'list' | 'head' | 'none';
@@ -141,6 +146,11 @@ export interface StrategyDefinition<
   readonly range?: string;
   /** The remote check used when the job does not set `remoteCheck` (default `list`). */
   readonly defaultRemoteCheck?: RemoteCheckMode;
+  /**
+   * The settle time used when the job does not set `filters.settle` (default 5 minutes), for
+   * strategies whose files are known to be complete (a journal written after close).
+   */
+  readonly defaultSettleMs?: number;
   create(options: z.output<O>, context: StrategyContext): StrategyInstance<z.output<C>>;
 }
 

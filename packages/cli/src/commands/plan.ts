@@ -1,4 +1,4 @@
-import { openPlan } from '@recsync/framework';
+import { definePlugin, openPlan } from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { writePlanJson, writePlanTable } from '../render/plan.js';
 
@@ -16,9 +16,14 @@ export default class Plan extends RecsyncCommand {
     this.verbose = flags.verbose;
     const jobs = await this.loadJobs(flags);
     const write = (text: string) => void process.stdout.write(text);
+    // Strategy and engine warnings (a missing journal, an unreadable folder) go to stderr, in both modes.
+    const warnings = definePlugin({
+      name: 'recsync:plan-warnings',
+      apply: (hooks) => hooks.warning.tap('recsync:plan-warnings', (w) => void process.stderr.write(`warning: ${w.message}\n`)),
+    });
     if (flags.json) write('{"command":"plan","jobs":[');
     for (const [i, job] of jobs.entries()) {
-      const plan = await openPlan(job, { range: rangeOf(flags) });
+      const plan = await openPlan(job, { range: rangeOf(flags), plugins: [warnings] });
       if (flags.json) await writePlanJson(plan, write, i === 0);
       else await writePlanTable(plan, write, { files: flags.verbose });
     }

@@ -87,6 +87,8 @@ export async function writePlanTable(plan: PlanRun, write: Write, options: { fil
   write(`${countsRow('total', '', totals)}\n`);
   if (totals.vanished.files) notes.push(`${totals.vanished.files} pending file(s) no longer exist locally and will be dropped from the pending set`);
   const facts = plan.facts();
+  const learnt = Object.fromEntries(Object.entries(facts).filter(([k, v]) => info.facts[k] !== v));
+  if (Object.keys(learnt).length > 0) write(`strategy after reading: ${factsLine(learnt)}\n`);
   if (facts.ignoredFolders) notes.push(`${facts.ignoredFolders} folder(s) do not match the layout and are ignored`);
   for (const note of notes.slice(0, 20)) write(`note: ${note}\n`);
   if (notes.length > 20) write(`note: … and ${notes.length - 20} more\n`);

@@ -12,6 +12,8 @@ import { isPlugin, type Plugin } from '../plugin.js';
 import { configSchema, type ParsedJob, type TargetConfig, type UseRef } from './schema.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
 
+const DEFAULT_SETTLE_MS = 5 * 60_000;
+
 export interface ResolvedStrategy {
   readonly definition: AnyStrategyDefinition;
   /** Parsed with the strategy's own schema (defaults applied). */
@@ -24,7 +26,8 @@ export interface ResolvedJob {
   readonly source: string;
   readonly target: TargetConfig;
   readonly strategy: ResolvedStrategy;
-  readonly filters: ParsedJob['filters'];
+  /** With the settle time resolved: the job's, else the strategy's default, else 5 minutes. */
+  readonly filters: ParsedJob['filters'] & { settle: number };
   readonly remoteCheck: RemoteCheckMode;
   readonly upload: ParsedJob['upload'];
   readonly followSymlinks: boolean;
@@ -70,7 +73,7 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       source: path.resolve(baseDir, job.source),
       target: job.target,
       strategy,
-      filters: job.filters,
+      filters: { ...job.filters, settle: job.filters.settle ?? strategy.definition.defaultSettleMs ?? DEFAULT_SETTLE_MS },
       remoteCheck: job.remoteCheck ?? strategy.definition.defaultRemoteCheck ?? 'list',
       upload: job.upload,
       followSymlinks: job.followSymlinks,

@@ -60,7 +60,7 @@ export const filtersSchema = z.strictObject({
   include: z.array(z.string().min(1)).optional(),
   exclude: z.array(z.string().min(1)).optional(),
   /** Files modified more recently than this are deferred to the pending set. */
-  settle: durationSchema.prefault('5m'),
+  settle: durationSchema.optional(),
   minSize: sizeSchema.optional(),
   maxSize: sizeSchema.optional(),
 });

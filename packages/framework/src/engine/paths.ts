@@ -2,6 +2,7 @@
  * Containment rules for candidate paths and object keys (correctness rule 6): a candidate must
  * stay inside the source root and a key never has `..` segments.
  */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Why a strategy-reported relative path is refused, or undefined when it is fine. */
@@ -27,4 +28,33 @@ export function keyProblem(key: string): string | undefined {
 
 export function absoluteOf(source: string, relative: string): string {
   return path.join(source, ...relative.split('/'));
+}
+
+/**
+ * Checks, before a file is opened, that the folder holding it resolves inside the source root:
+ * `O_NOFOLLOW` only guards the last path component, and a pending path saved days ago may now
+ * run through a symlink. Results are cached per folder for the run.
+ */
+export class RootGuard {
+  private root?: Promise<string>;
+  private readonly folders = new Map<string, boolean>();
+
+  constructor(private readonly source: string) {}
+
+  async parentInside(absolute: string): Promise<boolean> {
+    const dir = path.dirname(absolute);
+    const known = this.folders.get(dir);
+    if (known !== undefined) return known;
+    const root = await (this.root ??= realpath(this.source).catch(() => this.source));
+    let real: string;
+    try {
+      real = await realpath(dir);
+    } catch {
+      return true; // missing: opening the file fails with ENOENT, which is handled as vanished
+    }
+    const inside = real === root || real.startsWith(root + path.sep);
+    if (this.folders.size >= 10_000) this.folders.clear();
+    this.folders.set(dir, inside);
+    return inside;
+  }
 }

@@ -16,7 +16,7 @@ import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, Partition, StrategyInstance, RangeRequest } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
-import { absoluteOf, keyProblem, pathProblem } from './paths.js';
+import { absoluteOf, keyProblem, pathProblem, RootGuard } from './paths.js';
 import { formatDuration } from '../units.js';
 
 export type PlanAction = 'upload' | 'present' | 'excluded' | 'deferred' | 'refused' | 'vanished';
@@ -142,8 +142,13 @@ interface VanishedCandidate extends FileCandidate {
  */
 async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>): AsyncGenerator<FileCandidate | VanishedCandidate> {
   const timeout = ctx.strategy.missingTimeoutMs;
+  const guard = new RootGuard(ctx.job.source);
   for (const path of paths) {
     if (ctx.signal.aborted) return;
+    if (!(await guard.parentInside(absoluteOf(ctx.job.source, path)))) {
+      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)' };
+      continue;
+    }
     try {
       const stats = await lstat(absoluteOf(ctx.job.source, path));
       yield { path, size: stats.size, mtimeMs: stats.mtimeMs };
@@ -162,6 +167,7 @@ async function classifyFile(
   check: PresenceCheck,
 ): Promise<PlanFile> {
   const base = { type: 'file' as const, partitionIndex: info.index, partition: info.id, path: file.path, size: file.size, mtimeMs: file.mtimeMs };
+  if (file.refused) return { ...base, key: '', action: 'refused', reason: `${file.refused}${file.origin ? ` (${file.origin})` : ''}` };
   const badPath = pathProblem(file.path);
   if (badPath) return { ...base, key: '', action: 'refused', reason: `${badPath}${file.origin ? ` (${file.origin})` : ''}` };
   const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);

@@ -16,6 +16,7 @@ import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
+import { RootGuard } from './paths.js';
 
 export interface PlanRun {
   readonly info: RunInfo;
@@ -84,6 +85,7 @@ class SyncRun {
   private readonly stop = new AbortController();
   private readonly hardStop = new AbortController();
   private readonly ledger: Ledger;
+  private readonly guard: RootGuard;
   private fatal?: RecsyncError;
   private refused = 0;
   private partitionErrors = 0;
@@ -94,6 +96,7 @@ class SyncRun {
     private readonly options: RunOptions,
   ) {
     this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
+    this.guard = new RootGuard(run.job.source);
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
@@ -162,8 +165,9 @@ class SyncRun {
       }
       return this.done(this.ledger.end(item.partition.index, item.error));
     }
-    const result = await this.resolve(item);
-    if (result.outcome === 'aborted') return; // no final outcome: the partition stays not done
+    const resolved = await this.resolve(item);
+    if (resolved.outcome === 'aborted') return; // no final outcome: the partition stays not done
+    const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason) : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
     this.record(item, result);
     await this.done(this.ledger.settle(item.partitionIndex, result.outcome, item.size));
@@ -179,17 +183,22 @@ class SyncRun {
       case 'deferred':
         return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
       case 'refused':
-        this.refused++;
-        this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path}: ${item.reason}`, path: item.path });
-        return { outcome: 'excluded', reason: `refused: ${item.reason}`, attempts: 0 };
+        return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
     }
+  }
+
+  /** A refused path: an error event, counted for exit 1, final (never retried). */
+  private refuse(item: PlanFile, reason: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
+    this.refused++;
+    this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path}: ${reason}`, path: item.path });
+    return { outcome: 'excluded', reason: `refused: ${reason}`, attempts: 0 };
   }
 
   private async upload(item: PlanFile): Promise<UploadResult> {
     const { run } = this;
     try {
       const result = await uploadFile(
-        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, abortSignal: this.hardStop.signal },
+        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal },
         item,
       );
       this.trackFailures(result);
@@ -227,7 +236,7 @@ class SyncRun {
     this.stop.abort();
   }
 
-  private record(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' }>): void {
+  private record(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>): void {
     const { state, hooks, job } = this.run;
     const outcome: FileOutcome = result.outcome;
     addTo(this.counts, outcome, item.size);

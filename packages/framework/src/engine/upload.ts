@@ -16,7 +16,7 @@ import type { ResolvedJob } from '../config/resolve.js';
 import type { Target } from '../s3/target.js';
 import { classifyS3Error, targetError } from '../s3/classify.js';
 import type { PlanFile } from './plan.js';
-import { absoluteOf } from './paths.js';
+import { absoluteOf, type RootGuard } from './paths.js';
 
 /** Opens a file for reading. A seam: tests inject read failures here (root ignores chmod). */
 export type OpenFile = (absolutePath: string, flags: number) => Promise<FileHandle>;
@@ -26,6 +26,8 @@ export const defaultOpenFile: OpenFile = (p, flags) => open(p, flags);
 export type UploadResult =
   | { outcome: 'uploaded'; attempts: number }
   | { outcome: 'present' | 'excluded' | 'vanished' | 'deferred'; reason: string; attempts: number }
+  /** Never read: it resolves outside the source root (an error event, exit 1). */
+  | { outcome: 'refused'; reason: string; attempts: number }
   | { outcome: 'failed'; reason: string; error: { code: string; message: string }; attempts: number }
   /** Cut short by a hard stop: no final outcome. */
   | { outcome: 'aborted'; attempts: number };
@@ -35,6 +37,7 @@ export interface UploadContext {
   readonly target: Target;
   readonly hooks: Hooks;
   readonly openFile: OpenFile;
+  readonly guard: RootGuard;
   /** Hard stop: abort in-flight requests (multipart uploads are aborted too). */
   readonly abortSignal: AbortSignal;
 }
@@ -56,6 +59,9 @@ export function partSizeFor(size: number, configured: number): number {
 
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
   const attempts = ctx.job.upload.attempts;
+  if (!(await ctx.guard.parentInside(absoluteOf(ctx.job.source, item.path)))) {
+    return { outcome: 'refused', reason: 'its folder resolves outside the source root (a symlink)', attempts: 0 };
+  }
   let last: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt - 1 };

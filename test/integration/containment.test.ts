@@ -1,0 +1,81 @@
+/**
+ * Rule 6, "stay inside the root", end to end: symlinks out of the source are never read,
+ * whether met by the walk or by a pending path whose folder became a symlink later; strategies
+ * can refuse entries, and refusals make the run exit 1.
+ */
+import { mkdtemp, rename, symlink, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineStrategy, resolveConfig, syncJob, useStrategy, z } from '@recsync/framework';
+import { harness } from '../support/harness.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup) await c();
+  cleanup = [];
+});
+
+describe('containment', () => {
+  it('does not follow a symlinked folder or file out of the source', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+    await writeFile(path.join(outside, 'secret.wav'), 'secret');
+    const h = await harness({ files: { '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' } } });
+    cleanup.push(h.dispose);
+    await symlink(outside, h.tree.path('2026-11-24/linked'));
+    await symlink(path.join(outside, 'secret.wav'), h.tree.path('2026-11-24/secret.wav'));
+    const run = await h.sync({ now: NOW });
+    expect(run.stats.exitCode).toBe(0);
+    expect(await h.keys()).toEqual(['2026-11-24/a.wav']);
+  });
+
+  it('refuses a pending file whose folder was replaced by a symlink out of the root (exit 1)', async () => {
+    const h = await harness({ files: { '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) } } });
+    cleanup.push(h.dispose);
+    const first = await h.sync({ now: NOW });
+    expect(first.events[0]).toMatchObject({ path: '2026-11-25/sub/a.wav', outcome: 'deferred' });
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+    await writeFile(path.join(outside, 'a.wav'), 'not yours');
+    await utimes(path.join(outside, 'a.wav'), new Date('2026-11-20T00:00:00Z'), new Date('2026-11-20T00:00:00Z'));
+    await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
+    await symlink(outside, h.tree.path('2026-11-25/sub'));
+    const planned = (await h.plan({ now: NOW })).filter((i) => i.type === 'file');
+    expect(planned).toContainEqual(expect.objectContaining({ path: '2026-11-25/sub/a.wav', action: 'refused' }));
+    const second = await h.sync({ now: new Date(NOW.getTime() + 3_600_000) });
+    expect(second.stats.exitCode).toBe(1);
+    expect(second.warnings.join('\n')).toContain('refused 2026-11-25/sub/a.wav: its folder resolves outside the source root');
+    expect(await h.keys()).not.toContain('2026-11-25/sub/a.wav');
+  });
+
+  it('reports entries a strategy refuses, with its reason, and exits 1', async () => {
+    const refusing = defineStrategy({
+      name: 'refusing',
+      options: z.strictObject({}),
+      cursor: z.null(),
+      defaultSettleMs: 0,
+      create: (_o, ctx) => ({
+        async *partitions() {
+          yield {
+            id: 'all',
+            dir: ctx.source,
+            closed: false,
+            async *files() {
+              yield { path: 'bad', size: 0, mtimeMs: 0, refused: 'line is not valid UTF-8', origin: 'written.log:7' };
+            },
+          };
+        },
+        advance: (c) => c,
+      }),
+    });
+    const h = await harness({ files: {} });
+    cleanup.push(h.dispose);
+    const config = { stateDir: h.stateDir, jobs: { rec: { source: h.tree.root, target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true }, strategy: useStrategy(refusing, {}) } } };
+    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    expect(job.filters.settle).toBe(0); // the strategy's default settle time
+    const warnings: string[] = [];
+    const stats = await syncJob(job, { plugins: [{ name: 'w', apply: (hooks) => hooks.warning.tap('w', (w) => void warnings.push(w.message)) }] });
+    expect(stats.exitCode).toBe(1);
+    expect(warnings).toEqual(['refused bad: line is not valid UTF-8 (written.log:7)']);
+  });
+});
