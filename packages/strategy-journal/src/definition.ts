@@ -17,6 +17,8 @@ export const journalStrategy = defineStrategy({
   cursor: journalCursorSchema,
   identity: (options) => ({ path: options.path ?? null, directory: options.directory ?? null }),
   defaultRemoteCheck: 'none',
+  // Entries are written when the recorder has closed the file: nothing to wait for.
+  defaultSettleMs: 0,
   create: (options, context) => new JournalInstance(options, context),
 });
 

@@ -62,8 +62,8 @@ export class JournalRun {
       const line = readLine(raw, roots);
       if (line.kind === 'ignored') continue;
       if (line.kind === 'invalid') {
-        this.counts.refused++;
-        this.options.warn(`refused ${origin}: ${line.why}`);
+        // No usable path: refused as an error event naming the line (exit 1).
+        yield { line: { kind: 'unsafe', path: '', why: line.why }, origin };
         continue;
       }
       if (line.kind === 'entry') {
@@ -80,15 +80,18 @@ export class JournalRun {
 
   private async check({ line, origin }: Work): Promise<FileCandidate | undefined> {
     if (line.kind === 'unsafe') {
-      // The path as written: the engine's containment check refuses it as an error (exit 1).
+      // Refused as an error event (exit 1); the engine never reads it.
       this.counts.refused++;
-      return { path: line.path, size: 0, mtimeMs: 0, origin: `${origin}: ${line.why}` };
+      return { path: line.path, size: 0, mtimeMs: 0, refused: line.why, origin };
     }
     const checked: Checked = await this.checker.check(line, origin);
     if ('problem' in checked) {
-      if (checked.problem === 'refused') this.counts.refused++;
-      else this.counts.skipped++;
-      this.options.warn(`${checked.problem === 'refused' ? 'refused' : 'skipped'} ${origin}: ${line.path} ${checked.why}`);
+      if (checked.problem === 'refused') {
+        this.counts.refused++;
+        return { path: line.path, size: 0, mtimeMs: 0, refused: checked.why, origin };
+      }
+      this.counts.skipped++;
+      this.options.warn(`skipped ${origin}: ${line.path} ${checked.why}`);
       return undefined;
     }
     if (checked.missing) this.counts.missing++;

@@ -190,7 +190,7 @@ class SyncRun {
   /** A refused path: an error event, counted for exit 1, final (never retried). */
   private refuse(item: PlanFile, reason: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
     this.refused++;
-    this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path}: ${reason}`, path: item.path });
+    this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path || 'an entry'}: ${reason}`, path: item.path });
     return { outcome: 'excluded', reason: `refused: ${reason}`, attempts: 0 };
   }
 
