@@ -123,6 +123,12 @@ export interface StrategyContext {
   readonly source: string;
   /** Whether symlinks may be followed (job option `followSymlinks`). */
   readonly followSymlinks: boolean;
+  /**
+   * The job's include/exclude globs (the built-in filter applies them to every file anyway).
+   * A strategy may use them to avoid reading folders the filter would exclude entirely; with
+   * the filter's meaning: picomatch on the relative path, a pattern without `/` matches base names.
+   */
+  readonly filters?: { readonly include: readonly string[]; readonly exclude: readonly string[] };
   /** Report a non-fatal problem (an unreadable folder, a skipped symlink). */
   warn(message: string): void;
 }

@@ -125,7 +125,14 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     private readonly context: StrategyContext,
     private readonly seams: MtimeSeams = {},
   ) {
-    this.paths = compilePathRules(options.include, options.exclude);
+    // The strategy's own globs and the job's filters both apply: a file must pass both, and a
+    // folder either set rules out entirely is never opened.
+    const own = compilePathRules(options.include, options.exclude);
+    const job = compilePathRules(context.filters?.include ?? [], context.filters?.exclude ?? []);
+    this.paths = {
+      includesFile: (rel) => own.includesFile(rel) && job.includesFile(rel),
+      prunesDir: (rel) => own.prunesDir(rel) || job.prunesDir(rel),
+    };
   }
 
   async *partitions(request: PartitionsRequest<MtimeCursor>): AsyncGenerator<Partition> {

@@ -44,9 +44,13 @@ export interface Subject {
   readonly warnings: string[];
 }
 
-export function subject(options: MtimeCutoffOptions, source: string, extra: { follow?: boolean; fs?: ScanFs } = {}): Subject {
+export function subject(
+  options: MtimeCutoffOptions,
+  source: string,
+  extra: { follow?: boolean; fs?: ScanFs; filters?: { include: string[]; exclude: string[] } } = {},
+): Subject {
   const warnings: string[] = [];
-  const context = { source, followSymlinks: extra.follow ?? false, warn: (message: string) => warnings.push(message) };
+  const context = { source, followSymlinks: extra.follow ?? false, filters: extra.filters, warn: (message: string) => warnings.push(message) };
   const instance = new MtimeCutoff(mtimeOptionsSchema.parse(options), context, extra.fs ? { fs: extra.fs } : {});
   return { instance, warnings };
 }

@@ -102,6 +102,17 @@ describe('include/exclude globs', () => {
     expect(instance.describe()).toMatchObject({ excludedDirs: 3 });
   });
 
+  it('prunes with the job\'s filters too, and takes only what passes both sets', async () => {
+    const root = await tree();
+    const opened: string[] = [];
+    const filters = { include: ['cam-*/**'], exclude: ['**/cache/**'] };
+    const { instance } = subject({ exclude: ['**/*.tmp'] }, root, { fs: recording(opened, root), filters });
+    expect((await run(instance, { now: Date.now() })).paths).toEqual(['cam-1/x.mp4', 'cam-2/sub/y.mp4']);
+    expect(opened).not.toContain('logs');
+    expect(opened).not.toContain('tmp');
+    expect(opened).not.toContain('cam-2/cache');
+  });
+
   it('prunes by the exclude only when the include matches base names', async () => {
     const root = await tree();
     const opened: string[] = [];

@@ -64,7 +64,8 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
 
   const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
-  const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, warn });
+  const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
+  const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
   const state = await JobState.load(job);
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
