@@ -4,6 +4,7 @@
 // an old `aws s3 sync` job would have, then runs `recsync plan`, `recsync sync`, a second
 // `recsync sync` (nothing left to do) and `recsync status`, shows what landed, and stops the
 // server. Everything lives in examples/demo/.demo and is recreated on each run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
