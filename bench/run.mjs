@@ -3,8 +3,8 @@
 // generated archives and the same local S3 server, interleaved in one run. Prints a Markdown
 // table and writes bench/results/latest.{md,json,svg}. Also runs the strategies' own benchmarks.
 //
-//   npm run bench -- --quick              (6k and 30k files, 1 run: a minute or two)
-//   npm run bench                         (50k and 200k files, 3 runs)
+//   npm run bench -- --quick              (6k and 30k files, 500 a day, 1 run: a minute or two)
+//   npm run bench                         (50k and 200k files, 2,000 a day, 3 runs)
 //   npm run bench -- --sizes 50000,200000,1000000 --runs 3
 //
 // Peers come from Debian: apt-get install awscli rclone (skipped when missing).
@@ -34,8 +34,10 @@ const { values: opts } = parseArgs({
   },
 });
 const sizes = (opts.sizes ?? (opts.quick ? '6000,30000' : '50000,200000')).split(',').map(Number);
+if (opts.quick) process.env.RECSYNC_BENCH_PER_DAY ??= '500';
 const runs = Number(opts.runs ?? (opts.quick ? 1 : 3));
-const DAYS = 60;
+/** Files a day: the new day has the same size whatever the archive's size (more days = bigger archive). */
+const PER_DAY = Number(process.env.RECSYNC_BENCH_PER_DAY ?? 2000);
 const BUCKET = 'bench';
 const log = (...a) => console.error(...a);
 const env = {
@@ -69,13 +71,14 @@ async function prepareSize(size) {
   const work = path.join(opts.work, String(size));
   const newest = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   log(`\n== ${size.toLocaleString('en-US')} files: ${work}`);
-  const archive = await ensureArchive(path.join(work, 'RECORDINGS'), { files: size, days: DAYS, newest, seed: 1 }, log);
+  const days = Math.max(3, Math.round(size / PER_DAY));
+  const archive = await ensureArchive(path.join(work, 'RECORDINGS'), { files: days * PER_DAY, days, newest, seed: 1 }, log);
   const s3dir = path.join(work, 's3');
   await rm(s3dir, { recursive: true, force: true });
   await mkdir(s3dir, { recursive: true });
   const server = await startS3Server({ buckets: [BUCKET], directory: s3dir });
   const old = (function* () {
-    for (const f of archiveFiles({ files: size, days: DAYS, newest, seed: 1 })) if (!f.rel.startsWith(archive.newDay)) yield { key: f.rel, body: contentOf(f.rel, f.size) };
+    for (const f of archiveFiles({ files: days * PER_DAY, days, newest, seed: 1 })) if (!f.rel.startsWith(archive.newDay)) yield { key: f.rel, body: contentOf(f.rel, f.size) };
   })();
   const t = Date.now();
   const seeded = await seedStore(s3dir, BUCKET, old);
@@ -169,7 +172,7 @@ async function main() {
     }
   }
   const rows = summarize(results);
-  const meta = { days: DAYS, runs, sizes, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
+  const meta = { perDay: PER_DAY, runs, sizes, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
   const table = markdown(rows, meta);
   const targets = targetLines(rows, startup);
   const outDir = path.join(here, 'results');

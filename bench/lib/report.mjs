@@ -31,7 +31,7 @@ const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
 export function markdown(rows, meta) {
   const lines = [
-    `Archive: date folders, ${meta.days} days, the newest day new; bucket pre-filled with every other day. ` +
+    `Archive: date folders of ${meta.perDay.toLocaleString('en-US')} files a day (more days = a bigger archive), the newest day new; bucket pre-filled with every other day. ` +
       `Median of ${meta.runs} run(s) (min–max), wall time including process start. Ratio = time / recsync's time for the same job (plan vs plan, sync vs sync).`,
     '',
     '| files in archive | new files | command | median s | min–max s | ratio to recsync | files/s | peak RSS MB |',
