@@ -8,6 +8,7 @@
 //   npm run bench -- --sizes 50000,200000,1000000 --runs 3
 //
 // Peers come from Debian: apt-get install awscli rclone (skipped when missing).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
