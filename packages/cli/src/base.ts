@@ -53,7 +53,7 @@ export abstract class RecsyncCommand extends Command {
 
   protected printError(error: RecsyncError): void {
     process.stderr.write(`recsync: error ${error.code}: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  → ${error.hint}\n`);
+    if (error.hint) process.stderr.write(`  → ${error.hint.replace(/\n/g, '\n    ')}\n`);
     if (this.verbose && error.cause instanceof Error && error.cause.stack) process.stderr.write(`${error.cause.stack}\n`);
   }
 }

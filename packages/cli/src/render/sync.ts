@@ -89,7 +89,7 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
       });
       hooks.warning.tap('recsync:human', (w) => say(err, `warning: ${w.message}\n`));
       hooks.runFailed.tap('recsync:human', (error) =>
-        say(err, `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`),
+        say(err, `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`),
       );
       hooks.partitionDone.tap('recsync:human', (s) => {
         if (s.index < 0) return;

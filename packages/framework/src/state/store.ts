@@ -107,7 +107,7 @@ export class JobState {
           '\nIts cursor would skip files that were never backed up to the new target, so it is not used.',
         hint:
           `to back up everything again to the new target: recsync state reset --job ${job.name}\n` +
-          `  to keep the cursor (same data, renamed place): recsync state adopt --job ${job.name}`,
+          `to keep the cursor (same data, renamed place): recsync state adopt --job ${job.name}`,
       });
     }
     const parsed = job.strategy.definition.cursor.safeParse(data.cursor ?? undefined);
