@@ -49,8 +49,11 @@ export const targetSchema = z.strictObject({
   /** Default `when_required` when `endpoint` is set, else the SDK's own resolution. */
   requestChecksumCalculation: checksumMode.optional(),
   responseChecksumValidation: checksumMode.optional(),
-  /** Checksum sent with each object and verified by the store on receipt. */
-  checksum: z.enum(['CRC32C', 'CRC32', 'SHA256', 'none']).default('CRC32C'),
+  /**
+   * Checksum sent with each object (verified by the store on receipt) and kept in its metadata.
+   * The CRC family has full-object checksums for multipart uploads; SHA1/SHA256 composite ones.
+   */
+  checksum: z.enum(['CRC32C', 'CRC32', 'CRC64NVME', 'SHA256', 'SHA1', 'none']).default('CRC32C'),
   storageClass: z.enum(STORAGE_CLASSES).optional(),
   /** Extra user metadata on every object. */
   metadata: z.record(z.string(), z.string()).optional(),
@@ -73,6 +76,13 @@ export const uploadSchema = z
     partSize: sizeSchema.prefault('8MiB'),
     /** Attempts per file within a run (1 = no retry). */
     attempts: z.number().int().min(1).max(20).default(4),
+    /** Parts of one multipart upload in flight (memory: this x partSize per upload). */
+    partConcurrency: z.number().int().min(1).max(64).default(4),
+    /**
+     * Multipart uploads under the job's prefix older than this are aborted at the start of a
+     * run (ListMultipartUploads); `false` turns the sweep off.
+     */
+    abandonedUploadAge: z.union([durationSchema, z.literal(false)]).prefault('2d'),
   })
   .refine((u) => u.partSize >= MIN_PART, { message: 'must be at least 5MiB (an S3 limit)', path: ['partSize'] })
   .refine((u) => u.multipartThreshold >= MIN_PART, {

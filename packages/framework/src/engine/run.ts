@@ -8,14 +8,15 @@ import { mkdir } from 'node:fs/promises';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { emptyCounts, addTo, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
+import { emptyCounts, addTo, emptyVerification, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
 import type { FileEvent } from '../hooks.js';
 import { acquireLock } from '../state/lock.js';
 import { lockFilePath, type PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
-import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
+import { defaultOpenFile, uploadFile, type AbortedUpload, type UploadResult } from './upload.js';
+import { OpenUploads, type UploadCleanup } from './open-uploads.js';
 import { RootGuard } from './paths.js';
 
 export interface PlanRun {
@@ -90,6 +91,10 @@ class SyncRun {
   private refused = 0;
   private partitionErrors = 0;
   private consecutiveFailures = 0;
+  private readonly verification = emptyVerification();
+  private readonly interruptedUploads: AbortedUpload[] = [];
+  private openUploads?: OpenUploads;
+  private cleanup: UploadCleanup = { recordedAborted: 0, recordedLeft: 0, swept: 0 };
 
   constructor(
     private readonly run: PreparedRun,
@@ -106,6 +111,7 @@ class SyncRun {
     const { hooks, info, state } = this.run;
     await hooks.run.promise(info);
     try {
+      await this.cleanupUploads();
       const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
       await runPool(items, this.run.concurrency, (item) => this.handle(item));
     } catch (error) {
@@ -134,10 +140,21 @@ class SyncRun {
       exitCode,
       interrupted,
       ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
+      verification: this.verification,
+      multipart: { earlierAborted: this.cleanup.recordedAborted, swept: this.cleanup.swept, interrupted: this.interruptedUploads },
     };
     if (this.fatal) hooks.runFailed.call(this.fatal, info);
     await hooks.done.promise(stats);
     return stats;
+  }
+
+  /** Aborts multipart uploads earlier runs left behind (see open-uploads.ts). */
+  private async cleanupUploads(): Promise<void> {
+    const { target, state, job, hooks } = this.run;
+    if (!target) return;
+    const warn = (code: string, message: string) => hooks.warning.call({ job: job.name, code, message });
+    this.openUploads = new OpenUploads(state, target, warn);
+    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge });
   }
 
   private exitCode(interrupted: boolean): number {
@@ -166,7 +183,10 @@ class SyncRun {
       return this.done(this.ledger.end(item.partition.index, item.error));
     }
     const resolved = await this.resolve(item);
-    if (resolved.outcome === 'aborted') return; // no final outcome: the partition stays not done
+    if (resolved.outcome === 'aborted') {
+      if (resolved.upload) this.interruptedUploads.push(resolved.upload);
+      return; // no final outcome: the partition stays not done
+    }
     const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason) : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
     this.record(item, result);
@@ -198,7 +218,7 @@ class SyncRun {
     const { run } = this;
     try {
       const result = await uploadFile(
-        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal },
+        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal, multipartLog: this.openUploads },
         item,
       );
       this.trackFailures(result);
@@ -251,7 +271,9 @@ class SyncRun {
       ...(reason ? { reason } : {}),
       ...(result.outcome === 'failed' ? { error: result.error } : {}),
       ...(result.attempts ? { attempts: result.attempts } : {}),
+      ...(result.outcome === 'uploaded' ? { stored: result.stored } : {}),
     };
+    if (result.outcome === 'uploaded') this.countVerification(result.stored.checksum?.verifiedBy);
     if (outcome === 'deferred' || outcome === 'failed') {
       const previous = state.pending.get(item.path);
       const nowIso = new Date().toISOString();
@@ -262,6 +284,8 @@ class SyncRun {
         attempts: (previous?.attempts ?? 0) + Math.max(1, result.attempts),
         firstSeen: previous?.firstSeen ?? nowIso,
         lastTried: nowIso,
+        ...(result.outcome === 'failed' ? { code: result.error.code } : {}),
+        ...stickyFailure(previous, result, nowIso),
       };
       state.pending.set(item.path, entry);
     } else {
@@ -270,6 +294,12 @@ class SyncRun {
     if (outcome === 'uploaded') hooks.uploaded.call(event);
     else if (outcome === 'failed') hooks.uploadFailed.call(event);
     else hooks.skipped.call(event);
+  }
+
+  private countVerification(by: 'store' | 'recsync' | 'none' | undefined): void {
+    if (by === 'store') this.verification.store++;
+    else if (by === 'recsync') this.verification.recsync++;
+    else this.verification.unverified++;
   }
 
   /** A partition is done: tell reporters; save state (cursor and pending set together). */
@@ -296,3 +326,10 @@ class SyncRun {
   }
 }
 
+/** Codes a later run must not forgive: the file is uploaded again until an upload succeeds. */
+const STICKY_CODES = new Set(['E_CHECKSUM_MISMATCH', 'E_OBJECT_CONFLICT']);
+
+function stickyFailure(previous: PendingEntry | undefined, result: UploadResult, nowIso: string): Pick<PendingEntry, 'mustUpload'> {
+  if (result.outcome === 'failed' && STICKY_CODES.has(result.error.code)) return { mustUpload: previous?.mustUpload ?? { code: result.error.code, since: nowIso } };
+  return previous?.mustUpload ? { mustUpload: previous.mustUpload } : {};
+}

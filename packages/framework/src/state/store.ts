@@ -32,6 +32,21 @@ export interface PendingEntry {
   readonly attempts: number;
   readonly firstSeen: string;
   readonly lastTried: string;
+  /** Error code of the last failure (absent in states written before it was kept). */
+  readonly code?: string;
+  /**
+   * Set when an upload of this file was shown wrong (E_CHECKSUM_MISMATCH) or an object in the
+   * way differs (E_OBJECT_CONFLICT): the file is uploaded again, never judged present by a
+   * later listing or HEAD, until an upload succeeds. Sticky across other failures.
+   */
+  readonly mustUpload?: { readonly code: string; readonly since: string };
+}
+
+/** A multipart upload started on the server and not yet completed or aborted. */
+export interface OpenUpload {
+  readonly key: string;
+  readonly path: string;
+  readonly startedAt: string;
 }
 
 export interface LastRun {
@@ -50,6 +65,10 @@ export interface StateFile {
   cursor: unknown;
   pending: Record<string, PendingEntry>;
   lastRun?: LastRun;
+  /** Multipart uploads in flight, by upload id (optional: absent means none). */
+  openUploads?: Record<string, OpenUpload>;
+  /** When abandoned multipart uploads under the prefix were last swept (ISO). */
+  multipartSweptAt?: string;
 }
 
 export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
@@ -77,6 +96,9 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  /** Multipart uploads started and not known to be gone, by upload id. */
+  readonly openUploads: Map<string, OpenUpload>;
+  multipartSweptAt?: string;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -90,6 +112,8 @@ export class JobState {
     this.cursor = data.cursor ?? undefined;
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
+    this.openUploads = new Map(Object.entries(data.openUploads ?? {}));
+    this.multipartSweptAt = data.multipartSweptAt;
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
@@ -131,6 +155,8 @@ export class JobState {
         cursor: this.cursor ?? null,
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+        ...(this.openUploads.size > 0 ? { openUploads: Object.fromEntries(this.openUploads) } : {}),
+        ...(this.multipartSweptAt ? { multipartSweptAt: this.multipartSweptAt } : {}),
       };
       try {
         await mkdir(path.dirname(this.file), { recursive: true });
