@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { fixtureBytes } from '@recsync/framework/testing';
 import { harness } from '../support/harness.js';
 import { startRecordingProxy, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
@@ -126,6 +127,22 @@ describe('integrity', () => {
       expect(put.headers[`x-amz-checksum-${checksum.toLowerCase()}`]).toBe(expected);
       expect(put.headers[`x-amz-meta-checksum-${checksum.toLowerCase()}`]).toBe(expected);
     }
+  });
+
+  it('the head check compares mtime at the precision it was stored with: old 3-decimal objects are not uploaded again', async () => {
+    const files = {
+      '2026-11-24/old.wav': { content: 'aaa', mtime: '2026-11-24T10:00:00.250Z' },
+      '2026-11-24/new.wav': { content: 'bbb', mtime: '2026-11-24T10:00:00.250Z' },
+      '2026-11-24/edited.wav': { content: 'ccc', mtime: '2026-11-24T10:00:00.250Z' },
+    };
+    const { h } = await setup(files, { job: { remoteCheck: 'head' } });
+    const put = (key: string, mtime: string) =>
+      h.client.client.send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: 'xxx', Metadata: { mtime, size: '3' } }));
+    await put('2026-11-24/old.wav', '1795514400.250'); // written by an earlier release
+    await put('2026-11-24/new.wav', '1795514400.250000000');
+    await put('2026-11-24/edited.wav', '1795514400.251000000'); // same size, another mtime
+    const run = await h.sync({ now: NOW });
+    expect(run.uploadedKeys()).toEqual(['2026-11-24/edited.wav']);
   });
 });
 

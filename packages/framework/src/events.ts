@@ -89,6 +89,8 @@ export interface RunStats {
   readonly pending: number;
   readonly exitCode: number;
   readonly interrupted: boolean;
+  /** A second signal aborted in-flight uploads (their files have no outcome in this run). */
+  readonly hardStopped?: boolean;
   readonly error?: { code: string; message: string; hint?: string };
   /** Sync only: who verified the uploaded objects' checksums. */
   readonly verification?: VerificationCounts;

@@ -139,6 +139,7 @@ class SyncRun {
       pending: state.pending.size,
       exitCode,
       interrupted,
+      ...(this.hardStop.signal.aborted ? { hardStopped: true } : {}),
       ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
       verification: this.verification,
       multipart: { earlierAborted: this.cleanup.recordedAborted, swept: this.cleanup.swept, interrupted: this.interruptedUploads },
