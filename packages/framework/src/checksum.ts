@@ -40,6 +40,11 @@ export const CHECKSUM_FIELD = {
   SHA1: 'ChecksumSHA1',
 } as const satisfies Record<ChecksumName, string>;
 
+/** User metadata name of the whole-file checksum: `x-amz-meta-checksum-crc32c: <base64>`. */
+export function checksumMetadataKey(algorithm: ChecksumName): string {
+  return `checksum-${algorithm.toLowerCase()}`;
+}
+
 export interface Hasher {
   update(chunk: Uint8Array): void;
   /** The raw digest (big-endian for CRCs, as S3 encodes them). */

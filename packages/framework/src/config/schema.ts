@@ -55,6 +55,11 @@ export const targetSchema = z.strictObject({
    */
   checksum: z.enum(['CRC32C', 'CRC32', 'CRC64NVME', 'SHA256', 'SHA1', 'none']).default('CRC32C'),
   storageClass: z.enum(STORAGE_CLASSES).optional(),
+  /**
+   * Write-once: `If-None-Match: *` on PutObject and CompleteMultipartUpload; an object already
+   * under the key is never replaced (present when size and checksum match, else a conflict).
+   */
+  noOverwrite: z.boolean().default(false),
   /** Extra user metadata on every object. */
   metadata: z.record(z.string(), z.string()).optional(),
 });

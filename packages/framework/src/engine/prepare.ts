@@ -98,7 +98,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     strategy,
     state,
     target,
-    checker: createRemoteChecker(job.remoteCheck, target, warn),
+    checker: createRemoteChecker(job.remoteCheck, target, warn, job.target.noOverwrite ? { headFrom: job.upload.multipartThreshold } : {}),
     info,
     now,
     concurrency,

@@ -35,9 +35,14 @@ export interface RemoteChecker {
 }
 
 
-export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void): RemoteChecker {
-  const absent: PresenceCheck = { isPresent: async () => false };
-  if (!target) return { forPrefix: () => absent, single: () => absent };
+/**
+ * `headFrom`: with `none`, files of at least this size are still checked with HEAD. Write-once
+ * jobs use it: the store checks `If-None-Match` only on Complete, so without it a multipart
+ * file already in the bucket would be sent whole to learn it was there.
+ */
+export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void, options: { headFrom?: number } = {}): RemoteChecker {
+  const never: PresenceCheck = { isPresent: async () => false };
+  if (!target) return { forPrefix: () => never, single: () => never };
   const byHead = (signal: AbortSignal): PresenceCheck => ({
     async isPresent(key, size, mtimeMs) {
       try {
@@ -49,11 +54,14 @@ export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | u
       }
     },
   });
+  const { headFrom } = options;
+  const absent = (signal: AbortSignal): PresenceCheck =>
+    headFrom === undefined ? never : { isPresent: (key, size, mtimeMs) => (size >= headFrom ? byHead(signal).isPresent(key, size, mtimeMs) : Promise.resolve(false)) };
   return {
-    single: (signal) => (jobMode === 'none' ? absent : byHead(signal)),
+    single: (signal) => (jobMode === 'none' ? absent(signal) : byHead(signal)),
     forPrefix(listPrefix, signal, options = {}) {
       const mode = options.mode ?? jobMode;
-      if (mode === 'none') return absent;
+      if (mode === 'none') return absent(signal);
       if (mode === 'head' || listPrefix === undefined) return byHead(signal);
       let listing: Promise<Map<string, number>> | undefined;
       const start = () => {

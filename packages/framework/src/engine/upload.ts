@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
+import { checksumMetadataKey, checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { describeError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
@@ -18,6 +18,7 @@ import { classifyS3Error, targetError } from '../s3/classify.js';
 import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
 import { ChecksumMismatch, judgeAnswer, type VerifiedBy } from './integrity.js';
+import { isConditionalConflict, isPreconditionFailed, judgeExisting, ObjectConflict } from './write-once.js';
 import type { PlanFile } from './plan.js';
 import { absoluteOf, type RootGuard } from './paths.js';
 
@@ -104,6 +105,11 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
       if (error instanceof MultipartFailure && error.cause instanceof FileShrank) {
         return { outcome: 'deferred', reason: error.cause.message, attempts: attempt };
       }
+      if (error instanceof ObjectConflict) return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
+      if (ctx.job.target.noOverwrite && isConditionalConflict(unwrap(error))) {
+        last = error; // a concurrent write on Complete: start a new multipart upload, every part again
+        continue;
+      }
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { outcome: 'vanished', reason: 'deleted before it could be read', attempts: attempt };
       if (code === 'ELOOP') return failed('E_FILE_OUTSIDE_ROOT', 'is a symlink (not followed; set followSymlinks to follow)', error, attempt);
@@ -155,7 +161,7 @@ function backoff(attempt: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
-type AttemptResult = { outcome: 'uploaded'; stored: StoredObject } | { outcome: 'deferred'; reason: string };
+type AttemptResult = { outcome: 'uploaded'; stored: StoredObject } | { outcome: 'deferred' | 'present'; reason: string };
 
 async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<AttemptResult> {
   const { job } = ctx;
@@ -176,15 +182,20 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     const local = algorithm && checksum ? { algorithm, value: checksum } : undefined;
     let answer: StoreAnswer;
     let verifiedBy: VerifiedBy;
-    if (multipart) {
-      const result = await putMultipart(ctx, item, handle, { input, size, local });
-      answer = result;
-      verifiedBy = await judgeAnswer(item.key, local && { ...local, partDigests: result.partDigests }, answer.checksum);
-    } else {
-      const body = buffer ?? handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
-      const put = { ...input, Body: body, ContentLength: size, ...(local ? { [CHECKSUM_FIELD[local.algorithm]]: local.value } : {}) };
-      answer = await ctx.target.put({ input: put, algorithm, signal: ctx.abortSignal });
-      verifiedBy = await judgeAnswer(item.key, local, answer.checksum);
+    try {
+      if (multipart) {
+        const result = await putMultipart(ctx, item, handle, { input, size, local });
+        answer = result;
+        verifiedBy = await judgeAnswer(item.key, local && { ...local, partDigests: result.partDigests }, answer.checksum);
+      } else {
+        const body = buffer ?? handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
+        const put = { ...input, Body: body, ContentLength: size, ...(local ? { [CHECKSUM_FIELD[local.algorithm]]: local.value } : {}) };
+        answer = await ctx.target.put({ input: put, algorithm, signal: ctx.abortSignal });
+        verifiedBy = await judgeAnswer(item.key, local, answer.checksum);
+      }
+    } catch (error) {
+      if (!job.target.noOverwrite || !isPreconditionFailed(unwrap(error))) throw error;
+      return { outcome: 'present', reason: await judgeExisting(ctx.target, item.key, { size, ...(local ? { checksum: local } : {}) }, ctx.abortSignal) };
     }
     const after = await handle.stat({ bigint: true });
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
@@ -194,11 +205,6 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
   } finally {
     await handle.close();
   }
-}
-
-/** Metadata names for the whole-file checksum: `x-amz-meta-checksum-crc32c: <base64>`. */
-export function checksumMetadataKey(algorithm: ChecksumName): string {
-  return `checksum-${algorithm.toLowerCase()}`;
 }
 
 interface InputFacts {
@@ -221,6 +227,7 @@ function baseInput(ctx: UploadContext, item: PlanFile, facts: InputFacts): PutOb
       ...(facts.algorithm && facts.checksum ? { [checksumMetadataKey(facts.algorithm)]: facts.checksum } : {}),
     },
     ...(target.storageClass ? { StorageClass: target.storageClass } : {}),
+    ...(target.noOverwrite ? { IfNoneMatch: '*' } : {}),
   };
 }
 
@@ -242,7 +249,8 @@ async function putMultipart(
   options: { input: PutObjectCommandInput; size: number; local?: { algorithm: ChecksumName; value: string } },
 ) {
   const { job } = ctx;
-  const { Body: _body, ContentLength: _length, ...input } = options.input;
+  // If-None-Match belongs on Complete (S3 checks the condition there), not on Create.
+  const { Body: _body, ContentLength: _length, IfNoneMatch: _ifNoneMatch, ...input } = options.input;
   const log = ctx.multipartLog;
   return ctx.target.putMultipart({
     input,
@@ -256,6 +264,7 @@ async function putMultipart(
     },
     ...(options.local ? { checksum: options.local, algorithm: options.local.algorithm } : {}),
     signal: ctx.abortSignal,
+    ...(job.target.noOverwrite ? { ifNoneMatch: true } : {}),
     ...(log ? { onCreated: (uploadId: string) => log.begin({ key: item.key, uploadId, path: item.path }), onSettled: (uploadId: string) => log.end(uploadId) } : {}),
   });
 }
