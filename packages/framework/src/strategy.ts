@@ -115,6 +115,11 @@ export interface StrategyInstance<C> {
    * at once (it was deleted, there is nothing to back up).
    */
   readonly missingTimeoutMs?: number;
+  /**
+   * The instant the period of partition `id` begins, for strategies whose partitions are
+   * periods (date folders). Optional; Object Lock `from: 'partition'` needs it.
+   */
+  partitionStart?(id: string): Date | undefined;
 }
 
 /** What a strategy gets from the framework when it is created for a job. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { durationSchema, sizeSchema } from '../units.js';
 import { isStrategyRef, type StrategyRef } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
+import { parseRetention } from '../s3/object-settings.js';
 
 /** `{ use: 'package-or-path', with: {...} }`: a strategy or plugin named in a data-only config. */
 export const useRefSchema = z.strictObject({
@@ -60,8 +61,53 @@ export const targetSchema = z.strictObject({
    * under the key is never replaced (present when size and checksum match, else a conflict).
    */
   noOverwrite: z.boolean().default(false),
+  /** Server-side encryption of every object (and the manifest). */
+  sse: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('AES256') }),
+      z.strictObject({ type: z.literal('aws:kms'), keyId: z.string().min(1).optional(), bucketKey: z.boolean().optional() }),
+    ])
+    .optional(),
+  /**
+   * Object Lock retention on every object: `retain` counted from the file's partition date
+   * (date strategy), its mtime, or the upload time. Needs a bucket with Object Lock enabled.
+   */
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      /** Calendar units: `7y`, `18mo`, `12w`, `90d`. */
+      retain: z.string().transform((value, ctx) => {
+        const parsed = parseRetention(value);
+        if (!parsed) {
+          ctx.addIssue({ code: 'custom', message: `expected a retention such as "7y", "18mo", "12w" or "90d", got ${JSON.stringify(value)}` });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
+      from: z.enum(['partition', 'mtime', 'upload']).default('upload'),
+      legalHold: z.boolean().optional(),
+    })
+    .optional(),
+  /**
+   * The audit manifest: always written under the state dir (the newest `keep` per job); with
+   * `prefix`, also stored in the bucket as `<prefix><job>/<start>.jsonl` (from the bucket root).
+   */
+  manifest: z
+    .strictObject({
+      prefix: keyPrefix.refine((p) => p !== '', 'expected a key prefix such as "_recsync/manifests/"').optional(),
+      keep: z.number().int().min(1).max(100_000).default(90),
+    })
+    .optional(),
   /** Extra user metadata on every object. */
   metadata: z.record(z.string(), z.string()).optional(),
+}).superRefine((target, ctx) => {
+  if (target.objectLock && target.checksum === 'none') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['checksum'],
+      message: 'must not be "none" with objectLock: S3 requires a checksum (or Content-MD5) on writes with retention; use CRC32C',
+    });
+  }
 });
 
 export const filtersSchema = z.strictObject({

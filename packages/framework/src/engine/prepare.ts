@@ -10,6 +10,8 @@ import type { RangeRequest, StrategyInstance } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
+import { manifestPlugin } from '../plugins/manifest.js';
+import { retentionReportPlugin } from '../plugins/retention.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
@@ -47,8 +49,13 @@ export interface PreparedRun {
   dispose(): void;
 }
 
-export function builtinPlugins(job: ResolvedJob): Plugin[] {
-  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle)];
+export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefined = () => undefined): Plugin[] {
+  return [
+    globFilterPlugin(job.filters),
+    settlePlugin(job.filters.settle),
+    retentionReportPlugin(),
+    manifestPlugin({ stateDir: job.stateDir, job: job.name, target: job.target, targetOf }),
+  ];
 }
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
@@ -61,19 +68,26 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   }
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
-  for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
+  let target: Target | undefined;
+  for (const plugin of [...builtinPlugins(job, () => target), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
 
   const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
+  if (job.target.objectLock?.from === 'partition' && !strategy.partitionStart) {
+    throw new RecsyncError('E_CONFIG_INVALID', {
+      message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
+      hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
+    });
+  }
   const state = await JobState.load(job);
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
-  const target = needsTarget ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }))) : undefined;
+  target = needsTarget ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }))) : undefined;
   try {
     if (target && (mode === 'sync' || job.remoteCheck !== 'none')) {
-      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
+      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix, objectLock: mode === 'sync' && job.target.objectLock !== undefined });
     }
   } catch (error) {
     if (!options.target) target?.destroy();

@@ -219,7 +219,7 @@ class SyncRun {
     const { run } = this;
     try {
       const result = await uploadFile(
-        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal, multipartLog: this.openUploads },
+        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal, multipartLog: this.openUploads, partitionStart: (f) => this.partitionStart(f) },
         item,
       );
       this.trackFailures(result);
@@ -295,6 +295,12 @@ class SyncRun {
     if (outcome === 'uploaded') hooks.uploaded.call(event);
     else if (outcome === 'failed') hooks.uploadFailed.call(event);
     else hooks.skipped.call(event);
+  }
+
+  /** The period start of a file's partition (a pending file's is the one it was found in). */
+  private partitionStart(item: PlanFile): Date | undefined {
+    const id = item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
+    return id === undefined ? undefined : this.run.strategy.partitionStart?.(id);
   }
 
   private countVerification(by: 'store' | 'recsync' | 'none' | undefined): void {

@@ -17,6 +17,7 @@ import type { StoreAnswer, Target } from '../s3/target.js';
 import { classifyS3Error, targetError } from '../s3/classify.js';
 import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
+import { objectLockFields, sseFields } from '../s3/object-settings.js';
 import { ChecksumMismatch, judgeAnswer, type VerifiedBy } from './integrity.js';
 import { isConditionalConflict, isPreconditionFailed, judgeExisting, ObjectConflict } from './write-once.js';
 import type { PlanFile } from './plan.js';
@@ -29,6 +30,10 @@ export const defaultOpenFile: OpenFile = (p, flags) => open(p, flags);
 
 /** What was stored, for reporters and the audit manifest. */
 export interface StoredObject {
+  /** The `mtime` metadata written (rclone's format). */
+  readonly mtime?: string;
+  /** Object Lock was asked for, but the retain-until date had already passed (a backfill). */
+  readonly retentionPast?: boolean;
   readonly checksum?: { readonly algorithm: ChecksumName; readonly value: string; readonly verifiedBy: VerifiedBy; readonly reported?: string };
   readonly etag?: string;
   readonly versionId?: string;
@@ -72,6 +77,8 @@ export interface UploadContext {
   /** Hard stop: abort in-flight requests (multipart uploads are aborted too). */
   readonly abortSignal: AbortSignal;
   readonly multipartLog?: MultipartLog;
+  /** Start of the file's partition period (Object Lock `from: 'partition'`). */
+  readonly partitionStart?: (item: PlanFile) => Date | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -201,7 +208,8 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
       return { outcome: 'deferred', reason: 'changed while it was uploaded (still being written?)' };
     }
-    return { outcome: 'uploaded', stored: storedObject(input, answer, local, verifiedBy, multipart) };
+    const lockPast = job.target.objectLock !== undefined && !input.ObjectLockRetainUntilDate;
+    return { outcome: 'uploaded', stored: storedObject(input, answer, local, verifiedBy, multipart, lockPast) };
   } finally {
     await handle.close();
   }
@@ -217,6 +225,9 @@ interface InputFacts {
 /** What every write of the object carries (before the `beforeUpload` waterfall). */
 function baseInput(ctx: UploadContext, item: PlanFile, facts: InputFacts): PutObjectCommandInput {
   const { target } = ctx.job;
+  const lock = target.objectLock
+    ? objectLockFields(target.objectLock, { mtimeMs: Number(facts.mtimeNs / 1_000_000n), partitionStart: ctx.partitionStart?.(item), now: new Date() }).fields
+    : {};
   return {
     Bucket: target.bucket,
     Key: item.key,
@@ -228,11 +239,15 @@ function baseInput(ctx: UploadContext, item: PlanFile, facts: InputFacts): PutOb
     },
     ...(target.storageClass ? { StorageClass: target.storageClass } : {}),
     ...(target.noOverwrite ? { IfNoneMatch: '*' } : {}),
+    ...(target.sse ? sseFields(target.sse) : {}),
+    ...lock,
   };
 }
 
-function storedObject(input: PutObjectCommandInput, answer: StoreAnswer, local: { algorithm: ChecksumName; value: string } | undefined, verifiedBy: VerifiedBy, multipart: boolean): StoredObject {
+function storedObject(input: PutObjectCommandInput, answer: StoreAnswer, local: { algorithm: ChecksumName; value: string } | undefined, verifiedBy: VerifiedBy, multipart: boolean, lockPast: boolean): StoredObject {
   return {
+    ...(input.Metadata?.mtime ? { mtime: input.Metadata.mtime } : {}),
+    ...(lockPast ? { retentionPast: true } : {}),
     ...(local ? { checksum: { ...local, verifiedBy, ...(answer.checksum && answer.checksum.value !== local.value ? { reported: answer.checksum.value } : {}) } } : {}),
     ...(answer.etag ? { etag: answer.etag } : {}),
     ...(answer.versionId ? { versionId: answer.versionId } : {}),

@@ -11,6 +11,7 @@
 import type { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
 import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
+import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
 import { multipartUpload, type MultipartRequest } from './multipart.js';
 
@@ -60,7 +61,8 @@ export interface Target {
   readonly bucket: string;
   readonly endpoint?: string;
   /** Fails fast (fatal RecsyncError) when the bucket cannot be used. */
-  preflight(options: { list: boolean; prefix: string }): Promise<void>;
+  /** With `objectLock`, a bucket without Object Lock enabled is refused (E_TARGET_BUCKET). */
+  preflight(options: { list: boolean; prefix: string; objectLock?: boolean }): Promise<void>;
   /** Every object under `prefix` (paginated; order not relied upon). */
   list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject>;
   head(key: string, signal?: AbortSignal, options?: { checksums?: boolean }): Promise<RemoteObject | undefined>;
@@ -126,7 +128,8 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
   return {
     bucket: target.bucket,
     endpoint: target.endpoint,
-    async preflight({ list, prefix }) {
+    async preflight({ list, prefix, objectLock }) {
+      if (objectLock) await checkObjectLock(sdk, client, context);
       try {
         if (list) await client.send(new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, MaxKeys: 1 }));
         else await client.send(new sdk.HeadBucketCommand({ Bucket: target.bucket }));
@@ -206,6 +209,25 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
       putClient.destroy();
     },
   };
+}
+
+/** Retention needs a bucket with Object Lock enabled: refuse before any upload otherwise. */
+async function checkObjectLock(sdk: typeof import('@aws-sdk/client-s3'), client: S3Client, context: { bucket: string; endpoint?: string }): Promise<void> {
+  let enabled: string | undefined;
+  let why = '';
+  try {
+    const out = await client.send(new sdk.GetObjectLockConfigurationCommand({ Bucket: context.bucket }));
+    enabled = out.ObjectLockConfiguration?.ObjectLockEnabled;
+  } catch (error) {
+    const { kind } = classifyS3Error(error);
+    if (kind === 'fatal') throw targetError(error, { ...context, action: 'reading the Object Lock configuration' });
+    why = ` (${(error as { name?: string }).name ?? 'error'}: ${(error as Error).message})`;
+  }
+  if (enabled === 'Enabled') return;
+  throw new RecsyncError('E_TARGET_BUCKET', {
+    message: `bucket "${context.bucket}" does not have Object Lock enabled${why}, so target.objectLock cannot be applied; nothing was uploaded`,
+    hint: 'use a bucket created with Object Lock enabled (it cannot be turned on for objects already written without it), or remove target.objectLock',
+  });
 }
 
 function answerOf(out: ChecksumCarrier & { ETag?: string; VersionId?: string }, algorithm: ChecksumName | undefined): StoreAnswer {
