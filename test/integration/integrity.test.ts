@@ -147,6 +147,6 @@ describe('integrity', () => {
 });
 
 /** The bytes of the big fixture file. */
-function h0(files: Record<string, { size?: number }>): Buffer {
+function h0(files: Record<string, { size?: number; content?: string }>): Buffer {
   return fixtureBytes(BIG, files[BIG].size!);
 }
