@@ -78,4 +78,24 @@ describe('requests recsync sends', () => {
     // the preflight lists the target prefix with max-keys=1; then 2026-11-23 and 2026-11-24 (look-back)
     expect(listed.filter((p) => p !== '').sort()).toEqual(['2026-11-23/', '2026-11-24/']);
   });
+
+  it('a 413 or a non-S3 answer is reported as what came back, not as an XML parse error', async () => {
+    const html = '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>';
+    const answers = [
+      { status: 413, headers: { 'content-type': 'text/html' }, body: html },
+      { status: 502, headers: { 'content-type': 'text/plain' }, body: 'upstream gone' },
+    ];
+    const expected = [
+      /HTTP 413 Payload Too Large with an HTML page \("413 Request Entity Too Large 413 Request Entity Too Large nginx"\) instead of an S3 answer: .*lower upload\.partSize/,
+      /HTTP 502 Bad Gateway with (a body that is not an S3 error \("upstream gone"\)|no S3 error document) instead of an S3 answer/,
+    ];
+    for (const [i, answer] of answers.entries()) {
+      const proxy = await startRecordingProxy(inject('s3Endpoint'), { intercept: (r) => (r.method === 'PUT' ? answer : undefined) });
+      const h = await harness({ files: { '2026-11-24/a.wav': { content: 'v', mtime: '2026-11-24T10:00:00Z' } }, target: { endpoint: proxy.endpoint }, job: { upload: { attempts: 1 } } });
+      cleanup.push(proxy.close, h.dispose);
+      const run = await h.sync({ now: NOW });
+      expect(run.events[0].error?.message).toMatch(expected[i]);
+      expect(run.events[0].error?.message).not.toMatch(/XML parse error|Deserialization/);
+    }
+  });
 });

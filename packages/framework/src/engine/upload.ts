@@ -14,7 +14,7 @@ import { describeError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
-import { classifyS3Error, targetError } from '../s3/classify.js';
+import { classifyS3Error, describeS3Error, targetError } from '../s3/classify.js';
 import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
 import { objectLockFields, sseFields } from '../s3/object-settings.js';
@@ -146,7 +146,7 @@ function abortedUpload(key: string, error: unknown): { upload?: AbortedUpload } 
 }
 
 function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
-  const message = `${what}: ${describeError(error)}`;
+  const message = `${what}: ${describeS3Error(unwrap(error))}`;
   return { outcome: 'failed', reason: message, error: { code, message }, attempts };
 }
 
