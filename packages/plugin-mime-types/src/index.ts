@@ -1,8 +1,8 @@
 /**
  * `mimeTypes()`: sets each object's Content-Type from its file extension, through the `mime`
  * package's database (standard types, plus common non-standard ones such as audio/x-wav).
- * Opt-in: without it objects get the store's default (usually binary/octet-stream), as with
- * rclone's `--no-check-dest`-free defaults; recordings do not need a type to be restored.
+ * Opt-in: without it objects get the store's default (S3: binary/octet-stream), which is
+ * enough to back up and restore.
  *
  *   plugins: [mimeTypes()]                        (recsync.config.ts)
  *   "plugins": [{ "use": "@recsync/plugin-mime-types" }]   (data-only configs)
