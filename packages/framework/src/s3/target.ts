@@ -14,6 +14,7 @@ import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
 import { multipartUpload, type MultipartRequest } from './multipart.js';
+import { createObjectReader, type ObjectReader } from './reader.js';
 
 export interface RemoteObject {
   readonly key: string;
@@ -97,7 +98,10 @@ function anyChecksum(out: ChecksumCarrier): StoredChecksum | undefined {
   return undefined;
 }
 
-export async function createS3Target(target: TargetConfig, options: { maxSockets: number }): Promise<Target> {
+/** The S3 target: what the engine writes with, and what verify and restore read with. */
+export type S3Target = Target & ObjectReader;
+
+export async function createS3Target(target: TargetConfig, options: { maxSockets: number }): Promise<S3Target> {
   const sdk = await import('@aws-sdk/client-s3');
   const { Agent: HttpAgent } = await import('node:http');
   const { Agent: HttpsAgent } = await import('node:https');
@@ -126,6 +130,7 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
   const context = { bucket: target.bucket, endpoint: target.endpoint };
 
   return {
+    ...createObjectReader(sdk, client, target.bucket),
     bucket: target.bucket,
     endpoint: target.endpoint,
     async preflight({ list, prefix, objectLock }) {
