@@ -53,3 +53,4 @@ export type { S3Target } from './s3/target.js';
 export { ARCHIVE_CLASSES, type ObjectReader, type ListedObject, type ObjectDetails } from './s3/reader.js';
 export { openRestore, type RestoreOptions, type RestoreRun, type RestoreSummary, type RestoreCounts } from './restore/run.js';
 export type { RestoreEvent, RestoreOutcome } from './restore/object.js';
+export { openManifestCheck, manifestFile } from './verify/manifest-check.js';
