@@ -54,3 +54,4 @@ export { ARCHIVE_CLASSES, type ObjectReader, type ListedObject, type ObjectDetai
 export { openRestore, type RestoreOptions, type RestoreRun, type RestoreSummary, type RestoreCounts } from './restore/run.js';
 export type { RestoreEvent, RestoreOutcome } from './restore/object.js';
 export { openManifestCheck, manifestFile } from './verify/manifest-check.js';
+export { openInventoryCheck } from './verify/inventory.js';

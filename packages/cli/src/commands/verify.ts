@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
-import { EXIT_CODES, isRecsyncError, openManifestCheck, openVerify, parseSubset, RecsyncError, type VerifyRun } from '@recsync/framework';
+import { EXIT_CODES, isRecsyncError, openInventoryCheck, openManifestCheck, openVerify, parseSubset, RecsyncError, type VerifyRun } from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';
 
 export default class Verify extends RecsyncCommand {
   static override summary = 'Prove the backup: compare local files and objects, per folder.';
   static override description = [
-    'Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job\'s whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync\'s audit manifest claims.',
+    'Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job\'s whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync\'s audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.',
     'It never writes to the bucket, except with --repair (the local file wins; write-once and Object Lock jobs never replace an existing object). Local checksums are cached under the state dir (--rehash ignores the cache).',
     'Exit codes: 0 nothing found; 1 something found (see the findings); 2 usage or config error; 3 --repair while another run holds the lock; 4 fatal target error; 130 interrupted.',
     '--json prints NDJSON: cost, finding, repair, folder and summary events.',
@@ -26,6 +26,7 @@ export default class Verify extends RecsyncCommand {
     subset: Flags.string({ helpValue: 'K/N', description: 'with --deep: K of N slices per run, the next ones each run (rotation saved per job)', dependsOn: ['deep'] }),
     rehash: Flags.boolean({ description: 'ignore the local checksum cache' }),
     repair: Flags.boolean({ description: 'upload missing or different objects again from the local file' }),
+    inventory: Flags.string({ helpValue: 's3://BUCKET/…/manifest.json', description: 'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, retention, storage class, encryption' }),
     manifest: Flags.string({ helpValue: 'RUN', description: 'check one sync\'s audit manifest: a file, a run start time, or "latest"' }),
     estimate: Flags.boolean({ description: 'print the cost and stop' }),
     concurrency: Flags.integer({ min: 1, max: 1024, default: 32, description: 'requests in flight' }),
@@ -38,6 +39,9 @@ export default class Verify extends RecsyncCommand {
     const jobs = await this.loadJobs(flags);
     const subset = flags.subset !== undefined ? parseSubset(flags.subset) : undefined;
     const level = flags.deep ? 'deep' : flags.head ? 'head' : 'list';
+    if (flags.inventory !== undefined && (flags.manifest !== undefined || flags.head || flags.deep || flags.partition || flags.since || flags.until || flags.repair)) {
+      throw new RecsyncError('E_USAGE', { message: '--inventory checks the whole prefix at listing level from the report: it takes no scope, level, --manifest or --repair', hint: 'run --head or --deep checks separately' });
+    }
     if (flags.manifest !== undefined && (flags.all || flags.partition || flags.since || flags.until || flags.repair || subset)) {
       throw new RecsyncError('E_USAGE', { message: '--manifest checks what one run recorded: it takes no scope, --subset or --repair', hint: 'run it on its own (with --deep to re-read the objects)' });
     }
@@ -51,11 +55,13 @@ export default class Verify extends RecsyncCommand {
       for (const job of jobs) {
         if (controller.signal.aborted) break;
         try {
-          const run: VerifyRun = flags.manifest !== undefined
+          const run: VerifyRun = flags.inventory !== undefined
+            ? await openInventoryCheck(job, { url: flags.inventory, signal: controller.signal })
+            : flags.manifest !== undefined
             ? await openManifestCheck(job, { run: flags.manifest, level, concurrency: flags.concurrency, signal: controller.signal })
             : await openVerify(job, { level, all: flags.all, range: rangeOf(flags), partition: flags.partition, subset, rehash: flags.rehash, repair: flags.repair, concurrency: flags.concurrency, signal: controller.signal });
           try {
-            const cost = level === 'list' || flags.manifest !== undefined ? undefined : await run.estimate();
+            const cost = level === 'list' || flags.manifest !== undefined || flags.inventory !== undefined ? undefined : await run.estimate();
             if (!flags.json) process.stderr.write(`job ${job.name}: ${level} check of ${run.scope}\n${costText(run, cost, flags.concurrency)}`);
             if (flags.estimate) {
               if (flags.json) write(`${JSON.stringify({ event: 'cost', job: job.name, level, scope: run.scope, ...(cost ?? {}) })}\n`);

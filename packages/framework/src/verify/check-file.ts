@@ -69,12 +69,14 @@ export async function checkFile(ctx: VerifyContext, unit: string, file: LocalFil
   }
 }
 
+export type Adder = (kind: FindingKind, detail: string, extra?: { expected?: string; actual?: string }) => void;
+
 interface ObjectCheck {
   readonly file: LocalFile;
   readonly key: string;
   readonly deep: boolean;
   readonly cache?: FolderChecksums;
-  readonly add: (kind: FindingKind, detail: string, extra?: { expected?: string; actual?: string }) => void;
+  readonly add: Adder;
   readonly findings: Finding[];
 }
 
@@ -129,7 +131,8 @@ async function checkObject(ctx: VerifyContext, check: ObjectCheck): Promise<File
   return { findings, bytesRead: objectHash !== undefined ? details.size : 0, exists: true };
 }
 
-function retention(ctx: VerifyContext, file: LocalFile, details: ObjectDetails, add: ObjectCheck['add']): void {
+/** Object Lock retention against what the config asks for this file. */
+export function retention(ctx: VerifyContext, file: Pick<LocalFile, 'path' | 'mtimeMs'>, details: Pick<ObjectDetails, 'retainUntil' | 'lastModified'>, add: Adder): void {
   const lock = ctx.job.target.objectLock;
   if (!lock) return;
   let expected: Date | undefined;
@@ -149,7 +152,8 @@ function retention(ctx: VerifyContext, file: LocalFile, details: ObjectDetails, 
   }
 }
 
-function classNote(ctx: VerifyContext, actual: string | undefined, add: ObjectCheck['add']): void {
+/** A note when the object is in another storage class than configured. */
+export function classNote(ctx: VerifyContext, actual: string | undefined, add: Adder): void {
   const configured = ctx.job.target.storageClass ?? 'STANDARD';
   const is = actual ?? 'STANDARD';
   if (is === configured) return;

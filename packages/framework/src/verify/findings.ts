@@ -20,13 +20,15 @@ export type FindingKind =
   | 'extra'
   /** Object Lock retention shorter than configured (or none). */
   | 'retention-short'
+  /** The object is not encrypted although `target.sse` asks for it (from an inventory's EncryptionStatus). */
+  | 'not-encrypted'
   /** The check itself failed (a read error, a request that kept failing). */
   | 'error'
   /** Informational, never fails the run: another storage class than configured (an archive class needs a restore before it can be read). */
   | 'note';
 
 export const FINDING_KINDS: readonly FindingKind[] = [
-  'missing', 'size', 'local-differs', 'object-corrupt', 'no-checksum', 'stale-mtime', 'extra', 'retention-short', 'error', 'note',
+  'missing', 'size', 'local-differs', 'object-corrupt', 'no-checksum', 'stale-mtime', 'extra', 'retention-short', 'not-encrypted', 'error', 'note',
 ];
 
 export interface Finding {

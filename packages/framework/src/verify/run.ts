@@ -191,7 +191,7 @@ async function partitionFolders(run: PreparedRun, options: VerifyOptions): Promi
   return [...folders].filter((f) => ![...folders].some((other) => other !== f && (other === '' || f.startsWith(`${other}/`))));
 }
 
-function contextOf(run: PreparedRun, target: S3Target, o: Pick<VerifyContext, 'level' | 'subset' | 'rehash' | 'signal' | 'concurrency'>): VerifyContext {
+export function contextOf(run: PreparedRun, target: S3Target, o: Pick<VerifyContext, 'level' | 'subset' | 'rehash' | 'signal' | 'concurrency'>): VerifyContext {
   const { job } = run;
   const manifestPrefix = job.target.manifest?.prefix;
   return {
