@@ -22,7 +22,9 @@ import { lockFilePath } from '../state/store.js';
 import { checksumCacheRoot } from './checksum-cache.js';
 import type { VerifyContext, VerifyLevel } from './context.js';
 import { emptyFindingCounts, failing, type FindingCounts } from './findings.js';
-import { checkFolder, type VerifyItem } from './folder.js';
+import { checkUnit, listUnit, prefixOf, type VerifyItem } from './folder.js';
+import type { LocalFile } from './check-file.js';
+import type { Finding } from './findings.js';
 import { createRepairer } from './repair.js';
 import { advanceRotation, currentSelection, type SubsetSpec } from './subset.js';
 import { estimateCost, type VerifyCost } from './cost.js';
@@ -90,7 +92,7 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
   }
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const roots = options.all ? [''] : await partitionFolders(run, options);
+  const roots = options.all ? [] : await partitionFolders(run, options);
   const scope = options.all ? 'all' : options.partition ? `partition ${options.partition}` : options.range ? `range ${options.range.since ?? '…'}..${options.range.until ?? 'now'}` : 'look-back window';
   const subset = options.subset && level === 'deep' ? await currentSelection(job.stateDir, job.name, options.subset) : undefined;
   const ctx = contextOf(run, target, { level, subset, rehash: options.rehash ?? false, signal: controller.signal, concurrency: options.concurrency ?? 32 });
@@ -99,18 +101,23 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
   const repairs = { uploaded: 0, notReplaced: 0, failed: 0 };
   let complete = false;
   const repairer = options.repair ? createRepairer(job, target, run.hooks, controller.signal, ctx.partitionStart) : undefined;
+  const repair = repairer && ((unit: string) => (file: LocalFile, key: string, found: Finding[], exists: boolean) => repairer.repair(file, key, found, exists, unit));
   const items = (async function* () {
-    for (const root of roots) {
-      const stack = [root];
-      while (stack.length > 0) {
-        if (controller.signal.aborted) return;
-        const rel = stack.pop()!;
-        const unit = unitOf(rel);
-        const repair = repairer && ((file: Parameters<typeof repairer.repair>[0], key: string, found: Parameters<typeof repairer.repair>[2], exists: boolean) => repairer.repair(file, key, found, exists, unit));
-        const folders = yield* tally(checkFolder(ctx, { unit, rel, ...(repair ? { repair } : {}) }));
-        stack.push(...folders);
-      }
+    // --all: the source root's own files first (a delimited listing), then each top-level folder as a unit.
+    const units = options.all
+      ? yield* tally(checkUnit(ctx, { unit: '.', rel: '', recursive: false, listing: listUnit(ctx, prefixOf(ctx, ''), { delimiter: true }), ...(repair ? { repair: repair('.') } : {}) }))
+      : roots;
+    // The next unit's listing runs while this one is checked.
+    let next = units.length > 0 ? listUnit(ctx, prefixOf(ctx, units[0]), { delimiter: false }) : undefined;
+    for (let i = 0; i < units.length; i++) {
+      if (controller.signal.aborted) return;
+      const listing = next!;
+      listing.catch(() => undefined); // observed by checkUnit; avoids an unhandled rejection meanwhile
+      next = i + 1 < units.length ? listUnit(ctx, prefixOf(ctx, units[i + 1]), { delimiter: false }) : undefined;
+      const unit = unitOf(units[i]);
+      yield* tally(checkUnit(ctx, { unit, rel: units[i], recursive: true, listing, ...(repair ? { repair: repair(unit) } : {}) }));
     }
+    next?.catch(() => undefined);
     complete = !controller.signal.aborted;
     if (complete && subset) await advanceRotation(job.stateDir, job.name, subset);
   })();
@@ -136,7 +143,7 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
   return {
     scope,
     level,
-    estimate: () => estimateCost(ctx, roots),
+    estimate: () => estimateCost(ctx, options.all ? [''] : roots),
     items,
     summary: () => ({
       job: job.name,
@@ -162,9 +169,9 @@ function rangeFor(options: VerifyOptions): RangeRequest | undefined {
   return options.range;
 }
 
-/** The table groups folders by their top-level folder (a day, a camera). */
+/** A unit is named by its folder (`.` for the source root). */
 function unitOf(rel: string): string {
-  return rel === '' ? '.' : rel.split('/')[0];
+  return rel === '' ? '.' : rel;
 }
 
 /** The local folders of the partitions in scope (each once), relative to the source. */
