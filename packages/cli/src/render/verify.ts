@@ -47,6 +47,7 @@ export async function writeVerifyTable(job: string, run: VerifyRun, write: Write
     else if (item.type === 'repair') repairs.push(item.repair);
     else {
       const f = item.folder;
+      if (f.files + f.objects + f.skipped === 0 && findings.length === 0) continue; // an empty source root
       if (!header) {
         write(`${pad('folder', 28)} ${pad('files', 8, 'right')} ${pad('objects', 8, 'right')} ${pad('findings', 9, 'right')}  ${pad('read', 9, 'right')}\n`);
         header = true;

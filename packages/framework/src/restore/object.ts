@@ -73,7 +73,7 @@ export async function restoreObject(ctx: RestoreContext, listed: ListedObject): 
     if (there === 'file') {
       details ??= await ctx.reader.headObject(listed.key, { signal: ctx.signal });
       if (!details) throw new ObjectGone(`${listed.key} disappeared from the bucket`);
-      if (await sameAsObject(finalPath, details)) return { ...base, outcome: 'skipped', reason: 'already restored (same size and checksum)' };
+      if (await sameAsObject(finalPath, details)) return { ...base, outcome: 'skipped', reason: 'already restored (same size and checksum, or size and mtime where no checksum is stored)' };
       if (!ctx.overwrite) return { ...base, outcome: 'skipped', conflict: true, reason: 'a different file is there (not overwritten without --overwrite)' };
     }
     if (ctx.dryRun) return { ...base, outcome: 'planned', reason: there === 'none' ? 'would download' : 'would download and overwrite' };
@@ -133,13 +133,17 @@ function mtimeSecondsOf(details: ObjectDetails): number {
   return (details.lastModified?.getTime() ?? Date.now()) / 1000;
 }
 
+/**
+ * A file already there is the object when its size and checksum match; for an object with no
+ * stored checksum, when its size and mtime are what a restore writes.
+ */
 async function sameAsObject(file: Buffer, details: ObjectDetails): Promise<boolean> {
   const stored = storedChecksum(details.metadata);
-  if (!stored) return false;
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const { size } = await handle.stat();
+    const { size, mtimeMs } = await handle.stat();
     if (size !== details.size) return false;
+    if (!stored) return Math.abs(mtimeMs / 1000 - mtimeSecondsOf(details)) < 2e-6;
     return (await checksumOfFile(handle, size, stored.algorithm)) === stored.value;
   } finally {
     await handle.close();

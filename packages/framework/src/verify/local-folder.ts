@@ -56,6 +56,7 @@ export async function readLocalFolder(source: string, rel: string, options: { fo
       });
     } else skipped++;
   }
+  folders.sort();
   return { files, folders, skipped };
 }
 
