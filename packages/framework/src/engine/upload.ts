@@ -5,8 +5,8 @@
  * run. Every attempt re-reads from the same open file, so the object always matches the
  * checksum sent with it.
  */
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD } from '../checksum.js';
@@ -145,10 +145,21 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
       return { outcome: 'deferred', reason: 'changed while it was uploaded (still being written?)' };
     }
+    // Replaced by another file under the same name (a rename over it): the bytes sent are the old
+    // file's, and a same-size replacement would later look present. Upload the new one later.
+    const now = await statOrNull(localPath(job.source, item), job.followSymlinks);
+    if (now && (now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs)) {
+      return { outcome: 'deferred', reason: 'replaced by another file while it was uploaded' };
+    }
     return { outcome: 'uploaded' };
   } finally {
     await handle.close();
   }
+}
+
+/** The file now at a path (following links only when the job does), or null when none is. */
+async function statOrNull(file: string | Buffer, follow: boolean): Promise<Stats | null> {
+  return (follow ? stat(file) : lstat(file)).catch(() => null);
 }
 
 /** Reads exactly `size` bytes from the start; null when the file ended sooner (it shrank). */
