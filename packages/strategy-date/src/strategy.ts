@@ -227,6 +227,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
         this.skipped.symlinks += counts.symlinks;
         this.skipped.outside += counts.outside;
         this.skipped.special += counts.special;
+        const parts = [
+          counts.special ? `${counts.special} special file(s) (FIFO, socket, device)` : '',
+          counts.symlinks ? `${counts.symlinks} symlink(s) not followed (followSymlinks is off, or dangling)` : '',
+          counts.outside ? `${counts.outside} symlink(s) leading outside the source` : '',
+        ].filter(Boolean);
+        if (parts.length > 0) this.context.warn(`partition ${id}: skipped ${parts.join(', ')}: not regular files inside the source, so not backed up`);
       },
     });
   }
