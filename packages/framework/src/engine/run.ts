@@ -66,8 +66,18 @@ function planContext(run: PreparedRun) {
 /** Backs up one job. Resolves with the run's stats (also on interruption and fatal errors). */
 export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
   const lockWarnings: string[] = [];
-  await mkdir(job.stateDir, { recursive: true });
-  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) });
+  const unusable = (what: string) => (error: unknown) => {
+    if (isRecsyncError(error)) throw error;
+    throw new RecsyncError('E_STATE_DIR', {
+      message: `cannot ${what} in the state folder ${job.stateDir}: ${describeError(error)}`,
+      hint: 'set stateDir (top level of the config) to a folder the user running recsync can write',
+      cause: error,
+    });
+  };
+  await mkdir(job.stateDir, { recursive: true }).catch(unusable('create it'));
+  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) }).catch(
+    unusable('create the lock file'),
+  );
   try {
     const run = await prepareRun(job, 'sync', options);
     for (const message of lockWarnings) run.hooks.warning.call({ job: job.name, code: 'W_STALE_LOCK', message });
@@ -77,7 +87,9 @@ export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promi
       run.dispose();
     }
   } finally {
-    await lock.release();
+    // A lock that cannot be removed (the state folder turned read-only) must not hide the run's
+    // own outcome: the next run finds it stale and takes it over with a warning.
+    await lock.release().catch(() => undefined);
   }
 }
 
