@@ -17,7 +17,7 @@ export {
   type UseRef,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
-export { walkFiles, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
+export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
 export { mapUnordered, runPool } from './concurrency.js';
 export { parseDuration, parseSize, formatBytes, formatDuration, durationSchema, sizeSchema } from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';
@@ -38,7 +38,9 @@ export {
   type PendingEntry,
   type StateFile,
   type LastRun,
+  type SourceRecord,
 } from './state/store.js';
+export { STATE_VERSION } from './state/format.js';
 export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';
