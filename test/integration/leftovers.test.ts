@@ -79,7 +79,7 @@ describe('multipart uploads left on the server', () => {
     expect((await readState()).openUploads).toBeUndefined();
   });
 
-  it('sweeps uploads under the prefix older than the safety age, once the job has run', async () => {
+  it('sweeps uploads under the prefix older than the safety age, once a day, starting a day after the first run', async () => {
     const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const young = new Date(Date.now() - 3_600_000).toISOString();
     const listing = (bucket: string) =>
@@ -90,7 +90,9 @@ describe('multipart uploads left on the server', () => {
     proxy.options = { intercept: (req) => (isListUploads(req) ? { status: 200, body: listing(h.bucket) } : isAbort(req) ? aborted : undefined) };
     await h.sync({ now: NOW });
     expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // a job that never ran has nothing left
-    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: undefined }));
+    expect(Date.parse((await readState()).multipartSweptAt)).toBeGreaterThan(Date.now() - 60_000); // the clock starts
+    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }));
     const second = await h.sync({ now: NOW });
     expect(proxy.requests.filter(isListUploads)[0].query.get('prefix')).toBe('');
     expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['old-1']);
@@ -103,7 +105,8 @@ describe('multipart uploads left on the server', () => {
   it('a store without ListMultipartUploads (s3rver: 501) gets a warning and the run goes on', async () => {
     const { h, stateFile, readState } = await setup();
     await h.sync({ now: NOW });
-    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: undefined }));
+    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }));
     const second = await h.sync({ now: NOW });
     expect(second.stats.exitCode).toBe(0);
     expect(second.warnings.join('\n')).toMatch(/could not sweep abandoned multipart uploads under "": the store does not implement/);
