@@ -14,7 +14,7 @@ import { startRecordingProxy, s3Error, type ProxyOptions, type RecordedRequest }
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
 const BIG = '2026-11-24/big.wav';
-const files = { [BIG]: { size: 11 * MiB, mtime: '2026-11-24T10:00:00Z' }, '2026-11-24/small.wav': { content: 'x', mtime: '2026-11-24T10:00:00Z' } };
+const files = { [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' }, '2026-11-24/small.wav': { content: 'x', mtime: '2026-11-24T10:00:00Z' } };
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB', attempts: 1 } };
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
