@@ -5,7 +5,7 @@
  * answers those calls where a test needs a store that has them.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { harness } from '../support/harness.js';
@@ -127,5 +127,25 @@ describe('multipart uploads left on the server', () => {
     expect(run.stats.multipart?.interrupted).toEqual([{ key: BIG, uploadId, aborted: true }]);
     expect((await readState()).openUploads).toBeUndefined();
     expect((await readState()).cursor).toBeNull();
+  });
+
+  it('a read error in the middle of a multipart upload is the file\'s error (E_FILE_READ), and the upload is aborted', async () => {
+    const { h, proxy, readState } = await setup({ intercept: (req) => (isAbort(req) ? aborted : undefined) });
+    const created = () => proxy.requests.some((r) => r.method === 'POST' && r.query.has('uploads'));
+    const openFile = async (p: string | Buffer, flags: number) => {
+      const handle = await open(p, flags);
+      if (!String(p).endsWith('big.wav')) return handle;
+      const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
+      // reads after CreateMultipartUpload are part reads: they fail
+      (handle as unknown as { read: unknown }).read = (...args: unknown[]) =>
+        created() ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' })) : read(...args);
+      return handle;
+    };
+    const run = await h.sync({ now: NOW, openFile: openFile as never });
+    const event = run.events.find((e) => e.path === BIG);
+    expect(event?.error?.code).toBe('E_FILE_READ');
+    expect(event?.error?.message).toContain('EIO');
+    expect(proxy.requests.filter(isAbort).length).toBeGreaterThan(0);
+    expect((await readState()).openUploads).toBeUndefined();
   });
 });

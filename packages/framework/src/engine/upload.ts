@@ -10,7 +10,6 @@ import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { checksumMetadataKey, checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
-import { describeError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
@@ -107,13 +106,13 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
     try {
       const result = await attemptUpload(ctx, item);
       return { ...result, attempts: attempt };
-    } catch (error) {
-      if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, error) };
-      if (error instanceof MultipartFailure && error.cause instanceof FileShrank) {
-        return { outcome: 'deferred', reason: error.cause.message, attempts: attempt };
-      }
+    } catch (thrown) {
+      if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, thrown) };
+      // A failed multipart upload was aborted on the store; what counts is what made it fail.
+      const error = unwrap(thrown);
+      if (error instanceof FileShrank) return { outcome: 'deferred', reason: error.message, attempts: attempt };
       if (error instanceof ObjectConflict) return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
-      if (ctx.job.target.noOverwrite && isConditionalConflict(unwrap(error))) {
+      if (ctx.job.target.noOverwrite && isConditionalConflict(error)) {
         last = error; // a concurrent write on Complete: start a new multipart upload, every part again
         continue;
       }
@@ -132,7 +131,7 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
     }
   }
   if (isLocalError(last)) return failed('E_FILE_READ', `cannot read ${localPath(ctx.job.source, item).toString()}`, last, attempts);
-  if (unwrap(last) instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, unwrap(last), attempts);
+  if (last instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, last, attempts);
   return failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempts);
 }
 
@@ -146,7 +145,7 @@ function abortedUpload(key: string, error: unknown): { upload?: AbortedUpload } 
 }
 
 function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
-  const message = `${what}: ${describeS3Error(unwrap(error))}`;
+  const message = `${what}: ${describeS3Error(error)}`;
   return { outcome: 'failed', reason: message, error: { code, message }, attempts };
 }
 
