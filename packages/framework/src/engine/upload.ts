@@ -195,7 +195,11 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
         verifiedBy = await judgeAnswer(item.key, local && { ...local, partDigests: result.partDigests }, answer.checksum);
       } else {
         const body = buffer ?? handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
-        const put = { ...input, Body: body, ContentLength: size, ...(local ? { [CHECKSUM_FIELD[local.algorithm]]: local.value } : {}) };
+        // Algorithm and value together: the SDK then sends both headers and a plain body (the
+        // algorithm alone would switch it to aws-chunked); S3 requires the algorithm header (or
+        // Content-MD5) on writes with Object Lock retention.
+        const checksumFields = local ? { ChecksumAlgorithm: local.algorithm, [CHECKSUM_FIELD[local.algorithm]]: local.value } : {};
+        const put = { ...input, Body: body, ContentLength: size, ...checksumFields };
         answer = await ctx.target.put({ input: put, algorithm, signal: ctx.abortSignal });
         verifiedBy = await judgeAnswer(item.key, local, answer.checksum);
       }
