@@ -15,6 +15,7 @@
  * would silently drop).
  */
 import { RecsyncError } from '../errors.js';
+import type { PartitionRecord } from '../engine/folders.js';
 
 export const STATE_FORMAT = 'recsync-state';
 export const STATE_VERSION = 2;
@@ -86,6 +87,8 @@ export interface StateFile {
   pending: Record<string, PendingEntry>;
   lastRun?: LastRun;
   source?: SourceRecord;
+  /** Per partition id: its folders' stamps at its last complete check (see engine/folders.ts). */
+  partitions?: Record<string, PartitionRecord>;
   /** Multipart uploads in flight, by upload id (optional: absent means none). */
   openUploads?: Record<string, OpenUpload>;
   /** When abandoned multipart uploads under the prefix were last swept (ISO). */
@@ -94,7 +97,7 @@ export interface StateFile {
   extra?: Record<string, unknown>;
 }
 
-const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'openUploads', 'multipartSweptAt']);
+const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions', 'openUploads', 'multipartSweptAt']);
 
 /** v1 → v2: nothing to convert; the new fields start empty. */
 function fromV1(data: Record<string, unknown>): Record<string, unknown> {

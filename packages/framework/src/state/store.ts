@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describeError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
+import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
 
@@ -46,6 +47,8 @@ export class JobState {
   readonly openUploads: Map<string, OpenUpload>;
   multipartSweptAt?: string;
   source?: SourceRecord;
+  /** Folder stamps per partition id, oldest first (bounded: see engine/folders.ts). */
+  readonly partitions: Map<string, PartitionRecord>;
   /** The version the file had on disk when it was older than this release's (migrated on load). */
   readonly migratedFrom?: number;
   private readonly extra?: Record<string, unknown>;
@@ -66,6 +69,7 @@ export class JobState {
     this.openUploads = new Map(Object.entries(data.openUploads ?? {}));
     this.multipartSweptAt = data.multipartSweptAt;
     this.source = data.source;
+    this.partitions = new Map(Object.entries(data.partitions ?? {}));
     this.extra = data.extra;
     this.migratedFrom = migratedFrom;
   }
@@ -112,6 +116,7 @@ export class JobState {
         ...(this.openUploads.size > 0 ? { openUploads: Object.fromEntries(this.openUploads) } : {}),
         ...(this.multipartSweptAt ? { multipartSweptAt: this.multipartSweptAt } : {}),
         ...(this.source ? { source: this.source } : {}),
+        ...(this.partitions.size > 0 ? { partitions: Object.fromEntries(this.partitions) } : {}),
         ...(this.extra ? { extra: this.extra } : {}),
       });
       try {
