@@ -15,8 +15,8 @@ const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
 const BIG = '2026-11-24/big.wav';
 const SMALL = '2026-11-24/small.wav';
-// parts of 5 MiB: fauxqs refuses request bodies over 11 MiB
-const files = { [BIG]: { size: 11 * MiB, mtime: '2026-11-24T10:00:00Z' }, [SMALL]: { size: 200 * 1024, mtime: '2026-11-24T10:00:00Z' } };
+// parts of 5 MiB (two per big file): fauxqs refuses request bodies over 11 MiB
+const files = { [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' }, [SMALL]: { size: 200 * 1024, mtime: '2026-11-24T10:00:00Z' } };
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } };
 
 if (!fauxqsInstalled) console.warn('fauxqs is not installed (node test/servers/install.mjs): skipping the fauxqs tests');
@@ -41,7 +41,7 @@ describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
       expect(run.stats.exitCode).toBe(0);
       expect(run.events.map((e) => e.attempts)).toEqual([1, 1]); // no rejected correct uploads
       expect(run.stats.verification).toEqual({ store: 1, recsync: 1, unverified: 0 });
-      const big = fixtureBytes(BIG, 11 * MiB);
+      const big = fixtureBytes(BIG, 6 * MiB + 1234);
       const stored = await head(BIG);
       expect(stored.ChecksumType).toBe('COMPOSITE');
       expect(stored.ChecksumCRC32).toBe(composite(big, 5 * MiB, crc32Raw));
@@ -61,7 +61,7 @@ describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
       const run = await h.sync({ now: NOW });
       expect(run.stats.exitCode).toBe(0);
       expect(run.events.find((e) => e.path === BIG)?.stored?.checksum?.verifiedBy).toBe('recsync');
-      expect((await head(BIG)).Metadata?.['checksum-sha256']).toBe(b64(sha256Raw(fixtureBytes(BIG, 11 * MiB))));
+      expect((await head(BIG)).Metadata?.['checksum-sha256']).toBe(b64(sha256Raw(fixtureBytes(BIG, 6 * MiB + 1234))));
     } finally {
       await h.dispose();
     }

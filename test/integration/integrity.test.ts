@@ -33,7 +33,7 @@ const isCreate = (r: RecordedRequest) => r.method === 'POST' && r.query.has('upl
 const isSinglePut = (r: RecordedRequest) => r.method === 'PUT' && !r.query.has('partNumber');
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } };
 const BIG = '2026-11-24/big.wav';
-const bigFiles = { [BIG]: { size: 11 * MiB, mtime: '2026-11-24T10:00:00Z' } };
+const bigFiles = { [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' } };
 
 /** Adds checksum fields to a CompleteMultipartUpload answer, as a store that keeps checksums does. */
 function completeAnswer(fields: Record<string, string>): ProxyOptions['rewrite'] {
@@ -56,7 +56,7 @@ describe('integrity', () => {
     expect(complete.headers['x-amz-checksum-crc32c']).toBe(b64(crc32cRaw(data)));
     expect(complete.headers['x-amz-checksum-type']).toBe('FULL_OBJECT');
     const parts = proxy.requests.filter((r) => r.query.has('partNumber')).sort((a, b) => Number(a.query.get('partNumber')) - Number(b.query.get('partNumber')));
-    expect(parts.map((p) => p.headers['x-amz-checksum-crc32c'])).toEqual([0, 1, 2].map((i) => b64(crc32cRaw(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)))));
+    expect(parts.map((p) => p.headers['x-amz-checksum-crc32c'])).toEqual([0, 1].map((i) => b64(crc32cRaw(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)))));
     expect(await h.byteExact([BIG])).toBe(true);
     // s3rver returns no checksum: the summary says so instead of claiming a verification
     expect(result.stats.verification).toEqual({ store: 0, recsync: 0, unverified: 1 });
@@ -89,7 +89,7 @@ describe('integrity', () => {
 
   it('a checksum failure keeps the file pending with its own code, and a later run never forgives it', async () => {
     const { h, proxy } = await setup(bigFiles, { job: { ...MULTIPART, upload: { ...MULTIPART.upload, attempts: 2 } }, target: { checksum: 'CRC32' } }, {
-      rewrite: completeAnswer({ ChecksumCRC32: 'AAAAAA==-3', ChecksumType: 'COMPOSITE' }),
+      rewrite: completeAnswer({ ChecksumCRC32: 'AAAAAA==-2', ChecksumType: 'COMPOSITE' }),
     });
     const first = await h.sync({ now: NOW });
     expect(first.stats.exitCode).toBe(1);
@@ -97,7 +97,7 @@ describe('integrity', () => {
     const state = JSON.parse(await readFile(`${h.stateDir}/rec.state.json`, 'utf8'));
     expect(state.pending[BIG]).toMatchObject({ reason: 'failed', code: 'E_CHECKSUM_MISMATCH', mustUpload: { code: 'E_CHECKSUM_MISMATCH' } });
     // the object is in the bucket with the right size: a listing alone would call it present
-    expect((await h.client.head(h.bucket, BIG)).size).toBe(11 * MiB);
+    expect((await h.client.head(h.bucket, BIG)).size).toBe(6 * MiB + 1234);
     proxy.options = {};
     proxy.requests.length = 0;
     const second = await h.sync({ now: NOW });

@@ -5,7 +5,7 @@
  * answers those calls where a test needs a store that has them.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { harness } from '../support/harness.js';
@@ -14,7 +14,7 @@ import { startRecordingProxy, s3Error, type ProxyOptions, type RecordedRequest }
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
 const BIG = '2026-11-24/big.wav';
-const files = { [BIG]: { size: 11 * MiB, mtime: '2026-11-24T10:00:00Z' }, '2026-11-24/small.wav': { content: 'x', mtime: '2026-11-24T10:00:00Z' } };
+const files = { [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' }, '2026-11-24/small.wav': { content: 'x', mtime: '2026-11-24T10:00:00Z' } };
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB', attempts: 1 } };
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -79,7 +79,7 @@ describe('multipart uploads left on the server', () => {
     expect((await readState()).openUploads).toBeUndefined();
   });
 
-  it('sweeps uploads under the prefix older than the safety age, once the job has run', async () => {
+  it('sweeps uploads under the prefix older than the safety age, once a day, starting a day after the first run', async () => {
     const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const young = new Date(Date.now() - 3_600_000).toISOString();
     const listing = (bucket: string) =>
@@ -90,7 +90,9 @@ describe('multipart uploads left on the server', () => {
     proxy.options = { intercept: (req) => (isListUploads(req) ? { status: 200, body: listing(h.bucket) } : isAbort(req) ? aborted : undefined) };
     await h.sync({ now: NOW });
     expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // a job that never ran has nothing left
-    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: undefined }));
+    expect(Date.parse((await readState()).multipartSweptAt)).toBeGreaterThan(Date.now() - 60_000); // the clock starts
+    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }));
     const second = await h.sync({ now: NOW });
     expect(proxy.requests.filter(isListUploads)[0].query.get('prefix')).toBe('');
     expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['old-1']);
@@ -103,7 +105,8 @@ describe('multipart uploads left on the server', () => {
   it('a store without ListMultipartUploads (s3rver: 501) gets a warning and the run goes on', async () => {
     const { h, stateFile, readState } = await setup();
     await h.sync({ now: NOW });
-    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: undefined }));
+    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+    await writeFile(stateFile, JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }));
     const second = await h.sync({ now: NOW });
     expect(second.stats.exitCode).toBe(0);
     expect(second.warnings.join('\n')).toMatch(/could not sweep abandoned multipart uploads under "": the store does not implement/);
@@ -124,5 +127,25 @@ describe('multipart uploads left on the server', () => {
     expect(run.stats.multipart?.interrupted).toEqual([{ key: BIG, uploadId, aborted: true }]);
     expect((await readState()).openUploads).toBeUndefined();
     expect((await readState()).cursor).toBeNull();
+  });
+
+  it('a read error in the middle of a multipart upload is the file\'s error (E_FILE_READ), and the upload is aborted', async () => {
+    const { h, proxy, readState } = await setup({ intercept: (req) => (isAbort(req) ? aborted : undefined) });
+    const created = () => proxy.requests.some((r) => r.method === 'POST' && r.query.has('uploads'));
+    const openFile = async (p: string | Buffer, flags: number) => {
+      const handle = await open(p, flags);
+      if (!String(p).endsWith('big.wav')) return handle;
+      const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
+      // reads after CreateMultipartUpload are part reads: they fail
+      (handle as unknown as { read: unknown }).read = (...args: unknown[]) =>
+        created() ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' })) : read(...args);
+      return handle;
+    };
+    const run = await h.sync({ now: NOW, openFile: openFile as never });
+    const event = run.events.find((e) => e.path === BIG);
+    expect(event?.error?.code).toBe('E_FILE_READ');
+    expect(event?.error?.message).toContain('EIO');
+    expect(proxy.requests.filter(isAbort).length).toBeGreaterThan(0);
+    expect((await readState()).openUploads).toBeUndefined();
   });
 });

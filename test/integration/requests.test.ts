@@ -30,6 +30,7 @@ describe('requests recsync sends', () => {
     const [put] = puts(proxy);
     expect(put.path).toBe(`/${h.bucket}/2026-11-24/known.wav`);
     expect(put.headers['x-amz-checksum-crc32c']).toBe('4waSgw=='); // CRC32C("123456789") = 0xE3069283
+    expect(put.headers['x-amz-sdk-checksum-algorithm']).toBe('CRC32C'); // S3 wants it with Object Lock
     expect(put.headers['x-amz-meta-mtime']).toBe('1795514400.250000000'); // rclone's format, full precision
     expect(put.headers['x-amz-meta-checksum-crc32c']).toBe('4waSgw==');
     expect(put.headers['x-amz-meta-size']).toBe('9');

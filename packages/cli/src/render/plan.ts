@@ -4,9 +4,9 @@
  *
  * JSON contract (one document on stdout):
  *   { "command": "plan", "jobs": [ { "job", "run": RunInfo, "cursor", "pending",
- *       "partitions": [ { "id", "index", "closed", "recheck", "listPrefix"?,
- *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"? } ],
- *                         "counts": { upload|present|excluded|deferred|refused|vanished: { files, bytes } },
+ *       "partitions": [ { "id", "index", "closed", "recheck", "dir"?, "unchanged"?, "listPrefix"?,
+ *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"?, "code"?, "folder"?, "rawPath"? } ],
+ *                         "counts": { upload|present|excluded|deferred|failed|refused|vanished: { files, bytes } },
  *                         "error"? } ],
  *       "facts", "totals" } ] }
  */
@@ -49,12 +49,13 @@ export async function writePlanJson(plan: PlanRun, write: Write, first: boolean)
 
 const COLUMNS = [
   ['PARTITION', 22, 'left'],
-  ['STATE', 8, 'left'],
+  ['STATE', 9, 'left'],
   ['UPLOAD', 8, 'right'],
   ['BYTES', 11, 'right'],
   ['PRESENT', 9, 'right'],
   ['EXCLUDED', 9, 'right'],
   ['DEFERRED', 9, 'right'],
+  ['FAILED', 7, 'right'],
 ] as const;
 
 function row(values: (string | number)[]): string {
@@ -62,7 +63,7 @@ function row(values: (string | number)[]): string {
 }
 
 function countsRow(label: string, state: string, c: PlanCounts): string {
-  return row([label, state, c.upload.files, formatBytes(c.upload.bytes), c.present.files, c.excluded.files, c.deferred.files]);
+  return row([label, state, c.upload.files, formatBytes(c.upload.bytes), c.present.files, c.excluded.files, c.deferred.files, c.failed.files]);
 }
 
 /** Streams one job's plan as a table. Returns the job's totals. */
@@ -78,6 +79,7 @@ export async function writePlanTable(plan: PlanRun, write: Write, options: { fil
     if (item.type === 'file') {
       if (options.files && item.action !== 'present') write(`  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`);
       if (item.action === 'refused') notes.push(`refused ${item.path}: ${item.reason}`);
+      if (item.action === 'failed') notes.push(`${item.code ?? 'failed'} ${item.path}: ${item.reason}`);
     } else if (item.type === 'partitionEnd') {
       addCounts(totals, item.counts);
       write(`${countsRow(item.partition.id, stateOf(item), item.counts)}\n`);
@@ -100,6 +102,7 @@ function stateOf(item: Extract<PlanItem, { type: 'partitionEnd' }>): string {
   const p = item.partition;
   if (p.index < 0) return 'retry';
   if (item.error) return 'error';
+  if (p.unchanged) return 'unchanged';
   if (p.recheck) return 'recheck';
   return p.closed ? 'closed' : 'open';
 }

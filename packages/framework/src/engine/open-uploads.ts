@@ -73,8 +73,14 @@ export class OpenUploads implements MultipartLog {
   private async sweep({ prefix, abandonedAgeMs }: { prefix: string; abandonedAgeMs: number | false }): Promise<number> {
     const last = Date.parse(this.state.multipartSweptAt ?? '');
     const now = Date.now();
-    if (abandonedAgeMs === false || !this.state.exists) return 0;
-    if (Number.isFinite(last) && now - last < Math.min(SWEEP_INTERVAL_MS, abandonedAgeMs)) return 0;
+    if (abandonedAgeMs === false) return 0;
+    if (!this.state.exists || !Number.isFinite(last)) {
+      // A job's first run (or the first with this release) has nothing of its own to sweep yet:
+      // the clock starts now, and the first sweep comes a day later.
+      this.state.multipartSweptAt = new Date(now).toISOString();
+      return 0;
+    }
+    if (now - last < Math.min(SWEEP_INTERVAL_MS, abandonedAgeMs)) return 0;
     this.state.multipartSweptAt = new Date(now).toISOString();
     let swept = 0;
     try {

@@ -12,9 +12,12 @@ import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
 import { manifestPlugin } from '../plugins/manifest.js';
 import { retentionReportPlugin } from '../plugins/retention.js';
+import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
+import { checkSource } from './source-check.js';
+import { configStamp } from './folders.js';
 import type { OpenFile } from './upload.js';
 
 export interface RunOptions {
@@ -34,6 +37,11 @@ export interface RunOptions {
   readonly target?: Target;
   /** Seam for opening files (tests inject read failures). */
   readonly openFile?: OpenFile;
+  /**
+   * `--accept-source-change`: an empty source, or a completed partition that lost entries, is a
+   * warning for this run instead of an error (a deliberate move or pruning).
+   */
+  readonly acceptSourceChange?: boolean;
 }
 
 export interface PreparedRun {
@@ -46,6 +54,10 @@ export interface PreparedRun {
   readonly info: RunInfo;
   readonly now: Date;
   readonly concurrency: number;
+  /** Device number of the source root, recorded in the state after the run. */
+  readonly sourceDev: number;
+  /** The config as far as folder records depend on it (see ./folders.ts). */
+  readonly configStamp: string;
   dispose(): void;
 }
 
@@ -53,6 +65,7 @@ export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefi
   return [
     globFilterPlugin(job.filters),
     settlePlugin(job.filters.settle),
+    rawNamesPlugin(),
     retentionReportPlugin(),
     manifestPlugin({ stateDir: job.stateDir, job: job.name, target: job.target, targetOf }),
   ];
@@ -68,8 +81,8 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   }
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
-  let target: Target | undefined;
-  for (const plugin of [...builtinPlugins(job, () => target), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
+  let runTarget: Target | undefined; // the manifest plugin stores its copy through it, at the end
+  for (const plugin of [...builtinPlugins(job, () => runTarget), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
 
   const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
@@ -81,19 +94,33 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     });
   }
   const state = await JobState.load(job);
+  const now = options.now ?? new Date();
+  if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
+  const { dev: sourceDev } = await checkSource({
+    job: job.name,
+    source: job.source,
+    record: state.source,
+    acceptChange: options.acceptSourceChange ?? false,
+    partitionsMayShrink: strategy.partitionsMayShrink ?? false,
+    warn: (code, message) => hooks.warning.call({ job: job.name, code, message }),
+  });
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
-  target = needsTarget ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }))) : undefined;
-  try {
-    if (target && (mode === 'sync' || job.remoteCheck !== 'none')) {
+  const connect = async (): Promise<Target> => {
+    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }));
+    try {
       await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix, objectLock: mode === 'sync' && job.target.objectLock !== undefined });
+    } catch (error) {
+      if (!options.target) target.destroy();
+      throw error;
     }
-  } catch (error) {
-    if (!options.target) target?.destroy();
-    throw error;
-  }
-  const now = options.now ?? new Date();
+    return target;
+  };
+  // sync checks the bucket before any file is read; plan connects on its first question, so a
+  // plan with nothing to check sends no request (and loads no SDK).
+  const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
+  runTarget = target;
   const info: RunInfo = {
     job: job.name,
     mode,
@@ -116,8 +143,57 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     info,
     now,
     concurrency,
+    sourceDev,
+    configStamp: configStamp({
+      fingerprint: state.fingerprint,
+      options: job.strategy.options,
+      filters: job.filters,
+      remoteCheck: job.remoteCheck,
+      followSymlinks: job.followSymlinks,
+      plugins: job.plugins.map((p) => p.name),
+    }),
     dispose: () => {
       if (!options.target) target?.destroy();
     },
+  };
+}
+
+/** A cursor after the run's clock would make every run select nothing: refuse it (exit 2). */
+function refuseFutureCursor(job: ResolvedJob, strategy: StrategyInstance<unknown>, cursor: unknown, now: Date): void {
+  const problem = strategy.futureCursor?.(cursor, now);
+  if (!problem) return;
+  throw new RecsyncError('E_CURSOR_FUTURE', {
+    message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,
+    hint:
+      `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
+      'or back up a range without the cursor: recsync sync --job ' + job.name + ' --since DATE',
+  });
+}
+
+/** A target that connects (and checks the bucket) on first use. Plan only: it never uploads. */
+function lazyTarget(job: ResolvedJob, connect: () => Promise<Target>): Target {
+  let connecting: Promise<Target> | undefined;
+  const get = () => (connecting ??= connect());
+  return {
+    bucket: job.target.bucket,
+    endpoint: job.target.endpoint,
+    preflight: async () => void (await get()),
+    async *list(prefix, signal) {
+      yield* (await get()).list(prefix, signal);
+    },
+    head: async (key, signal, options) => (await get()).head(key, signal, options),
+    put: async () => {
+      throw new Error('plan never uploads');
+    },
+    putMultipart: async () => {
+      throw new Error('plan never uploads');
+    },
+    abortMultipart: async () => {
+      throw new Error('plan never aborts uploads');
+    },
+    async *listMultipart(prefix) {
+      yield* (await get()).listMultipart(prefix);
+    },
+    destroy: () => void connecting?.then((t) => t.destroy(), () => undefined),
   };
 }

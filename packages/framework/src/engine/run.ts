@@ -18,6 +18,8 @@ import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type AbortedUpload, type UploadResult } from './upload.js';
 import { OpenUploads, type UploadCleanup } from './open-uploads.js';
 import { RootGuard } from './paths.js';
+import { countEntries } from './source-check.js';
+import { MAX_RECORDS, type FolderStamp } from './folders.js';
 
 export interface PlanRun {
   readonly info: RunInfo;
@@ -60,14 +62,25 @@ function planContext(run: PreparedRun) {
     pending: run.state.pending,
     range: run.info.range,
     now: run.now,
+    ...(run.job.lookbackCheck === 'folders' ? { records: { byId: run.state.partitions, config: run.configStamp } } : {}),
   };
 }
 
 /** Backs up one job. Resolves with the run's stats (also on interruption and fatal errors). */
 export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
   const lockWarnings: string[] = [];
-  await mkdir(job.stateDir, { recursive: true });
-  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) });
+  const unusable = (what: string) => (error: unknown) => {
+    if (isRecsyncError(error)) throw error;
+    throw new RecsyncError('E_STATE_DIR', {
+      message: `cannot ${what} in the state folder ${job.stateDir}: ${describeError(error)}`,
+      hint: 'set stateDir (top level of the config) to a folder the user running recsync can write',
+      cause: error,
+    });
+  };
+  await mkdir(job.stateDir, { recursive: true }).catch(unusable('create it'));
+  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) }).catch(
+    unusable('create the lock file'),
+  );
   try {
     const run = await prepareRun(job, 'sync', options);
     for (const message of lockWarnings) run.hooks.warning.call({ job: job.name, code: 'W_STALE_LOCK', message });
@@ -77,7 +90,9 @@ export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promi
       run.dispose();
     }
   } finally {
-    await lock.release();
+    // A lock that cannot be removed (the state folder turned read-only) must not hide the run's
+    // own outcome: the next run finds it stale and takes it over with a warning.
+    await lock.release().catch(() => undefined);
   }
 }
 
@@ -95,6 +110,15 @@ class SyncRun {
   private readonly interruptedUploads: AbortedUpload[] = [];
   private openUploads?: OpenUploads;
   private cleanup: UploadCleanup = { recordedAborted: 0, recordedLeft: 0, swept: 0 };
+  /** Pending folders as the run found them: each is walked again by the pending pass. */
+  private readonly pendingFolders: string[];
+  /** Folders found unreadable in this run (again, or for the first time). */
+  private readonly unreadableFolders = new Set<string>();
+  private pendingPassEnded = false;
+  /** Folder stamps of partitions whose listing ended, by index, until they are done. */
+  private readonly stamps = new Map<number, Record<string, FolderStamp> | undefined>();
+  /** The latest completed, closed partitions with a folder, newest last (a few). */
+  private readonly completed: { index: number; id: string; dir: string }[] = [];
 
   constructor(
     private readonly run: PreparedRun,
@@ -102,6 +126,7 @@ class SyncRun {
   ) {
     this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
     this.guard = new RootGuard(run.job.source);
+    this.pendingFolders = [...run.state.pending].filter(([, e]) => e.folder).map(([p]) => p);
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
@@ -120,6 +145,10 @@ class SyncRun {
     const interrupted = !this.fatal && this.stop.signal.aborted;
     const exitCode = this.exitCode(interrupted);
     state.cursor = this.ledger.cursor;
+    if (!interrupted && !this.fatal) {
+      this.settleFolders();
+      await this.recordSource();
+    }
     state.lastRun = {
       startedAt: info.startedAt,
       finishedAt: new Date().toISOString(),
@@ -177,6 +206,8 @@ class SyncRun {
   private async handle(item: PlanItem): Promise<void> {
     if (item.type === 'partition') return;
     if (item.type === 'partitionEnd') {
+      if (item.partition.index < 0 && !item.error) this.pendingPassEnded = true;
+      if (item.partition.index >= 0) this.stamps.set(item.partition.index, item.folders);
       if (item.error) {
         this.partitionErrors++;
         this.run.hooks.warning.call({ job: this.run.job.name, code: item.error.code, message: `partition ${item.partition.id}: ${item.error.message}` });
@@ -205,7 +236,52 @@ class SyncRun {
         return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
       case 'refused':
         return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
+      case 'failed': {
+        const reason = item.reason ?? 'cannot be uploaded';
+        return { outcome: 'failed', reason, error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason }, attempts: 0 };
+      }
     }
+  }
+
+  /**
+   * A pending folder that the pending pass walked without finding it unreadable again is read
+   * now: every file in it got its own outcome (a failure is its own pending entry), so the
+   * folder entry goes. Only after a run that ended normally, when no item is left in flight.
+   */
+  private settleFolders(): void {
+    if (!this.pendingPassEnded) return;
+    for (const folder of this.pendingFolders) {
+      if (!this.unreadableFolders.has(folder)) this.run.state.pending.delete(folder);
+    }
+  }
+
+  /** A completely checked partition's folder stamps, for the next run (see ./folders.ts). */
+  private recordFolders(event: DoneEvent): void {
+    const { partitions } = this.run.state;
+    const folders = this.stamps.get(event.info.index);
+    this.stamps.delete(event.info.index);
+    if (event.info.unchanged) return; // its record still holds
+    partitions.delete(event.info.id);
+    if (!event.complete || !folders) return;
+    partitions.set(event.info.id, { config: this.run.configStamp, folders });
+    for (const id of partitions.keys()) {
+      if (partitions.size <= MAX_RECORDS) break;
+      partitions.delete(id);
+    }
+  }
+
+  /** What the source looks like now, for the next run's check (see ./source-check.ts). */
+  private async recordSource(): Promise<void> {
+    const { state, sourceDev } = this.run;
+    let partition = state.source?.partition;
+    for (const { id, dir } of [...this.completed].reverse()) {
+      const entries = await countEntries(dir);
+      if (entries) {
+        partition = { id, dir, entries };
+        break;
+      }
+    }
+    state.source = { dev: sourceDev, ...(partition ? { partition } : {}) };
   }
 
   /** A refused path: an error event, counted for exit 1, final (never retried). */
@@ -275,6 +351,7 @@ class SyncRun {
       ...(result.outcome === 'uploaded' ? { stored: result.stored } : {}),
     };
     if (result.outcome === 'uploaded') this.countVerification(result.stored.checksum?.verifiedBy);
+    if (item.folder && outcome === 'failed') this.unreadableFolders.add(item.path);
     if (outcome === 'deferred' || outcome === 'failed') {
       const previous = state.pending.get(item.path);
       const nowIso = new Date().toISOString();
@@ -287,6 +364,8 @@ class SyncRun {
         lastTried: nowIso,
         ...(result.outcome === 'failed' ? { code: result.error.code } : {}),
         ...stickyFailure(previous, result, nowIso),
+        ...(item.folder ? { folder: true } : {}),
+        ...(item.rawPath ? { raw: item.rawPath } : {}),
       };
       state.pending.set(item.path, entry);
     } else {
@@ -313,6 +392,12 @@ class SyncRun {
   private async done(event: DoneEvent | undefined): Promise<void> {
     if (!event) return;
     const { state, hooks, job, strategy } = this.run;
+    this.recordFolders(event);
+    if (event.complete && event.info.closed && event.info.dir) {
+      this.completed.push({ index: event.info.index, id: event.info.id, dir: event.info.dir });
+      this.completed.sort((a, b) => a.index - b.index);
+      if (this.completed.length > 8) this.completed.shift();
+    }
     state.cursor = this.ledger.cursor;
     await state.save();
     if (event.cursorMoved && strategy.committed) {

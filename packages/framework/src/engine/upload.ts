@@ -5,12 +5,11 @@
  * run. Every attempt re-reads from the same open file, so the object always matches the
  * checksum sent with it.
  */
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, type BigIntStats } from 'node:fs';
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { checksumMetadataKey, checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
-import { describeError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
@@ -21,10 +20,10 @@ import { objectLockFields, sseFields } from '../s3/object-settings.js';
 import { ChecksumMismatch, judgeAnswer, type VerifiedBy } from './integrity.js';
 import { isConditionalConflict, isPreconditionFailed, judgeExisting, ObjectConflict } from './write-once.js';
 import type { PlanFile } from './plan.js';
-import { absoluteOf, type RootGuard } from './paths.js';
+import { localPath, type RootGuard } from './paths.js';
 
 /** Opens a file for reading. A seam: tests inject read failures here (root ignores chmod). */
-export type OpenFile = (absolutePath: string, flags: number) => Promise<FileHandle>;
+export type OpenFile = (absolutePath: string | Buffer, flags: number) => Promise<FileHandle>;
 
 export const defaultOpenFile: OpenFile = (p, flags) => open(p, flags);
 
@@ -98,7 +97,7 @@ export function partSizeFor(size: number, configured: number): number {
 
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
   const attempts = ctx.job.upload.attempts;
-  if (!(await ctx.guard.parentInside(absoluteOf(ctx.job.source, item.path)))) {
+  if (!(await ctx.guard.parentInside(localPath(ctx.job.source, item)))) {
     return { outcome: 'refused', reason: 'its folder resolves outside the source root (a symlink)', attempts: 0 };
   }
   let last: unknown;
@@ -107,13 +106,13 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
     try {
       const result = await attemptUpload(ctx, item);
       return { ...result, attempts: attempt };
-    } catch (error) {
-      if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, error) };
-      if (error instanceof MultipartFailure && error.cause instanceof FileShrank) {
-        return { outcome: 'deferred', reason: error.cause.message, attempts: attempt };
-      }
+    } catch (thrown) {
+      if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, thrown) };
+      // A failed multipart upload was aborted on the store; what counts is what made it fail.
+      const error = unwrap(thrown);
+      if (error instanceof FileShrank) return { outcome: 'deferred', reason: error.message, attempts: attempt };
       if (error instanceof ObjectConflict) return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
-      if (ctx.job.target.noOverwrite && isConditionalConflict(unwrap(error))) {
+      if (ctx.job.target.noOverwrite && isConditionalConflict(error)) {
         last = error; // a concurrent write on Complete: start a new multipart upload, every part again
         continue;
       }
@@ -131,8 +130,8 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
       if (attempt < attempts) await sleep(backoff(attempt), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
     }
   }
-  if (isLocalError(last)) return failed('E_FILE_READ', `cannot read ${absoluteOf(ctx.job.source, item.path)}`, last, attempts);
-  if (unwrap(last) instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, unwrap(last), attempts);
+  if (isLocalError(last)) return failed('E_FILE_READ', `cannot read ${localPath(ctx.job.source, item).toString()}`, last, attempts);
+  if (last instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, last, attempts);
   return failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempts);
 }
 
@@ -146,7 +145,7 @@ function abortedUpload(key: string, error: unknown): { upload?: AbortedUpload } 
 }
 
 function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
-  const message = `${what}: ${describeS3Error(unwrap(error))}`;
+  const message = `${what}: ${describeS3Error(error)}`;
   return { outcome: 'failed', reason: message, error: { code, message }, attempts };
 }
 
@@ -173,7 +172,7 @@ type AttemptResult = { outcome: 'uploaded'; stored: StoredObject } | { outcome: 
 async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<AttemptResult> {
   const { job } = ctx;
   const flags = constants.O_RDONLY | (job.followSymlinks ? 0 : constants.O_NOFOLLOW);
-  const handle = await ctx.openFile(absoluteOf(job.source, item.path), flags);
+  const handle = await ctx.openFile(localPath(job.source, item), flags);
   try {
     const before = await handle.stat({ bigint: true });
     if (!before.isFile()) throw new LocalFileError('not a regular file');
@@ -196,7 +195,11 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
         verifiedBy = await judgeAnswer(item.key, local && { ...local, partDigests: result.partDigests }, answer.checksum);
       } else {
         const body = buffer ?? handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
-        const put = { ...input, Body: body, ContentLength: size, ...(local ? { [CHECKSUM_FIELD[local.algorithm]]: local.value } : {}) };
+        // Algorithm and value together: the SDK then sends both headers and a plain body (the
+        // algorithm alone would switch it to aws-chunked); S3 requires the algorithm header (or
+        // Content-MD5) on writes with Object Lock retention.
+        const checksumFields = local ? { ChecksumAlgorithm: local.algorithm, [CHECKSUM_FIELD[local.algorithm]]: local.value } : {};
+        const put = { ...input, Body: body, ContentLength: size, ...checksumFields };
         answer = await ctx.target.put({ input: put, algorithm, signal: ctx.abortSignal });
         verifiedBy = await judgeAnswer(item.key, local, answer.checksum);
       }
@@ -207,6 +210,12 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     const after = await handle.stat({ bigint: true });
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
       return { outcome: 'deferred', reason: 'changed while it was uploaded (still being written?)' };
+    }
+    // Replaced by another file under the same name (a rename over it): the bytes sent are the old
+    // file's, and a same-size replacement would later look present. Upload the new one later.
+    const now = await statOrNull(localPath(job.source, item), job.followSymlinks);
+    if (now && (now.ino !== before.ino || now.size !== before.size || now.mtimeNs !== before.mtimeNs)) {
+      return { outcome: 'deferred', reason: 'replaced by another file while it was uploaded' };
     }
     const lockPast = job.target.objectLock !== undefined && !input.ObjectLockRetainUntilDate;
     return { outcome: 'uploaded', stored: storedObject(input, answer, local, verifiedBy, multipart, lockPast) };
@@ -282,6 +291,11 @@ async function putMultipart(
     ...(job.target.noOverwrite ? { ifNoneMatch: true } : {}),
     ...(log ? { onCreated: (uploadId: string) => log.begin({ key: item.key, uploadId, path: item.path }), onSettled: (uploadId: string) => log.end(uploadId) } : {}),
   });
+}
+
+/** The file now at a path (following links only when the job does), or null when none is. */
+async function statOrNull(file: string | Buffer, follow: boolean): Promise<BigIntStats | null> {
+  return (follow ? stat(file, { bigint: true }) : lstat(file, { bigint: true })).catch(() => null);
 }
 
 /** Reads exactly `size` bytes from the start; null when the file ended sooner (it shrank). */

@@ -115,7 +115,7 @@ async function storeInBucket(options: ManifestOptions, file: string, stats: RunS
           Body: body,
           ContentLength: size,
           ContentType: 'application/x-ndjson',
-          ...(algorithm && value ? { [CHECKSUM_FIELD[algorithm]]: value } : {}),
+          ...(algorithm && value ? { ChecksumAlgorithm: algorithm, [CHECKSUM_FIELD[algorithm]]: value } : {}),
           ...(options.target.sse ? sseFields(options.target.sse) : {}),
         },
         ...(algorithm ? { algorithm } : {}),

@@ -3,7 +3,7 @@
  * because the target itself is unusable (credentials, bucket, endpoint: exit 4).
  */
 import { STATUS_CODES } from 'node:http';
-import { describeError, RecsyncError, type ErrorCode } from '../errors.js';
+import { describeError, isRecsyncError, RecsyncError, type ErrorCode } from '../errors.js';
 
 export type ErrorKind = 'retryable' | 'file' | 'fatal';
 
@@ -31,6 +31,8 @@ function networkCode(error: SdkLikeError): string | undefined {
 }
 
 export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: ErrorCode } {
+  // Already classified (a lazily connected target's preflight): keep its verdict.
+  if (isRecsyncError(error)) return error.errorClass === 'fatal' ? { kind: 'fatal', code: error.code } : { kind: 'file', code: error.code };
   const e = (error ?? {}) as SdkLikeError;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
@@ -50,6 +52,7 @@ export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: Error
 
 /** A fatal target error with what to do about it. */
 export function targetError(error: unknown, context: { bucket: string; endpoint?: string; action: string }): RecsyncError {
+  if (isRecsyncError(error)) return error;
   const { code = 'E_TARGET' } = classifyS3Error(error);
   const e = error as SdkLikeError;
   const plain = describeS3Error(error);

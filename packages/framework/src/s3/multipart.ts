@@ -119,7 +119,16 @@ async function sendParts(sdk: Sdk, client: S3Client, request: MultipartRequest, 
       field = { [CHECKSUM_FIELD[algorithm]]: digests[n - 1].toString('base64') };
     }
     const out = await client.send(
-      new sdk.UploadPartCommand({ Bucket: input.Bucket, Key: input.Key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ...field }),
+      new sdk.UploadPartCommand({
+        Bucket: input.Bucket,
+        Key: input.Key,
+        UploadId: uploadId,
+        PartNumber: n,
+        Body: body,
+        ContentLength: body.length,
+        ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
+        ...field,
+      }),
       { abortSignal: signal },
     );
     parts[n - 1] = { PartNumber: n, ETag: out.ETag, ...field };
