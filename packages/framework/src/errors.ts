@@ -7,6 +7,8 @@
  * `interrupted` (exit 130), `internal` (a bug: exit 1, state saved). Messages say what happened and where; `hint` says what to do.
  */
 
+import { redactText } from './secrets.js';
+
 export const ERROR_CODES = {
   E_CONFIG_INVALID: 'usage',
   E_CONFIG_NOT_FOUND: 'usage',
@@ -14,7 +16,10 @@ export const ERROR_CODES = {
   E_USAGE: 'usage',
   E_STATE_MISMATCH: 'usage',
   E_STATE_CORRUPT: 'usage',
+  E_STATE_DIR: 'usage',
   E_LOCKED: 'locked',
+  /** A paused run found another run holding its lease: it stops without writing. */
+  E_LEASE_LOST: 'locked',
   E_TARGET: 'fatal',
   E_TARGET_AUTH: 'fatal',
   E_TARGET_BUCKET: 'fatal',
@@ -64,10 +69,10 @@ export class RecsyncError extends Error {
   readonly hint?: string;
 
   constructor(code: ErrorCode, details: RecsyncErrorDetails) {
-    super(details.message, { cause: details.cause });
+    super(redactText(details.message), { cause: details.cause });
     this.name = 'RecsyncError';
     this.code = code;
-    this.hint = details.hint;
+    this.hint = details.hint === undefined ? undefined : redactText(details.hint);
   }
 
   get errorClass(): ErrorClass {
@@ -92,7 +97,7 @@ export function isRecsyncError(error: unknown): error is RecsyncError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+    return redactText(code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message);
   }
-  return String(error);
+  return redactText(String(error));
 }

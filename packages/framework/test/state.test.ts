@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { acquireLock, defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
+import { defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
 
 const strategy = defineStrategy({
   name: 'fake',
@@ -53,33 +52,5 @@ describe('job state', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
     await writeFile(path.join(dir, 'rec.state.json'), '{"format":"recsync-state", trunc');
     await expect(JobState.load(await job(dir))).rejects.toMatchObject({ code: 'E_STATE_CORRUPT' });
-  });
-});
-
-describe('run lock', () => {
-  it('refuses a second holder while the first runs (exit 3) and releases', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-lock-'));
-    const file = path.join(dir, 'rec.lock');
-    const lock = await acquireLock(file, { command: 'sync', warn: () => undefined });
-    const error = await acquireLock(file, { command: 'sync', warn: () => undefined }).catch((e) => e);
-    expect(error.code).toBe('E_LOCKED');
-    expect(error.exitCode).toBe(3);
-    expect(error.message).toContain(`pid ${process.pid}`);
-    await lock.release();
-    await (await acquireLock(file, { command: 'sync', warn: () => undefined })).release();
-  });
-
-  it('takes over a lock whose process is dead, with a warning', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-lock-'));
-    const file = path.join(dir, 'rec.lock');
-    const child = spawn(process.execPath, ['-e', '0']);
-    const deadPid = child.pid!;
-    await new Promise((r) => child.on('exit', r));
-    await writeFile(file, JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: 'then', command: 'sync' }));
-    const warnings: string[] = [];
-    const lock = await acquireLock(file, { command: 'sync', warn: (m) => warnings.push(m) });
-    expect(warnings[0]).toContain(`pid ${deadPid}`);
-    expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
-    await lock.release();
   });
 });

@@ -4,14 +4,13 @@
  * after durable success only.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdir } from 'node:fs/promises';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { emptyCounts, addTo, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
 import type { FileEvent } from '../hooks.js';
-import { acquireLock } from '../state/lock.js';
-import { lockFilePath, type PendingEntry } from '../state/store.js';
+import { acquireJobLease } from '../state/job-lease.js';
+import type { PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
@@ -64,19 +63,19 @@ function planContext(run: PreparedRun) {
 
 /** Backs up one job. Resolves with the run's stats (also on interruption and fatal errors). */
 export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
-  const lockWarnings: string[] = [];
-  await mkdir(job.stateDir, { recursive: true });
-  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) });
+  const leaseWarnings: { code: string; message: string }[] = [];
+  const lease = await acquireJobLease(job, { command: 'sync', warn: (message, code) => leaseWarnings.push({ code, message }) });
   try {
     const run = await prepareRun(job, 'sync', options);
-    for (const message of lockWarnings) run.hooks.warning.call({ job: job.name, code: 'W_STALE_LOCK', message });
+    run.state.fence = () => lease.assertHeld(); // fencing: no state write once the lease is lost
+    for (const warning of leaseWarnings) run.hooks.warning.call({ job: job.name, ...warning });
     try {
-      return await new SyncRun(run, options).execute();
+      return await new SyncRun(run, options, lease.lost).execute();
     } finally {
       run.dispose();
     }
   } finally {
-    await lock.release();
+    await lease.release();
   }
 }
 
@@ -94,12 +93,14 @@ class SyncRun {
   constructor(
     private readonly run: PreparedRun,
     private readonly options: RunOptions,
+    leaseLost?: AbortSignal,
   ) {
     this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
     this.guard = new RootGuard(run.job.source);
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
+    leaseLost?.addEventListener('abort', () => this.fail(leaseLost.reason), { once: true });
   }
 
   async execute(): Promise<RunStats> {

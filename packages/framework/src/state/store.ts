@@ -13,6 +13,7 @@ import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { envEndpoint } from '../s3/target.js';
+import { withoutCredentials } from '../secrets.js';
 
 export interface Fingerprint {
   readonly source: string;
@@ -66,7 +67,7 @@ export function fingerprintOf(job: ResolvedJob): Fingerprint {
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: job.target.endpoint ?? envEndpoint() ?? null,
+    endpoint: withoutCredentials(job.target.endpoint ?? envEndpoint() ?? null),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -77,6 +78,8 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
+  fence?: () => Promise<void>;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -123,6 +126,7 @@ export class JobState {
   /** Writes the state atomically. Calls are serialised; each writes the latest values. */
   save(): Promise<void> {
     this.writing = this.writing.then(async () => {
+      await this.fence?.();
       const content: StateFile = {
         format: 'recsync-state',
         version: 1,
@@ -178,12 +182,19 @@ export async function readStateFile(file: string): Promise<StateFile | undefined
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new RecsyncError('E_STATE_DIR', {
+        message: `the state folder ${path.dirname(file)} (config key stateDir) is not a folder (a file is in the way)`,
+        hint: 'set stateDir in the config to a folder, or move the file aside',
+      });
+    }
     throw error;
   }
   try {
     const data = JSON.parse(text) as StateFile;
     if (data.format !== 'recsync-state' || data.version !== 1 || typeof data.fingerprint !== 'object') throw new Error('not a recsync state file');
-    return data;
+    // A state written before credentials were kept out of it is accepted; the next save rewrites it.
+    return { ...data, fingerprint: { ...data.fingerprint, endpoint: withoutCredentials(data.fingerprint.endpoint ?? null) } };
   } catch (error) {
     throw new RecsyncError('E_STATE_CORRUPT', {
       message: `the state file ${file} cannot be read: ${(error as Error).message}`,
