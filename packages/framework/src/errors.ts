@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   E_STATE_MISMATCH: 'usage',
   E_STATE_CORRUPT: 'usage',
   E_STATE_DIR: 'usage',
+  E_SOURCE_NOT_FOLDER: 'usage',
   E_LOCKED: 'locked',
   /** A paused run found another run holding its lease: it stops without writing. */
   E_LEASE_LOST: 'locked',
@@ -29,6 +30,8 @@ export const ERROR_CODES = {
   E_FILE_READ: 'file',
   E_FILE_UPLOAD: 'file',
   E_FILE_OUTSIDE_ROOT: 'file',
+  E_FILE_SYMLINK_OUT: 'file',
+  E_FILE_BAD_PATH: 'file',
   E_FILE_BAD_KEY: 'file',
   E_WALK_INCOMPLETE: 'file',
   E_PARTITION: 'file',

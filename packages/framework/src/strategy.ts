@@ -11,6 +11,7 @@
  * state incompatible), `range` on the definition (accepts `--since/--until`).
  */
 import type { z } from 'zod';
+import type { RefusalCode } from './engine/paths.js';
 
 /** One candidate file, as a strategy reports it. */
 export interface FileCandidate {
@@ -33,6 +34,12 @@ export interface FileCandidate {
    * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
    */
   readonly refused?: string;
+  /**
+   * The cause of {@link refused} as a code (`E_FILE_SYMLINK_OUT` for a symlink out of the root).
+   * Default: what the path itself shows (`..`, absolute: `E_FILE_OUTSIDE_ROOT`; malformed:
+   * `E_FILE_BAD_PATH`), else `E_FILE_OUTSIDE_ROOT`.
+   */
+  readonly refusedCode?: RefusalCode;
 }
 
 export type RemoteCheckMode = 'list' | 'head' | 'none';

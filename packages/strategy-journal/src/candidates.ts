@@ -17,6 +17,8 @@ import type { Wanted } from './entries.js';
 export interface Problem {
   readonly problem: 'refused' | 'skipped';
   readonly why: string;
+  /** For `refused`: the cause as the engine reports it. */
+  readonly code?: 'E_FILE_SYMLINK_OUT';
 }
 
 export type Checked = FileCandidate | Problem;
@@ -75,7 +77,7 @@ export class EntryChecker {
     } catch {
       return { missing: true }; // dangling: its target may appear later
     }
-    if (!root || !within(root, target)) return { problem: 'refused', why: `is a symlink to ${target}, outside the source` };
+    if (!root || !within(root, target)) return { problem: 'refused', why: `is a symlink to ${target}, outside the source`, code: 'E_FILE_SYMLINK_OUT' };
     return stat(target);
   }
 
@@ -101,7 +103,7 @@ export class EntryChecker {
     }
     if (real === path.join(root, ...relativeDir.split('/').filter(Boolean))) return { kind: 'ok' };
     if (!this.followSymlinks) return { problem: 'skipped', why: 'is reached through a symlinked folder and followSymlinks is off' };
-    if (!within(root, real)) return { problem: 'refused', why: `is reached through a symlink to ${real}, outside the source` };
+    if (!within(root, real)) return { problem: 'refused', why: `is reached through a symlink to ${real}, outside the source`, code: 'E_FILE_SYMLINK_OUT' };
     return { kind: 'ok' };
   }
 }

@@ -62,7 +62,7 @@ describe('sync with a journal', () => {
     const messages = run.warnings.map((w) => `${w.code} ${w.message}`);
     expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused ../../etc/passwd: has a ".." segment (${j.journal}:1)`);
     expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused /etc/passwd: is outside the source ${j.source} (${j.journal}:2)`);
-    expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused an entry: line is not valid UTF-8 (${j.journal}:4)`);
+    expect(messages).toContain(`E_FILE_BAD_PATH refused an entry: line is not valid UTF-8 (${j.journal}:4)`);
     expect(await j.keys()).toEqual(['ok.wav']);
     // Refused lines have a final outcome: the cursor is past them and the next run does not repeat them.
     expect((await j.state()).cursor).toMatchObject({ line: 4 });

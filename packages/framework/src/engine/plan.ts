@@ -16,7 +16,7 @@ import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, Partition, StrategyInstance, RangeRequest } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
-import { absoluteOf, keyProblem, pathProblem, RootGuard } from './paths.js';
+import { absoluteOf, keyProblem, pathRefusal, RootGuard, strategyRefusalCode, type RefusalCode } from './paths.js';
 import { formatDuration } from '../units.js';
 
 export type PlanAction = 'upload' | 'present' | 'excluded' | 'deferred' | 'refused' | 'vanished';
@@ -31,6 +31,8 @@ export interface PlanFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly reason?: string;
+  /** For `refused`: the cause as a code (see `RefusalCode`). */
+  readonly code?: RefusalCode;
 }
 
 export type PlanCounts = Record<PlanAction, { files: number; bytes: number }>;
@@ -146,7 +148,7 @@ async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>):
   for (const path of paths) {
     if (ctx.signal.aborted) return;
     if (!(await guard.parentInside(absoluteOf(ctx.job.source, path)))) {
-      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)' };
+      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', refusedCode: 'E_FILE_SYMLINK_OUT' };
       continue;
     }
     try {
@@ -167,12 +169,12 @@ async function classifyFile(
   check: PresenceCheck,
 ): Promise<PlanFile> {
   const base = { type: 'file' as const, partitionIndex: info.index, partition: info.id, path: file.path, size: file.size, mtimeMs: file.mtimeMs };
-  if (file.refused) return { ...base, key: '', action: 'refused', reason: `${file.refused}${file.origin ? ` (${file.origin})` : ''}` };
-  const badPath = pathProblem(file.path);
-  if (badPath) return { ...base, key: '', action: 'refused', reason: `${badPath}${file.origin ? ` (${file.origin})` : ''}` };
+  if (file.refused) return { ...base, key: '', action: 'refused', code: strategyRefusalCode(file), reason: `${file.refused}${file.origin ? ` (${file.origin})` : ''}` };
+  const badPath = pathRefusal(file.path);
+  if (badPath) return { ...base, key: '', action: 'refused', code: badPath.code, reason: `${badPath.reason}${file.origin ? ` (${file.origin})` : ''}` };
   const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
   const badKey = keyProblem(key);
-  if (badKey) return { ...base, key, action: 'refused', reason: badKey };
+  if (badKey) return { ...base, key, action: 'refused', code: 'E_FILE_BAD_KEY', reason: badKey };
   if ('vanished' in file) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
   if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${file.origin ? ` (${file.origin})` : ''}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });

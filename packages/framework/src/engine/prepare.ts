@@ -3,6 +3,7 @@
  * the built-in and user plugins, the strategy instance, the saved state (checked against the
  * config), and the target (checked before any file is read).
  */
+import { stat } from 'node:fs/promises';
 import { createHooks, type Hooks } from '../hooks.js';
 import { RecsyncError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
@@ -60,6 +61,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
       hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
     });
   }
+  await assertSourceIsFolder(job);
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
   for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
@@ -107,4 +109,18 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
       if (!options.target) target?.destroy();
     },
   };
+}
+
+/**
+ * A source that exists but is a file is a config mistake (exit 2), whatever the strategy: it
+ * would otherwise surface as an unreadable folder. A missing source is the strategy's to judge
+ * (a journal may name files before the folder exists).
+ */
+async function assertSourceIsFolder(job: ResolvedJob): Promise<void> {
+  const info = await stat(job.source).catch(() => undefined);
+  if (!info || info.isDirectory()) return;
+  throw new RecsyncError('E_SOURCE_NOT_FOLDER', {
+    message: `the source of job "${job.name}" (jobs.${job.name}.source) is not a folder: ${job.source}`,
+    hint: 'set source to the folder that holds the archive (the folder above this file, most likely)',
+  });
 }

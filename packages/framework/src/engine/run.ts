@@ -168,7 +168,8 @@ class SyncRun {
     }
     const resolved = await this.resolve(item);
     if (resolved.outcome === 'aborted') return; // no final outcome: the partition stays not done
-    const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason) : resolved;
+    // uploadFile refuses only a file whose folder resolves outside the root through a symlink.
+    const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT') : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
     this.record(item, result);
     await this.done(this.ledger.settle(item.partitionIndex, result.outcome, item.size));
@@ -189,9 +190,9 @@ class SyncRun {
   }
 
   /** A refused path: an error event, counted for exit 1, final (never retried). */
-  private refuse(item: PlanFile, reason: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
+  private refuse(item: PlanFile, reason: string, code: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
     this.refused++;
-    this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path || 'an entry'}: ${reason}`, path: item.path });
+    this.run.hooks.warning.call({ job: this.run.job.name, code, message: `refused ${item.path || 'an entry'}: ${reason}`, path: item.path });
     return { outcome: 'excluded', reason: `refused: ${reason}`, attempts: 0 };
   }
 
