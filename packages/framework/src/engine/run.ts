@@ -16,6 +16,7 @@ import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
 import { RootGuard } from './paths.js';
+import { withProgress } from './progress.js';
 
 export interface PlanRun {
   readonly info: RunInfo;
@@ -89,6 +90,13 @@ class SyncRun {
   private refused = 0;
   private partitionErrors = 0;
   private consecutiveFailures = 0;
+  /**
+   * Upload failures since the last success. Until an upload succeeds again they may be the
+   * target's fault, not the files': a run that turns fatal drops them (no outcome, so their
+   * partition is not done and the next run finds them again) instead of pouring them into the
+   * pending set. Bounded by the failure streak that stops the run.
+   */
+  private heldFailures: { item: PlanFile; result: Extract<UploadResult, { outcome: 'failed' }> }[] = [];
 
   constructor(
     private readonly run: PreparedRun,
@@ -109,9 +117,11 @@ class SyncRun {
     try {
       const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
       await runPool(items, this.run.concurrency, (item) => this.handle(item));
+      if (!this.fatal) await this.releaseHeldFailures();
     } catch (error) {
       this.fail(error);
     }
+    if (this.fatal?.code.startsWith('E_TARGET')) this.fatal = withProgress(this.fatal, this.counts, this.ledger.summary());
     const interrupted = !this.fatal && this.stop.signal.aborted;
     const exitCode = this.exitCode(interrupted);
     state.cursor = this.ledger.cursor;
@@ -171,8 +181,21 @@ class SyncRun {
     // uploadFile refuses only a file whose folder resolves outside the root through a symlink.
     const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT') : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
+    if (result.outcome === 'failed' && result.error.code === 'E_FILE_UPLOAD') {
+      this.heldFailures.push({ item, result });
+      return;
+    }
+    await this.settle(item, result);
+    if (result.outcome === 'uploaded') await this.releaseHeldFailures(); // the target works: they were the files' failures
+  }
+
+  private async settle(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>): Promise<void> {
     this.record(item, result);
     await this.done(this.ledger.settle(item.partitionIndex, result.outcome, item.size));
+  }
+
+  private async releaseHeldFailures(): Promise<void> {
+    for (const { item, result } of this.heldFailures.splice(0)) await this.settle(item, result);
   }
 
   private async resolve(item: PlanFile): Promise<UploadResult> {
