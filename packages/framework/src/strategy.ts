@@ -30,6 +30,11 @@ export interface FileCandidate {
    */
   readonly missing?: boolean;
   /**
+   * With `missing`: what the file is waiting for, as shown in the deferred reason
+   * ("shorter than the journal says: 5 of 10 bytes written"). Default: "not found yet".
+   */
+  readonly waiting?: string;
+  /**
    * The strategy refuses this entry (a journal line outside the root, invalid UTF-8): the engine
    * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
    */

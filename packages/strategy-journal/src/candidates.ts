@@ -43,7 +43,7 @@ export class EntryChecker {
   }
 
   async check(entry: Wanted, origin: string): Promise<Checked> {
-    const missing = (note?: string): FileCandidate => ({ path: entry.path, size: 0, mtimeMs: 0, missing: true, origin: note ? `${origin}; ${note}` : origin });
+    const missing = (waiting?: string): FileCandidate => ({ path: entry.path, size: 0, mtimeMs: 0, missing: true, origin, ...(waiting ? { waiting } : {}) });
     // Unknown state (EACCES, EIO): handed to the engine, whose upload reports it and keeps it pending.
     const unreadable: FileCandidate = { path: entry.path, size: 0, mtimeMs: 0, origin };
     const dir = await this.dirState(path.posix.dirname(entry.path));
@@ -63,7 +63,7 @@ export class EntryChecker {
       return NOT_THERE.has((error as NodeJS.ErrnoException).code ?? '') ? missing() : unreadable;
     }
     if (!stats.isFile()) return { problem: 'skipped', why: 'is not a regular file' };
-    if (entry.size !== undefined && stats.size < entry.size) return missing(`${stats.size} of ${entry.size} bytes written`);
+    if (entry.size !== undefined && stats.size < entry.size) return missing(`shorter than the journal says (${stats.size} of ${entry.size} bytes written)`);
     return { path: entry.path, size: stats.size, mtimeMs: stats.mtimeMs, origin };
   }
 

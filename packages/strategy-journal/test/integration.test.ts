@@ -96,6 +96,15 @@ describe('sync with a journal', () => {
     expect((await j.state()).pending).toEqual({});
   });
 
+  it('says a file shorter than its entry states is short, not "not found"', async () => {
+    const j = await setup({ files: ['short.wav'] });
+    await appendLines(j.journal, ['{"path":"short.wav","size":100000}']);
+    const run = await j.sync();
+    const [event] = run.events;
+    expect(event).toMatchObject({ path: 'short.wav', outcome: 'deferred' });
+    expect(event.reason).toMatch(new RegExp(`^shorter than the journal says \\(\\d+ of 100000 bytes written\\) \\(${j.journal}:1\\)$`));
+  });
+
   it('saves the offset of the longest prefix of done lines when uploads finish out of order', async () => {
     const files = calls('2026-11-25', 6);
     const j = await setup({ files, strategy: { linesPerPartition: 1 } });

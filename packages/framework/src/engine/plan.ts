@@ -176,7 +176,7 @@ async function classifyFile(
   const badKey = keyProblem(key);
   if (badKey) return { ...base, key, action: 'refused', code: 'E_FILE_BAD_KEY', reason: badKey };
   if ('vanished' in file) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
-  if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${file.origin ? ` (${file.origin})` : ''}` };
+  if (file.missing) return { ...base, key, action: 'deferred', reason: `${file.waiting ?? 'not found yet'}${file.origin ? ` (${file.origin})` : ''}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
   if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };
