@@ -60,6 +60,8 @@ describe('run lease', () => {
     const gate = path.join(f.cwd, 'gate');
     const sync = startCli(['sync'], { cwd: f.cwd, env: { ...LEASE, GATE: gate } });
     await waitFor(() => existsSync(f.lockFile), 'the sync to take the lease');
+    const status = await runCli(['status', '--json'], { cwd: f.cwd });
+    expect(JSON.parse(status.stdout).jobs[0].lease).toMatchObject({ owner: { pid: sync.child.pid, command: 'sync' } });
     const reset = await runCli(['state', 'reset', '--all'], { cwd: f.cwd, env: LEASE });
     expect(reset.code).toBe(3);
     expect(reset.stderr).toContain('E_LOCKED');

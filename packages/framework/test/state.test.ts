@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
+import { acquireJobLease, defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
 
 const strategy = defineStrategy({
   name: 'fake',
@@ -52,5 +52,25 @@ describe('job state', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
     await writeFile(path.join(dir, 'rec.state.json'), '{"format":"recsync-state", trunc');
     await expect(JobState.load(await job(dir))).rejects.toMatchObject({ code: 'E_STATE_CORRUPT' });
+  });
+
+  it('creates the state file private to its owner (0600)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const state = await JobState.load(await job(dir));
+    await state.save();
+    expect((await stat(path.join(dir, 'rec.state.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('removes temp files a run killed during a save left, once the next run holds the lease', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const leftovers = ['.rec.state.json.4242.1764633600000.tmp', '.rec.lock.8c1f2a9e0b3d.tmp', '.rec.lock.77aa00ff11ee.stale'];
+    for (const name of leftovers) await writeFile(path.join(dir, name), '{"format":"recsync-state"');
+    await writeFile(path.join(dir, '.other.state.json.1.2.tmp'), 'another job: not ours to remove');
+    const warnings: string[] = [];
+    const lease = await acquireJobLease(await job(dir), { command: 'sync', warn: (m, code) => warnings.push(`${code} ${m}`) });
+    await lease.release();
+    expect((await readdir(dir)).sort()).toEqual(['.other.state.json.1.2.tmp']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^W_LEFTOVER_TEMP removed 3 temp file\(s\) left in .* by an interrupted run/);
   });
 });
