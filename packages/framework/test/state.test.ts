@@ -66,10 +66,11 @@ describe('job state', () => {
     const leftovers = ['.rec.state.json.4242.1764633600000.tmp', '.rec.lock.8c1f2a9e0b3d.tmp', '.rec.lock.77aa00ff11ee.stale'];
     for (const name of leftovers) await writeFile(path.join(dir, name), '{"format":"recsync-state"');
     await writeFile(path.join(dir, '.other.state.json.1.2.tmp'), 'another job: not ours to remove');
+    await writeFile(path.join(dir, '.rec.state.json.state.json.1.2.tmp'), 'job "rec.state.json": not ours either');
     const warnings: string[] = [];
     const lease = await acquireJobLease(await job(dir), { command: 'sync', warn: (m, code) => warnings.push(`${code} ${m}`) });
     await lease.release();
-    expect((await readdir(dir)).sort()).toEqual(['.other.state.json.1.2.tmp']);
+    expect((await readdir(dir)).sort()).toEqual(['.other.state.json.1.2.tmp', '.rec.state.json.state.json.1.2.tmp']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^W_LEFTOVER_TEMP removed 3 temp file\(s\) left in .* by an interrupted run/);
   });

@@ -35,12 +35,15 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
+/** The middle part of the temp names {@link writeFileAtomic} makes: `<pid>.<time>`. */
+export const ATOMIC_TEMP = /^\d+\.\d+\.tmp$/;
+
 /**
- * Deletes the private side files of `file` (`.<name>.<anything>.<suffix>`) left by a process
- * killed mid-write. Only call it while holding the lease that guards `file`: a live writer's
- * temp file has the same shape. Returns the names removed.
+ * Deletes the private side files of `file` (`.<name>.<middle>`, where `<middle>` matches
+ * `pattern`) left by a process killed mid-write. Only call it while holding the lease that
+ * guards `file`: a live writer's temp file has the same shape. Returns the names removed.
  */
-export async function removeLeftovers(file: string, suffixes: readonly string[] = ['tmp']): Promise<string[]> {
+export async function removeLeftovers(file: string, pattern: RegExp = ATOMIC_TEMP): Promise<string[]> {
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
   let names: string[];
@@ -49,7 +52,7 @@ export async function removeLeftovers(file: string, suffixes: readonly string[] 
   } catch {
     return [];
   }
-  const leftovers = names.filter((n) => n.startsWith(prefix) && suffixes.some((s) => n.endsWith(`.${s}`)) && n.length > prefix.length + 1);
+  const leftovers = names.filter((n) => n.startsWith(prefix) && pattern.test(n.slice(prefix.length)));
   await Promise.all(leftovers.map((n) => rm(path.join(dir, n), { force: true })));
   return leftovers;
 }

@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import type { ResolvedJob } from '../config/resolve.js';
 import { describeError, RecsyncError } from '../errors.js';
 import { removeLeftovers } from './atomic.js';
-import { fileLeaseBackend } from './lease-file.js';
+import { fileLeaseBackend, LEASE_SIDE_FILE } from './lease-file.js';
 import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
 import { adoptState, lockFilePath, resetState, stateFilePath } from './store.js';
 
@@ -33,7 +33,7 @@ export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Pro
   const warn = (message: string) => options.warn(message, 'W_STALE_LOCK');
   const lease = await acquireLease(jobLeaseBackend(job), { command: options.command, warn, timing: job.lease });
   try {
-    const removed = [...(await removeLeftovers(stateFilePath(job))), ...(await removeLeftovers(lockFilePath(job), ['tmp', 'stale']))];
+    const removed = [...(await removeLeftovers(stateFilePath(job))), ...(await removeLeftovers(lockFilePath(job), LEASE_SIDE_FILE))];
     if (removed.length > 0) {
       options.warn(`removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`, 'W_LEFTOVER_TEMP');
     }

@@ -17,7 +17,9 @@
  * Fencing: a holder that was paused (SIGSTOP, a frozen VM) past the timeout may have lost its
  * lease. Every heartbeat is a compare-and-swap against the holder's last record, and
  * {@link Lease.assertHeld} re-reads the lease before each state save: once another run holds it,
- * the paused run stops with E_LEASE_LOST (exit 3) without writing.
+ * the paused run stops with E_LEASE_LOST (exit 3) without writing. The check is a read just
+ * before the write: local files cannot make the two one atomic step, so a run would slip through
+ * only if a pause longer than the lease timeout fell exactly between them.
  *
  * Storage is a {@link LeaseBackend}: a local file here ({@link fileLeaseBackend}); a bucket
  * backend with conditional writes implements the same four calls.
