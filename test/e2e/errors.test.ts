@@ -46,7 +46,7 @@ describe('errors that say the truth', () => {
     const cwd = await jsonConfig({ source: file, target: { bucket: 'b', endpoint, forcePathStyle: true } });
     const result = await runCli(['sync'], { cwd });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`recsync: error E_SOURCE_NOT_FOLDER: the source of job "rec" (jobs.rec.source) is not a folder: ${file}`);
+    expect(result.stderr).toContain(`recsync: error E_SOURCE_MISSING: the source ${file} of job "rec" is not a folder`);
   });
 
   it('an ftp:// endpoint: exit 2 with what is valid', async () => {

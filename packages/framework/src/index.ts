@@ -38,6 +38,7 @@ export {
   type PendingEntry,
   type StateFile,
   type LastRun,
+  type SourceRecord,
 } from './state/store.js';
 export {
   acquireLease,
@@ -55,5 +56,6 @@ export {
 export { fileLeaseBackend } from './state/lease-file.js';
 export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
 export { redactText, redactUrl } from './secrets.js';
+export { STATE_VERSION } from './state/format.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

@@ -3,7 +3,6 @@
  * the built-in and user plugins, the strategy instance, the saved state (checked against the
  * config), and the target (checked before any file is read).
  */
-import { stat } from 'node:fs/promises';
 import { createHooks, type Hooks } from '../hooks.js';
 import { RecsyncError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
@@ -11,9 +10,11 @@ import type { RangeRequest, StrategyInstance } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
+import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
+import { checkSource } from './source-check.js';
 import type { OpenFile } from './upload.js';
 import { redactUrl } from '../secrets.js';
 
@@ -34,6 +35,11 @@ export interface RunOptions {
   readonly target?: Target;
   /** Seam for opening files (tests inject read failures). */
   readonly openFile?: OpenFile;
+  /**
+   * `--accept-source-change`: an empty source, or a completed partition that lost entries, is a
+   * warning for this run instead of an error (a deliberate move or pruning).
+   */
+  readonly acceptSourceChange?: boolean;
 }
 
 export interface PreparedRun {
@@ -46,11 +52,13 @@ export interface PreparedRun {
   readonly info: RunInfo;
   readonly now: Date;
   readonly concurrency: number;
+  /** Device number of the source root, recorded in the state after the run. */
+  readonly sourceDev: number;
   dispose(): void;
 }
 
 export function builtinPlugins(job: ResolvedJob): Plugin[] {
-  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle)];
+  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle), rawNamesPlugin()];
 }
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
@@ -61,7 +69,6 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
       hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
     });
   }
-  await assertSourceIsFolder(job);
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
   for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
@@ -70,6 +77,16 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
   const state = await JobState.load(job);
+  const now = options.now ?? new Date();
+  if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
+  const { dev: sourceDev } = await checkSource({
+    job: job.name,
+    source: job.source,
+    record: state.source,
+    acceptChange: options.acceptSourceChange ?? false,
+    partitionsMayShrink: strategy.partitionsMayShrink ?? false,
+    warn: (code, message) => hooks.warning.call({ job: job.name, code, message }),
+  });
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
@@ -82,7 +99,6 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     if (!options.target) target?.destroy();
     throw error;
   }
-  const now = options.now ?? new Date();
   const info: RunInfo = {
     job: job.name,
     mode,
@@ -105,22 +121,21 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     info,
     now,
     concurrency,
+    sourceDev,
     dispose: () => {
       if (!options.target) target?.destroy();
     },
   };
 }
 
-/**
- * A source that exists but is a file is a config mistake (exit 2), whatever the strategy: it
- * would otherwise surface as an unreadable folder. A missing source is the strategy's to judge
- * (a journal may name files before the folder exists).
- */
-async function assertSourceIsFolder(job: ResolvedJob): Promise<void> {
-  const info = await stat(job.source).catch(() => undefined);
-  if (!info || info.isDirectory()) return;
-  throw new RecsyncError('E_SOURCE_NOT_FOLDER', {
-    message: `the source of job "${job.name}" (jobs.${job.name}.source) is not a folder: ${job.source}`,
-    hint: 'set source to the folder that holds the archive (the folder above this file, most likely)',
+/** A cursor after the run's clock would make every run select nothing: refuse it (exit 2). */
+function refuseFutureCursor(job: ResolvedJob, strategy: StrategyInstance<unknown>, cursor: unknown, now: Date): void {
+  const problem = strategy.futureCursor?.(cursor, now);
+  if (!problem) return;
+  throw new RecsyncError('E_CURSOR_FUTURE', {
+    message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,
+    hint:
+      `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
+      'or back up a range without the cursor: recsync sync --job ' + job.name + ' --since DATE',
   });
 }
