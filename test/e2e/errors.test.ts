@@ -17,7 +17,10 @@ afterAll(() => client.destroy());
 
 async function jsonConfig(job: Record<string, unknown>, top: Record<string, unknown> = {}): Promise<string> {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-errors-'));
-  const config = { ...top, jobs: { rec: { strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } }, ...job } } };
+  const config = {
+    ...top,
+    jobs: { rec: { strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } }, ...job } },
+  };
   await writeFile(path.join(cwd, 'recsync.config.json'), JSON.stringify(config));
   return cwd;
 }
@@ -30,12 +33,17 @@ async function archive() {
 describe('errors that say the truth', () => {
   it('a stateDir that is a file: exit 2 naming stateDir, for sync and plan', async () => {
     const tree = await archive();
-    const cwd = await jsonConfig({ source: tree.root, target: { bucket: 'b', endpoint, forcePathStyle: true } }, { stateDir: 'state' });
+    const cwd = await jsonConfig(
+      { source: tree.root, target: { bucket: 'b', endpoint, forcePathStyle: true } },
+      { stateDir: 'state' },
+    );
     await writeFile(path.join(cwd, 'state'), 'not a folder');
     for (const command of ['sync', 'plan']) {
       const result = await runCli([command], { cwd });
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`recsync: error E_STATE_DIR: the state folder ${path.join(cwd, 'state')} (config key stateDir) is not a folder`);
+      expect(result.stderr).toContain(
+        `recsync: error E_STATE_DIR: the state folder ${path.join(cwd, 'state')} (config key stateDir) is not a folder`,
+      );
       expect(result.stderr).not.toContain('unexpected error');
     }
   });
@@ -46,11 +54,16 @@ describe('errors that say the truth', () => {
     const cwd = await jsonConfig({ source: file, target: { bucket: 'b', endpoint, forcePathStyle: true } });
     const result = await runCli(['sync'], { cwd });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`recsync: error E_SOURCE_MISSING: the source ${file} of job "rec" is not a folder`);
+    expect(result.stderr).toContain(
+      `recsync: error E_SOURCE_MISSING: the source ${file} of job "rec" is not a folder`,
+    );
   });
 
   it('an ftp:// endpoint: exit 2 with what is valid', async () => {
-    const cwd = await jsonConfig({ source: '.', target: { bucket: 'b', endpoint: 'ftp://backup.example.com' } });
+    const cwd = await jsonConfig({
+      source: '.',
+      target: { bucket: 'b', endpoint: 'ftp://backup.example.com' },
+    });
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('jobs.rec.target.endpoint: expected an http:// or https:// URL');
@@ -58,7 +71,10 @@ describe('errors that say the truth', () => {
 
   it('a config importing a package that is not installed says which one', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-errors-'));
-    await writeFile(path.join(cwd, 'recsync.config.mjs'), "import { nas } from 'recsync-strategy-nas';\nexport default { jobs: { rec: { source: '.', target: { bucket: 'b' }, strategy: nas() } } };\n");
+    await writeFile(
+      path.join(cwd, 'recsync.config.mjs'),
+      "import { nas } from 'recsync-strategy-nas';\nexport default { jobs: { rec: { source: '.', target: { bucket: 'b' }, strategy: nas() } } };\n",
+    );
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('the config imports "recsync-strategy-nas", which cannot be found');
@@ -74,21 +90,31 @@ describe('credentials in the endpoint URL', () => {
     const tree = await archive();
     const secret = 'hunter2-S3CR3T';
     const withCredentials = endpoint.replace('http://', `http://backup-user:${secret}@`);
-    const cwd = await jsonConfig({ source: tree.root, target: { bucket, endpoint: withCredentials, forcePathStyle: true } });
+    const cwd = await jsonConfig({
+      source: tree.root,
+      target: { bucket, endpoint: withCredentials, forcePathStyle: true },
+    });
     const human = await runCli(['plan'], { cwd });
     expect(human.stdout).toContain(`(${endpoint.replace('http://', 'http://***@')})`);
     const json = await runCli(['sync', '--json'], { cwd });
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout.split('\n')[0])).toMatchObject({ event: 'run', endpoint: endpoint.replace('http://', 'http://***@') });
+    expect(JSON.parse(json.stdout.split('\n')[0])).toMatchObject({
+      event: 'run',
+      endpoint: endpoint.replace('http://', 'http://***@'),
+    });
     const stateFile = path.join(cwd, '.recsync', 'rec.state.json');
     const state = JSON.parse(await readFile(stateFile, 'utf8'));
     expect(state.fingerprint.endpoint).toBe(endpoint);
     const status = await runCli(['status', '--json'], { cwd });
-    const missingBucket = await jsonConfig({ source: tree.root, target: { bucket: 'no-such-bucket-x', endpoint: withCredentials, forcePathStyle: true } });
+    const missingBucket = await jsonConfig({
+      source: tree.root,
+      target: { bucket: 'no-such-bucket-x', endpoint: withCredentials, forcePathStyle: true },
+    });
     const failed = await runCli(['sync'], { cwd: missingBucket });
     expect(failed.code).toBe(4);
     expect(failed.stderr).toContain('http://***@127.0.0.1');
-    for (const output of [human, json, status, failed]) expect(output.stdout + output.stderr).not.toContain(secret);
+    for (const output of [human, json, status, failed])
+      expect(output.stdout + output.stderr).not.toContain(secret);
     expect(await readFile(stateFile, 'utf8')).not.toContain(secret);
   });
 
@@ -98,12 +124,18 @@ describe('credentials in the endpoint URL', () => {
     const tree = await archive();
     const secret = 'old-pa55word';
     const withCredentials = endpoint.replace('http://', `http://backup-user:${secret}@`);
-    const cwd = await jsonConfig({ source: tree.root, target: { bucket, endpoint: withCredentials, forcePathStyle: true } });
+    const cwd = await jsonConfig({
+      source: tree.root,
+      target: { bucket, endpoint: withCredentials, forcePathStyle: true },
+    });
     expect((await runCli(['sync'], { cwd })).code).toBe(0);
     const stateFile = path.join(cwd, '.recsync', 'rec.state.json');
     const state = JSON.parse(await readFile(stateFile, 'utf8'));
     // As an older recsync wrote it:
-    await writeFile(stateFile, JSON.stringify({ ...state, fingerprint: { ...state.fingerprint, endpoint: withCredentials } }));
+    await writeFile(
+      stateFile,
+      JSON.stringify({ ...state, fingerprint: { ...state.fingerprint, endpoint: withCredentials } }),
+    );
     const again = await runCli(['sync'], { cwd });
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('E_STATE_MISMATCH');

@@ -21,10 +21,19 @@ const LEASE = { RECSYNC_LEASE_TIMEOUT: '1s', RECSYNC_LEASE_HEARTBEAT: '100ms' };
 async function fixture() {
   const bucket = `lease-${randomBytes(5).toString('hex')}`;
   await client.createBucket(bucket);
-  const spec = Object.fromEntries(recentDays(2).flatMap((day) => [1, 2].map((i) => [`${day}/rec-${i}.wav`, { size: 500 + i, mtime: `${day}T10:00:00Z` }])));
+  const spec = Object.fromEntries(
+    recentDays(2).flatMap((day) =>
+      [1, 2].map((i) => [`${day}/rec-${i}.wav`, { size: 500 + i, mtime: `${day}T10:00:00Z` }]),
+    ),
+  );
   const tree = await createTree(spec);
   const cwd = await writeConfig({ source: tree.root, bucket, endpoint });
-  return { cwd, bucket, stateFile: path.join(cwd, '.recsync', 'rec.state.json'), lockFile: path.join(cwd, '.recsync', 'rec.lock') };
+  return {
+    cwd,
+    bucket,
+    stateFile: path.join(cwd, '.recsync', 'rec.state.json'),
+    lockFile: path.join(cwd, '.recsync', 'rec.lock'),
+  };
 }
 
 describe('run lease', () => {
@@ -32,7 +41,10 @@ describe('run lease', () => {
     const f = await fixture();
     const gate = path.join(f.cwd, 'gate');
     const first = startCli(['sync', '--json'], { cwd: f.cwd, env: { ...LEASE, GATE: gate } });
-    await waitFor(() => first.stdout().includes('"event":"run"') && existsSync(f.lockFile), 'the first sync to start');
+    await waitFor(
+      () => first.stdout().includes('"event":"run"') && existsSync(f.lockFile),
+      'the first sync to start',
+    );
     first.child.kill('SIGSTOP');
     try {
       // The reset waits for the paused run's heartbeat to stay unchanged for the lease timeout.
@@ -61,7 +73,9 @@ describe('run lease', () => {
     const sync = startCli(['sync'], { cwd: f.cwd, env: { ...LEASE, GATE: gate } });
     await waitFor(() => existsSync(f.lockFile), 'the sync to take the lease');
     const status = await runCli(['status', '--json'], { cwd: f.cwd });
-    expect(JSON.parse(status.stdout).jobs[0].lease).toMatchObject({ owner: { pid: sync.child.pid, command: 'sync' } });
+    expect(JSON.parse(status.stdout).jobs[0].lease).toMatchObject({
+      owner: { pid: sync.child.pid, command: 'sync' },
+    });
     const reset = await runCli(['state', 'reset', '--all'], { cwd: f.cwd, env: LEASE });
     expect(reset.code).toBe(3);
     expect(reset.stderr).toContain('E_LOCKED');
@@ -74,8 +88,23 @@ describe('run lease', () => {
   it('unlock removes a lease left by a pod that is gone and says whose it was', async () => {
     const f = await fixture();
     await mkdir(path.dirname(f.lockFile), { recursive: true });
-    const owner = { pid: 4242, host: 'recsync-28871-x7k2p', startedAt: '2026-11-30T01:00:00.000Z', command: 'sync' };
-    await writeFile(f.lockFile, JSON.stringify({ format: 'recsync-lease', version: 1, token: 'a'.repeat(32), owner, heartbeat: 3, renewedAt: owner.startedAt }));
+    const owner = {
+      pid: 4242,
+      host: 'recsync-28871-x7k2p',
+      startedAt: '2026-11-30T01:00:00.000Z',
+      command: 'sync',
+    };
+    await writeFile(
+      f.lockFile,
+      JSON.stringify({
+        format: 'recsync-lease',
+        version: 1,
+        token: 'a'.repeat(32),
+        owner,
+        heartbeat: 3,
+        renewedAt: owner.startedAt,
+      }),
+    );
     const bare = await runCli(['unlock'], { cwd: f.cwd });
     expect(bare.code).toBe(2);
     const unlock = await runCli(['unlock', '--job', 'rec'], { cwd: f.cwd });

@@ -18,7 +18,11 @@ afterEach(async () => {
 async function setup(mode: '503' | 'gone') {
   const proxy = await startFaultProxy(inject('s3Endpoint'), { passPuts: 6, mode });
   const files = { ...dayFiles('2026-11-23', 30), ...dayFiles('2026-11-24', 30) };
-  const h = await harness({ files, target: { endpoint: proxy.endpoint }, job: { upload: { concurrency: 4, attempts: 2 } } });
+  const h = await harness({
+    files,
+    target: { endpoint: proxy.endpoint },
+    job: { upload: { concurrency: 4, attempts: 2 } },
+  });
   cleanup.push(proxy.close, h.dispose);
   return { h, proxy };
 }

@@ -13,7 +13,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string, options: { passPuts: number; mode: '503' | 'gone' }): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  options: { passPuts: number; mode: '503' | 'gone' },
+): Promise<FaultProxy> {
   const target = new URL(upstream);
   const sockets = new Set<Socket>();
   let puts = 0;
@@ -23,16 +26,21 @@ export async function startFaultProxy(upstream: string, options: { passPuts: num
       if (options.mode === '503') {
         req.resume();
         res.writeHead(503, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+        res.end(
+          '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
         return;
       }
       shutDown();
       return;
     }
-    const forward = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const forward = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });

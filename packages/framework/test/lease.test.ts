@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { acquireLease, breakLease, fileLeaseBackend, resolveLeaseTiming, type LeaseRecord } from '../src/index.js';
+import {
+  acquireLease,
+  breakLease,
+  fileLeaseBackend,
+  resolveLeaseTiming,
+  type LeaseRecord,
+} from '../src/index.js';
 
 const fast = { timeoutMs: 400, heartbeatMs: 40 };
 
@@ -35,7 +41,10 @@ describe('run lease', () => {
   it('refuses a second run while the holder renews it (exit 3), then can be taken again after release', async () => {
     const file = await leaseFile();
     const lease = await acquireLease(fileLeaseBackend(file), quiet);
-    const error = await acquireLease(fileLeaseBackend(file), { ...quiet, timing: { timeoutMs: 5000, heartbeatMs: 40 } }).catch((e) => e);
+    const error = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 5000, heartbeatMs: 40 },
+    }).catch((e) => e);
     expect(error.code).toBe('E_LOCKED');
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain(`pid ${process.pid} on ${os.hostname()}`);
@@ -68,7 +77,10 @@ describe('run lease', () => {
     const file = await leaseFile();
     let beat = 0;
     await writeFile(file, JSON.stringify(foreignRecord('other-host', beat)));
-    const renewer = setInterval(() => void writeFile(file, JSON.stringify(foreignRecord('other-host', ++beat))), 30);
+    const renewer = setInterval(
+      () => void writeFile(file, JSON.stringify(foreignRecord('other-host', ++beat))),
+      30,
+    );
     try {
       const error = await acquireLease(fileLeaseBackend(file), quiet).catch((e) => e);
       expect(error.code).toBe('E_LOCKED');
@@ -83,12 +95,19 @@ describe('run lease', () => {
     const child = spawn(process.execPath, ['-e', '0']);
     const deadPid = child.pid!;
     await new Promise((r) => child.on('exit', r));
-    const first = await acquireLease(fileLeaseBackend(file), { ...quiet, timing: { timeoutMs: 3_600_000, heartbeatMs: 600_000 } });
+    const first = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 3_600_000, heartbeatMs: 600_000 },
+    });
     const record = JSON.parse(await readFile(file, 'utf8'));
     await writeFile(file, JSON.stringify({ ...record, owner: { ...record.owner, pid: deadPid } }));
     const warnings: string[] = [];
     // A one-hour timeout: only the dead-pid check can explain a takeover within the test.
-    const second = await acquireLease(fileLeaseBackend(file), { ...quiet, timing: { timeoutMs: 3_600_000, heartbeatMs: 600_000 }, warn: (m) => warnings.push(m) });
+    const second = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 3_600_000, heartbeatMs: 600_000 },
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings[0]).toContain(`pid ${deadPid} is no longer running on this host`);
     await second.release();
     await first.release();
@@ -100,7 +119,8 @@ describe('run lease', () => {
     // As if `a` were paused past the timeout: another run removes it and takes the lease.
     await breakLease(fileLeaseBackend(file));
     const b = await acquireLease(fileLeaseBackend(file), quiet);
-    if (!a.lost.aborted) await new Promise<void>((resolve) => a.lost.addEventListener('abort', () => resolve(), { once: true }));
+    if (!a.lost.aborted)
+      await new Promise<void>((resolve) => a.lost.addEventListener('abort', () => resolve(), { once: true }));
     const error = await a.assertHeld().catch((e) => e);
     expect(error.code).toBe('E_LEASE_LOST');
     expect(error.exitCode).toBe(3);
@@ -131,7 +151,10 @@ describe('run lease', () => {
     const go = path.join(dir, 'go');
     const release = path.join(dir, 'release');
     const children = Array.from({ length: racers }, () => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, go, release], { cwd: path.dirname(fileURLToPath(import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, go, release], {
+        cwd: path.dirname(fileURLToPath(import.meta.url)),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       const answered = new Promise<void>((resolve) => {
@@ -157,13 +180,25 @@ describe('run lease', () => {
 describe('lease timing', () => {
   it('defaults to 2m / 15s; the environment overrides the config', () => {
     expect(resolveLeaseTiming({}, {})).toEqual({ timeoutMs: 120_000, heartbeatMs: 15_000 });
-    expect(resolveLeaseTiming({ timeoutMs: 600_000 }, {})).toEqual({ timeoutMs: 600_000, heartbeatMs: 15_000 });
+    expect(resolveLeaseTiming({ timeoutMs: 600_000 }, {})).toEqual({
+      timeoutMs: 600_000,
+      heartbeatMs: 15_000,
+    });
     expect(resolveLeaseTiming({ timeoutMs: 40_000 }, {})).toEqual({ timeoutMs: 40_000, heartbeatMs: 10_000 });
-    expect(resolveLeaseTiming({ timeoutMs: 600_000 }, { RECSYNC_LEASE_TIMEOUT: '2s', RECSYNC_LEASE_HEARTBEAT: '200ms' })).toEqual({ timeoutMs: 2000, heartbeatMs: 200 });
+    expect(
+      resolveLeaseTiming(
+        { timeoutMs: 600_000 },
+        { RECSYNC_LEASE_TIMEOUT: '2s', RECSYNC_LEASE_HEARTBEAT: '200ms' },
+      ),
+    ).toEqual({ timeoutMs: 2000, heartbeatMs: 200 });
   });
 
   it('refuses a heartbeat longer than half the timeout, and a variable that is not a duration', () => {
-    expect(() => resolveLeaseTiming({ timeoutMs: 10_000, heartbeatMs: 6000 }, {})).toThrow(/at most half the lease timeout/);
-    expect(() => resolveLeaseTiming({}, { RECSYNC_LEASE_TIMEOUT: '120' })).toThrow(/RECSYNC_LEASE_TIMEOUT="120" is not a duration/);
+    expect(() => resolveLeaseTiming({ timeoutMs: 10_000, heartbeatMs: 6000 }, {})).toThrow(
+      /at most half the lease timeout/,
+    );
+    expect(() => resolveLeaseTiming({}, { RECSYNC_LEASE_TIMEOUT: '120' })).toThrow(
+      /RECSYNC_LEASE_TIMEOUT="120" is not a duration/,
+    );
   });
 });

@@ -6,7 +6,11 @@ import { RecsyncError } from '../errors.js';
 import type { OutcomeCounts } from '../events.js';
 import { formatBytes } from '../units.js';
 
-export function withProgress(error: RecsyncError, counts: OutcomeCounts, partitions: { total: number; complete: number }): RecsyncError {
+export function withProgress(
+  error: RecsyncError,
+  counts: OutcomeCounts,
+  partitions: { total: number; complete: number },
+): RecsyncError {
   const uploaded = counts.uploaded.files;
   const done =
     uploaded === 0 && partitions.complete === 0

@@ -31,11 +31,21 @@ export function jobLeaseBackend(job: Pick<ResolvedJob, 'stateDir' | 'name'>): Le
 export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Promise<Lease> {
   await ensureStateDir(job.stateDir);
   const warn = (message: string) => options.warn(message, 'W_STALE_LOCK');
-  const lease = await acquireLease(jobLeaseBackend(job), { command: options.command, warn, timing: job.lease });
+  const lease = await acquireLease(jobLeaseBackend(job), {
+    command: options.command,
+    warn,
+    timing: job.lease,
+  });
   try {
-    const removed = [...(await removeLeftovers(stateFilePath(job))), ...(await removeLeftovers(lockFilePath(job), LEASE_SIDE_FILE))];
+    const removed = [
+      ...(await removeLeftovers(stateFilePath(job))),
+      ...(await removeLeftovers(lockFilePath(job), LEASE_SIDE_FILE)),
+    ];
     if (removed.length > 0) {
-      options.warn(`removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`, 'W_LEFTOVER_TEMP');
+      options.warn(
+        `removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`,
+        'W_LEFTOVER_TEMP',
+      );
     }
   } catch (error) {
     await lease.release();
@@ -45,7 +55,11 @@ export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Pro
 }
 
 /** Runs `action` while holding the job's lease. */
-export async function withJobLease<T>(job: LeaseJob, options: LeaseOptions, action: (lease: Lease) => Promise<T>): Promise<T> {
+export async function withJobLease<T>(
+  job: LeaseJob,
+  options: LeaseOptions,
+  action: (lease: Lease) => Promise<T>,
+): Promise<T> {
   const lease = await acquireJobLease(job, options);
   try {
     return await action(lease);
@@ -55,17 +69,25 @@ export async function withJobLease<T>(job: LeaseJob, options: LeaseOptions, acti
 }
 
 /** `recsync state reset` under the job's lease (a running sync cannot undo it). */
-export function resetJobState(job: ResolvedJob, options: Pick<LeaseOptions, 'warn'>): ReturnType<typeof resetState> {
+export function resetJobState(
+  job: ResolvedJob,
+  options: Pick<LeaseOptions, 'warn'>,
+): ReturnType<typeof resetState> {
   return withJobLease(job, { command: 'state reset', ...options }, () => resetState(job));
 }
 
 /** `recsync state adopt` under the job's lease. */
-export function adoptJobState(job: ResolvedJob, options: Pick<LeaseOptions, 'warn'>): ReturnType<typeof adoptState> {
+export function adoptJobState(
+  job: ResolvedJob,
+  options: Pick<LeaseOptions, 'warn'>,
+): ReturnType<typeof adoptState> {
   return withJobLease(job, { command: 'state adopt', ...options }, () => adoptState(job));
 }
 
 /** `recsync unlock`: removes the job's lease whoever holds it; returns what was removed. */
-export async function unlockJob(job: Pick<ResolvedJob, 'stateDir' | 'name'>): Promise<LeaseSnapshot | undefined> {
+export async function unlockJob(
+  job: Pick<ResolvedJob, 'stateDir' | 'name'>,
+): Promise<LeaseSnapshot | undefined> {
   await assertStateDir(job.stateDir, { create: false });
   return breakLease(jobLeaseBackend(job));
 }
@@ -83,11 +105,23 @@ async function assertStateDir(dir: string, options: { create: boolean }): Promis
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !options.create) return;
-    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw stateDirError(dir, `cannot be created: ${describeError(error)}`, 'check the permissions of its parent folder, or set stateDir to a writable folder');
+    if (code !== 'EEXIST' && code !== 'ENOTDIR')
+      throw stateDirError(
+        dir,
+        `cannot be created: ${describeError(error)}`,
+        'check the permissions of its parent folder, or set stateDir to a writable folder',
+      );
   }
-  throw stateDirError(dir, 'is not a folder (a file is in the way)', 'set stateDir in the config to a folder, or move the file aside');
+  throw stateDirError(
+    dir,
+    'is not a folder (a file is in the way)',
+    'set stateDir in the config to a folder, or move the file aside',
+  );
 }
 
 function stateDirError(dir: string, what: string, hint: string): RecsyncError {
-  return new RecsyncError('E_STATE_DIR', { message: `the state folder ${dir} (config key stateDir) ${what}`, hint });
+  return new RecsyncError('E_STATE_DIR', {
+    message: `the state folder ${dir} (config key stateDir) ${what}`,
+    hint,
+  });
 }

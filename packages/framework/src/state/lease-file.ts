@@ -15,13 +15,20 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PRIVATE_FILE_MODE } from './atomic.js';
-import { parseLease, serializeLease, type LeaseBackend, type LeaseRecord, type LeaseSnapshot } from './lock.js';
+import {
+  parseLease,
+  serializeLease,
+  type LeaseBackend,
+  type LeaseRecord,
+  type LeaseSnapshot,
+} from './lock.js';
 
 /** The middle part of the side files this backend makes next to the lease: `<12 hex>.tmp|stale`. */
 export const LEASE_SIDE_FILE = /^[0-9a-f]{12}\.(tmp|stale)$/;
 
 export function fileLeaseBackend(file: string): LeaseBackend {
-  const sibling = (kind: string) => path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.${kind}`);
+  const sibling = (kind: string) =>
+    path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.${kind}`);
   return {
     where: file,
     async create(record) {

@@ -109,18 +109,27 @@ export interface AcquireOptions {
  * Lease timing: environment (`RECSYNC_LEASE_TIMEOUT`, `RECSYNC_LEASE_HEARTBEAT`, durations such
  * as `2m`, `15s`) over the config's `lease` settings over the defaults (2m, 15s).
  */
-export function resolveLeaseTiming(config: Partial<LeaseTiming> = {}, env: NodeJS.ProcessEnv = process.env): LeaseTiming {
+export function resolveLeaseTiming(
+  config: Partial<LeaseTiming> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): LeaseTiming {
   const fromEnv = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const parsed = parseDuration(raw);
     if (parsed === undefined || parsed <= 0) {
-      throw new RecsyncError('E_USAGE', { message: `${name}=${JSON.stringify(raw)} is not a duration`, hint: `set ${name} to a duration such as "2m" or "15s", or unset it` });
+      throw new RecsyncError('E_USAGE', {
+        message: `${name}=${JSON.stringify(raw)} is not a duration`,
+        hint: `set ${name} to a duration such as "2m" or "15s", or unset it`,
+      });
     }
     return parsed;
   };
   const timeoutMs = fromEnv('RECSYNC_LEASE_TIMEOUT') ?? config.timeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs;
-  const heartbeatMs = fromEnv('RECSYNC_LEASE_HEARTBEAT') ?? config.heartbeatMs ?? Math.min(DEFAULT_LEASE_TIMING.heartbeatMs, Math.floor(timeoutMs / 4));
+  const heartbeatMs =
+    fromEnv('RECSYNC_LEASE_HEARTBEAT') ??
+    config.heartbeatMs ??
+    Math.min(DEFAULT_LEASE_TIMING.heartbeatMs, Math.floor(timeoutMs / 4));
   if (heartbeatMs * 2 > timeoutMs) {
     throw new RecsyncError('E_USAGE', {
       message: `the lease heartbeat (${formatDuration(heartbeatMs)}) must be at most half the lease timeout (${formatDuration(timeoutMs)})`,
@@ -147,10 +156,14 @@ export async function acquireLease(backend: LeaseBackend, options: AcquireOption
     if (!found) continue; // released meanwhile: try again
     const verdict = await judge(backend, found, options.timing);
     if (verdict.alive) throw lockedError(backend.where, verdict.snapshot.record, options.command);
-    if ((await backend.swap(found.version, null)) !== false) options.warn(takeoverMessage(backend.where, found.record, verdict.why));
+    if ((await backend.swap(found.version, null)) !== false)
+      options.warn(takeoverMessage(backend.where, found.record, verdict.why));
     // Either way another create-exclusive decides: exactly one run gets the new lease.
   }
-  throw new RecsyncError('E_LOCKED', { message: `could not take the lease ${backend.where}: other runs keep taking it`, hint: 'try again later' });
+  throw new RecsyncError('E_LOCKED', {
+    message: `could not take the lease ${backend.where}: other runs keep taking it`,
+    hint: 'try again later',
+  });
 }
 
 /** Removes the lease whoever holds it (`recsync unlock`). Returns the record that was removed. */
@@ -160,7 +173,10 @@ export async function breakLease(backend: LeaseBackend): Promise<LeaseSnapshot |
     if (!found) return undefined;
     if ((await backend.swap(found.version, null)) !== false) return found;
   }
-  throw new RecsyncError('E_LOCKED', { message: `the lease ${backend.where} keeps changing: a run is renewing it`, hint: 'stop that run first' });
+  throw new RecsyncError('E_LOCKED', {
+    message: `the lease ${backend.where} keeps changing: a run is renewing it`,
+    hint: 'stop that run first',
+  });
 }
 
 /** Describes a lease for people. */
@@ -171,18 +187,31 @@ export function describeOwner(record: LeaseRecord | undefined): string {
 }
 
 /** Watches a lease until its heartbeat changes (alive) or stays the same for the timeout (stale). */
-async function judge(backend: LeaseBackend, first: LeaseSnapshot, timing: LeaseTiming): Promise<{ alive: boolean; why: string; snapshot: LeaseSnapshot }> {
+async function judge(
+  backend: LeaseBackend,
+  first: LeaseSnapshot,
+  timing: LeaseTiming,
+): Promise<{ alive: boolean; why: string; snapshot: LeaseSnapshot }> {
   if (first.record && deadOnThisHost(first.record.owner)) {
-    return { alive: false, why: `pid ${first.record.owner.pid} is no longer running on this host`, snapshot: first };
+    return {
+      alive: false,
+      why: `pid ${first.record.owner.pid} is no longer running on this host`,
+      snapshot: first,
+    };
   }
   const started = performance.now();
   const poll = Math.max(20, Math.min(1000, Math.floor(timing.heartbeatMs / 4)));
   while (performance.now() - started < timing.timeoutMs) {
     await sleep(poll);
     const now = await backend.read();
-    if (!now || now.version !== first.version) return { alive: true, why: 'renewed', snapshot: now?.record ? now : first };
+    if (!now || now.version !== first.version)
+      return { alive: true, why: 'renewed', snapshot: now?.record ? now : first };
   }
-  return { alive: false, why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (by this host's clock)`, snapshot: first };
+  return {
+    alive: false,
+    why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (by this host's clock)`,
+    snapshot: first,
+  };
 }
 
 function takeoverMessage(where: string, record: LeaseRecord | undefined, why: string): string {
@@ -215,7 +244,10 @@ class HeldLease implements Lease {
     this.where = backend.where;
     this.current = record;
     this.version = version;
-    this.timer = setInterval(() => void (this.renewing = this.renewing.then(() => this.renew())), timing.heartbeatMs);
+    this.timer = setInterval(
+      () => void (this.renewing = this.renewing.then(() => this.renew())),
+      timing.heartbeatMs,
+    );
     this.timer.unref(); // never keeps a finished process alive
   }
 
@@ -225,7 +257,11 @@ class HeldLease implements Lease {
 
   private async renew(): Promise<void> {
     if (this.lost.aborted) return;
-    const next: LeaseRecord = { ...this.current, heartbeat: this.current.heartbeat + 1, renewedAt: new Date().toISOString() };
+    const next: LeaseRecord = {
+      ...this.current,
+      heartbeat: this.current.heartbeat + 1,
+      renewedAt: new Date().toISOString(),
+    };
     try {
       const version = await this.backend.swap(this.version, next);
       if (version !== false) {
@@ -248,7 +284,8 @@ class HeldLease implements Lease {
     await this.renewing;
     let found = await this.backend.read();
     // Another process may be mid-write: an unreadable lease is read again before it counts.
-    for (let i = 0; i < 3 && found && !found.record; i++) found = await sleep(20).then(() => this.backend.read());
+    for (let i = 0; i < 3 && found && !found.record; i++)
+      found = await sleep(20).then(() => this.backend.read());
     if (!this.lost.aborted && found?.record?.token === this.token) return;
     this.markLost();
     throw lostError(this.where, found?.record);
@@ -278,11 +315,29 @@ export function serializeLease(record: LeaseRecord): string {
 export function parseLease(text: string): LeaseRecord | undefined {
   try {
     const value = JSON.parse(text) as Partial<LeaseRecord> & Partial<LeaseOwner>;
-    if (value.format === 'recsync-lease' && typeof value.token === 'string' && value.owner && typeof value.owner.pid === 'number') return value as LeaseRecord;
+    if (
+      value.format === 'recsync-lease' &&
+      typeof value.token === 'string' &&
+      value.owner &&
+      typeof value.owner.pid === 'number'
+    )
+      return value as LeaseRecord;
     // A lock written by an older recsync: owner fields at the top level, no token, no heartbeat.
     if (typeof value.pid === 'number' && typeof value.host === 'string') {
-      const owner = { pid: value.pid, host: value.host, startedAt: String(value.startedAt), command: String(value.command) };
-      return { format: 'recsync-lease', version: 1, token: '', owner, heartbeat: 0, renewedAt: String(value.startedAt) };
+      const owner = {
+        pid: value.pid,
+        host: value.host,
+        startedAt: String(value.startedAt),
+        command: String(value.command),
+      };
+      return {
+        format: 'recsync-lease',
+        version: 1,
+        token: '',
+        owner,
+        heartbeat: 0,
+        renewedAt: String(value.startedAt),
+      };
     }
   } catch {
     // fall through
@@ -310,7 +365,13 @@ function thisHost(): Pick<LeaseOwner, 'host' | 'boot' | 'pidNamespace'> {
 /** True only when the owner's pid is checkable from here (same host, boot, pid namespace) and gone. */
 function deadOnThisHost(owner: LeaseOwner): boolean {
   const here = thisHost();
-  if (owner.host !== here.host || !owner.boot || owner.boot !== here.boot || owner.pidNamespace !== here.pidNamespace) return false;
+  if (
+    owner.host !== here.host ||
+    !owner.boot ||
+    owner.boot !== here.boot ||
+    owner.pidNamespace !== here.pidNamespace
+  )
+    return false;
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
