@@ -113,6 +113,15 @@ describe('run lease', () => {
     await first.release();
   });
 
+  it('reads a lock file written by an older recsync (no token, no heartbeat) and takes it over once stale', async () => {
+    const file = await leaseFile();
+    await writeFile(file, JSON.stringify({ pid: 1, host: 'old-host', startedAt: '2026-11-01T00:00:00.000Z', command: 'sync' }));
+    const warnings: string[] = [];
+    const lease = await acquireLease(fileLeaseBackend(file), { ...quiet, warn: (m) => warnings.push(m) });
+    expect(warnings[0]).toContain('pid 1 on old-host, started 2026-11-01T00:00:00.000Z (sync)');
+    await lease.release();
+  });
+
   it('fences a holder that lost its lease: its heartbeat stops, assertHeld throws E_LEASE_LOST', async () => {
     const file = await leaseFile();
     const a = await acquireLease(fileLeaseBackend(file), quiet);
