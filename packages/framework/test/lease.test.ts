@@ -115,11 +115,46 @@ describe('run lease', () => {
 
   it('reads a lock file written by an older recsync (no token, no heartbeat) and takes it over once stale', async () => {
     const file = await leaseFile();
-    await writeFile(file, JSON.stringify({ pid: 1, host: 'old-host', startedAt: '2026-11-01T00:00:00.000Z', command: 'sync' }));
+    await writeFile(
+      file,
+      JSON.stringify({ pid: 1, host: 'old-host', startedAt: '2026-11-01T00:00:00.000Z', command: 'sync' }),
+    );
     const warnings: string[] = [];
     const lease = await acquireLease(fileLeaseBackend(file), { ...quiet, warn: (m) => warnings.push(m) });
     expect(warnings[0]).toContain('pid 1 on old-host, started 2026-11-01T00:00:00.000Z (sync)');
     await lease.release();
+  });
+
+  it('tries again when the lease it watches is released, instead of reporting it held', async () => {
+    const file = await leaseFile();
+    const first = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 60_000, heartbeatMs: 30_000 },
+    });
+    setTimeout(() => void first.release(), 100);
+    // No heartbeat within the test: only the release can end the watch.
+    const second = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 60_000, heartbeatMs: 30_000 },
+    });
+    expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(second.token);
+    await second.release();
+  });
+
+  it('stops waiting for a lease when interrupted (E_INTERRUPTED)', async () => {
+    const file = await leaseFile();
+    await writeFile(file, JSON.stringify(foreignRecord('busy-host')));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const timing = { timeoutMs: 3_600_000, heartbeatMs: 60_000 };
+    const error = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing,
+      signal: controller.signal,
+    }).catch((e) => e);
+    expect(error.code).toBe('E_INTERRUPTED');
+    expect(error.exitCode).toBe(130);
+    expect(JSON.parse(await readFile(file, 'utf8')).owner.host).toBe('busy-host');
   });
 
   it('fences a holder that lost its lease: its heartbeat stops, assertHeld throws E_LEASE_LOST', async () => {

@@ -66,7 +66,8 @@ function planContext(run: PreparedRun) {
 /** Backs up one job. Resolves with the run's stats (also on interruption and fatal errors). */
 export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
   const leaseWarnings: { code: string; message: string }[] = [];
-  const lease = await acquireJobLease(job, { command: 'sync', warn: (message, code) => leaseWarnings.push({ code, message }) });
+  const warn = (message: string, code: string) => leaseWarnings.push({ code, message });
+  const lease = await acquireJobLease(job, { command: 'sync', warn, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     const run = await prepareRun(job, 'sync', options);
     run.state.fence = () => lease.assertHeld(); // fencing: no state write once the lease is lost

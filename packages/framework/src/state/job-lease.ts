@@ -18,6 +18,8 @@ export interface LeaseOptions {
   readonly command: string;
   /** `W_STALE_LOCK`: a stale lease was taken over; `W_LEFTOVER_TEMP`: a killed run's temp files were removed. */
   warn(message: string, code: 'W_STALE_LOCK' | 'W_LEFTOVER_TEMP'): void;
+  /** Stops waiting for a lease to be judged (Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 export function jobLeaseBackend(job: Pick<ResolvedJob, 'stateDir' | 'name'>): LeaseBackend {
@@ -35,6 +37,7 @@ export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Pro
     command: options.command,
     warn,
     timing: job.lease,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   try {
     const removed = [

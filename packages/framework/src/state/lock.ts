@@ -103,6 +103,8 @@ export interface AcquireOptions {
   readonly timing: LeaseTiming;
   /** Called once per takeover, with what was taken over and why. */
   warn(message: string): void;
+  /** Stops waiting for a lease to be judged (Ctrl-C): E_INTERRUPTED. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -154,7 +156,8 @@ export async function acquireLease(backend: LeaseBackend, options: AcquireOption
     if (version !== false) return new HeldLease(backend, record, version, options.timing);
     const found = await backend.read();
     if (!found) continue; // released meanwhile: try again
-    const verdict = await judge(backend, found, options.timing);
+    const verdict = await judge(backend, found, options);
+    if (verdict.gone) continue; // released while watched: try again
     if (verdict.alive) throw lockedError(backend.where, verdict.snapshot.record, options.command);
     if ((await backend.swap(found.version, null)) !== false)
       options.warn(takeoverMessage(backend.where, found.record, verdict.why));
@@ -186,12 +189,20 @@ export function describeOwner(record: LeaseRecord | undefined): string {
   return `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt} (${owner.command}), last renewed ${record.renewedAt} by its clock`;
 }
 
-/** Watches a lease until its heartbeat changes (alive) or stays the same for the timeout (stale). */
-async function judge(
-  backend: LeaseBackend,
-  first: LeaseSnapshot,
-  timing: LeaseTiming,
-): Promise<{ alive: boolean; why: string; snapshot: LeaseSnapshot }> {
+interface Verdict {
+  /** The lease was removed while watched (its holder released it). */
+  readonly gone?: boolean;
+  readonly alive: boolean;
+  readonly why: string;
+  readonly snapshot: LeaseSnapshot;
+}
+
+/**
+ * Watches a lease until its heartbeat changes (alive), it disappears (gone) or it stays the same
+ * for the timeout on this process's monotonic clock (stale).
+ */
+async function judge(backend: LeaseBackend, first: LeaseSnapshot, options: AcquireOptions): Promise<Verdict> {
+  const { timing, signal } = options;
   if (first.record && deadOnThisHost(first.record.owner)) {
     return {
       alive: false,
@@ -202,10 +213,16 @@ async function judge(
   const started = performance.now();
   const poll = Math.max(20, Math.min(1000, Math.floor(timing.heartbeatMs / 4)));
   while (performance.now() - started < timing.timeoutMs) {
-    await sleep(poll);
+    await sleep(poll, undefined, signal ? { signal } : undefined).catch(() => {
+      throw new RecsyncError('E_INTERRUPTED', {
+        message: `interrupted while waiting to judge the lease ${backend.where} (${describeOwner(first.record)})`,
+        hint: 'nothing was changed',
+      });
+    });
     const now = await backend.read();
-    if (!now || now.version !== first.version)
-      return { alive: true, why: 'renewed', snapshot: now?.record ? now : first };
+    if (!now) return { gone: true, alive: false, why: 'released', snapshot: first };
+    if (now.version !== first.version)
+      return { alive: true, why: 'renewed', snapshot: now.record ? now : first };
   }
   return {
     alive: false,
