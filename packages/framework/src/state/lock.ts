@@ -151,16 +151,22 @@ export async function acquireLease(backend: LeaseBackend, options: AcquireOption
     heartbeat: 0,
     renewedAt: new Date().toISOString(),
   };
+  let takenOver: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const version = await backend.create(record);
-    if (version !== false) return new HeldLease(backend, record, version, options.timing);
+    if (version !== false) {
+      if (takenOver) options.warn(takenOver);
+      return new HeldLease(backend, record, version, options.timing);
+    }
+    takenOver = undefined; // another run created the new lease first: it is the one that took over
     const found = await backend.read();
     if (!found) continue; // released meanwhile: try again
     const verdict = await judge(backend, found, options);
     if (verdict.gone) continue; // released while watched: try again
     if (verdict.alive) throw lockedError(backend.where, verdict.snapshot.record, options.command);
-    if ((await backend.swap(found.version, null)) !== false)
-      options.warn(takeoverMessage(backend.where, found.record, verdict.why));
+    if ((await backend.swap(found.version, null)) !== false) {
+      takenOver = takeoverMessage(backend.where, found.record, verdict.why);
+    }
     // Either way another create-exclusive decides: exactly one run gets the new lease.
   }
   throw new RecsyncError('E_LOCKED', {
