@@ -17,7 +17,7 @@ export {
   type UseRef,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
-export { walkFiles, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
+export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
 export { mapUnordered, runPool } from './concurrency.js';
 export { parseDuration, parseSize, formatBytes, formatDuration, durationSchema, sizeSchema } from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';

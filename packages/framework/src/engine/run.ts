@@ -78,7 +78,9 @@ export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promi
       run.dispose();
     }
   } finally {
-    await lease.release();
+    // A lease that cannot be removed (the state folder turned read-only) must not hide the run's
+    // own outcome: the next run finds it stale and takes it over with a warning.
+    await lease.release().catch(() => undefined);
   }
 }
 

@@ -12,6 +12,7 @@
  */
 import { opendir, lstat, realpath, stat } from 'node:fs/promises';
 import type { Dir, Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
@@ -224,5 +225,38 @@ async function startFolderAllowed(dir: string | Buffer, options: WalkOptions, ro
     return insideRoot(await realpath(dir, { encoding: 'buffer' }), rootReal);
   } catch {
     return true; // missing: the walk yields nothing
+  }
+}
+
+/**
+ * The entries of one folder whose names are not valid UTF-8, as candidates: files directly in
+ * it, and everything below its subfolders with such names. For walkers that read names as
+ * strings (where such a name cannot be opened) and hand these folders over instead of losing
+ * them. `dir` is the folder's absolute path; its own name must be valid UTF-8.
+ */
+export async function* walkUndecodable(dir: string, options: WalkOptions): AsyncGenerator<FileCandidate> {
+  const parent: Place = { abs: dir, rel: toPosix(path.relative(options.source, dir)) };
+  let handle: Dir;
+  try {
+    handle = await opendir(dir, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') yield unreadableCandidate(parent, (error as NodeJS.ErrnoException).code ?? String(error), true);
+    return;
+  }
+  for await (const dirent of handle) {
+    const raw = dirent.name as unknown as Buffer;
+    if (isUtf8(raw)) continue;
+    const child = childOf(parent, raw);
+    if (dirent.isDirectory()) {
+      yield* walkFiles({ abs: child.abs as Buffer, path: child.rel, rawPath: child.raw!.toString('base64') }, options);
+    } else if (dirent.isFile()) {
+      try {
+        const stats = await lstat(child.abs);
+        yield { path: child.rel, size: stats.size, mtimeMs: stats.mtimeMs, rawPath: child.raw!.toString('base64') };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') yield unreadableCandidate(child, code ?? String(error), false);
+      }
+    }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import type { ResolvedJob } from '../config/resolve.js';
-import { describeError, RecsyncError } from '../errors.js';
+import { describeError, isRecsyncError, RecsyncError } from '../errors.js';
 import { removeLeftovers } from './atomic.js';
 import { fileLeaseBackend, LEASE_SIDE_FILE } from './lease-file.js';
 import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
@@ -38,21 +38,24 @@ export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Pro
     warn,
     timing: job.lease,
     ...(options.signal ? { signal: options.signal } : {}),
+  }).catch((error: unknown) => {
+    if (isRecsyncError(error)) throw error;
+    throw new RecsyncError('E_STATE_DIR', {
+      message: `cannot create the lock file in the state folder ${job.stateDir}: ${describeError(error)}`,
+      hint: 'set stateDir (top level of the config) to a folder the user running recsync can write',
+      cause: error,
+    });
   });
-  try {
-    const removed = [
-      ...(await removeLeftovers(stateFilePath(job))),
-      ...(await removeLeftovers(lockFilePath(job), LEASE_SIDE_FILE)),
-    ];
-    if (removed.length > 0) {
-      options.warn(
-        `removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`,
-        'W_LEFTOVER_TEMP',
-      );
-    }
-  } catch (error) {
-    await lease.release();
-    throw error;
+  // Best effort: a leftover that cannot be removed is only untidy (the next run tries again).
+  const removed = [
+    ...(await removeLeftovers(stateFilePath(job)).catch(() => [])),
+    ...(await removeLeftovers(lockFilePath(job), LEASE_SIDE_FILE).catch(() => [])),
+  ];
+  if (removed.length > 0) {
+    options.warn(
+      `removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`,
+      'W_LEFTOVER_TEMP',
+    );
   }
   return lease;
 }
@@ -67,7 +70,7 @@ export async function withJobLease<T>(
   try {
     return await action(lease);
   } finally {
-    await lease.release();
+    await lease.release().catch(() => undefined); // never hides the outcome of the action
   }
 }
 
