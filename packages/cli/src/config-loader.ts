@@ -2,10 +2,12 @@
  * Finds and loads `recsync.config.*` (cosmiconfig), then validates it (framework).
  *
  * Search: from the working directory up (`searchStrategy: 'global'`), in the order of
- * {@link SEARCH_PLACES}; `--config PATH` skips the search. `.ts/.mts/.cts` load through jiti:
- * no `typescript` package needed at run time, clear syntax errors, a disk cache that keeps
- * start-up fast. `@recsync/*` imports in a config resolve to this CLI's own packages when the
- * config's folder has none installed (a config in /etc/recsync works with a global install).
+ * {@link SEARCH_PLACES}; `--config PATH` skips the search. `.ts/.mts/.cts` and `.js/.mjs/.cjs`
+ * load through jiti: no `typescript` package needed at run time, clear syntax errors, a disk
+ * cache that keeps start-up fast. `@recsync/*` imports in a config resolve to this CLI's own
+ * packages when the config's folder has none installed (a config in /etc/recsync works with a
+ * global install). A config that cannot be loaded says why: the import that is missing, the
+ * syntax error, or the error its code threw.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
