@@ -83,6 +83,21 @@ describe('errors that say the truth', () => {
   });
 });
 
+describe('JavaScript configs', () => {
+  it('resolve @recsync/* imports to the CLI\'s own packages, like .ts configs', async () => {
+    const tree = await archive();
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-mjs-'));
+    const config = `import { dateFolders } from '@recsync/strategy-date';
+export default { jobs: { rec: { source: ${JSON.stringify(tree.root)}, target: { bucket: 'b' }, remoteCheck: 'none', strategy: dateFolders({ timezone: 'UTC' }) } } };
+`;
+    await writeFile(path.join(cwd, 'recsync.config.mjs'), config);
+    const result = await runCli(['plan', '--json'], { cwd });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).jobs[0].totals.upload.files).toBe(1);
+  });
+});
+
 describe('credentials in the endpoint URL', () => {
   it('are never printed (header, --json, errors) nor stored in the state', async () => {
     const bucket = `sec-${randomBytes(5).toString('hex')}`;
