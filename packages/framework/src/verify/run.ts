@@ -17,8 +17,7 @@ import type { ResolvedJob } from '../config/resolve.js';
 import { prepareRun, type PreparedRun } from '../engine/prepare.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import type { RangeRequest } from '../strategy.js';
-import { acquireLock } from '../state/lock.js';
-import { lockFilePath } from '../state/store.js';
+import { acquireJobLease } from '../state/job-lease.js';
 import { checksumCacheRoot } from './checksum-cache.js';
 import type { VerifyContext, VerifyLevel } from './context.js';
 import { emptyFindingCounts, failing, type FindingCounts } from './findings.js';
@@ -80,14 +79,15 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
   }
   const level = options.level ?? 'list';
   const target = options.target ?? (await createS3Target(job.target, { maxSockets: (options.concurrency ?? 32) + 8 }));
-  const lock = options.repair ? await acquireLock(lockFilePath(job), { command: 'verify --repair', warn: () => undefined }) : undefined;
+  // --repair uploads: it holds the job's lease like sync (exit 3 while a sync runs).
+  const lock = options.repair ? await acquireJobLease(job, { command: 'verify --repair', warn: () => undefined, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
   let run: PreparedRun;
   try {
     run = await prepareRun(job, 'plan', { target, now: options.now, ...(rangeFor(options) ? { range: rangeFor(options) } : {}) });
     await target.preflight({ list: true, prefix: job.target.prefix });
   } catch (error) {
     if (!options.target) target.destroy();
-    await lock?.release();
+    await lock?.release().catch(() => undefined);
     throw error;
   }
   const controller = new AbortController();
