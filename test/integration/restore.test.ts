@@ -3,11 +3,11 @@
  * resume, hostile keys, corrupted objects, symlinks inside the restore folder, ranged GETs.
  */
 import { execFileSync } from 'node:child_process';
-import { lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { openRestore, type ResolvedJob, type RestoreEvent, type RestoreOptions } from '@recsync/framework';
+import { openRestore, openVerify, type ResolvedJob, type RestoreEvent, type RestoreOptions } from '@recsync/framework';
 import { harness, dayFiles } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 import { startRecordingProxy } from '../support/recording-proxy.js';
@@ -113,6 +113,29 @@ describe('restore', () => {
     // refused before any GET
     expect(proxy.requests.filter((r) => r.method === 'GET' && hostile.some((k) => r.path.endsWith(k)))).toEqual([]);
     expect(summary.exitCode).toBe(1);
+  });
+
+  it('names that are not valid UTF-8: verify finds them in place, restore writes the original bytes', async () => {
+    const h = await harness({ files: dayFiles('2026-11-24', 2) });
+    cleanup.push(h.dispose);
+    const raw = Buffer.concat([Buffer.from(`${h.tree.root}/2026-11-24/`), Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76])]);
+    await writeFile(raw, 'latin-1 name');
+    await utimes(raw, new Date('2026-11-24T10:00:00Z'), new Date('2026-11-24T10:00:00Z'));
+    expect((await h.sync({ now: NOW })).stats.counts.uploaded.files).toBe(3);
+    const job = await h.makeJob();
+    const run = await openVerify(job, { now: NOW, all: true, level: 'head' });
+    const found = [];
+    for await (const item of run.items) if (item.type === 'finding') found.push(item.finding);
+    await run.dispose();
+    expect(found).toEqual([]);
+    expect(run.summary().files).toBe(3);
+    const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-raw-'));
+    cleanup.push(() => rm(to, { recursive: true, force: true }));
+    const { summary } = await restore(job, { to });
+    expect(summary.counts.restored.objects).toBe(3);
+    const names = await readdir(Buffer.from(path.join(to, '2026-11-24')), { encoding: 'buffer' });
+    expect(names.some((n) => n.equals(Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76])))).toBe(true);
+    expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
   });
 
   it('--dry-run lists what would be downloaded and writes nothing; --prefix and --partition scope it', async () => {

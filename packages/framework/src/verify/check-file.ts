@@ -23,9 +23,11 @@ import type { VerifyContext } from './context.js';
 export interface LocalFile extends LocalStat {
   /** Relative to the source, `/`-separated. */
   readonly path: string;
+  /** The raw bytes of `path` (base64) when a name in it is not valid UTF-8 (`path` is then its key-safe form). */
+  readonly rawPath?: string;
   /** Name inside its folder. */
   readonly name: string;
-  readonly absolute: string;
+  readonly absolute: string | Buffer;
   readonly mtimeMs: number;
 }
 

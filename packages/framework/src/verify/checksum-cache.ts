@@ -59,7 +59,7 @@ export class FolderChecksums {
   }
 
   /** The checksum of `absolute` (named `name` in the folder), from the cache or by reading it. */
-  async checksum(name: string, absolute: string, stat: LocalStat, algorithm: ChecksumName, flags: number): Promise<string> {
+  async checksum(name: string, absolute: string | Buffer, stat: LocalStat, algorithm: ChecksumName, flags: number): Promise<string> {
     const hit = this.stored.get(name);
     if (hit && hit[0] === stat.size && hit[1] === String(stat.mtimeNs) && hit[2] === String(stat.ctimeNs) && hit[3] === String(stat.ino) && hit[4] === algorithm) {
       this.hits++;

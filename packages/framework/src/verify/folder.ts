@@ -22,7 +22,7 @@ import { checkFile, type LocalFile, type Listed } from './check-file.js';
 import { FolderChecksums } from './checksum-cache.js';
 import type { VerifyContext } from './context.js';
 import { REPAIRABLE, type Finding } from './findings.js';
-import { readLocalFolder } from './local-folder.js';
+import { readLocalFolder, type Place } from './local-folder.js';
 import type { RepairOutcome } from './repair.js';
 
 export type VerifyItem =
@@ -65,7 +65,7 @@ export function prefixOf(ctx: VerifyContext, rel: string): string {
 
 export interface UnitOptions {
   readonly unit: string;
-  readonly rel: string;
+  readonly place: Place;
   /** Sub-folders too (a unit), or only the folder's own files (the source root with --all). */
   readonly recursive: boolean;
   readonly listing: Promise<{ objects: Map<string, ListedObject>; folders: string[] }>;
@@ -73,25 +73,26 @@ export interface UnitOptions {
 }
 
 /** Checks a unit; returns the local sub-folders it did not descend into (non-recursive only). */
-export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): AsyncGenerator<VerifyItem, string[]> {
-  const { unit, rel: unitRel } = options;
+export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): AsyncGenerator<VerifyItem, Place[]> {
+  const { unit } = options;
+  const unitRel = options.place.rel;
   const prefix = prefixOf(ctx, unitRel);
   const { objects, folders: remoteFolders } = await options.listing;
   const totals = { files: 0, skipped: 0, objects: objects.size, findings: 0, bytesRead: 0, cachedHashes: 0, readHashes: 0 };
   const info: PartitionInfo = { job: ctx.job.name, index: 0, id: unit, closed: true, recheck: true };
-  const stack = [unitRel];
-  let topFolders: string[] = [];
+  const stack: Place[] = [options.place];
+  let topFolders: Place[] = [];
   while (stack.length > 0) {
     if (ctx.signal.aborted) return [];
-    const rel = stack.pop()!;
-    const local = await readLocalFolder(ctx.job.source, rel, { followSymlinks: ctx.job.followSymlinks });
-    const children = local.folders.map((name) => (rel ? `${rel}/${name}` : name));
-    if (options.recursive) stack.push(...children);
-    else topFolders = children;
+    const place = stack.pop()!;
+    const rel = place.rel;
+    const local = await readLocalFolder(ctx.job.source, place, { followSymlinks: ctx.job.followSymlinks });
+    if (options.recursive) stack.push(...local.folders.reverse());
+    else topFolders = local.folders;
     totals.skipped += local.skipped;
     const cache = ctx.level === 'list' ? undefined : await FolderChecksums.open(ctx.checksumCache, rel, { rehash: ctx.rehash });
     const checkOne = async (file: LocalFile): Promise<VerifyItem[]> => {
-      const candidate: FileCandidate = { path: file.path, size: file.size, mtimeMs: file.mtimeMs };
+      const candidate: FileCandidate = { path: file.path, size: file.size, mtimeMs: file.mtimeMs, ...(file.rawPath ? { rawPath: file.rawPath } : {}) };
       const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, candidate);
       const inUnit = key.startsWith(prefix);
       const listed: Listed = inUnit ? objects.get(key.slice(prefix.length)) : 'unknown';
@@ -124,7 +125,7 @@ export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): Asyn
       totals.findings++;
       yield { type: 'finding', finding: { kind: 'extra', unit, key: prefix + rel, detail: 'an object with no local file', actual: String(o.size) } };
     }
-    yield* remoteOnlyFolders(ctx, { unit, prefix, remoteFolders, localFolders: topFolders.map((f) => f.split('/').pop()!), totals });
+    yield* remoteOnlyFolders(ctx, { unit, prefix, remoteFolders, localFolders: topFolders.map((f) => f.rel.split('/').pop()!), totals });
   }
   yield { type: 'folder', folder: { unit, folder: unitRel, ...totals } };
   return topFolders;

@@ -39,7 +39,7 @@ export function createRepairer(job: ResolvedJob, target: Target, hooks: Hooks, s
       if (exists && job.target.objectLock) {
         return { ...base, outcome: 'not-replaced', detail: 'Object Lock job: the existing object is kept (it may be under retention); upload a corrected copy under another key if needed' };
       }
-      const item: PlanFile = { type: 'file', partitionIndex: 0, partition: unit, action: 'upload', path: file.path, key, size: file.size, mtimeMs: file.mtimeMs };
+      const item: PlanFile = { type: 'file', partitionIndex: 0, partition: unit, action: 'upload', path: file.path, ...(file.rawPath ? { rawPath: file.rawPath } : {}), key, size: file.size, mtimeMs: file.mtimeMs };
       const result = await uploadFile(
         { job, target, hooks, openFile: defaultOpenFile, guard, abortSignal: signal, partitionStart: (i) => partitionStart(i.path) },
         item,

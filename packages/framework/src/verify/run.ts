@@ -22,6 +22,7 @@ import { checksumCacheRoot } from './checksum-cache.js';
 import type { VerifyContext, VerifyLevel } from './context.js';
 import { emptyFindingCounts, failing, type FindingCounts } from './findings.js';
 import { checkUnit, listUnit, prefixOf, type VerifyItem } from './folder.js';
+import type { Place } from './local-folder.js';
 import type { LocalFile } from './check-file.js';
 import type { Finding } from './findings.js';
 import { createRepairer } from './repair.js';
@@ -104,24 +105,24 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
   const repair = repairer && ((unit: string) => (file: LocalFile, key: string, found: Finding[], exists: boolean) => repairer.repair(file, key, found, exists, unit));
   const items = (async function* () {
     // --all: the source root's own files first (a delimited listing), then each top-level folder as a unit.
-    const units = options.all
-      ? yield* tally(checkUnit(ctx, { unit: '.', rel: '', recursive: false, listing: listUnit(ctx, prefixOf(ctx, ''), { delimiter: true }), ...(repair ? { repair: repair('.') } : {}) }))
-      : roots;
+    const units: Place[] = options.all
+      ? yield* tally(checkUnit(ctx, { unit: '.', place: { rel: '' }, recursive: false, listing: listUnit(ctx, prefixOf(ctx, ''), { delimiter: true }), ...(repair ? { repair: repair('.') } : {}) }))
+      : roots.map((rel) => ({ rel }));
     // The next unit's listing runs while this one is checked.
-    let next = units.length > 0 ? listUnit(ctx, prefixOf(ctx, units[0]), { delimiter: false }) : undefined;
+    let next = units.length > 0 ? listUnit(ctx, prefixOf(ctx, units[0].rel), { delimiter: false }) : undefined;
     for (let i = 0; i < units.length; i++) {
       if (controller.signal.aborted) return;
       const listing = next!;
       listing.catch(() => undefined); // observed by checkUnit; avoids an unhandled rejection meanwhile
-      next = i + 1 < units.length ? listUnit(ctx, prefixOf(ctx, units[i + 1]), { delimiter: false }) : undefined;
-      const unit = unitOf(units[i]);
-      yield* tally(checkUnit(ctx, { unit, rel: units[i], recursive: true, listing, ...(repair ? { repair: repair(unit) } : {}) }));
+      next = i + 1 < units.length ? listUnit(ctx, prefixOf(ctx, units[i + 1].rel), { delimiter: false }) : undefined;
+      const unit = unitOf(units[i].rel);
+      yield* tally(checkUnit(ctx, { unit, place: units[i], recursive: true, listing, ...(repair ? { repair: repair(unit) } : {}) }));
     }
     next?.catch(() => undefined);
     complete = !controller.signal.aborted;
     if (complete && subset) await advanceRotation(job.stateDir, job.name, subset);
   })();
-  async function* tally(source: AsyncGenerator<VerifyItem, string[]>): AsyncGenerator<VerifyItem, string[]> {
+  async function* tally<R>(source: AsyncGenerator<VerifyItem, R>): AsyncGenerator<VerifyItem, R> {
     for (;;) {
       const next = await source.next();
       if (next.done) return next.value;
