@@ -10,6 +10,7 @@ import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { checksumMetadataKey, checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
+import { isRecsyncError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
@@ -110,6 +111,8 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
       if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, thrown) };
       // A failed multipart upload was aborted on the store; what counts is what made it fail.
       const error = unwrap(thrown);
+      // Saving the upload's record failed (a lost lease, a full disk): the run's problem, not the file's.
+      if (isRecsyncError(error)) throw error;
       if (error instanceof FileShrank) return { outcome: 'deferred', reason: error.message, attempts: attempt };
       if (error instanceof ObjectConflict) return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
       if (ctx.job.target.noOverwrite && isConditionalConflict(error)) {
