@@ -15,6 +15,11 @@ export {
   type ParsedJob,
   type TargetConfig,
   type UseRef,
+  metricsSchema,
+  jobSchema,
+  targetSchema,
+  filtersSchema,
+  uploadSchema,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
 export { walkFiles, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
@@ -39,6 +44,13 @@ export {
   type StateFile,
   type LastRun,
 } from './state/store.js';
-export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';
+export { acquireLock, readOwner as readLockOwner, isAlive as isLockHolderAlive, type RunLock, type LockOwner } from './state/lock.js';
+export { writeFileAtomic } from './state/atomic.js';
+export { HISTORY_LIMIT, outcomeOf, type RunRecord, type RunOutcome } from './state/history.js';
+export { describeCursor, NO_CURSOR_TEXT } from './cursor-text.js';
+export { checkRange } from './engine/range.js';
+export { createProgressTracker, type ProgressSnapshot, type ProgressTracker } from './progress.js';
+export { jobMetrics, type JobMetrics } from './metrics.js';
+export { closestName } from './config/suggest.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

@@ -116,6 +116,7 @@ async function* partitionItems(
     for await (const item of mapUnordered(skipHandled(files, alreadyHandled), concurrency, classify)) {
       counts[item.action].files += 1;
       counts[item.action].bytes += item.size;
+      ctx.hooks.planned.call(item);
       yield item;
       if (ctx.signal.aborted) return; // no partitionEnd: the partition is not done
     }
@@ -123,6 +124,7 @@ async function* partitionItems(
     if (isRecsyncError(e) && e.errorClass === 'fatal') throw e;
     error = { code: isRecsyncError(e) ? e.code : 'E_PARTITION', message: describeError(e) };
   }
+  ctx.hooks.partitionListed.call(info, counts);
   yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}) };
 }
 

@@ -4,7 +4,6 @@
  * config), and the target (checked before any file is read).
  */
 import { createHooks, type Hooks } from '../hooks.js';
-import { RecsyncError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
 import type { RangeRequest, StrategyInstance } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
@@ -14,6 +13,7 @@ import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import type { OpenFile } from './upload.js';
+import { checkRange } from './range.js';
 
 export interface RunOptions {
   /** `--since/--until`: select a range; the cursor is ignored and does not move. */
@@ -53,12 +53,7 @@ export function builtinPlugins(job: ResolvedJob): Plugin[] {
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
   const { definition } = job.strategy;
-  if (options.range && !definition.range) {
-    throw new RecsyncError('E_USAGE', {
-      message: `--since/--until mean nothing to the strategy ${definition.name} of job "${job.name}"`,
-      hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
-    });
-  }
+  checkRange(job, options.range, options.now);
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
   for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);

@@ -17,6 +17,8 @@ import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
 import { RootGuard } from './paths.js';
+import { runRecordOf } from '../state/history.js';
+import { recordFailedStart } from '../state/failed-start.js';
 
 export interface PlanRun {
   readonly info: RunInfo;
@@ -68,7 +70,11 @@ export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promi
   await mkdir(job.stateDir, { recursive: true });
   const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) });
   try {
-    const run = await prepareRun(job, 'sync', options);
+    const startedAt = (options.now ?? new Date()).toISOString();
+    const run = await prepareRun(job, 'sync', options).catch(async (error: unknown) => {
+      await recordFailedStart(job, startedAt, error);
+      throw error;
+    });
     for (const message of lockWarnings) run.hooks.warning.call({ job: job.name, code: 'W_STALE_LOCK', message });
     try {
       return await new SyncRun(run, options).execute();
@@ -121,7 +127,6 @@ class SyncRun {
       uploaded: this.counts.uploaded.files,
       pending: state.pending.size,
     };
-    await state.save();
     const stats: RunStats = {
       job: info.job,
       mode: 'sync',
@@ -135,6 +140,8 @@ class SyncRun {
       interrupted,
       ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
     };
+    state.recordRun(runRecordOf(stats, info.range));
+    await state.save();
     if (this.fatal) hooks.runFailed.call(this.fatal, info);
     await hooks.done.promise(stats);
     return stats;

@@ -64,7 +64,8 @@ async function releaseLock(file: string): Promise<void> {
   await rm(file, { force: true });
 }
 
-async function readOwner(file: string): Promise<LockOwner | undefined> {
+/** Who holds the lock file now, if anyone (for `status`). */
+export async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
     const owner = JSON.parse(await readFile(file, 'utf8')) as LockOwner;
     return typeof owner.pid === 'number' && typeof owner.host === 'string' ? owner : undefined;
@@ -73,7 +74,8 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
   }
 }
 
-function isAlive(owner: LockOwner): boolean {
+/** False only when the holder is known to be gone (a dead process on this host). */
+export function isAlive(owner: LockOwner): boolean {
   if (owner.host !== os.hostname()) return true; // cannot tell: assume it runs
   try {
     process.kill(owner.pid, 0);

@@ -13,6 +13,7 @@ import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { envEndpoint } from '../s3/target.js';
+import { appendRun, lastSuccessOf, type RunRecord } from './history.js';
 
 export interface Fingerprint {
   readonly source: string;
@@ -50,6 +51,10 @@ export interface StateFile {
   cursor: unknown;
   pending: Record<string, PendingEntry>;
   lastRun?: LastRun;
+  /** The last syncs, newest last (bounded; see ./history.ts). Optional: absent in older states. */
+  history?: RunRecord[];
+  /** When the last sync that ended with exit 0 finished (kept past the history's bound). */
+  lastSuccessAt?: string;
 }
 
 export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
@@ -77,6 +82,8 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  history: RunRecord[];
+  lastSuccessAt?: string;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -90,6 +97,14 @@ export class JobState {
     this.cursor = data.cursor ?? undefined;
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
+    this.history = Array.isArray(data.history) ? data.history : [];
+    this.lastSuccessAt = data.lastSuccessAt;
+  }
+
+  /** Adds a finished run to the bounded history (saved with the next {@link save}). */
+  recordRun(record: RunRecord): void {
+    this.history = appendRun(this.history, record);
+    this.lastSuccessAt = lastSuccessOf(this.history, this.lastSuccessAt);
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
@@ -131,6 +146,8 @@ export class JobState {
         cursor: this.cursor ?? null,
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+        ...(this.history.length > 0 ? { history: this.history } : {}),
+        ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
       };
       try {
         await mkdir(path.dirname(this.file), { recursive: true });
