@@ -1,48 +1,53 @@
 import { Flags } from '@oclif/core';
-import { readStateFile, stateFilePath, type StateFile } from '@recsync/framework';
+import {
+  describeCursor,
+  isLockHolderAlive,
+  lockFilePath,
+  readLockOwner,
+  readStateFile,
+  stateFilePath,
+  HISTORY_LIMIT,
+  type LockOwner,
+  type StateFile,
+} from '@recsync/framework';
 import { RecsyncCommand } from '../base.js';
-import { cursorText } from '../render/format.js';
+import { renderStatus, type JobStatus } from '../render/status.js';
 
 export default class Status extends RecsyncCommand {
-  static override summary = 'Show each job\'s saved state: cursor, last run and the pending set.';
+  static override summary = "Show each job's saved state: cursor, lock, recent runs and the pending set.";
   static override description = [
-    'Reads the state only: no bucket access. Pending files (failed or deferred) are retried first by the next sync. --json prints {"command":"status","jobs":[{job, stateFile, state|null}]}.',
+    `Reads the state and lock files only: no bucket access. Shows the cursor in words, who holds the lock, the last runs (the state keeps the last ${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or deferred), which the next sync retries first.`,
+    '--json prints {"command":"status","jobs":[{job, stateFile, cursorText, cursorTime?, lock: {file, holder, alive}|null, state|null}]}; state.history holds the runs, oldest first.',
   ].join('\n\n');
   static override flags = {
     limit: Flags.integer({ default: 50, min: 0, description: 'pending files to list per job (human output)' }),
+    runs: Flags.integer({ default: 10, min: 0, max: HISTORY_LIMIT, description: 'recent runs to list per job (human output)' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
-    this.verbose = flags.verbose;
+    this.setVerbosity(flags.verbose);
     const jobs = await this.loadJobs(flags);
-    const results: { job: string; stateFile: string; state: StateFile | null }[] = [];
+    const results: JobStatus[] = [];
     for (const job of jobs) {
       const file = stateFilePath(job);
-      results.push({ job: job.name, stateFile: file, state: (await readStateFile(file)) ?? null });
+      const state: StateFile | null = (await readStateFile(file)) ?? null;
+      const cursor = describeCursor(job.strategy, state?.cursor);
+      const lockFile = lockFilePath(job);
+      const holder: LockOwner | undefined = await readLockOwner(lockFile);
+      results.push({
+        job: job.name,
+        stateFile: file,
+        cursorText: cursor.text,
+        ...(cursor.time ? { cursorTime: cursor.time } : {}),
+        lock: holder ? { file: lockFile, holder, alive: isLockHolderAlive(holder) } : null,
+        state,
+      });
     }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ command: 'status', jobs: results }, null, 2)}\n`);
       return;
     }
-    for (const { job, stateFile, state } of results) {
-      this.log(`job ${job}: ${stateFile}`);
-      if (!state) {
-        this.log('  no state yet: the next sync is a first run\n');
-        continue;
-      }
-      this.log(`  cursor ${cursorText(state.cursor)}`);
-      if (state.lastRun) {
-        const r = state.lastRun;
-        this.log(`  last run ${r.startedAt} → ${r.finishedAt}: exit ${r.exitCode}, uploaded ${r.uploaded}`);
-      }
-      const pending = Object.entries(state.pending);
-      this.log(`  pending ${pending.length}`);
-      for (const [path, entry] of pending.slice(0, flags.limit)) {
-        this.log(`    ${entry.reason.padEnd(8)} ${path}  (${entry.detail}; ${entry.attempts} attempt(s) since ${entry.firstSeen})`);
-      }
-      if (pending.length > flags.limit) this.log(`    … and ${pending.length - flags.limit} more (--limit, or --json)`);
-      this.log('');
-    }
+    process.stdout.write(renderStatus(results, { pending: flags.limit, runs: flags.runs }));
   }
 }

@@ -10,7 +10,7 @@ export default class StateAdopt extends RecsyncCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(StateAdopt);
-    this.verbose = flags.verbose;
+    this.setVerbosity(flags.verbose);
     for (const job of await this.loadJobs(flags)) {
       const result = await adoptState(job);
       if (!result) this.log(`job ${job.name}: no state to adopt`);

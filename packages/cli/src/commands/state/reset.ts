@@ -10,7 +10,7 @@ export default class StateReset extends RecsyncCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(StateReset);
-    this.verbose = flags.verbose;
+    this.setVerbosity(flags.verbose);
     for (const job of await this.loadJobs(flags)) {
       const backup = await resetState(job);
       this.log(backup ? `job ${job.name}: state moved to ${backup}` : `job ${job.name}: no state to reset`);
