@@ -61,9 +61,10 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
         retry.settled++;
         if (retry.listed >= 0 && retry.settled >= retry.listed) order.finish(PENDING);
       };
+      // The line first: counting the file may finish the pending pass and hand the head on.
       const fileLine = (partition: string, minimum: number, text: string) => {
+        if (!quiet && verbosity >= minimum && text) order.line(partition, text);
         if (partition === PENDING) settledPending();
-        if (!quiet && verbosity >= minimum) order.line(partition, text);
       };
       hooks.run.tap(name, (info) => {
         if (!quiet) out(`job ${info.job}: ${info.source} → ${targetUrl(info)}\n`);
