@@ -72,7 +72,7 @@ describe('config problems', () => {
 
   it('checks strategy options in the same pass as the rest of the config', async () => {
     const message = await configMessage({
-      jobs: { rec: { source: '/a', target: { bucket: 'b', prefx: 'x' }, strategy: useStrategy(worded, { dept: 2 }) } },
+      jobs: { rec: { source: '/a', target: { bucket: 'b', prefx: 'x' }, strategy: useStrategy(worded, { dept: 2 } as never) } },
     });
     expect(message).toContain('jobs.rec.target: unknown key "prefx"');
     expect(message).toContain('jobs.rec.strategy: unknown key "dept"');
