@@ -2,9 +2,10 @@
  * The text of the live progress line, from a progress snapshot (counted by the framework) and
  * a rate measured over the last seconds. Pure, so it is tested without a terminal.
  *
- * While the partition being read is still listing: counts only (files found so far, uploaded,
- * failed). Once every partition read so far has been listed: percentage of the bytes to upload,
- * files done of the total, rate and ETA.
+ * While the partition being read is still listing: counts (files found so far, to upload,
+ * uploaded, failed) and the rate. Once every partition read so far has been listed: percentage of
+ * the bytes to upload, files done of the total, rate and ETA. Uploads pull the listing (it never
+ * runs far ahead: nothing is held in memory), so a partition's total is known near its end.
  */
 import type { ProgressSnapshot } from '@recsync/framework';
 import { formatBytes } from './format.js';
@@ -41,14 +42,14 @@ function bar(fraction: number, width: number): string {
 export function progressLine(s: ProgressSnapshot, rate: number | undefined, width = 100): string {
   const where = s.partition === undefined ? 'starting' : s.partition === 'pending' ? 'pending retries' : s.partition;
   const failed = s.failed > 0 ? ` · failed ${count(s.failed)}` : '';
+  const speed = rate !== undefined ? ` · ${formatBytes(rate)}/s` : '';
   if (s.discovering || s.toUpload.files === 0) {
     const uploaded = s.uploaded.files > 0 ? ` · uploaded ${count(s.uploaded.files)} (${formatBytes(s.uploaded.bytes)})` : '';
-    return fit(`${where} · listing: ${count(s.found)} files found, ${count(s.toUpload.files)} to upload${uploaded}${failed}`, width);
+    return fit(`${where} · listing: ${count(s.found)} files found, ${count(s.toUpload.files)} to upload${uploaded}${speed}${failed}`, width);
   }
   const total = s.toUpload.bytes;
   const fraction = total > 0 ? s.processed.bytes / total : s.processed.files / s.toUpload.files;
   const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
-  const speed = rate !== undefined ? ` · ${formatBytes(rate)}/s` : '';
   const eta = rate && rate > 0 ? ` · ETA ${formatEta((total - s.processed.bytes) / rate)}` : '';
   const files = `${count(s.processed.files)}/${count(s.toUpload.files)} files`;
   const bytes = `${formatBytes(s.processed.bytes)}/${formatBytes(total)}`;
