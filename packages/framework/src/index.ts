@@ -43,7 +43,9 @@ export {
   type PendingEntry,
   type StateFile,
   type LastRun,
+  type SourceRecord,
 } from './state/store.js';
+export { STATE_VERSION } from './state/format.js';
 export { acquireLock, readOwner as readLockOwner, isAlive as isLockHolderAlive, type RunLock, type LockOwner } from './state/lock.js';
 export { writeFileAtomic } from './state/atomic.js';
 export { HISTORY_LIMIT, outcomeOf, type RunRecord, type RunOutcome } from './state/history.js';

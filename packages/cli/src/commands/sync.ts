@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { checkRange, EXIT_CODES, isRecsyncError, syncJob, type Plugin, type RecsyncError, type ResolvedJob } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
 import { humanOutputs } from '../render/lines.js';
 import { humanReporter, ndjsonReporter } from '../render/sync.js';
 import type { ProgressDisplay } from '../render/progress.js';
@@ -22,6 +22,7 @@ export default class Sync extends RecsyncCommand {
   ];
   static override flags = {
     ...rangeFlags,
+    ...sourceChangeFlags,
     concurrency: Flags.integer({ min: 1, max: 1024, description: 'uploads in flight (overrides upload.concurrency)' }),
     'dry-run': Flags.boolean({ char: 'n', description: 'show what would be uploaded and change nothing (same as `recsync plan`)' }),
     quiet: Flags.boolean({ char: 'q', description: 'no progress or partition lines; warnings, errors, and the summary of a run that did not exit 0' }),
@@ -44,7 +45,9 @@ export default class Sync extends RecsyncCommand {
       for (const job of jobs) {
         if (signal.aborted) break;
         try {
-          const stats = await syncJob(job, { range, concurrency: flags.concurrency, signal, abortSignal, plugins: reporters.plugins });
+          const acceptSourceChange = flags['accept-source-change'];
+          const options = { range, concurrency: flags.concurrency, signal, abortSignal, plugins: reporters.plugins, acceptSourceChange };
+          const stats = await syncJob(job, options);
           exitCode = Math.max(exitCode, stats.exitCode);
         } catch (error) {
           if (!isRecsyncError(error)) throw error;
