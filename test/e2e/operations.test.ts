@@ -164,6 +164,17 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(existsSync(path.join(f.cwd, '.recsync', 'rec.lock'))).toBe(false);
   });
 
+  it('a sync stopped by the target (exit 4) is recorded in the history and the metrics file', async () => {
+    const denied = await runCli(['sync'], { cwd: f.cwd, env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' } });
+    expect(denied.code).toBe(4);
+    const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
+    expect(json.jobs[0].state.history.at(-1)).toMatchObject({ exitCode: 4, outcome: 'fatal', error: { code: 'E_TARGET_AUTH' } });
+    expect(json.jobs[0].state.pending).toHaveProperty([`${recentDays(1)[0]}/bad-1.wav`]); // nothing else became pending
+    expect(Object.keys(json.jobs[0].state.pending)).toHaveLength(1);
+    const text = await readFile(path.join(f.cwd, 'metrics', 'recsync.prom'), 'utf8');
+    expect(text).toMatch(/^recsync_last_run_exit_code\{job="rec"\} 4$/m);
+  });
+
   it('sync --dry-run is plan', async () => {
     const dry = await runCli(['sync', '--dry-run', '--concurrency', '3'], { cwd: f.cwd });
     expect(dry.code).toBe(0);
