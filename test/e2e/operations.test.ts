@@ -4,7 +4,7 @@
  * before anything runs, sync --dry-run, init output loaded by plan, help/version/completion/
  * not-found, and the progress line through a pseudo-terminal (util-linux `script`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -271,5 +271,37 @@ describe.skipIf(!hasScript)('progress on a terminal (pseudo-terminal)', () => {
     expect(out).toMatch(/(listing: \d+ files found|\d+\/\d+ files)/);
     expect(out).toMatch(/rec: uploaded 18 files/);
     expect(out).not.toMatch(ISO_LINE);
+  });
+
+  it('init asks on a terminal, offering the layout it guessed', async () => {
+    const tree = await createTree({ '2026-11-24/a.wav': 'a', '2026-11-25/b.wav': 'b' });
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-init-tty-'));
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} init --timezone UTC`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
+    // Each answer is typed once its question is on the screen.
+    const answers: [RegExp, string][] = [
+      [/Folder to back up/, `${tree.root}\r`],
+      [/How does recsync find new files\?/, '\r'],
+      [/Folder layout/, '\r'],
+      [/Bucket/, 'tty-bucket\r'],
+      [/Key prefix/, 'calls\r'],
+      [/endpoint URL/, '\r'],
+    ];
+    let screen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      const next = answers[0];
+      if (next && next[0].test(screen)) {
+        answers.shift();
+        screen = '';
+        child.stdin.write(next[1]);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const text = await readFile(path.join(cwd, 'recsync.config.ts'), 'utf8');
+    expect(text).toContain(`source: ${JSON.stringify(tree.root)}`);
+    expect(text).toContain('target: { bucket: "tty-bucket", prefix: "calls" }');
+    expect(text).toContain('dateFolders({ layout: "{yyyy}-{MM}-{dd}", timezone: "UTC", lookback: 2 })');
   });
 });
