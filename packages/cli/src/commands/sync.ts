@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { checkRange, EXIT_CODES, isRecsyncError, syncJob, type Plugin, type RecsyncError, type ResolvedJob } from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
 import { humanOutputs } from '../render/lines.js';
-import { humanReporter, ndjsonReporter } from '../render/sync.js';
+import { errorText, humanReporter, ndjsonReporter } from '../render/sync.js';
 import type { ProgressDisplay } from '../render/progress.js';
 
 export default class Sync extends RecsyncCommand {
@@ -101,7 +101,7 @@ export default class Sync extends RecsyncCommand {
       }),
     );
     const printError = (error: RecsyncError) => {
-      const text = `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`;
+      const text = errorText(error);
       if (progress) progress.log(text);
       else outputs.err(text);
     };

@@ -9,7 +9,7 @@
  *   or failure (good in cron mail); per-file lines with `-v` (uploaded, excluded, deferred,
  *   vanished) and `-vv` (also present), kept in partition order; a summary at the end.
  */
-import { definePlugin, type Plugin, type RunStats } from '@recsync/framework';
+import { definePlugin, type PartitionSummary, type Plugin, type RunStats } from '@recsync/framework';
 import { formatBytes, pad, targetUrl } from './format.js';
 import type { Write } from './lines.js';
 import { OrderedLines } from './ordered.js';
@@ -89,20 +89,10 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
         fileLine(e.partition, Infinity, '');
       });
       hooks.warning.tap(name, (w) => err(`warning: ${w.message}\n`));
-      hooks.runFailed.tap(name, (error) =>
-        err(`recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`),
-      );
+      hooks.runFailed.tap(name, (error) => err(errorText(error)));
       hooks.partitionDone.tap(name, (s) => {
         if (s.index < 0) return;
-        const c = s.counts;
-        const state = !s.complete ? 'incomplete' : s.recheck ? 'rechecked' : s.closed ? 'done' : 'open';
-        if (!quiet) {
-          order.line(
-            s.id,
-            `  ${pad(s.id, 20)} ${pad(state, 10)} uploaded ${c.uploaded.files} (${formatBytes(c.uploaded.bytes)}) · present ${c.present.files}` +
-              ` · excluded ${c.excluded.files} · deferred ${c.deferred.files} · failed ${c.failed.files}\n`,
-          );
-        }
+        if (!quiet) order.line(s.id, partitionLine(s));
         order.finish(s.id);
       });
       hooks.done.tap(name, (stats) => {
@@ -111,6 +101,20 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
       });
     },
   });
+}
+
+/** An error as the human output shows it: code, message, and the hint indented under it. */
+export function errorText(error: { code: string; message: string; hint?: string }): string {
+  return `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`;
+}
+
+function partitionLine(s: PartitionSummary): string {
+  const c = s.counts;
+  const state = !s.complete ? 'incomplete' : s.recheck ? 'rechecked' : s.closed ? 'done' : 'open';
+  return (
+    `  ${pad(s.id, 20)} ${pad(state, 10)} uploaded ${c.uploaded.files} (${formatBytes(c.uploaded.bytes)}) · present ${c.present.files}` +
+    ` · excluded ${c.excluded.files} · deferred ${c.deferred.files} · failed ${c.failed.files}\n`
+  );
 }
 
 export function summary(stats: RunStats, cursorText: string): string {
