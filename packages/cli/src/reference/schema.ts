@@ -53,7 +53,11 @@ export function configJsonSchema(): Json {
     description: `${strategyDescription} In a data-only config: { "use": package, "with": options }.`,
     anyOf: [
       ...BUILTIN_STRATEGIES.map((s) => useRef({ const: s.name }, toJson(s.schema), `${s.factory}(): ${s.name}`)),
-      useRef({ type: 'string', minLength: 1 }, { type: 'object' }, 'A strategy from another package or a file.'),
+      useRef(
+        { type: 'string', minLength: 1, not: { enum: BUILTIN_STRATEGIES.map((s) => s.name) } },
+        { type: 'object' },
+        'A strategy from another package or a file.',
+      ),
     ],
   };
   const plugin = useRef({ type: 'string', minLength: 1 }, { type: 'object' }, 'A plugin factory from a package or a file, and its options.');
