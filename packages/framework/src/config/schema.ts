@@ -126,6 +126,17 @@ export const jobSchema = z.strictObject({
     .enum(['list', 'head', 'none'])
     .optional()
     .describe('How "already in the bucket?" is answered: one listing per partition, a HEAD per file, or not at all. Default: the strategy\'s, else list.'),
+  /**
+   * `folders`: a partition whose folders are unchanged since its last complete check is taken
+   * as done without being read or listed. `list`: every partition is read and checked again.
+   */
+  lookbackCheck: z
+    .enum(['folders', 'list'])
+    .default('folders')
+    .describe(
+      'Re-checks of completed partitions: "folders" takes a partition whose folders are unchanged since its last complete check as done ' +
+        'without reading or listing it; "list" reads and checks every partition again.',
+    ),
   upload: uploadSchema.prefault({}).describe('Concurrency, multipart and retries.'),
   followSymlinks: z.boolean().default(false).describe('Follow symlinks that stay inside the source (never to targets outside it).'),
   plugins: z.array(z.union([pluginSchema, useRefSchema])).default([]).describe('Plugins for this job, after the top-level ones.'),

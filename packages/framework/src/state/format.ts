@@ -14,6 +14,7 @@
  */
 import { RecsyncError } from '../errors.js';
 import type { RunRecord } from './history.js';
+import type { PartitionRecord } from '../engine/folders.js';
 
 export const STATE_FORMAT = 'recsync-state';
 export const STATE_VERSION = 2;
@@ -76,11 +77,13 @@ export interface StateFile {
   history?: RunRecord[];
   /** When the last sync that ended with exit 0 finished (kept past the history's bound). */
   lastSuccessAt?: string;
+  /** Per partition id: its folders' stamps at its last complete check (see engine/folders.ts). */
+  partitions?: Record<string, PartitionRecord>;
   /** Fields this release does not know (written by a later release of the same version): kept. */
   extra?: Record<string, unknown>;
 }
 
-const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'history', 'lastSuccessAt']);
+const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions', 'history', 'lastSuccessAt']);
 
 /** v1 → v2: nothing to convert; the new fields start empty. */
 function fromV1(data: Record<string, unknown>): Record<string, unknown> {
