@@ -122,23 +122,24 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     const status = await runCli(['status'], { cwd: f.cwd });
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`cursor: through ${recentDays(1)[0]} (every day up to its end is done)`);
-    expect(status.stdout).toContain('lock: free');
+    expect(status.stdout).toContain('lease: free');
     expect(status.stdout).toContain('last success: none recorded');
     expect(status.stdout).toMatch(/START\s+END\s+EXIT\s+OUTCOME/);
     expect(status.stdout).toMatch(/Z\s+1 pending\s+6 \(/);
     expect(status.stdout).toMatch(/failed\s+\S+\/bad-1\.wav/);
     const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
-    expect(json.jobs[0]).toMatchObject({ job: 'rec', lock: null, cursorText: expect.stringContaining('through') });
+    expect(json.jobs[0]).toMatchObject({ job: 'rec', lease: null, cursorText: expect.stringContaining('through') });
     expect(json.jobs[0].state.history).toHaveLength(1);
     expect(json.jobs[0].state.history[0]).toMatchObject({ exitCode: 1, outcome: 'pending', failed: 1, uploaded: { files: 6 } });
   });
 
-  it('status names the holder of a lock', async () => {
+  it('status names the holder of the lease', async () => {
     const lock = path.join(f.cwd, '.recsync', 'rec.lock');
     await writeFile(lock, JSON.stringify({ pid: 999_999, host: 'other-host', startedAt: '2026-11-25T03:00:00.000Z', command: 'sync' }));
     try {
       const status = await runCli(['status'], { cwd: f.cwd });
-      expect(status.stdout).toContain('lock: held by pid 999999 on other-host (sync, started 2026-11-25T03:00:00.000Z)');
+      expect(status.stdout).toContain('lease: held by pid 999999 on other-host, started 2026-11-25T03:00:00.000Z (sync)');
+      expect(status.stdout).toContain('recsync unlock --job rec if that run is gone');
     } finally {
       await import('node:fs/promises').then((fs) => fs.rm(lock));
     }

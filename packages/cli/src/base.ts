@@ -24,6 +24,9 @@ export abstract class RecsyncCommand extends Command {
   protected get verbose(): boolean {
     return this.verbosity > 0;
   }
+  protected set verbose(value: boolean | undefined) {
+    this.setVerbosity(value);
+  }
   protected setVerbosity(verbose: boolean | undefined): void {
     this.verbosity = verbose ? verbosityOf(this.argv) : 0;
   }

@@ -46,8 +46,23 @@ export {
   type LastRun,
   type SourceRecord,
 } from './state/store.js';
+export {
+  acquireLease,
+  breakLease,
+  describeOwner,
+  resolveLeaseTiming,
+  DEFAULT_LEASE_TIMING,
+  type Lease,
+  type LeaseBackend,
+  type LeaseOwner,
+  type LeaseRecord,
+  type LeaseSnapshot,
+  type LeaseTiming,
+} from './state/lock.js';
+export { fileLeaseBackend } from './state/lease-file.js';
+export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
+export { redactText, redactUrl } from './secrets.js';
 export { STATE_VERSION } from './state/format.js';
-export { acquireLock, readOwner as readLockOwner, isAlive as isLockHolderAlive, type RunLock, type LockOwner } from './state/lock.js';
 export { writeFileAtomic } from './state/atomic.js';
 export { HISTORY_LIMIT, outcomeOf, type RunRecord, type RunOutcome } from './state/history.js';
 export { describeCursor, NO_CURSOR_TEXT } from './cursor-text.js';

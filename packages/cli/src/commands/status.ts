@@ -1,23 +1,13 @@
 import { Flags } from '@oclif/core';
-import {
-  describeCursor,
-  isLockHolderAlive,
-  lockFilePath,
-  readLockOwner,
-  readStateFile,
-  stateFilePath,
-  HISTORY_LIMIT,
-  type LockOwner,
-  type StateFile,
-} from '@recsync/framework';
+import { describeCursor, jobLeaseBackend, readStateFile, stateFilePath, HISTORY_LIMIT, type StateFile } from '@recsync/framework';
 import { RecsyncCommand } from '../base.js';
 import { renderStatus, type JobStatus } from '../render/status.js';
 
 export default class Status extends RecsyncCommand {
   static override summary = "Show each job's saved state: cursor, lock, recent runs and the pending set.";
   static override description = [
-    `Reads the state and lock files only: no bucket access. Shows the cursor in words, who holds the lock, the last runs (the state keeps the last ${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or deferred), which the next sync retries first.`,
-    '--json prints {"command":"status","jobs":[{job, stateFile, cursorText, cursorTime?, lock: {file, holder, alive}|null, state|null}]}; state.history holds the runs, oldest first.',
+    `Reads the state and lock files only: no bucket access. Shows the cursor in words, who holds the run lease (or left it), the last runs (the state keeps the last ${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or deferred), which the next sync retries first.`,
+    '--json prints {"command":"status","jobs":[{job, stateFile, cursorText, cursorTime?, lease|null, state|null}]}; state.history holds the runs, oldest first.',
   ].join('\n\n');
   static override flags = {
     limit: Flags.integer({ default: 50, min: 0, description: 'pending files to list per job (human output)' }),
@@ -33,14 +23,13 @@ export default class Status extends RecsyncCommand {
       const file = stateFilePath(job);
       const state: StateFile | null = (await readStateFile(file)) ?? null;
       const cursor = describeCursor(job.strategy, state?.cursor);
-      const lockFile = lockFilePath(job);
-      const holder: LockOwner | undefined = await readLockOwner(lockFile);
+      const lease = await jobLeaseBackend(job).read().catch(() => undefined);
       results.push({
         job: job.name,
         stateFile: file,
         cursorText: cursor.text,
         ...(cursor.time ? { cursorTime: cursor.time } : {}),
-        lock: holder ? { file: lockFile, holder, alive: isLockHolderAlive(holder) } : null,
+        lease: lease?.record ?? null,
         state,
       });
     }

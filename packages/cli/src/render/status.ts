@@ -1,6 +1,5 @@
 /** `recsync status` as text: per job, the cursor in words, the lock, recent runs, pending files. */
-import os from 'node:os';
-import type { LockOwner, RunRecord, StateFile } from '@recsync/framework';
+import { describeOwner, type LeaseRecord, type RunRecord, type StateFile } from '@recsync/framework';
 import { formatBytes, pad } from './format.js';
 
 export interface JobStatus {
@@ -8,7 +7,7 @@ export interface JobStatus {
   readonly stateFile: string;
   readonly cursorText: string;
   readonly cursorTime?: string;
-  readonly lock: { file: string; holder: LockOwner; alive: boolean } | null;
+  readonly lease: LeaseRecord | null;
   readonly state: StateFile | null;
 }
 
@@ -17,7 +16,7 @@ export function renderStatus(jobs: readonly JobStatus[], limits: { pending: numb
 }
 
 function jobLines(status: JobStatus, limits: { pending: number; runs: number }): string[] {
-  const lines = [`job ${status.job}: ${status.stateFile}`, `  lock: ${lockText(status.lock)}`];
+  const lines = [`job ${status.job}: ${status.stateFile}`, `  lease: ${leaseText(status.job, status.lease)}`];
   const { state } = status;
   if (!state) return [...lines, '  no state yet: the next sync is a first run'];
   lines.push(`  cursor: ${status.cursorText}`);
@@ -57,12 +56,9 @@ function runValues(run: RunRecord): (string | number)[] {
   return [run.startedAt, run.finishedAt, run.exitCode, outcome, uploaded, run.present, run.failed, run.pending];
 }
 
-function lockText(lock: JobStatus['lock']): string {
-  if (!lock) return 'free';
-  const { holder, alive } = lock;
-  const who = `pid ${holder.pid} on ${holder.host} (${holder.command}, started ${holder.startedAt})`;
-  if (!alive) return `stale: ${who} is no longer running; the next sync takes it over`;
-  return holder.host === os.hostname() ? `held by ${who}` : `held by ${who}; another host: cannot check whether it still runs`;
+function leaseText(job: string, lease: LeaseRecord | null): string {
+  if (!lease) return 'free';
+  return `held by ${describeOwner(lease)} (recsync unlock --job ${job} if that run is gone)`;
 }
 
 function firstLine(text: string): string {

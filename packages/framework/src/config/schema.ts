@@ -35,6 +35,8 @@ const keyPrefix = z
   .string()
   .refine((p) => !p.startsWith('/'), 'must not start with "/" (object keys are relative to the bucket)')
   .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'must not contain "." or ".." segments')
+  // `a//b` makes keys with an empty segment: most tools (and file systems on restore) lose it.
+  .refine((p) => !p.replace(/\/$/, '').split('/').some((s, i, all) => s === '' && all.length > 1), 'must not contain empty segments ("//")')
   .transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`));
 
 export const targetSchema = z.strictObject({
@@ -49,7 +51,7 @@ export const targetSchema = z.strictObject({
   /** Named profile from the shared AWS config/credentials files. */
   profile: z.string().min(1).optional().describe('Named profile from the shared AWS config and credentials files.'),
   endpoint: z
-    .url({ message: 'expected a URL such as "http://127.0.0.1:9000"' })
+    .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL such as "http://127.0.0.1:9000"' })
     .optional()
     .describe('Endpoint of an S3-compatible store (MinIO, Ceph, R2, B2, Wasabi). Default: AWS, or AWS_ENDPOINT_URL_S3.'),
   forcePathStyle: z.boolean().optional().describe('Path-style requests (http://host/bucket/key), which most S3-compatible stores need.'),
@@ -152,9 +154,22 @@ export const metricsSchema = z.strictObject({
     ),
 });
 
+/** The run lease (one run per job); `RECSYNC_LEASE_TIMEOUT` / `RECSYNC_LEASE_HEARTBEAT` override it. */
+export const leaseSchema = z.strictObject({
+  /** A lease whose heartbeat did not change for this long (reader's clock) is taken over. */
+  timeout: durationSchema
+    .optional()
+    .describe('A lease whose heartbeat did not change for this long (reader\'s clock) is taken over. Default: 2m.'),
+  /** How often a running sync renews its lease; at most half the timeout. */
+  heartbeat: durationSchema.optional().describe('How often a running sync renews its lease; at most half the timeout. Default: 15s.'),
+});
+
 export const configSchema = z.strictObject({
   /** Where state and locks live. Default: `.recsync` next to the config file. */
   stateDir: z.string().min(1).optional().describe('Folder for state and locks; a relative path is relative to the config file. Default: .recsync next to it.'),
+  lease: leaseSchema
+    .optional()
+    .describe('The run lease (one run per job); RECSYNC_LEASE_TIMEOUT and RECSYNC_LEASE_HEARTBEAT override it.'),
   jobs: z
     .record(jobNameSchema, jobSchema)
     .refine((jobs) => Object.keys(jobs).length > 0, 'expected at least one job')
