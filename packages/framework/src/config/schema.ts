@@ -3,7 +3,7 @@
  * typo is an error, not a silently ignored key.
  */
 import { z } from 'zod';
-import { durationSchema, sizeSchema } from '../units.js';
+import { bandwidthSchema, durationSchema, sizeSchema } from '../units.js';
 import { isStrategyRef, type StrategyRef } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
 
@@ -46,6 +46,8 @@ export const targetSchema = z.strictObject({
   profile: z.string().min(1).optional(),
   endpoint: z.url({ message: 'expected a URL such as "http://127.0.0.1:9000"' }).optional(),
   forcePathStyle: z.boolean().optional(),
+  /** PEM file of extra CAs to trust (a company proxy or a private store); else AWS_CA_BUNDLE, profile ca_bundle. */
+  caBundle: z.string().min(1).optional(),
   /** Default `when_required` when `endpoint` is set, else the SDK's own resolution. */
   requestChecksumCalculation: checksumMode.optional(),
   responseChecksumValidation: checksumMode.optional(),
@@ -73,6 +75,8 @@ export const uploadSchema = z
     partSize: sizeSchema.prefault('8MiB'),
     /** Attempts per file within a run (1 = no retry). */
     attempts: z.number().int().min(1).max(20).default(4),
+    /** Upload bandwidth limit for the job, all concurrent uploads together (`50MiB/s`). */
+    maxBandwidth: bandwidthSchema.optional(),
   })
   .refine((u) => u.partSize >= MIN_PART, { message: 'must be at least 5MiB (an S3 limit)', path: ['partSize'] })
   .refine((u) => u.multipartThreshold >= MIN_PART, {

@@ -12,6 +12,7 @@ import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
+import { connectionOf } from '../s3/connection.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import type { OpenFile } from './upload.js';
 
@@ -66,11 +67,16 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
-  const state = await JobState.load(job);
+  // A test target stands in for S3 entirely; otherwise the endpoint is resolved once, for the
+  // state's fingerprint, the S3 client and the run's description alike.
+  const connection = options.target ? options.target.connection : await connectionOf(job.target);
+  const state = await JobState.load(job, connection);
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
-  const target = needsTarget ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }))) : undefined;
+  const target = needsTarget
+    ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8, maxBandwidth: job.upload.maxBandwidth })))
+    : undefined;
   try {
     if (target && (mode === 'sync' || job.remoteCheck !== 'none')) {
       await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
@@ -86,7 +92,8 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    ...(job.target.endpoint ? { endpoint: job.target.endpoint } : {}),
+    ...(connection?.endpoint ? { endpoint: connection.endpoint.value } : job.target.endpoint ? { endpoint: job.target.endpoint } : {}),
+    ...(connection ? { connection } : {}),
     strategy: definition.name,
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),

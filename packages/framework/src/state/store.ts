@@ -13,6 +13,7 @@ import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { envEndpoint } from '../s3/target.js';
+import type { Connection } from '../s3/connection.js';
 
 export interface Fingerprint {
   readonly source: string;
@@ -60,13 +61,14 @@ export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): strin
   return path.join(job.stateDir, `${job.name}.lock`);
 }
 
-export function fingerprintOf(job: ResolvedJob): Fingerprint {
+/** `connection`: the resolved endpoint (see s3/connection.ts); without it, config and env only. */
+export function fingerprintOf(job: ResolvedJob, connection?: Connection): Fingerprint {
   const { definition, options } = job.strategy;
   return {
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: job.target.endpoint ?? envEndpoint() ?? null,
+    endpoint: connection ? (connection.endpoint?.value ?? null) : (job.target.endpoint ?? envEndpoint() ?? null),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -93,12 +95,12 @@ export class JobState {
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
-  static async load(job: ResolvedJob): Promise<JobState> {
+  static async load(job: ResolvedJob, connection?: Connection): Promise<JobState> {
     const file = stateFilePath(job);
-    const fingerprint = fingerprintOf(job);
+    const fingerprint = fingerprintOf(job, connection);
     const data = await readStateFile(file);
     if (!data) return new JobState(file, job.name, fingerprint, {}, false);
-    const differences = compareFingerprints(data.fingerprint, fingerprint);
+    const differences = compareFingerprints(acceptProfileEndpoint(data.fingerprint, fingerprint, connection), fingerprint);
     if (differences.length > 0) {
       throw new RecsyncError('E_STATE_MISMATCH', {
         message:
@@ -162,11 +164,11 @@ export async function resetState(job: ResolvedJob): Promise<string | undefined> 
 }
 
 /** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
-export async function adoptState(job: ResolvedJob): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
+export async function adoptState(job: ResolvedJob, connection?: Connection): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
   const file = stateFilePath(job);
   const data = await readStateFile(file);
   if (!data) return undefined;
-  const after = fingerprintOf(job);
+  const after = fingerprintOf(job, connection);
   await writeFileAtomic(file, `${JSON.stringify({ ...data, fingerprint: after }, null, 1)}\n`);
   return { before: data.fingerprint, after };
 }
@@ -190,6 +192,18 @@ export async function readStateFile(file: string): Promise<StateFile | undefined
       hint: 'restore it from a backup, or move it aside with `recsync state reset` to start over',
     });
   }
+}
+
+/**
+ * States written before profile endpoints were resolved saved `endpoint: null` for an endpoint
+ * that came from a profile's `endpoint_url`. Such a state is accepted once when the endpoint
+ * now resolves from a profile (the only source that used to be recorded as null); the next
+ * save records the endpoint. A null against an endpoint from the config or the environment is
+ * still a mismatch: those were always recorded, so null there really meant AWS.
+ */
+function acceptProfileEndpoint(saved: Fingerprint, current: Fingerprint, connection?: Connection): Fingerprint {
+  const fromProfile = connection?.endpoint?.from.startsWith('profile ') ?? false;
+  return saved.endpoint === null && fromProfile ? { ...saved, endpoint: current.endpoint } : saved;
 }
 
 function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {

@@ -1,4 +1,4 @@
-import { adoptState } from '@recsync/framework';
+import { adoptState, connectionOf } from '@recsync/framework';
 import { RecsyncCommand } from '../../base.js';
 
 export default class StateAdopt extends RecsyncCommand {
@@ -12,7 +12,7 @@ export default class StateAdopt extends RecsyncCommand {
     const { flags } = await this.parse(StateAdopt);
     this.verbose = flags.verbose;
     for (const job of await this.loadJobs(flags)) {
-      const result = await adoptState(job);
+      const result = await adoptState(job, await connectionOf(job.target));
       if (!result) this.log(`job ${job.name}: no state to adopt`);
       else this.log(`job ${job.name}: state now belongs to ${JSON.stringify(result.after)} (was ${JSON.stringify(result.before)})`);
     }

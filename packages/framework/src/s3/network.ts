@@ -1,0 +1,128 @@
+/**
+ * The HTTP layer under a job's S3 client: connection pools, proxies, extra trusted CAs and the
+ * upload bandwidth limit. The AWS SDK for JavaScript reads none of HTTPS_PROXY, NO_PROXY or
+ * AWS_CA_BUNDLE by itself, so they are applied here.
+ *
+ * - Proxies: `HTTPS_PROXY` for https endpoints, `HTTP_PROXY` for http ones, `ALL_PROXY` for
+ *   both, hosts in `NO_PROXY` go direct (lower-case names too; curl's rules, through
+ *   proxy-from-env). Decided per connection, so a virtual-hosted bucket name and its endpoint
+ *   are matched as the host actually dialled. https goes through a CONNECT tunnel.
+ * - CA bundle: the PEM file's certificates are trusted *in addition to* Node's default ones
+ *   (a bundle holding only the company CA is enough), for the endpoint and through a proxy.
+ * - Bandwidth: request bodies (PUT and multipart parts) pass through one shared limiter.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
+import tls from 'node:tls';
+import { Readable, pipeline } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { Agent, type AgentConnectOpts } from 'agent-base';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { getProxyForUrl } from 'proxy-from-env';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { HttpRequest } from '@smithy/core/transport';
+import type { HttpHandlerOptions } from '@smithy/types';
+import { RecsyncError } from '../errors.js';
+import type { Connection } from './connection.js';
+import { throttleStream, type RateLimiter } from './rate-limit.js';
+
+export interface NetworkOptions {
+  readonly maxSockets: number;
+  readonly limiter?: RateLimiter;
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY'];
+
+/** True when a proxy variable is set (otherwise plain agents, no per-connection lookup). */
+export function proxyConfigured(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return PROXY_VARIABLES.some((name) => env[name] || env[name.toLowerCase()]);
+}
+
+export async function createRequestHandler(connection: Connection, options: NetworkOptions): Promise<NodeHttpHandler> {
+  const ca = await loadCaBundle(connection);
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) };
+  const direct = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const routed = proxyConfigured()
+    ? { http: new ProxyRouter(direct.http, agentOptions), https: new ProxyRouter(direct.https, agentOptions) }
+    : direct;
+  const handlerOptions = { httpAgent: routed.http, httpsAgent: routed.https, connectionTimeout: 10_000, requestTimeout: 300_000 };
+  return options.limiter ? new ThrottledHandler(handlerOptions, options.limiter) : new NodeHttpHandler(handlerOptions);
+}
+
+/** Default CAs (with NODE_EXTRA_CA_CERTS where Node can list them) plus the bundle's. */
+async function loadCaBundle(connection: Connection): Promise<string[] | undefined> {
+  const bundle = connection.caBundle;
+  // Plain-http endpoints never verify a certificate; a stale AWS_CA_BUNDLE must not break them.
+  if (!bundle || connection.endpoint?.value.startsWith('http:')) return undefined;
+  let pem: string;
+  try {
+    pem = await readFile(bundle.value, 'utf8');
+  } catch (error) {
+    throw new RecsyncError('E_CONFIG_INVALID', {
+      message: `cannot read the CA bundle ${bundle.value} (from ${bundle.from}): ${(error as Error).message}`,
+      hint: 'point it to a readable PEM file with the CA certificate(s), or unset it',
+    });
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new RecsyncError('E_CONFIG_INVALID', {
+      message: `the CA bundle ${bundle.value} (from ${bundle.from}) holds no PEM certificate`,
+      hint: 'it must contain "-----BEGIN CERTIFICATE-----" blocks (convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem)',
+    });
+  }
+  const getDefaults = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
+  return [...(getDefaults ? getDefaults('default') : tls.rootCertificates), pem];
+}
+
+/** Sends each connection through the proxy the environment names for its URL, or direct. */
+class ProxyRouter extends Agent {
+  private readonly proxies = new Map<string, http.Agent>();
+
+  constructor(
+    private readonly direct: http.Agent,
+    private readonly agentOptions: http.AgentOptions & tls.ConnectionOptions,
+  ) {
+    super({ keepAlive: true });
+  }
+
+  override connect(_req: http.ClientRequest, opts: AgentConnectOpts): http.Agent | Duplex {
+    const scheme = opts.secureEndpoint ? 'https' : 'http';
+    const host = opts.host?.includes(':') ? `[${opts.host}]` : opts.host;
+    const proxy = getProxyForUrl(`${scheme}://${host}:${opts.port}`);
+    if (!proxy) return this.direct;
+    const key = `${scheme} ${proxy}`;
+    let agent = this.proxies.get(key);
+    if (!agent) {
+      agent = opts.secureEndpoint ? new HttpsProxyAgent(proxy, this.agentOptions) : new HttpProxyAgent(proxy, this.agentOptions);
+      this.proxies.set(key, agent);
+    }
+    return agent;
+  }
+
+  override destroy(): void {
+    for (const agent of this.proxies.values()) agent.destroy();
+    this.direct.destroy();
+    super.destroy();
+  }
+}
+
+/** Request bodies through the limiter. The request is copied, never changed: retries resend it. */
+class ThrottledHandler extends NodeHttpHandler {
+  constructor(
+    options: ConstructorParameters<typeof NodeHttpHandler>[0],
+    private readonly limiter: RateLimiter,
+  ) {
+    super(options);
+  }
+
+  override handle(request: HttpRequest, options?: HttpHandlerOptions) {
+    const body: unknown = request.body;
+    if (body === undefined || body === null) return super.handle(request, options);
+    const source = body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array)]);
+    const throttled = pipeline(source, throttleStream(this.limiter), () => undefined);
+    const copy = HttpRequest.clone(request);
+    copy.body = throttled;
+    return super.handle(copy, options);
+  }
+}
