@@ -118,9 +118,9 @@ function resolveEndpoint(target: TargetConfig, env: Env, profile: Section, files
     [services?.['s3.endpoint_url'], `${where} (services "${profile.services}")`],
     [profile.endpoint_url, where],
   ]);
-  if (endpoint && !URL.canParse(endpoint.value)) {
+  if (endpoint && !/^https?:$/.test(URL.parse(endpoint.value)?.protocol ?? '')) {
     throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `the S3 endpoint ${JSON.stringify(endpoint.value)} from ${endpoint.from} is not a URL`,
+      message: `the S3 endpoint ${JSON.stringify(endpoint.value)} from ${endpoint.from} is not an http(s) URL`,
       hint: 'write it with its scheme, e.g. "https://s3.example.com" or "http://127.0.0.1:9000"',
     });
   }

@@ -14,7 +14,7 @@ import type { TargetConfig } from '../config/schema.js';
 import { classifyS3Error, targetError } from './classify.js';
 import { connectionOf, type Connection } from './connection.js';
 import { createRequestHandler } from './network.js';
-import { createRateLimiter } from './rate-limit.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RemoteObject {
   readonly key: string;
@@ -51,6 +51,8 @@ export interface TargetOptions {
   readonly maxSockets: number;
   /** Upload bandwidth limit shared by all request bodies, bytes per second. */
   readonly maxBandwidth?: number;
+  /** A limiter to share instead (several targets under one limit; tests observe it). */
+  readonly limiter?: RateLimiter;
 }
 
 export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<Target> {
@@ -59,7 +61,7 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
   const endpoint = connection.endpoint?.value;
   const checksumDefault = endpoint ? 'when_required' : undefined;
   const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
-  const limiter = options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined;
+  const limiter = options.limiter ?? (options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined);
   const base = {
     // Resolved once here (see connection.ts) and passed explicitly, so the SDK cannot pick
     // another endpoint or region than the one shown to the user and fingerprinted in the state.
