@@ -16,8 +16,6 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
 import { Readable, pipeline } from 'node:stream';
-import type { Duplex } from 'node:stream';
-import { Agent, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
@@ -45,7 +43,7 @@ export async function createRequestHandler(connection: Connection, options: Netw
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) };
   const direct = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const routed = proxyConfigured()
-    ? { http: new ProxyRouter(direct.http, agentOptions), https: new ProxyRouter(direct.https, agentOptions) }
+    ? { http: new ProxyRouter(false, direct.http, agentOptions), https: new ProxyRouter(true, direct.https, agentOptions) }
     : direct;
   const handlerOptions = { httpAgent: routed.http, httpsAgent: routed.https, connectionTimeout: 10_000, requestTimeout: 300_000 };
   return options.limiter ? new ThrottledHandler(handlerOptions, options.limiter) : new NodeHttpHandler(handlerOptions);
@@ -75,27 +73,49 @@ async function loadCaBundle(connection: Connection): Promise<string[] | undefine
   return [...(getDefaults ? getDefaults('default') : tls.rootCertificates), pem];
 }
 
-/** Sends each connection through the proxy the environment names for its URL, or direct. */
-class ProxyRouter extends Agent {
+interface RequestOptions {
+  host?: string | null;
+  port?: number | string | null;
+  secureEndpoint?: boolean;
+}
+/** `http.Agent#addRequest`: public in practice (every proxy agent uses it), absent from the typings. */
+type AddRequest = (req: http.ClientRequest, options: RequestOptions) => void;
+
+/**
+ * Sends each request through the proxy the environment names for its URL, or direct. It hands
+ * the request over synchronously, as Node calls `addRequest`, before any header is written: the
+ * proxy agents rewrite the request line (absolute URL for http, CONNECT for https) there, also
+ * when they reuse a kept-alive connection.
+ */
+class ProxyRouter extends http.Agent {
   private readonly proxies = new Map<string, http.Agent>();
 
   constructor(
+    private readonly secure: boolean,
     private readonly direct: http.Agent,
     private readonly agentOptions: http.AgentOptions & tls.ConnectionOptions,
   ) {
-    super({ keepAlive: true });
+    super({ keepAlive: false });
+    // Node checks a request's protocol against its agent's.
+    Object.assign(this, { protocol: secure ? 'https:' : 'http:', defaultPort: secure ? 443 : 80 });
   }
 
-  override connect(_req: http.ClientRequest, opts: AgentConnectOpts): http.Agent | Duplex {
-    const scheme = opts.secureEndpoint ? 'https' : 'http';
-    const host = opts.host?.includes(':') ? `[${opts.host}]` : opts.host;
-    const proxy = getProxyForUrl(`${scheme}://${host}:${opts.port}`);
-    if (!proxy) return this.direct;
-    const key = `${scheme} ${proxy}`;
-    let agent = this.proxies.get(key);
+  addRequest(req: http.ClientRequest, options: RequestOptions): void {
+    const scheme = this.secure ? 'https' : 'http';
+    const host = options.host?.includes(':') ? `[${options.host}]` : options.host;
+    const port = options.port ?? (this.secure ? 443 : 80);
+    const proxy = getProxyForUrl(`${scheme}://${host}:${port}`);
+    const agent = proxy ? this.proxyAgent(proxy) : this.direct;
+    // The proxy agents build the tunnelled TLS connection from the request's options only.
+    const tlsOptions = proxy && this.secure && this.agentOptions.ca ? { ca: this.agentOptions.ca } : {};
+    (agent as unknown as { addRequest: AddRequest }).addRequest(req, { ...options, ...tlsOptions, secureEndpoint: this.secure });
+  }
+
+  private proxyAgent(proxy: string): http.Agent {
+    let agent = this.proxies.get(proxy);
     if (!agent) {
-      agent = opts.secureEndpoint ? new HttpsProxyAgent(proxy, this.agentOptions) : new HttpProxyAgent(proxy, this.agentOptions);
-      this.proxies.set(key, agent);
+      agent = this.secure ? new HttpsProxyAgent(proxy, this.agentOptions) : new HttpProxyAgent(proxy, this.agentOptions);
+      this.proxies.set(proxy, agent);
     }
     return agent;
   }
