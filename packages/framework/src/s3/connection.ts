@@ -51,7 +51,9 @@ const cache = new WeakMap<TargetConfig, Promise<Connection>>();
 export function connectionOf(target: TargetConfig): Promise<Connection> {
   let resolved = cache.get(target);
   if (!resolved) {
-    resolved = loadSharedConfigFiles({ ignoreCache: true }).then((files) => resolveConnection(target, process.env, files));
+    resolved = loadSharedConfigFiles({ ignoreCache: true }).then((files) =>
+      resolveConnection(target, process.env, files),
+    );
     cache.set(target, resolved);
   }
   return resolved;
@@ -59,7 +61,10 @@ export function connectionOf(target: TargetConfig): Promise<Connection> {
 
 /** Pure resolution from the target settings, an environment and the parsed shared files. */
 export function resolveConnection(target: TargetConfig, env: Env, files: SharedFiles): Connection {
-  const named = target.profile ? { value: target.profile, from: 'target.profile' } : env.AWS_PROFILE ? { value: env.AWS_PROFILE, from: 'AWS_PROFILE' } : undefined;
+  const named = pick([
+    [target.profile, 'target.profile'],
+    [env.AWS_PROFILE, 'AWS_PROFILE'],
+  ]);
   const profileName = named?.value ?? 'default';
   const config = files.configFile[profileName];
   const credentials = files.credentialsFile[profileName];
@@ -83,7 +88,9 @@ export function resolveConnection(target: TargetConfig, env: Env, files: SharedF
   ]);
   if (!region) {
     throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `no region for bucket "${target.bucket}": none in target.region, AWS_REGION, AWS_DEFAULT_REGION or ${where}`,
+      message:
+        `no region for bucket "${target.bucket}": ` +
+        `none in target.region, AWS_REGION, AWS_DEFAULT_REGION or ${where}`,
       hint: 'set target.region to the bucket\'s region (e.g. "eu-west-1"), or AWS_REGION',
     });
   }
@@ -107,9 +114,16 @@ export function resolveConnection(target: TargetConfig, env: Env, files: SharedF
   };
 }
 
-function resolveEndpoint(target: TargetConfig, env: Env, profile: Section, files: SharedFiles, where: string): Setting | undefined {
+function resolveEndpoint(
+  target: TargetConfig,
+  env: Env,
+  profile: Section,
+  files: SharedFiles,
+  where: string,
+): Setting | undefined {
   if (target.endpoint) return { value: target.endpoint, from: 'target.endpoint' };
-  const ignore = (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.ignore_configured_endpoint_urls ?? '').toLowerCase() === 'true';
+  const ignoreSetting = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.ignore_configured_endpoint_urls ?? '';
+  const ignore = ignoreSetting.toLowerCase() === 'true';
   if (ignore) return undefined;
   const services = profile.services ? files.configFile[`services.${profile.services}`] : undefined;
   const endpoint = pick([
@@ -139,6 +153,7 @@ export function describeConnection(connection: Connection): string {
     `region ${connection.region.value} (${connection.region.from})`,
   ];
   if (connection.profile) parts.push(`profile ${connection.profile.value} (${connection.profile.from})`);
-  if (connection.caBundle && !connection.endpoint?.value.startsWith('http:')) parts.push(`CA bundle ${connection.caBundle.value} (${connection.caBundle.from})`);
+  const { caBundle } = connection;
+  if (caBundle && !connection.endpoint?.value.startsWith('http:')) parts.push(`CA bundle ${caBundle.value} (${caBundle.from})`);
   return parts.join(', ');
 }

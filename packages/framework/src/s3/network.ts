@@ -66,7 +66,9 @@ async function loadCaBundle(connection: Connection): Promise<string[] | undefine
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new RecsyncError('E_CONFIG_INVALID', {
       message: `the CA bundle ${bundle.value} (from ${bundle.from}) holds no PEM certificate`,
-      hint: 'it must contain "-----BEGIN CERTIFICATE-----" blocks (convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem)',
+      hint:
+        'it must contain "-----BEGIN CERTIFICATE-----" blocks ' +
+        '(convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem)',
     });
   }
   const getDefaults = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
@@ -139,7 +141,8 @@ class ThrottledHandler extends NodeHttpHandler {
   override handle(request: HttpRequest, options?: HttpHandlerOptions) {
     const body: unknown = request.body;
     if (body === undefined || body === null) return super.handle(request, options);
-    const source = body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array)]);
+    const bytes = () => (typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array));
+    const source = body instanceof Readable ? body : Readable.from([bytes()]);
     const throttled = pipeline(source, throttleStream(this.limiter), () => undefined);
     const copy = HttpRequest.clone(request);
     copy.body = throttled;
