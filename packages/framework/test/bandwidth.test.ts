@@ -64,6 +64,29 @@ describe('rate limiter', () => {
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeCloseTo(700, 6);
   });
 
+  it('by default makes up a stall of up to one second, never more', async () => {
+    const clock = virtualClock();
+    const limiter = createRateLimiter({ bytesPerSecond: 1000, ...clock });
+    /** How many 100-byte takes go without waiting, then the wait of the next one. */
+    const freeTakes = async () => {
+      let free = 0;
+      for (;;) {
+        const before = clock.sleeps.length;
+        await limiter.take(100);
+        if (clock.sleeps.length > before) return { free, wait: clock.sleeps.at(-1) };
+        free++;
+      }
+    };
+    // a fresh limiter: one second's worth (plus the chunk starting now) at once, then the rate
+    expect(await freeTakes()).toEqual({ free: 11, wait: 100 });
+    // the store stalls 400 ms: the 300 ms of rate it left unused are made up at once
+    clock.advance(400);
+    expect(await freeTakes()).toEqual({ free: 4, wait: 100 });
+    // a five-second pause earns one second, not five
+    clock.advance(5000);
+    expect(await freeTakes()).toEqual({ free: 11, wait: 100 });
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => createRateLimiter({ bytesPerSecond: 0 })).toThrow(RangeError);
   });

@@ -5,9 +5,10 @@
  *
  * Pacing: each chunk reserves its transmission slot on one timeline (`next`) and waits until
  * its slot starts. Over any window, bytes released ≤ rate × window + one chunk, so the
- * long-run rate is the set rate; idle time earns no credit beyond a small burst (a quiet
- * minute does not allow a minute's worth of bytes at once). Reservations are first come, first
- * served. The clock and the sleep are injectable so the arithmetic is tested without timing.
+ * long-run rate is the set rate. Idle time earns credit up to one second's worth (`burst`):
+ * when the network or the store stalls for a moment, the uploads catch up afterwards instead
+ * of losing that time, and a quiet minute still does not allow a minute's worth at once.
+ * Reservations are first come, first served. The clock and the sleep are injectable so the arithmetic is tested without timing.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -19,7 +20,7 @@ export interface RateLimiter {
 
 export interface RateLimiterOptions {
   readonly bytesPerSecond: number;
-  /** Bytes that may go without waiting after an idle period (default: 50 ms worth). */
+  /** Bytes that may go without waiting after an idle period or a stall (default: 1 s worth). */
   readonly burst?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -33,7 +34,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!(bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be positive, got ${bytesPerSecond}`);
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const burstMs = ((options.burst ?? bytesPerSecond / 20) / bytesPerSecond) * 1000;
+  const burstMs = ((options.burst ?? bytesPerSecond) / bytesPerSecond) * 1000;
   let next = -Infinity;
   return {
     bytesPerSecond,
