@@ -2,6 +2,7 @@
  * @recsync/framework: the engine and the public API for configs, strategies and plugins.
  */
 export * from './strategy.js';
+export type { FolderSink, FolderStamp } from './engine/folders.js';
 export * from './errors.js';
 export * from './events.js';
 export { createHooks, type Hooks, type SkipDecision, type PartitionInfo, type FilterContext, type FileEvent, type WarningEvent } from './hooks.js';
@@ -17,7 +18,7 @@ export {
   type UseRef,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
-export { walkFiles, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
+export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
 export { mapUnordered, runPool } from './concurrency.js';
 export { parseDuration, parseSize, parseBandwidth, formatBytes, formatDuration, durationSchema, sizeSchema, bandwidthSchema } from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';
@@ -42,7 +43,22 @@ export {
   type LastRun,
   type SourceRecord,
 } from './state/store.js';
+export {
+  acquireLease,
+  breakLease,
+  describeOwner,
+  resolveLeaseTiming,
+  DEFAULT_LEASE_TIMING,
+  type Lease,
+  type LeaseBackend,
+  type LeaseOwner,
+  type LeaseRecord,
+  type LeaseSnapshot,
+  type LeaseTiming,
+} from './state/lock.js';
+export { fileLeaseBackend } from './state/lease-file.js';
+export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
+export { redactText, redactUrl } from './secrets.js';
 export { STATE_VERSION } from './state/format.js';
-export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

@@ -11,6 +11,8 @@
  * state incompatible), `range` on the definition (accepts `--since/--until`).
  */
 import type { z } from 'zod';
+import type { FolderSink } from './engine/folders.js';
+import type { RefusalCode } from './engine/paths.js';
 
 /** One candidate file, as a strategy reports it. */
 export interface FileCandidate {
@@ -29,10 +31,21 @@ export interface FileCandidate {
    */
   readonly missing?: boolean;
   /**
+   * With `missing`: what the file is waiting for, as shown in the deferred reason
+   * ("shorter than the journal says: 5 of 10 bytes written"). Default: "not found yet".
+   */
+  readonly waiting?: string;
+  /**
    * The strategy refuses this entry (a journal line outside the root, invalid UTF-8): the engine
    * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
    */
   readonly refused?: string;
+  /**
+   * The cause of {@link refused} as a code (`E_FILE_SYMLINK_OUT` for a symlink out of the root).
+   * Default: what the path itself shows (`..`, absolute: `E_FILE_OUTSIDE_ROOT`; malformed:
+   * `E_FILE_BAD_PATH`), else `E_FILE_OUTSIDE_ROOT`.
+   */
+  readonly refusedCode?: RefusalCode;
   /**
    * The raw bytes of the relative path (base64), set when they are not valid UTF-8: `path` is
    * then the key-safe form (see the framework's fs/names.ts). The engine opens the file by its
@@ -78,7 +91,17 @@ export interface Partition {
    * partition) and must only yield files inside the source root. Errors thrown here fail the
    * partition (it is then not done, and the cursor stays before it).
    */
-  files(): AsyncIterable<FileCandidate>;
+  files(options?: PartitionFilesOptions): AsyncIterable<FileCandidate>;
+}
+
+/** What the engine offers a partition's walk. Strategies may ignore it. */
+export interface PartitionFilesOptions {
+  /**
+   * Stamps of the folders walked (see the framework's `walkFiles({ onFolder })`). A strategy
+   * that reports them lets the engine skip the partition on later runs while its folders are
+   * unchanged (`lookbackCheck: 'folders'`); one that does not is always read.
+   */
+  readonly onFolder?: FolderSink;
 }
 
 /** What `advance()` is told of a done partition: a strategy recovers its position from the id. */

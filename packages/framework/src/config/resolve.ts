@@ -11,6 +11,7 @@ import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type R
 import { isPlugin, type Plugin } from '../plugin.js';
 import { configSchema, type ParsedJob, type TargetConfig, type UseRef } from './schema.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
+import { resolveLeaseTiming, type LeaseTiming } from '../state/lock.js';
 
 const DEFAULT_SETTLE_MS = 5 * 60_000;
 
@@ -29,12 +30,16 @@ export interface ResolvedJob {
   /** With the settle time resolved: the job's, else the strategy's default, else 5 minutes. */
   readonly filters: ParsedJob['filters'] & { settle: number };
   readonly remoteCheck: RemoteCheckMode;
+  /** `folders`: skip partitions whose folders are unchanged since their last complete check. */
+  readonly lookbackCheck: 'folders' | 'list';
   readonly upload: ParsedJob['upload'];
   readonly followSymlinks: boolean;
   /** Config-wide plugins first, then the job's own. */
   readonly plugins: readonly Plugin[];
   /** Absolute folder for this job's state and lock. */
   readonly stateDir: string;
+  /** Lease timeout and heartbeat (config `lease`, overridden by RECSYNC_LEASE_* variables). */
+  readonly lease: LeaseTiming;
 }
 
 export interface ResolvedConfig {
@@ -61,6 +66,11 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
   const load = (ref: UseRef, at: (string | number)[]) => importUse(ref, at, baseDir, options, problems);
   const globalPlugins = await resolvePlugins(parsed.data.plugins, ['plugins'], load, problems);
   const stateRoot = path.resolve(baseDir, parsed.data.stateDir ?? '.recsync');
+  const leaseConfig = parsed.data.lease ?? {};
+  const lease = resolveLeaseTiming({
+    ...(leaseConfig.timeout !== undefined ? { timeoutMs: leaseConfig.timeout } : {}),
+    ...(leaseConfig.heartbeat !== undefined ? { heartbeatMs: leaseConfig.heartbeat } : {}),
+  });
 
   const jobs: ResolvedJob[] = [];
   for (const [name, job] of Object.entries(parsed.data.jobs)) {
@@ -75,10 +85,12 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       strategy,
       filters: { ...job.filters, settle: job.filters.settle ?? strategy.definition.defaultSettleMs ?? DEFAULT_SETTLE_MS },
       remoteCheck: job.remoteCheck ?? strategy.definition.defaultRemoteCheck ?? 'list',
+      lookbackCheck: job.lookbackCheck,
       upload: job.upload,
       followSymlinks: job.followSymlinks,
       plugins: [...globalPlugins, ...plugins],
       stateDir: stateRoot,
+      lease,
     });
   }
   if (problems.length > 0) throw configError(problems, options.configPath);

@@ -16,8 +16,9 @@ import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, Partition, StrategyInstance, RangeRequest } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
-import { keyProblem, localPath, pathProblem, RootGuard } from './paths.js';
+import { keyProblem, localPath, pathRefusal, RootGuard, strategyRefusalCode } from './paths.js';
 import { walkFiles } from '../fs/walk.js';
+import { FolderLog, foldersUnchanged, type FolderStamp, type PartitionRecord } from './folders.js';
 import type { PendingEntry } from '../state/format.js';
 import { formatDuration } from '../units.js';
 
@@ -38,7 +39,7 @@ export interface PlanFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly reason?: string;
-  /** Error code, for `failed`. */
+  /** Error code: for `failed`, and for `refused` the cause (see `RefusalCode` in ./paths.ts). */
   readonly code?: string;
   /** The entry is a folder (an unreadable one, kept pending as a whole). */
   readonly folder?: boolean;
@@ -57,6 +58,8 @@ export type PlanItem =
       readonly counts: PlanCounts;
       /** Set when the partition could not be fully listed: it is not done. */
       readonly error?: { code: string; message: string };
+      /** Stamps of the folders walked, when every one could be read (saved by sync once done). */
+      readonly folders?: Record<string, FolderStamp>;
     };
 
 export interface PlanContext {
@@ -74,6 +77,8 @@ export interface PlanContext {
   readonly checkConcurrency?: number;
   /** Partitions whose listing is started ahead of the current one. */
   readonly prefetch?: number;
+  /** Folder stamps of completely checked partitions, and the config they were made under. */
+  readonly records?: { readonly byId: ReadonlyMap<string, PartitionRecord>; readonly config: string };
 }
 
 export const PLAN_ACTIONS: readonly PlanAction[] = ['upload', 'present', 'excluded', 'deferred', 'failed', 'refused', 'vanished'];
@@ -101,7 +106,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   if (signal.aborted) return;
   const partitions = ctx.strategy.partitions({ cursor: ctx.cursor, range: ctx.range, now: ctx.now, signal });
   let index = 0;
-  for await (const { partition, check } of prefetched(partitions, ctx)) {
+  for await (const { partition, check, unchanged } of prefetched(partitions, ctx)) {
     if (signal.aborted) return;
     const info: PartitionInfo = {
       job: job.name,
@@ -110,10 +115,17 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
       closed: partition.closed,
       recheck: partition.recheck ?? false,
       dir: partition.dir,
+      ...(unchanged ? { unchanged: true } : {}),
       ...(partition.prefix !== undefined ? { listPrefix: job.target.prefix + partition.prefix } : {}),
     };
     await ctx.hooks.partition.promise(info);
-    yield* partitionItems(ctx, info, partition.files(), check, concurrency, handled);
+    if (unchanged) {
+      yield { type: 'partition', partition: info };
+      yield { type: 'partitionEnd', partition: info, counts: emptyPlanCounts() };
+      continue;
+    }
+    const log = ctx.records ? new FolderLog() : undefined;
+    yield* partitionItems(ctx, info, partition.files({ onFolder: log?.sink }), check, concurrency, handled, log);
   }
 }
 
@@ -124,6 +136,7 @@ async function* partitionItems(
   check: PresenceCheck,
   concurrency: number,
   alreadyHandled: (path: string) => boolean,
+  log?: FolderLog,
 ): AsyncGenerator<PlanItem> {
   yield { type: 'partition', partition: info };
   const counts = emptyPlanCounts();
@@ -140,7 +153,8 @@ async function* partitionItems(
     if (isRecsyncError(e) && e.errorClass === 'fatal') throw e;
     error = { code: isRecsyncError(e) ? e.code : 'E_PARTITION', message: describeError(e) };
   }
-  yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}) };
+  const folders = log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
+  yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}), ...(folders ? { folders } : {}) };
 }
 
 async function* skipHandled<T extends { path: string }>(files: AsyncIterable<T>, handled: (p: string) => boolean): AsyncGenerator<T> {
@@ -171,7 +185,7 @@ async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>):
     const local = localPath(ctx.job.source, { path, rawPath: entry?.raw });
     const kept = { partitionId: entry?.partition, ...(entry?.raw ? { rawPath: entry.raw } : {}) };
     if (!(await guard.parentInside(local))) {
-      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', ...kept };
+      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', refusedCode: 'E_FILE_SYMLINK_OUT', ...kept };
       continue;
     }
     if (entry?.folder) {
@@ -210,10 +224,10 @@ async function classifyFile(
     ...(file.rawPath ? { rawPath: file.rawPath } : {}),
   };
   const origin = file.origin ? ` (${file.origin})` : '';
-  if (file.refused) return { ...base, key: '', action: 'refused', reason: `${file.refused}${origin}` };
+  if (file.refused) return { ...base, key: '', action: 'refused', code: strategyRefusalCode(file), reason: `${file.refused}${origin}` };
   if (file.unreadable) return unreadableItem(ctx, base, file.unreadable);
-  const badPath = pathProblem(file.path);
-  if (badPath) return { ...base, key: '', action: 'refused', reason: `${badPath}${origin}` };
+  const badPath = pathRefusal(file.path);
+  if (badPath) return { ...base, key: '', action: 'refused', code: badPath.code, reason: `${badPath.reason}${origin}` };
   const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
   const badKey = keyProblem(key);
   if (badKey) {
@@ -221,7 +235,7 @@ async function classifyFile(
     return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
   }
   if ('vanished' in file && file.vanished) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
-  if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${origin}` };
+  if (file.missing) return { ...base, key, action: 'deferred', reason: `${file.waiting ?? 'not found yet'}${origin}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
   if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };
@@ -238,13 +252,22 @@ function unreadableItem(ctx: PlanContext, base: Omit<PlanFile, 'key' | 'action'>
   return { ...base, key: '', action: 'failed', code: 'E_FILE_READ', reason };
 }
 
-/** Pulls partitions a few ahead of the consumer so their listings run concurrently. */
-async function* prefetched(
-  partitions: AsyncIterable<Partition>,
-  ctx: PlanContext,
-): AsyncGenerator<{ partition: Partition; check: PresenceCheck }> {
+interface Prefetched {
+  readonly partition: Partition;
+  readonly check: PresenceCheck;
+  /** Its folders are unchanged since its last complete check: not read, not listed. */
+  readonly unchanged: boolean;
+}
+
+const NOT_CHECKED: PresenceCheck = { isPresent: async () => false };
+
+/**
+ * Pulls partitions a few ahead of the consumer so their listings run concurrently. A partition
+ * whose folders are unchanged since its last complete check gets no listing at all.
+ */
+async function* prefetched(partitions: AsyncIterable<Partition>, ctx: PlanContext): AsyncGenerator<Prefetched> {
   const ahead = Math.max(1, (ctx.prefetch ?? 3) + 1);
-  const window: { partition: Partition; check: PresenceCheck }[] = [];
+  const window: Prefetched[] = [];
   const iterator = partitions[Symbol.asyncIterator]();
   let done = false;
   const fill = async () => {
@@ -253,9 +276,14 @@ async function* prefetched(
       if (next.done) done = true;
       else {
         const p = next.value;
+        const record = ctx.records?.byId.get(p.id);
+        if (record && (await foldersUnchanged(p.dir, record, ctx.records!.config))) {
+          window.push({ partition: p, check: NOT_CHECKED, unchanged: true });
+          continue;
+        }
         const listPrefix = p.prefix !== undefined ? ctx.job.target.prefix + p.prefix : undefined;
         const eager = await exists(p.dir); // no folder, no files: do not list
-        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }) });
+        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }), unchanged: false });
       }
     }
   };

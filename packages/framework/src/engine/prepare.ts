@@ -16,7 +16,9 @@ import { createS3Target, type Target } from '../s3/target.js';
 import { connectionOf } from '../s3/connection.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
+import { configStamp } from './folders.js';
 import type { OpenFile } from './upload.js';
+import { redactUrl } from '../secrets.js';
 
 export interface RunOptions {
   /** `--since/--until`: select a range; the cursor is ignored and does not move. */
@@ -54,6 +56,8 @@ export interface PreparedRun {
   readonly concurrency: number;
   /** Device number of the source root, recorded in the state after the run. */
   readonly sourceDev: number;
+  /** The config as far as folder records depend on it (see ./folders.ts). */
+  readonly configStamp: string;
   dispose(): void;
 }
 
@@ -93,25 +97,31 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
-  const target = needsTarget
-    ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8, maxBandwidth: job.upload.maxBandwidth })))
-    : undefined;
-  try {
-    if (target && (mode === 'sync' || job.remoteCheck !== 'none')) {
+  const connect = async (): Promise<Target> => {
+    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8, maxBandwidth: job.upload.maxBandwidth }));
+    try {
       await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
+    } catch (error) {
+      if (!options.target) target.destroy();
+      throw error;
     }
-  } catch (error) {
-    if (!options.target) target?.destroy();
-    throw error;
-  }
+    return target;
+  };
+  // sync checks the bucket before any file is read; plan connects on its first question, so a
+  // plan with nothing to check sends no request (and loads no SDK).
+  const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
+  // Shown and logged: an endpoint URL may carry credentials (user:password@host).
+  const shown = connection?.endpoint
+    ? { ...connection, endpoint: { ...connection.endpoint, value: redactUrl(connection.endpoint.value) } }
+    : connection;
   const info: RunInfo = {
     job: job.name,
     mode,
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    ...(connection?.endpoint ? { endpoint: connection.endpoint.value } : job.target.endpoint ? { endpoint: job.target.endpoint } : {}),
-    ...(connection ? { connection } : {}),
+    ...(shown?.endpoint ? { endpoint: shown.endpoint.value } : job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
+    ...(shown ? { connection: shown } : {}),
     strategy: definition.name,
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),
@@ -128,6 +138,14 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     now,
     concurrency,
     sourceDev,
+    configStamp: configStamp({
+      fingerprint: state.fingerprint,
+      options: job.strategy.options,
+      filters: job.filters,
+      remoteCheck: job.remoteCheck,
+      followSymlinks: job.followSymlinks,
+      plugins: job.plugins.map((p) => p.name),
+    }),
     dispose: () => {
       if (!options.target) target?.destroy();
     },
@@ -144,4 +162,23 @@ function refuseFutureCursor(job: ResolvedJob, strategy: StrategyInstance<unknown
       `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
       'or back up a range without the cursor: recsync sync --job ' + job.name + ' --since DATE',
   });
+}
+
+/** A target that connects (and checks the bucket) on first use. Plan only: it never uploads. */
+function lazyTarget(job: ResolvedJob, connect: () => Promise<Target>): Target {
+  let connecting: Promise<Target> | undefined;
+  const get = () => (connecting ??= connect());
+  return {
+    bucket: job.target.bucket,
+    endpoint: job.target.endpoint,
+    preflight: async () => void (await get()),
+    async *list(prefix, signal) {
+      yield* (await get()).list(prefix, signal);
+    },
+    head: async (key, signal) => (await get()).head(key, signal),
+    put: async () => {
+      throw new Error('plan never uploads');
+    },
+    destroy: () => void connecting?.then((t) => t.destroy(), () => undefined),
+  };
 }

@@ -2,7 +2,7 @@
  * What an S3 error means for the run: retry it, give up on this file, or stop the run
  * because the target itself is unusable (credentials, bucket, endpoint: exit 4).
  */
-import { RecsyncError, type ErrorCode } from '../errors.js';
+import { isRecsyncError, RecsyncError, type ErrorCode } from '../errors.js';
 import type { Connection } from './connection.js';
 
 export type ErrorKind = 'retryable' | 'file' | 'fatal';
@@ -31,6 +31,8 @@ function networkCode(error: SdkLikeError): string | undefined {
 }
 
 export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: ErrorCode } {
+  // Already classified (a lazily connected target's preflight): keep its verdict.
+  if (isRecsyncError(error)) return error.errorClass === 'fatal' ? { kind: 'fatal', code: error.code } : { kind: 'file', code: error.code };
   const e = (error ?? {}) as SdkLikeError;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
@@ -53,6 +55,7 @@ export function targetError(
   error: unknown,
   context: { bucket: string; endpoint?: string; action: string; connection?: Connection },
 ): RecsyncError {
+  if (isRecsyncError(error)) return error;
   const { code = 'E_TARGET' } = classifyS3Error(error);
   const e = error as SdkLikeError;
   const what = e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : (e.message ?? String(error));
@@ -77,7 +80,7 @@ function hintFor(code: ErrorCode, e: SdkLikeError, context: { bucket: string; en
   const hints: Partial<Record<ErrorCode, string>> = {
     E_TARGET_AUTH: 'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) and the bucket policy',
     E_TARGET_BUCKET: 'check target.bucket and target.region; recsync never creates buckets',
-    E_TARGET_UNREACHABLE: 'check target.endpoint / the network (HTTPS_PROXY, NO_PROXY, target.caBundle); nothing was changed and the next run retries',
+    E_TARGET_UNREACHABLE: 'check target.endpoint and the network (HTTPS_PROXY, NO_PROXY, target.caBundle); the next run retries what is not done',
   };
   if (hints[code]) return hints[code]!;
   if (/region/i.test(e.message ?? '')) return 'set target.region (or AWS_REGION) to the bucket\'s region';

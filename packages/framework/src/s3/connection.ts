@@ -16,7 +16,6 @@
  * - CA bundle: `target.caBundle`, `AWS_CA_BUNDLE`, the profile's `ca_bundle` (as aws-cli).
  * - path-style addressing: `target.forcePathStyle`, the profile's `s3 = addressing_style = path`.
  */
-import { loadSharedConfigFiles } from '@smithy/core/config';
 import { RecsyncError } from '../errors.js';
 import type { TargetConfig } from '../config/schema.js';
 
@@ -51,9 +50,10 @@ const cache = new WeakMap<TargetConfig, Promise<Connection>>();
 export function connectionOf(target: TargetConfig): Promise<Connection> {
   let resolved = cache.get(target);
   if (!resolved) {
-    resolved = loadSharedConfigFiles({ ignoreCache: true }).then((files) =>
-      resolveConnection(target, process.env, files),
-    );
+    // Imported here: commands and plans that never connect need not load it.
+    resolved = import('@smithy/core/config')
+      .then(({ loadSharedConfigFiles }) => loadSharedConfigFiles({ ignoreCache: true }))
+      .then((files) => resolveConnection(target, process.env, files));
     cache.set(target, resolved);
   }
   return resolved;

@@ -12,9 +12,11 @@ import path from 'node:path';
 import { describeError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
+import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
 import type { Connection } from '../s3/connection.js';
+import { withoutCredentials } from '../secrets.js';
 
 export type { Fingerprint, PendingEntry, LastRun, SourceRecord, StateFile } from './format.js';
 
@@ -33,7 +35,7 @@ export function fingerprintOf(job: ResolvedJob, connection?: Connection): Finger
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: connection ? (connection.endpoint?.value ?? null) : (job.target.endpoint ?? envEndpoint() ?? null),
+    endpoint: withoutCredentials(connection ? (connection.endpoint?.value ?? null) : (job.target.endpoint ?? envEndpoint() ?? null)),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -44,7 +46,11 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
+  fence?: () => Promise<void>;
   source?: SourceRecord;
+  /** Folder stamps per partition id, oldest first (bounded: see engine/folders.ts). */
+  readonly partitions: Map<string, PartitionRecord>;
   /** The version the file had on disk when it was older than this release's (migrated on load). */
   readonly migratedFrom?: number;
   private readonly extra?: Record<string, unknown>;
@@ -63,6 +69,7 @@ export class JobState {
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
     this.source = data.source;
+    this.partitions = new Map(Object.entries(data.partitions ?? {}));
     this.extra = data.extra;
     this.migratedFrom = migratedFrom;
   }
@@ -100,6 +107,7 @@ export class JobState {
   /** Writes the state atomically. Calls are serialised; each writes the latest values. */
   save(): Promise<void> {
     this.writing = this.writing.then(async () => {
+      await this.fence?.();
       const content = stateText({
         job: this.job,
         fingerprint: this.fingerprint,
@@ -107,6 +115,7 @@ export class JobState {
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
         ...(this.source ? { source: this.source } : {}),
+        ...(this.partitions.size > 0 ? { partitions: Object.fromEntries(this.partitions) } : {}),
         ...(this.extra ? { extra: this.extra } : {}),
       });
       try {
@@ -159,12 +168,21 @@ async function readState(file: string): Promise<ReturnType<typeof parseStateText
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new RecsyncError('E_STATE_DIR', {
+        message: `the state folder ${path.dirname(file)} (config key stateDir) is not a folder (a file is in the way)`,
+        hint: 'set stateDir in the config to a folder, or move the file aside',
+      });
+    }
     throw new RecsyncError('E_STATE_CORRUPT', {
       message: `the state file ${file} cannot be read: ${describeError(error)}`,
       hint: 'check the permissions of the state folder (config key stateDir)',
     });
   }
-  return parseStateText(text, file);
+  const read = parseStateText(text, file);
+  // A state written before credentials were kept out of it is accepted; the next save rewrites it.
+  const endpoint = withoutCredentials(read.state.fingerprint.endpoint ?? null);
+  return { ...read, state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } } };
 }
 
 /**
