@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema, connectionOf, resolveConnection, type SharedFiles, type TargetConfig } from '../src/index.js';
+import { loadCaBundle } from '../src/s3/ca-bundle.js';
 
 const target = (extra: Record<string, unknown> = {}): TargetConfig =>
   configSchema.parse({ jobs: { j: { source: '/s', target: { bucket: 'b', ...extra }, strategy: { use: 'x' } } } }).jobs.j!.target;
@@ -93,5 +94,16 @@ describe('endpoint and region resolution', () => {
       if (saved.AWS_CONFIG_FILE === undefined) delete process.env.AWS_CONFIG_FILE;
       else process.env.AWS_CONFIG_FILE = saved.AWS_CONFIG_FILE;
     }
+  });
+
+  it('checks the CA bundle when the connection is resolved: not PEM is exit 2; plain http never reads it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ca-'));
+    const der = path.join(dir, 'ca.cer');
+    await writeFile(der, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
+    const region = { value: 'r', from: 'target.region' };
+    const https = { region, endpoint: { value: 'https://s3.example', from: 'target.endpoint' }, caBundle: { value: der, from: 'AWS_CA_BUNDLE' } };
+    await expect(loadCaBundle(https)).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringContaining(`${der} (from AWS_CA_BUNDLE) holds no PEM certificate`) });
+    const http = { ...https, endpoint: { value: 'http://127.0.0.1:9000', from: 'target.endpoint' }, caBundle: { value: '/nonexistent.pem', from: 'AWS_CA_BUNDLE' } };
+    await expect(loadCaBundle(http)).resolves.toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@
  */
 import { RecsyncError } from '../errors.js';
 import type { TargetConfig } from '../config/schema.js';
+import { loadCaBundle } from './ca-bundle.js';
 
 /** A resolved value and where it came from (`target.region`, `AWS_REGION`, `profile "dev"` …). */
 export interface Setting<T = string> {
@@ -46,14 +47,18 @@ export interface SharedFiles {
 
 const cache = new WeakMap<TargetConfig, Promise<Connection>>();
 
-/** Resolves the target's connection once per target object (env and shared files read once). */
+/** Resolves the target's connection once per target object (env, shared files, CA bundle read once). */
 export function connectionOf(target: TargetConfig): Promise<Connection> {
   let resolved = cache.get(target);
   if (!resolved) {
     // Imported here: commands and plans that never connect need not load it.
     resolved = import('@smithy/core/config')
       .then(({ loadSharedConfigFiles }) => loadSharedConfigFiles({ ignoreCache: true }))
-      .then((files) => resolveConnection(target, process.env, files));
+      .then((files) => resolveConnection(target, process.env, files))
+      .then(async (connection) => {
+        await loadCaBundle(connection);
+        return connection;
+      });
     cache.set(target, resolved);
   }
   return resolved;

@@ -13,7 +13,6 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
 import { Readable, pipeline } from 'node:stream';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -22,8 +21,8 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/core/transport';
 import type { HttpHandlerOptions } from '@smithy/types';
-import { RecsyncError } from '../errors.js';
 import type { Connection } from './connection.js';
+import { loadCaBundle } from './ca-bundle.js';
 import { throttleStream, type RateLimiter } from './rate-limit.js';
 
 export interface NetworkOptions {
@@ -47,32 +46,6 @@ export async function createRequestHandler(connection: Connection, options: Netw
     : direct;
   const handlerOptions = { httpAgent: routed.http, httpsAgent: routed.https, connectionTimeout: 10_000, requestTimeout: 300_000 };
   return options.limiter ? new ThrottledHandler(handlerOptions, options.limiter) : new NodeHttpHandler(handlerOptions);
-}
-
-/** Default CAs (with NODE_EXTRA_CA_CERTS where Node can list them) plus the bundle's. */
-async function loadCaBundle(connection: Connection): Promise<string[] | undefined> {
-  const bundle = connection.caBundle;
-  // Plain-http endpoints never verify a certificate; a stale AWS_CA_BUNDLE must not break them.
-  if (!bundle || connection.endpoint?.value.startsWith('http:')) return undefined;
-  let pem: string;
-  try {
-    pem = await readFile(bundle.value, 'utf8');
-  } catch (error) {
-    throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `cannot read the CA bundle ${bundle.value} (from ${bundle.from}): ${(error as Error).message}`,
-      hint: 'point it to a readable PEM file with the CA certificate(s), or unset it',
-    });
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `the CA bundle ${bundle.value} (from ${bundle.from}) holds no PEM certificate`,
-      hint:
-        'it must contain "-----BEGIN CERTIFICATE-----" blocks ' +
-        '(convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem)',
-    });
-  }
-  const getDefaults = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
-  return [...(getDefaults ? getDefaults('default') : tls.rootCertificates), pem];
 }
 
 interface RequestOptions {
