@@ -14,7 +14,7 @@ import { describeError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { Target } from '../s3/target.js';
-import { classifyS3Error, targetError } from '../s3/classify.js';
+import { classifyS3Error, isThrottling, targetError } from '../s3/classify.js';
 import type { PlanFile } from './plan.js';
 import { absoluteOf, type RootGuard } from './paths.js';
 
@@ -43,6 +43,11 @@ export interface UploadContext {
 }
 
 const MiB = 1024 * 1024;
+/**
+ * Throttling answers (503 SlowDown, 429) one file may get in a run on top of its attempts.
+ * Bounded, so a store that throttles forever still ends the run (the file becomes pending).
+ */
+const MAX_THROTTLED = 8;
 const MAX_PARTS = 10_000;
 /**
  * Files up to this size are read once into memory (checksum and body from the same bytes):
@@ -63,7 +68,10 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
     return { outcome: 'refused', reason: 'its folder resolves outside the source root (a symlink)', attempts: 0 };
   }
   let last: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  let attempt = 0;
+  let throttled = 0;
+  while (attempt < attempts) {
+    attempt++;
     if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt - 1 };
     try {
       const result = await attemptUpload(ctx, item);
@@ -73,20 +81,26 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { outcome: 'vanished', reason: 'deleted before it could be read', attempts: attempt };
       if (code === 'ELOOP') return failed('E_FILE_OUTSIDE_ROOT', 'is a symlink (not followed; set followSymlinks to follow)', error, attempt);
-      if (isLocalError(error)) {
-        last = error;
-      } else {
+      last = error;
+      let pause = backoff(attempt);
+      if (!isLocalError(error)) {
         const { kind } = classifyS3Error(error);
         if (kind === 'fatal') throw targetError(error, { bucket: ctx.target.bucket, endpoint: ctx.target.endpoint, action: `uploading ${item.key}` });
-        last = error;
         if (kind === 'file') break;
+        if (isThrottling(error) && throttled < MAX_THROTTLED) {
+          // The store asked to slow down: the file is not at fault, so the attempt is given
+          // back, and the pause grows with every throttled answer this file got.
+          throttled++;
+          attempt--;
+          pause = backoff(throttled);
+        }
       }
-      if (attempt < attempts) await sleep(backoff(attempt), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
+      if (attempt < attempts) await sleep(pause, undefined, { signal: ctx.abortSignal }).catch(() => undefined);
     }
   }
   return isLocalError(last)
-    ? failed('E_FILE_READ', `cannot read ${absoluteOf(ctx.job.source, item.path)}`, last, attempts)
-    : failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempts);
+    ? failed('E_FILE_READ', `cannot read ${absoluteOf(ctx.job.source, item.path)}`, last, attempt)
+    : failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempt);
 }
 
 function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {

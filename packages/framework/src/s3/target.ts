@@ -124,13 +124,24 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
         },
         partSize: multipart.partSize,
         queueSize: 4,
-        leavePartsOnError: false,
+        // lib-storage's own abort replaces the part's error with the abort's when the abort
+        // fails (no s3:AbortMultipartUpload permission, a store without it): the file would
+        // not be retried, or the run would stop on a 403. Abort here and keep the real error.
+        leavePartsOnError: true,
         abortController,
       });
       try {
         const out = await upload.done();
         const checksum = algorithm === 'SHA256' ? undefined : (out.ChecksumCRC32C ?? out.ChecksumCRC32);
         return { checksum: size > 0 ? checksum : undefined };
+      } catch (error) {
+        const { uploadId } = upload as unknown as { uploadId?: string };
+        if (uploadId) {
+          const abort = new sdk.AbortMultipartUploadCommand({ Bucket: input.Bucket, Key: input.Key, UploadId: uploadId });
+          // Best effort: parts left behind are removed by the bucket's lifecycle rule for incomplete uploads.
+          await client.send(abort).catch(() => undefined);
+        }
+        throw error;
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
