@@ -1,6 +1,6 @@
 /**
  * A fault-injecting HTTP proxy in front of the local S3 server, for what a healthy server never
- * shows: 500 InternalError, 503 SlowDown, 403 auth errors, 400 BadDigest (each with S3's XML
+ * shows: 500 InternalError, 503 SlowDown, 403 auth errors, 400 BadDigest, 404 NoSuchUpload (each with S3's XML
  * error body), connections reset before the request reaches the server or after the server
  * answered, stalls, and slow bodies. Requests that draw no fault are forwarded unchanged, so
  * signatures stay valid. Faults are drawn from a seeded PRNG; every request is recorded with
@@ -17,8 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRandom } from './random.js';
 
 export type FaultKind =
-  | 'error500' | 'slowDown' | 'resetBefore' | 'resetAfter' | 'stall' | 'slowBody' | 'auth' | 'badDigest';
-export const FAULT_KINDS: readonly FaultKind[] = ['error500', 'slowDown', 'resetBefore', 'resetAfter', 'stall', 'slowBody', 'auth', 'badDigest'];
+  | 'error500' | 'slowDown' | 'resetBefore' | 'resetAfter' | 'stall' | 'slowBody' | 'auth' | 'badDigest' | 'noSuchUpload';
+export const FAULT_KINDS: readonly FaultKind[] = ['error500', 'slowDown', 'resetBefore', 'resetAfter', 'stall', 'slowBody', 'auth', 'badDigest', 'noSuchUpload'];
 
 /** The S3 operation of a request (path-style URLs). */
 export type S3Op = 'put' | 'part' | 'create' | 'complete' | 'abort' | 'list' | 'bucket' | 'head' | 'get' | 'delete' | 'other';
@@ -65,9 +65,11 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const ERRORS: Record<'error500' | 'slowDown' | 'badDigest', { status: number; code: string; message: string }> = {
+const ERRORS: Record<'error500' | 'slowDown' | 'badDigest' | 'noSuchUpload', { status: number; code: string; message: string }> = {
   error500: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
   slowDown: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+  // What S3 may answer a retried CompleteMultipartUpload whose first try succeeded.
+  noSuchUpload: { status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.' },
   badDigest: { status: 400, code: 'BadDigest', message: 'The Content-MD5 or checksum value that you specified did not match what the server received.' },
 };
 const AUTH_MESSAGES = {

@@ -51,6 +51,8 @@ export interface FaultFigures {
   trials: number;
   runs: number;
   requests: number;
+  /** Exit codes of the runs with faults (1: a file ran out of attempts and was rerun). */
+  exits: Record<string, number>;
   injected: Record<FaultKind, number>;
   filesChecked: number;
   filesLost: number;
@@ -59,7 +61,7 @@ export interface FaultFigures {
 }
 
 export function emptyFaultFigures(): FaultFigures {
-  return { trials: 0, runs: 0, requests: 0, injected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
+  return { trials: 0, runs: 0, requests: 0, exits: {}, injected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
 }
 
 /**
@@ -81,6 +83,7 @@ export async function runFaultTrial(
     const { stats } = await syncOnce(trial);
     figures.runs++;
     exitCode = stats.exitCode;
+    figures.exits[exitCode] = (figures.exits[exitCode] ?? 0) + 1;
     if (![0, 1].includes(exitCode)) problems.push(`faulty run ${run + 1}: exit ${exitCode} ${JSON.stringify(stats.error ?? {})}`);
   }
   proxy.rules = [];

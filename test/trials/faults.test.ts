@@ -191,3 +191,27 @@ describe('400 BadDigest', () => {
     expect(bucket.corrupt).toEqual([]);
   });
 });
+
+describe('resets after the server answered', () => {
+  it('a multipart upload whose Complete answer was lost is uploaded again, not failed', async () => {
+    const key = large()[2]!;
+    const trial = await createFaultJob({ strategy: 'date', archive, proxy, client, upload: { attempts: 2 } });
+    const from = proxy.requests.length;
+    const complete = (r: ProxyRequest) => r.bucket === trial.bucket && r.op === 'complete' && r.key === key;
+    // The server completes the upload but the answer is lost; the SDK retries the Complete and
+    // S3 answers NoSuchUpload (the upload is gone: it was completed). recsync starts the file over.
+    proxy.rules = [
+      { kind: 'resetAfter', rate: 1, limit: 1, match: complete },
+      { kind: 'noSuchUpload', rate: 1, limit: 1, match: complete },
+    ];
+    const run = await syncOnce(trial);
+    proxy.rules = [];
+    const requests = sent(trial, from).filter((r) => r.key === key);
+    expect(requests.filter((r) => r.op === 'complete').map((r) => r.fault ?? r.status)).toEqual(['resetAfter', 'noSuchUpload', 200]);
+    expect(requests.filter((r) => r.op === 'create')).toHaveLength(2);
+    expect(run.events.find((e) => e.key === key)).toMatchObject({ outcome: 'uploaded', attempts: 2 });
+    expect(run.stats.exitCode).toBe(0);
+    const bucket = await checkBucket(client, trial.bucket, archive);
+    expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
+  });
+});
