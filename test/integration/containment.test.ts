@@ -68,7 +68,7 @@ describe('containment', () => {
         advance: (c) => c,
       }),
     });
-    const h = await harness({ files: {} });
+    const h = await harness({ files: { 'journal.log': { content: 'x' } } }); // a source with entries (an empty one is refused)
     cleanup.push(h.dispose);
     const config = { stateDir: h.stateDir, jobs: { rec: { source: h.tree.root, target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true }, strategy: useStrategy(refusing, {}) } } };
     const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;

@@ -18,9 +18,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Run as this user and group (tests run as root, where permissions stop nothing). */
+  user?: { uid: number; gid: number };
+}
+
+export function startCli(args: string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     env: { ...process.env, NO_COLOR: '1', OCLIF_COLUMNS: '200', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,7 +40,7 @@ export function startCli(args: string[], options: { cwd: string; env?: Record<st
   return { child, done, stdout: () => stdout };
 }
 
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   return startCli(args, options).done;
 }
 

@@ -63,6 +63,14 @@ export const rangeFlags = {
   until: Flags.string({ helpValue: 'WHEN', description: 'end of the range (inclusive; default: now)' }),
 };
 
+/** For plan and sync: accept a source that emptied or lost files, for one run. */
+export const sourceChangeFlags = {
+  'accept-source-change': Flags.boolean({
+    description:
+      'accept, for this run, an empty source or a completed partition folder with fewer entries than before (a deliberate move or pruning); the run records the source as it is now',
+  }),
+};
+
 export function rangeOf(flags: { since?: string; until?: string }): { since?: string; until?: string } | undefined {
   if (flags.since === undefined && flags.until === undefined) return undefined;
   return { ...(flags.since !== undefined ? { since: flags.since } : {}), ...(flags.until !== undefined ? { until: flags.until } : {}) };

@@ -45,7 +45,9 @@ export async function runPool<T>(
 /**
  * Maps `items` through `fn` with at most `concurrency` calls in flight and yields each result
  * as soon as it is ready. Reads at most `concurrency` items ahead of the consumer.
- * The first error thrown by `fn` or the source is rethrown to the consumer.
+ * The first error thrown by `fn` is rethrown to the consumer. An error thrown by the source is
+ * rethrown only after every item already taken from it has been yielded: those items exist,
+ * and dropping them would lose files that were seen.
  */
 export async function* mapUnordered<T, R>(
   items: AsyncIterable<T> | Iterable<T>,
@@ -59,10 +61,18 @@ export async function* mapUnordered<T, R>(
   const inFlight = new Map<number, Promise<{ id: number; value: R }>>();
   let nextId = 0;
   let sourceDone = false;
+  let sourceError: { error: unknown } | undefined;
   try {
     for (;;) {
       while (!sourceDone && inFlight.size < concurrency) {
-        const next = await iterator.next();
+        let next: IteratorResult<T>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          sourceError = { error };
+          sourceDone = true;
+          break;
+        }
         if (next.done) {
           sourceDone = true;
           break;
@@ -70,7 +80,10 @@ export async function* mapUnordered<T, R>(
         const id = nextId++;
         inFlight.set(id, fn(next.value).then((value) => ({ id, value })));
       }
-      if (inFlight.size === 0) return;
+      if (inFlight.size === 0) {
+        if (sourceError) throw sourceError.error;
+        return;
+      }
       const settled = await Promise.race(inFlight.values());
       inFlight.delete(settled.id);
       yield settled.value;

@@ -29,6 +29,8 @@ export interface PartitionInfo {
   readonly recheck: boolean;
   /** Full key prefix listed for the remote check, if any. */
   readonly listPrefix?: string;
+  /** The partition's local folder (absolute); absent for the pending retry pass. */
+  readonly dir?: string;
 }
 
 export interface FilterContext {

@@ -38,7 +38,9 @@ export {
   type PendingEntry,
   type StateFile,
   type LastRun,
+  type SourceRecord,
 } from './state/store.js';
+export { STATE_VERSION } from './state/format.js';
 export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

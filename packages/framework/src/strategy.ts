@@ -33,6 +33,18 @@ export interface FileCandidate {
    * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
    */
   readonly refused?: string;
+  /**
+   * The raw bytes of the relative path (base64), set when they are not valid UTF-8: `path` is
+   * then the key-safe form (see the framework's fs/names.ts). The engine opens the file by its
+   * raw bytes and stores them in the object's metadata.
+   */
+  readonly rawPath?: string;
+  /**
+   * The entry could not be read (`folder: true`: a folder whose files are therefore unknown).
+   * The engine keeps it in the pending set with an error (exit 1) and reads it again on every
+   * later run, without holding back the files beside it. `size` and `mtimeMs` are then 0.
+   */
+  readonly unreadable?: { readonly error: string; readonly folder: boolean };
 }
 
 export type RemoteCheckMode = 'list' | 'head' | 'none';
@@ -115,6 +127,19 @@ export interface StrategyInstance<C> {
    * at once (it was deleted, there is nothing to back up).
    */
   readonly missingTimeoutMs?: number;
+  /**
+   * Says whether a saved cursor lies in the future (a clock that ran ahead, an edited state):
+   * returns what is wrong in words, or undefined when the cursor is fine. A cursor in the future
+   * would make every later run select nothing, so the engine refuses it (exit 2). Optional;
+   * strategies whose cursor is not a time (a journal offset) leave it out.
+   */
+  futureCursor?(cursor: C, now: Date): string | undefined;
+  /**
+   * True when a completed partition's folder may lose entries by design (a camera tree that
+   * rotates old clips): the engine then only warns when it finds fewer entries than an earlier
+   * run completed it with, instead of refusing to run. Default false.
+   */
+  readonly partitionsMayShrink?: boolean;
 }
 
 /** What a strategy gets from the framework when it is created for a job. */

@@ -128,6 +128,18 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return { through: periodKey(period) };
   }
 
+  /**
+   * The cursor names the last completed period; the current period can never be completed (it
+   * closes only after it ended), so a cursor at or after it was written by a clock that ran
+   * ahead, or edited.
+   */
+  futureCursor(cursor: DateCursor, now: Date): string | undefined {
+    const through = this.readCursor(cursor);
+    const current = periodContaining(now, this.layout.granularity, this.options.timezone);
+    if (comparePeriods(through, current) < 0) return undefined;
+    return `it says ${cursor.through} is complete, but the current ${this.layout.granularity} in ${this.options.timezone} is ${periodKey(current)}`;
+  }
+
   describe(): Record<string, string | number | boolean> {
     const { layout, timezone, lookback, grace } = this.options;
     const facts: Record<string, string | number | boolean> = {
@@ -215,6 +227,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
         this.skipped.symlinks += counts.symlinks;
         this.skipped.outside += counts.outside;
         this.skipped.special += counts.special;
+        const parts = [
+          counts.special ? `${counts.special} special file(s) (FIFO, socket, device)` : '',
+          counts.symlinks ? `${counts.symlinks} symlink(s) not followed (followSymlinks is off, or dangling)` : '',
+          counts.outside ? `${counts.outside} symlink(s) leading outside the source` : '',
+        ].filter(Boolean);
+        if (parts.length > 0) this.context.warn(`partition ${id}: skipped ${parts.join(', ')}: not regular files inside the source, so not backed up`);
       },
     });
   }

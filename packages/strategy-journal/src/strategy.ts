@@ -39,6 +39,8 @@ const cursorKey = (c: JournalCursor) => `${c.dev}:${c.ino}:${c.offset}:${c.tail}
 
 export class JournalInstance implements StrategyInstance<JournalCursor> {
   readonly missingTimeoutMs: number;
+  /** The source root is the only folder a journal names; files may be moved out of it by design. */
+  readonly partitionsMayShrink = true;
   readonly committed?: (cursor: JournalCursor) => Promise<void>;
   private readonly location: JournalLocation;
   /** This run's partitions, for `advance()` (ids carry no fingerprint). */

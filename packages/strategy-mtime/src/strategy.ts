@@ -135,6 +135,16 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     };
   }
 
+  /** Top-level folders of a tree without dates may lose files by design (rotating clips). */
+  readonly partitionsMayShrink = true;
+
+  /** Every saved cutoff was taken from a clock before a walk: one after `now` ran ahead. */
+  futureCursor(cursor: MtimeCursor, now: Date): string | undefined {
+    const times = [cursor.cutoff, ...(cursor.partial ?? []).map((p) => p.cutoff), ...(cursor.unreadable ?? []).map((u) => u.cutoff)];
+    const latest = times.filter((t): t is string => t !== undefined).sort().at(-1);
+    return latest !== undefined && Date.parse(latest) > now.getTime() ? `its cutoff ${latest} is later than now` : undefined;
+  }
+
   async *partitions(request: PartitionsRequest<MtimeCursor>): AsyncGenerator<Partition> {
     if (request.signal.aborted) return;
     const run = this.startRun(request);

@@ -1,5 +1,5 @@
 import { definePlugin, openPlan } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
 import { writePlanJson, writePlanTable } from '../render/plan.js';
 
 export default class Plan extends RecsyncCommand {
@@ -9,7 +9,7 @@ export default class Plan extends RecsyncCommand {
     '--json prints one JSON document, streamed: {"command":"plan","jobs":[{job, run, cursor, pending, partitions:[{id, closed, recheck, files:[{action, path, key, size, mtimeMs, reason?}], counts}], facts, totals}]}.',
   ].join('\n\n');
   static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan --job recordings --since 2026-11-01 --json'];
-  static override flags = { ...rangeFlags };
+  static override flags = { ...rangeFlags, ...sourceChangeFlags };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
@@ -23,7 +23,7 @@ export default class Plan extends RecsyncCommand {
     });
     if (flags.json) write('{"command":"plan","jobs":[');
     for (const [i, job] of jobs.entries()) {
-      const plan = await openPlan(job, { range: rangeOf(flags), plugins: [warnings] });
+      const plan = await openPlan(job, { range: rangeOf(flags), plugins: [warnings], acceptSourceChange: flags['accept-source-change'] });
       if (flags.json) await writePlanJson(plan, write, i === 0);
       else await writePlanTable(plan, write, { files: flags.verbose });
     }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { EXIT_CODES, isRecsyncError, syncJob, type Plugin } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
 import { humanReporter, ndjsonReporter } from '../render/sync.js';
 
 export default class Sync extends RecsyncCommand {
@@ -14,6 +14,7 @@ export default class Sync extends RecsyncCommand {
   static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --job recordings --since 2026-11-01 --until 2026-11-07'];
   static override flags = {
     ...rangeFlags,
+    ...sourceChangeFlags,
     concurrency: Flags.integer({ min: 1, max: 1024, description: 'uploads in flight (overrides upload.concurrency)' }),
   };
 
@@ -31,7 +32,9 @@ export default class Sync extends RecsyncCommand {
       for (const job of jobs) {
         if (signal.aborted) break;
         try {
-          const stats = await syncJob(job, { range: rangeOf(flags), concurrency: flags.concurrency, signal, abortSignal, plugins: [reporter] });
+          const acceptSourceChange = flags['accept-source-change'];
+          const options = { range: rangeOf(flags), concurrency: flags.concurrency, signal, abortSignal, plugins: [reporter], acceptSourceChange };
+          const stats = await syncJob(job, options);
           exitCode = Math.max(exitCode, stats.exitCode);
         } catch (error) {
           if (!isRecsyncError(error)) throw error;

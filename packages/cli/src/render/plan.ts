@@ -5,8 +5,8 @@
  * JSON contract (one document on stdout):
  *   { "command": "plan", "jobs": [ { "job", "run": RunInfo, "cursor", "pending",
  *       "partitions": [ { "id", "index", "closed", "recheck", "listPrefix"?,
- *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"? } ],
- *                         "counts": { upload|present|excluded|deferred|refused|vanished: { files, bytes } },
+ *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"?, "code"?, "folder"?, "rawPath"? } ],
+ *                         "counts": { upload|present|excluded|deferred|failed|refused|vanished: { files, bytes } },
  *                         "error"? } ],
  *       "facts", "totals" } ] }
  */
@@ -55,6 +55,7 @@ const COLUMNS = [
   ['PRESENT', 9, 'right'],
   ['EXCLUDED', 9, 'right'],
   ['DEFERRED', 9, 'right'],
+  ['FAILED', 7, 'right'],
 ] as const;
 
 function row(values: (string | number)[]): string {
@@ -62,7 +63,7 @@ function row(values: (string | number)[]): string {
 }
 
 function countsRow(label: string, state: string, c: PlanCounts): string {
-  return row([label, state, c.upload.files, formatBytes(c.upload.bytes), c.present.files, c.excluded.files, c.deferred.files]);
+  return row([label, state, c.upload.files, formatBytes(c.upload.bytes), c.present.files, c.excluded.files, c.deferred.files, c.failed.files]);
 }
 
 /** Streams one job's plan as a table. Returns the job's totals. */
@@ -78,6 +79,7 @@ export async function writePlanTable(plan: PlanRun, write: Write, options: { fil
     if (item.type === 'file') {
       if (options.files && item.action !== 'present') write(`  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`);
       if (item.action === 'refused') notes.push(`refused ${item.path}: ${item.reason}`);
+      if (item.action === 'failed') notes.push(`${item.code ?? 'failed'} ${item.path}: ${item.reason}`);
     } else if (item.type === 'partitionEnd') {
       addCounts(totals, item.counts);
       write(`${countsRow(item.partition.id, stateOf(item), item.counts)}\n`);

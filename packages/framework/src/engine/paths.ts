@@ -4,13 +4,13 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { rawPathBytes } from '../fs/names.js';
 
 /** Why a strategy-reported relative path is refused, or undefined when it is fine. */
 export function pathProblem(relative: string): string | undefined {
   if (relative.length === 0) return 'empty path';
   if (relative.includes('\0')) return 'path contains a NUL byte';
   if (relative.startsWith('/') || path.isAbsolute(relative)) return 'absolute path (must be relative to the source root)';
-  if (relative.includes('\\')) return 'path contains a backslash';
   const segments = relative.split('/');
   if (segments.some((s) => s === '..')) return 'path leaves the source root ("..")';
   if (segments.some((s) => s === '' || s === '.')) return 'path has empty or "." segments';
@@ -31,6 +31,15 @@ export function absoluteOf(source: string, relative: string): string {
 }
 
 /**
+ * Where a candidate lives on disk: its absolute path, as bytes when its name is not valid UTF-8
+ * (`rawPath`; `path` is then only its key-safe form).
+ */
+export function localPath(source: string, file: { readonly path: string; readonly rawPath?: string }): string | Buffer {
+  if (!file.rawPath) return absoluteOf(source, file.path);
+  return Buffer.concat([Buffer.from(source), Buffer.from(path.sep), rawPathBytes(file.rawPath)]);
+}
+
+/**
  * Checks, before a file is opened, that the folder holding it resolves inside the source root:
  * `O_NOFOLLOW` only guards the last path component, and a pending path saved days ago may now
  * run through a symlink. Results are cached per folder for the run.
@@ -41,18 +50,43 @@ export class RootGuard {
 
   constructor(private readonly source: string) {}
 
-  async parentInside(absolute: string): Promise<boolean> {
+  async parentInside(absolute: string | Buffer): Promise<boolean> {
+    if (typeof absolute !== 'string') return this.rawParentInside(absolute);
     const dir = path.dirname(absolute);
     const known = this.folders.get(dir);
     if (known !== undefined) return known;
-    const root = await (this.root ??= realpath(this.source).catch(() => this.source));
     let real: string;
     try {
       real = await realpath(dir);
     } catch {
       return true; // missing: opening the file fails with ENOENT, which is handled as vanished
     }
-    const inside = real === root || real.startsWith(root + path.sep);
+    return this.remember(dir, await this.contains(real));
+  }
+
+  /** The same for a path whose bytes are not valid UTF-8. */
+  private async rawParentInside(absolute: Buffer): Promise<boolean> {
+    const dir = absolute.subarray(0, Math.max(1, absolute.lastIndexOf(0x2f)));
+    let real: Buffer;
+    try {
+      real = await realpath(dir, { encoding: 'buffer' });
+    } catch {
+      return true;
+    }
+    const root = Buffer.from(await this.rootReal());
+    return real.equals(root) || (real.length > root.length && real.subarray(0, root.length).equals(root) && real[root.length] === 0x2f);
+  }
+
+  private rootReal(): Promise<string> {
+    return (this.root ??= realpath(this.source).catch(() => this.source));
+  }
+
+  private async contains(real: string): Promise<boolean> {
+    const root = await this.rootReal();
+    return real === root || real.startsWith(root + path.sep);
+  }
+
+  private remember(dir: string, inside: boolean): boolean {
     if (this.folders.size >= 10_000) this.folders.clear();
     this.folders.set(dir, inside);
     return inside;

@@ -16,10 +16,17 @@ import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, Partition, StrategyInstance, RangeRequest } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
-import { absoluteOf, keyProblem, pathProblem, RootGuard } from './paths.js';
+import { keyProblem, localPath, pathProblem, RootGuard } from './paths.js';
+import { walkFiles } from '../fs/walk.js';
+import type { PendingEntry } from '../state/format.js';
 import { formatDuration } from '../units.js';
 
-export type PlanAction = 'upload' | 'present' | 'excluded' | 'deferred' | 'refused' | 'vanished';
+/**
+ * What sync will do with a file. `failed`: it cannot be uploaded as it is (a name that cannot be
+ * a key, an unreadable folder or file): it goes to the pending set with an error code and keeps
+ * the exit code at 1 on every run until someone acts; it is never a final "done".
+ */
+export type PlanAction = 'upload' | 'present' | 'excluded' | 'deferred' | 'refused' | 'vanished' | 'failed';
 
 export interface PlanFile {
   readonly type: 'file';
@@ -31,6 +38,12 @@ export interface PlanFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly reason?: string;
+  /** Error code, for `failed`. */
+  readonly code?: string;
+  /** The entry is a folder (an unreadable one, kept pending as a whole). */
+  readonly folder?: boolean;
+  /** Raw bytes of the relative path (base64) when they are not valid UTF-8. */
+  readonly rawPath?: string;
 }
 
 export type PlanCounts = Record<PlanAction, { files: number; bytes: number }>;
@@ -53,7 +66,7 @@ export interface PlanContext {
   readonly checker: RemoteChecker;
   readonly cursor: unknown;
   /** The pending set, retried first. */
-  readonly pending: ReadonlyMap<string, { partition: string; firstSeen: string }>;
+  readonly pending: ReadonlyMap<string, Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw'>>;
   readonly range?: RangeRequest;
   readonly now: Date;
   /** Stops reading new work (graceful stop). */
@@ -63,7 +76,7 @@ export interface PlanContext {
   readonly prefetch?: number;
 }
 
-export const PLAN_ACTIONS: readonly PlanAction[] = ['upload', 'present', 'excluded', 'deferred', 'refused', 'vanished'];
+export const PLAN_ACTIONS: readonly PlanAction[] = ['upload', 'present', 'excluded', 'deferred', 'failed', 'refused', 'vanished'];
 
 export function emptyPlanCounts(): PlanCounts {
   return Object.fromEntries(PLAN_ACTIONS.map((a) => [a, { files: 0, bytes: 0 }])) as PlanCounts;
@@ -77,6 +90,9 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   // A snapshot: sync removes entries from the live pending set as they succeed, and a retried
   // file must not be taken again when its partition is read.
   const retried = new Set(ctx.pending.keys());
+  const folders = [...ctx.pending].filter(([, e]) => e.folder).map(([p]) => p);
+  // Files below a pending folder come from the pending pass's walk of that folder.
+  const handled = (p: string) => retried.has(p) || folders.some((f) => f === '' || p.startsWith(`${f}/`));
   if (retried.size > 0) {
     const info: PartitionInfo = { job: job.name, index: -1, id: 'pending', closed: false, recheck: true };
     yield* partitionItems(ctx, info, pendingCandidates(ctx, retried), ctx.checker.single(signal), concurrency, () => false);
@@ -93,17 +109,18 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
       id: partition.id,
       closed: partition.closed,
       recheck: partition.recheck ?? false,
+      dir: partition.dir,
       ...(partition.prefix !== undefined ? { listPrefix: job.target.prefix + partition.prefix } : {}),
     };
     await ctx.hooks.partition.promise(info);
-    yield* partitionItems(ctx, info, partition.files(), check, concurrency, (p) => retried.has(p));
+    yield* partitionItems(ctx, info, partition.files(), check, concurrency, handled);
   }
 }
 
 async function* partitionItems(
   ctx: PlanContext,
   info: PartitionInfo,
-  files: AsyncIterable<FileCandidate | VanishedCandidate>,
+  files: AsyncIterable<FileCandidate | RetryCandidate>,
   check: PresenceCheck,
   concurrency: number,
   alreadyHandled: (path: string) => boolean,
@@ -112,7 +129,7 @@ async function* partitionItems(
   const counts = emptyPlanCounts();
   let error: { code: string; message: string } | undefined;
   try {
-    const classify = (file: FileCandidate | VanishedCandidate) => classifyFile(ctx, info, file, check);
+    const classify = (file: FileCandidate | RetryCandidate) => classifyFile(ctx, info, file, check);
     for await (const item of mapUnordered(skipHandled(files, alreadyHandled), concurrency, classify)) {
       counts[item.action].files += 1;
       counts[item.action].bytes += item.size;
@@ -130,32 +147,48 @@ async function* skipHandled<T extends { path: string }>(files: AsyncIterable<T>,
   for await (const file of files) if (!handled(file.path)) yield file;
 }
 
-interface VanishedCandidate extends FileCandidate {
-  readonly vanished: true;
+/** A pending-set entry as a candidate: it may have vanished, and it keeps its partition. */
+interface RetryCandidate extends FileCandidate {
+  readonly vanished?: true;
   readonly reason?: string;
+  /** The partition the entry was first found in. */
+  readonly partitionId?: string;
 }
 
 /**
  * The pending set as candidates. A pending file that no longer exists is dropped as vanished,
  * unless the strategy keeps missing files waiting (`missingTimeoutMs`): then it stays deferred
- * until that long after it was first seen, and is reported missing after.
+ * until that long after it was first seen, and is reported missing after. A pending folder (one
+ * that could not be read) is walked again: its files come out as candidates, or the folder
+ * again as unreadable.
  */
-async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>): AsyncGenerator<FileCandidate | VanishedCandidate> {
+async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>): AsyncGenerator<RetryCandidate> {
   const timeout = ctx.strategy.missingTimeoutMs;
   const guard = new RootGuard(ctx.job.source);
   for (const path of paths) {
     if (ctx.signal.aborted) return;
-    if (!(await guard.parentInside(absoluteOf(ctx.job.source, path)))) {
-      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)' };
+    const entry = ctx.pending.get(path);
+    const local = localPath(ctx.job.source, { path, rawPath: entry?.raw });
+    const kept = { partitionId: entry?.partition, ...(entry?.raw ? { rawPath: entry.raw } : {}) };
+    if (!(await guard.parentInside(local))) {
+      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', ...kept };
+      continue;
+    }
+    if (entry?.folder) {
+      const folder = typeof local === 'string' ? local : { abs: local, path, rawPath: entry.raw! };
+      const options = { source: ctx.job.source, followSymlinks: ctx.job.followSymlinks, signal: ctx.signal };
+      for await (const file of walkFiles(folder, options)) {
+        yield { ...file, partitionId: entry.partition };
+      }
       continue;
     }
     try {
-      const stats = await lstat(absoluteOf(ctx.job.source, path));
-      yield { path, size: stats.size, mtimeMs: stats.mtimeMs };
+      const stats = await lstat(local);
+      yield { path, size: stats.size, mtimeMs: stats.mtimeMs, ...kept };
     } catch {
-      const since = Date.parse(ctx.pending.get(path)?.firstSeen ?? '');
-      if (timeout !== undefined && !(ctx.now.getTime() - since > timeout)) yield { path, size: 0, mtimeMs: 0, missing: true };
-      else yield { path, size: 0, mtimeMs: 0, vanished: true, ...(timeout !== undefined ? { reason: `missing for more than ${formatDuration(timeout)}` } : {}) };
+      const since = Date.parse(entry?.firstSeen ?? '');
+      if (timeout !== undefined && !(ctx.now.getTime() - since > timeout)) yield { path, size: 0, mtimeMs: 0, missing: true, ...kept };
+      else yield { path, size: 0, mtimeMs: 0, vanished: true, ...kept, ...(timeout !== undefined ? { reason: `missing for more than ${formatDuration(timeout)}` } : {}) };
     }
   }
 }
@@ -163,22 +196,46 @@ async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>):
 async function classifyFile(
   ctx: PlanContext,
   info: PartitionInfo,
-  file: FileCandidate | VanishedCandidate,
+  file: FileCandidate | RetryCandidate,
   check: PresenceCheck,
 ): Promise<PlanFile> {
-  const base = { type: 'file' as const, partitionIndex: info.index, partition: info.id, path: file.path, size: file.size, mtimeMs: file.mtimeMs };
-  if (file.refused) return { ...base, key: '', action: 'refused', reason: `${file.refused}${file.origin ? ` (${file.origin})` : ''}` };
+  const partition = ('partitionId' in file && file.partitionId) || info.id;
+  const base = {
+    type: 'file' as const,
+    partitionIndex: info.index,
+    partition,
+    path: file.path,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    ...(file.rawPath ? { rawPath: file.rawPath } : {}),
+  };
+  const origin = file.origin ? ` (${file.origin})` : '';
+  if (file.refused) return { ...base, key: '', action: 'refused', reason: `${file.refused}${origin}` };
+  if (file.unreadable) return unreadableItem(ctx, base, file.unreadable);
   const badPath = pathProblem(file.path);
-  if (badPath) return { ...base, key: '', action: 'refused', reason: `${badPath}${file.origin ? ` (${file.origin})` : ''}` };
+  if (badPath) return { ...base, key: '', action: 'refused', reason: `${badPath}${origin}` };
   const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
   const badKey = keyProblem(key);
-  if (badKey) return { ...base, key, action: 'refused', reason: badKey };
-  if ('vanished' in file) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
-  if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${file.origin ? ` (${file.origin})` : ''}` };
+  if (badKey) {
+    const reason = `cannot be uploaded under this name: ${badKey}; rename the file, exclude it, or map its key with a key hook plugin`;
+    return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
+  }
+  if ('vanished' in file && file.vanished) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
+  if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${origin}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
   if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };
   return { ...base, key, action: 'upload' };
+}
+
+function unreadableItem(ctx: PlanContext, base: Omit<PlanFile, 'key' | 'action'>, problem: { error: string; folder: boolean }): PlanFile {
+  const where = localPath(ctx.job.source, base).toString();
+  if (problem.folder) {
+    const reason = `folder cannot be read (${problem.error}): ${where}; its files are not backed up until it can be (fix the permissions)`;
+    return { ...base, key: '', action: 'failed', code: 'E_FOLDER_UNREADABLE', folder: true, reason };
+  }
+  const reason = `cannot be read (${problem.error}): ${where} (fix the permissions)`;
+  return { ...base, key: '', action: 'failed', code: 'E_FILE_READ', reason };
 }
 
 /** Pulls partitions a few ahead of the consumer so their listings run concurrently. */

@@ -10,9 +10,11 @@ import type { RangeRequest, StrategyInstance } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
+import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
+import { checkSource } from './source-check.js';
 import type { OpenFile } from './upload.js';
 
 export interface RunOptions {
@@ -32,6 +34,11 @@ export interface RunOptions {
   readonly target?: Target;
   /** Seam for opening files (tests inject read failures). */
   readonly openFile?: OpenFile;
+  /**
+   * `--accept-source-change`: an empty source, or a completed partition that lost entries, is a
+   * warning for this run instead of an error (a deliberate move or pruning).
+   */
+  readonly acceptSourceChange?: boolean;
 }
 
 export interface PreparedRun {
@@ -44,11 +51,13 @@ export interface PreparedRun {
   readonly info: RunInfo;
   readonly now: Date;
   readonly concurrency: number;
+  /** Device number of the source root, recorded in the state after the run. */
+  readonly sourceDev: number;
   dispose(): void;
 }
 
 export function builtinPlugins(job: ResolvedJob): Plugin[] {
-  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle)];
+  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle), rawNamesPlugin()];
 }
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
@@ -67,6 +76,16 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
   const state = await JobState.load(job);
+  const now = options.now ?? new Date();
+  if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
+  const { dev: sourceDev } = await checkSource({
+    job: job.name,
+    source: job.source,
+    record: state.source,
+    acceptChange: options.acceptSourceChange ?? false,
+    partitionsMayShrink: strategy.partitionsMayShrink ?? false,
+    warn: (code, message) => hooks.warning.call({ job: job.name, code, message }),
+  });
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
@@ -79,7 +98,6 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     if (!options.target) target?.destroy();
     throw error;
   }
-  const now = options.now ?? new Date();
   const info: RunInfo = {
     job: job.name,
     mode,
@@ -102,8 +120,21 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     info,
     now,
     concurrency,
+    sourceDev,
     dispose: () => {
       if (!options.target) target?.destroy();
     },
   };
+}
+
+/** A cursor after the run's clock would make every run select nothing: refuse it (exit 2). */
+function refuseFutureCursor(job: ResolvedJob, strategy: StrategyInstance<unknown>, cursor: unknown, now: Date): void {
+  const problem = strategy.futureCursor?.(cursor, now);
+  if (!problem) return;
+  throw new RecsyncError('E_CURSOR_FUTURE', {
+    message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,
+    hint:
+      `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
+      'or back up a range without the cursor: recsync sync --job ' + job.name + ' --since DATE',
+  });
 }

@@ -17,6 +17,7 @@ import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
 import { RootGuard } from './paths.js';
+import { countEntries } from './source-check.js';
 
 export interface PlanRun {
   readonly info: RunInfo;
@@ -90,6 +91,13 @@ class SyncRun {
   private refused = 0;
   private partitionErrors = 0;
   private consecutiveFailures = 0;
+  /** Pending folders as the run found them: each is walked again by the pending pass. */
+  private readonly pendingFolders: string[];
+  /** Folders found unreadable in this run (again, or for the first time). */
+  private readonly unreadableFolders = new Set<string>();
+  private pendingPassEnded = false;
+  /** The latest completed, closed partitions with a folder, newest last (a few). */
+  private readonly completed: { index: number; id: string; dir: string }[] = [];
 
   constructor(
     private readonly run: PreparedRun,
@@ -97,6 +105,7 @@ class SyncRun {
   ) {
     this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
     this.guard = new RootGuard(run.job.source);
+    this.pendingFolders = [...run.state.pending].filter(([, e]) => e.folder).map(([p]) => p);
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
@@ -114,6 +123,10 @@ class SyncRun {
     const interrupted = !this.fatal && this.stop.signal.aborted;
     const exitCode = this.exitCode(interrupted);
     state.cursor = this.ledger.cursor;
+    if (!interrupted && !this.fatal) {
+      this.settleFolders();
+      await this.recordSource();
+    }
     state.lastRun = {
       startedAt: info.startedAt,
       finishedAt: new Date().toISOString(),
@@ -159,6 +172,7 @@ class SyncRun {
   private async handle(item: PlanItem): Promise<void> {
     if (item.type === 'partition') return;
     if (item.type === 'partitionEnd') {
+      if (item.partition.index < 0 && !item.error) this.pendingPassEnded = true;
       if (item.error) {
         this.partitionErrors++;
         this.run.hooks.warning.call({ job: this.run.job.name, code: item.error.code, message: `partition ${item.partition.id}: ${item.error.message}` });
@@ -184,7 +198,37 @@ class SyncRun {
         return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
       case 'refused':
         return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
+      case 'failed': {
+        const reason = item.reason ?? 'cannot be uploaded';
+        return { outcome: 'failed', reason, error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason }, attempts: 0 };
+      }
     }
+  }
+
+  /**
+   * A pending folder that the pending pass walked without finding it unreadable again is read
+   * now: every file in it got its own outcome (a failure is its own pending entry), so the
+   * folder entry goes. Only after a run that ended normally, when no item is left in flight.
+   */
+  private settleFolders(): void {
+    if (!this.pendingPassEnded) return;
+    for (const folder of this.pendingFolders) {
+      if (!this.unreadableFolders.has(folder)) this.run.state.pending.delete(folder);
+    }
+  }
+
+  /** What the source looks like now, for the next run's check (see ./source-check.ts). */
+  private async recordSource(): Promise<void> {
+    const { state, sourceDev } = this.run;
+    let partition = state.source?.partition;
+    for (const { id, dir } of [...this.completed].reverse()) {
+      const entries = await countEntries(dir);
+      if (entries) {
+        partition = { id, dir, entries };
+        break;
+      }
+    }
+    state.source = { dev: sourceDev, ...(partition ? { partition } : {}) };
   }
 
   /** A refused path: an error event, counted for exit 1, final (never retried). */
@@ -252,6 +296,7 @@ class SyncRun {
       ...(result.outcome === 'failed' ? { error: result.error } : {}),
       ...(result.attempts ? { attempts: result.attempts } : {}),
     };
+    if (item.folder && outcome === 'failed') this.unreadableFolders.add(item.path);
     if (outcome === 'deferred' || outcome === 'failed') {
       const previous = state.pending.get(item.path);
       const nowIso = new Date().toISOString();
@@ -262,6 +307,9 @@ class SyncRun {
         attempts: (previous?.attempts ?? 0) + Math.max(1, result.attempts),
         firstSeen: previous?.firstSeen ?? nowIso,
         lastTried: nowIso,
+        ...(result.outcome === 'failed' ? { code: result.error.code } : {}),
+        ...(item.folder ? { folder: true } : {}),
+        ...(item.rawPath ? { raw: item.rawPath } : {}),
       };
       state.pending.set(item.path, entry);
     } else {
@@ -276,6 +324,11 @@ class SyncRun {
   private async done(event: DoneEvent | undefined): Promise<void> {
     if (!event) return;
     const { state, hooks, job, strategy } = this.run;
+    if (event.complete && event.info.closed && event.info.dir) {
+      this.completed.push({ index: event.info.index, id: event.info.id, dir: event.info.dir });
+      this.completed.sort((a, b) => a.index - b.index);
+      if (this.completed.length > 8) this.completed.shift();
+    }
     state.cursor = this.ledger.cursor;
     await state.save();
     if (event.cursorMoved && strategy.committed) {

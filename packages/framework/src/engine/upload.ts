@@ -5,8 +5,8 @@
  * run. Every attempt re-reads from the same open file, so the object always matches the
  * checksum sent with it.
  */
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD } from '../checksum.js';
@@ -16,10 +16,10 @@ import type { ResolvedJob } from '../config/resolve.js';
 import type { Target } from '../s3/target.js';
 import { classifyS3Error, isThrottling, targetError } from '../s3/classify.js';
 import type { PlanFile } from './plan.js';
-import { absoluteOf, type RootGuard } from './paths.js';
+import { localPath, type RootGuard } from './paths.js';
 
 /** Opens a file for reading. A seam: tests inject read failures here (root ignores chmod). */
-export type OpenFile = (absolutePath: string, flags: number) => Promise<FileHandle>;
+export type OpenFile = (absolutePath: string | Buffer, flags: number) => Promise<FileHandle>;
 
 export const defaultOpenFile: OpenFile = (p, flags) => open(p, flags);
 
@@ -64,7 +64,7 @@ export function partSizeFor(size: number, configured: number): number {
 
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
   const attempts = ctx.job.upload.attempts;
-  if (!(await ctx.guard.parentInside(absoluteOf(ctx.job.source, item.path)))) {
+  if (!(await ctx.guard.parentInside(localPath(ctx.job.source, item)))) {
     return { outcome: 'refused', reason: 'its folder resolves outside the source root (a symlink)', attempts: 0 };
   }
   let last: unknown;
@@ -99,7 +99,7 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
     }
   }
   return isLocalError(last)
-    ? failed('E_FILE_READ', `cannot read ${absoluteOf(ctx.job.source, item.path)}`, last, attempt)
+    ? failed('E_FILE_READ', `cannot read ${localPath(ctx.job.source, item).toString()}`, last, attempt)
     : failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempt);
 }
 
@@ -124,7 +124,7 @@ type AttemptResult = { outcome: 'uploaded' } | { outcome: 'deferred'; reason: st
 async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<AttemptResult> {
   const { job } = ctx;
   const flags = constants.O_RDONLY | (job.followSymlinks ? 0 : constants.O_NOFOLLOW);
-  const handle = await ctx.openFile(absoluteOf(job.source, item.path), flags);
+  const handle = await ctx.openFile(localPath(job.source, item), flags);
   try {
     const before = await handle.stat();
     if (!before.isFile()) throw new LocalFileError('not a regular file');
@@ -159,10 +159,21 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
       return { outcome: 'deferred', reason: 'changed while it was uploaded (still being written?)' };
     }
+    // Replaced by another file under the same name (a rename over it): the bytes sent are the old
+    // file's, and a same-size replacement would later look present. Upload the new one later.
+    const now = await statOrNull(localPath(job.source, item), job.followSymlinks);
+    if (now && (now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs)) {
+      return { outcome: 'deferred', reason: 'replaced by another file while it was uploaded' };
+    }
     return { outcome: 'uploaded' };
   } finally {
     await handle.close();
   }
+}
+
+/** The file now at a path (following links only when the job does), or null when none is. */
+async function statOrNull(file: string | Buffer, follow: boolean): Promise<Stats | null> {
+  return (follow ? stat(file) : lstat(file)).catch(() => null);
 }
 
 /** Reads exactly `size` bytes from the start; null when the file ended sooner (it shrank). */

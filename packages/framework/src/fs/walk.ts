@@ -4,17 +4,19 @@
  *
  * Guarantees: directories are read in batches (`opendir`), never as whole arrays; `lstat` runs
  * with bounded parallelism; symlinks are skipped unless `followSymlinks` (then loops are cut by
- * device+inode); FIFOs, sockets and devices are skipped and counted. A folder that cannot be
- * read does not stop the walk: the rest is yielded, then {@link IncompleteWalkError} is thrown so
- * the caller knows the folder was not fully seen (a partition must not be marked done).
+ * device+inode); FIFOs, sockets and devices are skipped and counted. Names are read as bytes:
+ * a name that is not valid UTF-8 is yielded under its key-safe form with its raw bytes (see
+ * ./names.ts), never skipped. A folder that cannot be read does not stop the walk and does not
+ * hold back the files beside it: it is yielded as an `unreadable` candidate (the engine keeps
+ * it in the pending set and walks it again on every run until it can be read).
  */
 import { opendir, lstat, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { Dir, Stats } from 'node:fs';
 import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { FileCandidate } from '../strategy.js';
-
+import { decodeName } from './names.js';
 export interface WalkOptions {
   /** Absolute source root; candidate paths are relative to it. */
   readonly source: string;
@@ -48,67 +50,98 @@ export class IncompleteWalkError extends RecsyncError {
   }
 }
 
-interface Entry {
-  readonly abs: string;
+/** A folder whose relative path is not valid UTF-8: its bytes, and its key-safe path. */
+export interface RawFolder {
+  readonly abs: Buffer;
+  /** Key-safe relative path. */
+  readonly path: string;
+  /** Raw relative path, base64. */
+  readonly rawPath: string;
+}
+
+/** A place in the walk: its path for fs calls, its key-safe relative path and raw bytes. */
+interface Place {
+  /** For fs calls: a string, or bytes when some segment is not valid UTF-8. */
+  readonly abs: string | Buffer;
+  /** Relative to the source root, `/`-separated, key-safe. */
+  readonly rel: string;
+  /** The raw relative path, when it differs from `rel`. */
+  readonly raw?: Buffer;
+}
+
+interface Entry extends Place {
   /** Reached through a symlink that is being followed. */
   readonly follow: boolean;
 }
 
-/** Walks `dir` (inside `options.source`), yielding every regular file below it. A missing `dir` yields nothing. */
-export async function* walkFiles(dir: string, options: WalkOptions): AsyncGenerator<FileCandidate> {
+/**
+ * Walks `dir` (inside `options.source`), yielding every regular file below it, and an
+ * `unreadable` candidate for each folder or file that could not be read. A missing `dir`
+ * yields nothing.
+ */
+export async function* walkFiles(dir: string | RawFolder, options: WalkOptions): AsyncGenerator<FileCandidate> {
   const skipped: WalkSkipCounts = { symlinks: 0, outside: 0, special: 0 };
-  const unreadable: { dir: string; error: string }[] = [];
+  const unreadable: FileCandidate[] = [];
   const visited = new Set<string>();
-  const pending: string[] = [dir];
+  const start: Place =
+    typeof dir === 'string'
+      ? { abs: dir, rel: toPosix(path.relative(options.source, dir)) }
+      : { abs: dir.abs, rel: dir.path, raw: Buffer.from(dir.rawPath, 'base64') };
+  const pending: Place[] = [start];
   const concurrency = options.statConcurrency ?? 32;
 
   const rootReal = options.followSymlinks ? await realpath(options.source) : options.source;
-  if (!(await startFolderAllowed(dir, options, rootReal))) return;
+  const rootBytes = Buffer.from(rootReal);
+  if (!(await startFolderAllowed(start.abs, options, rootBytes))) return;
+  const cannotRead = (place: Place, error: unknown, folder: boolean): void => {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    unreadable.push(unreadableCandidate(place, code, folder));
+  };
 
   // Directories are pushed here, synchronously with reading, so the walk never ends early.
   const entries = async function* (): AsyncGenerator<Entry> {
     while (pending.length > 0) {
       if (options.signal?.aborted) return;
       const current = pending.pop()!;
-      let handle;
+      let handle: Dir;
       try {
         if (options.followSymlinks) {
           // Loop guard: with links followed, a folder can be reached twice.
-          const s = await stat(current);
+          const s = await stat(current.abs);
           const id = `${s.dev}:${s.ino}`;
           if (visited.has(id)) continue;
           visited.add(id);
         }
-        handle = await opendir(current, { bufferSize: 256 });
+        handle = await opendir(current.abs as string, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' && current === dir) return;
-        if (code !== 'ENOENT') unreadable.push({ dir: current, error: code ?? String(error) });
+        if (code === 'ENOENT' && current === start) return;
+        if (code !== 'ENOENT') cannotRead(current, error, true);
         continue;
       }
       try {
         for await (const dirent of handle) {
-          const abs = path.join(current, dirent.name);
-          if (dirent.isDirectory()) pending.push(abs);
+          const child = childOf(current, dirent.name as unknown as Buffer);
+          if (dirent.isDirectory()) pending.push(child);
           else if (dirent.isSymbolicLink()) {
             if (!options.followSymlinks) skipped.symlinks++;
-            const followed = options.followSymlinks ? await followLink(abs) : undefined;
-            if (followed === 'dir') pending.push(abs);
-            else if (followed === 'file') yield { abs, follow: true };
-          } else if (dirent.isFile()) yield { abs, follow: false };
+            const followed = options.followSymlinks ? await followLink(child.abs) : undefined;
+            if (followed === 'dir') pending.push(child);
+            else if (followed === 'file') yield { ...child, follow: true };
+          } else if (dirent.isFile()) yield { ...child, follow: false };
           else skipped.special++;
         }
       } catch (error) {
-        unreadable.push({ dir: current, error: (error as NodeJS.ErrnoException).code ?? String(error) });
+        cannotRead(current, error, true);
       }
     }
   };
 
   /** Resolves a symlink for following: only targets inside the root are taken. */
-  const followLink = async (abs: string): Promise<'dir' | 'file' | undefined> => {
+  const followLink = async (abs: string | Buffer): Promise<'dir' | 'file' | undefined> => {
     try {
-      const target = await realpath(abs);
-      if (target !== rootReal && !target.startsWith(rootReal + path.sep)) {
+      const target = await realpath(abs, { encoding: 'buffer' });
+      if (!insideRoot(target, rootBytes)) {
         skipped.outside++;
         return undefined;
       }
@@ -123,28 +156,59 @@ export async function* walkFiles(dir: string, options: WalkOptions): AsyncGenera
     }
   };
 
-  const resolveEntry = async ({ abs, follow }: Entry): Promise<FileCandidate | undefined> => {
+  const resolveEntry = async (entry: Entry): Promise<FileCandidate | undefined> => {
     let stats: Stats;
     try {
-      stats = follow ? await stat(abs) : await lstat(abs);
+      stats = entry.follow ? await stat(entry.abs) : await lstat(entry.abs);
     } catch (error) {
       // Vanished between readdir and stat: not a candidate any more.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      unreadable.push({ dir: abs, error: (error as NodeJS.ErrnoException).code ?? String(error) });
-      return undefined;
+      return unreadableCandidate(entry, (error as NodeJS.ErrnoException).code ?? String(error), false);
     }
     if (!stats.isFile()) {
       skipped.special++;
       return undefined;
     }
-    return { path: toPosix(path.relative(options.source, abs)), size: stats.size, mtimeMs: stats.mtimeMs };
+    return {
+      path: entry.rel,
+      size: stats.size,
+      mtimeMs: stats.mtimeMs,
+      ...(entry.raw ? { rawPath: entry.raw.toString('base64') } : {}),
+    };
   };
 
   for await (const candidate of mapUnordered(entries(), concurrency, resolveEntry)) {
     if (candidate) yield candidate;
+    while (unreadable.length > 0) yield unreadable.shift()!;
   }
+  while (unreadable.length > 0) yield unreadable.shift()!;
   options.onSkipped?.(skipped);
-  if (unreadable.length > 0) throw new IncompleteWalkError(unreadable);
+}
+
+function unreadableCandidate(place: Place, error: string, folder: boolean): FileCandidate {
+  return {
+    path: place.rel,
+    size: 0,
+    mtimeMs: 0,
+    unreadable: { error, folder },
+    ...(place.raw ? { rawPath: place.raw.toString('base64') } : {}),
+  };
+}
+
+/** The place of a directory entry, from its raw name. */
+function childOf(parent: Place, rawName: Buffer): Place {
+  const { name, changed } = decodeName(rawName);
+  const rel = parent.rel === '' ? name : `${parent.rel}/${name}`;
+  const parentRaw = parent.raw ?? (changed ? Buffer.from(parent.rel) : undefined);
+  if (!parentRaw) return { abs: path.join(parent.abs as string, name), rel };
+  const raw = parentRaw.length === 0 ? rawName : Buffer.concat([parentRaw, Buffer.from('/'), rawName]);
+  const parentAbs = typeof parent.abs === 'string' ? Buffer.from(parent.abs) : parent.abs;
+  return { abs: Buffer.concat([parentAbs, Buffer.from(path.sep), rawName]), rel, raw };
+}
+
+function insideRoot(target: Buffer, root: Buffer): boolean {
+  if (target.equals(root)) return true;
+  return target.length > root.length && target.subarray(0, root.length).equals(root) && target[root.length] === 0x2f;
 }
 
 /** Converts a platform path to the `/`-separated form used in keys. */
@@ -153,12 +217,11 @@ export function toPosix(p: string): string {
 }
 
 /** The start folder itself may be a symlink: take it only when links are followed and it stays inside the root. */
-async function startFolderAllowed(dir: string, options: WalkOptions, rootReal: string): Promise<boolean> {
+async function startFolderAllowed(dir: string | Buffer, options: WalkOptions, rootReal: Buffer): Promise<boolean> {
   try {
     if (!(await lstat(dir)).isSymbolicLink()) return true;
     if (!options.followSymlinks) return false;
-    const target = await realpath(dir);
-    return target === rootReal || target.startsWith(rootReal + path.sep);
+    return insideRoot(await realpath(dir, { encoding: 'buffer' }), rootReal);
   } catch {
     return true; // missing: the walk yields nothing
   }

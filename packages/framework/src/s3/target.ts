@@ -88,10 +88,15 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
       let token: string | undefined;
       do {
         const page = await client.send(
-          new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: token }),
+          // Keys come back URL-encoded where the store supports it: XML cannot carry every
+          // character a key may hold (a carriage return is read back as a line feed).
+          new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: token, EncodingType: 'url' }),
           { abortSignal: signal },
         );
-        for (const o of page.Contents ?? []) if (o.Key !== undefined) yield { key: o.Key, size: o.Size ?? 0 };
+        const encoded = page.EncodingType === 'url';
+        for (const o of page.Contents ?? []) {
+          if (o.Key !== undefined) yield { key: encoded ? decodeListedKey(o.Key) : o.Key, size: o.Size ?? 0 };
+        }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     },
@@ -156,4 +161,12 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
 /** An endpoint set through the SDK's environment variables (it applies them itself). */
 export function envEndpoint(): string | undefined {
   return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+/**
+ * A key from a listing made with `encoding-type=url`: S3 encodes it like a form value (a space
+ * as `+`, a literal `+` as `%2B`), as aws-cli decodes it too.
+ */
+export function decodeListedKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
 }

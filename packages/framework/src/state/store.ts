@@ -9,48 +9,13 @@
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { RecsyncError } from '../errors.js';
+import { describeError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
+import { parseStateText, stateText, type Fingerprint, type LastRun, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
 
-export interface Fingerprint {
-  readonly source: string;
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly endpoint: string | null;
-  readonly strategy: string;
-  readonly identity: unknown;
-}
-
-export interface PendingEntry {
-  /** Partition the file was found in. */
-  readonly partition: string;
-  /** `deferred`: not yet (settle time, still growing); `failed`: failed after retries. */
-  readonly reason: 'deferred' | 'failed';
-  readonly detail: string;
-  readonly attempts: number;
-  readonly firstSeen: string;
-  readonly lastTried: string;
-}
-
-export interface LastRun {
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly exitCode: number;
-  readonly uploaded: number;
-  readonly pending: number;
-}
-
-export interface StateFile {
-  format: 'recsync-state';
-  version: 1;
-  job: string;
-  fingerprint: Fingerprint;
-  cursor: unknown;
-  pending: Record<string, PendingEntry>;
-  lastRun?: LastRun;
-}
+export type { Fingerprint, PendingEntry, LastRun, SourceRecord, StateFile } from './format.js';
 
 export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
   return path.join(job.stateDir, `${job.name}.state.json`);
@@ -77,6 +42,10 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  source?: SourceRecord;
+  /** The version the file had on disk when it was older than this release's (migrated on load). */
+  readonly migratedFrom?: number;
+  private readonly extra?: Record<string, unknown>;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -86,18 +55,23 @@ export class JobState {
     data: Partial<StateFile>,
     /** False until the state exists on disk. */
     public exists: boolean,
+    migratedFrom?: number,
   ) {
     this.cursor = data.cursor ?? undefined;
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
+    this.source = data.source;
+    this.extra = data.extra;
+    this.migratedFrom = migratedFrom;
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
   static async load(job: ResolvedJob): Promise<JobState> {
     const file = stateFilePath(job);
     const fingerprint = fingerprintOf(job);
-    const data = await readStateFile(file);
-    if (!data) return new JobState(file, job.name, fingerprint, {}, false);
+    const read = await readState(file);
+    if (!read) return new JobState(file, job.name, fingerprint, {}, false);
+    const data = read.state;
     const differences = compareFingerprints(data.fingerprint, fingerprint);
     if (differences.length > 0) {
       throw new RecsyncError('E_STATE_MISMATCH', {
@@ -117,24 +91,25 @@ export class JobState {
         hint: `recsync state reset --job ${job.name} starts over (objects already in the bucket are not uploaded again)`,
       });
     }
-    return new JobState(file, job.name, fingerprint, { ...data, cursor: data.cursor == null ? undefined : parsed.data }, true);
+    const cursor = data.cursor == null ? undefined : parsed.data;
+    return new JobState(file, job.name, fingerprint, { ...data, cursor }, true, read.migratedFrom);
   }
 
   /** Writes the state atomically. Calls are serialised; each writes the latest values. */
   save(): Promise<void> {
     this.writing = this.writing.then(async () => {
-      const content: StateFile = {
-        format: 'recsync-state',
-        version: 1,
+      const content = stateText({
         job: this.job,
         fingerprint: this.fingerprint,
         cursor: this.cursor ?? null,
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
-      };
+        ...(this.source ? { source: this.source } : {}),
+        ...(this.extra ? { extra: this.extra } : {}),
+      });
       try {
         await mkdir(path.dirname(this.file), { recursive: true });
-        await writeFileAtomic(this.file, `${JSON.stringify(content, null, 1)}\n`);
+        await writeFileAtomic(this.file, content);
         this.exists = true;
       } catch (error) {
         throw new RecsyncError('E_STATE_WRITE', {
@@ -164,32 +139,30 @@ export async function resetState(job: ResolvedJob): Promise<string | undefined> 
 /** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
 export async function adoptState(job: ResolvedJob): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
   const file = stateFilePath(job);
-  const data = await readStateFile(file);
-  if (!data) return undefined;
+  const read = await readState(file);
+  if (!read) return undefined;
   const after = fingerprintOf(job);
-  await writeFileAtomic(file, `${JSON.stringify({ ...data, fingerprint: after }, null, 1)}\n`);
-  return { before: data.fingerprint, after };
+  await writeFileAtomic(file, stateText({ ...read.state, fingerprint: after }));
+  return { before: read.state.fingerprint, after };
 }
 
-/** Reads a state file without checking it against a config (for `status`). */
+/** Reads a state file without checking it against a config (for `status`), in the current version. */
 export async function readStateFile(file: string): Promise<StateFile | undefined> {
+  return (await readState(file))?.state;
+}
+
+async function readState(file: string): Promise<ReturnType<typeof parseStateText> | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const data = JSON.parse(text) as StateFile;
-    if (data.format !== 'recsync-state' || data.version !== 1 || typeof data.fingerprint !== 'object') throw new Error('not a recsync state file');
-    return data;
-  } catch (error) {
     throw new RecsyncError('E_STATE_CORRUPT', {
-      message: `the state file ${file} cannot be read: ${(error as Error).message}`,
-      hint: 'restore it from a backup, or move it aside with `recsync state reset` to start over',
+      message: `the state file ${file} cannot be read: ${describeError(error)}`,
+      hint: 'check the permissions of the state folder (config key stateDir)',
     });
   }
+  return parseStateText(text, file);
 }
 
 function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {
