@@ -53,6 +53,9 @@ export interface FaultFigures {
   requests: number;
   /** Exit codes of the runs with faults (1: a file ran out of attempts and was rerun). */
   exits: Record<string, number>;
+  /** Files that ran out of attempts in a faulted run (pending, retried by the next run), with a sample of reasons. */
+  filesFailed: number;
+  reasons: string[];
   injected: Record<FaultKind, number>;
   filesChecked: number;
   filesLost: number;
@@ -61,7 +64,7 @@ export interface FaultFigures {
 }
 
 export function emptyFaultFigures(): FaultFigures {
-  return { trials: 0, runs: 0, requests: 0, exits: {}, injected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
+  return { trials: 0, runs: 0, requests: 0, exits: {}, filesFailed: 0, reasons: [], injected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
 }
 
 /**
@@ -80,7 +83,11 @@ export async function runFaultTrial(
   proxy.rules = options.rules;
   let exitCode = -1;
   for (let run = 0; run < options.maxRuns && exitCode !== 0; run++) {
-    const { stats } = await syncOnce(trial);
+    const { stats, events } = await syncOnce(trial);
+    for (const e of events.filter((x) => x.outcome === 'failed')) {
+      figures.filesFailed++;
+      if (figures.reasons.length < 20) figures.reasons.push(`${e.key}: ${e.reason}`);
+    }
     figures.runs++;
     exitCode = stats.exitCode;
     figures.exits[exitCode] = (figures.exits[exitCode] ?? 0) + 1;

@@ -5,7 +5,8 @@
  *   npm run trials -- --faults --count 100         server-fault trials at --rate (default 0.1)
  *   npm run trials -- --faults --rate 0.4          heavier faults: runs may end 1 and are rerun
  *   options: --strategy date,mtime,journal  --seed N (first trial's seed)  --parallel N
- *            --archive small|large  --json (figures as JSON on stdout)
+ *            --archive small|large  --permanent P (share of fault trials with keys that
+ *            always fail)  --json (figures as JSON on stdout)
  *
  * Starts its own local S3 server. Exits 1 when any trial failed or any file was lost; every
  * failure names its strategy and seed (`--seed N --count 1 --strategy S` replays it).
@@ -36,6 +37,7 @@ const { values: opts } = parseArgs({
     seed: { type: 'string' },
     parallel: { type: 'string', default: '2' },
     archive: { type: 'string', default: 'small' },
+    permanent: { type: 'string', default: '0.3' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -66,10 +68,10 @@ async function runAll(trial: (seed: number, strategy: TrialStrategy, index: numb
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
 }
 
-/** Extra rules for some fault trials: a few keys that always fail, so runs end 1 and are rerun. */
+/** Extra rules for some fault trials (`--permanent`, default 0.3): keys that always fail, so runs end 1 and are rerun. */
 function permanentRules(seed: number, keys: readonly string[]): FaultRule[] {
   const random = createRandom(seed ^ 0x5eed);
-  if (!random.chance(0.3)) return [];
+  if (!random.chance(Number(opts.permanent))) return [];
   const doomed = new Set(Array.from({ length: random.int(1, 3) }, () => random.pick(keys)));
   return [{ kind: 'error500', rate: 1, match: (r) => (r.op === 'put' || r.op === 'part') && doomed.has(r.key) }];
 }
@@ -87,6 +89,8 @@ function printFaults(f: FaultFigures): void {
   log(`\nfault trials: ${f.trials} at rate ${rate} (strategies ${strategies.join(', ')}; first seed ${firstSeed})`);
   log(`  runs ${f.runs}; requests ${f.requests}; faults injected ${injected} (${(100 * injected / Math.max(1, f.requests)).toFixed(1)}%)`);
   log(`  exit codes of runs with faults: ${Object.entries(f.exits).map(([code, n]) => `${code}: ${n}`).join(', ')}`);
+  log(`  files that ran out of attempts in a faulted run (pending, then uploaded): ${f.filesFailed}`);
+  for (const r of f.reasons.slice(0, 8)) log(`    ${r.slice(0, 160)}`);
   log(`  by kind: ${FAULT_KINDS.filter((k) => f.injected[k] > 0).map((k) => `${k} ${f.injected[k]}`).join(', ')}`);
   log(`  files compared byte for byte ${f.filesChecked}; files lost ${f.filesLost}; objects not byte-exact ${f.filesCorrupt}; problems ${f.failures.length}`);
 }
