@@ -34,7 +34,18 @@ export interface CrashFigures {
 }
 
 export function emptyCrashFigures(): CrashFigures {
-  return { trials: 0, runs: 0, stops: { SIGKILL: 0, SIGINT: 0, SIGTERM: 0, double: 0 }, late: 0, cursorChecks: 0, filesChecked: 0, filesLost: 0, filesCorrupt: 0, strayTempFiles: 0, failures: [] };
+  return {
+    trials: 0,
+    runs: 0,
+    stops: { SIGKILL: 0, SIGINT: 0, SIGTERM: 0, double: 0 },
+    late: 0,
+    cursorChecks: 0,
+    filesChecked: 0,
+    filesLost: 0,
+    filesCorrupt: 0,
+    strayTempFiles: 0,
+    failures: [],
+  };
 }
 
 export interface CrashTrialOptions {
@@ -66,7 +77,7 @@ function drawMoment(random: Random, options: CrashTrialOptions): Moment {
 /** Starts `recsync sync --json`, counting `run` and `file` events as they are printed. */
 function startSync(cwd: string) {
   const run = startCli(['sync', '--json'], { cwd });
-  const seen = { run: false, files: 0, done: false };
+  const seen = { run: false, files: 0 };
   let partial = '';
   run.child.stdout!.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString('utf8')).split('\n');
@@ -74,7 +85,6 @@ function startSync(cwd: string) {
     for (const line of lines) {
       if (line.startsWith('{"event":"run"')) seen.run = true;
       else if (line.startsWith('{"event":"file"')) seen.files++;
-      else if (line.startsWith('{"event":"done"')) seen.done = true;
     }
   });
   let exited = false;
@@ -100,18 +110,28 @@ async function deliver(child: ChildProcess, kind: StopKind, random: Random): Pro
   return true;
 }
 
-/** What a stopped run's exit says; a problem when it is not one a user may see. */
-function judgeExit(kind: StopKind, result: CliResult, doneBeforeExit: boolean): string | undefined {
-  if (result.code === 0 && doneBeforeExit) return undefined; // it finished first
-  if (kind === 'SIGKILL') return result.signal === 'SIGKILL' ? undefined : `after SIGKILL: exit ${result.code} ${result.signal ?? ''}`;
-  if (result.code === 130) return result.stdout.includes('"interrupted":true') || !doneBeforeExit ? undefined : 'exit 130 without "interrupted" in the done event';
-  // A second signal that lands after the run finished and removed its handlers ends the process by signal: harmless.
-  if (kind === 'double' && result.signal && doneBeforeExit) return undefined;
-  return `after ${kind}: exit ${result.code} signal ${result.signal} (expected 130)\n${result.stderr.slice(-600)}`;
+/**
+ * What a stopped run's exit says. `stopped`: the signal cut the run short. A signal that lands
+ * after the run finished (its done event printed, not interrupted) is late and harmless: exit 0,
+ * or 130 from the command's last check, or death by the signal once its handlers are gone.
+ */
+function judgeExit(kind: StopKind, result: CliResult): { stopped: boolean; problem?: string } {
+  const done = result.stdout.includes('{"event":"done"');
+  const interrupted = result.stdout.includes('"interrupted":true');
+  if (kind === 'SIGKILL' && result.signal === 'SIGKILL') return { stopped: !done };
+  if (kind !== 'SIGKILL' && result.code === 130 && interrupted) return { stopped: true };
+  if (done && !interrupted && (result.code === 0 || result.code === 130 || result.signal)) return { stopped: false };
+  const expected = kind === 'SIGKILL' ? 'killed' : '130, interrupted';
+  return { stopped: false, problem: `after ${kind}: exit ${result.code} signal ${result.signal} (expected ${expected})\n${result.stderr.slice(-600)}` };
 }
 
 /** One interrupted run: start, stop at the drawn moment, check the state and the cursor. */
-async function stoppedRun(kind: StopKind, trial: TrialJob, options: CrashTrialOptions, random: Random, figures: CrashFigures, problems: string[]): Promise<void> {
+async function stoppedRun(
+  kind: StopKind,
+  trial: TrialJob,
+  context: { options: CrashTrialOptions; random: Random; figures: CrashFigures; problems: string[] },
+): Promise<void> {
+  const { options, random, figures, problems } = context;
   const moment = drawMoment(random, options);
   const run = startSync(trial.cwd);
   figures.runs++;
@@ -121,21 +141,24 @@ async function stoppedRun(kind: StopKind, trial: TrialJob, options: CrashTrialOp
   if (reached) await sleep(moment.delay);
   const delivered = reached && (await deliver(run.child, kind, random));
   const result = await run.done;
-  const interrupted = delivered && !(result.code === 0 && run.seen.done);
-  if (interrupted) figures.stops[kind]++;
+  const judged = delivered
+    ? judgeExit(kind, result)
+    : { stopped: false, problem: result.code === 0 ? undefined : `unstopped run: exit ${result.code}\n${result.stderr.slice(-600)}` };
+  if (judged.stopped) figures.stops[kind]++;
   else figures.late++;
-  const exitProblem = delivered ? judgeExit(kind, result, run.seen.done) : result.code === 0 ? undefined : `unstopped run: exit ${result.code}\n${result.stderr.slice(-600)}`;
-  if (exitProblem) problems.push(exitProblem);
+  if (judged.problem) problems.push(judged.problem);
   const state = await checkState(trial.stateFile);
   problems.push(...state.problems.map((p) => `after ${kind}: ${p}`));
-  if (interrupted && kind !== 'SIGKILL' && result.code === 130 && state.lastExitCode !== 130) {
+  if (judged.stopped && kind !== 'SIGKILL' && state.lastExitCode !== 130) {
     problems.push(`after ${kind}: state lastRun.exitCode is ${state.lastExitCode}, expected 130`);
   }
   if (state.problems.length === 0) {
     figures.cursorChecks++;
     const lost = await uncoveredFiles(trial, options.archive, options.client);
     figures.filesLost += lost.length;
-    if (lost.length) problems.push(`after ${kind} (${JSON.stringify(moment)}): not in the bucket and not planned by the next run: ${lost.slice(0, 5).join(', ')}`);
+    if (lost.length) {
+      problems.push(`after ${kind} (${JSON.stringify(moment)}): not in the bucket, not planned by the next run: ${lost.slice(0, 5).join(', ')}`);
+    }
   }
 }
 
@@ -146,7 +169,7 @@ export async function runCrashTrial(options: CrashTrialOptions, figures: CrashFi
   const problems: string[] = [];
   const plan = options.stops;
   const stops = 'random' in plan ? Array.from({ length: random.int(1, plan.maxStops) }, () => random.pick(plan.random)) : plan;
-  for (const kind of stops) await stoppedRun(kind, trial, options, random, figures, problems);
+  for (const kind of stops) await stoppedRun(kind, trial, { options, random, figures, problems });
 
   const started = Date.now();
   const final = await startSync(trial.cwd).done;

@@ -69,8 +69,16 @@ const ERRORS: Record<'error500' | 'slowDown' | 'badDigest' | 'noSuchUpload', { s
   error500: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
   slowDown: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   // What S3 may answer a retried CompleteMultipartUpload whose first try succeeded.
-  noSuchUpload: { status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.' },
-  badDigest: { status: 400, code: 'BadDigest', message: 'The Content-MD5 or checksum value that you specified did not match what the server received.' },
+  noSuchUpload: {
+    status: 404,
+    code: 'NoSuchUpload',
+    message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+  },
+  badDigest: {
+    status: 400,
+    code: 'BadDigest',
+    message: 'The Content-MD5 or checksum value that you specified did not match what the server received.',
+  },
 };
 const AUTH_MESSAGES = {
   InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',
@@ -94,7 +102,10 @@ export function classifyRequest(method: string, url: URL): { op: S3Op; bucket: s
 
 function errorXml(code: string, message: string, resource: string): string {
   const id = Math.random().toString(16).slice(2, 18).toUpperCase();
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><Resource>${resource}</Resource><RequestId>${id}</RequestId></Error>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
+    `<Resource>${resource}</Resource><RequestId>${id}</RequestId></Error>`
+  );
 }
 
 /** Pipes `from` into `to` in 16 KiB chunks with a pause between them. */

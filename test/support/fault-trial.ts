@@ -64,7 +64,8 @@ export interface FaultFigures {
 }
 
 export function emptyFaultFigures(): FaultFigures {
-  return { trials: 0, runs: 0, requests: 0, exits: {}, filesFailed: 0, reasons: [], injected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
+  const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  return { trials: 0, runs: 0, requests: 0, exits: {}, filesFailed: 0, reasons: [], injected, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
 }
 
 /**
@@ -72,10 +73,18 @@ export function emptyFaultFigures(): FaultFigures {
  * a run may end 1 when a file ran out of attempts), then a clean run through the same proxy
  * with no faults, then every file is checked byte for byte.
  */
-export async function runFaultTrial(
-  options: { strategy: TrialStrategy; archive: TrialArchive; proxy: FaultProxy; client: TestBucketClient; journal?: string; rules: FaultRule[]; seed: number; maxRuns: number },
-  figures: FaultFigures,
-): Promise<string[]> {
+export interface FaultTrialOptions {
+  readonly strategy: TrialStrategy;
+  readonly archive: TrialArchive;
+  readonly proxy: FaultProxy;
+  readonly client: TestBucketClient;
+  readonly journal?: string;
+  readonly rules: FaultRule[];
+  readonly seed: number;
+  readonly maxRuns: number;
+}
+
+export async function runFaultTrial(options: FaultTrialOptions, figures: FaultFigures): Promise<string[]> {
   const { proxy } = options;
   const before = { requests: proxy.requests.length, injected: { ...proxy.injected } };
   const trial = await createFaultJob(options);
