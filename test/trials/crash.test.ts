@@ -46,7 +46,7 @@ describe('crash trials: recsync sync stopped at random moments, then rerun', () 
         figures,
       );
       expect(problems, `seed ${c.seed}`).toEqual([]);
-    });
+    }, 150_000); // a few child processes each: generous for a loaded CI machine
   }
 
   it('the checks see a lost file: an object removed after a complete run', async () => {

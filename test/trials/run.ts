@@ -13,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createTestClient, startS3Server } from '@recsync/framework/testing';
-import { emptyCrashFigures, runCrashTrial, STOP_KINDS, type CrashFigures } from '../support/crash-trial.js';
+import { emptyCrashFigures, runCrashTrial, STOP_KINDS, type CrashFigures, type StopKind } from '../support/crash-trial.js';
 import { startFaultProxy, FAULT_KINDS, type FaultRule } from '../support/fault-proxy.js';
 import { emptyFaultFigures, runFaultTrial, transientFaults, type FaultFigures } from '../support/fault-trial.js';
 import { createRandom } from '../support/random.js';
@@ -53,7 +53,7 @@ if (!(rate >= 0 && rate < 1)) throw new Error('--rate must be in [0, 1)');
 const log = (line: string) => void process.stderr.write(`${line}\n`);
 
 /** Runs `count` trials, `parallel` at a time, each with seed firstSeed + i. */
-async function runAll(trial: (seed: number, strategy: TrialStrategy, index: number) => Promise<string[]>): Promise<void> {
+async function runAll(trial: (seed: number, strategy: TrialStrategy, index: number) => Promise<string[]>, progress: () => string): Promise<void> {
   let next = 0;
   let finished = 0;
   const worker = async () => {
@@ -62,7 +62,7 @@ async function runAll(trial: (seed: number, strategy: TrialStrategy, index: numb
       const problems = await trial(firstSeed + index, strategies[index % strategies.length]!, index);
       finished++;
       for (const p of problems) log(`FAIL ${p}`);
-      if (finished % 10 === 0 || finished === count) log(`… ${finished}/${count} trials`);
+      if (finished % 10 === 0 || finished === count) log(`… ${finished}/${count} trials: ${progress()}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
@@ -124,8 +124,15 @@ async function main(): Promise<number> {
     const figures = emptyCrashFigures();
     const horizon = { ms: 3000 };
     // SIGKILL is drawn twice as often as each graceful kind.
-    await runAll((seed, strategy) =>
-      runCrashTrial({ strategy, seed, archive, endpoint: server.endpoint, client, journal, stops: { random: ['SIGKILL', ...STOP_KINDS], maxStops: 3 }, horizon }, figures),
+    // Ctrl-C: the figures so far, then stop.
+    process.once('SIGINT', () => {
+      printCrash(figures);
+      process.exit(130);
+    });
+    const stops = { random: ['SIGKILL', ...STOP_KINDS] as StopKind[], maxStops: 3 };
+    await runAll(
+      (seed, strategy) => runCrashTrial({ strategy, seed, archive, endpoint: server.endpoint, client, journal, stops, horizon }, figures),
+      () => `stops ${Object.values(figures.stops).reduce((a, b) => a + b, 0)}, files lost ${figures.filesLost}, problems ${figures.failures.length}`,
     );
     printCrash(figures);
     if (opts.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
