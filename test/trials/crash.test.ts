@@ -6,6 +6,7 @@
  */
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { definePlugin, syncJob } from '@recsync/framework';
 import { createTestClient } from '@recsync/framework/testing';
 import { emptyCrashFigures, runCrashTrial, type StopKind } from '../support/crash-trial.js';
 import { createTrialArchive, SMALL_ARCHIVE, type TrialArchive } from '../support/trial-archive.js';
@@ -58,6 +59,26 @@ describe('crash trials: recsync sync stopped at random moments, then rerun', () 
     const bucket = await checkBucket(client, trial.bucket, archive);
     expect(bucket.missing).toEqual([victim]);
     expect(bucket.checked).toBe(archive.files.length - 1);
+  });
+
+  // Bug (engine/plan.ts, partitionItems): a graceful stop that lands while a partition's files
+  // are being listed ends the strategy's walk early (it honours the signal and returns), the
+  // loop ends normally, and the partition gets its partitionEnd: it counts as done with the
+  // files listed so far (here none), and the cursor moves past it. Found by `npm run trials`
+  // (date, SIGTERM after 13 files): a whole day folder never uploaded, every later run exit 0.
+  // Fix: no partitionEnd once the signal is aborted (`if (ctx.signal.aborted) return;` after the loop).
+  it.fails('a graceful stop while a partition is being listed does not mark that partition done', async () => {
+    const trial = await createTrialJob({ strategy: 'date', archive, endpoint, client });
+    const stop = new AbortController();
+    const stopAtSecond = definePlugin({
+      name: 'test:stop-at-second-partition',
+      apply(hooks) {
+        hooks.partition.tap('test', (info) => void (info.index === 1 && stop.abort()));
+      },
+    });
+    const stats = await syncJob(trial.job, { signal: stop.signal, plugins: [stopAtSecond] });
+    expect(stats.interrupted).toBe(true);
+    expect(await uncoveredFiles(trial, archive, client)).toEqual([]);
   });
 
   it('stopped runs for real and checked every file', () => {
