@@ -27,6 +27,9 @@ export interface CrashFigures {
   cursorChecks: number;
   /** Files compared byte for byte at the end of trials. */
   filesChecked: number;
+  /** After a stop: files neither in the bucket nor planned by the next run (the cursor passed them). */
+  uncovered: number;
+  /** At the end: files missing from the bucket after the clean run. */
   filesLost: number;
   filesCorrupt: number;
   strayTempFiles: number;
@@ -41,6 +44,7 @@ export function emptyCrashFigures(): CrashFigures {
     late: 0,
     cursorChecks: 0,
     filesChecked: 0,
+    uncovered: 0,
     filesLost: 0,
     filesCorrupt: 0,
     strayTempFiles: 0,
@@ -155,7 +159,7 @@ async function stoppedRun(
   if (state.problems.length === 0) {
     figures.cursorChecks++;
     const lost = await uncoveredFiles(trial, options.archive, options.client);
-    figures.filesLost += lost.length;
+    figures.uncovered += lost.length;
     if (lost.length) {
       problems.push(`after ${kind} (${JSON.stringify(moment)}): not in the bucket, not planned by the next run: ${lost.slice(0, 5).join(', ')}`);
     }

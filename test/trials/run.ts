@@ -80,7 +80,7 @@ function printCrash(f: CrashFigures): void {
   const stops = Object.values(f.stops).reduce((a, b) => a + b, 0);
   log(`\ncrash trials: ${f.trials} (strategies ${strategies.join(', ')}; first seed ${firstSeed})`);
   log(`  runs ${f.runs}; stops that hit a running sync ${stops}: ${STOP_KINDS.map((k) => `${k} ${f.stops[k]}`).join(', ')}; signals too late ${f.late}`);
-  log(`  cursor checks after a stop ${f.cursorChecks}; files compared byte for byte ${f.filesChecked}`);
+  log(`  cursor checks after a stop ${f.cursorChecks} (files the cursor had passed while missing: ${f.uncovered}); files compared byte for byte ${f.filesChecked}`);
   log(`  files lost ${f.filesLost}; objects not byte-exact ${f.filesCorrupt}; stray state temp files ${f.strayTempFiles}; failed trials' problems ${f.failures.length}`);
 }
 
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     );
     printCrash(figures);
     if (opts.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
-    return figures.failures.length || figures.filesLost || figures.filesCorrupt ? 1 : 0;
+    return figures.failures.length || figures.uncovered || figures.filesLost || figures.filesCorrupt ? 1 : 0;
   } finally {
     client.destroy();
     await archive.cleanup();
