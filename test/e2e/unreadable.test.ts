@@ -1,35 +1,19 @@
 /**
- * Permissions as an unprivileged user would meet them. Tests run as root in CI, where
- * `chmod 000` stops nothing, so the binary runs here as `nobody` (uid 65534) when the test runs
- * as root, and as the current user otherwise.
+ * Permissions as an unprivileged user meets them (see ../support/users.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, readdir } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
 import { recentDays, runCli, writeConfig } from '../support/cli.js';
+import { shareTree, sharedHome, unprivileged } from '../support/users.js';
 
 const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
 afterAll(() => client.destroy());
-const asRoot = process.getuid?.() === 0;
-const user = asRoot ? { uid: 65534, gid: 65534 } : undefined;
-
-/** Opens every folder of `root` (and `extra`) to other users, as an archive shared read-only would be. */
-async function shareTree(root: string, extra: string[]): Promise<void> {
-  for (const dir of [root, ...extra]) await chmod(dir, 0o777);
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, entry.name);
-      await chmod(abs, entry.isDirectory() ? 0o755 : 0o644);
-      if (entry.isDirectory()) await walk(abs);
-    }
-  };
-  await walk(root);
-}
+const user = unprivileged;
 
 describe('an unreadable subfolder', () => {
   it('never holds back the readable files beside it; it stays pending (exit 1) until it can be read', async () => {
@@ -41,8 +25,8 @@ describe('an unreadable subfolder', () => {
     const bucket = `unr-${randomBytes(5).toString('hex')}`;
     await client.createBucket(bucket);
     const cwd = await writeConfig({ source: tree.root, bucket, endpoint });
-    const home = await mkdtemp(path.join(os.tmpdir(), 'recsync-home-'));
-    await shareTree(tree.root, [cwd, home]);
+    const home = await sharedHome();
+    await shareTree(tree.root, [cwd]);
     const locked = path.join(tree.root, day, 'locked');
     await chmod(locked, 0o000);
     const env = { HOME: home };

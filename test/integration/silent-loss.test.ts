@@ -180,6 +180,16 @@ describe('names', () => {
     expect(again.stats.exitCode).toBe(0);
   });
 
+  it('the mtime strategy backs up names that are not valid UTF-8 too (they used to be only counted)', async () => {
+    const h = await setup({ files: { 'cam-1/ok.mp4': { size: 10, mtime: '2026-11-24T10:00:00Z' } } });
+    const raw = Buffer.concat([Buffer.from(`${h.tree.root}/cam-1/clip`), Buffer.from([0xff]), Buffer.from('.mp4')]);
+    await writeFile(raw, 'clip');
+    const job = { strategy: mtimeCutoff({}), filters: { settle: '0s' } };
+    const run = await h.sync({ now: new Date() }, { job });
+    expect(run.stats.exitCode).toBe(0);
+    expect(run.uploadedKeys()).toEqual([expect.stringMatching(/^cam-1\/clip\uFFFD~[0-9a-f]{8}\.mp4$/), 'cam-1/ok.mp4']);
+  });
+
   it('uploads backslashes as they are (legal in S3 keys)', async () => {
     const h = await setup({ files: { '2026-11-24/a\\b.wav': { content: 'slash', mtime: '2026-11-24T10:00:00Z' } } });
     const run = await h.sync({ now: NOW });

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   E_STATE_MISMATCH: 'usage',
   E_STATE_CORRUPT: 'usage',
   E_STATE_NEWER: 'usage',
+  E_STATE_DIR: 'usage',
   E_SOURCE_MISSING: 'usage',
   E_SOURCE_EMPTY: 'usage',
   E_SOURCE_CHANGED: 'usage',

@@ -2,6 +2,7 @@
  * @recsync/framework: the engine and the public API for configs, strategies and plugins.
  */
 export * from './strategy.js';
+export type { FolderSink, FolderStamp } from './engine/folders.js';
 export * from './errors.js';
 export * from './events.js';
 export { createHooks, type Hooks, type SkipDecision, type PartitionInfo, type FilterContext, type FileEvent, type WarningEvent } from './hooks.js';
@@ -17,7 +18,7 @@ export {
   type UseRef,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
-export { walkFiles, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
+export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
 export { mapUnordered, runPool } from './concurrency.js';
 export { parseDuration, parseSize, formatBytes, formatDuration, durationSchema, sizeSchema } from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';

@@ -285,7 +285,10 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     if (counts.outsideLinks > 0) this.context.warn(`partition ${id}: ${counts.outsideLinks} symlink(s) lead outside the source and were not followed`);
     if (counts.symlinkLoops > 0) this.context.warn(`partition ${id}: ${counts.symlinkLoops} symlink loop(s) cut`);
     if (counts.undecodableNames > 0) {
-      this.context.warn(`partition ${id}: ${counts.undecodableNames} name(s) are not valid UTF-8 and cannot be backed up; rename them`);
+      this.context.warn(
+        `partition ${id}: ${counts.undecodableNames} name(s) are not valid UTF-8: backed up under a key-safe name ` +
+          '(U+FFFD and a hash), the raw name in the metadata, and checked again on every run',
+      );
     }
   }
 

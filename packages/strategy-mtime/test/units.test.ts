@@ -121,13 +121,18 @@ describe('the directory scanner', () => {
     }
   });
 
-  it('counts and reports a name that is not valid UTF-8 instead of losing it silently', async () => {
+  it('yields names that are not valid UTF-8 with their raw bytes (files and whole folders), and counts them', async () => {
     const root = await tempDir();
     await writeFiles(root, { 'd/ok.mp4': null });
     fs.writeFileSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x63, 0xff, 0x2e, 0x6d])]), 'latin-1 name');
+    fs.mkdirSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe])]));
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe]), Buffer.from('/in.mp4')]), 'inside');
     const { instance, warnings } = subject({}, root);
-    expect((await run(instance, { now: Date.now() })).paths).toEqual(['d/ok.mp4']);
-    expect(instance.describe()).toMatchObject({ undecodableNames: 1 });
-    expect(warnings.join()).toMatch(/partition d: 1 name\(s\) are not valid UTF-8/);
+    const paths = (await run(instance, { now: Date.now() })).paths.sort();
+    expect(paths).toHaveLength(3);
+    expect(paths).toContain('d/ok.mp4');
+    expect(paths.filter((p) => p.includes('\uFFFD~'))).toHaveLength(2);
+    expect(instance.describe()).toMatchObject({ undecodableNames: 2 });
+    expect(warnings.join()).toMatch(/partition d: 2 name\(s\) are not valid UTF-8: backed up under a key-safe name/);
   });
 });

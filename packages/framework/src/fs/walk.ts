@@ -12,11 +12,13 @@
  */
 import { opendir, lstat, realpath, stat } from 'node:fs/promises';
 import type { Dir, Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { FileCandidate } from '../strategy.js';
 import { decodeName } from './names.js';
+import type { FolderSink } from '../engine/folders.js';
 export interface WalkOptions {
   /** Absolute source root; candidate paths are relative to it. */
   readonly source: string;
@@ -26,6 +28,12 @@ export interface WalkOptions {
   readonly signal?: AbortSignal;
   /** Receives counts of what was skipped, when the walk ends. */
   onSkipped?(counts: WalkSkipCounts): void;
+  /**
+   * Receives each folder's stamp (mtime and ctime taken before it is read, entries counted while
+   * reading), relative to the start folder (`''` = itself); undefined for a folder that could
+   * not be read or whose name is not valid UTF-8.
+   */
+  onFolder?: FolderSink;
 }
 
 export interface WalkSkipCounts {
@@ -103,8 +111,12 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
     while (pending.length > 0) {
       if (options.signal?.aborted) return;
       const current = pending.pop()!;
+      const relToStart = current === start ? '' : start.rel === '' ? current.rel : current.rel.slice(start.rel.length + 1);
       let handle: Dir;
+      let before: Stats | undefined;
+      const stampedAt = Date.now();
       try {
+        if (options.onFolder && !current.raw) before = await stat(current.abs);
         if (options.followSymlinks) {
           // Loop guard: with links followed, a folder can be reached twice.
           const s = await stat(current.abs);
@@ -117,10 +129,13 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' && current === start) return;
         if (code !== 'ENOENT') cannotRead(current, error, true);
+        options.onFolder?.(relToStart, undefined);
         continue;
       }
+      let entriesRead = 0;
       try {
         for await (const dirent of handle) {
+          entriesRead++;
           const child = childOf(current, dirent.name as unknown as Buffer);
           if (dirent.isDirectory()) pending.push(child);
           else if (dirent.isSymbolicLink()) {
@@ -131,8 +146,13 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
           } else if (dirent.isFile()) yield { ...child, follow: false };
           else skipped.special++;
         }
+        if (options.onFolder) {
+          const stamp = before && { mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, entries: entriesRead, at: stampedAt };
+          options.onFolder(relToStart, stamp);
+        }
       } catch (error) {
         cannotRead(current, error, true);
+        options.onFolder?.(relToStart, undefined);
       }
     }
   };
@@ -224,5 +244,38 @@ async function startFolderAllowed(dir: string | Buffer, options: WalkOptions, ro
     return insideRoot(await realpath(dir, { encoding: 'buffer' }), rootReal);
   } catch {
     return true; // missing: the walk yields nothing
+  }
+}
+
+/**
+ * The entries of one folder whose names are not valid UTF-8, as candidates: files directly in
+ * it, and everything below its subfolders with such names. For walkers that read names as
+ * strings (where such a name cannot be opened) and hand these folders over instead of losing
+ * them. `dir` is the folder's absolute path; its own name must be valid UTF-8.
+ */
+export async function* walkUndecodable(dir: string, options: WalkOptions): AsyncGenerator<FileCandidate> {
+  const parent: Place = { abs: dir, rel: toPosix(path.relative(options.source, dir)) };
+  let handle: Dir;
+  try {
+    handle = await opendir(dir, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') yield unreadableCandidate(parent, (error as NodeJS.ErrnoException).code ?? String(error), true);
+    return;
+  }
+  for await (const dirent of handle) {
+    const raw = dirent.name as unknown as Buffer;
+    if (isUtf8(raw)) continue;
+    const child = childOf(parent, raw);
+    if (dirent.isDirectory()) {
+      yield* walkFiles({ abs: child.abs as Buffer, path: child.rel, rawPath: child.raw!.toString('base64') }, options);
+    } else if (dirent.isFile()) {
+      try {
+        const stats = await lstat(child.abs);
+        yield { path: child.rel, size: stats.size, mtimeMs: stats.mtimeMs, rawPath: child.raw!.toString('base64') };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') yield unreadableCandidate(child, code ?? String(error), false);
+      }
+    }
   }
 }

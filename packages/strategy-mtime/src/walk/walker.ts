@@ -18,7 +18,7 @@
  * cancelled) and when its consumer stops pulling.
  */
 import path from 'node:path';
-import type { FileCandidate } from '@recsync/framework';
+import { walkUndecodable, type FileCandidate } from '@recsync/framework';
 import type { PathRules } from '../globs.js';
 import type { ScanSession } from './runner.js';
 import type { DirInfo, ScanChunk, ScanTask } from './scan.js';
@@ -200,6 +200,7 @@ export async function* walkDirectories(first: DirTask, env: WalkEnv, memory: Par
   const open = new Map<number, DirTask>();
   const watched = watchedForCompletion(memory);
   const failed = new Set<number>();
+  const undecodable: DirTask[] = [];
   try {
     while (stack.length > 0 || open.size > 0) {
       if (signal.aborted) return false;
@@ -213,11 +214,22 @@ export async function* walkDirectories(first: DirTask, env: WalkEnv, memory: Par
       if (chunk.done) open.delete(id);
       else session.more(id);
       absorb(task, chunk, env, memory, stack);
+      if (chunk.counts.undecodable > 0 && !undecodable.includes(task)) undecodable.push(task);
       if (chunk.error !== undefined) failed.add(id);
       if (chunk.done && !failed.delete(id) && watched.has(task.rel || '.')) memory.complete.add(task.rel || '.');
       for (let i = 0; i < chunk.names.length; i++) {
         const rel = task.rel ? `${task.rel}/${chunk.names[i]}` : chunk.names[i]!;
         if (env.paths.includesFile(rel)) yield { path: rel, size: chunk.sizes[i]!, mtimeMs: chunk.mtimes[i]! };
+      }
+    }
+    // Names that are not valid UTF-8 cannot be opened by the scan's decoded names: read those
+    // entries again as bytes. They are taken whatever their times (never seen before, they may
+    // predate the cutoff); the remote check finds them present on later runs.
+    for (const task of undecodable) {
+      if (signal.aborted) return false;
+      const source = task.rel ? task.abs.slice(0, task.abs.length - task.rel.length - 1) : task.abs;
+      for await (const file of walkUndecodable(task.abs, { source, followSymlinks: env.rules.follow, signal })) {
+        if (file.unreadable || env.paths.includesFile(file.path)) yield file;
       }
     }
     return !signal.aborted;
