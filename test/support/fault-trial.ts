@@ -4,7 +4,7 @@
  */
 import { definePlugin, syncJob, type FileEvent, type RunStats } from '@recsync/framework';
 import type { TestBucketClient } from '@recsync/framework/testing';
-import { FAULT_KINDS, type FaultKind, type FaultProxy, type FaultRule } from './fault-proxy.js';
+import { FAULT_KINDS, type FaultKind, type FaultProxy, type FaultRule } from './fault-injecting-proxy.js';
 import type { TrialArchive } from './trial-archive.js';
 import { checkBucket, checkState, createTrialJob, type TrialJob, type TrialStrategy } from './trial-job.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestClient } from '@recsync/framework/testing';
-import { startFaultProxy, type FaultProxy, type ProxyRequest } from '../support/fault-proxy.js';
+import { startFaultProxy, type FaultProxy, type ProxyRequest } from '../support/fault-injecting-proxy.js';
 import { createFaultJob, emptyFaultFigures, runFaultTrial, syncOnce, transientFaults } from '../support/fault-trial.js';
 import { createTrialArchive, SMALL_ARCHIVE, type TrialArchive } from '../support/trial-archive.js';
 import { checkBucket, checkState, writeJournal, TRIAL_STRATEGIES, type TrialJob } from '../support/trial-job.js';

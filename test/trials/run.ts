@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { createTestClient, startS3Server } from '@recsync/framework/testing';
 import { emptyCrashFigures, runCrashTrial, STOP_KINDS, type CrashFigures, type StopKind } from '../support/crash-trial.js';
-import { startFaultProxy, FAULT_KINDS, type FaultRule } from '../support/fault-proxy.js';
+import { startFaultProxy, FAULT_KINDS, type FaultRule } from '../support/fault-injecting-proxy.js';
 import { emptyFaultFigures, runFaultTrial, transientFaults, type FaultFigures } from '../support/fault-trial.js';
 import { createRandom } from '../support/random.js';
 import { createTrialArchive, LARGE_ARCHIVE, SMALL_ARCHIVE } from '../support/trial-archive.js';
