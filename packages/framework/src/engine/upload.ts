@@ -45,9 +45,9 @@ export interface UploadContext {
 const MiB = 1024 * 1024;
 /**
  * Throttling answers (503 SlowDown, 429) one file may get in a run on top of its attempts.
- * Bounded, so a store that throttles forever still ends the run (the file becomes pending).
+ * Few, so a store that answers nothing but 503 still trips the failing-target breaker soon.
  */
-const MAX_THROTTLED = 8;
+const MAX_THROTTLED = 3;
 const MAX_PARTS = 10_000;
 /**
  * Files up to this size are read once into memory (checksum and body from the same bytes):
