@@ -61,13 +61,10 @@ describe('crash trials: recsync sync stopped at random moments, then rerun', () 
     expect(bucket.checked).toBe(archive.files.length - 1);
   });
 
-  // Bug (engine/plan.ts, partitionItems): a graceful stop that lands while a partition's files
-  // are being listed ends the strategy's walk early (it honours the signal and returns), the
-  // loop ends normally, and the partition gets its partitionEnd: it counts as done with the
-  // files listed so far (here none), and the cursor moves past it. Found by `npm run trials`
-  // (date, SIGTERM after 13 files): a whole day folder never uploaded, every later run exit 0.
-  // Fix: no partitionEnd once the signal is aborted (`if (ctx.signal.aborted) return;` after the loop).
-  it.fails('a graceful stop while a partition is being listed does not mark that partition done', async () => {
+  // A graceful stop that lands while a partition's files are being listed ends the strategy's
+  // walk early; the partition must not count as done (found by `npm run trials`: date, SIGTERM
+  // after 13 files left a whole day folder never uploaded, every later run exit 0).
+  it('a graceful stop while a partition is being listed does not mark that partition done', async () => {
     const trial = await createTrialJob({ strategy: 'date', archive, endpoint, client });
     const stop = new AbortController();
     const stopAtSecond = definePlugin({
