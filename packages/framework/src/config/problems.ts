@@ -17,15 +17,23 @@ type Issue = z.core.$ZodIssue;
  * @param root    the raw config, for showing values
  * @param local   the validated object itself, when it is not reachable from `root`
  */
-export function formatIssue(issue: Issue, prefix: readonly (string | number)[], root: unknown, local?: unknown): ConfigProblem {
+export function formatIssue(
+  issue: Issue,
+  prefix: readonly (string | number)[],
+  root: unknown,
+  local?: unknown,
+  schema?: z.ZodType,
+): ConfigProblem {
   const issuePath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const fullPath = [...prefix, ...issuePath];
   const found = local !== undefined ? lookup(local, issuePath) : lookup(root, fullPath);
   if (issue.code === 'unrecognized_keys') {
+    const valid = schema ? keysAt(schema, issuePath) : undefined;
+    const list = valid?.length ? `valid keys here: ${valid.join(', ')}; ` : '';
     return {
       path: fullPath,
       message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
-      hint: 'check the spelling; unknown keys are errors so a typo never silently changes what is backed up',
+      hint: `${list}check the spelling; unknown keys are errors so a typo never silently changes what is backed up`,
     };
   }
   if (issue.code === 'invalid_key') {
@@ -35,6 +43,30 @@ export function formatIssue(issue: Issue, prefix: readonly (string | number)[], 
   }
   const value = found.present ? `; got ${show(found.value)}` : issue.code === 'invalid_type' ? '; it is missing' : '';
   return { path: fullPath, message: `${issue.message}${value}` };
+}
+
+/** The keys an object schema accepts at `at` (through optional, default, record and array). */
+function keysAt(schema: z.ZodType, at: readonly (string | number)[]): string[] | undefined {
+  let current: unknown = schema;
+  for (const key of [...at, undefined]) {
+    let def = (current as { _zod?: { def?: SchemaDef } })?._zod?.def;
+    while (def?.innerType) def = def.innerType._zod?.def;
+    if (!def) return undefined;
+    if (key === undefined) return def.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+    if (def.type === 'object') current = def.shape?.[key];
+    else if (def.type === 'record') current = def.valueType;
+    else if (def.type === 'array') current = def.element;
+    else return undefined;
+  }
+  return undefined;
+}
+
+interface SchemaDef {
+  readonly type: string;
+  readonly innerType?: { _zod?: { def?: SchemaDef } };
+  readonly shape?: Record<string, unknown>;
+  readonly valueType?: unknown;
+  readonly element?: unknown;
 }
 
 function lookup(root: unknown, p: readonly (string | number)[]): { present: boolean; value?: unknown } {
