@@ -64,7 +64,7 @@ describe('plugins and strategies named with { use, with }', () => {
     expect(message).toContain(`jobs.a.plugins.0.use: no module at ${path.join(dir, 'plugins/absent.mjs')}`);
     expect(message).toContain('jobs.a.plugins.1.use: the package "recsync-plugin-that-is-not-installed" is not installed');
     expect(message).toContain('npm i recsync-plugin-that-is-not-installed');
-    expect(message).toMatch(/jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be loaded: .*Unexpected token .*broken\.mjs:2/);
+    expect(message).toMatch(/jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be loaded: .*Unexpected token .*broken\.mjs:\d+/);
     expect(message).toContain(`jobs.a.plugins.3.use: "./plugins/needs-dep.mjs" was found but cannot be loaded: MODULE_NOT_FOUND: Cannot find module 'recsync-left-pad-that-is-not-there'`);
     expect(message).toContain('jobs.a.plugins.4.use: "./plugins/not-a-plugin.mjs" is not a recsync plugin');
     expect(message).toContain('jobs.a.plugins.5.use: "@recsync/strategy-date" is a recsync strategy, not a plugin');
