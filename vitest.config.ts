@@ -5,7 +5,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@recsync/source'] } },
   resolve: { conditions: ['@recsync/source'] },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['test/setup/s3-server.global.ts'],
     testTimeout: 60_000,
