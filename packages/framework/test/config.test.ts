@@ -20,6 +20,7 @@ const importModule = async (spec: string) => {
     return fakePlugin;
   } };
   if (spec === 'returns-nothing') return { default: () => undefined };
+  if (spec === 'async-factory') return { default: async () => fakePlugin };
   throw Object.assign(new Error(`Cannot find module '${spec}'\nRequire stack:\n- /somewhere/loader.js`), { code: 'MODULE_NOT_FOUND' });
 };
 
@@ -119,6 +120,7 @@ describe('config validation', () => {
           { use: 'plugin-factory', with: { tag: 7 } },
           { use: 'returns-nothing' },
           { use: 'plugin-object', with: { tag: 'x' } },
+          { use: 'async-factory' },
         ],
       }),
     );
@@ -128,6 +130,7 @@ describe('config validation', () => {
     expect(message).toContain('jobs.rec.plugins.3.with: the plugin factory of "plugin-factory" refused its options: tag must be a string');
     expect(message).toContain('jobs.rec.plugins.4.use: "returns-nothing" is not a recsync plugin: its default export returned undefined');
     expect(message).toContain('jobs.rec.plugins.5.use: "plugin-object" exports a plugin object, which takes no options');
+    expect(message).toContain('jobs.rec.plugins.6.use: "async-factory" is not a recsync plugin: its default export returned a promise');
   });
 
   it('lists the valid keys next to an unknown one', async () => {

@@ -167,17 +167,20 @@ function pluginFrom(loaded: unknown, ref: UseRef, at: (string | number)[], probl
       problem(`${name} exports a plugin object, which takes no options`, `remove "with", or export a factory (options) => plugin`);
       return undefined;
     }
-    if (!object) problem(`${name} is not a recsync plugin: it exports no plugin factory (a default export (options) => plugin) and no plugin object ({ name, apply })`);
+    const expected = 'no plugin factory (a default export (options) => plugin) and no plugin object ({ name, apply })';
+    if (!object) problem(`${name} is not a recsync plugin: it exports ${expected}`);
     return object;
   }
   let plugin: unknown;
   try {
     plugin = factory(ref.with ?? {});
   } catch (error) {
-    problems.push({ path: [...at, 'with'], message: `the plugin factory of ${name} refused its options: ${describeError(error)}`, hint: 'check the options under "with"' });
+    const message = `the plugin factory of ${name} refused its options: ${describeError(error)}`;
+    problems.push({ path: [...at, 'with'], message, hint: 'check the options under "with"' });
     return undefined;
   }
   if (isPlugin(plugin)) return plugin;
+  if (typeof (plugin as { then?: unknown } | undefined)?.then === 'function') (plugin as Promise<unknown>).catch(() => undefined);
   problem(`${name} is not a recsync plugin: its default export returned ${describeValue(plugin)}, not a plugin ({ name, apply })`);
   return undefined;
 }
@@ -186,6 +189,7 @@ const isFunction = (v: unknown): v is (options: unknown) => unknown => typeof v 
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
+  if (typeof (value as { then?: unknown }).then === 'function') return 'a promise (a factory must return the plugin itself)';
   if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 5).join(', ') || '(none)'}`;
   return `a ${typeof value}`;
 }
