@@ -88,7 +88,7 @@ describe('errors at the command line', () => {
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('recsync: error E_CONFIG_INVALID: invalid config in');
-    expect(result.stderr).toContain('jobs.rec.target.endpoint: expected a URL such as "http://127.0.0.1:9000"; got "not a url"');
+    expect(result.stderr).toContain('jobs.rec.target.endpoint: expected an http:// or https:// URL such as "http://127.0.0.1:9000"; got "not a url"');
     expect(result.stderr).toContain('jobs.rec.remoteCheck: Invalid option: expected one of "list"|"head"|"none"; got "sometimes"');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
@@ -127,9 +127,10 @@ describe('concurrency and crashes', () => {
   it('lets only one of two overlapping syncs run: the other exits 3', async () => {
     const { cwd, bucket, tree, spec } = await fixture(3, 1);
     const gate = path.join(cwd, 'open-gate');
-    const first = startCli(['sync'], { cwd, env: { GATE: gate } });
+    const lease = { RECSYNC_LEASE_TIMEOUT: '5s', RECSYNC_LEASE_HEARTBEAT: '100ms' };
+    const first = startCli(['sync'], { cwd, env: { GATE: gate, ...lease } });
     await waitFor(() => existsSync(path.join(cwd, '.recsync', 'rec.lock')), 'the first run to take the lock');
-    const second = await runCli(['sync'], { cwd });
+    const second = await runCli(['sync'], { cwd, env: lease });
     expect(second.code).toBe(3);
     expect(second.stderr).toContain('E_LOCKED');
     await writeFile(gate, '');
@@ -148,7 +149,8 @@ describe('concurrency and crashes', () => {
 
     const rerun = await runCli(['sync'], { cwd });
     expect(rerun.code).toBe(0);
-    expect(rerun.stderr).toContain('taking over a stale lock');
+    expect(rerun.stderr).toContain('taking over a stale lease');
+    expect(rerun.stderr).toContain('is no longer running on this host');
     expect(await byteExact(tree, bucket, spec)).toBe(true);
   });
 

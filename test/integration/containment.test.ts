@@ -78,4 +78,56 @@ describe('containment', () => {
     expect(stats.exitCode).toBe(1);
     expect(warnings).toEqual(['refused bad: line is not valid UTF-8 (written.log:7)']);
   });
+
+  it('gives each cause of a refusal its own code', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+    await writeFile(path.join(outside, 'x.wav'), 'not yours');
+    const h = await harness({ files: { 'in/ok.wav': { content: 'ok', mtime: '2026-11-20T00:00:00Z' } } });
+    cleanup.push(h.dispose);
+    await symlink(outside, h.tree.path('linked'));
+    const listing = defineStrategy({
+      name: 'listing',
+      options: z.strictObject({}),
+      cursor: z.null(),
+      defaultSettleMs: 0,
+      create: (_o, ctx) => ({
+        async *partitions() {
+          yield {
+            id: 'all',
+            dir: ctx.source,
+            closed: false,
+            async *files() {
+              const at = { size: 2, mtimeMs: Date.parse('2026-11-20T00:00:00Z') };
+              yield { path: 'in/ok.wav', ...at };
+              yield { path: '../etc/passwd', ...at };
+              yield { path: 'in//twice.wav', ...at };
+              yield { path: 'linked/x.wav', ...at, refused: 'is reached through a symlink out of the source', refusedCode: 'E_FILE_SYMLINK_OUT' as const };
+            },
+          };
+        },
+        advance: (c) => c,
+      }),
+    });
+    const config = { stateDir: h.stateDir, jobs: { rec: { source: h.tree.root, target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true }, strategy: useStrategy(listing, {}) } } };
+    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    const warnings: string[] = [];
+    const stats = await syncJob(job, { plugins: [{ name: 'w', apply: (hooks) => hooks.warning.tap('w', (w) => void warnings.push(`${w.code} ${w.path}`)) }] });
+    expect(stats.exitCode).toBe(1);
+    expect(warnings.sort()).toEqual(['E_FILE_BAD_PATH in//twice.wav', 'E_FILE_OUTSIDE_ROOT ../etc/passwd', 'E_FILE_SYMLINK_OUT linked/x.wav']);
+    expect(await h.keys()).toEqual(['in/ok.wav']);
+  });
+
+  it('reports a pending file whose folder became a symlink out of the root as E_FILE_SYMLINK_OUT', async () => {
+    const h = await harness({ files: { '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) } } });
+    cleanup.push(h.dispose);
+    await h.sync({ now: NOW });
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+    await writeFile(path.join(outside, 'a.wav'), 'not yours');
+    await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
+    await symlink(outside, h.tree.path('2026-11-25/sub'));
+    const codes: string[] = [];
+    await h.sync({ now: new Date(NOW.getTime() + 3_600_000), plugins: [{ name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) }] });
+    expect(codes).toContain('E_FILE_SYMLINK_OUT');
+    expect(codes).not.toContain('E_FILE_OUTSIDE_ROOT');
+  });
 });

@@ -2,10 +2,12 @@
  * Finds and loads `recsync.config.*` (cosmiconfig), then validates it (framework).
  *
  * Search: from the working directory up (`searchStrategy: 'global'`), in the order of
- * {@link SEARCH_PLACES}; `--config PATH` skips the search. `.ts/.mts/.cts` load through jiti:
- * no `typescript` package needed at run time, clear syntax errors, a disk cache that keeps
- * start-up fast. `@recsync/*` imports in a config resolve to this CLI's own packages when the
- * config's folder has none installed (a config in /etc/recsync works with a global install).
+ * {@link SEARCH_PLACES}; `--config PATH` skips the search. `.ts/.mts/.cts` and `.js/.mjs/.cjs`
+ * load through jiti: no `typescript` package needed at run time, clear syntax errors, a disk
+ * cache that keeps start-up fast. `@recsync/*` imports in a config resolve to this CLI's own
+ * packages when the config's folder has none installed (a config in /etc/recsync works with a
+ * global install). A config that cannot be loaded says why: the import that is missing, the
+ * syntax error, or the error its code threw.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -62,7 +64,8 @@ export async function loadConfig(options: { configPath?: string; cwd: string }):
   const explorer = cosmiconfig('recsync', {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
-    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.cts': tsLoader },
+    // JavaScript configs too: the same aliases for `@recsync/*` and the same clear errors.
+    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.cts': tsLoader, '.js': tsLoader, '.mjs': tsLoader, '.cjs': tsLoader },
   });
   let result;
   try {
@@ -72,11 +75,7 @@ export async function loadConfig(options: { configPath?: string; cwd: string }):
     if (e.code === 'ENOENT') {
       throw new RecsyncError('E_CONFIG_NOT_FOUND', { message: `config file not found: ${options.configPath}`, hint: 'check the --config path' });
     }
-    throw new RecsyncError('E_CONFIG_LOAD', {
-      message: `cannot load the config${options.configPath ? ` ${options.configPath}` : ''}: ${e.message}`,
-      hint: 'fix the syntax error above',
-      cause: error,
-    });
+    throw loadError(error, options.configPath);
   }
   if (!result || result.isEmpty) {
     throw new RecsyncError('E_CONFIG_NOT_FOUND', {
@@ -86,6 +85,33 @@ export async function loadConfig(options: { configPath?: string; cwd: string }):
   }
   const raw = unwrapDefault(result.config);
   return resolveConfig(raw, { configPath: result.filepath, importModule });
+}
+
+/** Why a config file could not be loaded: a missing import, a syntax error, or an error it threw. */
+function loadError(error: unknown, configPath: string | undefined): RecsyncError {
+  const e = error as NodeJS.ErrnoException;
+  const where = configPath ? ` ${configPath}` : '';
+  const missing = /Cannot find (?:module|package) ['"]([^'"]+)['"]/.exec(e.message ?? '')?.[1];
+  if (missing) {
+    const from = /imported from (\S+)/.exec(e.message)?.[1];
+    return new RecsyncError('E_CONFIG_LOAD', {
+      message: `the config${where} imports ${JSON.stringify(missing)}, which cannot be found${from ? ` (imported from ${from})` : ''}`,
+      hint: `install it next to the config (npm i ${missing.startsWith('.') || missing.startsWith('/') ? '…' : packageName(missing)}) or fix the import path; @recsync/* packages come with the CLI`,
+      cause: error,
+    });
+  }
+  const syntax = e.name === 'SyntaxError' || /SyntaxError|Unexpected token|ParseError/.test(e.message ?? '');
+  return new RecsyncError('E_CONFIG_LOAD', {
+    message: `cannot load the config${where}: ${e.message}`,
+    hint: syntax ? 'fix the syntax error above' : 'the config threw this error while it was evaluated: fix the code above',
+    cause: error,
+  });
+}
+
+/** `@scope/pkg/sub/path` → `@scope/pkg`; `pkg/sub` → `pkg`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
 function unwrapDefault(value: unknown): unknown {

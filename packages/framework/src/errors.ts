@@ -7,6 +7,8 @@
  * `interrupted` (exit 130), `internal` (a bug: exit 1, state saved). Messages say what happened and where; `hint` says what to do.
  */
 
+import { redactText } from './secrets.js';
+
 export const ERROR_CODES = {
   E_CONFIG_INVALID: 'usage',
   E_CONFIG_NOT_FOUND: 'usage',
@@ -14,13 +16,15 @@ export const ERROR_CODES = {
   E_USAGE: 'usage',
   E_STATE_MISMATCH: 'usage',
   E_STATE_CORRUPT: 'usage',
-  E_STATE_NEWER: 'usage',
   E_STATE_DIR: 'usage',
+  E_STATE_NEWER: 'usage',
   E_SOURCE_MISSING: 'usage',
   E_SOURCE_EMPTY: 'usage',
   E_SOURCE_CHANGED: 'usage',
   E_CURSOR_FUTURE: 'usage',
   E_LOCKED: 'locked',
+  /** A paused run found another run holding its lease: it stops without writing. */
+  E_LEASE_LOST: 'locked',
   E_TARGET: 'fatal',
   E_TARGET_AUTH: 'fatal',
   E_TARGET_BUCKET: 'fatal',
@@ -30,6 +34,8 @@ export const ERROR_CODES = {
   E_FILE_READ: 'file',
   E_FILE_UPLOAD: 'file',
   E_FILE_OUTSIDE_ROOT: 'file',
+  E_FILE_SYMLINK_OUT: 'file',
+  E_FILE_BAD_PATH: 'file',
   E_FILE_BAD_KEY: 'file',
   E_FOLDER_UNREADABLE: 'file',
   E_WALK_INCOMPLETE: 'file',
@@ -71,10 +77,10 @@ export class RecsyncError extends Error {
   readonly hint?: string;
 
   constructor(code: ErrorCode, details: RecsyncErrorDetails) {
-    super(details.message, { cause: details.cause });
+    super(redactText(details.message), { cause: details.cause });
     this.name = 'RecsyncError';
     this.code = code;
-    this.hint = details.hint;
+    this.hint = details.hint === undefined ? undefined : redactText(details.hint);
   }
 
   get errorClass(): ErrorClass {
@@ -99,7 +105,7 @@ export function isRecsyncError(error: unknown): error is RecsyncError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+    return redactText(code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message);
   }
-  return String(error);
+  return redactText(String(error));
 }

@@ -41,7 +41,22 @@ export {
   type LastRun,
   type SourceRecord,
 } from './state/store.js';
+export {
+  acquireLease,
+  breakLease,
+  describeOwner,
+  resolveLeaseTiming,
+  DEFAULT_LEASE_TIMING,
+  type Lease,
+  type LeaseBackend,
+  type LeaseOwner,
+  type LeaseRecord,
+  type LeaseSnapshot,
+  type LeaseTiming,
+} from './state/lock.js';
+export { fileLeaseBackend } from './state/lease-file.js';
+export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
+export { redactText, redactUrl } from './secrets.js';
 export { STATE_VERSION } from './state/format.js';
-export { acquireLock, type RunLock, type LockOwner } from './state/lock.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

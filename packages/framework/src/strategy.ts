@@ -12,6 +12,7 @@
  */
 import type { z } from 'zod';
 import type { FolderSink } from './engine/folders.js';
+import type { RefusalCode } from './engine/paths.js';
 
 /** One candidate file, as a strategy reports it. */
 export interface FileCandidate {
@@ -30,10 +31,21 @@ export interface FileCandidate {
    */
   readonly missing?: boolean;
   /**
+   * With `missing`: what the file is waiting for, as shown in the deferred reason
+   * ("shorter than the journal says: 5 of 10 bytes written"). Default: "not found yet".
+   */
+  readonly waiting?: string;
+  /**
    * The strategy refuses this entry (a journal line outside the root, invalid UTF-8): the engine
    * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
    */
   readonly refused?: string;
+  /**
+   * The cause of {@link refused} as a code (`E_FILE_SYMLINK_OUT` for a symlink out of the root).
+   * Default: what the path itself shows (`..`, absolute: `E_FILE_OUTSIDE_ROOT`; malformed:
+   * `E_FILE_BAD_PATH`), else `E_FILE_OUTSIDE_ROOT`.
+   */
+  readonly refusedCode?: RefusalCode;
   /**
    * The raw bytes of the relative path (base64), set when they are not valid UTF-8: `path` is
    * then the key-safe form (see the framework's fs/names.ts). The engine opens the file by its

@@ -41,7 +41,8 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((value
   if (parsed === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: `expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0), got ${JSON.stringify(value)}`,
+      // The value itself is shown by whoever reports the issue (config problems add "; got …").
+      message: 'expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0)',
     });
     return z.NEVER;
   }
@@ -54,7 +55,7 @@ export const sizeSchema = z.union([z.string(), z.number()]).transform((value, ct
   if (parsed === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: `expected a size such as "16MiB", "100MB" or a number of bytes, got ${JSON.stringify(value)}`,
+      message: 'expected a size such as "16MiB", "100MB" or a number of bytes',
     });
     return z.NEVER;
   }

@@ -77,7 +77,36 @@ describe('config validation', () => {
   it('shows the bad value and what would be valid', async () => {
     const message = await problems(valid({ remoteCheck: 'lst', filters: { settle: '5 minutes please' } }));
     expect(message).toMatch(/jobs\.rec\.remoteCheck: Invalid option: expected one of "list"\|"head"\|"none"; got "lst"/);
-    expect(message).toContain('jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0), got "5 minutes please"');
+    expect(message).toContain('jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0); got "5 minutes please"');
+  });
+
+  it('shows a bad duration or size value once', async () => {
+    const message = await problems(valid({ filters: { settle: 5, maxSize: '5 bananas' } }));
+    expect(message).toContain('jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0); got 5\n');
+    expect(message).toContain('jobs.rec.filters.maxSize: expected a size such as "16MiB", "100MB" or a number of bytes; got "5 bananas"');
+    expect(message).not.toMatch(/got .*got /);
+  });
+
+  it('refuses a prefix with empty segments and an endpoint that is not http(s)', async () => {
+    const message = await problems(valid({ target: { bucket: 'b', prefix: 'calls//2026', endpoint: 'ftp://backup.example.com' } }));
+    expect(message).toContain('jobs.rec.target.prefix: must not contain empty segments ("//"); got "calls//2026"');
+    expect(message).toContain('jobs.rec.target.endpoint: expected an http:// or https:// URL such as "http://127.0.0.1:9000"; got "ftp://backup.example.com"');
+    const fine = await resolveConfig(valid({ target: { bucket: 'b', prefix: 'calls/2026/', endpoint: 'https://s3.example.com' } }), { importModule });
+    expect(fine.jobs[0].target.prefix).toBe('calls/2026/');
+  });
+
+  it('takes the lease timing from the config, and refuses a heartbeat longer than half the timeout', async () => {
+    const saved = { timeout: process.env.RECSYNC_LEASE_TIMEOUT, heartbeat: process.env.RECSYNC_LEASE_HEARTBEAT };
+    delete process.env.RECSYNC_LEASE_TIMEOUT;
+    delete process.env.RECSYNC_LEASE_HEARTBEAT;
+    try {
+      const resolved = await resolveConfig({ ...valid(), lease: { timeout: '10m', heartbeat: '30s' } }, { importModule });
+      expect(resolved.jobs[0].lease).toEqual({ timeoutMs: 600_000, heartbeatMs: 30_000 });
+      await expect(resolveConfig({ ...valid(), lease: { timeout: '1m', heartbeat: '45s' } }, { importModule })).rejects.toThrow(/at most half the lease timeout/);
+    } finally {
+      if (saved.timeout !== undefined) process.env.RECSYNC_LEASE_TIMEOUT = saved.timeout;
+      if (saved.heartbeat !== undefined) process.env.RECSYNC_LEASE_HEARTBEAT = saved.heartbeat;
+    }
   });
 
   it('refuses a bare number as a duration and a tiny part size', async () => {

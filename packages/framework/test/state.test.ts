@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { acquireLock, defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
+import { acquireJobLease, defineStrategy, JobState, resolveConfig, useStrategy, type ResolvedJob } from '../src/index.js';
 
 const strategy = defineStrategy({
   name: 'fake',
@@ -54,32 +53,25 @@ describe('job state', () => {
     await writeFile(path.join(dir, 'rec.state.json'), '{"format":"recsync-state", trunc');
     await expect(JobState.load(await job(dir))).rejects.toMatchObject({ code: 'E_STATE_CORRUPT' });
   });
-});
 
-describe('run lock', () => {
-  it('refuses a second holder while the first runs (exit 3) and releases', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-lock-'));
-    const file = path.join(dir, 'rec.lock');
-    const lock = await acquireLock(file, { command: 'sync', warn: () => undefined });
-    const error = await acquireLock(file, { command: 'sync', warn: () => undefined }).catch((e) => e);
-    expect(error.code).toBe('E_LOCKED');
-    expect(error.exitCode).toBe(3);
-    expect(error.message).toContain(`pid ${process.pid}`);
-    await lock.release();
-    await (await acquireLock(file, { command: 'sync', warn: () => undefined })).release();
+  it('creates the state file private to its owner (0600)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const state = await JobState.load(await job(dir));
+    await state.save();
+    expect((await stat(path.join(dir, 'rec.state.json'))).mode & 0o777).toBe(0o600);
   });
 
-  it('takes over a lock whose process is dead, with a warning', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-lock-'));
-    const file = path.join(dir, 'rec.lock');
-    const child = spawn(process.execPath, ['-e', '0']);
-    const deadPid = child.pid!;
-    await new Promise((r) => child.on('exit', r));
-    await writeFile(file, JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: 'then', command: 'sync' }));
+  it('removes temp files a run killed during a save left, once the next run holds the lease', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const leftovers = ['.rec.state.json.4242.1764633600000.tmp', '.rec.lock.8c1f2a9e0b3d.tmp', '.rec.lock.77aa00ff11ee.stale'];
+    for (const name of leftovers) await writeFile(path.join(dir, name), '{"format":"recsync-state"');
+    await writeFile(path.join(dir, '.other.state.json.1.2.tmp'), 'another job: not ours to remove');
+    await writeFile(path.join(dir, '.rec.state.json.state.json.1.2.tmp'), 'job "rec.state.json": not ours either');
     const warnings: string[] = [];
-    const lock = await acquireLock(file, { command: 'sync', warn: (m) => warnings.push(m) });
-    expect(warnings[0]).toContain(`pid ${deadPid}`);
-    expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
-    await lock.release();
+    const lease = await acquireJobLease(await job(dir), { command: 'sync', warn: (m, code) => warnings.push(`${code} ${m}`) });
+    await lease.release();
+    expect((await readdir(dir)).sort()).toEqual(['.other.state.json.1.2.tmp', '.rec.state.json.state.json.1.2.tmp']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^W_LEFTOVER_TEMP removed 3 temp file\(s\) left in .* by an interrupted run/);
   });
 });

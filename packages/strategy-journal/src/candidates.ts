@@ -17,6 +17,8 @@ import type { Wanted } from './entries.js';
 export interface Problem {
   readonly problem: 'refused' | 'skipped';
   readonly why: string;
+  /** For `refused`: the cause as the engine reports it. */
+  readonly code?: 'E_FILE_SYMLINK_OUT';
 }
 
 export type Checked = FileCandidate | Problem;
@@ -41,7 +43,7 @@ export class EntryChecker {
   }
 
   async check(entry: Wanted, origin: string): Promise<Checked> {
-    const missing = (note?: string): FileCandidate => ({ path: entry.path, size: 0, mtimeMs: 0, missing: true, origin: note ? `${origin}; ${note}` : origin });
+    const missing = (waiting?: string): FileCandidate => ({ path: entry.path, size: 0, mtimeMs: 0, missing: true, origin, ...(waiting ? { waiting } : {}) });
     // Unknown state (EACCES, EIO): handed to the engine, whose upload reports it and keeps it pending.
     const unreadable: FileCandidate = { path: entry.path, size: 0, mtimeMs: 0, origin };
     const dir = await this.dirState(path.posix.dirname(entry.path));
@@ -61,7 +63,7 @@ export class EntryChecker {
       return NOT_THERE.has((error as NodeJS.ErrnoException).code ?? '') ? missing() : unreadable;
     }
     if (!stats.isFile()) return { problem: 'skipped', why: 'is not a regular file' };
-    if (entry.size !== undefined && stats.size < entry.size) return missing(`${stats.size} of ${entry.size} bytes written`);
+    if (entry.size !== undefined && stats.size < entry.size) return missing(`shorter than the journal says (${stats.size} of ${entry.size} bytes written)`);
     return { path: entry.path, size: stats.size, mtimeMs: stats.mtimeMs, origin };
   }
 
@@ -75,7 +77,7 @@ export class EntryChecker {
     } catch {
       return { missing: true }; // dangling: its target may appear later
     }
-    if (!root || !within(root, target)) return { problem: 'refused', why: `is a symlink to ${target}, outside the source` };
+    if (!root || !within(root, target)) return { problem: 'refused', why: `is a symlink to ${target}, outside the source`, code: 'E_FILE_SYMLINK_OUT' };
     return stat(target);
   }
 
@@ -101,7 +103,7 @@ export class EntryChecker {
     }
     if (real === path.join(root, ...relativeDir.split('/').filter(Boolean))) return { kind: 'ok' };
     if (!this.followSymlinks) return { problem: 'skipped', why: 'is reached through a symlinked folder and followSymlinks is off' };
-    if (!within(root, real)) return { problem: 'refused', why: `is reached through a symlink to ${real}, outside the source` };
+    if (!within(root, real)) return { problem: 'refused', why: `is reached through a symlink to ${real}, outside the source`, code: 'E_FILE_SYMLINK_OUT' };
     return { kind: 'ok' };
   }
 }

@@ -88,7 +88,7 @@ export class JournalRun {
     if ('problem' in checked) {
       if (checked.problem === 'refused') {
         this.counts.refused++;
-        return { path: line.path, size: 0, mtimeMs: 0, refused: checked.why, origin };
+        return { path: line.path, size: 0, mtimeMs: 0, refused: checked.why, origin, ...(checked.code ? { refusedCode: checked.code } : {}) };
       }
       this.counts.skipped++;
       this.options.warn(`skipped ${origin}: ${line.path} ${checked.why}`);

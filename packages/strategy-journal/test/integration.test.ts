@@ -62,7 +62,7 @@ describe('sync with a journal', () => {
     const messages = run.warnings.map((w) => `${w.code} ${w.message}`);
     expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused ../../etc/passwd: has a ".." segment (${j.journal}:1)`);
     expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused /etc/passwd: is outside the source ${j.source} (${j.journal}:2)`);
-    expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused an entry: line is not valid UTF-8 (${j.journal}:4)`);
+    expect(messages).toContain(`E_FILE_BAD_PATH refused an entry: line is not valid UTF-8 (${j.journal}:4)`);
     expect(await j.keys()).toEqual(['ok.wav']);
     // Refused lines have a final outcome: the cursor is past them and the next run does not repeat them.
     expect((await j.state()).cursor).toMatchObject({ line: 4 });
@@ -94,6 +94,15 @@ describe('sync with a journal', () => {
     const three = await j.sync({ now: new Date(now.getTime() + 2 * DAY) });
     expect(three.events).toEqual([expect.objectContaining({ path: 'never.wav', outcome: 'vanished', reason: 'missing for more than 1d' })]);
     expect((await j.state()).pending).toEqual({});
+  });
+
+  it('says a file shorter than its entry states is short, not "not found"', async () => {
+    const j = await setup({ files: ['short.wav'] });
+    await appendLines(j.journal, ['{"path":"short.wav","size":100000}']);
+    const run = await j.sync();
+    const [event] = run.events;
+    expect(event).toMatchObject({ path: 'short.wav', outcome: 'deferred' });
+    expect(event.reason).toMatch(new RegExp(`^shorter than the journal says \\(\\d+ of 100000 bytes written\\) \\(${j.journal}:1\\)$`));
   });
 
   it('saves the offset of the longest prefix of done lines when uploads finish out of order', async () => {

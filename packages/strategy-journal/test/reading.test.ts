@@ -110,7 +110,7 @@ describe('reading a journal file from the saved offset', () => {
     const journal = path.join(journalDir, 'written.log');
     await appendLines(journal, ['{"path":"a.wav","size":1000}', '{"path":"a.wav","size":3}']);
     const [run] = await collect(harness({ path: journal }, source).instance);
-    expect(run!.files).toEqual([{ path: 'a.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1; 16 of 1000 bytes written` }]);
+    expect(run!.files).toEqual([{ path: 'a.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1`, waiting: 'shorter than the journal says (16 of 1000 bytes written)' }]);
   });
 
   it('starts at the end of the journal on a first run with start: "end"', async () => {

@@ -7,7 +7,7 @@ export default class Sync extends RecsyncCommand {
   static override summary = 'Upload what is new: the files the strategy points to that are not in the bucket yet.';
   static override description = [
     'Runs each job: pending files first, then every partition from the cursor (catching up missed runs), uploading what is missing, and saves the cursor after each completed partition.',
-    'Exit codes: 0 all done (deferred files may wait in the pending set); 1 some files failed and are pending; 2 usage or config error; 3 another run holds the lock; 4 fatal target error (credentials, bucket, endpoint); 130 interrupted (state saved).',
+    'Exit codes: 0 all done (deferred files may wait in the pending set); 1 some files failed and are pending; 2 usage or config error; 3 another run holds the job\'s lease, or took it over while this run was paused (nothing written); 4 fatal target error (credentials, bucket, endpoint, uploads failing in a row); 130 interrupted (state saved).',
     'Ctrl-C (SIGINT/SIGTERM) stops taking new files, lets in-flight uploads finish and saves state; a second one aborts the in-flight uploads too.',
     '--json prints NDJSON events on stdout: run, file, partition, warning, failed, done.',
   ].join('\n\n');

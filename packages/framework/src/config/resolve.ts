@@ -11,6 +11,7 @@ import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type R
 import { isPlugin, type Plugin } from '../plugin.js';
 import { configSchema, type ParsedJob, type TargetConfig, type UseRef } from './schema.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
+import { resolveLeaseTiming, type LeaseTiming } from '../state/lock.js';
 
 const DEFAULT_SETTLE_MS = 5 * 60_000;
 
@@ -37,6 +38,8 @@ export interface ResolvedJob {
   readonly plugins: readonly Plugin[];
   /** Absolute folder for this job's state and lock. */
   readonly stateDir: string;
+  /** Lease timeout and heartbeat (config `lease`, overridden by RECSYNC_LEASE_* variables). */
+  readonly lease: LeaseTiming;
 }
 
 export interface ResolvedConfig {
@@ -63,6 +66,11 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
   const load = (ref: UseRef, at: (string | number)[]) => importUse(ref, at, baseDir, options, problems);
   const globalPlugins = await resolvePlugins(parsed.data.plugins, ['plugins'], load, problems);
   const stateRoot = path.resolve(baseDir, parsed.data.stateDir ?? '.recsync');
+  const leaseConfig = parsed.data.lease ?? {};
+  const lease = resolveLeaseTiming({
+    ...(leaseConfig.timeout !== undefined ? { timeoutMs: leaseConfig.timeout } : {}),
+    ...(leaseConfig.heartbeat !== undefined ? { heartbeatMs: leaseConfig.heartbeat } : {}),
+  });
 
   const jobs: ResolvedJob[] = [];
   for (const [name, job] of Object.entries(parsed.data.jobs)) {
@@ -82,6 +90,7 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       followSymlinks: job.followSymlinks,
       plugins: [...globalPlugins, ...plugins],
       stateDir: stateRoot,
+      lease,
     });
   }
   if (problems.length > 0) throw configError(problems, options.configPath);

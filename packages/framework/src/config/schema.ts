@@ -32,6 +32,8 @@ const keyPrefix = z
   .string()
   .refine((p) => !p.startsWith('/'), 'must not start with "/" (object keys are relative to the bucket)')
   .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'must not contain "." or ".." segments')
+  // `a//b` makes keys with an empty segment: most tools (and file systems on restore) lose it.
+  .refine((p) => !p.replace(/\/$/, '').split('/').some((s, i, all) => s === '' && all.length > 1), 'must not contain empty segments ("//")')
   .transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`));
 
 export const targetSchema = z.strictObject({
@@ -44,7 +46,9 @@ export const targetSchema = z.strictObject({
   region: z.string().min(1).optional(),
   /** Named profile from the shared AWS config/credentials files. */
   profile: z.string().min(1).optional(),
-  endpoint: z.url({ message: 'expected a URL such as "http://127.0.0.1:9000"' }).optional(),
+  endpoint: z
+    .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL such as "http://127.0.0.1:9000"' })
+    .optional(),
   forcePathStyle: z.boolean().optional(),
   /** Default `when_required` when `endpoint` is set, else the SDK's own resolution. */
   requestChecksumCalculation: checksumMode.optional(),
@@ -104,9 +108,18 @@ export const jobSchema = z.strictObject({
   plugins: z.array(z.union([pluginSchema, useRefSchema])).default([]),
 });
 
+/** The run lease (one run per job); `RECSYNC_LEASE_TIMEOUT` / `RECSYNC_LEASE_HEARTBEAT` override it. */
+export const leaseSchema = z.strictObject({
+  /** A lease whose heartbeat did not change for this long (reader's clock) is taken over. */
+  timeout: durationSchema.optional(),
+  /** How often a running sync renews its lease; at most half the timeout. */
+  heartbeat: durationSchema.optional(),
+});
+
 export const configSchema = z.strictObject({
   /** Where state and locks live. Default: `.recsync` next to the config file. */
   stateDir: z.string().min(1).optional(),
+  lease: leaseSchema.optional(),
   jobs: z
     .record(jobNameSchema, jobSchema)
     .refine((jobs) => Object.keys(jobs).length > 0, 'expected at least one job'),

@@ -6,15 +6,36 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { rawPathBytes } from '../fs/names.js';
 
+/**
+ * Each cause of a refusal has its own code, so a report (and a script reading `--json`) can
+ * tell a path that leaves the root from a malformed one or a symlink out:
+ * - `E_FILE_OUTSIDE_ROOT`: the path leaves the source root by its name (`..`, absolute);
+ * - `E_FILE_SYMLINK_OUT`: the path resolves outside the root through a symlink;
+ * - `E_FILE_BAD_PATH`: the path is malformed (empty, NUL byte, empty or `.` segments).
+ * (A name that cannot be an object key is not refused: it stays pending as `E_FILE_BAD_KEY`.)
+ */
+export type RefusalCode = 'E_FILE_OUTSIDE_ROOT' | 'E_FILE_SYMLINK_OUT' | 'E_FILE_BAD_PATH';
+
+export interface Refusal {
+  readonly code: RefusalCode;
+  readonly reason: string;
+}
+
 /** Why a strategy-reported relative path is refused, or undefined when it is fine. */
-export function pathProblem(relative: string): string | undefined {
-  if (relative.length === 0) return 'empty path';
-  if (relative.includes('\0')) return 'path contains a NUL byte';
-  if (relative.startsWith('/') || path.isAbsolute(relative)) return 'absolute path (must be relative to the source root)';
+export function pathRefusal(relative: string): Refusal | undefined {
+  const bad = (reason: string): Refusal => ({ code: 'E_FILE_BAD_PATH', reason });
+  if (relative.length === 0) return bad('empty path');
+  if (relative.includes('\0')) return bad('path contains a NUL byte');
+  if (relative.startsWith('/') || path.isAbsolute(relative)) return { code: 'E_FILE_OUTSIDE_ROOT', reason: 'absolute path (must be relative to the source root)' };
   const segments = relative.split('/');
-  if (segments.some((s) => s === '..')) return 'path leaves the source root ("..")';
-  if (segments.some((s) => s === '' || s === '.')) return 'path has empty or "." segments';
+  if (segments.some((s) => s === '..')) return { code: 'E_FILE_OUTSIDE_ROOT', reason: 'path leaves the source root ("..")' };
+  if (segments.some((s) => s === '' || s === '.')) return bad('path has empty or "." segments');
   return undefined;
+}
+
+/** {@link pathRefusal}'s reason alone. */
+export function pathProblem(relative: string): string | undefined {
+  return pathRefusal(relative)?.reason;
 }
 
 /** Why an object key is refused, or undefined when it is fine. */
@@ -24,6 +45,11 @@ export function keyProblem(key: string): string | undefined {
   if (key.startsWith('/')) return 'key starts with "/"';
   if (key.split('/').some((s) => s === '..' || s === '.')) return 'key has "." or ".." segments';
   return undefined;
+}
+
+/** The code of a refusal the strategy made itself: its own, else what its path shows, else containment. */
+export function strategyRefusalCode(file: { path: string; refusedCode?: RefusalCode }): RefusalCode {
+  return file.refusedCode ?? pathRefusal(file.path)?.code ?? 'E_FILE_OUTSIDE_ROOT';
 }
 
 export function absoluteOf(source: string, relative: string): string {

@@ -16,7 +16,7 @@ import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, Partition, StrategyInstance, RangeRequest } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
-import { keyProblem, localPath, pathProblem, RootGuard } from './paths.js';
+import { keyProblem, localPath, pathRefusal, RootGuard, strategyRefusalCode } from './paths.js';
 import { walkFiles } from '../fs/walk.js';
 import { FolderLog, foldersUnchanged, type FolderStamp, type PartitionRecord } from './folders.js';
 import type { PendingEntry } from '../state/format.js';
@@ -39,7 +39,7 @@ export interface PlanFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly reason?: string;
-  /** Error code, for `failed`. */
+  /** Error code: for `failed`, and for `refused` the cause (see `RefusalCode` in ./paths.ts). */
   readonly code?: string;
   /** The entry is a folder (an unreadable one, kept pending as a whole). */
   readonly folder?: boolean;
@@ -185,7 +185,7 @@ async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>):
     const local = localPath(ctx.job.source, { path, rawPath: entry?.raw });
     const kept = { partitionId: entry?.partition, ...(entry?.raw ? { rawPath: entry.raw } : {}) };
     if (!(await guard.parentInside(local))) {
-      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', ...kept };
+      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', refusedCode: 'E_FILE_SYMLINK_OUT', ...kept };
       continue;
     }
     if (entry?.folder) {
@@ -224,10 +224,10 @@ async function classifyFile(
     ...(file.rawPath ? { rawPath: file.rawPath } : {}),
   };
   const origin = file.origin ? ` (${file.origin})` : '';
-  if (file.refused) return { ...base, key: '', action: 'refused', reason: `${file.refused}${origin}` };
+  if (file.refused) return { ...base, key: '', action: 'refused', code: strategyRefusalCode(file), reason: `${file.refused}${origin}` };
   if (file.unreadable) return unreadableItem(ctx, base, file.unreadable);
-  const badPath = pathProblem(file.path);
-  if (badPath) return { ...base, key: '', action: 'refused', reason: `${badPath}${origin}` };
+  const badPath = pathRefusal(file.path);
+  if (badPath) return { ...base, key: '', action: 'refused', code: badPath.code, reason: `${badPath.reason}${origin}` };
   const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
   const badKey = keyProblem(key);
   if (badKey) {
@@ -235,7 +235,7 @@ async function classifyFile(
     return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
   }
   if ('vanished' in file && file.vanished) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
-  if (file.missing) return { ...base, key, action: 'deferred', reason: `not found yet${origin}` };
+  if (file.missing) return { ...base, key, action: 'deferred', reason: `${file.waiting ?? 'not found yet'}${origin}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
   if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };

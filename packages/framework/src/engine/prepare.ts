@@ -17,6 +17,7 @@ import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
 import { configStamp } from './folders.js';
 import type { OpenFile } from './upload.js';
+import { redactUrl } from '../secrets.js';
 
 export interface RunOptions {
   /** `--since/--until`: select a range; the cursor is ignored and does not move. */
@@ -111,7 +112,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    ...(job.target.endpoint ? { endpoint: job.target.endpoint } : {}),
+    ...(job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
     strategy: definition.name,
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),

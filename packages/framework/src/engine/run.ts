@@ -4,19 +4,19 @@
  * after durable success only.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdir } from 'node:fs/promises';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { emptyCounts, addTo, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
 import type { FileEvent } from '../hooks.js';
-import { acquireLock } from '../state/lock.js';
-import { lockFilePath, type PendingEntry } from '../state/store.js';
+import { acquireJobLease } from '../state/job-lease.js';
+import type { PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
 import { RootGuard } from './paths.js';
+import { withProgress } from './progress.js';
 import { countEntries } from './source-check.js';
 import { MAX_RECORDS, type FolderStamp } from './folders.js';
 
@@ -67,31 +67,22 @@ function planContext(run: PreparedRun) {
 
 /** Backs up one job. Resolves with the run's stats (also on interruption and fatal errors). */
 export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
-  const lockWarnings: string[] = [];
-  const unusable = (what: string) => (error: unknown) => {
-    if (isRecsyncError(error)) throw error;
-    throw new RecsyncError('E_STATE_DIR', {
-      message: `cannot ${what} in the state folder ${job.stateDir}: ${describeError(error)}`,
-      hint: 'set stateDir (top level of the config) to a folder the user running recsync can write',
-      cause: error,
-    });
-  };
-  await mkdir(job.stateDir, { recursive: true }).catch(unusable('create it'));
-  const lock = await acquireLock(lockFilePath(job), { command: 'sync', warn: (message) => lockWarnings.push(message) }).catch(
-    unusable('create the lock file'),
-  );
+  const leaseWarnings: { code: string; message: string }[] = [];
+  const warn = (message: string, code: string) => leaseWarnings.push({ code, message });
+  const lease = await acquireJobLease(job, { command: 'sync', warn, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     const run = await prepareRun(job, 'sync', options);
-    for (const message of lockWarnings) run.hooks.warning.call({ job: job.name, code: 'W_STALE_LOCK', message });
+    run.state.fence = () => lease.assertHeld(); // fencing: no state write once the lease is lost
+    for (const warning of leaseWarnings) run.hooks.warning.call({ job: job.name, ...warning });
     try {
-      return await new SyncRun(run, options).execute();
+      return await new SyncRun(run, options, lease.lost).execute();
     } finally {
       run.dispose();
     }
   } finally {
-    // A lock that cannot be removed (the state folder turned read-only) must not hide the run's
+    // A lease that cannot be removed (the state folder turned read-only) must not hide the run's
     // own outcome: the next run finds it stale and takes it over with a warning.
-    await lock.release().catch(() => undefined);
+    await lease.release().catch(() => undefined);
   }
 }
 
@@ -105,6 +96,13 @@ class SyncRun {
   private refused = 0;
   private partitionErrors = 0;
   private consecutiveFailures = 0;
+  /**
+   * Upload failures since the last success. Until an upload succeeds again they may be the
+   * target's fault, not the files': a run that turns fatal drops them (no outcome, so their
+   * partition is not done and the next run finds them again) instead of pouring them into the
+   * pending set. Bounded by the failure streak that stops the run.
+   */
+  private heldFailures: { item: PlanFile; result: Extract<UploadResult, { outcome: 'failed' }> }[] = [];
   /** Pending folders as the run found them: each is walked again by the pending pass. */
   private readonly pendingFolders: string[];
   /** Folders found unreadable in this run (again, or for the first time). */
@@ -118,6 +116,7 @@ class SyncRun {
   constructor(
     private readonly run: PreparedRun,
     private readonly options: RunOptions,
+    leaseLost?: AbortSignal,
   ) {
     this.ledger = new Ledger(run.strategy, run.state.cursor, !run.info.range);
     this.guard = new RootGuard(run.job.source);
@@ -125,6 +124,7 @@ class SyncRun {
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
+    leaseLost?.addEventListener('abort', () => this.fail(leaseLost.reason), { once: true });
   }
 
   async execute(): Promise<RunStats> {
@@ -133,9 +133,11 @@ class SyncRun {
     try {
       const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
       await runPool(items, this.run.concurrency, (item) => this.handle(item));
+      if (!this.fatal) await this.releaseHeldFailures();
     } catch (error) {
       this.fail(error);
     }
+    if (this.fatal?.code.startsWith('E_TARGET')) this.fatal = withProgress(this.fatal, this.counts, this.ledger.summary());
     const interrupted = !this.fatal && this.stop.signal.aborted;
     const exitCode = this.exitCode(interrupted);
     state.cursor = this.ledger.cursor;
@@ -198,10 +200,24 @@ class SyncRun {
     }
     const resolved = await this.resolve(item);
     if (resolved.outcome === 'aborted') return; // no final outcome: the partition stays not done
-    const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason) : resolved;
+    // uploadFile refuses only a file whose folder resolves outside the root through a symlink.
+    const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT') : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
+    if (result.outcome === 'failed' && result.error.code === 'E_FILE_UPLOAD') {
+      this.heldFailures.push({ item, result });
+      return;
+    }
+    await this.settle(item, result);
+    if (result.outcome === 'uploaded') await this.releaseHeldFailures(); // the target works: they were the files' failures
+  }
+
+  private async settle(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>): Promise<void> {
     this.record(item, result);
     await this.done(this.ledger.settle(item.partitionIndex, result.outcome, item.size));
+  }
+
+  private async releaseHeldFailures(): Promise<void> {
+    for (const { item, result } of this.heldFailures.splice(0)) await this.settle(item, result);
   }
 
   private async resolve(item: PlanFile): Promise<UploadResult> {
@@ -264,9 +280,9 @@ class SyncRun {
   }
 
   /** A refused path: an error event, counted for exit 1, final (never retried). */
-  private refuse(item: PlanFile, reason: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
+  private refuse(item: PlanFile, reason: string, code: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
     this.refused++;
-    this.run.hooks.warning.call({ job: this.run.job.name, code: 'E_FILE_OUTSIDE_ROOT', message: `refused ${item.path || 'an entry'}: ${reason}`, path: item.path });
+    this.run.hooks.warning.call({ job: this.run.job.name, code, message: `refused ${item.path || 'an entry'}: ${reason}`, path: item.path });
     return { outcome: 'excluded', reason: `refused: ${reason}`, attempts: 0 };
   }
 

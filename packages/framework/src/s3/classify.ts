@@ -59,7 +59,7 @@ export function targetError(error: unknown, context: { bucket: string; endpoint?
   const hints: Record<string, string> = {
     E_TARGET_AUTH: 'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) and the bucket policy',
     E_TARGET_BUCKET: 'check target.bucket and target.region; recsync never creates buckets',
-    E_TARGET_UNREACHABLE: 'check target.endpoint / the network; nothing was changed and the next run retries',
+    E_TARGET_UNREACHABLE: 'check target.endpoint and the network; the next run retries what is not done',
     E_TARGET: 'set target.region (or AWS_REGION) and check the target settings',
   };
   return new RecsyncError(code, {

@@ -15,6 +15,7 @@ import { writeFileAtomic } from './atomic.js';
 import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
+import { withoutCredentials } from '../secrets.js';
 
 export type { Fingerprint, PendingEntry, LastRun, SourceRecord, StateFile } from './format.js';
 
@@ -32,7 +33,7 @@ export function fingerprintOf(job: ResolvedJob): Fingerprint {
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: job.target.endpoint ?? envEndpoint() ?? null,
+    endpoint: withoutCredentials(job.target.endpoint ?? envEndpoint() ?? null),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -43,6 +44,8 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
+  fence?: () => Promise<void>;
   source?: SourceRecord;
   /** Folder stamps per partition id, oldest first (bounded: see engine/folders.ts). */
   readonly partitions: Map<string, PartitionRecord>;
@@ -102,6 +105,7 @@ export class JobState {
   /** Writes the state atomically. Calls are serialised; each writes the latest values. */
   save(): Promise<void> {
     this.writing = this.writing.then(async () => {
+      await this.fence?.();
       const content = stateText({
         job: this.job,
         fingerprint: this.fingerprint,
@@ -162,12 +166,21 @@ async function readState(file: string): Promise<ReturnType<typeof parseStateText
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new RecsyncError('E_STATE_DIR', {
+        message: `the state folder ${path.dirname(file)} (config key stateDir) is not a folder (a file is in the way)`,
+        hint: 'set stateDir in the config to a folder, or move the file aside',
+      });
+    }
     throw new RecsyncError('E_STATE_CORRUPT', {
       message: `the state file ${file} cannot be read: ${describeError(error)}`,
       hint: 'check the permissions of the state folder (config key stateDir)',
     });
   }
-  return parseStateText(text, file);
+  const read = parseStateText(text, file);
+  // A state written before credentials were kept out of it is accepted; the next save rewrites it.
+  const endpoint = withoutCredentials(read.state.fingerprint.endpoint ?? null);
+  return { ...read, state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } } };
 }
 
 function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {

@@ -1,18 +1,20 @@
-import { adoptState } from '@recsync/framework';
+import { adoptJobState } from '@recsync/framework';
 import { RecsyncCommand } from '../../base.js';
 
 export default class StateAdopt extends RecsyncCommand {
   static override summary = 'Keep a job\'s cursor and pending set after its source, target or layout was changed.';
   static override description = [
     'Rewrites what the state says it is about to match the current config, keeping the cursor. Only for the same data in a renamed place (a moved mount point, a renamed bucket holding a copy): the cursor then skips everything before it, so files never uploaded to the new target stay missing.',
+    'Takes the job\'s lease first (exit 3 while another run renews it).',
   ].join('\n\n');
   static override examples = ['<%= config.bin %> state adopt --job recordings'];
 
   async run(): Promise<void> {
     const { flags } = await this.parse(StateAdopt);
     this.verbose = flags.verbose;
+    const warn = (message: string) => void process.stderr.write(`recsync: warning: ${message}\n`);
     for (const job of await this.loadJobs(flags)) {
-      const result = await adoptState(job);
+      const result = await adoptJobState(job, { warn });
       if (!result) this.log(`job ${job.name}: no state to adopt`);
       else this.log(`job ${job.name}: state now belongs to ${JSON.stringify(result.after)} (was ${JSON.stringify(result.before)})`);
     }

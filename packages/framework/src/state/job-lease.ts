@@ -1,0 +1,133 @@
+/**
+ * The lease of one job (`<stateDir>/<job>.lock`): taken by `sync`, `state reset` and
+ * `state adopt`, broken by `unlock`. Also owns the state folder's checks: a state folder that
+ * is a file, or cannot be created, is a config problem (exit 2), not an unexpected error.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import type { ResolvedJob } from '../config/resolve.js';
+import { describeError, isRecsyncError, RecsyncError } from '../errors.js';
+import { removeLeftovers } from './atomic.js';
+import { fileLeaseBackend, LEASE_SIDE_FILE } from './lease-file.js';
+import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
+import { adoptState, lockFilePath, resetState, stateFilePath } from './store.js';
+
+type LeaseJob = Pick<ResolvedJob, 'name' | 'stateDir' | 'lease'>;
+
+export interface LeaseOptions {
+  /** What takes the lease (`sync`, `state reset`), shown to runs that find it. */
+  readonly command: string;
+  /** `W_STALE_LOCK`: a stale lease was taken over; `W_LEFTOVER_TEMP`: a killed run's temp files were removed. */
+  warn(message: string, code: 'W_STALE_LOCK' | 'W_LEFTOVER_TEMP'): void;
+  /** Stops waiting for a lease to be judged (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+export function jobLeaseBackend(job: Pick<ResolvedJob, 'stateDir' | 'name'>): LeaseBackend {
+  return fileLeaseBackend(lockFilePath(job));
+}
+
+/**
+ * Takes the job's lease (waiting up to the lease timeout to judge a lease it finds), then
+ * removes temp files a killed run left next to the state and the lease.
+ */
+export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Promise<Lease> {
+  await ensureStateDir(job.stateDir);
+  const warn = (message: string) => options.warn(message, 'W_STALE_LOCK');
+  const lease = await acquireLease(jobLeaseBackend(job), {
+    command: options.command,
+    warn,
+    timing: job.lease,
+    ...(options.signal ? { signal: options.signal } : {}),
+  }).catch((error: unknown) => {
+    if (isRecsyncError(error)) throw error;
+    throw new RecsyncError('E_STATE_DIR', {
+      message: `cannot create the lock file in the state folder ${job.stateDir}: ${describeError(error)}`,
+      hint: 'set stateDir (top level of the config) to a folder the user running recsync can write',
+      cause: error,
+    });
+  });
+  // Best effort: a leftover that cannot be removed is only untidy (the next run tries again).
+  const removed = [
+    ...(await removeLeftovers(stateFilePath(job)).catch(() => [])),
+    ...(await removeLeftovers(lockFilePath(job), LEASE_SIDE_FILE).catch(() => [])),
+  ];
+  if (removed.length > 0) {
+    options.warn(
+      `removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`,
+      'W_LEFTOVER_TEMP',
+    );
+  }
+  return lease;
+}
+
+/** Runs `action` while holding the job's lease. */
+export async function withJobLease<T>(
+  job: LeaseJob,
+  options: LeaseOptions,
+  action: (lease: Lease) => Promise<T>,
+): Promise<T> {
+  const lease = await acquireJobLease(job, options);
+  try {
+    return await action(lease);
+  } finally {
+    await lease.release().catch(() => undefined); // never hides the outcome of the action
+  }
+}
+
+/** `recsync state reset` under the job's lease (a running sync cannot undo it). */
+export function resetJobState(
+  job: ResolvedJob,
+  options: Pick<LeaseOptions, 'warn'>,
+): ReturnType<typeof resetState> {
+  return withJobLease(job, { command: 'state reset', ...options }, () => resetState(job));
+}
+
+/** `recsync state adopt` under the job's lease. */
+export function adoptJobState(
+  job: ResolvedJob,
+  options: Pick<LeaseOptions, 'warn'>,
+): ReturnType<typeof adoptState> {
+  return withJobLease(job, { command: 'state adopt', ...options }, () => adoptState(job));
+}
+
+/** `recsync unlock`: removes the job's lease whoever holds it; returns what was removed. */
+export async function unlockJob(
+  job: Pick<ResolvedJob, 'stateDir' | 'name'>,
+): Promise<LeaseSnapshot | undefined> {
+  await assertStateDir(job.stateDir, { create: false });
+  return breakLease(jobLeaseBackend(job));
+}
+
+/** Creates the state folder if needed; a file in the way or a refused mkdir is exit 2. */
+export async function ensureStateDir(dir: string): Promise<void> {
+  await assertStateDir(dir, { create: true });
+}
+
+async function assertStateDir(dir: string, options: { create: boolean }): Promise<void> {
+  try {
+    if (options.create) await mkdir(dir, { recursive: true });
+    const info = await stat(dir);
+    if (info.isDirectory()) return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !options.create) return;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR')
+      throw stateDirError(
+        dir,
+        `cannot be created: ${describeError(error)}`,
+        'check the permissions of its parent folder, or set stateDir to a writable folder',
+      );
+  }
+  throw stateDirError(
+    dir,
+    'is not a folder (a file is in the way)',
+    'set stateDir in the config to a folder, or move the file aside',
+  );
+}
+
+function stateDirError(dir: string, what: string, hint: string): RecsyncError {
+  return new RecsyncError('E_STATE_DIR', {
+    message: `the state folder ${dir} (config key stateDir) ${what}`,
+    hint,
+  });
+}
