@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig, syncJob, type ResolvedJob } from '@recsync/framework';
+import { resolveConfig, syncJob, type Hooks, type ResolvedJob, type WarningEvent } from '@recsync/framework';
 import {
   createTestClient,
   createTree,
@@ -86,7 +86,10 @@ describe('CDR strategy: syncs against a local S3 server', () => {
     const database = tree.path('cdr.sqlite');
     await writeCdrDatabase(database, [...rows, { path: 'rec/2026/11/25/late.wav' }, { path: '../../etc/passwd' }, { path: null }]);
     const calls = await job(tree.root);
-    const first = await syncJob(calls, { now: new Date('2026-11-25T12:00:00Z') });
+    const warnings: WarningEvent[] = [];
+    const collect = { name: 'collect', apply: (hooks: Hooks) => hooks.warning.tap('collect', (w) => void warnings.push(w)) };
+    const first = await syncJob(calls, { now: new Date('2026-11-25T12:00:00Z'), plugins: [collect] });
+    expect(warnings.filter((w) => w.code.startsWith('E_FILE')).map((w) => w.code).sort()).toEqual(['E_FILE_BAD_PATH', 'E_FILE_OUTSIDE_ROOT']);
     expect(first.counts.uploaded.files).toBe(3);
     expect(first.counts.deferred.files).toBe(1); // late.wav: in the table, not on disk yet
     expect(first.exitCode).toBe(1); // two rows were refused
