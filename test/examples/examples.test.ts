@@ -80,4 +80,14 @@ describe('example configs', () => {
     expect(config.jobs.map((j) => j.name)).toEqual(['recordings']);
     expect(config.jobs[0].filters.settle).toBe(120_000);
   });
+
+  it('loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, manifest, mimeTypes)', async () => {
+    const config = await loadConfig({ configPath: path.join(examples, 'compliance', 'recsync.config.ts'), cwd: examples });
+    const { target, plugins } = config.jobs[0];
+    expect(target.objectLock).toEqual({ mode: 'COMPLIANCE', retain: { amount: 7, unit: 'years' }, from: 'partition' });
+    expect(target.noOverwrite).toBe(true);
+    expect(target.sse).toEqual({ type: 'aws:kms', keyId: 'alias/call-recordings', bucketKey: true });
+    expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
+    expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
+  });
 });

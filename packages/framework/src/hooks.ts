@@ -11,6 +11,7 @@ import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { RecsyncError } from './errors.js';
 import type { FileCandidate } from './strategy.js';
 import type { FileOutcome, PartitionSummary, RunInfo, RunStats } from './events.js';
+import type { StoredObject } from './engine/upload.js';
 
 /** Returned by a `filter` tap to skip a file. */
 export interface SkipDecision {
@@ -54,6 +55,8 @@ export interface FileEvent {
   readonly error?: { code: string; message: string };
   /** Upload attempts made (uploads and failures). */
   readonly attempts?: number;
+  /** Uploaded only: checksum (and who verified it), ETag, version id, storage class, retention. */
+  readonly stored?: StoredObject;
 }
 
 export interface WarningEvent {

@@ -151,6 +151,11 @@ export interface StrategyInstance<C> {
    */
   readonly missingTimeoutMs?: number;
   /**
+   * The instant the period of partition `id` begins, for strategies whose partitions are
+   * periods (date folders). Optional; Object Lock `from: 'partition'` needs it.
+   */
+  partitionStart?(id: string): Date | undefined;
+  /**
    * Says whether a saved cursor lies in the future (a clock that ran ahead, an edited state):
    * returns what is wrong in words, or undefined when the cursor is fine. A cursor in the future
    * would make every later run select nothing, so the engine refuses it (exit 2). Optional;

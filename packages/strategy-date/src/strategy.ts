@@ -38,6 +38,7 @@ import {
   comparePeriods,
   parsePeriodKey,
   periodClosesAt,
+  periodStart,
   periodContaining,
   periodKey,
   periodsBetween,
@@ -127,6 +128,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
     const through = cursor && this.readCursor(cursor);
     if (through && comparePeriods(through, period) >= 0) return cursor;
     return { through: periodKey(period) };
+  }
+
+  /** The instant a partition's period begins in the layout's timezone (Object Lock `from: 'partition'`). */
+  partitionStart(id: string): Date | undefined {
+    const period = parseFolderPath(this.layout, id);
+    return period ? periodStart(period, this.options.timezone).toJSDate() : undefined;
   }
 
   /**

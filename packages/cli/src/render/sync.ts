@@ -118,7 +118,21 @@ export function summary(stats: RunStats): string {
     `  partitions ${stats.partitions.complete}/${stats.partitions.total} complete · cursor ${cursorText(stats.cursor)} · pending set ${stats.pending}` +
       ` · ${((Date.parse(stats.finishedAt) - Date.parse(stats.startedAt)) / 1000).toFixed(1)}s`,
   ];
-  if (stats.interrupted) lines.push('  interrupted: in-flight uploads finished, state saved; the next run continues');
+  const v = stats.verification;
+  if (v && c.uploaded.files > 0) {
+    lines.push(`  checksums: ${v.store} confirmed by the store, ${v.recsync} compared by recsync, ${v.unverified} unverified (the store returned none)`);
+  }
+  const mp = stats.multipart;
+  if (mp && mp.earlierAborted + mp.swept > 0) {
+    lines.push(`  multipart uploads aborted: ${mp.earlierAborted} left by an earlier run, ${mp.swept} abandoned under the prefix`);
+  }
+  const cut = mp?.interrupted ?? [];
+  if (stats.interrupted && !stats.hardStopped) lines.push('  interrupted: in-flight uploads finished, state saved; the next run continues');
+  if (stats.hardStopped) lines.push('  interrupted: in-flight uploads aborted, state saved; the next run uploads them again');
+  if (cut.length > 0) {
+    lines.push(`  multipart uploads cut short: ${cut.length}`);
+    for (const u of cut) lines.push(`    ${u.key}: ${u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'}`);
+  }
   if (stats.pending > 0) lines.push('  pending files are retried first by the next run (`recsync status` lists them)');
   return `${lines.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { durationSchema, sizeSchema } from '../units.js';
 import { isStrategyRef, type StrategyRef } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
+import { parseRetention } from '../s3/object-settings.js';
 
 /** `{ use: 'package-or-path', with: {...} }`: a strategy or plugin named in a data-only config. */
 export const useRefSchema = z.strictObject({
@@ -53,11 +54,64 @@ export const targetSchema = z.strictObject({
   /** Default `when_required` when `endpoint` is set, else the SDK's own resolution. */
   requestChecksumCalculation: checksumMode.optional(),
   responseChecksumValidation: checksumMode.optional(),
-  /** Checksum sent with each object and verified by the store on receipt. */
-  checksum: z.enum(['CRC32C', 'CRC32', 'SHA256', 'none']).default('CRC32C'),
+  /**
+   * Checksum sent with each object (verified by the store on receipt) and kept in its metadata.
+   * The CRC family has full-object checksums for multipart uploads; SHA1/SHA256 composite ones.
+   */
+  checksum: z.enum(['CRC32C', 'CRC32', 'CRC64NVME', 'SHA256', 'SHA1', 'none']).default('CRC32C'),
   storageClass: z.enum(STORAGE_CLASSES).optional(),
+  /**
+   * Write-once: `If-None-Match: *` on PutObject and CompleteMultipartUpload; an object already
+   * under the key is never replaced (present when size and checksum match, else a conflict).
+   */
+  noOverwrite: z.boolean().default(false),
+  /** Server-side encryption of every object (and the manifest). */
+  sse: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('AES256') }),
+      z.strictObject({ type: z.literal('aws:kms'), keyId: z.string().min(1).optional(), bucketKey: z.boolean().optional() }),
+    ])
+    .optional(),
+  /**
+   * Object Lock retention on every object: `retain` counted from the file's partition date
+   * (date strategy), its mtime, or the upload time. Needs a bucket with Object Lock enabled.
+   */
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      /** Calendar units: `7y`, `18mo`, `12w`, `90d`. */
+      retain: z.string().transform((value, ctx) => {
+        const parsed = parseRetention(value);
+        if (!parsed) {
+          ctx.addIssue({ code: 'custom', message: `expected a retention such as "7y", "18mo", "12w" or "90d", got ${JSON.stringify(value)}` });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
+      from: z.enum(['partition', 'mtime', 'upload']).default('upload'),
+      legalHold: z.boolean().optional(),
+    })
+    .optional(),
+  /**
+   * The audit manifest: always written under the state dir (the newest `keep` per job); with
+   * `prefix`, also stored in the bucket as `<prefix><job>/<start>.jsonl` (from the bucket root).
+   */
+  manifest: z
+    .strictObject({
+      prefix: keyPrefix.refine((p) => p !== '', 'expected a key prefix such as "_recsync/manifests/"').optional(),
+      keep: z.number().int().min(1).max(100_000).default(90),
+    })
+    .optional(),
   /** Extra user metadata on every object. */
   metadata: z.record(z.string(), z.string()).optional(),
+}).superRefine((target, ctx) => {
+  if (target.objectLock && target.checksum === 'none') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['checksum'],
+      message: 'must not be "none" with objectLock: S3 requires a checksum (or Content-MD5) on writes with retention; use CRC32C',
+    });
+  }
 });
 
 export const filtersSchema = z.strictObject({
@@ -77,6 +131,13 @@ export const uploadSchema = z
     partSize: sizeSchema.prefault('8MiB'),
     /** Attempts per file within a run (1 = no retry). */
     attempts: z.number().int().min(1).max(20).default(4),
+    /** Parts of one multipart upload in flight (memory: this x partSize per upload). */
+    partConcurrency: z.number().int().min(1).max(64).default(4),
+    /**
+     * Multipart uploads under the job's prefix older than this are aborted at the start of a
+     * run (ListMultipartUploads); `false` turns the sweep off.
+     */
+    abandonedUploadAge: z.union([durationSchema, z.literal(false)]).prefault('2d'),
   })
   .refine((u) => u.partSize >= MIN_PART, { message: 'must be at least 5MiB (an S3 limit)', path: ['partSize'] })
   .refine((u) => u.multipartThreshold >= MIN_PART, {

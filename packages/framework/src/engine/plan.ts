@@ -69,7 +69,7 @@ export interface PlanContext {
   readonly checker: RemoteChecker;
   readonly cursor: unknown;
   /** The pending set, retried first. */
-  readonly pending: ReadonlyMap<string, Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw'>>;
+  readonly pending: ReadonlyMap<string, Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw' | 'mustUpload'>>;
   readonly range?: RangeRequest;
   readonly now: Date;
   /** Stops reading new work (graceful stop). */
@@ -238,7 +238,9 @@ async function classifyFile(
   if (file.missing) return { ...base, key, action: 'deferred', reason: `${file.waiting ?? 'not found yet'}${origin}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
-  if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };
+  // A file whose last upload did not verify (or met a conflicting object) is never forgiven by a listing.
+  const mustUpload = info.index < 0 && ctx.pending.get(file.path)?.mustUpload !== undefined;
+  if (!mustUpload && (await check.isPresent(key, file.size, file.mtimeMs))) return { ...base, key, action: 'present' };
   return { ...base, key, action: 'upload' };
 }
 

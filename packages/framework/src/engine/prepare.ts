@@ -10,6 +10,8 @@ import type { RangeRequest, StrategyInstance } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
+import { manifestPlugin } from '../plugins/manifest.js';
+import { retentionReportPlugin } from '../plugins/retention.js';
 import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
@@ -60,8 +62,14 @@ export interface PreparedRun {
   dispose(): void;
 }
 
-export function builtinPlugins(job: ResolvedJob): Plugin[] {
-  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle), rawNamesPlugin()];
+export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefined = () => undefined): Plugin[] {
+  return [
+    globFilterPlugin(job.filters),
+    settlePlugin(job.filters.settle),
+    rawNamesPlugin(),
+    retentionReportPlugin(),
+    manifestPlugin({ stateDir: job.stateDir, job: job.name, target: job.target, targetOf }),
+  ];
 }
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
@@ -74,11 +82,18 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   }
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
-  for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
+  let runTarget: Target | undefined; // the manifest plugin stores its copy through it, at the end
+  for (const plugin of [...builtinPlugins(job, () => runTarget), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
 
   const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
+  if (job.target.objectLock?.from === 'partition' && !strategy.partitionStart) {
+    throw new RecsyncError('E_CONFIG_INVALID', {
+      message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
+      hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
+    });
+  }
   const state = await JobState.load(job);
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
@@ -96,7 +111,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const connect = async (): Promise<Target> => {
     const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }));
     try {
-      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
+      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix, objectLock: mode === 'sync' && job.target.objectLock !== undefined });
     } catch (error) {
       if (!options.target) target.destroy();
       throw error;
@@ -106,6 +121,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   // sync checks the bucket before any file is read; plan connects on its first question, so a
   // plan with nothing to check sends no request (and loads no SDK).
   const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
+  runTarget = target;
   const info: RunInfo = {
     job: job.name,
     mode,
@@ -124,7 +140,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     strategy,
     state,
     target,
-    checker: createRemoteChecker(job.remoteCheck, target, warn),
+    checker: createRemoteChecker(job.remoteCheck, target, warn, job.target.noOverwrite ? { headFrom: job.upload.multipartThreshold } : {}),
     info,
     now,
     concurrency,
@@ -166,9 +182,18 @@ function lazyTarget(job: ResolvedJob, connect: () => Promise<Target>): Target {
     async *list(prefix, signal) {
       yield* (await get()).list(prefix, signal);
     },
-    head: async (key, signal) => (await get()).head(key, signal),
+    head: async (key, signal, options) => (await get()).head(key, signal, options),
     put: async () => {
       throw new Error('plan never uploads');
+    },
+    putMultipart: async () => {
+      throw new Error('plan never uploads');
+    },
+    abortMultipart: async () => {
+      throw new Error('plan never aborts uploads');
+    },
+    async *listMultipart(prefix) {
+      yield* (await get()).listMultipart(prefix);
     },
     destroy: () => void connecting?.then((t) => t.destroy(), () => undefined),
   };

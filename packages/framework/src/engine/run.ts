@@ -7,14 +7,15 @@ import { setMaxListeners } from 'node:events';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { emptyCounts, addTo, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
+import { emptyCounts, addTo, emptyVerification, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
 import type { FileEvent } from '../hooks.js';
 import { acquireJobLease } from '../state/job-lease.js';
 import type { PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
-import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
+import { defaultOpenFile, uploadFile, type AbortedUpload, type UploadResult } from './upload.js';
+import { OpenUploads, type UploadCleanup } from './open-uploads.js';
 import { RootGuard } from './paths.js';
 import { withProgress } from './progress.js';
 import { countEntries } from './source-check.js';
@@ -96,6 +97,10 @@ class SyncRun {
   private refused = 0;
   private partitionErrors = 0;
   private consecutiveFailures = 0;
+  private readonly verification = emptyVerification();
+  private readonly interruptedUploads: AbortedUpload[] = [];
+  private openUploads?: OpenUploads;
+  private cleanup: UploadCleanup = { recordedAborted: 0, recordedLeft: 0, swept: 0 };
   /**
    * Upload failures since the last success. Until an upload succeeds again they may be the
    * target's fault, not the files': a run that turns fatal drops them (no outcome, so their
@@ -131,6 +136,7 @@ class SyncRun {
     const { hooks, info, state } = this.run;
     await hooks.run.promise(info);
     try {
+      await this.cleanupUploads();
       const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
       await runPool(items, this.run.concurrency, (item) => this.handle(item));
       if (!this.fatal) await this.releaseHeldFailures();
@@ -164,11 +170,23 @@ class SyncRun {
       pending: state.pending.size,
       exitCode,
       interrupted,
+      ...(this.hardStop.signal.aborted ? { hardStopped: true } : {}),
       ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
+      verification: this.verification,
+      multipart: { earlierAborted: this.cleanup.recordedAborted, swept: this.cleanup.swept, interrupted: this.interruptedUploads },
     };
     if (this.fatal) hooks.runFailed.call(this.fatal, info);
     await hooks.done.promise(stats);
     return stats;
+  }
+
+  /** Aborts multipart uploads earlier runs left behind (see open-uploads.ts). */
+  private async cleanupUploads(): Promise<void> {
+    const { target, state, job, hooks } = this.run;
+    if (!target) return;
+    const warn = (code: string, message: string) => hooks.warning.call({ job: job.name, code, message });
+    this.openUploads = new OpenUploads(state, target, warn);
+    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge });
   }
 
   private exitCode(interrupted: boolean): number {
@@ -199,7 +217,10 @@ class SyncRun {
       return this.done(this.ledger.end(item.partition.index, item.error));
     }
     const resolved = await this.resolve(item);
-    if (resolved.outcome === 'aborted') return; // no final outcome: the partition stays not done
+    if (resolved.outcome === 'aborted') {
+      if (resolved.upload) this.interruptedUploads.push(resolved.upload);
+      return; // no final outcome: the partition stays not done
+    }
     // uploadFile refuses only a file whose folder resolves outside the root through a symlink.
     const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT') : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
@@ -290,7 +311,7 @@ class SyncRun {
     const { run } = this;
     try {
       const result = await uploadFile(
-        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal },
+        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal, multipartLog: this.openUploads, partitionStart: (f) => this.partitionStart(f) },
         item,
       );
       this.trackFailures(result);
@@ -343,7 +364,9 @@ class SyncRun {
       ...(reason ? { reason } : {}),
       ...(result.outcome === 'failed' ? { error: result.error } : {}),
       ...(result.attempts ? { attempts: result.attempts } : {}),
+      ...(result.outcome === 'uploaded' ? { stored: result.stored } : {}),
     };
+    if (result.outcome === 'uploaded') this.countVerification(result.stored.checksum?.verifiedBy);
     if (item.folder && outcome === 'failed') this.unreadableFolders.add(item.path);
     if (outcome === 'deferred' || outcome === 'failed') {
       const previous = state.pending.get(item.path);
@@ -356,6 +379,7 @@ class SyncRun {
         firstSeen: previous?.firstSeen ?? nowIso,
         lastTried: nowIso,
         ...(result.outcome === 'failed' ? { code: result.error.code } : {}),
+        ...stickyFailure(previous, result, nowIso),
         ...(item.folder ? { folder: true } : {}),
         ...(item.rawPath ? { raw: item.rawPath } : {}),
       };
@@ -366,6 +390,18 @@ class SyncRun {
     if (outcome === 'uploaded') hooks.uploaded.call(event);
     else if (outcome === 'failed') hooks.uploadFailed.call(event);
     else hooks.skipped.call(event);
+  }
+
+  /** The period start of a file's partition (a pending file's is the one it was found in). */
+  private partitionStart(item: PlanFile): Date | undefined {
+    const id = item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
+    return id === undefined ? undefined : this.run.strategy.partitionStart?.(id);
+  }
+
+  private countVerification(by: 'store' | 'recsync' | 'none' | undefined): void {
+    if (by === 'store') this.verification.store++;
+    else if (by === 'recsync') this.verification.recsync++;
+    else this.verification.unverified++;
   }
 
   /** A partition is done: tell reporters; save state (cursor and pending set together). */
@@ -398,3 +434,10 @@ class SyncRun {
   }
 }
 
+/** Codes a later run must not forgive: the file is uploaded again until an upload succeeds. */
+const STICKY_CODES = new Set(['E_CHECKSUM_MISMATCH', 'E_OBJECT_CONFLICT']);
+
+function stickyFailure(previous: PendingEntry | undefined, result: UploadResult, nowIso: string): Pick<PendingEntry, 'mustUpload'> {
+  if (result.outcome === 'failed' && STICKY_CODES.has(result.error.code)) return { mustUpload: previous?.mustUpload ?? { code: result.error.code, since: nowIso } };
+  return previous?.mustUpload ? { mustUpload: previous.mustUpload } : {};
+}

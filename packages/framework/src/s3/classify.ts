@@ -2,7 +2,8 @@
  * What an S3 error means for the run: retry it, give up on this file, or stop the run
  * because the target itself is unusable (credentials, bucket, endpoint: exit 4).
  */
-import { isRecsyncError, RecsyncError, type ErrorCode } from '../errors.js';
+import { STATUS_CODES } from 'node:http';
+import { describeError, isRecsyncError, RecsyncError, type ErrorCode } from '../errors.js';
 
 export type ErrorKind = 'retryable' | 'file' | 'fatal';
 
@@ -54,7 +55,8 @@ export function targetError(error: unknown, context: { bucket: string; endpoint?
   if (isRecsyncError(error)) return error;
   const { code = 'E_TARGET' } = classifyS3Error(error);
   const e = error as SdkLikeError;
-  const what = e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : (e.message ?? String(error));
+  const plain = describeS3Error(error);
+  const what = plain.startsWith('the store answered HTTP') ? plain : e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : (e.message ?? String(error));
   const where = `bucket "${context.bucket}"${context.endpoint ? ` at ${context.endpoint}` : ''}`;
   const hints: Record<string, string> = {
     E_TARGET_AUTH: 'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) and the bucket policy',
@@ -67,4 +69,27 @@ export function targetError(error: unknown, context: { bucket: string; endpoint?
     hint: hints[code] ?? hints.E_TARGET,
     cause: error,
   });
+}
+
+const NOT_S3 = /XML parse error|Deserialization error|is not expected|Unexpected (token|end)/i;
+
+/**
+ * One line for an S3 error. When the store (or a proxy in front of it) answered something that
+ * is not an S3 error document — an HTML page, plain text, nothing — the SDK reports an XML parse
+ * error or "Unknown"; this says what really came back instead: the HTTP status, what the body
+ * looked like, and for a 413 what to change.
+ */
+export function describeS3Error(error: unknown): string {
+  const e = (error ?? {}) as SdkLikeError & { $response?: { statusCode?: number; body?: unknown }; $responseBodyText?: unknown };
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const unparsed = NOT_S3.test(e.message ?? '') || e.name === 'Unknown' || e.name === 'UnknownError' || (e.name === 'Error' && status !== undefined);
+  if (status === undefined || !unparsed) return describeError(error);
+  const text = [e.$responseBodyText, e.$response?.body].find((b): b is string => typeof b === 'string');
+  const looksHtml = /<html|<!doctype|<body|<h1/i.test(text ?? e.message ?? '');
+  const snippet = text ? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120) : '';
+  const what = looksHtml ? 'an HTML page' : text ? 'a body that is not an S3 error' : 'no S3 error document';
+  const advice = status === 413
+    ? ': the request is larger than the store or a proxy in front of it accepts; lower upload.partSize and upload.multipartThreshold'
+    : '';
+  return `the store answered HTTP ${status} ${STATUS_CODES[status] ?? ''} with ${what}${snippet ? ` ("${snippet}")` : ''} instead of an S3 answer${advice}`.replace(/ {2,}/g, ' ');
 }

@@ -13,11 +13,11 @@ import { describeError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import type { PartitionRecord } from '../engine/folders.js';
-import { parseStateText, stateText, type Fingerprint, type LastRun, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
+import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
 import { withoutCredentials } from '../secrets.js';
 
-export type { Fingerprint, PendingEntry, LastRun, SourceRecord, StateFile } from './format.js';
+export type { Fingerprint, PendingEntry, LastRun, OpenUpload, SourceRecord, StateFile } from './format.js';
 
 export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
   return path.join(job.stateDir, `${job.name}.state.json`);
@@ -44,6 +44,9 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  /** Multipart uploads started and not known to be gone, by upload id. */
+  readonly openUploads: Map<string, OpenUpload>;
+  multipartSweptAt?: string;
   /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
   fence?: () => Promise<void>;
   source?: SourceRecord;
@@ -66,6 +69,8 @@ export class JobState {
     this.cursor = data.cursor ?? undefined;
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
+    this.openUploads = new Map(Object.entries(data.openUploads ?? {}));
+    this.multipartSweptAt = data.multipartSweptAt;
     this.source = data.source;
     this.partitions = new Map(Object.entries(data.partitions ?? {}));
     this.extra = data.extra;
@@ -112,6 +117,8 @@ export class JobState {
         cursor: this.cursor ?? null,
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+        ...(this.openUploads.size > 0 ? { openUploads: Object.fromEntries(this.openUploads) } : {}),
+        ...(this.multipartSweptAt ? { multipartSweptAt: this.multipartSweptAt } : {}),
         ...(this.source ? { source: this.source } : {}),
         ...(this.partitions.size > 0 ? { partitions: Object.fromEntries(this.partitions) } : {}),
         ...(this.extra ? { extra: this.extra } : {}),
