@@ -13,7 +13,7 @@ function stats(extra: Partial<RunStats>): RunStats {
 
 describe('sync summary', () => {
   it('says who verified the checksums', () => {
-    const text = summary(stats({ verification: { store: 1, recsync: 1, unverified: 1 } }));
+    const text = summary(stats({ verification: { store: 1, recsync: 1, unverified: 1 } }), 'nothing yet');
     expect(text).toContain('checksums: 1 confirmed by the store, 1 compared by recsync, 1 unverified (the store returned none)');
   });
 
@@ -21,7 +21,7 @@ describe('sync summary', () => {
     const text = summary(stats({
       interrupted: true, hardStopped: true, exitCode: 130,
       multipart: { earlierAborted: 2, swept: 0, interrupted: [{ key: 'a/big.wav', uploadId: 'u1', aborted: true }, { key: 'a/huge.wav', uploadId: 'u2', aborted: false }] },
-    }));
+    }), 'nothing yet');
     expect(text).not.toContain('in-flight uploads finished');
     expect(text).toContain('interrupted: in-flight uploads aborted, state saved');
     expect(text).toContain('multipart uploads aborted: 2 left by an earlier run, 0 abandoned under the prefix');

@@ -16,6 +16,11 @@ export {
   type ParsedJob,
   type TargetConfig,
   type UseRef,
+  metricsSchema,
+  jobSchema,
+  targetSchema,
+  filtersSchema,
+  uploadSchema,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
 export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
@@ -58,5 +63,12 @@ export { fileLeaseBackend } from './state/lease-file.js';
 export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
 export { redactText, redactUrl } from './secrets.js';
 export { STATE_VERSION } from './state/format.js';
+export { writeFileAtomic } from './state/atomic.js';
+export { HISTORY_LIMIT, outcomeOf, type RunRecord, type RunOutcome } from './state/history.js';
+export { describeCursor, NO_CURSOR_TEXT } from './cursor-text.js';
+export { checkRange } from './engine/range.js';
+export { createProgressTracker, type ProgressSnapshot, type ProgressTracker } from './progress.js';
+export { jobMetrics, type JobMetrics } from './metrics.js';
+export { closestName } from './config/suggest.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

@@ -17,8 +17,3 @@ export function factsLine(facts: Record<string, string | number | boolean>): str
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 }
-
-export function cursorText(cursor: unknown): string {
-  if (cursor === undefined || cursor === null) return 'none (first run)';
-  return JSON.stringify(cursor);
-}

@@ -3,6 +3,7 @@
  * value found and, for unknown keys, which keys are valid there.
  */
 import type { z } from 'zod';
+import { closestName, keysAt } from './suggest.js';
 
 export interface ConfigProblem {
   readonly path: readonly (string | number)[];
@@ -16,6 +17,7 @@ type Issue = z.core.$ZodIssue;
  * @param prefix  where the validated object sits in the config (for strategy options)
  * @param root    the raw config, for showing values
  * @param local   the validated object itself, when it is not reachable from `root`
+ * @param schema  the schema the issue came from, to suggest the key meant by a misspelt one
  */
 export function formatIssue(
   issue: Issue,
@@ -28,12 +30,18 @@ export function formatIssue(
   const fullPath = [...prefix, ...issuePath];
   const found = local !== undefined ? lookup(local, issuePath) : lookup(root, fullPath);
   if (issue.code === 'unrecognized_keys') {
-    const valid = schema ? keysAt(schema, issuePath) : undefined;
-    const list = valid?.length ? `valid keys here: ${valid.join(', ')}; ` : '';
+    const known = schema ? keysAt(schema, issuePath) : [];
+    const guesses = issue.keys
+      .map((key) => ({ key, meant: closestName(key, known) }))
+      .filter((g): g is { key: string; meant: string } => g.meant !== undefined);
+    const didYouMean = guesses.map((g) => `did you mean ${JSON.stringify(g.meant)} for ${JSON.stringify(g.key)}?`).join(' ');
+    const valid = known.length > 0 ? `valid keys here: ${known.join(', ')}` : '';
     return {
       path: fullPath,
       message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
-      hint: `${list}check the spelling; unknown keys are errors so a typo never silently changes what is backed up`,
+      hint: [didYouMean, valid, 'unknown keys are errors so a typo never silently changes what is backed up']
+        .filter(Boolean)
+        .join('\n'),
     };
   }
   if (issue.code === 'invalid_key') {
@@ -43,30 +51,6 @@ export function formatIssue(
   }
   const value = found.present ? `; got ${show(found.value)}` : issue.code === 'invalid_type' ? '; it is missing' : '';
   return { path: fullPath, message: `${issue.message}${value}` };
-}
-
-/** The keys an object schema accepts at `at` (through optional, default, record and array). */
-function keysAt(schema: z.ZodType, at: readonly (string | number)[]): string[] | undefined {
-  let current: unknown = schema;
-  for (const key of [...at, undefined]) {
-    let def = (current as { _zod?: { def?: SchemaDef } })?._zod?.def;
-    while (def?.innerType) def = def.innerType._zod?.def;
-    if (!def) return undefined;
-    if (key === undefined) return def.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
-    if (def.type === 'object') current = def.shape?.[key];
-    else if (def.type === 'record') current = def.valueType;
-    else if (def.type === 'array') current = def.element;
-    else return undefined;
-  }
-  return undefined;
-}
-
-interface SchemaDef {
-  readonly type: string;
-  readonly innerType?: { _zod?: { def?: SchemaDef } };
-  readonly shape?: Record<string, unknown>;
-  readonly valueType?: unknown;
-  readonly element?: unknown;
 }
 
 function lookup(root: unknown, p: readonly (string | number)[]): { present: boolean; value?: unknown } {

@@ -121,6 +121,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
     await ctx.hooks.partition.promise(info);
     if (unchanged) {
       yield { type: 'partition', partition: info };
+      ctx.hooks.partitionListed.call(info, emptyPlanCounts());
       yield { type: 'partitionEnd', partition: info, counts: emptyPlanCounts() };
       continue;
     }
@@ -146,6 +147,7 @@ async function* partitionItems(
     for await (const item of mapUnordered(skipHandled(files, alreadyHandled), concurrency, classify)) {
       counts[item.action].files += 1;
       counts[item.action].bytes += item.size;
+      ctx.hooks.planned.call(item);
       yield item;
       if (ctx.signal.aborted) return; // no partitionEnd: the partition is not done
     }
@@ -153,6 +155,7 @@ async function* partitionItems(
     if (isRecsyncError(e) && e.errorClass === 'fatal') throw e;
     error = { code: isRecsyncError(e) ? e.code : 'E_PARTITION', message: describeError(e) };
   }
+  ctx.hooks.partitionListed.call(info, counts);
   const folders = log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
   yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}), ...(folders ? { folders } : {}) };
 }

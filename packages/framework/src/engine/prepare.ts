@@ -19,6 +19,7 @@ import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
 import { configStamp } from './folders.js';
 import type { OpenFile } from './upload.js';
+import { checkRange } from './range.js';
 import { redactUrl } from '../secrets.js';
 
 export interface RunOptions {
@@ -74,12 +75,7 @@ export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefi
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
   const { definition } = job.strategy;
-  if (options.range && !definition.range) {
-    throw new RecsyncError('E_USAGE', {
-      message: `--since/--until mean nothing to the strategy ${definition.name} of job "${job.name}"`,
-      hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
-    });
-  }
+  checkRange(job, options.range, options.now);
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
   let runTarget: Target | undefined; // the manifest plugin stores its copy through it, at the end

@@ -17,6 +17,8 @@ import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
 import { defaultOpenFile, uploadFile, type AbortedUpload, type UploadResult } from './upload.js';
 import { OpenUploads, type UploadCleanup } from './open-uploads.js';
 import { RootGuard } from './paths.js';
+import { runRecordOf } from '../state/history.js';
+import { recordFailedStart } from '../state/failed-start.js';
 import { withProgress } from './progress.js';
 import { countEntries } from './source-check.js';
 import { MAX_RECORDS, type FolderStamp } from './folders.js';
@@ -72,7 +74,11 @@ export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promi
   const warn = (message: string, code: string) => leaseWarnings.push({ code, message });
   const lease = await acquireJobLease(job, { command: 'sync', warn, ...(options.signal ? { signal: options.signal } : {}) });
   try {
-    const run = await prepareRun(job, 'sync', options);
+    const startedAt = (options.now ?? new Date()).toISOString();
+    const run = await prepareRun(job, 'sync', options).catch(async (error: unknown) => {
+      await recordFailedStart(job, startedAt, error);
+      throw error;
+    });
     run.state.fence = () => lease.assertHeld(); // fencing: no state write once the lease is lost
     for (const warning of leaseWarnings) run.hooks.warning.call({ job: job.name, ...warning });
     try {
@@ -158,7 +164,6 @@ class SyncRun {
       uploaded: this.counts.uploaded.files,
       pending: state.pending.size,
     };
-    await state.save();
     const stats: RunStats = {
       job: info.job,
       mode: 'sync',
@@ -175,6 +180,8 @@ class SyncRun {
       verification: this.verification,
       multipart: { earlierAborted: this.cleanup.recordedAborted, swept: this.cleanup.swept, interrupted: this.interruptedUploads },
     };
+    state.recordRun(runRecordOf(stats, info.range));
+    await state.save();
     if (this.fatal) hooks.runFailed.call(this.fatal, info);
     await hooks.done.promise(stats);
     return stats;

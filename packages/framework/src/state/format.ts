@@ -15,6 +15,7 @@
  * would silently drop).
  */
 import { RecsyncError } from '../errors.js';
+import type { RunRecord } from './history.js';
 import type { PartitionRecord } from '../engine/folders.js';
 
 export const STATE_FORMAT = 'recsync-state';
@@ -87,6 +88,10 @@ export interface StateFile {
   pending: Record<string, PendingEntry>;
   lastRun?: LastRun;
   source?: SourceRecord;
+  /** The last syncs, newest last (bounded; see ./history.ts). Optional: absent in older states. */
+  history?: RunRecord[];
+  /** When the last sync that ended with exit 0 finished (kept past the history's bound). */
+  lastSuccessAt?: string;
   /** Per partition id: its folders' stamps at its last complete check (see engine/folders.ts). */
   partitions?: Record<string, PartitionRecord>;
   /** Multipart uploads in flight, by upload id (optional: absent means none). */
@@ -97,7 +102,10 @@ export interface StateFile {
   extra?: Record<string, unknown>;
 }
 
-const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions', 'openUploads', 'multipartSweptAt']);
+const KNOWN_FIELDS = new Set([
+  'format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions',
+  'openUploads', 'multipartSweptAt', 'mustUpload', 'history', 'lastSuccessAt',
+]);
 
 /** v1 → v2: nothing to convert; the new fields start empty. */
 function fromV1(data: Record<string, unknown>): Record<string, unknown> {

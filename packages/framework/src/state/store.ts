@@ -15,6 +15,7 @@ import { writeFileAtomic } from './atomic.js';
 import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
+import { appendRun, lastSuccessOf, type RunRecord } from './history.js';
 import { withoutCredentials } from '../secrets.js';
 
 export type { Fingerprint, PendingEntry, LastRun, OpenUpload, SourceRecord, StateFile } from './format.js';
@@ -55,6 +56,8 @@ export class JobState {
   /** The version the file had on disk when it was older than this release's (migrated on load). */
   readonly migratedFrom?: number;
   private readonly extra?: Record<string, unknown>;
+  history: RunRecord[];
+  lastSuccessAt?: string;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -75,6 +78,14 @@ export class JobState {
     this.partitions = new Map(Object.entries(data.partitions ?? {}));
     this.extra = data.extra;
     this.migratedFrom = migratedFrom;
+    this.history = Array.isArray(data.history) ? data.history : [];
+    this.lastSuccessAt = data.lastSuccessAt;
+  }
+
+  /** Adds a finished run to the bounded history (saved with the next {@link save}). */
+  recordRun(record: RunRecord): void {
+    this.history = appendRun(this.history, record);
+    this.lastSuccessAt = lastSuccessOf(this.history, this.lastSuccessAt);
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
@@ -119,6 +130,8 @@ export class JobState {
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
         ...(this.openUploads.size > 0 ? { openUploads: Object.fromEntries(this.openUploads) } : {}),
         ...(this.multipartSweptAt ? { multipartSweptAt: this.multipartSweptAt } : {}),
+        ...(this.history.length > 0 ? { history: this.history } : {}),
+        ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
         ...(this.source ? { source: this.source } : {}),
         ...(this.partitions.size > 0 ? { partitions: Object.fromEntries(this.partitions) } : {}),
         ...(this.extra ? { extra: this.extra } : {}),
