@@ -2,6 +2,7 @@
  * The plain-JSON shapes a run reports: outcomes, per-partition summaries and run stats.
  * Counting lives here (framework); rendering lives in the CLI.
  */
+import type { Connection } from './s3/connection.js';
 
 /**
  * Final outcome of a file in a run. `uploaded`, `present`, `excluded` are done; `deferred` and
@@ -35,6 +36,8 @@ export interface RunInfo {
   readonly bucket: string;
   readonly prefix: string;
   readonly endpoint?: string;
+  /** Endpoint, region, profile and CA bundle, each with where it came from. */
+  readonly connection?: Connection;
   readonly strategy: string;
   readonly facts: Record<string, string | number | boolean>;
   readonly range?: { since?: string; until?: string };

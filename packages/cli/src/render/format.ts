@@ -1,5 +1,5 @@
 /** Small text formatting shared by the renderers. */
-import { formatBytes } from '@recsync/framework';
+import { describeConnection, formatBytes, type RunInfo } from '@recsync/framework';
 
 export { formatBytes };
 
@@ -10,6 +10,11 @@ export function pad(value: string | number, width: number, align: 'left' | 'righ
 
 export function targetUrl(info: { bucket: string; prefix: string; endpoint?: string }): string {
   return `s3://${info.bucket}/${info.prefix}${info.endpoint ? ` (${info.endpoint})` : ''}`;
+}
+
+/** `via endpoint … (from …), region … (from …)`, or nothing for a run without an S3 target. */
+export function connectionLine(info: RunInfo): string {
+  return info.connection ? `via ${describeConnection(info.connection)}\n` : '';
 }
 
 export function factsLine(facts: Record<string, string | number | boolean>): string {

@@ -3,7 +3,7 @@
  * typo is an error, not a silently ignored key.
  */
 import { z } from 'zod';
-import { durationSchema, sizeSchema } from '../units.js';
+import { bandwidthSchema, durationSchema, sizeSchema } from '../units.js';
 import { isStrategyRef, type StrategyRef } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
 import { parseRetention } from '../s3/object-settings.js';
@@ -56,6 +56,12 @@ export const targetSchema = z.strictObject({
     .optional()
     .describe('Endpoint of an S3-compatible store (MinIO, Ceph, R2, B2, Wasabi). Default: AWS, or AWS_ENDPOINT_URL_S3.'),
   forcePathStyle: z.boolean().optional().describe('Path-style requests (http://host/bucket/key), which most S3-compatible stores need.'),
+  /** PEM file of extra CAs to trust (a company proxy or a private store); else AWS_CA_BUNDLE, profile ca_bundle. */
+  caBundle: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM file of extra CAs to trust (a company proxy or a private store). Default: AWS_CA_BUNDLE, the profile\'s ca_bundle.'),
   /** Default `when_required` when `endpoint` is set, else the SDK's own resolution. */
   requestChecksumCalculation: checksumMode
     .optional()
@@ -169,6 +175,8 @@ export const uploadSchema = z
       .union([durationSchema, z.literal(false)])
       .prefault('2d')
       .describe('Multipart uploads under the prefix older than this are aborted at the start of a run; false: off.'),
+    /** Upload bandwidth limit for the job, all concurrent uploads together (`50MiB/s`). */
+    maxBandwidth: bandwidthSchema.optional().describe('Upload bandwidth limit for the job, all uploads together (e.g. "50MiB/s").'),
   })
   .refine((u) => u.partSize >= MIN_PART, { message: 'must be at least 5MiB (an S3 limit)', path: ['partSize'] })
   .refine((u) => u.multipartThreshold >= MIN_PART, {

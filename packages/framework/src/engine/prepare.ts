@@ -15,6 +15,7 @@ import { retentionReportPlugin } from '../plugins/retention.js';
 import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
+import { connectionOf } from '../s3/connection.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
 import { configStamp } from './folders.js';
@@ -90,7 +91,10 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
       hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
     });
   }
-  const state = await JobState.load(job);
+  // A test target stands in for S3 entirely; otherwise the endpoint is resolved once, for the
+  // state's fingerprint, the S3 client and the run's description alike.
+  const connection = options.target ? options.target.connection : await connectionOf(job.target);
+  const state = await JobState.load(job, connection);
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
   const { dev: sourceDev } = await checkSource({
@@ -105,7 +109,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
   const connect = async (): Promise<Target> => {
-    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }));
+    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8, maxBandwidth: job.upload.maxBandwidth }));
     try {
       await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix, objectLock: mode === 'sync' && job.target.objectLock !== undefined });
     } catch (error) {
@@ -118,13 +122,18 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   // plan with nothing to check sends no request (and loads no SDK).
   const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
   runTarget = target;
+  // Shown and logged: an endpoint URL may carry credentials (user:password@host).
+  const shown = connection?.endpoint
+    ? { ...connection, endpoint: { ...connection.endpoint, value: redactUrl(connection.endpoint.value) } }
+    : connection;
   const info: RunInfo = {
     job: job.name,
     mode,
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    ...(job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
+    ...(shown?.endpoint ? { endpoint: shown.endpoint.value } : job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
+    ...(shown ? { connection: shown } : {}),
     strategy: definition.name,
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),

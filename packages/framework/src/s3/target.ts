@@ -3,8 +3,9 @@
  * the engine needs (preflight, list a prefix, head, put). The SDK is imported lazily, so
  * commands that never talk to S3 do not pay for loading it.
  *
- * Settings left unset fall through to the SDK's own resolution (credential chain, AWS_REGION,
- * AWS_ENDPOINT_URL_S3, AWS_REQUEST_CHECKSUM_CALCULATION, shared config), except that a custom
+ * Endpoint, region, profile, CA bundle and addressing style are resolved once (connection.ts)
+ * and passed to the SDK explicitly; credentials and checksum settings left unset fall through
+ * to the SDK (credential chain, AWS_REQUEST_CHECKSUM_CALCULATION), except that a custom
  * endpoint makes the checksum settings default to `when_required`: many S3-compatible stores
  * store the SDK's default aws-chunked bodies with the chunk framing inside the object.
  */
@@ -14,6 +15,9 @@ import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
 import { multipartUpload, type MultipartRequest } from './multipart.js';
+import { connectionOf, type Connection } from './connection.js';
+import { createRequestHandler } from './network.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RemoteObject {
   readonly key: string;
@@ -60,6 +64,8 @@ export interface MultipartUploadInfo {
 export interface Target {
   readonly bucket: string;
   readonly endpoint?: string;
+  /** Where requests go and where each setting came from (S3 targets only). */
+  readonly connection?: Connection;
   /** Fails fast (fatal RecsyncError) when the bucket cannot be used. */
   /** With `objectLock`, a bucket without Object Lock enabled is refused (E_TARGET_BUCKET). */
   preflight(options: { list: boolean; prefix: string; objectLock?: boolean }): Promise<void>;
@@ -97,37 +103,42 @@ function anyChecksum(out: ChecksumCarrier): StoredChecksum | undefined {
   return undefined;
 }
 
-export async function createS3Target(target: TargetConfig, options: { maxSockets: number }): Promise<Target> {
+export interface TargetOptions {
+  readonly maxSockets: number;
+  /** Upload bandwidth limit shared by all request bodies, bytes per second. */
+  readonly maxBandwidth?: number;
+  /** A limiter to share instead (several targets under one limit; tests observe it). */
+  readonly limiter?: RateLimiter;
+}
+
+export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<Target> {
   const sdk = await import('@aws-sdk/client-s3');
-  const { Agent: HttpAgent } = await import('node:http');
-  const { Agent: HttpsAgent } = await import('node:https');
-  const customEndpoint = target.endpoint ?? envEndpoint();
-  const checksumDefault = customEndpoint ? 'when_required' : undefined;
+  const connection = await connectionOf(target);
+  const endpoint = connection.endpoint?.value;
+  const checksumDefault = endpoint ? 'when_required' : undefined;
   const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+  const limiter = options.limiter ?? (options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined);
   const base = {
-    region: target.region ?? (customEndpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
-    endpoint: target.endpoint,
-    forcePathStyle: target.forcePathStyle,
-    profile: target.profile,
+    // Resolved once here (see connection.ts) and passed explicitly, so the SDK cannot pick
+    // another endpoint or region than the one shown to the user and fingerprinted in the state.
+    region: connection.region.value,
+    endpoint,
+    forcePathStyle: connection.forcePathStyle?.value,
+    profile: connection.profile?.value,
     requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
     responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
-    requestHandler: {
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: 10_000,
-      requestTimeout: 300_000,
-    },
   };
+  const requestHandler = await createRequestHandler(connection, { maxSockets: options.maxSockets, limiter });
   // Listing and HEAD retry inside the SDK. Single PUTs stream their body, which the SDK cannot
   // rewind, so they get one attempt here and are retried by the engine with a fresh stream.
-  const client = new sdk.S3Client({ ...base, maxAttempts: 4 });
-  const putClient = new sdk.S3Client({ ...base, maxAttempts: 1 });
-  const context = { bucket: target.bucket, endpoint: target.endpoint };
+  const client = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
+  const putClient = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 1 });
+  const context = { bucket: target.bucket, endpoint, connection };
 
   return {
     bucket: target.bucket,
-    endpoint: target.endpoint,
+    endpoint,
+    connection,
     async preflight({ list, prefix, objectLock }) {
       if (objectLock) await checkObjectLock(sdk, client, context);
       try {
@@ -212,6 +223,7 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
     destroy() {
       client.destroy();
       putClient.destroy();
+      requestHandler.destroy();
     },
   };
 }

@@ -10,6 +10,7 @@ import { removeLeftovers } from './atomic.js';
 import { fileLeaseBackend, LEASE_SIDE_FILE } from './lease-file.js';
 import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
 import { adoptState, lockFilePath, resetState, stateFilePath } from './store.js';
+import type { Connection } from '../s3/connection.js';
 
 type LeaseJob = Pick<ResolvedJob, 'name' | 'stateDir' | 'lease'>;
 
@@ -85,9 +86,10 @@ export function resetJobState(
 /** `recsync state adopt` under the job's lease. */
 export function adoptJobState(
   job: ResolvedJob,
-  options: Pick<LeaseOptions, 'warn'>,
+  options: Pick<LeaseOptions, 'warn'> & { connection?: Connection },
 ): ReturnType<typeof adoptState> {
-  return withJobLease(job, { command: 'state adopt', ...options }, () => adoptState(job));
+  const { connection, ...lease } = options;
+  return withJobLease(job, { command: 'state adopt', ...lease }, () => adoptState(job, connection));
 }
 
 /** `recsync unlock`: removes the job's lease whoever holds it; returns what was removed. */

@@ -16,6 +16,7 @@ import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
 import { appendRun, lastSuccessOf, type RunRecord } from './history.js';
+import type { Connection } from '../s3/connection.js';
 import { withoutCredentials } from '../secrets.js';
 
 export type { Fingerprint, PendingEntry, LastRun, OpenUpload, SourceRecord, StateFile } from './format.js';
@@ -28,13 +29,14 @@ export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): strin
   return path.join(job.stateDir, `${job.name}.lock`);
 }
 
-export function fingerprintOf(job: ResolvedJob): Fingerprint {
+/** `connection`: the resolved endpoint (see s3/connection.ts); without it, config and env only. */
+export function fingerprintOf(job: ResolvedJob, connection?: Connection): Fingerprint {
   const { definition, options } = job.strategy;
   return {
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: withoutCredentials(job.target.endpoint ?? envEndpoint() ?? null),
+    endpoint: withoutCredentials(connection ? (connection.endpoint?.value ?? null) : (job.target.endpoint ?? envEndpoint() ?? null)),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -89,13 +91,13 @@ export class JobState {
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
-  static async load(job: ResolvedJob): Promise<JobState> {
+  static async load(job: ResolvedJob, connection?: Connection): Promise<JobState> {
     const file = stateFilePath(job);
-    const fingerprint = fingerprintOf(job);
+    const fingerprint = fingerprintOf(job, connection);
     const read = await readState(file);
     if (!read) return new JobState(file, job.name, fingerprint, {}, false);
     const data = read.state;
-    const differences = compareFingerprints(data.fingerprint, fingerprint);
+    const differences = compareFingerprints(acceptProfileEndpoint(data.fingerprint, fingerprint, connection), fingerprint);
     if (differences.length > 0) {
       throw new RecsyncError('E_STATE_MISMATCH', {
         message:
@@ -166,11 +168,11 @@ export async function resetState(job: ResolvedJob): Promise<string | undefined> 
 }
 
 /** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
-export async function adoptState(job: ResolvedJob): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
+export async function adoptState(job: ResolvedJob, connection?: Connection): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
   const file = stateFilePath(job);
   const read = await readState(file);
   if (!read) return undefined;
-  const after = fingerprintOf(job);
+  const after = fingerprintOf(job, connection);
   await writeFileAtomic(file, stateText({ ...read.state, fingerprint: after }));
   return { before: read.state.fingerprint, after };
 }
@@ -201,6 +203,18 @@ async function readState(file: string): Promise<ReturnType<typeof parseStateText
   // A state written before credentials were kept out of it is accepted; the next save rewrites it.
   const endpoint = withoutCredentials(read.state.fingerprint.endpoint ?? null);
   return { ...read, state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } } };
+}
+
+/**
+ * States written before profile endpoints were resolved saved `endpoint: null` for an endpoint
+ * that came from a profile's `endpoint_url`. Such a state is accepted once when the endpoint
+ * now resolves from a profile (the only source that used to be recorded as null); the next
+ * save records the endpoint. A null against an endpoint from the config or the environment is
+ * still a mismatch: those were always recorded, so null there really meant AWS.
+ */
+function acceptProfileEndpoint(saved: Fingerprint, current: Fingerprint, connection?: Connection): Fingerprint {
+  const fromProfile = connection?.endpoint?.from.startsWith('profile ') ?? false;
+  return saved.endpoint === null && fromProfile ? { ...saved, endpoint: current.endpoint } : saved;
 }
 
 function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {
