@@ -5,7 +5,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@recsync/source'] } },
   resolve: { conditions: ['@recsync/source'] },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // The packed-install test runs npm installs (about a minute): `npm run test:install`, in CI.
     exclude: ['**/node_modules/**', '**/dist/**', 'test/install/packed-cli.test.ts'],
     globalSetup: ['test/setup/s3-server.global.ts'],

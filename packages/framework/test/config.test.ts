@@ -9,10 +9,19 @@ const fakeStrategy = defineStrategy({
   create: () => ({ partitions: async function* () {}, advance: (c) => c }),
 });
 
+const fakePlugin = { name: 'fake-plugin', apply: () => undefined };
+
 const importModule = async (spec: string) => {
   if (spec === 'fake-strategy') return { default: fakeStrategy };
   if (spec === 'not-a-strategy') return { default: 42 };
-  throw new Error(`Cannot find module '${spec}'`);
+  if (spec === 'plugin-object') return { default: fakePlugin };
+  if (spec === 'plugin-factory') return { default: (o: { tag?: unknown }) => {
+    if (o.tag !== undefined && typeof o.tag !== 'string') throw new Error('tag must be a string');
+    return fakePlugin;
+  } };
+  if (spec === 'returns-nothing') return { default: () => undefined };
+  if (spec === 'async-factory') return { default: async () => fakePlugin };
+  throw Object.assign(new Error(`Cannot find module '${spec}'\nRequire stack:\n- /somewhere/loader.js`), { code: 'MODULE_NOT_FOUND' });
 };
 
 function valid(overrides: Record<string, unknown> = {}): RecsyncConfig {
@@ -120,8 +129,46 @@ describe('config validation', () => {
   });
 
   it('explains a strategy package that cannot be loaded or is not a strategy', async () => {
-    expect(await problems(valid({ strategy: { use: 'nope' } }))).toContain(`jobs.rec.strategy.use: cannot load "nope" from /etc/recsync: Cannot find module 'nope'`);
-    expect(await problems(valid({ strategy: { use: 'not-a-strategy' } }))).toContain('"not-a-strategy" does not export a recsync strategy');
+    const missing = await problems(valid({ strategy: { use: 'nope' } }));
+    expect(missing).toContain('jobs.rec.strategy.use: the package "nope" is not installed (looked from /etc/recsync)');
+    expect(missing).toContain('npm i nope');
+    expect(missing).not.toContain('Require stack');
+    expect(await problems(valid({ strategy: { use: 'not-a-strategy' } }))).toContain('"not-a-strategy" is not a recsync strategy: it exports no strategy');
+    expect(await problems(valid({ strategy: { use: 'plugin-object' } }))).toContain('"plugin-object" is not a recsync strategy: it exports a plugin, not a strategy');
+  });
+
+  it('loads plugins by package, and explains one that is missing or is not a plugin', async () => {
+    const resolved = await resolveConfig(valid({ plugins: [{ use: 'plugin-factory', with: { tag: 'x' } }, { use: 'plugin-object' }] }), { importModule });
+    expect(resolved.jobs[0].plugins.map((p) => p.name)).toEqual(['fake-plugin', 'fake-plugin']);
+    const message = await problems(
+      valid({
+        plugins: [
+          { use: './plugins/nope.js' },
+          { use: 'fake-strategy' },
+          { use: 'not-a-strategy' },
+          { use: 'plugin-factory', with: { tag: 7 } },
+          { use: 'returns-nothing' },
+          { use: 'plugin-object', with: { tag: 'x' } },
+          { use: 'async-factory' },
+        ],
+      }),
+    );
+    expect(message).toContain('jobs.rec.plugins.0.use: no module at /etc/recsync/plugins/nope.js');
+    expect(message).toContain('jobs.rec.plugins.1.use: "fake-strategy" is a recsync strategy, not a plugin');
+    expect(message).toContain('jobs.rec.plugins.2.use: "not-a-strategy" is not a recsync plugin: it exports no plugin factory');
+    expect(message).toContain('jobs.rec.plugins.3.with: the plugin factory of "plugin-factory" refused its options: tag must be a string');
+    expect(message).toContain('jobs.rec.plugins.4.use: "returns-nothing" is not a recsync plugin: its default export returned undefined');
+    expect(message).toContain('jobs.rec.plugins.5.use: "plugin-object" exports a plugin object, which takes no options');
+    expect(message).toContain('jobs.rec.plugins.6.use: "async-factory" is not a recsync plugin: its default export returned a promise');
+  });
+
+  it('lists the valid keys next to an unknown one', async () => {
+    const message = await problems(valid({ upload: { concurency: 8 } }));
+    expect(message).toContain('jobs.rec.upload: unknown key "concurency"');
+    expect(message).toContain('valid keys here: concurrency, multipartThreshold, partSize, attempts');
+    const strategy = await problems(valid({ strategy: useStrategy(fakeStrategy, { dept: 2 } as never) }));
+    expect(strategy).toContain('jobs.rec.strategy: unknown key "dept"');
+    expect(strategy).toContain('valid keys here: depth');
   });
 
   it('refuses a strategy that is neither a factory result nor a use reference', async () => {

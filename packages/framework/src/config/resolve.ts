@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { z } from 'zod';
-import { RecsyncError } from '../errors.js';
+import { describeError, RecsyncError } from '../errors.js';
 import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type RemoteCheckMode } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
 import { configSchema, useRefSchema, type ParsedJob, type TargetConfig, type UseRef } from './schema.js';
@@ -138,7 +138,14 @@ async function resolveStrategy(
     if (loaded === undefined) return undefined;
     const candidate = pickExport(loaded, isStrategyDefinition);
     if (!candidate) {
-      problems.push({ path: [...at, 'use'], message: `${JSON.stringify(value.use)} does not export a recsync strategy (expected a default export made with defineStrategy)` });
+      // A function first: a module namespace around a default-exported function can look like a plugin.
+      const other = pickExport(loaded, isFunction) ? 'a function' : pickExport(loaded, isPlugin) ? 'a plugin' : undefined;
+      const found = other ? `it exports ${other}, not a strategy` : 'it exports no strategy';
+      problems.push({
+        path: [...at, 'use'],
+        message: `${JSON.stringify(value.use)} is not a recsync strategy: ${found}`,
+        hint: 'a strategy package default-exports a definition made with defineStrategy; a plugin belongs under plugins',
+      });
       return undefined;
     }
     definition = candidate;
@@ -167,12 +174,55 @@ async function resolvePlugins(
     }
     const loaded = await load(value, [...at, i, 'use']);
     if (loaded === undefined) continue;
-    const factory = pickExport(loaded, (v): v is (o: unknown) => unknown => typeof v === 'function');
-    const plugin = factory ? factory(value.with ?? {}) : pickExport(loaded, isPlugin);
-    if (isPlugin(plugin)) plugins.push(plugin);
-    else problems.push({ path: [...at, i, 'use'], message: `${JSON.stringify(value.use)} does not export a plugin factory (a default export (options) => plugin)` });
+    const plugin = pluginFrom(loaded, value, [...at, i], problems);
+    if (plugin) plugins.push(plugin);
   }
   return plugins;
+}
+
+/**
+ * The plugin a `{ use, with }` names: a default-exported factory called with `with`, or a
+ * plugin object (which takes no options). Anything else is a problem that says what was found.
+ */
+function pluginFrom(loaded: unknown, ref: UseRef, at: (string | number)[], problems: ConfigProblem[]): Plugin | undefined {
+  const name = JSON.stringify(ref.use);
+  const problem = (message: string, hint?: string) => void problems.push({ path: [...at, 'use'], message, ...(hint ? { hint } : {}) });
+  if (pickExport(loaded, isStrategyDefinition)) {
+    problem(`${name} is a recsync strategy, not a plugin`, 'name it as the job\'s strategy: "strategy": { "use": ' + name + ' }');
+    return undefined;
+  }
+  const factory = pickExport(loaded, isFunction);
+  if (!factory) {
+    const object = pickExport(loaded, isPlugin);
+    if (object && ref.with !== undefined) {
+      problem(`${name} exports a plugin object, which takes no options`, `remove "with", or export a factory (options) => plugin`);
+      return undefined;
+    }
+    const expected = 'no plugin factory (a default export (options) => plugin) and no plugin object ({ name, apply })';
+    if (!object) problem(`${name} is not a recsync plugin: it exports ${expected}`);
+    return object;
+  }
+  let plugin: unknown;
+  try {
+    plugin = factory(ref.with ?? {});
+  } catch (error) {
+    const message = `the plugin factory of ${name} refused its options: ${describeError(error)}`;
+    problems.push({ path: [...at, 'with'], message, hint: 'check the options under "with"' });
+    return undefined;
+  }
+  if (isPlugin(plugin)) return plugin;
+  if (typeof (plugin as { then?: unknown } | undefined)?.then === 'function') (plugin as Promise<unknown>).catch(() => undefined);
+  problem(`${name} is not a recsync plugin: its default export returned ${describeValue(plugin)}, not a plugin ({ name, apply })`);
+  return undefined;
+}
+
+const isFunction = (v: unknown): v is (options: unknown) => unknown => typeof v === 'function';
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof (value as { then?: unknown }).then === 'function') return 'a promise (a factory must return the plugin itself)';
+  if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 5).join(', ') || '(none)'}`;
+  return `a ${typeof value}`;
 }
 
 async function importUse(
@@ -185,13 +235,34 @@ async function importUse(
   try {
     return await options.importModule(ref.use, baseDir);
   } catch (error) {
-    problems.push({
-      path: at,
-      message: `cannot load ${JSON.stringify(ref.use)} from ${baseDir}: ${(error as Error).message}`,
-      hint: 'install the package next to the config (npm i …) or give a path relative to the config file',
-    });
+    problems.push(loadProblem(ref.use, at, baseDir, error));
     return undefined;
   }
+}
+
+/** Tells "not there" (install it, fix the path) from "there but broken" (its own error). */
+function loadProblem(specifier: string, at: (string | number)[], baseDir: string, error: unknown): ConfigProblem {
+  const isPath = specifier.startsWith('.') || path.isAbsolute(specifier);
+  const target = isPath ? path.resolve(baseDir, specifier) : specifier;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const text = describeError(error).split(/\n\s*Require stack:/)[0]!;
+  const first = text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+  const notFound = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && (first.includes(`'${target}'`) || first.includes(`'${specifier}'`));
+  if (!notFound) {
+    return {
+      path: at,
+      message: `${JSON.stringify(specifier)} was found but cannot be loaded: ${first}`,
+      hint: isPath ? `fix the error in ${target}` : `reinstall it, or check that its version works with this recsync`,
+    };
+  }
+  if (isPath) {
+    return { path: at, message: `no module at ${target}`, hint: `a path in "use" is relative to the config file's folder (${baseDir})` };
+  }
+  return {
+    path: at,
+    message: `the package ${JSON.stringify(specifier)} is not installed (looked from ${baseDir})`,
+    hint: `install it next to the config: npm i ${specifier}; or give a path starting with ./`,
+  };
 }
 
 function pickExport<T>(mod: unknown, test: (v: unknown) => v is T): T | undefined {
