@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Lockstep versions for the five published packages (npm workspaces; see RELEASING.md).
+// Lockstep versions for every workspace: the published packages and the private examples that
+// pin them (npm workspaces; see RELEASING.md).
 //
 //   node scripts/release.mjs version 0.2.0   set every package's version and the exact pins
 //                                             between them, then refresh package-lock.json

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const root = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+/** The workspaces that are published (the examples are private workspaces). */
+const published = root.workspaces.filter((dir) => !JSON.parse(readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8')).private);
 
 interface PackResult {
   name: string;
@@ -28,7 +30,7 @@ function targets(value: unknown, out: string[] = []): string[] {
 describe('published packages', () => {
   const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--workspaces'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as PackResult[];
 
-  it.each(root.workspaces)('%s ships what its exports and bin name, and no build or test leftovers', (dir) => {
+  it.each(published)('%s ships what its exports and bin name, and no build or test leftovers', (dir) => {
     const json = JSON.parse(readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8'));
     const files = new Set(packed.find((p) => p.name === json.name)!.files.map((f) => f.path));
     for (const target of [...targets(json.exports), ...targets(json.bin ?? {})]) expect(files, target).toContain(target);
