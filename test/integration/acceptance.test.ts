@@ -1,8 +1,9 @@
 /**
  * The spine's acceptance case at full size: 60 days x 500 files, a bucket already holding the
  * first 58 days (pre-filled through the server's own store, not 29,000 uploads). One sync
- * uploads exactly the last two days, byte-exact; a second run uploads nothing and lists no
- * more than the look-back partitions.
+ * uploads exactly the last two days, byte-exact; a second run uploads nothing and lists
+ * nothing (every folder is unchanged since its complete check), and with `lookbackCheck: 'list'`
+ * no more than the look-back partitions.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -37,6 +38,7 @@ describe('acceptance: 60 days x 500 files, 58 already in the bucket', async () =
     const old = Object.keys(files).filter((p) => !newKeys.includes(p));
     const seeded = await seedStore(inject('s3Directory'), h.bucket, old.map((key) => ({ key, body: h.tree.contentOf(key, files[key]) })));
     expect(seeded).toBe(58 * PER_DAY);
+    await h.tree.ageFolders(); // folders written an hour ago, not in the last seconds
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(0);
     expect(run.uploadedKeys()).toEqual(newKeys);
@@ -44,9 +46,17 @@ describe('acceptance: 60 days x 500 files, 58 already in the bucket', async () =
     expect(await h.byteExact(newKeys)).toBe(true);
   }, 300_000);
 
-  it('then uploads nothing and lists only the look-back partitions', async () => {
+  it('then uploads nothing and lists nothing: every folder is as it was at its complete check', async () => {
     proxy.requests.length = 0;
     const run = await h.sync({ now: new Date(NOW.getTime() + 3_600_000) });
+    expect(run.uploadedKeys()).toEqual([]);
+    expect(run.stats.exitCode).toBe(0);
+    expect(proxy.requests.filter((r) => r.query.get('list-type') === '2' && r.query.get('prefix') !== '')).toEqual([]);
+  }, 120_000);
+
+  it("with lookbackCheck: 'list', uploads nothing and lists only the look-back partitions", async () => {
+    proxy.requests.length = 0;
+    const run = await h.sync({ now: new Date(NOW.getTime() + 3_600_000) }, { job: { lookbackCheck: 'list' } });
     expect(run.uploadedKeys()).toEqual([]);
     const listed = proxy.requests.filter((r) => r.query.get('list-type') === '2' && r.query.get('prefix') !== '').map((r) => r.query.get('prefix'));
     expect([...new Set(listed)].sort()).toEqual(newDays.map((d) => `${d}/`));

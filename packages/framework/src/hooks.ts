@@ -31,6 +31,8 @@ export interface PartitionInfo {
   readonly listPrefix?: string;
   /** The partition's local folder (absolute); absent for the pending retry pass. */
   readonly dir?: string;
+  /** Taken as done without reading: its folders are unchanged since its last complete check. */
+  readonly unchanged?: boolean;
 }
 
 export interface FilterContext {

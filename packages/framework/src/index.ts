@@ -2,6 +2,7 @@
  * @recsync/framework: the engine and the public API for configs, strategies and plugins.
  */
 export * from './strategy.js';
+export type { FolderSink, FolderStamp } from './engine/folders.js';
 export * from './errors.js';
 export * from './events.js';
 export { createHooks, type Hooks, type SkipDecision, type PartitionInfo, type FilterContext, type FileEvent, type WarningEvent } from './hooks.js';

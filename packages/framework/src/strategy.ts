@@ -11,6 +11,7 @@
  * state incompatible), `range` on the definition (accepts `--since/--until`).
  */
 import type { z } from 'zod';
+import type { FolderSink } from './engine/folders.js';
 import type { RefusalCode } from './engine/paths.js';
 
 /** One candidate file, as a strategy reports it. */
@@ -90,7 +91,17 @@ export interface Partition {
    * partition) and must only yield files inside the source root. Errors thrown here fail the
    * partition (it is then not done, and the cursor stays before it).
    */
-  files(): AsyncIterable<FileCandidate>;
+  files(options?: PartitionFilesOptions): AsyncIterable<FileCandidate>;
+}
+
+/** What the engine offers a partition's walk. Strategies may ignore it. */
+export interface PartitionFilesOptions {
+  /**
+   * Stamps of the folders walked (see the framework's `walkFiles({ onFolder })`). A strategy
+   * that reports them lets the engine skip the partition on later runs while its folders are
+   * unchanged (`lookbackCheck: 'folders'`); one that does not is always read.
+   */
+  readonly onFolder?: FolderSink;
 }
 
 /** What `advance()` is told of a done partition: a strategy recovers its position from the id. */

@@ -16,6 +16,7 @@ import {
   useStrategy,
   walkFiles,
   type FileCandidate,
+  type FolderSink,
   type Partition,
   type PartitionsRequest,
   type StrategyContext,
@@ -212,17 +213,21 @@ class DateFolders implements StrategyInstance<DateCursor> {
       prefix: `${id}/`,
       closed: flags.closed,
       recheck: flags.recheck,
-      files: () => this.files(id, dir, flags.signal),
+      files: (options) => this.files(id, dir, flags.signal, options?.onFolder),
     };
   }
 
   /** The files below the partition folder (subfolders included); a missing folder is an empty partition. */
-  private async *files(id: string, dir: string, signal: AbortSignal): AsyncGenerator<FileCandidate> {
-    if (!(await this.isWalkable(id))) return;
+  private async *files(id: string, dir: string, signal: AbortSignal, onFolder?: FolderSink): AsyncGenerator<FileCandidate> {
+    if (!(await this.isWalkable(id))) {
+      onFolder?.('', undefined); // no folder (yet): nothing to record
+      return;
+    }
     yield* walkFiles(dir, {
       source: this.context.source,
       followSymlinks: this.context.followSymlinks,
       signal,
+      onFolder,
       onSkipped: (counts) => {
         this.skipped.symlinks += counts.symlinks;
         this.skipped.outside += counts.outside;

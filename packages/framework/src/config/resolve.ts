@@ -30,6 +30,8 @@ export interface ResolvedJob {
   /** With the settle time resolved: the job's, else the strategy's default, else 5 minutes. */
   readonly filters: ParsedJob['filters'] & { settle: number };
   readonly remoteCheck: RemoteCheckMode;
+  /** `folders`: skip partitions whose folders are unchanged since their last complete check. */
+  readonly lookbackCheck: 'folders' | 'list';
   readonly upload: ParsedJob['upload'];
   readonly followSymlinks: boolean;
   /** Config-wide plugins first, then the job's own. */
@@ -83,6 +85,7 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       strategy,
       filters: { ...job.filters, settle: job.filters.settle ?? strategy.definition.defaultSettleMs ?? DEFAULT_SETTLE_MS },
       remoteCheck: job.remoteCheck ?? strategy.definition.defaultRemoteCheck ?? 'list',
+      lookbackCheck: job.lookbackCheck,
       upload: job.upload,
       followSymlinks: job.followSymlinks,
       plugins: [...globalPlugins, ...plugins],

@@ -98,6 +98,11 @@ export const jobSchema = z.strictObject({
   filters: filtersSchema.prefault({}),
   /** How "already in the bucket?" is answered (default: the strategy's, else `list`). */
   remoteCheck: z.enum(['list', 'head', 'none']).optional(),
+  /**
+   * `folders`: a partition whose folders are unchanged since its last complete check is taken
+   * as done without being read or listed. `list`: every partition is read and checked again.
+   */
+  lookbackCheck: z.enum(['folders', 'list']).default('folders'),
   upload: uploadSchema.prefault({}),
   followSymlinks: z.boolean().default(false),
   plugins: z.array(z.union([pluginSchema, useRefSchema])).default([]),

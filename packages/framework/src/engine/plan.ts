@@ -18,6 +18,7 @@ import type { ResolvedJob } from '../config/resolve.js';
 import type { RemoteChecker, PresenceCheck } from './remote-check.js';
 import { keyProblem, localPath, pathRefusal, RootGuard, strategyRefusalCode } from './paths.js';
 import { walkFiles } from '../fs/walk.js';
+import { FolderLog, foldersUnchanged, type FolderStamp, type PartitionRecord } from './folders.js';
 import type { PendingEntry } from '../state/format.js';
 import { formatDuration } from '../units.js';
 
@@ -57,6 +58,8 @@ export type PlanItem =
       readonly counts: PlanCounts;
       /** Set when the partition could not be fully listed: it is not done. */
       readonly error?: { code: string; message: string };
+      /** Stamps of the folders walked, when every one could be read (saved by sync once done). */
+      readonly folders?: Record<string, FolderStamp>;
     };
 
 export interface PlanContext {
@@ -74,6 +77,8 @@ export interface PlanContext {
   readonly checkConcurrency?: number;
   /** Partitions whose listing is started ahead of the current one. */
   readonly prefetch?: number;
+  /** Folder stamps of completely checked partitions, and the config they were made under. */
+  readonly records?: { readonly byId: ReadonlyMap<string, PartitionRecord>; readonly config: string };
 }
 
 export const PLAN_ACTIONS: readonly PlanAction[] = ['upload', 'present', 'excluded', 'deferred', 'failed', 'refused', 'vanished'];
@@ -101,7 +106,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   if (signal.aborted) return;
   const partitions = ctx.strategy.partitions({ cursor: ctx.cursor, range: ctx.range, now: ctx.now, signal });
   let index = 0;
-  for await (const { partition, check } of prefetched(partitions, ctx)) {
+  for await (const { partition, check, unchanged } of prefetched(partitions, ctx)) {
     if (signal.aborted) return;
     const info: PartitionInfo = {
       job: job.name,
@@ -110,10 +115,17 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
       closed: partition.closed,
       recheck: partition.recheck ?? false,
       dir: partition.dir,
+      ...(unchanged ? { unchanged: true } : {}),
       ...(partition.prefix !== undefined ? { listPrefix: job.target.prefix + partition.prefix } : {}),
     };
     await ctx.hooks.partition.promise(info);
-    yield* partitionItems(ctx, info, partition.files(), check, concurrency, handled);
+    if (unchanged) {
+      yield { type: 'partition', partition: info };
+      yield { type: 'partitionEnd', partition: info, counts: emptyPlanCounts() };
+      continue;
+    }
+    const log = ctx.records ? new FolderLog() : undefined;
+    yield* partitionItems(ctx, info, partition.files({ onFolder: log?.sink }), check, concurrency, handled, log);
   }
 }
 
@@ -124,6 +136,7 @@ async function* partitionItems(
   check: PresenceCheck,
   concurrency: number,
   alreadyHandled: (path: string) => boolean,
+  log?: FolderLog,
 ): AsyncGenerator<PlanItem> {
   yield { type: 'partition', partition: info };
   const counts = emptyPlanCounts();
@@ -140,7 +153,8 @@ async function* partitionItems(
     if (isRecsyncError(e) && e.errorClass === 'fatal') throw e;
     error = { code: isRecsyncError(e) ? e.code : 'E_PARTITION', message: describeError(e) };
   }
-  yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}) };
+  const folders = log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
+  yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}), ...(folders ? { folders } : {}) };
 }
 
 async function* skipHandled<T extends { path: string }>(files: AsyncIterable<T>, handled: (p: string) => boolean): AsyncGenerator<T> {
@@ -238,13 +252,22 @@ function unreadableItem(ctx: PlanContext, base: Omit<PlanFile, 'key' | 'action'>
   return { ...base, key: '', action: 'failed', code: 'E_FILE_READ', reason };
 }
 
-/** Pulls partitions a few ahead of the consumer so their listings run concurrently. */
-async function* prefetched(
-  partitions: AsyncIterable<Partition>,
-  ctx: PlanContext,
-): AsyncGenerator<{ partition: Partition; check: PresenceCheck }> {
+interface Prefetched {
+  readonly partition: Partition;
+  readonly check: PresenceCheck;
+  /** Its folders are unchanged since its last complete check: not read, not listed. */
+  readonly unchanged: boolean;
+}
+
+const NOT_CHECKED: PresenceCheck = { isPresent: async () => false };
+
+/**
+ * Pulls partitions a few ahead of the consumer so their listings run concurrently. A partition
+ * whose folders are unchanged since its last complete check gets no listing at all.
+ */
+async function* prefetched(partitions: AsyncIterable<Partition>, ctx: PlanContext): AsyncGenerator<Prefetched> {
   const ahead = Math.max(1, (ctx.prefetch ?? 3) + 1);
-  const window: { partition: Partition; check: PresenceCheck }[] = [];
+  const window: Prefetched[] = [];
   const iterator = partitions[Symbol.asyncIterator]();
   let done = false;
   const fill = async () => {
@@ -253,9 +276,14 @@ async function* prefetched(
       if (next.done) done = true;
       else {
         const p = next.value;
+        const record = ctx.records?.byId.get(p.id);
+        if (record && (await foldersUnchanged(p.dir, record, ctx.records!.config))) {
+          window.push({ partition: p, check: NOT_CHECKED, unchanged: true });
+          continue;
+        }
         const listPrefix = p.prefix !== undefined ? ctx.job.target.prefix + p.prefix : undefined;
         const eager = await exists(p.dir); // no folder, no files: do not list
-        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }) });
+        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }), unchanged: false });
       }
     }
   };

@@ -15,6 +15,7 @@ import { JobState } from '../state/store.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
+import { configStamp } from './folders.js';
 import type { OpenFile } from './upload.js';
 import { redactUrl } from '../secrets.js';
 
@@ -54,6 +55,8 @@ export interface PreparedRun {
   readonly concurrency: number;
   /** Device number of the source root, recorded in the state after the run. */
   readonly sourceDev: number;
+  /** The config as far as folder records depend on it (see ./folders.ts). */
+  readonly configStamp: string;
   dispose(): void;
 }
 
@@ -90,15 +93,19 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const concurrency = options.concurrency ?? job.upload.concurrency;
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
-  const target = needsTarget ? (options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }))) : undefined;
-  try {
-    if (target && (mode === 'sync' || job.remoteCheck !== 'none')) {
+  const connect = async (): Promise<Target> => {
+    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }));
+    try {
       await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
+    } catch (error) {
+      if (!options.target) target.destroy();
+      throw error;
     }
-  } catch (error) {
-    if (!options.target) target?.destroy();
-    throw error;
-  }
+    return target;
+  };
+  // sync checks the bucket before any file is read; plan connects on its first question, so a
+  // plan with nothing to check sends no request (and loads no SDK).
+  const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
   const info: RunInfo = {
     job: job.name,
     mode,
@@ -122,6 +129,14 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     now,
     concurrency,
     sourceDev,
+    configStamp: configStamp({
+      fingerprint: state.fingerprint,
+      options: job.strategy.options,
+      filters: job.filters,
+      remoteCheck: job.remoteCheck,
+      followSymlinks: job.followSymlinks,
+      plugins: job.plugins.map((p) => p.name),
+    }),
     dispose: () => {
       if (!options.target) target?.destroy();
     },
@@ -138,4 +153,23 @@ function refuseFutureCursor(job: ResolvedJob, strategy: StrategyInstance<unknown
       `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
       'or back up a range without the cursor: recsync sync --job ' + job.name + ' --since DATE',
   });
+}
+
+/** A target that connects (and checks the bucket) on first use. Plan only: it never uploads. */
+function lazyTarget(job: ResolvedJob, connect: () => Promise<Target>): Target {
+  let connecting: Promise<Target> | undefined;
+  const get = () => (connecting ??= connect());
+  return {
+    bucket: job.target.bucket,
+    endpoint: job.target.endpoint,
+    preflight: async () => void (await get()),
+    async *list(prefix, signal) {
+      yield* (await get()).list(prefix, signal);
+    },
+    head: async (key, signal) => (await get()).head(key, signal),
+    put: async () => {
+      throw new Error('plan never uploads');
+    },
+    destroy: () => void connecting?.then((t) => t.destroy(), () => undefined),
+  };
 }

@@ -18,6 +18,7 @@ import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
 import { RootGuard } from './paths.js';
 import { withProgress } from './progress.js';
 import { countEntries } from './source-check.js';
+import { MAX_RECORDS, type FolderStamp } from './folders.js';
 
 export interface PlanRun {
   readonly info: RunInfo;
@@ -60,6 +61,7 @@ function planContext(run: PreparedRun) {
     pending: run.state.pending,
     range: run.info.range,
     now: run.now,
+    ...(run.job.lookbackCheck === 'folders' ? { records: { byId: run.state.partitions, config: run.configStamp } } : {}),
   };
 }
 
@@ -106,6 +108,8 @@ class SyncRun {
   /** Folders found unreadable in this run (again, or for the first time). */
   private readonly unreadableFolders = new Set<string>();
   private pendingPassEnded = false;
+  /** Folder stamps of partitions whose listing ended, by index, until they are done. */
+  private readonly stamps = new Map<number, Record<string, FolderStamp> | undefined>();
   /** The latest completed, closed partitions with a folder, newest last (a few). */
   private readonly completed: { index: number; id: string; dir: string }[] = [];
 
@@ -187,6 +191,7 @@ class SyncRun {
     if (item.type === 'partition') return;
     if (item.type === 'partitionEnd') {
       if (item.partition.index < 0 && !item.error) this.pendingPassEnded = true;
+      if (item.partition.index >= 0) this.stamps.set(item.partition.index, item.folders);
       if (item.error) {
         this.partitionErrors++;
         this.run.hooks.warning.call({ job: this.run.job.name, code: item.error.code, message: `partition ${item.partition.id}: ${item.error.message}` });
@@ -242,6 +247,21 @@ class SyncRun {
     if (!this.pendingPassEnded) return;
     for (const folder of this.pendingFolders) {
       if (!this.unreadableFolders.has(folder)) this.run.state.pending.delete(folder);
+    }
+  }
+
+  /** A completely checked partition's folder stamps, for the next run (see ./folders.ts). */
+  private recordFolders(event: DoneEvent): void {
+    const { partitions } = this.run.state;
+    const folders = this.stamps.get(event.info.index);
+    this.stamps.delete(event.info.index);
+    if (event.info.unchanged) return; // its record still holds
+    partitions.delete(event.info.id);
+    if (!event.complete || !folders) return;
+    partitions.set(event.info.id, { config: this.run.configStamp, folders });
+    for (const id of partitions.keys()) {
+      if (partitions.size <= MAX_RECORDS) break;
+      partitions.delete(id);
     }
   }
 
@@ -352,6 +372,7 @@ class SyncRun {
   private async done(event: DoneEvent | undefined): Promise<void> {
     if (!event) return;
     const { state, hooks, job, strategy } = this.run;
+    this.recordFolders(event);
     if (event.complete && event.info.closed && event.info.dir) {
       this.completed.push({ index: event.info.index, id: event.info.id, dir: event.info.dir });
       this.completed.sort((a, b) => a.index - b.index);

@@ -18,6 +18,7 @@ import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { FileCandidate } from '../strategy.js';
 import { decodeName } from './names.js';
+import type { FolderSink } from '../engine/folders.js';
 export interface WalkOptions {
   /** Absolute source root; candidate paths are relative to it. */
   readonly source: string;
@@ -27,6 +28,12 @@ export interface WalkOptions {
   readonly signal?: AbortSignal;
   /** Receives counts of what was skipped, when the walk ends. */
   onSkipped?(counts: WalkSkipCounts): void;
+  /**
+   * Receives each folder's stamp (mtime and ctime taken before it is read, entries counted while
+   * reading), relative to the start folder (`''` = itself); undefined for a folder that could
+   * not be read or whose name is not valid UTF-8.
+   */
+  onFolder?: FolderSink;
 }
 
 export interface WalkSkipCounts {
@@ -104,8 +111,12 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
     while (pending.length > 0) {
       if (options.signal?.aborted) return;
       const current = pending.pop()!;
+      const relToStart = current === start ? '' : start.rel === '' ? current.rel : current.rel.slice(start.rel.length + 1);
       let handle: Dir;
+      let before: Stats | undefined;
+      const stampedAt = Date.now();
       try {
+        if (options.onFolder && !current.raw) before = await stat(current.abs);
         if (options.followSymlinks) {
           // Loop guard: with links followed, a folder can be reached twice.
           const s = await stat(current.abs);
@@ -118,10 +129,13 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' && current === start) return;
         if (code !== 'ENOENT') cannotRead(current, error, true);
+        options.onFolder?.(relToStart, undefined);
         continue;
       }
+      let entriesRead = 0;
       try {
         for await (const dirent of handle) {
+          entriesRead++;
           const child = childOf(current, dirent.name as unknown as Buffer);
           if (dirent.isDirectory()) pending.push(child);
           else if (dirent.isSymbolicLink()) {
@@ -132,8 +146,13 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
           } else if (dirent.isFile()) yield { ...child, follow: false };
           else skipped.special++;
         }
+        if (options.onFolder) {
+          const stamp = before && { mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, entries: entriesRead, at: stampedAt };
+          options.onFolder(relToStart, stamp);
+        }
       } catch (error) {
         cannotRead(current, error, true);
+        options.onFolder?.(relToStart, undefined);
       }
     }
   };

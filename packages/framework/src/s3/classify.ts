@@ -2,7 +2,7 @@
  * What an S3 error means for the run: retry it, give up on this file, or stop the run
  * because the target itself is unusable (credentials, bucket, endpoint: exit 4).
  */
-import { RecsyncError, type ErrorCode } from '../errors.js';
+import { isRecsyncError, RecsyncError, type ErrorCode } from '../errors.js';
 
 export type ErrorKind = 'retryable' | 'file' | 'fatal';
 
@@ -30,6 +30,8 @@ function networkCode(error: SdkLikeError): string | undefined {
 }
 
 export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: ErrorCode } {
+  // Already classified (a lazily connected target's preflight): keep its verdict.
+  if (isRecsyncError(error)) return error.errorClass === 'fatal' ? { kind: 'fatal', code: error.code } : { kind: 'file', code: error.code };
   const e = (error ?? {}) as SdkLikeError;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
@@ -49,6 +51,7 @@ export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: Error
 
 /** A fatal target error with what to do about it. */
 export function targetError(error: unknown, context: { bucket: string; endpoint?: string; action: string }): RecsyncError {
+  if (isRecsyncError(error)) return error;
   const { code = 'E_TARGET' } = classifyS3Error(error);
   const e = error as SdkLikeError;
   const what = e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : (e.message ?? String(error));

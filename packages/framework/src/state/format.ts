@@ -13,6 +13,7 @@
  * would silently drop).
  */
 import { RecsyncError } from '../errors.js';
+import type { PartitionRecord } from '../engine/folders.js';
 
 export const STATE_FORMAT = 'recsync-state';
 export const STATE_VERSION = 2;
@@ -71,11 +72,13 @@ export interface StateFile {
   pending: Record<string, PendingEntry>;
   lastRun?: LastRun;
   source?: SourceRecord;
+  /** Per partition id: its folders' stamps at its last complete check (see engine/folders.ts). */
+  partitions?: Record<string, PartitionRecord>;
   /** Fields this release does not know (written by a later release of the same version): kept. */
   extra?: Record<string, unknown>;
 }
 
-const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source']);
+const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions']);
 
 /** v1 → v2: nothing to convert; the new fields start empty. */
 function fromV1(data: Record<string, unknown>): Record<string, unknown> {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describeError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { writeFileAtomic } from './atomic.js';
+import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
 import { withoutCredentials } from '../secrets.js';
@@ -46,6 +47,8 @@ export class JobState {
   /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
   fence?: () => Promise<void>;
   source?: SourceRecord;
+  /** Folder stamps per partition id, oldest first (bounded: see engine/folders.ts). */
+  readonly partitions: Map<string, PartitionRecord>;
   /** The version the file had on disk when it was older than this release's (migrated on load). */
   readonly migratedFrom?: number;
   private readonly extra?: Record<string, unknown>;
@@ -64,6 +67,7 @@ export class JobState {
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
     this.source = data.source;
+    this.partitions = new Map(Object.entries(data.partitions ?? {}));
     this.extra = data.extra;
     this.migratedFrom = migratedFrom;
   }
@@ -109,6 +113,7 @@ export class JobState {
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
         ...(this.source ? { source: this.source } : {}),
+        ...(this.partitions.size > 0 ? { partitions: Object.fromEntries(this.partitions) } : {}),
         ...(this.extra ? { extra: this.extra } : {}),
       });
       try {

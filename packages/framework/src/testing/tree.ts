@@ -11,7 +11,7 @@
  * catch swapped or truncated objects.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -26,6 +26,11 @@ export interface FixtureTree {
   write(spec: TreeSpec): Promise<void>;
   /** The bytes a spec entry produces (to compare with downloaded objects). */
   contentOf(relative: string, spec: FileSpec): Buffer;
+  /**
+   * Sets the mtime of every folder below the root (the root too) to `when`, as an archive's
+   * folders look once they are no longer written to. Their ctime stays "now": no API sets it.
+   */
+  ageFolders(when?: Date): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -68,6 +73,14 @@ export async function createTree(spec: TreeSpec = {}, options: { root?: string }
     path: abs,
     write,
     contentOf,
+    ageFolders: (when = new Date(Date.now() - 3_600_000)) => ageFolders(root, when),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+async function ageFolders(dir: string, when: Date): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await ageFolders(path.join(dir, entry.name), when);
+  }
+  await utimes(dir, when, when);
 }
