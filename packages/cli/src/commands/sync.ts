@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { EXIT_CODES, isRecsyncError, syncJob, type Plugin } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, sourceChangeFlags, withShards } from '../base.js';
 import { humanReporter, ndjsonReporter } from '../render/sync.js';
 
 export default class Sync extends RecsyncCommand {
@@ -15,13 +15,14 @@ export default class Sync extends RecsyncCommand {
   static override flags = {
     ...rangeFlags,
     ...sourceChangeFlags,
+    ...shardFlags,
     concurrency: Flags.integer({ min: 1, max: 1024, description: 'uploads in flight (overrides upload.concurrency)' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Sync);
     this.verbose = flags.verbose;
-    const jobs = await this.loadJobs(flags);
+    const jobs = withShards(await this.loadJobs(flags), flags);
     const { signal, abortSignal, dispose } = stopSignals();
     const write = (text: string) => void process.stdout.write(text);
     const reporter: Plugin = flags.json

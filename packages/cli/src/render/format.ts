@@ -22,3 +22,8 @@ export function cursorText(cursor: unknown): string {
   if (cursor === undefined || cursor === null) return 'none (first run)';
   return JSON.stringify(cursor);
 }
+
+/** ` (shard 2 of 8)` for a sharded run, else nothing. */
+export function shardText(info: { shard?: { index: number; count: number } }): string {
+  return info.shard ? ` (shard ${info.shard.index} of ${info.shard.count})` : '';
+}

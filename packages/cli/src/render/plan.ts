@@ -11,7 +11,7 @@
  *       "facts", "totals" } ] }
  */
 import { emptyPlanCounts, type PlanCounts, type PlanItem, type PlanRun } from '@recsync/framework';
-import { cursorText, factsLine, formatBytes, pad, targetUrl } from './format.js';
+import { cursorText, factsLine, formatBytes, pad, shardText, targetUrl } from './format.js';
 
 type Write = (text: string) => void;
 
@@ -69,7 +69,7 @@ function countsRow(label: string, state: string, c: PlanCounts): string {
 /** Streams one job's plan as a table. Returns the job's totals. */
 export async function writePlanTable(plan: PlanRun, write: Write, options: { files: boolean }): Promise<PlanCounts> {
   const { info } = plan;
-  write(`job ${info.job}: ${info.source} → ${targetUrl(info)}\n`);
+  write(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n`);
   write(`strategy ${info.strategy} ${factsLine(info.facts)}\n`);
   write(`cursor ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : cursorText(plan.cursor)} · pending ${plan.pending}\n\n`);
   write(`${row(COLUMNS.map((c) => c[0]))}\n`);

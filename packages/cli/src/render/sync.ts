@@ -8,7 +8,7 @@
  *   cron mail), a live counter line on a terminal, and a summary at the end.
  */
 import { definePlugin, type Plugin, type RunStats } from '@recsync/framework';
-import { cursorText, formatBytes, pad, targetUrl } from './format.js';
+import { cursorText, formatBytes, pad, shardText, targetUrl } from './format.js';
 
 type Write = (text: string) => void;
 
@@ -65,7 +65,7 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
   return definePlugin({
     name: 'recsync:human',
     apply(hooks) {
-      hooks.run.tap('recsync:human', (info) => say(out, `job ${info.job}: ${info.source} → ${targetUrl(info)}\n`));
+      hooks.run.tap('recsync:human', (info) => say(out, `job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n`));
       hooks.partition.tap('recsync:human', (p) => {
         current = p.index < 0 ? 'retrying pending files' : `partition ${p.id}`;
         draw();

@@ -106,7 +106,27 @@ export const jobSchema = z.strictObject({
   upload: uploadSchema.prefault({}),
   followSymlinks: z.boolean().default(false),
   plugins: z.array(z.union([pluginSchema, useRefSchema])).default([]),
+  /** Run as this many shards (`--shard I/N` or `--shard auto`); see ../shard.ts. */
+  shards: z.number().int().min(1).max(1000).optional(),
 });
+
+/**
+ * Where state and leases live: `local` (files in `stateDir`) or `s3` (small objects in a bucket,
+ * written with conditional requests; for pods that keep nothing between runs).
+ */
+export const stateStoreSchema = z.discriminatedUnion('store', [
+  z.strictObject({ store: z.literal('local') }),
+  z.strictObject({
+    store: z.literal('s3'),
+    /** Default: each job's target bucket. */
+    bucket: z
+      .string()
+      .min(1, 'expected a bucket name')
+      .refine((b) => !b.includes('/'), 'a bucket name has no "/": put a key prefix in state.prefix')
+      .optional(),
+    prefix: keyPrefix.refine((p) => p !== '', 'must not be empty: state objects need their own prefix').default('_recsync/state/'),
+  }),
+]);
 
 /** The run lease (one run per job); `RECSYNC_LEASE_TIMEOUT` / `RECSYNC_LEASE_HEARTBEAT` override it. */
 export const leaseSchema = z.strictObject({
@@ -120,6 +140,7 @@ export const configSchema = z.strictObject({
   /** Where state and locks live. Default: `.recsync` next to the config file. */
   stateDir: z.string().min(1).optional(),
   lease: leaseSchema.optional(),
+  state: stateStoreSchema.optional(),
   jobs: z
     .record(jobNameSchema, jobSchema)
     .refine((jobs) => Object.keys(jobs).length > 0, 'expected at least one job'),
@@ -134,6 +155,7 @@ export type JobConfig = z.input<typeof jobSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedJob = z.output<typeof jobSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
+export type StateStoreConfig = z.output<typeof stateStoreSchema>;
 
 /** Typed identity for `recsync.config.ts`. */
 export function defineConfig(config: RecsyncConfig): RecsyncConfig {

@@ -12,6 +12,7 @@ import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
 import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
+import { checkShards } from '../state/shards.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
@@ -80,6 +81,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
   const state = await JobState.load(job);
+  await checkShards(job, strategy, state.exists); // another shard count, or unsafe shared clean-up: exit 2
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
   const { dev: sourceDev } = await checkSource({
@@ -117,6 +119,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),
     startedAt: now.toISOString(),
+    ...(job.shard ? { shard: job.shard } : {}),
   };
   return {
     job,

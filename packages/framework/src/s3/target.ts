@@ -45,24 +45,7 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
   const sdk = await import('@aws-sdk/client-s3');
   const { Agent: HttpAgent } = await import('node:http');
   const { Agent: HttpsAgent } = await import('node:https');
-  const customEndpoint = target.endpoint ?? envEndpoint();
-  const checksumDefault = customEndpoint ? 'when_required' : undefined;
-  const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-  const base = {
-    region: target.region ?? (customEndpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
-    endpoint: target.endpoint,
-    forcePathStyle: target.forcePathStyle,
-    profile: target.profile,
-    requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
-    responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
-    requestHandler: {
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: 10_000,
-      requestTimeout: 300_000,
-    },
-  };
+  const base = clientConfig(target, options.maxSockets, { HttpAgent, HttpsAgent });
   // Listing and HEAD retry inside the SDK. Single PUTs stream their body, which the SDK cannot
   // rewind, so they get one attempt here and are retried by the engine with a fresh stream.
   const client = new sdk.S3Client({ ...base, maxAttempts: 4 });
@@ -143,6 +126,36 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
     destroy() {
       client.destroy();
       putClient.destroy();
+    },
+  };
+}
+
+/**
+ * The S3 client settings of a target (region, endpoint, profile, checksum modes, agents): one
+ * place, shared by uploads and the bucket state store.
+ */
+export function clientConfig(
+  target: Omit<TargetConfig, 'bucket'>,
+  maxSockets: number,
+  agents: { HttpAgent: typeof import('node:http').Agent; HttpsAgent: typeof import('node:https').Agent },
+) {
+  const { HttpAgent, HttpsAgent } = agents;
+  const customEndpoint = target.endpoint ?? envEndpoint();
+  const checksumDefault = customEndpoint ? 'when_required' : undefined;
+  const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
+  const agentOptions = { keepAlive: true, maxSockets: maxSockets };
+  return {
+    region: target.region ?? (customEndpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
+    endpoint: target.endpoint,
+    forcePathStyle: target.forcePathStyle,
+    profile: target.profile,
+    requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
+    responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
+    requestHandler: {
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: 10_000,
+      requestTimeout: 300_000,
     },
   };
 }
