@@ -221,7 +221,7 @@ async function openClient(target: BucketJob['target']) {
       if (headers?.date && out.output && typeof out.output === 'object') Object.assign(out.output, { $storeDate: headers.date });
       return out;
     },
-    { step: 'deserialize', name: 'recsyncStoreDate' },
+    { step: 'initialize', name: 'recsyncStoreDate' },
   );
   return { s3, sdk };
 }

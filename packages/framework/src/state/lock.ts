@@ -236,9 +236,10 @@ async function judge(backend: LeaseBackend, first: LeaseSnapshot, options: Acqui
     if (now.version !== first.version)
       return { alive: true, why: 'renewed', snapshot: now.record ? now : first };
   }
+  const clock = first.ageMs !== undefined ? "by the store's clock: its LastModified, then this host's" : "by this host's clock";
   return {
     alive: false,
-    why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (by this host's clock)`,
+    why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (${clock})`,
     snapshot: first,
   };
 }
