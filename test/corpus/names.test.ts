@@ -72,7 +72,8 @@ beforeAll(async () => {
   }
   bucket = `names-${randomBytes(5).toString('hex')}`;
   await client.createBucket(bucket);
-  const cwd = await writeConfig({ source: tree.root, bucket, endpoint });
+  // lookbackCheck 'list': the second sync must list the day again, however fast it follows
+  const cwd = await writeConfig({ source: tree.root, bucket, endpoint, extra: "lookbackCheck: 'list'," });
   first = await runCli(['sync'], { cwd });
   second = await runCli(['sync', '--json'], { cwd });
   keys = await client.keys(bucket).catch((e) => {

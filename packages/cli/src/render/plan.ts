@@ -4,7 +4,7 @@
  *
  * JSON contract (one document on stdout):
  *   { "command": "plan", "jobs": [ { "job", "run": RunInfo, "cursor", "pending",
- *       "partitions": [ { "id", "index", "closed", "recheck", "listPrefix"?,
+ *       "partitions": [ { "id", "index", "closed", "recheck", "dir"?, "unchanged"?, "listPrefix"?,
  *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"?, "code"?, "folder"?, "rawPath"? } ],
  *                         "counts": { upload|present|excluded|deferred|failed|refused|vanished: { files, bytes } },
  *                         "error"? } ],
@@ -49,7 +49,7 @@ export async function writePlanJson(plan: PlanRun, write: Write, first: boolean)
 
 const COLUMNS = [
   ['PARTITION', 22, 'left'],
-  ['STATE', 8, 'left'],
+  ['STATE', 9, 'left'],
   ['UPLOAD', 8, 'right'],
   ['BYTES', 11, 'right'],
   ['PRESENT', 9, 'right'],
@@ -102,6 +102,7 @@ function stateOf(item: Extract<PlanItem, { type: 'partitionEnd' }>): string {
   const p = item.partition;
   if (p.index < 0) return 'retry';
   if (item.error) return 'error';
+  if (p.unchanged) return 'unchanged';
   if (p.recheck) return 'recheck';
   return p.closed ? 'closed' : 'open';
 }
