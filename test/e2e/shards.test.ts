@@ -55,7 +55,8 @@ async function runShards(cwd: string, count: number, extra: string[] = []) {
   return Promise.all(Array.from({ length: count }, (_, i) => runCli(['sync', '--shard', `${i}/${count}`, ...extra], { cwd })));
 }
 
-describe('N shards at once', () => {
+// Many CLI processes per test: a generous limit for loaded CI machines (not a timed assertion).
+describe('N shards at once', { timeout: 240_000 }, () => {
   it.each([1, 3, 7])('N = %i: the union is one run, no key PUT twice, reruns idle', async (count) => {
     const f = await fixture();
     const mark = proxy.requests.length;

@@ -105,7 +105,7 @@ describe('the bucket state store', () => {
   });
 });
 
-describe('sharded runs with state in the bucket (command line)', () => {
+describe('sharded runs with state in the bucket (command line)', { timeout: 240_000 }, () => {
   it('3 shards keep state and leases as objects, no local state; reruns are idle; status reads the bucket', async () => {
     const h = await harness({ files: Object.fromEntries(recentDays(2).flatMap((d) => Object.entries(dayFiles(d, 6))))  });
     const cwd = await writeConfig({ source: h.tree.root, bucket: h.bucket, endpoint: proxy.endpoint });
