@@ -12,7 +12,7 @@ import { leaseBackendOf, type StoreJob } from './documents.js';
 import { LEASE_SIDE_FILE } from './lease-file.js';
 import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
 import { savedShardStates } from './shards.js';
-import { adoptState, lockFilePath, resetState, stateFilePath } from './store.js';
+import { adoptState, lockFilePath, resetState, stateFilePath, type Fingerprint } from './store.js';
 
 type LeaseJob = StoreJob & Pick<ResolvedJob, 'lease'>;
 
@@ -104,12 +104,26 @@ export async function resetJobState(job: ResolvedJob, options: Pick<LeaseOptions
   return moved;
 }
 
-/** `recsync state adopt` under the job's lease. */
-export function adoptJobState(
+/**
+ * `recsync state adopt`: rewrites the fingerprint of every state of the job (the job run whole
+ * and each saved shard), each under its own lease. Returns the first state's change and how
+ * many states were adopted; undefined when there was none.
+ */
+export async function adoptJobState(
   job: ResolvedJob,
   options: Pick<LeaseOptions, 'warn'>,
-): ReturnType<typeof adoptState> {
-  return withJobLease(job, { command: 'state adopt', ...options }, () => adoptState(job));
+): Promise<{ before: Fingerprint; after: Fingerprint; states: number } | undefined> {
+  const saved = await savedShardStates(job);
+  const shards = saved.length > 0 ? saved.map((s) => s.shard) : [null];
+  let first: { before: Fingerprint; after: Fingerprint } | undefined;
+  let states = 0;
+  for (const shard of shards) {
+    const one: ResolvedJob = { ...job, ...(shard ? { shard } : { shard: undefined }) };
+    const result = await withJobLease(one, { command: 'state adopt', ...options }, () => adoptState(one));
+    if (result) states++;
+    first ??= result;
+  }
+  return first ? { ...first, states } : undefined;
 }
 
 /** `recsync unlock`: removes the job's lease whoever holds it; returns what was removed. */
