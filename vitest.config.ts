@@ -6,7 +6,8 @@ export default defineConfig({
   resolve: { conditions: ['@recsync/source'] },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // The packed-install test runs npm installs (about a minute): `npm run test:install`, in CI.
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/install/packed-cli.test.ts'],
     globalSetup: ['test/setup/s3-server.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

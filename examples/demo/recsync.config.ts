@@ -7,6 +7,8 @@ const demo = process.env.RECSYNC_DEMO_DIR ?? '.demo';
 
 export default defineConfig({
   stateDir: `${demo}/state`,
+  // For Prometheus' node_exporter (textfile collector): rewritten after every sync.
+  metrics: { textfile: `${demo}/metrics/recsync.prom` },
   jobs: {
     recordings: {
       source: `${demo}/RECORDINGS`,

@@ -2,11 +2,11 @@
 // `npm run demo`: builds a 14-day sample archive of fake call recordings, starts a local
 // S3-compatible server (s3rver) on a free port, pre-fills the bucket with the first 10 days as
 // an old `aws s3 sync` job would have, then runs `recsync plan`, `recsync sync`, a second
-// `recsync sync` (nothing left to do) and `recsync status`, shows what landed, and stops the
+// `recsync sync` (nothing left to do), `recsync status` and the metrics file, shows what landed, and stops the
 // server. Everything lives in examples/demo/.demo and is recreated on each run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
 import { spawnSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTree, createTestClient, startS3Server, S3RVER_CREDENTIALS } from '@recsync/framework/testing';
@@ -85,6 +85,9 @@ async function main() {
       const status = recsync(args, env);
       if (status !== 0) failures++;
     }
+
+    console.log(`\n$ cat .demo/metrics/recsync.prom   # metrics.textfile, rewritten after every sync`);
+    console.log((await readFile(path.join(demoDir, 'metrics', 'recsync.prom'), 'utf8')).trim());
 
     const keys = await client.keys(bucket);
     const perDay = new Map();

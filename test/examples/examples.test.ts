@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { resolveConfig, syncJob } from '@recsync/framework';
+import { EXIT_CODES, resolveConfig, syncJob } from '@recsync/framework';
 import { createTestClient, createTree, strategyConformance } from '@recsync/framework/testing';
 import { loadConfig } from '@recsync/cli';
 import { manifestStrategy, manifestBatches } from '../../examples/custom-strategy/src/index.js';
@@ -79,5 +79,31 @@ describe('example configs', () => {
     const config = await loadConfig({ configPath: path.join(examples, 'demo', 'recsync.config.ts'), cwd: examples });
     expect(config.jobs.map((j) => j.name)).toEqual(['recordings']);
     expect(config.jobs[0].filters.settle).toBe(120_000);
+  });
+
+  it('loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, manifest, mimeTypes)', async () => {
+    const config = await loadConfig({ configPath: path.join(examples, 'compliance', 'recsync.config.ts'), cwd: examples });
+    const { target, plugins } = config.jobs[0];
+    expect(target.objectLock).toEqual({ mode: 'COMPLIANCE', retain: { amount: 7, unit: 'years' }, from: 'partition' });
+    expect(target.noOverwrite).toBe(true);
+    expect(target.sse).toEqual({ type: 'aws:kms', keyId: 'alias/call-recordings', bucketKey: true });
+    expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
+    expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
+  });
+});
+
+describe('scheduling examples', () => {
+  const dir = path.join(examples, 'scheduling');
+  it('map every exit code to what the scheduler does', async () => {
+    for (const file of ['recsync.service', 'recsync.cron', 'kubernetes-cronjob.yaml']) {
+      const text = await readFile(path.join(dir, file), 'utf8');
+      for (const code of Object.values(EXIT_CODES)) expect(text, `${file} explains exit ${code}`).toMatch(new RegExp(`^#\\s+${code}\\s+\\S`, 'm'));
+    }
+    const service = await readFile(path.join(dir, 'recsync.service'), 'utf8');
+    expect(service).toMatch(/^SuccessExitStatus=1$/m);
+    expect(service).toMatch(/^RestartPreventExitStatus=2 3 130$/m);
+    const k8s = await readFile(path.join(dir, 'kubernetes-cronjob.yaml'), 'utf8');
+    expect(k8s).toContain('values: [1, 2, 3]');
+    expect(k8s).toContain('values: [130]');
   });
 });

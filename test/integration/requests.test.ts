@@ -30,7 +30,9 @@ describe('requests recsync sends', () => {
     const [put] = puts(proxy);
     expect(put.path).toBe(`/${h.bucket}/2026-11-24/known.wav`);
     expect(put.headers['x-amz-checksum-crc32c']).toBe('4waSgw=='); // CRC32C("123456789") = 0xE3069283
-    expect(put.headers['x-amz-meta-mtime']).toBe('1795514400.250');
+    expect(put.headers['x-amz-sdk-checksum-algorithm']).toBe('CRC32C'); // S3 wants it with Object Lock
+    expect(put.headers['x-amz-meta-mtime']).toBe('1795514400.250000000'); // rclone's format, full precision
+    expect(put.headers['x-amz-meta-checksum-crc32c']).toBe('4waSgw==');
     expect(put.headers['x-amz-meta-size']).toBe('9');
     expect(put.headers['x-amz-storage-class']).toBe('STANDARD_IA');
     expect(put.headers['content-length']).toBe('9');
@@ -76,5 +78,25 @@ describe('requests recsync sends', () => {
     const listed = proxy.requests.filter((r) => r.method === 'GET' && r.query.get('list-type') === '2').map((r) => r.query.get('prefix'));
     // the preflight lists the target prefix with max-keys=1; then 2026-11-23 and 2026-11-24 (look-back)
     expect(listed.filter((p) => p !== '').sort()).toEqual(['2026-11-23/', '2026-11-24/']);
+  });
+
+  it('a 413 or a non-S3 answer is reported as what came back, not as an XML parse error', async () => {
+    const html = '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>';
+    const answers = [
+      { status: 413, headers: { 'content-type': 'text/html' }, body: html },
+      { status: 502, headers: { 'content-type': 'text/plain' }, body: 'upstream gone' },
+    ];
+    const expected = [
+      /HTTP 413 Payload Too Large with an HTML page \("413 Request Entity Too Large 413 Request Entity Too Large nginx"\) instead of an S3 answer: .*lower upload\.partSize/,
+      /HTTP 502 Bad Gateway with (a body that is not an S3 error \("upstream gone"\)|no S3 error document) instead of an S3 answer/,
+    ];
+    for (const [i, answer] of answers.entries()) {
+      const proxy = await startRecordingProxy(inject('s3Endpoint'), { intercept: (r) => (r.method === 'PUT' ? answer : undefined) });
+      const h = await harness({ files: { '2026-11-24/a.wav': { content: 'v', mtime: '2026-11-24T10:00:00Z' } }, target: { endpoint: proxy.endpoint }, job: { upload: { attempts: 1 } } });
+      cleanup.push(proxy.close, h.dispose);
+      const run = await h.sync({ now: NOW });
+      expect(run.events[0].error?.message).toMatch(expected[i]);
+      expect(run.events[0].error?.message).not.toMatch(/XML parse error|Deserialization/);
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('sync with date folders', () => {
     expect(await h.keys()).toEqual(Object.keys(files).sort());
     expect(await h.byteExact(Object.keys(files))).toBe(true);
     const head = await h.client.head(h.bucket, '2026-11-24/sub/deep.wav');
-    expect(head.metadata).toMatchObject({ mtime: String(Date.parse('2026-11-24T05:00:00Z') / 1000) + '.000', size: '100' });
+    expect(head.metadata).toMatchObject({ mtime: String(Date.parse('2026-11-24T05:00:00Z') / 1000) + '.000000000', size: '100' });
     // the open day (today) is synced but not complete: the cursor stops at yesterday
     expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
 

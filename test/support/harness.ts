@@ -28,6 +28,8 @@ export interface HarnessOptions {
   readonly job?: Record<string, unknown>;
   readonly target?: Record<string, unknown>;
   readonly bucket?: string | null;
+  /** Another S3-compatible server than the suite's s3rver (e.g. fauxqs). */
+  readonly endpoint?: string;
 }
 
 export interface SyncResult {
@@ -38,7 +40,7 @@ export interface SyncResult {
 }
 
 export async function harness(options: HarnessOptions) {
-  const endpoint = inject('s3Endpoint');
+  const endpoint = options.endpoint ?? inject('s3Endpoint');
   const client = createTestClient(endpoint);
   const bucket = options.bucket === undefined ? `t-${randomBytes(5).toString('hex')}` : options.bucket;
   if (bucket && options.bucket === undefined) await client.createBucket(bucket);

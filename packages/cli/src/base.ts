@@ -3,11 +3,12 @@
  * the config, call the framework, render.
  */
 import { Command, Flags, Errors } from '@oclif/core';
-import { describeError, isRecsyncError, RecsyncError, resolveShard, type ResolvedJob } from '@recsync/framework';
+import { closestName, describeCursor, describeError, isRecsyncError, RecsyncError, resolveShard, type ResolvedConfig, type ResolvedJob } from '@recsync/framework';
 import { loadConfig } from './config-loader.js';
 
 export abstract class RecsyncCommand extends Command {
   static override baseFlags = {
+    help: Flags.help({ char: 'h', description: 'show this help' }),
     config: Flags.string({
       char: 'c',
       helpValue: 'PATH',
@@ -15,23 +16,45 @@ export abstract class RecsyncCommand extends Command {
     }),
     job: Flags.string({ char: 'j', multiple: true, helpValue: 'NAME', description: 'job to run; repeatable (default: every job)' }),
     json: Flags.boolean({ description: 'machine-readable output on stdout (see the command description)' }),
-    verbose: Flags.boolean({ char: 'v', description: 'more detail (every file, stack traces)' }),
+    verbose: Flags.boolean({ char: 'v', description: 'more detail: -v every file but present ones, -vv also present ones, stack traces' }),
   };
 
-  protected verbose = false;
+  /** 0 by default; `-v` 1, `-vv` (or `-v -v`) 2. */
+  protected verbosity = 0;
+  protected get verbose(): boolean {
+    return this.verbosity > 0;
+  }
+  protected set verbose(value: boolean | undefined) {
+    this.setVerbosity(value);
+  }
+  protected setVerbosity(verbose: boolean | undefined): void {
+    this.verbosity = verbose ? verbosityOf(this.argv) : 0;
+  }
+
+  /** The loaded config (after {@link loadJobs}). */
+  protected config_?: ResolvedConfig;
 
   /** Loads the config and picks the jobs named with --job (all by default). */
   protected async loadJobs(flags: { config?: string; job?: string[] }): Promise<ResolvedJob[]> {
     const config = await loadConfig({ configPath: flags.config, cwd: process.cwd() });
+    this.config_ = config;
     if (!flags.job?.length) return [...config.jobs];
     const unknown = flags.job.filter((name) => !config.jobs.some((j) => j.name === name));
     if (unknown.length > 0) {
+      const names = config.jobs.map((j) => j.name);
+      const guess = closestName(unknown[0], names);
       throw new RecsyncError('E_USAGE', {
         message: `no job named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${config.configPath ?? 'the config'}`,
-        hint: `jobs: ${config.jobs.map((j) => j.name).join(', ')}`,
+        hint: `${guess ? `did you mean ${JSON.stringify(guess)}? ` : ''}jobs: ${names.join(', ')}`,
       });
     }
     return config.jobs.filter((j) => flags.job!.includes(j.name));
+  }
+
+  /** The cursor of one of the loaded jobs, in words. */
+  protected cursorText(jobName: string, cursor: unknown): string {
+    const job = this.config_?.jobs.find((j) => j.name === jobName);
+    return describeCursor(job?.strategy, cursor).text;
   }
 
   /** Prints an error without a stack trace (unless --verbose) and exits with its documented code. */
@@ -43,7 +66,7 @@ export abstract class RecsyncCommand extends Command {
     }
     if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
       // flag parsing and other usage errors from oclif: exit 2
-      process.stderr.write(`recsync: ${error.message}\n`);
+      process.stderr.write(`recsync: ${error.message}${this.flagSuggestion(error.message)}\n`);
       return this.exit(2);
     }
     process.stderr.write(`recsync: unexpected error: ${describeError(error)}\n`);
@@ -51,11 +74,32 @@ export abstract class RecsyncCommand extends Command {
     return this.exit(1);
   }
 
+  /** "did you mean --concurrency?" for a misspelt flag. */
+  private flagSuggestion(message: string): string {
+    const match = /Nonexistent flags?: (--?[\w-]+)/.exec(message);
+    if (!match) return '';
+    const ctor = this.constructor as typeof RecsyncCommand;
+    const names = Object.keys({ ...ctor.baseFlags, ...(ctor.flags ?? {}) });
+    const guess = closestName(match[1].replace(/^-+/, ''), names);
+    return guess ? `\ndid you mean --${guess}?` : '';
+  }
+
   protected printError(error: RecsyncError): void {
     process.stderr.write(`recsync: error ${error.code}: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  → ${error.hint.replace(/\n/g, '\n    ')}\n`);
     if (this.verbose && error.cause instanceof Error && error.cause.stack) process.stderr.write(`${error.cause.stack}\n`);
   }
+}
+
+/** Counts `-v`, `-vv`, `--verbose` before a `--`. */
+export function verbosityOf(argv: readonly string[]): number {
+  let level = 0;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg === '--verbose') level++;
+    else if (/^-[a-zA-Z]+$/.test(arg)) level += [...arg.slice(1)].filter((c) => c === 'v').length;
+  }
+  return Math.max(1, level);
 }
 
 export const rangeFlags = {
@@ -78,7 +122,7 @@ export const shardFlags = {
     description:
       'run one shard of the job: files whose hash(object key) mod N is I; "auto" reads I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job)',
   }),
-  shards: Flags.integer({ min: 1, max: 1000, helpValue: 'N', description: 'number of shards (else from --shard I/N or the job\'s shards setting; they must agree)' }),
+  shards: Flags.integer({ min: 1, max: 1000, helpValue: 'N', description: "number of shards (else from --shard I/N or the job's shards setting; they must agree)" }),
 };
 
 /** The jobs as this process runs them: each with its shard from --shard/--shards/`shards`. */

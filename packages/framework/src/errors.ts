@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   E_STATE_WRITE: 'fatal',
   E_FILE_READ: 'file',
   E_FILE_UPLOAD: 'file',
+  /** The store reported a checksum that is not the local file's (kept pending until one verifies). */
+  E_CHECKSUM_MISMATCH: 'file',
+  /** Write-once: another object is already under the key (reported on every run). */
+  E_OBJECT_CONFLICT: 'file',
   E_FILE_OUTSIDE_ROOT: 'file',
   E_FILE_SYMLINK_OUT: 'file',
   E_FILE_BAD_PATH: 'file',

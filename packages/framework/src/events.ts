@@ -2,6 +2,7 @@
  * The plain-JSON shapes a run reports: outcomes, per-partition summaries and run stats.
  * Counting lives here (framework); rendering lives in the CLI.
  */
+import type { Connection } from './s3/connection.js';
 
 /**
  * Final outcome of a file in a run. `uploaded`, `present`, `excluded` are done; `deferred` and
@@ -35,6 +36,8 @@ export interface RunInfo {
   readonly bucket: string;
   readonly prefix: string;
   readonly endpoint?: string;
+  /** Endpoint, region, profile and CA bundle, each with where it came from. */
+  readonly connection?: Connection;
   readonly strategy: string;
   readonly facts: Record<string, string | number | boolean>;
   readonly range?: { since?: string; until?: string };
@@ -55,6 +58,30 @@ export interface PartitionSummary {
   readonly error?: { code: string; message: string };
 }
 
+/** Uploaded objects by who verified their checksum (see the README's Integrity section). */
+export interface VerificationCounts {
+  /** The store checked the whole-object checksum recsync sent, and echoed it. */
+  store: number;
+  /** The store reported a checksum (composite) that recsync compared with its own. */
+  recsync: number;
+  /** No checksum came back (or checksums are off). */
+  unverified: number;
+}
+
+export function emptyVerification(): VerificationCounts {
+  return { store: 0, recsync: 0, unverified: 0 };
+}
+
+/** Multipart uploads this run aborted or could not abort. */
+export interface MultipartReport {
+  /** Left by earlier runs (recorded in the state) and aborted at the start of this one. */
+  readonly earlierAborted: number;
+  /** Abandoned uploads under the prefix aborted by the sweep. */
+  readonly swept: number;
+  /** In flight at a hard stop (second signal): key and whether the abort reached the store. */
+  readonly interrupted: readonly { key: string; uploadId: string; aborted: boolean }[];
+}
+
 export interface RunStats {
   readonly job: string;
   readonly mode: 'plan' | 'sync';
@@ -67,5 +94,11 @@ export interface RunStats {
   readonly pending: number;
   readonly exitCode: number;
   readonly interrupted: boolean;
+  /** A second signal aborted in-flight uploads (their files have no outcome in this run). */
+  readonly hardStopped?: boolean;
   readonly error?: { code: string; message: string; hint?: string };
+  /** Sync only: who verified the uploaded objects' checksums. */
+  readonly verification?: VerificationCounts;
+  /** Sync only: multipart uploads aborted (left by earlier runs, swept, cut by a hard stop). */
+  readonly multipart?: MultipartReport;
 }

@@ -1,6 +1,6 @@
 /**
  * Every hook of a run, declared in one place. Plugins (built-in and users') tap these; the
- * engine calls them. Reporters only observe (`uploaded`, `skipped`, `uploadFailed`,
+ * engine calls them. Reporters only observe (`planned`, `uploaded`, `skipped`, `uploadFailed`,
  * `partition*`, `done`, `warning`); only `filter`, `key` and `beforeUpload` can steer.
  *
  * Concurrency: per-file hooks are called concurrently for different files (up to the
@@ -11,6 +11,8 @@ import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { RecsyncError } from './errors.js';
 import type { FileCandidate } from './strategy.js';
 import type { FileOutcome, PartitionSummary, RunInfo, RunStats } from './events.js';
+import type { StoredObject } from './engine/upload.js';
+import type { PlanCounts, PlanFile } from './engine/plan.js';
 
 /** Returned by a `filter` tap to skip a file. */
 export interface SkipDecision {
@@ -54,6 +56,8 @@ export interface FileEvent {
   readonly error?: { code: string; message: string };
   /** Upload attempts made (uploads and failures). */
   readonly attempts?: number;
+  /** Uploaded only: checksum (and who verified it), ETag, version id, storage class, retention. */
+  readonly stored?: StoredObject;
 }
 
 export interface WarningEvent {
@@ -69,6 +73,16 @@ export function createHooks() {
     run: new AsyncSeriesHook<[RunInfo]>(['run']),
     /** A partition starts (also in plan). Async series, in partition order. */
     partition: new AsyncSeriesHook<[PartitionInfo]>(['partition']),
+    /**
+     * The plan decided what to do with a file (also in plan), before any upload. Sync; observe
+     * only; called in stream order, one at a time. Progress displays count discovery with it.
+     */
+    planned: new SyncHook<[PlanFile]>(['file']),
+    /**
+     * A partition's listing ended (also in plan; the pending retry pass has index -1): its
+     * totals are known, though its uploads may still run. Sync; observe only; in stream order.
+     */
+    partitionListed: new SyncHook<[PartitionInfo, PlanCounts]>(['partition', 'counts']),
     /** A partition has every file settled, or was cut short (`complete: false`). Async series. */
     partitionDone: new AsyncSeriesHook<[PartitionSummary]>(['summary']),
     /** The run finished (also after an interruption). Async series; args: plain-JSON stats. */

@@ -16,17 +16,24 @@ export {
   type ParsedJob,
   type TargetConfig,
   type UseRef,
+  metricsSchema,
+  jobSchema,
+  targetSchema,
+  filtersSchema,
+  uploadSchema,
 } from './config/schema.js';
 export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
 export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
 export { mapUnordered, runPool } from './concurrency.js';
-export { parseDuration, parseSize, formatBytes, formatDuration, durationSchema, sizeSchema } from './units.js';
+export { parseDuration, parseSize, parseBandwidth, formatBytes, formatDuration, durationSchema, sizeSchema, bandwidthSchema } from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';
 export { openPlan, syncJob, type PlanRun } from './engine/run.js';
 export type { RunOptions } from './engine/prepare.js';
 export { planStream, emptyPlanCounts, PLAN_ACTIONS, type PlanItem, type PlanFile, type PlanAction, type PlanCounts } from './engine/plan.js';
 export { partSizeFor, type OpenFile } from './engine/upload.js';
-export { createS3Target, type Target, type RemoteObject, type PutRequest } from './s3/target.js';
+export { createS3Target, type Target, type TargetOptions, type RemoteObject, type PutRequest } from './s3/target.js';
+export { connectionOf, resolveConnection, describeConnection, type Connection, type Setting, type SharedFiles } from './s3/connection.js';
+export { createRateLimiter, throttleStream, type RateLimiter, type RateLimiterOptions } from './s3/rate-limit.js';
 export {
   JobState,
   readStateFile,
@@ -62,5 +69,12 @@ export { savedShardStates } from './state/shards.js';
 export { stateDocument, siblingDocument, storeWhere, type StateDocument } from './state/documents.js';
 export { readStateDocument } from './state/store.js';
 export { STATE_VERSION } from './state/format.js';
+export { writeFileAtomic } from './state/atomic.js';
+export { HISTORY_LIMIT, outcomeOf, type RunRecord, type RunOutcome } from './state/history.js';
+export { describeCursor, NO_CURSOR_TEXT } from './cursor-text.js';
+export { checkRange } from './engine/range.js';
+export { createProgressTracker, type ProgressSnapshot, type ProgressTracker } from './progress.js';
+export { jobMetrics, type JobMetrics } from './metrics.js';
+export { closestName } from './config/suggest.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';

@@ -8,7 +8,8 @@
  *
  * Required: `partitions()` and `advance()`. Optional capabilities the framework detects:
  * `describe()` (facts shown by `plan`), `identity()` on the definition (which options make the
- * state incompatible), `range` on the definition (accepts `--since/--until`).
+ * state incompatible), `range` on the definition (accepts `--since/--until`), `checkRange()`
+ * (reads `--since/--until` before anything runs), `describeCursor()` (the cursor in words).
  */
 import type { z } from 'zod';
 import type { FolderSink } from './engine/folders.js';
@@ -157,6 +158,11 @@ export interface StrategyInstance<C> {
    */
   readonly missingTimeoutMs?: number;
   /**
+   * The instant the period of partition `id` begins, for strategies whose partitions are
+   * periods (date folders). Optional; Object Lock `from: 'partition'` needs it.
+   */
+  partitionStart?(id: string): Date | undefined;
+  /**
    * Says whether a saved cursor lies in the future (a clock that ran ahead, an edited state):
    * returns what is wrong in words, or undefined when the cursor is fine. A cursor in the future
    * would make every later run select nothing, so the engine refuses it (exit 2). Optional;
@@ -204,6 +210,18 @@ export interface StrategyDefinition<
   identity?(options: z.output<O>): unknown;
   /** Set when the strategy accepts `--since/--until`; the text says what they take. */
   readonly range?: string;
+  /**
+   * Checks `--since/--until` before anything runs (no lock, no state, no listing), throwing a
+   * `RecsyncError` `E_USAGE` that says what is accepted. Optional: without it a bad range is
+   * reported when the partitions are first read. Must be pure (no I/O).
+   */
+  checkRange?(range: RangeRequest, options: z.output<O>, now: Date): void;
+  /**
+   * The saved cursor in words (`through 2026-11-25`) and the time it stands for, when it stands
+   * for one (metrics report the cursor's age from it). Optional: the framework falls back to a
+   * generic rendering of the JSON (see `describeCursor` in the framework). Must be pure.
+   */
+  describeCursor?(cursor: z.output<C>, options: z.output<O>): CursorDescription;
   /** The remote check used when the job does not set `remoteCheck` (default `list`). */
   readonly defaultRemoteCheck?: RemoteCheckMode;
   /**
@@ -212,6 +230,14 @@ export interface StrategyDefinition<
    */
   readonly defaultSettleMs?: number;
   create(options: z.output<O>, context: StrategyContext): StrategyInstance<z.output<C>>;
+}
+
+/** A cursor in words, for status, plan, summaries and metrics. */
+export interface CursorDescription {
+  /** One line a person can read: `through 2026-11-25 (every earlier day is done)`. */
+  readonly text: string;
+  /** The moment up to which the archive is known to be backed up, ISO 8601 (cursor age). */
+  readonly time?: string;
 }
 
 export type AnyStrategyDefinition = StrategyDefinition<z.ZodType, z.ZodType>;

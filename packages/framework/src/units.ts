@@ -22,6 +22,18 @@ export function parseSize(value: string | number): number | undefined {
   return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? Math.floor(parsed) : undefined;
 }
 
+/**
+ * A rate in bytes per second: `50MiB/s`, `10MB/s`, `512KiB/s`, or a number (bytes per second).
+ * The `/s` is required on strings, so a size is never mistaken for a rate.
+ */
+export function parseBandwidth(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined;
+  const match = /^(.+?)\s*\/\s*s$/i.exec(value.trim());
+  if (!match) return undefined;
+  const size = parseSize(match[1]!);
+  return size !== undefined && size > 0 ? size : undefined;
+}
+
 export function formatBytes(n: number): string {
   return bytes.format(n, { mode: 'binary', decimalPlaces: 1 }) ?? `${n} B`;
 }
@@ -56,6 +68,19 @@ export const sizeSchema = z.union([z.string(), z.number()]).transform((value, ct
     ctx.addIssue({
       code: 'custom',
       message: 'expected a size such as "16MiB", "100MB" or a number of bytes',
+    });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** zod: a bandwidth (`50MiB/s`) → bytes per second. */
+export const bandwidthSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const parsed = parseBandwidth(value);
+  if (parsed === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a rate such as "50MiB/s", "10MB/s" or a number of bytes per second, got ${JSON.stringify(value)}`,
     });
     return z.NEVER;
   }

@@ -46,7 +46,7 @@ describe('config validation', () => {
     expect(job.source).toBe('/etc/recsync/RECORDINGS');
     expect(job.stateDir).toBe('/etc/recsync/.recsync');
     expect(job.filters.settle).toBe(300_000);
-    expect(job.upload).toEqual({ concurrency: 32, multipartThreshold: 16 * 1024 * 1024, partSize: 8 * 1024 * 1024, attempts: 4 });
+    expect(job.upload).toEqual({ concurrency: 32, multipartThreshold: 16 * 1024 * 1024, partSize: 8 * 1024 * 1024, attempts: 4, partConcurrency: 4, abandonedUploadAge: 2 * 86_400_000 });
     expect(job.remoteCheck).toBe('list');
     expect(job.target.prefix).toBe('');
     expect(job.target.checksum).toBe('CRC32C');

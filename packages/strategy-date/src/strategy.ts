@@ -38,6 +38,7 @@ import {
   comparePeriods,
   parsePeriodKey,
   periodClosesAt,
+  periodStart,
   periodContaining,
   periodKey,
   periodsBetween,
@@ -61,6 +62,22 @@ export const dateStrategy = defineStrategy({
    */
   identity: (options) => ({ layout: options.layout }),
   range: "dates (2026-11-01) or date-hours (2026-11-01T13) in the layout's timezone",
+  checkRange: (range, options, now) => {
+    const layout = compileLayout(options.layout);
+    const current = periodContaining(now, layout.granularity, options.timezone);
+    rangeSelection(parseRangeBounds(range, layout, options.timezone), current, undefined);
+  },
+  /** The last completed period; its end (in the layout's zone) is the time the cursor stands for. */
+  describeCursor: (cursor, options) => {
+    const layout = compileLayout(options.layout);
+    const period = parsePeriodKey(cursor.through, layout.granularity);
+    if (!period) return { text: `through ${cursor.through}` };
+    const folder = formatPeriod(layout, period);
+    return {
+      text: `through ${folder} (every ${layout.granularity} up to its end is done)`,
+      time: new Date(periodClosesAt(period, options.timezone, 0)).toISOString(),
+    };
+  },
   create: (options, context) => new DateFolders(options, context),
 });
 
@@ -127,6 +144,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
     const through = cursor && this.readCursor(cursor);
     if (through && comparePeriods(through, period) >= 0) return cursor;
     return { through: periodKey(period) };
+  }
+
+  /** The instant a partition's period begins in the layout's timezone (Object Lock `from: 'partition'`). */
+  partitionStart(id: string): Date | undefined {
+    const period = parseFolderPath(this.layout, id);
+    return period ? periodStart(period, this.options.timezone).toJSDate() : undefined;
   }
 
   /**

@@ -6,7 +6,8 @@
  * not what a saved position means. Remote check default `none`: journal entries are new files,
  * and the ordered offset limits re-uploads after a crash to the partitions in flight.
  */
-import { defineStrategy, useStrategy, type StrategyRef } from '@recsync/framework';
+import path from 'node:path';
+import { defineStrategy, formatBytes, useStrategy, type StrategyRef } from '@recsync/framework';
 import { STRATEGY_NAME } from './location.js';
 import { journalCursorSchema, journalOptionsSchema, type JournalOptions } from './options.js';
 import { JournalInstance } from './strategy.js';
@@ -19,6 +20,11 @@ export const journalStrategy = defineStrategy({
   defaultRemoteCheck: 'none',
   // Entries are written when the recorder has closed the file: nothing to wait for.
   defaultSettleMs: 0,
+  /** The line reached; the journal file's mtime when it was read is the time it stands for. */
+  describeCursor: (cursor) => ({
+    text: `${cursor.line.toLocaleString('en-US')} line(s) of ${path.basename(cursor.file)} done (byte ${formatBytes(cursor.offset)})`,
+    time: new Date(cursor.mtimeMs).toISOString(),
+  }),
   create: (options, context) => new JournalInstance(options, context),
 });
 

@@ -22,31 +22,36 @@ export const mtimeOptionsSchema = z.strictObject({
     .refine((text) => parseTimeInput(text, new Date()) !== undefined, {
       error: (issue) => `start ${JSON.stringify(issue.input)} is not ${TIME_INPUT_FORMS}`,
     })
-    .optional(),
+    .optional()
+    .describe('Where the first run starts: a date-time, or a duration before the run ("30d"). Default: every file is a candidate.'),
   /**
    * Subtracted from the clock captured before the walk to give the next run's cutoff. Covers
    * clock skew between this machine and the file server (NFS) and coarse file-system timestamps
    * (FAT: 2s), so it must exceed both.
    */
-  margin: durationSchema.prefault('5s'),
+  margin: durationSchema.prefault('5s').describe('Subtracted from the clock before the walk to give the next cutoff; must exceed clock skew to the file server and timestamp granularity.'),
   /** ctime counts too (finds files copied in with `cp -p`, renamed in, folders moved in). False: mtime only, as `find -newer`. */
-  ctime: z.boolean({ error: 'ctime must be true or false' }).default(true),
+  ctime: z.boolean({ error: 'ctime must be true or false' }).default(true).describe('ctime counts too (files copied in with cp -p, renamed in, folders moved in). false: mtime only, as find -newer.'),
   /**
    * Write-once pruning: assume files are never modified in place once written, and skip the
    * stat of every file in a folder whose own mtime and ctime are older than the cutoff.
    */
-  writeOnce: z.boolean({ error: 'writeOnce must be true or false' }).default(false),
+  writeOnce: z
+    .boolean({ error: 'writeOnce must be true or false' })
+    .default(false)
+    .describe('Files are never modified in place: skip reading folders whose own mtime and ctime are older than the cutoff.'),
   /** Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened. */
-  include: globsSchema('include'),
+  include: globsSchema('include').describe('Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened.'),
   /** Globs of files to leave out; `dir/**` also keeps the walk out of `dir`. */
-  exclude: globsSchema('exclude'),
+  exclude: globsSchema('exclude').describe('Globs of files to leave out; "dir/**" also keeps the walk out of dir.'),
   /** Walker threads: directories read at once. 0 walks on the main thread. */
   threads: z
     .number({ error: 'threads must be a whole number from 0 to 64' })
     .int({ error: 'threads must be a whole number from 0 to 64' })
     .min(0, { error: 'threads must be 0 (walk on the main thread) or more' })
     .max(64, { error: 'threads must be at most 64' })
-    .default(2),
+    .default(2)
+    .describe('Walker threads (directories read at once); 0 walks on the main thread.'),
 });
 
 /** What users write: `mtimeCutoff({ writeOnce: true, exclude: ['**\/*.part'] })`. */

@@ -20,6 +20,7 @@ import {
   defineStrategy,
   formatDuration,
   useStrategy,
+  type CursorDescription,
   type DonePartition,
   type FileCandidate,
   type Partition,
@@ -81,8 +82,29 @@ export const mtimeStrategy = defineStrategy({
    * every candidate again.
    */
   defaultRemoteCheck: 'head',
+  checkRange: (range, options, now) => {
+    const bound = (flag: string, text: string) => {
+      const value = parseTimeInput(text, now);
+      if (value === undefined) throw new RecsyncError('E_USAGE', { message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}` });
+      return value;
+    };
+    const since = range.since === undefined ? undefined : bound('--since', range.since);
+    const until = range.until === undefined ? undefined : bound('--until', range.until);
+    if (since !== undefined && until !== undefined && until < since) {
+      throw new RecsyncError('E_USAGE', { message: `--until ${range.until} is before --since ${range.since}` });
+    }
+  },
+  describeCursor: (cursor) => describeMtimeCursor(cursor),
   create: (options, context) => new MtimeCutoff(options, context),
 });
+
+/** The cutoff in words; it is the time the cursor stands for (changes before it are backed up). */
+function describeMtimeCursor(cursor: MtimeCursor): CursorDescription {
+  const parts = [cursor.cutoff ? `changes before ${cursor.cutoff} are done` : 'no run completed yet (every file is a candidate)'];
+  if (cursor.partial?.length) parts.push(`a stopped run got through folder "${cursor.partial.at(-1)!.through}" with a newer cutoff`);
+  if (cursor.unreadable?.length) parts.push(`${cursor.unreadable.length} unreadable folder(s) to read again`);
+  return { text: parts.join('; '), ...(cursor.cutoff ? { time: cursor.cutoff } : {}) };
+}
 
 /** The factory for `recsync.config.ts`: `strategy: mtimeCutoff({ writeOnce: true })`. */
 export function mtimeCutoff(options: MtimeCutoffOptions = {}): StrategyRef {

@@ -1,4 +1,4 @@
-import { definePlugin, openPlan } from '@recsync/framework';
+import { checkRange, definePlugin, openPlan } from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, sourceChangeFlags, withShards } from '../base.js';
 import { writePlanJson, writePlanTable } from '../render/plan.js';
 
@@ -13,19 +13,30 @@ export default class Plan extends RecsyncCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
-    this.verbose = flags.verbose;
+    this.setVerbosity(flags.verbose);
     const jobs = withShards(await this.loadJobs(flags), flags);
+    const range = rangeOf(flags);
+    for (const job of jobs) checkRange(job, range); // before anything is read
     const write = (text: string) => void process.stdout.write(text);
-    // Strategy and engine warnings (a missing journal, an unreadable folder) go to stderr, in both modes.
+    // Strategy and engine warnings (a missing journal, an unreadable folder) go to stderr, in both
+    // modes; with the table they wait until it is complete, so no warning lands between its rows.
+    const held: string[] = [];
     const warnings = definePlugin({
       name: 'recsync:plan-warnings',
-      apply: (hooks) => hooks.warning.tap('recsync:plan-warnings', (w) => void process.stderr.write(`warning: ${w.message}\n`)),
+      apply: (hooks) =>
+        hooks.warning.tap('recsync:plan-warnings', (w) => {
+          if (flags.json) process.stderr.write(`warning: ${w.message}\n`);
+          else held.push(`warning: ${w.message}\n`);
+        }),
     });
     if (flags.json) write('{"command":"plan","jobs":[');
     for (const [i, job] of jobs.entries()) {
-      const plan = await openPlan(job, { range: rangeOf(flags), plugins: [warnings], acceptSourceChange: flags['accept-source-change'] });
+      const plan = await openPlan(job, { range, plugins: [warnings], acceptSourceChange: flags['accept-source-change'] });
       if (flags.json) await writePlanJson(plan, write, i === 0);
-      else await writePlanTable(plan, write, { files: flags.verbose });
+      else {
+        await writePlanTable(plan, write, { files: this.verbosity, cursorText: (c) => this.cursorText(job.name, c) });
+        for (const text of held.splice(0)) process.stderr.write(text);
+      }
     }
     if (flags.json) write('\n]}\n');
   }

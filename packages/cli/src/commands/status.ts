@@ -1,67 +1,58 @@
 import { Flags } from '@oclif/core';
 import {
-  describeOwner,
+  describeCursor,
   jobLeaseBackend,
   readStateDocument,
   savedShardStates,
   stateDocument,
-  type LeaseRecord,
+  HISTORY_LIMIT,
   type ResolvedJob,
   type ShardSpec,
   type StateFile,
 } from '@recsync/framework';
 import { RecsyncCommand } from '../base.js';
-import { cursorText } from '../render/format.js';
+import { renderStatus, type JobStatus } from '../render/status.js';
 
 export default class Status extends RecsyncCommand {
-  static override summary = 'Show each job\'s saved state: cursor, last run and the pending set.';
+  static override summary = "Show each job's saved state: cursor, lock, recent runs and the pending set.";
   static override description = [
-    'Reads the state only: no bucket access. Pending files (failed or deferred) are retried first by the next sync. Also shows the job\'s lease when a run holds it (or left it). A sharded job shows every shard (each saved state, and the shards of its shards setting that have none yet). --json prints {"command":"status","jobs":[{job, shard: {index, count}|null, stateFile, state|null, lease|null}]} (one entry per shard).',
+    `Reads the state and lock files only: no bucket access. Shows the cursor in words, who holds the run lease (or left it), the last runs (the state keeps the last ${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or deferred), which the next sync retries first.`,
+    'A sharded job shows every shard: each saved state, and the shards of its shards setting that have none yet (with state in the bucket, status reads the bucket).',
+    '--json prints {"command":"status","jobs":[{job, shard?, stateFile, cursorText, cursorTime?, lease|null, state|null}]} (one entry per shard); state.history holds the runs, oldest first.',
   ].join('\n\n');
   static override flags = {
     limit: Flags.integer({ default: 50, min: 0, description: 'pending files to list per job (human output)' }),
+    runs: Flags.integer({ default: 10, min: 0, max: HISTORY_LIMIT, description: 'recent runs to list per job (human output)' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
-    this.verbose = flags.verbose;
+    this.setVerbosity(flags.verbose);
     const jobs = await this.loadJobs(flags);
-    const results: { job: string; shard: ShardSpec | null; stateFile: string; state: StateFile | null; lease: LeaseRecord | null }[] = [];
+    const results: JobStatus[] = [];
     for (const job of jobs) {
       for (const shard of await shardsOf(job)) {
         const one: ResolvedJob = { ...job, shard: shard ?? undefined };
         const document = stateDocument(one);
+        const state: StateFile | null = (await readStateDocument(document)) ?? null;
+        const cursor = describeCursor(job.strategy, state?.cursor);
         const lease = await jobLeaseBackend(one).read().catch(() => undefined);
-        const state = (await readStateDocument(document)) ?? null;
-        results.push({ job: job.name, shard, stateFile: document.where, state, lease: lease?.record ?? null });
+        results.push({
+          job: job.name,
+          ...(shard ? { shard } : {}),
+          stateFile: document.where,
+          cursorText: cursor.text,
+          ...(cursor.time ? { cursorTime: cursor.time } : {}),
+          lease: lease?.record ?? null,
+          state,
+        });
       }
     }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ command: 'status', jobs: results }, null, 2)}\n`);
       return;
     }
-    for (const { job, shard, stateFile, state, lease } of results) {
-      const which = shard ? ` shard ${shard.index} of ${shard.count}` : '';
-      this.log(`job ${job}${which}: ${stateFile}`);
-      const unlock = `recsync unlock --job ${job}${shard ? ` --shard ${shard.index}/${shard.count}` : ''}`;
-      if (lease) this.log(`  lease held by ${describeOwner(lease)} (${unlock} if that run is gone)`);
-      if (!state) {
-        this.log('  no state yet: the next sync is a first run\n');
-        continue;
-      }
-      this.log(`  cursor ${cursorText(state.cursor)}`);
-      if (state.lastRun) {
-        const r = state.lastRun;
-        this.log(`  last run ${r.startedAt} → ${r.finishedAt}: exit ${r.exitCode}, uploaded ${r.uploaded}`);
-      }
-      const pending = Object.entries(state.pending);
-      this.log(`  pending ${pending.length}`);
-      for (const [path, entry] of pending.slice(0, flags.limit)) {
-        this.log(`    ${entry.reason.padEnd(8)} ${path}  (${entry.detail}; ${entry.attempts} attempt(s) since ${entry.firstSeen})`);
-      }
-      if (pending.length > flags.limit) this.log(`    … and ${pending.length - flags.limit} more (--limit, or --json)`);
-      this.log('');
-    }
+    process.stdout.write(renderStatus(results, { pending: flags.limit, runs: flags.runs }));
   }
 }
 

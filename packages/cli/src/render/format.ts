@@ -1,5 +1,5 @@
 /** Small text formatting shared by the renderers. */
-import { formatBytes } from '@recsync/framework';
+import { describeConnection, formatBytes, type RunInfo } from '@recsync/framework';
 
 export { formatBytes };
 
@@ -12,15 +12,15 @@ export function targetUrl(info: { bucket: string; prefix: string; endpoint?: str
   return `s3://${info.bucket}/${info.prefix}${info.endpoint ? ` (${info.endpoint})` : ''}`;
 }
 
+/** `via endpoint … (from …), region … (from …)`, or nothing for a run without an S3 target. */
+export function connectionLine(info: RunInfo): string {
+  return info.connection ? `via ${describeConnection(info.connection)}\n` : '';
+}
+
 export function factsLine(facts: Record<string, string | number | boolean>): string {
   return Object.entries(facts)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-}
-
-export function cursorText(cursor: unknown): string {
-  if (cursor === undefined || cursor === null) return 'none (first run)';
-  return JSON.stringify(cursor);
 }
 
 /** ` (shard 2 of 8)` for a sharded run, else nothing. */

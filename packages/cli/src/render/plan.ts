@@ -11,7 +11,7 @@
  *       "facts", "totals" } ] }
  */
 import { emptyPlanCounts, type PlanCounts, type PlanItem, type PlanRun } from '@recsync/framework';
-import { cursorText, factsLine, formatBytes, pad, shardText, targetUrl } from './format.js';
+import { connectionLine, factsLine, formatBytes, pad, shardText, targetUrl } from './format.js';
 
 type Write = (text: string) => void;
 
@@ -67,18 +67,30 @@ function countsRow(label: string, state: string, c: PlanCounts): string {
 }
 
 /** Streams one job's plan as a table. Returns the job's totals. */
-export async function writePlanTable(plan: PlanRun, write: Write, options: { files: boolean }): Promise<PlanCounts> {
+export interface PlanTableOptions {
+  /** 0: partitions only; 1: also every file but present ones; 2: also present files. */
+  readonly files: number;
+  /** The cursor in words. */
+  cursorText(cursor: unknown): string;
+}
+
+/** Excluded files listed one by one in the notes up to this many; counted by reason above it. */
+const EXCLUDED_LISTED = 10;
+
+export async function writePlanTable(plan: PlanRun, write: Write, options: PlanTableOptions): Promise<PlanCounts> {
   const { info } = plan;
-  write(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n`);
+  write(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
   write(`strategy ${info.strategy} ${factsLine(info.facts)}\n`);
-  write(`cursor ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : cursorText(plan.cursor)} · pending ${plan.pending}\n\n`);
+  write(`cursor: ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : options.cursorText(plan.cursor)} · pending ${plan.pending}\n\n`);
   write(`${row(COLUMNS.map((c) => c[0]))}\n`);
   const totals = emptyPlanCounts();
   const notes: string[] = [];
+  const excluded = new ExcludedNotes();
   for await (const item of plan.items) {
     if (item.type === 'file') {
-      if (options.files && item.action !== 'present') write(`  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`);
+      if (options.files >= (item.action === 'present' ? 2 : 1)) write(`  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`);
       if (item.action === 'refused') notes.push(`refused ${item.path}: ${item.reason}`);
+      if (item.action === 'excluded') excluded.add(item.path, item.reason ?? 'excluded');
       if (item.action === 'failed') notes.push(`${item.code ?? 'failed'} ${item.path}: ${item.reason}`);
     } else if (item.type === 'partitionEnd') {
       addCounts(totals, item.counts);
@@ -92,10 +104,29 @@ export async function writePlanTable(plan: PlanRun, write: Write, options: { fil
   const learnt = Object.fromEntries(Object.entries(facts).filter(([k, v]) => info.facts[k] !== v));
   if (Object.keys(learnt).length > 0) write(`strategy after reading: ${factsLine(learnt)}\n`);
   if (facts.ignoredFolders) notes.push(`${facts.ignoredFolders} folder(s) do not match the layout and are ignored`);
+  notes.push(...excluded.notes());
   for (const note of notes.slice(0, 20)) write(`note: ${note}\n`);
   if (notes.length > 20) write(`note: … and ${notes.length - 20} more\n`);
   write('\n');
   return totals;
+}
+
+/** Says why files were excluded: each one when there are few, else a count per reason. */
+class ExcludedNotes {
+  private readonly listed: string[] = [];
+  private readonly byReason = new Map<string, number>();
+  private total = 0;
+
+  add(path: string, reason: string): void {
+    this.total++;
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+    if (this.listed.length < EXCLUDED_LISTED) this.listed.push(`excluded ${path} (${reason}): never uploaded`);
+  }
+
+  notes(): string[] {
+    if (this.total <= EXCLUDED_LISTED) return this.listed;
+    return [...this.byReason].map(([reason, n]) => `${n} file(s) excluded by ${reason}: never uploaded`);
+  }
 }
 
 function stateOf(item: Extract<PlanItem, { type: 'partitionEnd' }>): string {

@@ -1,19 +1,22 @@
 /**
  * Sync reporters: plugins that observe the run's hooks and never steer it.
  *
- * - {@link ndjsonReporter} (`--json`): one JSON object per line on stdout:
+ * - {@link ndjsonReporter} (`--json`, `--log-format json`): one JSON object per line on stdout,
+ *   each with the time it was written:
  *   {"event":"run",…RunInfo} · {"event":"file",…FileEvent} · {"event":"partition",…PartitionSummary}
  *   · {"event":"warning",…} · {"event":"failed",…error} · {"event":"done",…RunStats}.
- * - {@link humanReporter}: a line per finished partition and every warning or failure (good in
- *   cron mail), a live counter line on a terminal, and a summary at the end.
+ * - {@link humanReporter}: a line per finished partition, in partition order, and every warning
+ *   or failure (good in cron mail); per-file lines with `-v` (uploaded, excluded, deferred,
+ *   vanished) and `-vv` (also present), kept in partition order; a summary at the end.
  */
-import { definePlugin, type Plugin, type RunStats } from '@recsync/framework';
-import { cursorText, formatBytes, pad, shardText, targetUrl } from './format.js';
+import { definePlugin, type PartitionSummary, type Plugin, type RunStats } from '@recsync/framework';
+import { connectionLine, formatBytes, pad, shardText, targetUrl } from './format.js';
+import type { Write } from './lines.js';
+import { OrderedLines } from './ordered.js';
+import type { ProgressDisplay } from './progress.js';
 
-type Write = (text: string) => void;
-
-export function ndjsonReporter(write: Write): Plugin {
-  const line = (event: string, data: object) => write(`${JSON.stringify({ event, ...data })}\n`);
+export function ndjsonReporter(write: Write, clock: () => Date = () => new Date()): Plugin {
+  const line = (event: string, data: object) => write(`${JSON.stringify({ event, time: clock().toISOString(), ...data })}\n`);
   return definePlugin({
     name: 'recsync:ndjson',
     apply(hooks) {
@@ -30,95 +33,115 @@ export function ndjsonReporter(write: Write): Plugin {
 export interface HumanReporterOptions {
   readonly out: Write;
   readonly err: Write;
-  /** Live counter line (stderr is a terminal). */
-  readonly live: boolean;
-  /** Print every file. */
-  readonly verbose: boolean;
+  /** 0: partitions and problems; 1: also every file but present ones; 2: also present files. */
+  readonly verbosity: number;
+  /** Only warnings, errors, and the summary of a run that did not end with exit 0. */
+  readonly quiet?: boolean;
+  /** The live progress line (on a terminal); lines are printed above it. */
+  readonly progress?: ProgressDisplay;
+  /** The cursor in words, for the summary. */
+  cursorText(job: string, cursor: unknown): string;
 }
 
+const PENDING = 'pending';
+
 export function humanReporter(options: HumanReporterOptions): Plugin {
-  const { out, err } = options;
-  let uploaded = 0;
-  let uploadedBytes = 0;
-  let present = 0;
-  let pending = 0;
-  let current = '';
-  let lastDraw = 0;
-  let drawn = false;
-  const clear = () => {
-    if (drawn) err('\r\x1b[2K');
-    drawn = false;
-  };
-  const draw = (force = false) => {
-    if (!options.live) return;
-    const now = Date.now();
-    if (!force && now - lastDraw < 200) return;
-    lastDraw = now;
-    err(`\r\x1b[2K${current} · uploaded ${uploaded} (${formatBytes(uploadedBytes)}) · present ${present} · pending ${pending}`);
-    drawn = true;
-  };
-  const say = (write: Write, text: string) => {
-    clear();
-    write(text);
-    draw(true);
-  };
+  const { progress, verbosity, quiet = false } = options;
+  const out: Write = progress ? (t) => progress.log(t) : options.out;
+  const err: Write = progress ? (t) => progress.log(t) : options.err;
+  const name = 'recsync:human';
   return definePlugin({
-    name: 'recsync:human',
+    name,
     apply(hooks) {
-      hooks.run.tap('recsync:human', (info) => say(out, `job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n`));
-      hooks.partition.tap('recsync:human', (p) => {
-        current = p.index < 0 ? 'retrying pending files' : `partition ${p.id}`;
-        draw();
+      const order = new OrderedLines(out);
+      // The pending retry pass has no partitionDone: it is finished once its listing ended and
+      // every file it listed has an outcome.
+      const retry = { listed: -1, settled: 0 };
+      const settledPending = () => {
+        retry.settled++;
+        if (retry.listed >= 0 && retry.settled >= retry.listed) order.finish(PENDING);
+      };
+      // The line first: counting the file may finish the pending pass and hand the head on.
+      const fileLine = (partition: string, minimum: number, text: string) => {
+        if (!quiet && verbosity >= minimum && text) order.line(partition, text);
+        if (partition === PENDING) settledPending();
+      };
+      hooks.run.tap(name, (info) => {
+        if (!quiet) out(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
       });
-      hooks.uploaded.tap('recsync:human', (e) => {
-        uploaded++;
-        uploadedBytes += e.size;
-        if (options.verbose) say(out, `  uploaded ${e.key} (${formatBytes(e.size)})\n`);
-        else draw();
+      hooks.planned.tap(name, (file) => {
+        if (file.partitionIndex < 0) order.open(PENDING);
       });
-      hooks.skipped.tap('recsync:human', (e) => {
-        if (e.outcome === 'present') present++;
-        if (e.outcome === 'deferred') pending++;
-        if (e.outcome === 'vanished') say(err, `warning: ${e.path} ${e.reason ?? 'vanished'}\n`);
-        else if (options.verbose) say(out, `  ${e.outcome} ${e.path}${e.reason ? ` (${e.reason})` : ''}\n`);
-        else draw();
+      hooks.partition.tap(name, (p) => order.open(p.id));
+      hooks.partitionListed.tap(name, (p, counts) => {
+        if (p.index >= 0) return;
+        retry.listed = Object.values(counts).reduce((sum, c) => sum + c.files, 0);
+        if (retry.settled >= retry.listed) order.finish(PENDING);
       });
-      hooks.uploadFailed.tap('recsync:human', (e) => {
-        pending++;
-        say(err, `failed: ${e.path}: ${e.error?.message ?? e.reason} (kept in the pending set)\n`);
+      hooks.uploaded.tap(name, (e) => fileLine(e.partition, 1, `  uploaded ${e.key} (${formatBytes(e.size)})\n`));
+      hooks.skipped.tap(name, (e) => {
+        if (e.outcome === 'vanished') err(`warning: ${e.path} ${e.reason ?? 'vanished'}\n`);
+        const text = `  ${e.outcome} ${e.path}${e.reason ? ` (${e.reason})` : ''}\n`;
+        fileLine(e.partition, e.outcome === 'present' ? 2 : e.outcome === 'vanished' ? Infinity : 1, text);
       });
-      hooks.warning.tap('recsync:human', (w) => say(err, `warning: ${w.message}\n`));
-      hooks.runFailed.tap('recsync:human', (error) =>
-        say(err, `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`),
-      );
-      hooks.partitionDone.tap('recsync:human', (s) => {
+      hooks.uploadFailed.tap(name, (e) => {
+        err(`failed: ${e.path}: ${e.error?.message ?? e.reason} (kept in the pending set)\n`);
+        fileLine(e.partition, Infinity, '');
+      });
+      hooks.warning.tap(name, (w) => err(`warning: ${w.message}\n`));
+      hooks.runFailed.tap(name, (error) => err(errorText(error)));
+      hooks.partitionDone.tap(name, (s) => {
         if (s.index < 0) return;
-        const c = s.counts;
-        const state = !s.complete ? 'incomplete' : s.recheck ? 'rechecked' : s.closed ? 'done' : 'open';
-        say(
-          out,
-          `  ${pad(s.id, 20)} ${pad(state, 10)} uploaded ${c.uploaded.files} (${formatBytes(c.uploaded.bytes)}) · present ${c.present.files}` +
-            ` · excluded ${c.excluded.files} · deferred ${c.deferred.files} · failed ${c.failed.files}\n`,
-        );
+        if (!quiet) order.line(s.id, partitionLine(s));
+        order.finish(s.id);
       });
-      hooks.done.tap('recsync:human', (stats) => {
-        clear();
-        out(summary(stats));
+      hooks.done.tap(name, (stats) => {
+        order.flush();
+        if (!quiet || stats.exitCode !== 0) out(summary(stats, options.cursorText(stats.job, stats.cursor)));
       });
     },
   });
 }
 
-export function summary(stats: RunStats): string {
+/** An error as the human output shows it: code, message, and the hint indented under it. */
+export function errorText(error: { code: string; message: string; hint?: string }): string {
+  return `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`;
+}
+
+function partitionLine(s: PartitionSummary): string {
+  const c = s.counts;
+  const state = !s.complete ? 'incomplete' : s.recheck ? 'rechecked' : s.closed ? 'done' : 'open';
+  return (
+    `  ${pad(s.id, 20)} ${pad(state, 10)} uploaded ${c.uploaded.files} (${formatBytes(c.uploaded.bytes)}) · present ${c.present.files}` +
+    ` · excluded ${c.excluded.files} · deferred ${c.deferred.files} · failed ${c.failed.files}\n`
+  );
+}
+
+export function summary(stats: RunStats, cursorText: string): string {
   const c = stats.counts;
   const lines = [
     `${stats.job}: uploaded ${c.uploaded.files} files (${formatBytes(c.uploaded.bytes)}), ${c.present.files} already present, ` +
       `${c.excluded.files} excluded, ${c.deferred.files} deferred, ${c.failed.files} failed` +
       (c.vanished.files ? `, ${c.vanished.files} vanished` : ''),
-    `  partitions ${stats.partitions.complete}/${stats.partitions.total} complete · cursor ${cursorText(stats.cursor)} · pending set ${stats.pending}` +
-      ` · ${((Date.parse(stats.finishedAt) - Date.parse(stats.startedAt)) / 1000).toFixed(1)}s`,
+    `  partitions ${stats.partitions.complete}/${stats.partitions.total} complete · pending set ${stats.pending}` +
+      ` · ${((Date.parse(stats.finishedAt) - Date.parse(stats.startedAt)) / 1000).toFixed(1)}s · exit ${stats.exitCode}`,
+    `  cursor: ${cursorText}`,
   ];
-  if (stats.interrupted) lines.push('  interrupted: in-flight uploads finished, state saved; the next run continues');
+  const v = stats.verification;
+  if (v && c.uploaded.files > 0) {
+    lines.push(`  checksums: ${v.store} confirmed by the store, ${v.recsync} compared by recsync, ${v.unverified} unverified (the store returned none)`);
+  }
+  const mp = stats.multipart;
+  if (mp && mp.earlierAborted + mp.swept > 0) {
+    lines.push(`  multipart uploads aborted: ${mp.earlierAborted} left by an earlier run, ${mp.swept} abandoned under the prefix`);
+  }
+  const cut = mp?.interrupted ?? [];
+  if (stats.interrupted && !stats.hardStopped) lines.push('  interrupted: in-flight uploads finished, state saved; the next run continues');
+  if (stats.hardStopped) lines.push('  interrupted: in-flight uploads aborted, state saved; the next run uploads them again');
+  if (cut.length > 0) {
+    lines.push(`  multipart uploads cut short: ${cut.length}`);
+    for (const u of cut) lines.push(`    ${u.key}: ${u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'}`);
+  }
   if (stats.pending > 0) lines.push('  pending files are retried first by the next run (`recsync status` lists them)');
   return `${lines.join('\n')}\n`;
 }

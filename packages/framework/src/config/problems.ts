@@ -3,6 +3,7 @@
  * value found and, for unknown keys, which keys are valid there.
  */
 import type { z } from 'zod';
+import { closestName, keysAt } from './suggest.js';
 
 export interface ConfigProblem {
   readonly path: readonly (string | number)[];
@@ -16,16 +17,31 @@ type Issue = z.core.$ZodIssue;
  * @param prefix  where the validated object sits in the config (for strategy options)
  * @param root    the raw config, for showing values
  * @param local   the validated object itself, when it is not reachable from `root`
+ * @param schema  the schema the issue came from, to suggest the key meant by a misspelt one
  */
-export function formatIssue(issue: Issue, prefix: readonly (string | number)[], root: unknown, local?: unknown): ConfigProblem {
+export function formatIssue(
+  issue: Issue,
+  prefix: readonly (string | number)[],
+  root: unknown,
+  local?: unknown,
+  schema?: z.ZodType,
+): ConfigProblem {
   const issuePath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const fullPath = [...prefix, ...issuePath];
   const found = local !== undefined ? lookup(local, issuePath) : lookup(root, fullPath);
   if (issue.code === 'unrecognized_keys') {
+    const known = schema ? keysAt(schema, issuePath) : [];
+    const guesses = issue.keys
+      .map((key) => ({ key, meant: closestName(key, known) }))
+      .filter((g): g is { key: string; meant: string } => g.meant !== undefined);
+    const didYouMean = guesses.map((g) => `did you mean ${JSON.stringify(g.meant)} for ${JSON.stringify(g.key)}?`).join(' ');
+    const valid = known.length > 0 ? `valid keys here: ${known.join(', ')}` : '';
     return {
       path: fullPath,
       message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
-      hint: 'check the spelling; unknown keys are errors so a typo never silently changes what is backed up',
+      hint: [didYouMean, valid, 'unknown keys are errors so a typo never silently changes what is backed up']
+        .filter(Boolean)
+        .join('\n'),
     };
   }
   if (issue.code === 'invalid_key') {

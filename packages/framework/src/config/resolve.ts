@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { RecsyncError } from '../errors.js';
 import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type RemoteCheckMode } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
-import { configSchema, type ParsedJob, type StateStoreConfig, type TargetConfig, type UseRef } from './schema.js';
+import { configSchema, useRefSchema, type ParsedJob, type StateStoreConfig, type TargetConfig, type UseRef } from './schema.js';
 import type { ShardSpec } from '../shard.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
 import { resolveLeaseTiming, type LeaseTiming } from '../state/lock.js';
@@ -51,6 +51,8 @@ export interface ResolvedJob {
 
 export interface ResolvedConfig {
   readonly jobs: readonly ResolvedJob[];
+  /** `metrics.textfile`, made absolute. */
+  readonly metrics?: { readonly textfile: string };
   /** The config file, when there is one. */
   readonly configPath?: string;
 }
@@ -67,10 +69,15 @@ export interface ResolveOptions {
 export async function resolveConfig(raw: unknown, options: ResolveOptions): Promise<ResolvedConfig> {
   const baseDir = options.configPath ? path.dirname(path.resolve(options.configPath)) : path.resolve(options.cwd ?? '.');
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw configError(parsed.error.issues.map((i) => formatIssue(i, [], raw)), options.configPath);
-
   const problems: ConfigProblem[] = [];
   const load = (ref: UseRef, at: (string | number)[]) => importUse(ref, at, baseDir, options, problems);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((i) => formatIssue(i, [], raw, undefined, configSchema)));
+    // Strategy options are checked in the same pass, so a config needs one round of fixes, not two.
+    await checkStrategiesOf(raw, load, problems);
+    throw configError(problems, options.configPath);
+  }
+
   const globalPlugins = await resolvePlugins(parsed.data.plugins, ['plugins'], load, problems);
   const stateRoot = path.resolve(baseDir, parsed.data.stateDir ?? '.recsync');
   const leaseConfig = parsed.data.lease ?? {};
@@ -103,7 +110,22 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
     });
   }
   if (problems.length > 0) throw configError(problems, options.configPath);
-  return { jobs, configPath: options.configPath };
+  const metrics = parsed.data.metrics && { textfile: path.resolve(baseDir, parsed.data.metrics.textfile) };
+  return { jobs, configPath: options.configPath, ...(metrics ? { metrics } : {}) };
+}
+
+/** Validates the strategies of a config whose other parts failed validation. */
+async function checkStrategiesOf(raw: unknown, load: Loader, problems: ConfigProblem[]): Promise<void> {
+  const jobs = (raw as { jobs?: unknown } | null)?.jobs;
+  if (typeof jobs !== 'object' || jobs === null) return;
+  const reported = new Set(problems.map((p) => p.path.slice(0, 3).join('.')));
+  for (const [name, job] of Object.entries(jobs as Record<string, unknown>)) {
+    const value = (job as { strategy?: unknown } | null)?.strategy;
+    if (reported.has(`jobs.${name}.strategy`)) continue;
+    if (isStrategyRef(value) || useRefSchema.safeParse(value).success) {
+      await resolveStrategy(value as ParsedJob['strategy'], ['jobs', name, 'strategy'], load, problems, raw);
+    }
+  }
 }
 
 type Loader = (ref: UseRef, at: (string | number)[]) => Promise<unknown>;
@@ -134,7 +156,7 @@ async function resolveStrategy(
   }
   const parsed = (definition.options as z.ZodType).safeParse(options);
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((i) => formatIssue(i, optionsAt, raw, options)));
+    problems.push(...parsed.error.issues.map((i) => formatIssue(i, optionsAt, raw, options, definition.options as z.ZodType)));
     return undefined;
   }
   return { definition, options: parsed.data };
@@ -193,7 +215,7 @@ function pickExport<T>(mod: unknown, test: (v: unknown) => v is T): T | undefine
 
 function configError(problems: ConfigProblem[], configPath?: string): RecsyncError {
   const where = configPath ? ` in ${configPath}` : '';
-  const lines = problems.map((p) => `  ${p.path.length ? p.path.join('.') : '(root)'}: ${p.message}${p.hint ? `\n    → ${p.hint}` : ''}`);
+  const lines = problems.map((p) => `  ${p.path.length ? p.path.join('.') : '(root)'}: ${p.message}${p.hint ? `\n    → ${p.hint.replace(/\n/g, '\n      ')}` : ''}`);
   return new RecsyncError('E_CONFIG_INVALID', {
     message: `invalid config${where} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
     hint: 'fix the values above; `recsync plan` checks a config without changing anything',

@@ -70,7 +70,7 @@ export interface PlanContext {
   readonly checker: RemoteChecker;
   readonly cursor: unknown;
   /** The pending set, retried first. */
-  readonly pending: ReadonlyMap<string, Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw'>>;
+  readonly pending: ReadonlyMap<string, Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw' | 'mustUpload'>>;
   readonly range?: RangeRequest;
   readonly now: Date;
   /** Stops reading new work (graceful stop). */
@@ -122,6 +122,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
     await ctx.hooks.partition.promise(info);
     if (unchanged) {
       yield { type: 'partition', partition: info };
+      ctx.hooks.partitionListed.call(info, emptyPlanCounts());
       yield { type: 'partitionEnd', partition: info, counts: emptyPlanCounts() };
       continue;
     }
@@ -148,6 +149,7 @@ async function* partitionItems(
       if (!item) continue; // another shard's file
       counts[item.action].files += 1;
       counts[item.action].bytes += item.size;
+      ctx.hooks.planned.call(item);
       yield item;
       if (ctx.signal.aborted) return; // no partitionEnd: the partition is not done
     }
@@ -155,6 +157,7 @@ async function* partitionItems(
     if (isRecsyncError(e) && e.errorClass === 'fatal') throw e;
     error = { code: isRecsyncError(e) ? e.code : 'E_PARTITION', message: describeError(e) };
   }
+  ctx.hooks.partitionListed.call(info, counts);
   const folders = log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
   yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}), ...(folders ? { folders } : {}) };
 }
@@ -246,7 +249,9 @@ async function classifyFile(
   if (file.missing) return { ...base, key, action: 'deferred', reason: `${file.waiting ?? 'not found yet'}${origin}` };
   const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
-  if (await check.isPresent(key, file.size, file.mtimeMs)) return { ...base, key, action: 'present' };
+  // A file whose last upload did not verify (or met a conflicting object) is never forgiven by a listing.
+  const mustUpload = info.index < 0 && ctx.pending.get(file.path)?.mustUpload !== undefined;
+  if (!mustUpload && (await check.isPresent(key, file.size, file.mtimeMs))) return { ...base, key, action: 'present' };
   return { ...base, key, action: 'upload' };
 }
 

@@ -10,14 +10,18 @@ import type { RangeRequest, StrategyInstance } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RunInfo } from '../events.js';
 import { globFilterPlugin, settlePlugin } from '../plugins/filters.js';
+import { manifestPlugin } from '../plugins/manifest.js';
+import { retentionReportPlugin } from '../plugins/retention.js';
 import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
 import { checkShards } from '../state/shards.js';
 import { createS3Target, type Target } from '../s3/target.js';
+import { connectionOf } from '../s3/connection.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
 import { checkSource } from './source-check.js';
 import { configStamp } from './folders.js';
 import type { OpenFile } from './upload.js';
+import { checkRange } from './range.js';
 import { redactUrl } from '../secrets.js';
 
 export interface RunOptions {
@@ -61,26 +65,37 @@ export interface PreparedRun {
   dispose(): void;
 }
 
-export function builtinPlugins(job: ResolvedJob): Plugin[] {
-  return [globFilterPlugin(job.filters), settlePlugin(job.filters.settle), rawNamesPlugin()];
+export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefined = () => undefined): Plugin[] {
+  return [
+    globFilterPlugin(job.filters),
+    settlePlugin(job.filters.settle),
+    rawNamesPlugin(),
+    retentionReportPlugin(),
+    manifestPlugin({ stateDir: job.stateDir, job: job.name, target: job.target, targetOf }),
+  ];
 }
 
 export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
   const { definition } = job.strategy;
-  if (options.range && !definition.range) {
-    throw new RecsyncError('E_USAGE', {
-      message: `--since/--until mean nothing to the strategy ${definition.name} of job "${job.name}"`,
-      hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
-    });
-  }
+  checkRange(job, options.range, options.now);
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
-  for (const plugin of [...builtinPlugins(job), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
+  let runTarget: Target | undefined; // the manifest plugin stores its copy through it, at the end
+  for (const plugin of [...builtinPlugins(job, () => runTarget), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
 
   const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
   const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
-  const state = await JobState.load(job);
+  if (job.target.objectLock?.from === 'partition' && !strategy.partitionStart) {
+    throw new RecsyncError('E_CONFIG_INVALID', {
+      message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
+      hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
+    });
+  }
+  // A test target stands in for S3 entirely; otherwise the endpoint is resolved once, for the
+  // state's fingerprint, the S3 client and the run's description alike.
+  const connection = options.target ? options.target.connection : await connectionOf(job.target);
+  const state = await JobState.load(job, connection);
   await checkShards(job, strategy, state.exists); // another shard count, or unsafe shared clean-up: exit 2
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
@@ -96,9 +111,9 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
   const connect = async (): Promise<Target> => {
-    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8 }));
+    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8, maxBandwidth: job.upload.maxBandwidth }));
     try {
-      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix });
+      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix, objectLock: mode === 'sync' && job.target.objectLock !== undefined });
     } catch (error) {
       if (!options.target) target.destroy();
       throw error;
@@ -108,13 +123,19 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   // sync checks the bucket before any file is read; plan connects on its first question, so a
   // plan with nothing to check sends no request (and loads no SDK).
   const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
+  runTarget = target;
+  // Shown and logged: an endpoint URL may carry credentials (user:password@host).
+  const shown = connection?.endpoint
+    ? { ...connection, endpoint: { ...connection.endpoint, value: redactUrl(connection.endpoint.value) } }
+    : connection;
   const info: RunInfo = {
     job: job.name,
     mode,
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    ...(job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
+    ...(shown?.endpoint ? { endpoint: shown.endpoint.value } : job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
+    ...(shown ? { connection: shown } : {}),
     strategy: definition.name,
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),
@@ -127,7 +148,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     strategy,
     state,
     target,
-    checker: createRemoteChecker(job.remoteCheck, target, warn),
+    checker: createRemoteChecker(job.remoteCheck, target, warn, job.target.noOverwrite ? { headFrom: job.upload.multipartThreshold } : {}),
     info,
     now,
     concurrency,
@@ -169,9 +190,18 @@ function lazyTarget(job: ResolvedJob, connect: () => Promise<Target>): Target {
     async *list(prefix, signal) {
       yield* (await get()).list(prefix, signal);
     },
-    head: async (key, signal) => (await get()).head(key, signal),
+    head: async (key, signal, options) => (await get()).head(key, signal, options),
     put: async () => {
       throw new Error('plan never uploads');
+    },
+    putMultipart: async () => {
+      throw new Error('plan never uploads');
+    },
+    abortMultipart: async () => {
+      throw new Error('plan never aborts uploads');
+    },
+    async *listMultipart(prefix) {
+      yield* (await get()).listMultipart(prefix);
     },
     destroy: () => void connecting?.then((t) => t.destroy(), () => undefined),
   };

@@ -6,8 +6,9 @@
  *   present when an object with the same key and size exists. Keys outside the listed prefix
  *   (a `key` hook moved them) and partitions without a prefix fall back to HEAD.
  * - `head`: one HeadObject per file: present when the size matches and, if the object carries
- *   recsync's `mtime` metadata, that matches the local mtime too (a file modified in place
- *   with the same size is uploaded again). Objects written by other tools are judged by size.
+ *   `mtime` metadata (recsync's or rclone's), that matches the local mtime at the precision it
+ *   was stored with (a file modified in place with the same size is uploaded again). Objects
+ *   written by other tools are judged by size.
  * - `none`: never present; every candidate is uploaded.
  *
  * Size, not mtime, decides: in an append-mostly archive a file of the right size under the
@@ -17,6 +18,7 @@
 import type { RemoteCheckMode } from '../strategy.js';
 import type { Target } from '../s3/target.js';
 import { classifyS3Error, targetError } from '../s3/classify.js';
+import { sameMtime } from '../s3/mtime.js';
 
 export interface PresenceCheck {
   isPresent(key: string, size: number, mtimeMs: number): Promise<boolean>;
@@ -32,28 +34,34 @@ export interface RemoteChecker {
   single(signal: AbortSignal): PresenceCheck;
 }
 
-/** Metadata keeps milliseconds to 3 decimals of a second. */
-const sameMtime = (remote: number | undefined, local: number) => remote === undefined || Math.round(remote) === Math.round(local);
 
-export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void): RemoteChecker {
-  const absent: PresenceCheck = { isPresent: async () => false };
-  if (!target) return { forPrefix: () => absent, single: () => absent };
+/**
+ * `headFrom`: with `none`, files of at least this size are still checked with HEAD. Write-once
+ * jobs use it: the store checks `If-None-Match` only on Complete, so without it a multipart
+ * file already in the bucket would be sent whole to learn it was there.
+ */
+export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void, options: { headFrom?: number } = {}): RemoteChecker {
+  const never: PresenceCheck = { isPresent: async () => false };
+  if (!target) return { forPrefix: () => never, single: () => never };
   const byHead = (signal: AbortSignal): PresenceCheck => ({
     async isPresent(key, size, mtimeMs) {
       try {
         const remote = await target.head(key, signal);
-        return remote !== undefined && remote.size === size && sameMtime(remote.mtimeMs, mtimeMs);
+        return remote !== undefined && remote.size === size && sameMtime(remote.mtime, { ms: mtimeMs });
       } catch (error) {
         if (classifyS3Error(error).kind === 'fatal') throw targetError(error, { ...target, action: `HEAD ${key}` });
         return false; // unknown: uploading again is safe, skipping is not
       }
     },
   });
+  const { headFrom } = options;
+  const absent = (signal: AbortSignal): PresenceCheck =>
+    headFrom === undefined ? never : { isPresent: (key, size, mtimeMs) => (size >= headFrom ? byHead(signal).isPresent(key, size, mtimeMs) : Promise.resolve(false)) };
   return {
-    single: (signal) => (jobMode === 'none' ? absent : byHead(signal)),
+    single: (signal) => (jobMode === 'none' ? absent(signal) : byHead(signal)),
     forPrefix(listPrefix, signal, options = {}) {
       const mode = options.mode ?? jobMode;
-      if (mode === 'none') return absent;
+      if (mode === 'none') return absent(signal);
       if (mode === 'head' || listPrefix === undefined) return byHead(signal);
       let listing: Promise<Map<string, number>> | undefined;
       const start = () => {

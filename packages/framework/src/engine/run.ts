@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { emptyCounts, addTo, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
+import { emptyCounts, addTo, emptyVerification, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
 import type { FileEvent } from '../hooks.js';
 import { acquireJobLease } from '../state/job-lease.js';
 import { sharedCommittedCursor } from '../state/shards.js';
@@ -15,8 +15,11 @@ import type { PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
 import { prepareRun, type PreparedRun, type RunOptions } from './prepare.js';
-import { defaultOpenFile, uploadFile, type UploadResult } from './upload.js';
+import { defaultOpenFile, uploadFile, type AbortedUpload, type UploadResult } from './upload.js';
+import { OpenUploads, type UploadCleanup } from './open-uploads.js';
 import { RootGuard } from './paths.js';
+import { runRecordOf } from '../state/history.js';
+import { recordFailedStart } from '../state/failed-start.js';
 import { withProgress } from './progress.js';
 import { countEntries } from './source-check.js';
 import { MAX_RECORDS, type FolderStamp } from './folders.js';
@@ -72,7 +75,11 @@ export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promi
   const warn = (message: string, code: string) => leaseWarnings.push({ code, message });
   const lease = await acquireJobLease(job, { command: 'sync', warn, ...(options.signal ? { signal: options.signal } : {}) });
   try {
-    const run = await prepareRun(job, 'sync', options);
+    const startedAt = (options.now ?? new Date()).toISOString();
+    const run = await prepareRun(job, 'sync', options).catch(async (error: unknown) => {
+      await recordFailedStart(job, startedAt, error);
+      throw error;
+    });
     run.state.fence = () => lease.assertHeld(); // fencing: no state write once the lease is lost
     for (const warning of leaseWarnings) run.hooks.warning.call({ job: job.name, ...warning });
     try {
@@ -97,6 +104,10 @@ class SyncRun {
   private refused = 0;
   private partitionErrors = 0;
   private consecutiveFailures = 0;
+  private readonly verification = emptyVerification();
+  private readonly interruptedUploads: AbortedUpload[] = [];
+  private openUploads?: OpenUploads;
+  private cleanup: UploadCleanup = { recordedAborted: 0, recordedLeft: 0, swept: 0 };
   /**
    * Upload failures since the last success. Until an upload succeeds again they may be the
    * target's fault, not the files': a run that turns fatal drops them (no outcome, so their
@@ -132,6 +143,7 @@ class SyncRun {
     const { hooks, info, state } = this.run;
     await hooks.run.promise(info);
     try {
+      await this.cleanupUploads();
       const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
       await runPool(items, this.run.concurrency, (item) => this.handle(item));
       if (!this.fatal) await this.releaseHeldFailures();
@@ -153,7 +165,6 @@ class SyncRun {
       uploaded: this.counts.uploaded.files,
       pending: state.pending.size,
     };
-    await state.save();
     const stats: RunStats = {
       job: info.job,
       mode: 'sync',
@@ -165,11 +176,25 @@ class SyncRun {
       pending: state.pending.size,
       exitCode,
       interrupted,
+      ...(this.hardStop.signal.aborted ? { hardStopped: true } : {}),
       ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
+      verification: this.verification,
+      multipart: { earlierAborted: this.cleanup.recordedAborted, swept: this.cleanup.swept, interrupted: this.interruptedUploads },
     };
+    state.recordRun(runRecordOf(stats, info.range));
+    await state.save();
     if (this.fatal) hooks.runFailed.call(this.fatal, info);
     await hooks.done.promise(stats);
     return stats;
+  }
+
+  /** Aborts multipart uploads earlier runs left behind (see open-uploads.ts). */
+  private async cleanupUploads(): Promise<void> {
+    const { target, state, job, hooks } = this.run;
+    if (!target) return;
+    const warn = (code: string, message: string) => hooks.warning.call({ job: job.name, code, message });
+    this.openUploads = new OpenUploads(state, target, warn);
+    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge });
   }
 
   private exitCode(interrupted: boolean): number {
@@ -200,7 +225,10 @@ class SyncRun {
       return this.done(this.ledger.end(item.partition.index, item.error));
     }
     const resolved = await this.resolve(item);
-    if (resolved.outcome === 'aborted') return; // no final outcome: the partition stays not done
+    if (resolved.outcome === 'aborted') {
+      if (resolved.upload) this.interruptedUploads.push(resolved.upload);
+      return; // no final outcome: the partition stays not done
+    }
     // uploadFile refuses only a file whose folder resolves outside the root through a symlink.
     const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT') : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
@@ -291,7 +319,7 @@ class SyncRun {
     const { run } = this;
     try {
       const result = await uploadFile(
-        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal },
+        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal, multipartLog: this.openUploads, partitionStart: (f) => this.partitionStart(f) },
         item,
       );
       this.trackFailures(result);
@@ -344,7 +372,9 @@ class SyncRun {
       ...(reason ? { reason } : {}),
       ...(result.outcome === 'failed' ? { error: result.error } : {}),
       ...(result.attempts ? { attempts: result.attempts } : {}),
+      ...(result.outcome === 'uploaded' ? { stored: result.stored } : {}),
     };
+    if (result.outcome === 'uploaded') this.countVerification(result.stored.checksum?.verifiedBy);
     if (item.folder && outcome === 'failed') this.unreadableFolders.add(item.path);
     if (outcome === 'deferred' || outcome === 'failed') {
       const previous = state.pending.get(item.path);
@@ -357,6 +387,7 @@ class SyncRun {
         firstSeen: previous?.firstSeen ?? nowIso,
         lastTried: nowIso,
         ...(result.outcome === 'failed' ? { code: result.error.code } : {}),
+        ...stickyFailure(previous, result, nowIso),
         ...(item.folder ? { folder: true } : {}),
         ...(item.rawPath ? { raw: item.rawPath } : {}),
       };
@@ -367,6 +398,18 @@ class SyncRun {
     if (outcome === 'uploaded') hooks.uploaded.call(event);
     else if (outcome === 'failed') hooks.uploadFailed.call(event);
     else hooks.skipped.call(event);
+  }
+
+  /** The period start of a file's partition (a pending file's is the one it was found in). */
+  private partitionStart(item: PlanFile): Date | undefined {
+    const id = item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
+    return id === undefined ? undefined : this.run.strategy.partitionStart?.(id);
+  }
+
+  private countVerification(by: 'store' | 'recsync' | 'none' | undefined): void {
+    if (by === 'store') this.verification.store++;
+    else if (by === 'recsync') this.verification.recsync++;
+    else this.verification.unverified++;
   }
 
   /** A partition is done: tell reporters; save state (cursor and pending set together). */
@@ -403,3 +446,10 @@ class SyncRun {
   }
 }
 
+/** Codes a later run must not forgive: the file is uploaded again until an upload succeeds. */
+const STICKY_CODES = new Set(['E_CHECKSUM_MISMATCH', 'E_OBJECT_CONFLICT']);
+
+function stickyFailure(previous: PendingEntry | undefined, result: UploadResult, nowIso: string): Pick<PendingEntry, 'mustUpload'> {
+  if (result.outcome === 'failed' && STICKY_CODES.has(result.error.code)) return { mustUpload: previous?.mustUpload ?? { code: result.error.code, since: nowIso } };
+  return previous?.mustUpload ? { mustUpload: previous.mustUpload } : {};
+}

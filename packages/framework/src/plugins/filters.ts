@@ -25,6 +25,7 @@ export function globFilterPlugin(options: GlobFilterOptions): Plugin {
     patterns.map((pattern) => ({ pattern, test: picomatch(pattern, { dot: true, basename: !pattern.includes('/') }) }));
   const includes = compile(options.include ?? []);
   const excludes = compile(options.exclude ?? []);
+  const includeList = (options.include ?? []).join(', ');
   return definePlugin({
     name: 'recsync:glob-filter',
     apply(hooks) {
@@ -33,7 +34,7 @@ export function globFilterPlugin(options: GlobFilterOptions): Plugin {
       }
       hooks.filter.tapPromise('recsync:glob-filter', async (file) => {
         if (includes.length > 0 && !includes.some((m) => m.test(file.path))) {
-          return { outcome: 'excluded', reason: 'not included' };
+          return { outcome: 'excluded', reason: `matches no include pattern (${includeList})` };
         }
         const excludedBy = excludes.find((m) => m.test(file.path));
         if (excludedBy) return { outcome: 'excluded', reason: `exclude ${excludedBy.pattern}` };

@@ -3,59 +3,130 @@
  * the engine needs (preflight, list a prefix, head, put). The SDK is imported lazily, so
  * commands that never talk to S3 do not pay for loading it.
  *
- * Settings left unset fall through to the SDK's own resolution (credential chain, AWS_REGION,
- * AWS_ENDPOINT_URL_S3, AWS_REQUEST_CHECKSUM_CALCULATION, shared config), except that a custom
+ * Endpoint, region, profile, CA bundle and addressing style are resolved once (connection.ts)
+ * and passed to the SDK explicitly; credentials and checksum settings left unset fall through
+ * to the SDK (credential chain, AWS_REQUEST_CHECKSUM_CALCULATION), except that a custom
  * endpoint makes the checksum settings default to `when_required`: many S3-compatible stores
  * store the SDK's default aws-chunked bodies with the chunk framing inside the object.
  */
 import type { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
+import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
+import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
+import { multipartUpload, type MultipartRequest } from './multipart.js';
+import { connectionOf, type Connection } from './connection.js';
+import { createRequestHandler } from './network.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RemoteObject {
   readonly key: string;
   readonly size: number;
-  /** The local mtime recorded in the object's metadata at upload (HEAD only), ms. */
-  readonly mtimeMs?: number;
+  /** The local mtime recorded in the object's metadata at upload (HEAD only), as stored. */
+  readonly mtime?: string;
+  /** HEAD only: the object's user metadata. */
+  readonly metadata?: Record<string, string>;
+  /** HEAD only (asked with checksum mode): the checksum the store keeps, if any. */
+  readonly checksum?: StoredChecksum;
+}
+
+export interface StoredChecksum {
+  readonly algorithm: ChecksumName;
+  /** Base64; `value-N` for a composite checksum. */
+  readonly value: string;
+  readonly type?: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+/** What the store answered for a write. */
+export interface StoreAnswer {
+  /** The checksum of the requested algorithm the store reported, if any. */
+  readonly checksum?: StoredChecksum;
+  readonly etag?: string;
+  readonly versionId?: string;
 }
 
 export interface PutRequest {
+  /** Complete PutObject input, checksum field included. */
   readonly input: PutObjectCommandInput;
-  /** Bytes to send; decides single PUT vs multipart. */
-  readonly size: number;
-  readonly multipart?: { partSize: number; checksumAlgorithm?: 'CRC32C' | 'CRC32' | 'SHA256' };
+  readonly algorithm?: ChecksumName;
   readonly signal?: AbortSignal;
+}
+
+export type TargetMultipartRequest = MultipartRequest & { readonly algorithm?: ChecksumName };
+
+export interface MultipartUploadInfo {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly initiated?: Date;
 }
 
 /** What the engine needs from a bucket. A fake can stand in for unit tests. */
 export interface Target {
   readonly bucket: string;
   readonly endpoint?: string;
+  /** Where requests go and where each setting came from (S3 targets only). */
+  readonly connection?: Connection;
   /** Fails fast (fatal RecsyncError) when the bucket cannot be used. */
-  preflight(options: { list: boolean; prefix: string }): Promise<void>;
+  /** With `objectLock`, a bucket without Object Lock enabled is refused (E_TARGET_BUCKET). */
+  preflight(options: { list: boolean; prefix: string; objectLock?: boolean }): Promise<void>;
   /** Every object under `prefix` (paginated; order not relied upon). */
   list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject>;
-  head(key: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;
-  /** Stores an object; resolves once the store answered 200. Returns the checksum the store reported, if any. */
-  put(request: PutRequest): Promise<{ checksum?: string }>;
+  head(key: string, signal?: AbortSignal, options?: { checksums?: boolean }): Promise<RemoteObject | undefined>;
+  /** Stores an object with one PutObject; resolves once the store answered 200. */
+  put(request: PutRequest): Promise<StoreAnswer>;
+  /** Stores an object as a multipart upload (aborted on failure). */
+  putMultipart(request: TargetMultipartRequest): Promise<StoreAnswer & { partDigests: readonly Buffer[] }>;
+  /** Aborts a multipart upload (resolves also when it is already gone). */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** Multipart uploads in progress under `prefix` (ListMultipartUploads, paginated). */
+  listMultipart(prefix: string): AsyncIterable<MultipartUploadInfo>;
   destroy(): void;
 }
 
-export async function createS3Target(target: TargetConfig, options: { maxSockets: number }): Promise<Target> {
+type ChecksumCarrier = Partial<Record<(typeof CHECKSUM_FIELD)[ChecksumName], string>> & { ChecksumType?: string };
+
+/** The checksum of `algorithm` in a store's answer (PutObject, Complete, HeadObject). */
+export function answeredChecksum(out: ChecksumCarrier, algorithm: ChecksumName | undefined): StoredChecksum | undefined {
+  if (!algorithm) return undefined;
+  const value = out[CHECKSUM_FIELD[algorithm]];
+  if (!value) return undefined;
+  const type = out.ChecksumType === 'COMPOSITE' || out.ChecksumType === 'FULL_OBJECT' ? out.ChecksumType : undefined;
+  return { algorithm, value, ...(type ? { type } : {}) };
+}
+
+/** The first checksum a HEAD answer carries, whatever its algorithm. */
+function anyChecksum(out: ChecksumCarrier): StoredChecksum | undefined {
+  for (const name of Object.keys(CHECKSUM_FIELD) as ChecksumName[]) {
+    const found = answeredChecksum(out, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export interface TargetOptions {
+  readonly maxSockets: number;
+  /** Upload bandwidth limit shared by all request bodies, bytes per second. */
+  readonly maxBandwidth?: number;
+  /** A limiter to share instead (several targets under one limit; tests observe it). */
+  readonly limiter?: RateLimiter;
+}
+
+export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<Target> {
   const sdk = await import('@aws-sdk/client-s3');
-  const { Agent: HttpAgent } = await import('node:http');
-  const { Agent: HttpsAgent } = await import('node:https');
-  const base = clientConfig(target, options.maxSockets, { HttpAgent, HttpsAgent });
+  const limiter = options.limiter ?? (options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined);
+  const { base, requestHandler, connection, endpoint } = await clientConfig(target, { maxSockets: options.maxSockets, limiter });
   // Listing and HEAD retry inside the SDK. Single PUTs stream their body, which the SDK cannot
   // rewind, so they get one attempt here and are retried by the engine with a fresh stream.
-  const client = new sdk.S3Client({ ...base, maxAttempts: 4 });
-  const putClient = new sdk.S3Client({ ...base, maxAttempts: 1 });
-  const context = { bucket: target.bucket, endpoint: target.endpoint };
+  const client = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
+  const putClient = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 1 });
+  const context = { bucket: target.bucket, endpoint, connection };
 
   return {
     bucket: target.bucket,
-    endpoint: target.endpoint,
-    async preflight({ list, prefix }) {
+    endpoint,
+    connection,
+    async preflight({ list, prefix, objectLock }) {
+      if (objectLock) await checkObjectLock(sdk, client, context);
       try {
         if (list) await client.send(new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, MaxKeys: 1 }));
         else await client.send(new sdk.HeadBucketCommand({ Bucket: target.bucket }));
@@ -83,81 +154,111 @@ export async function createS3Target(target: TargetConfig, options: { maxSockets
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     },
-    async head(key, signal) {
+    async head(key, signal, headOptions = {}) {
       try {
-        const out = await client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: key }), { abortSignal: signal });
-        const mtime = Number(out.Metadata?.mtime);
-        return { key, size: out.ContentLength ?? 0, ...(Number.isFinite(mtime) && out.Metadata?.mtime ? { mtimeMs: mtime * 1000 } : {}) };
+        const out = await client.send(
+          new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: key, ...(headOptions.checksums ? { ChecksumMode: 'ENABLED' } : {}) }),
+          { abortSignal: signal },
+        );
+        const checksum = anyChecksum(out);
+        return {
+          key,
+          size: out.ContentLength ?? 0,
+          ...(out.Metadata?.mtime ? { mtime: out.Metadata.mtime } : {}),
+          metadata: out.Metadata ?? {},
+          ...(checksum ? { checksum } : {}),
+        };
       } catch (error) {
         const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
         if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
         throw error;
       }
     },
-    async put({ input, size, multipart, signal }) {
-      if (!multipart) {
-        const out = await putClient.send(new sdk.PutObjectCommand(input), { abortSignal: signal });
-        return { checksum: out.ChecksumCRC32C ?? out.ChecksumCRC32 ?? out.ChecksumSHA256 };
-      }
-      const { Upload } = await import('@aws-sdk/lib-storage');
-      const abortController = new AbortController();
-      const onAbort = () => abortController.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const algorithm = multipart.checksumAlgorithm;
-      const upload = new Upload({
-        client,
-        params: {
-          ...input,
-          ...(algorithm ? { ChecksumAlgorithm: algorithm, ChecksumType: algorithm === 'SHA256' ? 'COMPOSITE' : 'FULL_OBJECT' } : {}),
-        },
-        partSize: multipart.partSize,
-        queueSize: 4,
-        leavePartsOnError: false,
-        abortController,
-      });
+    async put({ input, algorithm, signal }) {
+      const out = await putClient.send(new sdk.PutObjectCommand(input), { abortSignal: signal });
+      return answerOf(out, algorithm);
+    },
+    async putMultipart(request) {
+      const { output, partDigests } = await multipartUpload(sdk, client, request);
+      return { ...answerOf(output, request.algorithm), partDigests };
+    },
+    async abortMultipart(key, uploadId) {
       try {
-        const out = await upload.done();
-        const checksum = algorithm === 'SHA256' ? undefined : (out.ChecksumCRC32C ?? out.ChecksumCRC32);
-        return { checksum: size > 0 ? checksum : undefined };
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
+        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: uploadId }));
+      } catch (error) {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return; // NoSuchUpload
+        throw error;
+      }
+    },
+    async *listMultipart(prefix) {
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await client.send(
+          new sdk.ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+        for (const u of page.Uploads ?? []) {
+          if (u.Key && u.UploadId) yield { key: u.Key, uploadId: u.UploadId, ...(u.Initiated ? { initiated: u.Initiated } : {}) };
+        }
+        if (!page.IsTruncated) return;
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+        if (!keyMarker && !uploadIdMarker) return;
       }
     },
     destroy() {
       client.destroy();
       putClient.destroy();
+      requestHandler.destroy();
     },
   };
 }
 
+/** Retention needs a bucket with Object Lock enabled: refuse before any upload otherwise. */
+async function checkObjectLock(sdk: typeof import('@aws-sdk/client-s3'), client: S3Client, context: { bucket: string; endpoint?: string }): Promise<void> {
+  let enabled: string | undefined;
+  let why = '';
+  try {
+    const out = await client.send(new sdk.GetObjectLockConfigurationCommand({ Bucket: context.bucket }));
+    enabled = out.ObjectLockConfiguration?.ObjectLockEnabled;
+  } catch (error) {
+    const { kind } = classifyS3Error(error);
+    if (kind === 'fatal') throw targetError(error, { ...context, action: 'reading the Object Lock configuration' });
+    why = ` (${(error as { name?: string }).name ?? 'error'}: ${(error as Error).message})`;
+  }
+  if (enabled === 'Enabled') return;
+  throw new RecsyncError('E_TARGET_BUCKET', {
+    message: `bucket "${context.bucket}" does not have Object Lock enabled${why}, so target.objectLock cannot be applied; nothing was uploaded`,
+    hint: 'use a bucket created with Object Lock enabled (it cannot be turned on for objects already written without it), or remove target.objectLock',
+  });
+}
+
+function answerOf(out: ChecksumCarrier & { ETag?: string; VersionId?: string }, algorithm: ChecksumName | undefined): StoreAnswer {
+  const checksum = answeredChecksum(out, algorithm);
+  return { ...(checksum ? { checksum } : {}), ...(out.ETag ? { etag: out.ETag } : {}), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+}
+
 /**
- * The S3 client settings of a target (region, endpoint, profile, checksum modes, agents): one
- * place, shared by uploads and the bucket state store.
+ * The S3 client settings of a target (region, endpoint, profile, checksum modes) and its request
+ * handler: one place, shared by uploads and the bucket state store.
  */
-export function clientConfig(
-  target: Omit<TargetConfig, 'bucket'>,
-  maxSockets: number,
-  agents: { HttpAgent: typeof import('node:http').Agent; HttpsAgent: typeof import('node:https').Agent },
-) {
-  const { HttpAgent, HttpsAgent } = agents;
-  const customEndpoint = target.endpoint ?? envEndpoint();
-  const checksumDefault = customEndpoint ? 'when_required' : undefined;
+export async function clientConfig(target: Omit<TargetConfig, 'bucket'>, network: { maxSockets: number; limiter?: RateLimiter }) {
+  const connection = await connectionOf(target as TargetConfig);
+  const endpoint = connection.endpoint?.value;
+  const checksumDefault = endpoint ? 'when_required' : undefined;
   const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
-  const agentOptions = { keepAlive: true, maxSockets: maxSockets };
-  return {
-    region: target.region ?? (customEndpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
-    endpoint: target.endpoint,
-    forcePathStyle: target.forcePathStyle,
-    profile: target.profile,
+  const base = {
+    // Resolved once here (see connection.ts) and passed explicitly, so the SDK cannot pick
+    // another endpoint or region than the one shown to the user and fingerprinted in the state.
+    region: connection.region.value,
+    endpoint,
+    forcePathStyle: connection.forcePathStyle?.value,
+    profile: connection.profile?.value,
     requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
     responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
-    requestHandler: {
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: 10_000,
-      requestTimeout: 300_000,
-    },
   };
+  const requestHandler = await createRequestHandler(connection, { maxSockets: network.maxSockets, ...(network.limiter ? { limiter: network.limiter } : {}) });
+  return { base, requestHandler, connection, endpoint };
 }
 
 /** An endpoint set through the SDK's environment variables (it applies them itself). */

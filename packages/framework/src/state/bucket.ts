@@ -210,9 +210,8 @@ async function probeConditionalWrites(ops: Pick<Ops, 'put' | 'remove'> & { where
 
 async function openClient(target: BucketJob['target']) {
   const sdk = await import('@aws-sdk/client-s3');
-  const { Agent: HttpAgent } = await import('node:http');
-  const { Agent: HttpsAgent } = await import('node:https');
-  const s3 = new sdk.S3Client({ ...clientConfig(target, 4, { HttpAgent, HttpsAgent }), maxAttempts: 4 });
+  const { base, requestHandler } = await clientConfig(target, { maxSockets: 4 });
+  const s3 = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
   // The store's clock: the Date header of each response, kept on the output (lease age).
   s3.middlewareStack.add(
     (next) => async (args) => {

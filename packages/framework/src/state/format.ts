@@ -3,7 +3,9 @@
  *
  * Versions: 1 (the first release: fingerprint, cursor, pending set, last run); 2 adds what the
  * source looked like (`source`: device, entry count, the newest completed partition) and
- * per-entry details in the pending set (`code`, `folder`, `raw`). Each migration is a pure
+ * per-entry details in the pending set (`code`, `folder`, `raw`, `mustUpload`), multipart uploads
+ * in flight (`openUploads`) and the last sweep of abandoned ones (`multipartSweptAt`), all
+ * optional. Each migration is a pure
  * function from one version to the next, so an upgrade never stops a nightly job: an old file
  * is read, migrated in memory and written back in the current version on the next save.
  *
@@ -13,6 +15,7 @@
  * would silently drop).
  */
 import { RecsyncError } from '../errors.js';
+import type { RunRecord } from './history.js';
 import type { PartitionRecord } from '../engine/folders.js';
 
 export const STATE_FORMAT = 'recsync-state';
@@ -42,6 +45,19 @@ export interface PendingEntry {
   readonly folder?: boolean;
   /** The raw bytes of the relative path (base64) when they are not valid UTF-8. */
   readonly raw?: string;
+  /**
+   * Set when an upload of this file was shown wrong (E_CHECKSUM_MISMATCH) or an object in the
+   * way differs (E_OBJECT_CONFLICT): the file is uploaded again, never judged present by a
+   * later listing or HEAD, until an upload succeeds. Sticky across other failures.
+   */
+  readonly mustUpload?: { readonly code: string; readonly since: string };
+}
+
+/** A multipart upload started on the server and not yet completed or aborted. */
+export interface OpenUpload {
+  readonly key: string;
+  readonly path: string;
+  readonly startedAt: string;
 }
 
 export interface LastRun {
@@ -72,13 +88,24 @@ export interface StateFile {
   pending: Record<string, PendingEntry>;
   lastRun?: LastRun;
   source?: SourceRecord;
+  /** The last syncs, newest last (bounded; see ./history.ts). Optional: absent in older states. */
+  history?: RunRecord[];
+  /** When the last sync that ended with exit 0 finished (kept past the history's bound). */
+  lastSuccessAt?: string;
   /** Per partition id: its folders' stamps at its last complete check (see engine/folders.ts). */
   partitions?: Record<string, PartitionRecord>;
+  /** Multipart uploads in flight, by upload id (optional: absent means none). */
+  openUploads?: Record<string, OpenUpload>;
+  /** When abandoned multipart uploads under the prefix were last swept (ISO). */
+  multipartSweptAt?: string;
   /** Fields this release does not know (written by a later release of the same version): kept. */
   extra?: Record<string, unknown>;
 }
 
-const KNOWN_FIELDS = new Set(['format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions']);
+const KNOWN_FIELDS = new Set([
+  'format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions',
+  'openUploads', 'multipartSweptAt', 'mustUpload', 'history', 'lastSuccessAt',
+]);
 
 /** v1 → v2: nothing to convert; the new fields start empty. */
 function fromV1(data: Record<string, unknown>): Record<string, unknown> {

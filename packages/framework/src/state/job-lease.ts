@@ -13,6 +13,7 @@ import { LEASE_SIDE_FILE } from './lease-file.js';
 import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
 import { savedShardStates } from './shards.js';
 import { adoptState, lockFilePath, resetState, stateFilePath, type Fingerprint } from './store.js';
+import type { Connection } from '../s3/connection.js';
 
 type LeaseJob = StoreJob & Pick<ResolvedJob, 'lease'>;
 
@@ -111,15 +112,16 @@ export async function resetJobState(job: ResolvedJob, options: Pick<LeaseOptions
  */
 export async function adoptJobState(
   job: ResolvedJob,
-  options: Pick<LeaseOptions, 'warn'>,
+  options: Pick<LeaseOptions, 'warn'> & { connection?: Connection },
 ): Promise<{ before: Fingerprint; after: Fingerprint; states: number } | undefined> {
+  const { connection, ...lease } = options;
   const saved = await savedShardStates(job);
   const shards = saved.length > 0 ? saved.map((s) => s.shard) : [null];
   let first: { before: Fingerprint; after: Fingerprint } | undefined;
   let states = 0;
   for (const shard of shards) {
     const one: ResolvedJob = { ...job, ...(shard ? { shard } : { shard: undefined }) };
-    const result = await withJobLease(one, { command: 'state adopt', ...options }, () => adoptState(one));
+    const result = await withJobLease(one, { command: 'state adopt', ...lease }, () => adoptState(one, connection));
     if (result) states++;
     first ??= result;
   }

@@ -12,11 +12,13 @@ import { isRecsyncError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { fileDocument, lockName, stateDocument, stateName, type StateDocument, type StoreJob } from './documents.js';
 import type { PartitionRecord } from '../engine/folders.js';
-import { parseStateText, stateText, type Fingerprint, type LastRun, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
+import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
+import { appendRun, lastSuccessOf, type RunRecord } from './history.js';
+import type { Connection } from '../s3/connection.js';
 import { withoutCredentials } from '../secrets.js';
 
-export type { Fingerprint, PendingEntry, LastRun, SourceRecord, StateFile } from './format.js';
+export type { Fingerprint, PendingEntry, LastRun, OpenUpload, SourceRecord, StateFile } from './format.js';
 
 /** The local state file of a job (and shard): `<stateDir>/<job>[.shard-I-of-N].state.json`. */
 export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>): string {
@@ -28,13 +30,14 @@ export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'> & Parti
   return path.join(job.stateDir, lockName(job));
 }
 
-export function fingerprintOf(job: ResolvedJob): Fingerprint {
+/** `connection`: the resolved endpoint (see s3/connection.ts); without it, config and env only. */
+export function fingerprintOf(job: ResolvedJob, connection?: Connection): Fingerprint {
   const { definition, options } = job.strategy;
   return {
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: withoutCredentials(job.target.endpoint ?? envEndpoint() ?? null),
+    endpoint: withoutCredentials(connection ? (connection.endpoint?.value ?? null) : (job.target.endpoint ?? envEndpoint() ?? null)),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -45,6 +48,9 @@ export class JobState {
   readonly pending: Map<string, PendingEntry>;
   cursor: unknown;
   lastRun?: LastRun;
+  /** Multipart uploads started and not known to be gone, by upload id. */
+  readonly openUploads: Map<string, OpenUpload>;
+  multipartSweptAt?: string;
   /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
   fence?: () => Promise<void>;
   source?: SourceRecord;
@@ -53,6 +59,8 @@ export class JobState {
   /** The version the file had on disk when it was older than this release's (migrated on load). */
   readonly migratedFrom?: number;
   private readonly extra?: Record<string, unknown>;
+  history: RunRecord[];
+  lastSuccessAt?: string;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -67,10 +75,20 @@ export class JobState {
     this.cursor = data.cursor ?? undefined;
     this.pending = new Map(Object.entries(data.pending ?? {}));
     this.lastRun = data.lastRun;
+    this.openUploads = new Map(Object.entries(data.openUploads ?? {}));
+    this.multipartSweptAt = data.multipartSweptAt;
     this.source = data.source;
     this.partitions = new Map(Object.entries(data.partitions ?? {}));
     this.extra = data.extra;
     this.migratedFrom = migratedFrom;
+    this.history = Array.isArray(data.history) ? data.history : [];
+    this.lastSuccessAt = data.lastSuccessAt;
+  }
+
+  /** Adds a finished run to the bounded history (saved with the next {@link save}). */
+  recordRun(record: RunRecord): void {
+    this.history = appendRun(this.history, record);
+    this.lastSuccessAt = lastSuccessOf(this.history, this.lastSuccessAt);
   }
 
   /** Where the state is kept (a file path, or `s3://bucket/key`). */
@@ -79,14 +97,14 @@ export class JobState {
   }
 
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
-  static async load(job: ResolvedJob): Promise<JobState> {
+  static async load(job: ResolvedJob, connection?: Connection): Promise<JobState> {
     const document = stateDocument(job);
     const file = document.where;
-    const fingerprint = fingerprintOf(job);
+    const fingerprint = fingerprintOf(job, connection);
     const read = await readState(document);
     if (!read) return new JobState(document, job.name, fingerprint, {}, false);
     const data = read.state;
-    const differences = compareFingerprints(data.fingerprint, fingerprint);
+    const differences = compareFingerprints(acceptProfileEndpoint(data.fingerprint, fingerprint, connection), fingerprint);
     if (differences.length > 0) {
       throw new RecsyncError('E_STATE_MISMATCH', {
         message:
@@ -119,6 +137,10 @@ export class JobState {
         cursor: this.cursor ?? null,
         pending: Object.fromEntries(this.pending),
         ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+        ...(this.openUploads.size > 0 ? { openUploads: Object.fromEntries(this.openUploads) } : {}),
+        ...(this.multipartSweptAt ? { multipartSweptAt: this.multipartSweptAt } : {}),
+        ...(this.history.length > 0 ? { history: this.history } : {}),
+        ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
         ...(this.source ? { source: this.source } : {}),
         ...(this.partitions.size > 0 ? { partitions: Object.fromEntries(this.partitions) } : {}),
         ...(this.extra ? { extra: this.extra } : {}),
@@ -145,11 +167,11 @@ export async function resetState(job: StoreJob): Promise<string | undefined> {
 }
 
 /** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
-export async function adoptState(job: ResolvedJob): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
+export async function adoptState(job: ResolvedJob, connection?: Connection): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
   const document = stateDocument(job);
   const read = await readState(document);
   if (!read) return undefined;
-  const after = fingerprintOf(job);
+  const after = fingerprintOf(job, connection);
   await document.write(stateText({ ...read.state, fingerprint: after }));
   return { before: read.state.fingerprint, after };
 }
@@ -171,6 +193,18 @@ async function readState(document: StateDocument): Promise<ReturnType<typeof par
   // A state written before credentials were kept out of it is accepted; the next save rewrites it.
   const endpoint = withoutCredentials(read.state.fingerprint.endpoint ?? null);
   return { ...read, state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } } };
+}
+
+/**
+ * States written before profile endpoints were resolved saved `endpoint: null` for an endpoint
+ * that came from a profile's `endpoint_url`. Such a state is accepted once when the endpoint
+ * now resolves from a profile (the only source that used to be recorded as null); the next
+ * save records the endpoint. A null against an endpoint from the config or the environment is
+ * still a mismatch: those were always recorded, so null there really meant AWS.
+ */
+function acceptProfileEndpoint(saved: Fingerprint, current: Fingerprint, connection?: Connection): Fingerprint {
+  const fromProfile = connection?.endpoint?.from.startsWith('profile ') ?? false;
+  return saved.endpoint === null && fromProfile ? { ...saved, endpoint: current.endpoint } : saved;
 }
 
 function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {

@@ -21,7 +21,7 @@ export default class JournalAdd extends RecsyncCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(JournalAdd);
-    this.verbose = flags.verbose;
+    this.setVerbosity(flags.verbose);
     const { job, journal } = journalJob(await this.loadJobs({ config: flags.config }), flags.job);
     const paths = argv as string[];
     const entries = paths.includes('-') ? withStdin(paths) : paths;

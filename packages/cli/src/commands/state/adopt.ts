@@ -1,4 +1,4 @@
-import { adoptJobState } from '@recsync/framework';
+import { adoptJobState, connectionOf } from '@recsync/framework';
 import { RecsyncCommand } from '../../base.js';
 
 export default class StateAdopt extends RecsyncCommand {
@@ -14,7 +14,7 @@ export default class StateAdopt extends RecsyncCommand {
     this.verbose = flags.verbose;
     const warn = (message: string) => void process.stderr.write(`recsync: warning: ${message}\n`);
     for (const job of await this.loadJobs(flags)) {
-      const result = await adoptJobState(job, { warn });
+      const result = await adoptJobState(job, { warn, connection: await connectionOf(job.target) });
       if (!result) this.log(`job ${job.name}: no state to adopt`);
       else {
         const shards = result.states > 1 ? ` (${result.states} shard states)` : '';
