@@ -11,6 +11,7 @@ import { emptyCounts, addTo, emptyVerification, type FileOutcome, type RunInfo, 
 import type { FileEvent } from '../hooks.js';
 import { acquireJobLease } from '../state/job-lease.js';
 import { sharedCommittedCursor } from '../state/shards.js';
+import { ownsKey } from '../shard.js';
 import type { PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
@@ -194,7 +195,9 @@ class SyncRun {
     if (!target) return;
     const warn = (code: string, message: string) => hooks.warning.call({ job: job.name, code, message });
     this.openUploads = new OpenUploads(state, target, warn);
-    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge });
+    // A shard sweeps only its own share's keys: never a sibling's upload in flight.
+    const owns = (key: string) => ownsKey(job.shard, key);
+    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge, owns });
   }
 
   private exitCode(interrupted: boolean): number {
