@@ -42,9 +42,13 @@ export default class Sync extends RecsyncCommand {
     const write = (text: string) => void process.stdout.write(text);
     const reporters: Reporters = json ? { plugins: [ndjsonReporter(write)] } : await this.humanReporters(flags.quiet);
     let exitCode = 0;
+    let skipped = false; // jobs not started because of a stop signal
     try {
       for (const job of jobs) {
-        if (signal.aborted) break;
+        if (signal.aborted) {
+          skipped = true;
+          break;
+        }
         try {
           const acceptSourceChange = flags['accept-source-change'];
           const options = { range, concurrency: flags.concurrency, signal, abortSignal, plugins: reporters.plugins, acceptSourceChange };
@@ -63,7 +67,8 @@ export default class Sync extends RecsyncCommand {
       dispose();
       await this.writeMetrics();
     }
-    if (signal.aborted) exitCode = EXIT_CODES.interrupted;
+    // An interrupted job reports 130 itself; a signal after the last job finished changes nothing.
+    if (skipped) exitCode = EXIT_CODES.interrupted;
     if (exitCode !== 0) this.exit(exitCode);
   }
 

@@ -157,6 +157,8 @@ async function* partitionItems(
     if (isRecsyncError(e) && e.errorClass === 'fatal') throw e;
     error = { code: isRecsyncError(e) ? e.code : 'E_PARTITION', message: describeError(e) };
   }
+  // A strategy's walk ends early when the run is stopped: what it listed is not the partition.
+  if (ctx.signal.aborted) return;
   ctx.hooks.partitionListed.call(info, counts);
   const folders = log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
   yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}), ...(folders ? { folders } : {}) };

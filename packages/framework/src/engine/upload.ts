@@ -14,7 +14,7 @@ import { isRecsyncError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
-import { classifyS3Error, describeS3Error, targetError } from '../s3/classify.js';
+import { classifyS3Error, describeS3Error, isThrottling, targetError } from '../s3/classify.js';
 import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
 import { objectLockFields, sseFields } from '../s3/object-settings.js';
@@ -82,6 +82,11 @@ export interface UploadContext {
 }
 
 const MiB = 1024 * 1024;
+/**
+ * Throttling answers (503 SlowDown, 429) one file may get in a run on top of its attempts.
+ * Few, so a store that answers nothing but 503 still trips the failing-target breaker soon.
+ */
+const MAX_THROTTLED = 3;
 const MAX_PARTS = 10_000;
 /**
  * Files up to this size are read once into memory (checksum and body from the same bytes):
@@ -102,7 +107,9 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
     return { outcome: 'refused', reason: 'its folder resolves outside the source root (a symlink)', attempts: 0 };
   }
   let last: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  let attempt = 1;
+  let throttled = 0;
+  for (; attempt <= attempts; attempt++) {
     if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt - 1 };
     try {
       const result = await attemptUpload(ctx, item);
@@ -129,13 +136,22 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
         if (kind === 'fatal') throw targetError(error, { bucket: ctx.target.bucket, endpoint: ctx.target.endpoint, action: `uploading ${item.key}` });
         last = error;
         if (kind === 'file') break;
+        if (isThrottling(error) && throttled < MAX_THROTTLED) {
+          // The store asked to slow down: the file is not at fault, so the attempt is given
+          // back, and the pause grows with every throttled answer this file got.
+          throttled++;
+          await sleep(backoff(throttled), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
+          attempt--;
+          continue;
+        }
       }
       if (attempt < attempts) await sleep(backoff(attempt), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
     }
   }
-  if (isLocalError(last)) return failed('E_FILE_READ', `cannot read ${localPath(ctx.job.source, item).toString()}`, last, attempts);
-  if (last instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, last, attempts);
-  return failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, attempts);
+  const tried = Math.min(attempt, attempts);
+  if (isLocalError(last)) return failed('E_FILE_READ', `cannot read ${localPath(ctx.job.source, item).toString()}`, last, tried);
+  if (last instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, last, tried);
+  return failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, tried);
 }
 
 function unwrap(error: unknown): unknown {

@@ -15,7 +15,10 @@ const AUTH = new Set([
 ]);
 const BUCKET = new Set(['NoSuchBucket', 'InvalidBucketName', 'PermanentRedirect', 'IllegalLocationConstraintException']);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
-const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'TimeoutError', 'RequestTimeout', 'RequestTimeTooSkewed', 'SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable', 'BadDigest']);
+const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'TimeoutError', 'RequestTimeout', 'RequestTimeTooSkewed', 'SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable', 'BadDigest',
+  // A retried CompleteMultipartUpload whose first try succeeded unseen: upload the file again.
+  'NoSuchUpload']);
+const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'ServiceUnavailable']);
 
 interface SdkLikeError {
   name?: string;
@@ -49,6 +52,13 @@ export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: Error
     return { kind: 'retryable' };
   }
   return { kind: 'file' };
+}
+
+/** The store asks to slow down (503 SlowDown, 429): the request was fine, the rate was not. */
+export function isThrottling(error: unknown): boolean {
+  const e = (error ?? {}) as SdkLikeError;
+  const status = e.$metadata?.httpStatusCode;
+  return THROTTLING.has(e.name ?? '') || status === 429 || status === 503;
 }
 
 /** A fatal target error with what to do about it. */
