@@ -3,7 +3,7 @@
  * conditional headers, so the requests go through a proxy that enforces them per key
  * (support/conditional-proxy.ts); straight to the server, the store is refused at the start.
  */
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +115,11 @@ describe('sharded runs with state in the bucket (command line)', { timeout: 240_
     await writeFile(file, text.replace('export default defineConfig({', `export default defineConfig({\n  state: ${JSON.stringify(STORE)},`));
     const run = () => Promise.all([0, 1, 2].map((i) => runCli(['sync', '--shard', `${i}/3`, '--json'], { cwd })));
     for (const r of await run()) expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(path.join(cwd, '.recsync'))).toBe(false);
+    // Only the audit manifests stay local (per shard); state and leases are in the bucket.
+    const local = existsSync(path.join(cwd, '.recsync')) ? await readdir(path.join(cwd, '.recsync'), { recursive: true }) : [];
+    expect(local.filter((n) => /\.(state\.json|lock)$/.test(String(n)))).toEqual([]);
+    const manifests = local.filter((n) => String(n).endsWith('.jsonl')).map((n) => String(n).replace(/^.*\.(shard-\d-of-3)\.jsonl$/, '$1'));
+    expect(manifests.sort()).toEqual(['shard-0-of-3', 'shard-1-of-3', 'shard-2-of-3']);
     expect(await h.keys('_recsync/')).toEqual([0, 1, 2].map((i) => `_recsync/state/rec.shard-${i}-of-3.state.json`));
     const dataKeys = (await h.keys()).filter((k) => !k.startsWith('_recsync/'));
     expect(dataKeys).toHaveLength(12);
