@@ -43,6 +43,6 @@ describe('published packages', () => {
   });
 
   it('are versioned in lockstep and pin each other to that version', () => {
-    expect(execFileSync('node', ['scripts/release.mjs', 'check'], { cwd: ROOT, encoding: 'utf8' })).toMatch(/5 packages at \d+\.\d+\.\d+/);
+    expect(execFileSync('node', ['scripts/release.mjs', 'check'], { cwd: ROOT, encoding: 'utf8' })).toMatch(new RegExp(`${root.workspaces.length} packages at \\d+\\.\\d+\\.\\d+`));
   });
 });

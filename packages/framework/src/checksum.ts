@@ -45,6 +45,15 @@ export function checksumMetadataKey(algorithm: ChecksumName): string {
   return `checksum-${algorithm.toLowerCase()}`;
 }
 
+/** The whole-file checksum recsync stored in an object's user metadata, if any. */
+export function storedChecksum(metadata: Record<string, string>): { algorithm: ChecksumName; value: string } | undefined {
+  for (const algorithm of CHECKSUM_NAMES) {
+    const value = metadata[checksumMetadataKey(algorithm)];
+    if (value) return { algorithm, value };
+  }
+  return undefined;
+}
+
 export interface Hasher {
   update(chunk: Uint8Array): void;
   /** The raw digest (big-endian for CRCs, as S3 encodes them). */

@@ -78,3 +78,16 @@ export { jobMetrics, type JobMetrics } from './metrics.js';
 export { closestName } from './config/suggest.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';
+export { openVerify, type VerifyOptions, type VerifyRun, type VerifySummary } from './verify/run.js';
+export type { VerifyItem, FolderResult } from './verify/folder.js';
+export type { VerifyLevel } from './verify/context.js';
+export type { VerifyCost } from './verify/cost.js';
+export { FINDING_KINDS, type Finding, type FindingKind, type FindingCounts } from './verify/findings.js';
+export type { RepairOutcome } from './verify/repair.js';
+export { parseSubset, sliceOf, type SubsetSpec } from './verify/subset.js';
+export type { S3Target } from './s3/target.js';
+export { ARCHIVE_CLASSES, type ObjectReader, type ListedObject, type ObjectDetails } from './s3/reader.js';
+export { openRestore, type RestoreOptions, type RestoreRun, type RestoreSummary, type RestoreCounts } from './restore/run.js';
+export type { RestoreEvent, RestoreOutcome } from './restore/object.js';
+export { openManifestCheck, manifestFile } from './verify/manifest-check.js';
+export { openInventoryCheck } from './verify/inventory.js';

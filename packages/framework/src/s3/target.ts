@@ -15,6 +15,7 @@ import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
 import { multipartUpload, type MultipartRequest } from './multipart.js';
+import { createObjectReader, type ObjectReader } from './reader.js';
 import { connectionOf, type Connection } from './connection.js';
 import { createRequestHandler } from './network.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -103,6 +104,9 @@ function anyChecksum(out: ChecksumCarrier): StoredChecksum | undefined {
   return undefined;
 }
 
+/** The S3 target: what the engine writes with, and what verify and restore read with. */
+export type S3Target = Target & ObjectReader;
+
 export interface TargetOptions {
   readonly maxSockets: number;
   /** Upload bandwidth limit shared by all request bodies, bytes per second. */
@@ -111,7 +115,7 @@ export interface TargetOptions {
   readonly limiter?: RateLimiter;
 }
 
-export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<Target> {
+export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<S3Target> {
   const sdk = await import('@aws-sdk/client-s3');
   const limiter = options.limiter ?? (options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined);
   const { base, requestHandler, connection, endpoint } = await clientConfig(target, { maxSockets: options.maxSockets, limiter });
@@ -122,6 +126,7 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
   const context = { bucket: target.bucket, endpoint, connection };
 
   return {
+    ...createObjectReader(sdk, client, target.bucket),
     bucket: target.bucket,
     endpoint,
     connection,
