@@ -102,6 +102,26 @@ describe('multipart uploads left on the server', () => {
     expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // at most once a day
   });
 
+  it('a shard sweeps only the uploads of keys it owns, never a sibling\'s', async () => {
+    const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    // By the shard hash with 2 shards: 2026-11-20/lost.wav → 0, 2026-11-19/lost.wav → 1.
+    const listing = (bucket: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>` +
+      `<Upload><Key>2026-11-20/lost.wav</Key><UploadId>mine-1</UploadId><Initiated>${old}</Initiated></Upload>` +
+      `<Upload><Key>2026-11-19/lost.wav</Key><UploadId>sibling-1</UploadId><Initiated>${old}</Initiated></Upload></ListMultipartUploadsResult>`;
+    const { h, proxy } = await setup();
+    proxy.options = { intercept: (req) => (isListUploads(req) ? { status: 200, body: listing(h.bucket) } : isAbort(req) ? aborted : undefined) };
+    const shard = { index: 0, count: 2 };
+    await h.sync({ now: NOW }, { shard });
+    const stateFile = `${h.stateDir}/rec.shard-0-of-2.state.json`;
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    await writeFile(stateFile, JSON.stringify({ ...state, multipartSweptAt: new Date(Date.now() - 86_400_000 - 1000).toISOString() }));
+    const second = await h.sync({ now: NOW }, { shard });
+    expect(proxy.requests.filter(isListUploads)).toHaveLength(1);
+    expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['mine-1']);
+    expect(second.stats.multipart?.swept).toBe(1);
+  });
+
   it('a store without ListMultipartUploads (s3rver: 501) gets a warning and the run goes on', async () => {
     const { h, stateFile, readState } = await setup();
     await h.sync({ now: NOW });

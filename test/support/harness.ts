@@ -47,7 +47,9 @@ export async function harness(options: HarnessOptions) {
   const tree: FixtureTree = await createTree(options.files);
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
 
-  const makeJob = async (overrides: { target?: Record<string, unknown>; job?: Record<string, unknown> } = {}): Promise<ResolvedJob> => {
+  const makeJob = async (
+    overrides: { target?: Record<string, unknown>; job?: Record<string, unknown>; shard?: ResolvedJob['shard'] } = {},
+  ): Promise<ResolvedJob> => {
     const config = {
       stateDir,
       jobs: {
@@ -61,7 +63,8 @@ export async function harness(options: HarnessOptions) {
         },
       },
     };
-    return (await resolveConfig(config, { importModule: (s) => import(s) })).jobs[0];
+    const job = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs[0];
+    return overrides.shard ? { ...job, shard: overrides.shard } : job;
   };
 
   const sync = async (runOptions: RunOptions = {}, overrides = {}): Promise<SyncResult> => {

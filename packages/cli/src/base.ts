@@ -3,7 +3,7 @@
  * the config, call the framework, render.
  */
 import { Command, Flags, Errors } from '@oclif/core';
-import { closestName, describeCursor, describeError, isRecsyncError, RecsyncError, type ResolvedConfig, type ResolvedJob } from '@recsync/framework';
+import { closestName, describeCursor, describeError, isRecsyncError, RecsyncError, resolveShard, type ResolvedConfig, type ResolvedJob } from '@recsync/framework';
 import { loadConfig } from './config-loader.js';
 
 export abstract class RecsyncCommand extends Command {
@@ -114,6 +114,24 @@ export const sourceChangeFlags = {
       'accept, for this run, an empty source or a completed partition folder with fewer entries than before (a deliberate move or pruning); the run records the source as it is now',
   }),
 };
+
+/** Scale-out: which shard of the job(s) this process is (see the README, "Scale out"). */
+export const shardFlags = {
+  shard: Flags.string({
+    helpValue: 'I/N|auto',
+    description:
+      'run one shard of the job: files whose hash(object key) mod N is I; "auto" reads I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job)',
+  }),
+  shards: Flags.integer({ min: 1, max: 1000, helpValue: 'N', description: "number of shards (else from --shard I/N or the job's shards setting; they must agree)" }),
+};
+
+/** The jobs as this process runs them: each with its shard from --shard/--shards/`shards`. */
+export function withShards(jobs: readonly ResolvedJob[], flags: { shard?: string; shards?: number }): ResolvedJob[] {
+  return jobs.map((job) => {
+    const shard = resolveShard(job, { shard: flags.shard, shards: flags.shards });
+    return shard ? { ...job, shard } : job;
+  });
+}
 
 export function rangeOf(flags: { since?: string; until?: string }): { since?: string; until?: string } | undefined {
   if (flags.since === undefined && flags.until === undefined) return undefined;

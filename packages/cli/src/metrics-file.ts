@@ -7,9 +7,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { jobMetrics, readStateFile, stateFilePath, writeFileAtomic, type JobMetrics, type ResolvedJob } from '@recsync/framework';
+import { jobMetrics, readStateDocument, savedShardStates, stateDocument, writeFileAtomic, type JobMetrics, type ResolvedJob } from '@recsync/framework';
 
-/** Gauge name → help text and the number it shows. Every gauge has the label `job`. */
+/** Gauge name → help text and the number it shows. Every gauge has the label `job`, and `shard` (`I/N`) for a sharded job. */
 export const GAUGES: readonly { name: string; help: string; value: (m: JobMetrics) => number | undefined }[] = [
   { name: 'recsync_last_run_start_timestamp_seconds', help: 'Start of the last sync of the job (Unix time).', value: (m) => m.lastRunStart },
   { name: 'recsync_last_run_end_timestamp_seconds', help: 'End of the last sync of the job (Unix time).', value: (m) => m.lastRunEnd },
@@ -28,15 +28,24 @@ export const GAUGES: readonly { name: string; help: string; value: (m: JobMetric
 export async function renderMetrics(jobs: readonly ResolvedJob[], now: Date = new Date()): Promise<string> {
   const { Registry, Gauge } = await import('prom-client');
   const registry = new Registry();
-  const metrics = await Promise.all(jobs.map(async (job) => jobMetrics(job, await readStateFile(stateFilePath(job)), now)));
+  const metrics = (await Promise.all(jobs.map((job) => shardMetrics(job, now)))).flat();
   for (const gauge of GAUGES) {
-    const g = new Gauge({ name: gauge.name, help: gauge.help, labelNames: ['job'], registers: [registry] });
-    for (const m of metrics) {
+    const g = new Gauge({ name: gauge.name, help: gauge.help, labelNames: ['job', 'shard'], registers: [registry] });
+    for (const { m, shard } of metrics) {
       const value = gauge.value(m);
-      if (value !== undefined) g.set({ job: m.job }, value);
+      if (value !== undefined) g.set({ job: m.job, ...(shard ? { shard } : {}) }, value);
     }
   }
   return registry.metrics();
+}
+
+/** One set of gauges per saved shard state of the job (any shard count), or the job's own. */
+async function shardMetrics(job: ResolvedJob, now: Date): Promise<{ m: JobMetrics; shard?: string }[]> {
+  const shards = (await savedShardStates(job)).map((s) => s.shard).filter((s) => s !== null);
+  if (shards.length === 0) return [{ m: jobMetrics(job, await readStateDocument(stateDocument({ ...job, shard: undefined })), now) }];
+  return Promise.all(
+    shards.map(async (shard) => ({ m: jobMetrics(job, await readStateDocument(stateDocument({ ...job, shard })), now), shard: `${shard.index}/${shard.count}` })),
+  );
 }
 
 export async function writeMetricsFile(file: string, jobs: readonly ResolvedJob[]): Promise<void> {

@@ -22,9 +22,17 @@ export const ERROR_CODES = {
   E_SOURCE_EMPTY: 'usage',
   E_SOURCE_CHANGED: 'usage',
   E_CURSOR_FUTURE: 'usage',
+  /** The shard count differs from the one the saved shard states were written with. */
+  E_SHARDS_CHANGED: 'usage',
+  /** A strategy that deletes what shards share, with states the shards cannot all see. */
+  E_SHARDS_UNSAFE: 'usage',
+  /** The bucket state store does not enforce conditional writes. */
+  E_STATE_STORE_UNSAFE: 'usage',
   E_LOCKED: 'locked',
   /** A paused run found another run holding its lease: it stops without writing. */
   E_LEASE_LOST: 'locked',
+  /** Another run wrote the state object (bucket store) since this run read it. */
+  E_STATE_CONFLICT: 'locked',
   E_TARGET: 'fatal',
   E_TARGET_AUTH: 'fatal',
   E_TARGET_BUCKET: 'fatal',

@@ -42,6 +42,8 @@ export interface RunInfo {
   readonly facts: Record<string, string | number | boolean>;
   readonly range?: { since?: string; until?: string };
   readonly startedAt: string;
+  /** This run's shard (`--shard`): it sees only the files whose hash(key) mod count is index. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 export interface PartitionSummary {

@@ -64,6 +64,10 @@ export {
 export { fileLeaseBackend } from './state/lease-file.js';
 export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
 export { redactText, redactUrl } from './secrets.js';
+export { shardOfKey, ownsKey, resolveShard, shardSuffix, SHARD_INDEX_VARIABLES, MAX_SHARDS, type ShardSpec, type ShardRequest } from './shard.js';
+export { savedShardStates } from './state/shards.js';
+export { stateDocument, siblingDocument, storeWhere, type StateDocument } from './state/documents.js';
+export { readStateDocument } from './state/store.js';
 export { STATE_VERSION } from './state/format.js';
 export { writeFileAtomic } from './state/atomic.js';
 export { HISTORY_LIMIT, outcomeOf, type RunRecord, type RunOutcome } from './state/history.js';

@@ -146,6 +146,12 @@ export interface StrategyInstance<C> {
    */
   committed?(cursor: C): Promise<void>;
   /**
+   * Orders two saved cursors: negative when `a` covers less than `b`, 0 when the same. Needed
+   * with `committed` when a job runs as shards: the engine then cleans up only what every
+   * shard's cursor covers (it passes the least advanced one). Optional otherwise.
+   */
+  compareCursors?(a: C, b: C): number;
+  /**
    * How long a file named by the strategy but missing stays in the pending set before it is
    * reported as missing and dropped. Undefined: a pending file that no longer exists is dropped
    * at once (it was deleted, there is nothing to back up).

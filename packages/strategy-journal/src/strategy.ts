@@ -22,7 +22,7 @@ import {
   type DonePartition,
 } from '@recsync/framework';
 import { endOfCompleteLines, readChunks, tailHash, type Chunk, type RawLine } from './lines.js';
-import { planSegments, planSingleFile, sameFile, type JournalFile, type ReadPlan, type ReadStep } from './locate.js';
+import { byName, planSegments, planSingleFile, sameFile, type JournalFile, type ReadPlan, type ReadStep } from './locate.js';
 import { journalLocation, type JournalLocation } from './location.js';
 import type { JournalCursor, ResolvedJournalOptions } from './options.js';
 import { emptyRunCounts, JournalRun, type RunCounts } from './run.js';
@@ -61,6 +61,11 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
       const cleanup = new SegmentCleanup(this.location.path, options.committedSegments, this.segmentsRead);
       this.committed = (cursor) => cleanup.run(cursor);
     }
+  }
+
+  /** Segment names sort in write order; within one segment, the offset decides. */
+  compareCursors(a: JournalCursor, b: JournalCursor): number {
+    return byName(a.file, b.file) || a.offset - b.offset;
   }
 
   async *partitions(request: PartitionsRequest<JournalCursor>): AsyncGenerator<Partition> {

@@ -82,6 +82,7 @@ export async function journalJob(options: { files?: string[]; strategy?: Partial
     bucket,
     client,
     journal: journalFile,
+    makeJob,
     sync,
     plan,
     addFiles: (files: string[]) => addFiles(dirs.source, files),

@@ -1,5 +1,5 @@
 import { checkRange, definePlugin, openPlan } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, sourceChangeFlags, withShards } from '../base.js';
 import { writePlanJson, writePlanTable } from '../render/plan.js';
 
 export default class Plan extends RecsyncCommand {
@@ -9,12 +9,12 @@ export default class Plan extends RecsyncCommand {
     '--json prints one JSON document, streamed: {"command":"plan","jobs":[{job, run, cursor, pending, partitions:[{id, closed, recheck, files:[{action, path, key, size, mtimeMs, reason?}], counts}], facts, totals}]}.',
   ].join('\n\n');
   static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan --job recordings --since 2026-11-01 --json'];
-  static override flags = { ...rangeFlags, ...sourceChangeFlags };
+  static override flags = { ...rangeFlags, ...sourceChangeFlags, ...shardFlags };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
     this.setVerbosity(flags.verbose);
-    const jobs = await this.loadJobs(flags);
+    const jobs = withShards(await this.loadJobs(flags), flags);
     const range = rangeOf(flags);
     for (const job of jobs) checkRange(job, range); // before anything is read
     const write = (text: string) => void process.stdout.write(text);

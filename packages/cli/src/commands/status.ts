@@ -1,5 +1,15 @@
 import { Flags } from '@oclif/core';
-import { describeCursor, jobLeaseBackend, readStateFile, stateFilePath, HISTORY_LIMIT, type StateFile } from '@recsync/framework';
+import {
+  describeCursor,
+  jobLeaseBackend,
+  readStateDocument,
+  savedShardStates,
+  stateDocument,
+  HISTORY_LIMIT,
+  type ResolvedJob,
+  type ShardSpec,
+  type StateFile,
+} from '@recsync/framework';
 import { RecsyncCommand } from '../base.js';
 import { renderStatus, type JobStatus } from '../render/status.js';
 
@@ -7,7 +17,8 @@ export default class Status extends RecsyncCommand {
   static override summary = "Show each job's saved state: cursor, lock, recent runs and the pending set.";
   static override description = [
     `Reads the state and lock files only: no bucket access. Shows the cursor in words, who holds the run lease (or left it), the last runs (the state keeps the last ${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or deferred), which the next sync retries first.`,
-    '--json prints {"command":"status","jobs":[{job, stateFile, cursorText, cursorTime?, lease|null, state|null}]}; state.history holds the runs, oldest first.',
+    'A sharded job shows every shard: each saved state, and the shards of its shards setting that have none yet (with state in the bucket, status reads the bucket).',
+    '--json prints {"command":"status","jobs":[{job, shard?, stateFile, cursorText, cursorTime?, lease|null, state|null}]} (one entry per shard); state.history holds the runs, oldest first.',
   ].join('\n\n');
   static override flags = {
     limit: Flags.integer({ default: 50, min: 0, description: 'pending files to list per job (human output)' }),
@@ -20,18 +31,22 @@ export default class Status extends RecsyncCommand {
     const jobs = await this.loadJobs(flags);
     const results: JobStatus[] = [];
     for (const job of jobs) {
-      const file = stateFilePath(job);
-      const state: StateFile | null = (await readStateFile(file)) ?? null;
-      const cursor = describeCursor(job.strategy, state?.cursor);
-      const lease = await jobLeaseBackend(job).read().catch(() => undefined);
-      results.push({
-        job: job.name,
-        stateFile: file,
-        cursorText: cursor.text,
-        ...(cursor.time ? { cursorTime: cursor.time } : {}),
-        lease: lease?.record ?? null,
-        state,
-      });
+      for (const shard of await shardsOf(job)) {
+        const one: ResolvedJob = { ...job, shard: shard ?? undefined };
+        const document = stateDocument(one);
+        const state: StateFile | null = (await readStateDocument(document)) ?? null;
+        const cursor = describeCursor(job.strategy, state?.cursor);
+        const lease = await jobLeaseBackend(one).read().catch(() => undefined);
+        results.push({
+          job: job.name,
+          ...(shard ? { shard } : {}),
+          stateFile: document.where,
+          cursorText: cursor.text,
+          ...(cursor.time ? { cursorTime: cursor.time } : {}),
+          lease: lease?.record ?? null,
+          state,
+        });
+      }
     }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ command: 'status', jobs: results }, null, 2)}\n`);
@@ -39,4 +54,17 @@ export default class Status extends RecsyncCommand {
     }
     process.stdout.write(renderStatus(results, { pending: flags.limit, runs: flags.runs }));
   }
+}
+
+/**
+ * The shards to show: every saved state (any shard count: a change shows both), plus the shards
+ * of the job's `shards` setting that have no state yet; `[null]` for a job run whole.
+ */
+async function shardsOf(job: ResolvedJob): Promise<(ShardSpec | null)[]> {
+  const saved = (await savedShardStates(job)).map((s) => s.shard);
+  const shards = new Map(saved.map((s) => [s ? `${s.index}/${s.count}` : 'whole', s]));
+  const count = job.shards ?? 1;
+  for (let index = 0; count > 1 && index < count; index++) if (!shards.has(`${index}/${count}`)) shards.set(`${index}/${count}`, { index, count });
+  if (shards.size === 0) shards.set('whole', null);
+  return [...shards.values()].sort((a, b) => (a?.count ?? 1) - (b?.count ?? 1) || (a?.index ?? 0) - (b?.index ?? 0));
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { checkRange, EXIT_CODES, isRecsyncError, syncJob, type Plugin, type RecsyncError, type ResolvedJob } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf, sourceChangeFlags } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, sourceChangeFlags, withShards } from '../base.js';
 import { humanOutputs } from '../render/lines.js';
 import { errorText, humanReporter, ndjsonReporter } from '../render/sync.js';
 import type { ProgressDisplay } from '../render/progress.js';
@@ -23,6 +23,7 @@ export default class Sync extends RecsyncCommand {
   static override flags = {
     ...rangeFlags,
     ...sourceChangeFlags,
+    ...shardFlags,
     concurrency: Flags.integer({ min: 1, max: 1024, description: 'uploads in flight (overrides upload.concurrency)' }),
     'dry-run': Flags.boolean({ char: 'n', description: 'show what would be uploaded and change nothing (same as `recsync plan`)' }),
     quiet: Flags.boolean({ char: 'q', description: 'no progress or partition lines; warnings, errors, and the summary of a run that did not exit 0' }),
@@ -33,7 +34,7 @@ export default class Sync extends RecsyncCommand {
     const { flags } = await this.parse(Sync);
     this.setVerbosity(flags.verbose);
     if (flags['dry-run']) return this.dryRun();
-    const jobs = await this.loadJobs(flags);
+    const jobs = withShards(await this.loadJobs(flags), flags);
     const range = rangeOf(flags);
     for (const job of jobs) checkRange(job, range); // before any lock, state or listing
     const json = flags.json || flags['log-format'] === 'json';

@@ -1,5 +1,5 @@
-import { describeOwner, lockFilePath, RecsyncError, unlockJob } from '@recsync/framework';
-import { RecsyncCommand } from '../base.js';
+import { describeOwner, jobLeaseBackend, RecsyncError, unlockJob } from '@recsync/framework';
+import { RecsyncCommand, shardFlags, withShards } from '../base.js';
 
 export default class Unlock extends RecsyncCommand {
   static override summary = "Remove a job's lease (the human override when a run is known to be gone).";
@@ -7,7 +7,8 @@ export default class Unlock extends RecsyncCommand {
     'A lease whose heartbeat stops is taken over by the next run after the lease timeout on its own; unlock is for not waiting. It removes the lease whoever holds it and prints who that was. A run that still lives loses nothing by it: before its next state save it finds the lease gone and stops with exit 3 without writing.',
     '--json prints {"command":"unlock","jobs":[{job, lockFile, removed: lease|null}]}.',
   ].join('\n\n');
-  static override examples = ['<%= config.bin %> unlock --job recordings'];
+  static override examples = ['<%= config.bin %> unlock --job recordings', '<%= config.bin %> unlock --job recordings --shard 3/8'];
+  static override flags = { ...shardFlags };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Unlock);
@@ -19,11 +20,12 @@ export default class Unlock extends RecsyncCommand {
       });
     }
     const results = [];
-    for (const job of await this.loadJobs(flags)) {
+    for (const job of withShards(await this.loadJobs(flags), flags)) {
       const removed = await unlockJob(job);
       results.push({
         job: job.name,
-        lockFile: lockFilePath(job),
+        ...(job.shard ? { shard: job.shard } : {}),
+        lockFile: jobLeaseBackend(job).where,
         removed: removed ? (removed.record ?? { unreadable: removed.version }) : null,
       });
       if (!flags.json)

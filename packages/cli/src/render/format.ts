@@ -22,3 +22,8 @@ export function factsLine(facts: Record<string, string | number | boolean>): str
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 }
+
+/** ` (shard 2 of 8)` for a sharded run, else nothing. */
+export function shardText(info: { shard?: { index: number; count: number } }): string {
+  return info.shard ? ` (shard ${info.shard.index} of ${info.shard.count})` : '';
+}

@@ -11,7 +11,7 @@
  *       "facts", "totals" } ] }
  */
 import { emptyPlanCounts, type PlanCounts, type PlanItem, type PlanRun } from '@recsync/framework';
-import { connectionLine, factsLine, formatBytes, pad, targetUrl } from './format.js';
+import { connectionLine, factsLine, formatBytes, pad, shardText, targetUrl } from './format.js';
 
 type Write = (text: string) => void;
 
@@ -79,7 +79,7 @@ const EXCLUDED_LISTED = 10;
 
 export async function writePlanTable(plan: PlanRun, write: Write, options: PlanTableOptions): Promise<PlanCounts> {
   const { info } = plan;
-  write(`job ${info.job}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
+  write(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
   write(`strategy ${info.strategy} ${factsLine(info.facts)}\n`);
   write(`cursor: ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : options.cursorText(plan.cursor)} · pending ${plan.pending}\n\n`);
   write(`${row(COLUMNS.map((c) => c[0]))}\n`);

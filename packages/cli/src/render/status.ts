@@ -4,6 +4,8 @@ import { formatBytes, pad } from './format.js';
 
 export interface JobStatus {
   readonly job: string;
+  /** The shard, for a sharded job (one entry per shard). */
+  readonly shard?: { readonly index: number; readonly count: number };
   readonly stateFile: string;
   readonly cursorText: string;
   readonly cursorTime?: string;
@@ -16,7 +18,8 @@ export function renderStatus(jobs: readonly JobStatus[], limits: { pending: numb
 }
 
 function jobLines(status: JobStatus, limits: { pending: number; runs: number }): string[] {
-  const lines = [`job ${status.job}: ${status.stateFile}`, `  lease: ${leaseText(status.job, status.lease)}`];
+  const which = status.shard ? ` shard ${status.shard.index} of ${status.shard.count}` : '';
+  const lines = [`job ${status.job}${which}: ${status.stateFile}`, `  lease: ${leaseText(status.job, status.lease, status.shard)}`];
   const { state } = status;
   if (!state) return [...lines, '  no state yet: the next sync is a first run'];
   lines.push(`  cursor: ${status.cursorText}`);
@@ -56,9 +59,10 @@ function runValues(run: RunRecord): (string | number)[] {
   return [run.startedAt, run.finishedAt, run.exitCode, outcome, uploaded, run.present, run.failed, run.pending];
 }
 
-function leaseText(job: string, lease: LeaseRecord | null): string {
+function leaseText(job: string, lease: LeaseRecord | null, shard?: { index: number; count: number }): string {
   if (!lease) return 'free';
-  return `held by ${describeOwner(lease)} (recsync unlock --job ${job} if that run is gone)`;
+  const which = shard ? ` --shard ${shard.index}/${shard.count}` : '';
+  return `held by ${describeOwner(lease)} (recsync unlock --job ${job}${which} if that run is gone)`;
 }
 
 function firstLine(text: string): string {

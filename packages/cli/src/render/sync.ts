@@ -10,7 +10,7 @@
  *   vanished) and `-vv` (also present), kept in partition order; a summary at the end.
  */
 import { definePlugin, type PartitionSummary, type Plugin, type RunStats } from '@recsync/framework';
-import { connectionLine, formatBytes, pad, targetUrl } from './format.js';
+import { connectionLine, formatBytes, pad, shardText, targetUrl } from './format.js';
 import type { Write } from './lines.js';
 import { OrderedLines } from './ordered.js';
 import type { ProgressDisplay } from './progress.js';
@@ -67,7 +67,7 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
         if (partition === PENDING) settledPending();
       };
       hooks.run.tap(name, (info) => {
-        if (!quiet) out(`job ${info.job}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
+        if (!quiet) out(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
       });
       hooks.planned.tap(name, (file) => {
         if (file.partitionIndex < 0) order.open(PENDING);

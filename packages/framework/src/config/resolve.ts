@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import { describeError, RecsyncError } from '../errors.js';
 import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type RemoteCheckMode } from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
-import { configSchema, useRefSchema, type ParsedJob, type TargetConfig, type UseRef } from './schema.js';
+import { configSchema, useRefSchema, type ParsedJob, type StateStoreConfig, type TargetConfig, type UseRef } from './schema.js';
+import type { ShardSpec } from '../shard.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
 import { resolveLeaseTiming, type LeaseTiming } from '../state/lock.js';
 
@@ -40,6 +41,12 @@ export interface ResolvedJob {
   readonly stateDir: string;
   /** Lease timeout and heartbeat (config `lease`, overridden by RECSYNC_LEASE_* variables). */
   readonly lease: LeaseTiming;
+  /** Where state and leases live (config `state`; default: local files in `stateDir`). */
+  readonly stateStore: StateStoreConfig;
+  /** The job's `shards` setting, if any. */
+  readonly shards?: number;
+  /** This process's shard (set by `--shard`); undefined when the job runs whole. */
+  readonly shard?: ShardSpec;
 }
 
 export interface ResolvedConfig {
@@ -98,6 +105,8 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       plugins: [...globalPlugins, ...plugins],
       stateDir: stateRoot,
       lease,
+      stateStore: parsed.data.state ?? { store: 'local' },
+      ...(job.shards !== undefined ? { shards: job.shards } : {}),
     });
   }
   if (problems.length > 0) throw configError(problems, options.configPath);

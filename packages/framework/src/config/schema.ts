@@ -217,6 +217,14 @@ export const jobSchema = z.strictObject({
   upload: uploadSchema.prefault({}).describe('Concurrency, multipart and retries.'),
   followSymlinks: z.boolean().default(false).describe('Follow symlinks that stay inside the source (never to targets outside it).'),
   plugins: z.array(z.union([pluginSchema, useRefSchema])).default([]).describe('Plugins for this job, after the top-level ones.'),
+  /** Run as this many shards (`--shard I/N` or `--shard auto`); see ../shard.ts. */
+  shards: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Run the job as this many shards: each process runs one with --shard I/N or --shard auto (files by hash(object key) mod N).'),
 });
 
 export const metricsSchema = z.strictObject({
@@ -228,6 +236,28 @@ export const metricsSchema = z.strictObject({
         'A relative path is relative to the config file.',
     ),
 });
+
+/**
+ * Where state and leases live: `local` (files in `stateDir`) or `s3` (small objects in a bucket,
+ * written with conditional requests; for pods that keep nothing between runs).
+ */
+export const stateStoreSchema = z.discriminatedUnion('store', [
+  z.strictObject({ store: z.literal('local').describe('State and leases as files in stateDir.') }),
+  z.strictObject({
+    store: z.literal('s3').describe('State and leases as objects in a bucket, written with conditional requests.'),
+    /** Default: each job's target bucket. */
+    bucket: z
+      .string()
+      .min(1, 'expected a bucket name')
+      .refine((b) => !b.includes('/'), 'a bucket name has no "/": put a key prefix in state.prefix')
+      .optional()
+      .describe("Bucket for state objects (a bucket without Object Lock). Default: each job's target bucket."),
+    prefix: keyPrefix
+      .refine((p) => p !== '', 'must not be empty: state objects need their own prefix')
+      .default('_recsync/state/')
+      .describe('Key prefix of the state objects. Default: _recsync/state/.'),
+  }),
+]);
 
 /** The run lease (one run per job); `RECSYNC_LEASE_TIMEOUT` / `RECSYNC_LEASE_HEARTBEAT` override it. */
 export const leaseSchema = z.strictObject({
@@ -245,6 +275,9 @@ export const configSchema = z.strictObject({
   lease: leaseSchema
     .optional()
     .describe('The run lease (one run per job); RECSYNC_LEASE_TIMEOUT and RECSYNC_LEASE_HEARTBEAT override it.'),
+  state: stateStoreSchema
+    .optional()
+    .describe("Where state and leases live: { store: 'local' } (files in stateDir, the default) or { store: 's3', prefix, bucket? } (objects in a bucket, conditional writes)."),
   jobs: z
     .record(jobNameSchema, jobSchema)
     .refine((jobs) => Object.keys(jobs).length > 0, 'expected at least one job')
@@ -262,6 +295,7 @@ export type JobConfig = z.input<typeof jobSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedJob = z.output<typeof jobSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
+export type StateStoreConfig = z.output<typeof stateStoreSchema>;
 
 /** Typed identity for `recsync.config.ts`. */
 export function defineConfig(config: RecsyncConfig): RecsyncConfig {

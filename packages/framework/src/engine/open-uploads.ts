@@ -35,6 +35,13 @@ export interface UploadCleanup {
 
 type Warn = (code: string, message: string) => void;
 
+export interface SweepOptions {
+  readonly prefix: string;
+  readonly abandonedAgeMs: number | false;
+  /** Scale-out: only keys this shard owns are swept (see ../shard.ts). Default: all. */
+  readonly owns?: (key: string) => boolean;
+}
+
 export class OpenUploads implements MultipartLog {
   constructor(
     private readonly state: JobState,
@@ -52,7 +59,7 @@ export class OpenUploads implements MultipartLog {
   }
 
   /** Aborts what earlier runs left; called before any upload of this run. */
-  async cleanup(options: { prefix: string; abandonedAgeMs: number | false }): Promise<UploadCleanup> {
+  async cleanup(options: SweepOptions): Promise<UploadCleanup> {
     let recordedAborted = 0;
     for (const [uploadId, upload] of [...this.state.openUploads]) {
       try {
@@ -70,7 +77,7 @@ export class OpenUploads implements MultipartLog {
     return { recordedAborted, recordedLeft: this.state.openUploads.size, swept };
   }
 
-  private async sweep({ prefix, abandonedAgeMs }: { prefix: string; abandonedAgeMs: number | false }): Promise<number> {
+  private async sweep({ prefix, abandonedAgeMs, owns }: SweepOptions): Promise<number> {
     const last = Date.parse(this.state.multipartSweptAt ?? '');
     const now = Date.now();
     if (abandonedAgeMs === false) return 0;
@@ -86,6 +93,7 @@ export class OpenUploads implements MultipartLog {
     try {
       for await (const upload of this.target.listMultipart(prefix)) {
         if (!upload.initiated || now - upload.initiated.getTime() < abandonedAgeMs) continue;
+        if (owns && !owns(upload.key)) continue; // another shard's key
         await this.target.abortMultipart(upload.key, upload.uploadId);
         swept++;
       }

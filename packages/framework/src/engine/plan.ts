@@ -21,6 +21,7 @@ import { walkFiles } from '../fs/walk.js';
 import { FolderLog, foldersUnchanged, type FolderStamp, type PartitionRecord } from './folders.js';
 import type { PendingEntry } from '../state/format.js';
 import { formatDuration } from '../units.js';
+import { ownsKey } from '../shard.js';
 
 /**
  * What sync will do with a file. `failed`: it cannot be uploaded as it is (a name that cannot be
@@ -145,6 +146,7 @@ async function* partitionItems(
   try {
     const classify = (file: FileCandidate | RetryCandidate) => classifyFile(ctx, info, file, check);
     for await (const item of mapUnordered(skipHandled(files, alreadyHandled), concurrency, classify)) {
+      if (!item) continue; // another shard's file
       counts[item.action].files += 1;
       counts[item.action].bytes += item.size;
       ctx.hooks.planned.call(item);
@@ -217,7 +219,12 @@ async function classifyFile(
   info: PartitionInfo,
   file: FileCandidate | RetryCandidate,
   check: PresenceCheck,
-): Promise<PlanFile> {
+): Promise<PlanFile | undefined> {
+  // Scale-out (see ../shard.ts): another shard's file is not this run's business at all. An entry
+  // without a key is owned by the hash of the key it would have; an unreadable folder by every shard.
+  const mine = (key: string) => ownsKey(ctx.job.shard, key);
+  const defaultKey = ctx.job.target.prefix + file.path;
+  if ((file.refused || (file.unreadable && !file.unreadable.folder) || pathRefusal(file.path)) && !mine(defaultKey)) return undefined;
   const partition = ('partitionId' in file && file.partitionId) || info.id;
   const base = {
     type: 'file' as const,
@@ -233,7 +240,8 @@ async function classifyFile(
   if (file.unreadable) return unreadableItem(ctx, base, file.unreadable);
   const badPath = pathRefusal(file.path);
   if (badPath) return { ...base, key: '', action: 'refused', code: badPath.code, reason: `${badPath.reason}${origin}` };
-  const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
+  const key = ctx.hooks.key.call(defaultKey, file);
+  if (!mine(key)) return undefined;
   const badKey = keyProblem(key);
   if (badKey) {
     const reason = `cannot be uploaded under this name: ${badKey}; rename the file, exclude it, or map its key with a key hook plugin`;

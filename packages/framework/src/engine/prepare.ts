@@ -14,6 +14,7 @@ import { manifestPlugin } from '../plugins/manifest.js';
 import { retentionReportPlugin } from '../plugins/retention.js';
 import { rawNamesPlugin } from '../plugins/raw-names.js';
 import { JobState } from '../state/store.js';
+import { checkShards } from '../state/shards.js';
 import { createS3Target, type Target } from '../s3/target.js';
 import { connectionOf } from '../s3/connection.js';
 import { createRemoteChecker, type RemoteChecker } from './remote-check.js';
@@ -95,6 +96,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   // state's fingerprint, the S3 client and the run's description alike.
   const connection = options.target ? options.target.connection : await connectionOf(job.target);
   const state = await JobState.load(job, connection);
+  await checkShards(job, strategy, state.exists); // another shard count, or unsafe shared clean-up: exit 2
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
   const { dev: sourceDev } = await checkSource({
@@ -138,6 +140,7 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     facts: strategy.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),
     startedAt: now.toISOString(),
+    ...(job.shard ? { shard: job.shard } : {}),
   };
   return {
     job,

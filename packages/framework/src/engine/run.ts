@@ -10,6 +10,8 @@ import type { ResolvedJob } from '../config/resolve.js';
 import { emptyCounts, addTo, emptyVerification, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
 import type { FileEvent } from '../hooks.js';
 import { acquireJobLease } from '../state/job-lease.js';
+import { sharedCommittedCursor } from '../state/shards.js';
+import { ownsKey } from '../shard.js';
 import type { PendingEntry } from '../state/store.js';
 import { Ledger, type DoneEvent } from './ledger.js';
 import { planStream, type PlanItem, type PlanFile } from './plan.js';
@@ -193,7 +195,9 @@ class SyncRun {
     if (!target) return;
     const warn = (code: string, message: string) => hooks.warning.call({ job: job.name, code, message });
     this.openUploads = new OpenUploads(state, target, warn);
-    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge });
+    // A shard sweeps only its own share's keys: never a sibling's upload in flight.
+    const owns = (key: string) => ownsKey(job.shard, key);
+    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge, owns });
   }
 
   private exitCode(interrupted: boolean): number {
@@ -424,9 +428,13 @@ class SyncRun {
     state.cursor = this.ledger.cursor;
     await state.save();
     if (event.cursorMoved && strategy.committed) {
-      await strategy.committed(state.cursor).catch((error: unknown) =>
-        hooks.warning.call({ job: job.name, code: 'W_COMMITTED', message: `after saving the cursor: ${describeError(error)}` }),
-      );
+      // Shards share what is cleaned up: only up to every shard's saved cursor (see state/shards.ts).
+      const upTo = await sharedCommittedCursor(job, strategy, state.cursor).catch(() => undefined);
+      if (upTo !== undefined) {
+        await strategy.committed(upTo).catch((error: unknown) =>
+          hooks.warning.call({ job: job.name, code: 'W_COMMITTED', message: `after saving the cursor: ${describeError(error)}` }),
+        );
+      }
     }
     await hooks.partitionDone.promise({
       job: job.name,

@@ -2,7 +2,7 @@
  * The audit manifest: what each sync did, as JSON lines, written by a plugin that only
  * observes the run's hooks.
  *
- * File: `<stateDir>/manifests/<job>/<startedAt>.jsonl` (one per sync, streamed as the run goes,
+ * File: `<stateDir>/manifests/<job>/<startedAt>[.shard-I-of-N].jsonl` (one per sync and shard, streamed as the run goes,
  * so a crash leaves the lines written so far). Lines:
  *   {"type":"run",…RunInfo}
  *   {"type":"file","outcome":"uploaded","key",…,"size","mtime","checksum":{"algorithm","value",
@@ -27,6 +27,7 @@ import { definePlugin, type Plugin } from '../plugin.js';
 import type { Target } from '../s3/target.js';
 import type { TargetConfig } from '../config/schema.js';
 import { sseFields } from '../s3/object-settings.js';
+import { shardSuffix } from '../shard.js';
 
 export interface ManifestOptions {
   readonly stateDir: string;
@@ -49,7 +50,8 @@ export function manifestPlugin(options: ManifestOptions): Plugin {
       const line = (data: object) => stream?.write(`${JSON.stringify(data)}\n`);
       hooks.run.tapPromise(NAME, async (info) => {
         await mkdir(dir, { recursive: true });
-        file = path.join(dir, `${info.startedAt.replace(/:/g, '-')}.jsonl`);
+        // Shards started at once would otherwise share a name (and append to one file).
+        file = path.join(dir, `${info.startedAt.replace(/:/g, '-')}${shardSuffix(info.shard)}.jsonl`);
         stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
         line({ type: 'run', ...info });
       });

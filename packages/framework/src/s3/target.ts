@@ -117,22 +117,8 @@ export interface TargetOptions {
 
 export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<S3Target> {
   const sdk = await import('@aws-sdk/client-s3');
-  const connection = await connectionOf(target);
-  const endpoint = connection.endpoint?.value;
-  const checksumDefault = endpoint ? 'when_required' : undefined;
-  const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
   const limiter = options.limiter ?? (options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined);
-  const base = {
-    // Resolved once here (see connection.ts) and passed explicitly, so the SDK cannot pick
-    // another endpoint or region than the one shown to the user and fingerprinted in the state.
-    region: connection.region.value,
-    endpoint,
-    forcePathStyle: connection.forcePathStyle?.value,
-    profile: connection.profile?.value,
-    requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
-    responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
-  };
-  const requestHandler = await createRequestHandler(connection, { maxSockets: options.maxSockets, limiter });
+  const { base, requestHandler, connection, endpoint } = await clientConfig(target, { maxSockets: options.maxSockets, limiter });
   // Listing and HEAD retry inside the SDK. Single PUTs stream their body, which the SDK cannot
   // rewind, so they get one attempt here and are retried by the engine with a fresh stream.
   const client = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
@@ -255,6 +241,29 @@ async function checkObjectLock(sdk: typeof import('@aws-sdk/client-s3'), client:
 function answerOf(out: ChecksumCarrier & { ETag?: string; VersionId?: string }, algorithm: ChecksumName | undefined): StoreAnswer {
   const checksum = answeredChecksum(out, algorithm);
   return { ...(checksum ? { checksum } : {}), ...(out.ETag ? { etag: out.ETag } : {}), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+}
+
+/**
+ * The S3 client settings of a target (region, endpoint, profile, checksum modes) and its request
+ * handler: one place, shared by uploads and the bucket state store.
+ */
+export async function clientConfig(target: Omit<TargetConfig, 'bucket'>, network: { maxSockets: number; limiter?: RateLimiter }) {
+  const connection = await connectionOf(target as TargetConfig);
+  const endpoint = connection.endpoint?.value;
+  const checksumDefault = endpoint ? 'when_required' : undefined;
+  const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
+  const base = {
+    // Resolved once here (see connection.ts) and passed explicitly, so the SDK cannot pick
+    // another endpoint or region than the one shown to the user and fingerprinted in the state.
+    region: connection.region.value,
+    endpoint,
+    forcePathStyle: connection.forcePathStyle?.value,
+    profile: connection.profile?.value,
+    requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
+    responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
+  };
+  const requestHandler = await createRequestHandler(connection, { maxSockets: network.maxSockets, ...(network.limiter ? { limiter: network.limiter } : {}) });
+  return { base, requestHandler, connection, endpoint };
 }
 
 /** An endpoint set through the SDK's environment variables (it applies them itself). */

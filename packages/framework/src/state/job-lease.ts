@@ -7,12 +7,15 @@ import { mkdir, stat } from 'node:fs/promises';
 import type { ResolvedJob } from '../config/resolve.js';
 import { describeError, isRecsyncError, RecsyncError } from '../errors.js';
 import { removeLeftovers } from './atomic.js';
-import { fileLeaseBackend, LEASE_SIDE_FILE } from './lease-file.js';
+import { bucketStore } from './bucket.js';
+import { leaseBackendOf, type StoreJob } from './documents.js';
+import { LEASE_SIDE_FILE } from './lease-file.js';
 import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
-import { adoptState, lockFilePath, resetState, stateFilePath } from './store.js';
+import { savedShardStates } from './shards.js';
+import { adoptState, lockFilePath, resetState, stateFilePath, type Fingerprint } from './store.js';
 import type { Connection } from '../s3/connection.js';
 
-type LeaseJob = Pick<ResolvedJob, 'name' | 'stateDir' | 'lease'>;
+type LeaseJob = StoreJob & Pick<ResolvedJob, 'lease'>;
 
 export interface LeaseOptions {
   /** What takes the lease (`sync`, `state reset`), shown to runs that find it. */
@@ -23,8 +26,9 @@ export interface LeaseOptions {
   readonly signal?: AbortSignal;
 }
 
-export function jobLeaseBackend(job: Pick<ResolvedJob, 'stateDir' | 'name'>): LeaseBackend {
-  return fileLeaseBackend(lockFilePath(job));
+/** The lease of a job (and shard): a file in the state folder, or an object in the state bucket. */
+export function jobLeaseBackend(job: StoreJob): LeaseBackend {
+  return leaseBackendOf(job);
 }
 
 /**
@@ -32,6 +36,15 @@ export function jobLeaseBackend(job: Pick<ResolvedJob, 'stateDir' | 'name'>): Le
  * removes temp files a killed run left next to the state and the lease.
  */
 export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Promise<Lease> {
+  if (job.stateStore.store === 's3') {
+    await bucketStore(job).probe(); // a store without conditional writes is refused, every start
+    return acquireLease(jobLeaseBackend(job), {
+      command: options.command,
+      warn: (message) => options.warn(message, 'W_STALE_LOCK'),
+      timing: job.lease,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
   await ensureStateDir(job.stateDir);
   const warn = (message: string) => options.warn(message, 'W_STALE_LOCK');
   const lease = await acquireLease(jobLeaseBackend(job), {
@@ -75,28 +88,49 @@ export async function withJobLease<T>(
   }
 }
 
-/** `recsync state reset` under the job's lease (a running sync cannot undo it). */
-export function resetJobState(
-  job: ResolvedJob,
-  options: Pick<LeaseOptions, 'warn'>,
-): ReturnType<typeof resetState> {
-  return withJobLease(job, { command: 'state reset', ...options }, () => resetState(job));
+/**
+ * `recsync state reset`: moves every state of the job aside (the job run whole and each shard,
+ * whatever the shard count), each under its own lease, so a running sync or shard cannot undo it.
+ * Returns where the states went (empty: there was none).
+ */
+export async function resetJobState(job: ResolvedJob, options: Pick<LeaseOptions, 'warn'>): Promise<string[]> {
+  const saved = await savedShardStates(job);
+  const shards = saved.length > 0 ? saved.map((s) => s.shard) : [null];
+  const moved: string[] = [];
+  for (const shard of shards) {
+    const one: ResolvedJob = { ...job, ...(shard ? { shard } : { shard: undefined }) };
+    const backup = await withJobLease(one, { command: 'state reset', ...options }, () => resetState(one));
+    if (backup) moved.push(backup);
+  }
+  return moved;
 }
 
-/** `recsync state adopt` under the job's lease. */
-export function adoptJobState(
+/**
+ * `recsync state adopt`: rewrites the fingerprint of every state of the job (the job run whole
+ * and each saved shard), each under its own lease. Returns the first state's change and how
+ * many states were adopted; undefined when there was none.
+ */
+export async function adoptJobState(
   job: ResolvedJob,
   options: Pick<LeaseOptions, 'warn'> & { connection?: Connection },
-): ReturnType<typeof adoptState> {
+): Promise<{ before: Fingerprint; after: Fingerprint; states: number } | undefined> {
   const { connection, ...lease } = options;
-  return withJobLease(job, { command: 'state adopt', ...lease }, () => adoptState(job, connection));
+  const saved = await savedShardStates(job);
+  const shards = saved.length > 0 ? saved.map((s) => s.shard) : [null];
+  let first: { before: Fingerprint; after: Fingerprint } | undefined;
+  let states = 0;
+  for (const shard of shards) {
+    const one: ResolvedJob = { ...job, ...(shard ? { shard } : { shard: undefined }) };
+    const result = await withJobLease(one, { command: 'state adopt', ...lease }, () => adoptState(one, connection));
+    if (result) states++;
+    first ??= result;
+  }
+  return first ? { ...first, states } : undefined;
 }
 
 /** `recsync unlock`: removes the job's lease whoever holds it; returns what was removed. */
-export async function unlockJob(
-  job: Pick<ResolvedJob, 'stateDir' | 'name'>,
-): Promise<LeaseSnapshot | undefined> {
-  await assertStateDir(job.stateDir, { create: false });
+export async function unlockJob(job: StoreJob): Promise<LeaseSnapshot | undefined> {
+  if (job.stateStore.store === 'local') await assertStateDir(job.stateDir, { create: false });
   return breakLease(jobLeaseBackend(job));
 }
 

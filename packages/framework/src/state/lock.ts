@@ -21,8 +21,9 @@
  * before the write: local files cannot make the two one atomic step, so a run would slip through
  * only if a pause longer than the lease timeout fell exactly between them.
  *
- * Storage is a {@link LeaseBackend}: a local file here ({@link fileLeaseBackend}); a bucket
- * backend with conditional writes implements the same four calls.
+ * Storage is a {@link LeaseBackend}: a local file ({@link fileLeaseBackend}) or an object in a
+ * bucket written with conditional requests (./bucket.ts). A bucket lease also carries its age by
+ * the store's clock (`LastModified`), so a reader waits only for what is left of the timeout.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -58,6 +59,11 @@ export interface LeaseRecord {
 export interface LeaseSnapshot {
   readonly record?: LeaseRecord;
   readonly version: string;
+  /**
+   * How long ago the lease was last written, by the store's own clock (a bucket: response
+   * `Date` minus `LastModified`). When known, the reader waits only for the rest of the timeout.
+   */
+  readonly ageMs?: number;
 }
 
 /**
@@ -216,7 +222,7 @@ async function judge(backend: LeaseBackend, first: LeaseSnapshot, options: Acqui
       snapshot: first,
     };
   }
-  const started = performance.now();
+  const started = performance.now() - Math.min(first.ageMs ?? 0, timing.timeoutMs);
   const poll = Math.max(20, Math.min(1000, Math.floor(timing.heartbeatMs / 4)));
   while (performance.now() - started < timing.timeoutMs) {
     await sleep(poll, undefined, signal ? { signal } : undefined).catch(() => {
@@ -230,9 +236,10 @@ async function judge(backend: LeaseBackend, first: LeaseSnapshot, options: Acqui
     if (now.version !== first.version)
       return { alive: true, why: 'renewed', snapshot: now.record ? now : first };
   }
+  const clock = first.ageMs !== undefined ? "by the store's clock: its LastModified, then this host's" : "by this host's clock";
   return {
     alive: false,
-    why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (by this host's clock)`,
+    why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (${clock})`,
     snapshot: first,
   };
 }

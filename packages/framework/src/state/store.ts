@@ -7,11 +7,10 @@
  * everything before it, so a mismatch is refused (E_STATE_MISMATCH) until the user resets or
  * adopts the state.
  */
-import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { describeError, RecsyncError } from '../errors.js';
+import { isRecsyncError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { writeFileAtomic } from './atomic.js';
+import { fileDocument, lockName, stateDocument, stateName, type StateDocument, type StoreJob } from './documents.js';
 import type { PartitionRecord } from '../engine/folders.js';
 import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
 import { envEndpoint } from '../s3/target.js';
@@ -21,12 +20,14 @@ import { withoutCredentials } from '../secrets.js';
 
 export type { Fingerprint, PendingEntry, LastRun, OpenUpload, SourceRecord, StateFile } from './format.js';
 
-export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
-  return path.join(job.stateDir, `${job.name}.state.json`);
+/** The local state file of a job (and shard): `<stateDir>/<job>[.shard-I-of-N].state.json`. */
+export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>): string {
+  return path.join(job.stateDir, stateName(job));
 }
 
-export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'>): string {
-  return path.join(job.stateDir, `${job.name}.lock`);
+/** The local lease file of a job (and shard): `<stateDir>/<job>[.shard-I-of-N].lock`. */
+export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>): string {
+  return path.join(job.stateDir, lockName(job));
 }
 
 /** `connection`: the resolved endpoint (see s3/connection.ts); without it, config and env only. */
@@ -63,7 +64,7 @@ export class JobState {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
-    readonly file: string,
+    private readonly document: StateDocument,
     readonly job: string,
     readonly fingerprint: Fingerprint,
     data: Partial<StateFile>,
@@ -90,12 +91,18 @@ export class JobState {
     this.lastSuccessAt = lastSuccessOf(this.history, this.lastSuccessAt);
   }
 
+  /** Where the state is kept (a file path, or `s3://bucket/key`). */
+  get file(): string {
+    return this.document.where;
+  }
+
   /** Loads the job's state (or an empty one) and checks that it belongs to this config. */
   static async load(job: ResolvedJob, connection?: Connection): Promise<JobState> {
-    const file = stateFilePath(job);
+    const document = stateDocument(job);
+    const file = document.where;
     const fingerprint = fingerprintOf(job, connection);
-    const read = await readState(file);
-    if (!read) return new JobState(file, job.name, fingerprint, {}, false);
+    const read = await readState(document);
+    if (!read) return new JobState(document, job.name, fingerprint, {}, false);
     const data = read.state;
     const differences = compareFingerprints(acceptProfileEndpoint(data.fingerprint, fingerprint, connection), fingerprint);
     if (differences.length > 0) {
@@ -117,7 +124,7 @@ export class JobState {
       });
     }
     const cursor = data.cursor == null ? undefined : parsed.data;
-    return new JobState(file, job.name, fingerprint, { ...data, cursor }, true, read.migratedFrom);
+    return new JobState(document, job.name, fingerprint, { ...data, cursor }, true, read.migratedFrom);
   }
 
   /** Writes the state atomically. Calls are serialised; each writes the latest values. */
@@ -139,12 +146,12 @@ export class JobState {
         ...(this.extra ? { extra: this.extra } : {}),
       });
       try {
-        await mkdir(path.dirname(this.file), { recursive: true });
-        await writeFileAtomic(this.file, content);
+        await this.document.write(content);
         this.exists = true;
       } catch (error) {
+        if (isRecsyncError(error)) throw error;
         throw new RecsyncError('E_STATE_WRITE', {
-          message: `cannot write the state file ${this.file}: ${(error as Error).message}`,
+          message: `cannot write the state ${this.file}: ${(error as Error).message}`,
           hint: 'check free space and permissions of the state folder (config key stateDir)',
           cause: error,
         });
@@ -155,51 +162,34 @@ export class JobState {
 }
 
 /** Moves the job's state aside (`.bak`): the next run starts over. Returns the backup path. */
-export async function resetState(job: ResolvedJob): Promise<string | undefined> {
-  const file = stateFilePath(job);
-  const backup = `${file}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-  try {
-    await rename(file, backup);
-    return backup;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+export async function resetState(job: StoreJob): Promise<string | undefined> {
+  return stateDocument(job).moveAside();
 }
 
 /** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
 export async function adoptState(job: ResolvedJob, connection?: Connection): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
-  const file = stateFilePath(job);
-  const read = await readState(file);
+  const document = stateDocument(job);
+  const read = await readState(document);
   if (!read) return undefined;
   const after = fingerprintOf(job, connection);
-  await writeFileAtomic(file, stateText({ ...read.state, fingerprint: after }));
+  await document.write(stateText({ ...read.state, fingerprint: after }));
   return { before: read.state.fingerprint, after };
 }
 
 /** Reads a state file without checking it against a config (for `status`), in the current version. */
 export async function readStateFile(file: string): Promise<StateFile | undefined> {
-  return (await readState(file))?.state;
+  return (await readState(fileDocument(file)))?.state;
 }
 
-async function readState(file: string): Promise<ReturnType<typeof parseStateText> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new RecsyncError('E_STATE_DIR', {
-        message: `the state folder ${path.dirname(file)} (config key stateDir) is not a folder (a file is in the way)`,
-        hint: 'set stateDir in the config to a folder, or move the file aside',
-      });
-    }
-    throw new RecsyncError('E_STATE_CORRUPT', {
-      message: `the state file ${file} cannot be read: ${describeError(error)}`,
-      hint: 'check the permissions of the state folder (config key stateDir)',
-    });
-  }
-  const read = parseStateText(text, file);
+/** Reads any state document (a shard's, in a bucket) without checking it against a config. */
+export async function readStateDocument(document: StateDocument): Promise<StateFile | undefined> {
+  return (await readState(document))?.state;
+}
+
+async function readState(document: StateDocument): Promise<ReturnType<typeof parseStateText> | undefined> {
+  const text = await document.read();
+  if (text === undefined) return undefined;
+  const read = parseStateText(text, document.where);
   // A state written before credentials were kept out of it is accepted; the next save rewrites it.
   const endpoint = withoutCredentials(read.state.fingerprint.endpoint ?? null);
   return { ...read, state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } } };

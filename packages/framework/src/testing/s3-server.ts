@@ -25,6 +25,8 @@ export interface S3TestServer {
   readonly port: number;
   /** Folder holding the objects. */
   readonly directory: string;
+  /** The server's process id (benchmarks read its CPU time). */
+  readonly pid?: number;
   /** Puts objects straight into the server's store (its own store code, no HTTP): fast pre-filling. */
   seed(bucket: string, objects: Iterable<SeedObject> | AsyncIterable<SeedObject>): Promise<number>;
   /** Stops the server and deletes its folder (unless `keep`). */
@@ -55,6 +57,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     endpoint,
     port,
     directory,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     seed: (bucket, objects) => seedStore(directory, bucket, objects),
     async stop() {
       if (child.exitCode === null) {

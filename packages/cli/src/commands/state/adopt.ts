@@ -16,7 +16,10 @@ export default class StateAdopt extends RecsyncCommand {
     for (const job of await this.loadJobs(flags)) {
       const result = await adoptJobState(job, { warn, connection: await connectionOf(job.target) });
       if (!result) this.log(`job ${job.name}: no state to adopt`);
-      else this.log(`job ${job.name}: state now belongs to ${JSON.stringify(result.after)} (was ${JSON.stringify(result.before)})`);
+      else {
+        const shards = result.states > 1 ? ` (${result.states} shard states)` : '';
+        this.log(`job ${job.name}: state${shards} now belongs to ${JSON.stringify(result.after)} (was ${JSON.stringify(result.before)})`);
+      }
     }
   }
 }
