@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
 import { recentDays, runCli, startCli, waitFor, writeConfig } from '../support/cli.js';
-import { shareTree, sharedHome, unprivileged as user } from '../support/users.js';
+import { canRunUnprivileged, shareTree, sharedHome, unprivileged as user } from '../support/users.js';
 
 const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
@@ -30,7 +30,8 @@ async function fixture() {
   return { spec, tree, bucket, cwd, env, run };
 }
 
-describe('permissions (as an unprivileged user)', () => {
+// Needs a Node binary the unprivileged user can run (see ../support/users.ts).
+describe.runIf(canRunUnprivileged)('permissions (as an unprivileged user)', () => {
   it('an unreadable file: the others upload, it stays pending with E_FILE_READ and its path (exit 1)', async () => {
     const f = await fixture();
     const locked = path.join(f.tree.root, day, 'rec-2.wav');

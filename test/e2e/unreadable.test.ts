@@ -8,14 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
 import { recentDays, runCli, writeConfig } from '../support/cli.js';
-import { shareTree, sharedHome, unprivileged } from '../support/users.js';
+import { canRunUnprivileged, shareTree, sharedHome, unprivileged } from '../support/users.js';
 
 const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
 afterAll(() => client.destroy());
 const user = unprivileged;
 
-describe('an unreadable subfolder', () => {
+// Needs a Node binary the unprivileged user can run (see ../support/users.ts).
+describe.runIf(canRunUnprivileged)('an unreadable subfolder', () => {
   it('never holds back the readable files beside it; it stays pending (exit 1) until it can be read', async () => {
     const [day] = recentDays(1);
     const spec: TreeSpec = {};

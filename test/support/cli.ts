@@ -36,7 +36,11 @@ export function startCli(args: string[], options: CliOptions): { child: ChildPro
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A binary that cannot be started (permissions, a missing file) fails the test at once.
+    child.on('error', (error) => resolve({ code: null, signal: null, stdout, stderr: `${stderr}spawn failed: ${error.message}` }));
+  });
   return { child, done, stdout: () => stdout };
 }
 
