@@ -6,30 +6,17 @@
  */
 import { readFile, rename, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stateFilePath } from '@recsync/framework';
 import { mtimeCutoff } from '@recsync/strategy-mtime';
-import { dayFiles, harness } from '../support/harness.js';
+import { dayFiles, harnessPerTest, readJobState } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;
 const later = (days: number) => new Date(NOW.getTime() + days * DAY);
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
-
-async function setup(options: Parameters<typeof harness>[0]) {
-  const h = await harness(options);
-  cleanup.push(h.dispose);
-  return h;
-}
-
-async function readState(stateDir: string) {
-  return JSON.parse(await readFile(stateFilePath({ stateDir, name: 'rec' }), 'utf8'));
-}
+const { setup, defer } = harnessPerTest();
+const readState = readJobState;
 
 async function writeState(stateDir: string, change: (state: Record<string, unknown>) => void) {
   const state = await readState(stateDir);
@@ -65,7 +52,7 @@ describe('a missing or emptied source is an error, never an empty archive', () =
     const away = `${h.tree.root}-away`;
     await rename(h.tree.root, away);
     await mkdir(h.tree.root);
-    cleanup.push(() => rm(away, { recursive: true, force: true }));
+    defer(() => rm(away, { recursive: true, force: true }));
     for (const days of [1, 2, 5]) {
       const error = await h.sync({ now: later(days) }).catch((e) => e);
       expect(error).toMatchObject({ code: 'E_SOURCE_EMPTY', exitCode: 2 });

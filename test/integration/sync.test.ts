@@ -4,30 +4,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stateFilePath, type OpenFile } from '@recsync/framework';
 import type { TreeSpec } from '@recsync/framework/testing';
-import { dayFiles, days, harness } from '../support/harness.js';
+import { dayFiles, days, harnessPerTest, readJobState } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const after = (ms: number) => new Date(NOW.getTime() + ms);
 const DAY = 86_400_000;
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
-
-async function setup(options: Parameters<typeof harness>[0]) {
-  const h = await harness(options);
-  cleanup.push(h.dispose);
-  return h;
-}
-
-async function readState(stateDir: string) {
-  return JSON.parse(await readFile(stateFilePath({ stateDir, name: 'rec' }), 'utf8'));
-}
+const { setup } = harnessPerTest();
+const readState = readJobState;
 
 describe('sync with date folders', () => {
   it('uploads exactly the archive, byte-exact with mtime metadata; a second run uploads nothing', async () => {

@@ -4,12 +4,13 @@
  * collect what the hooks reported.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { afterEach, inject } from 'vitest';
 import {
   definePlugin,
+  stateFilePath,
   openPlan,
   resolveConfig,
   syncJob,
@@ -128,4 +129,31 @@ export function days(first: string, count: number): string[] {
   const start = Date.parse(`${first}T00:00:00Z`);
   for (let i = 0; i < count; i++) out.push(new Date(start + i * 86_400_000).toISOString().slice(0, 10));
   return out;
+}
+
+/**
+ * Harnesses that live for one test: `setup` makes one and disposes of it after the test;
+ * `defer` adds any other clean-up. Call at the top of a test file.
+ */
+export function harnessPerTest() {
+  let cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups) await c();
+    cleanups = [];
+  });
+  return {
+    async setup(options: HarnessOptions) {
+      const h = await harness(options);
+      cleanups.push(h.dispose);
+      return h;
+    },
+    defer(cleanup: () => Promise<unknown>): void {
+      cleanups.push(cleanup);
+    },
+  };
+}
+
+/** The saved state of the harness's job, as JSON on disk. */
+export async function readJobState(stateDir: string) {
+  return JSON.parse(await readFile(stateFilePath({ stateDir, name: 'rec' }), 'utf8'));
 }
