@@ -21,7 +21,15 @@ process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
 process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[name];
+for (const name of [
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'ALL_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'all_proxy',
+])
+  delete process.env[name];
 
 const { values: opts } = parseArgs({
   options: {
@@ -65,7 +73,10 @@ try {
     const bucket = `bw-${randomBytes(4).toString('hex')}`;
     await client.createBucket(bucket);
     let started = 0;
-    const clock = definePlugin({ name: 'bench-clock', apply: (hooks) => hooks.run.tap('bench-clock', () => void (started = performance.now())) });
+    const clock = definePlugin({
+      name: 'bench-clock',
+      apply: (hooks) => hooks.run.tap('bench-clock', () => void (started = performance.now())),
+    });
     const config = {
       stateDir: path.join(work, `state-${bucket}`),
       jobs: {
@@ -73,7 +84,12 @@ try {
           source: path.join(work, 'archive'),
           target: { bucket, endpoint: server.endpoint, forcePathStyle: true },
           strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
-          upload: { concurrency: 16, multipartThreshold: '5MiB', partSize: '5MiB', ...(maxBandwidth ? { maxBandwidth } : {}) },
+          upload: {
+            concurrency: 16,
+            multipartThreshold: '5MiB',
+            partSize: '5MiB',
+            ...(maxBandwidth ? { maxBandwidth } : {}),
+          },
           filters: { settle: '0' },
           plugins: [clock],
         },
@@ -82,30 +98,41 @@ try {
     const { jobs } = await resolveConfig(config, { importModule: (s) => import(s) });
     const stats = await syncJob(jobs[0], { range: { since: day, until: day } });
     const seconds = (performance.now() - started) / 1000;
-    if (stats.counts.uploaded.files !== sizes.length) throw new Error(`${label}: uploaded ${stats.counts.uploaded.files} of ${sizes.length} files`);
+    if (stats.counts.uploaded.files !== sizes.length)
+      throw new Error(`${label}: uploaded ${stats.counts.uploaded.files} of ${sizes.length} files`);
     return seconds;
   };
 
   const f = (n) => n.toFixed(2);
   const free = await measure('no limit');
   const headroom = bytes / free / rate;
-  console.log(`bandwidth: ${f(bytes / MiB)} MiB in ${sizes.length} files (${sizes.filter((s) => s > 5 * MiB).length} multipart), 16 in flight`);
-  console.log(`  no limit:        ${f(free)} s = ${f(bytes / free / MiB)} MiB/s (${f(headroom)}x the limit)`);
+  console.log(
+    `bandwidth: ${f(bytes / MiB)} MiB in ${sizes.length} files (${sizes.filter((s) => s > 5 * MiB).length} multipart), 16 in flight`,
+  );
+  console.log(
+    `  no limit:        ${f(free)} s = ${f(bytes / free / MiB)} MiB/s (${f(headroom)}x the limit)`,
+  );
   // A busy machine stretches the start and the end of a run (listing, the last responses); a
   // second measurement tells that noise from a limiter that is off.
   const ratios = [];
   for (let attempt = 0; attempt < (opts.check ? 2 : 1); attempt++) {
     const limited = await measure('limited', opts.rate);
     ratios.push(bytes / limited / rate);
-    console.log(`  limit ${opts.rate}: ${f(limited)} s = ${f(bytes / limited / MiB)} MiB/s, achieved / set rate = ${f(ratios.at(-1))}`);
+    console.log(
+      `  limit ${opts.rate}: ${f(limited)} s = ${f(bytes / limited / MiB)} MiB/s, achieved / set rate = ${f(ratios.at(-1))}`,
+    );
     if (ratios.at(-1) >= 0.85 && ratios.at(-1) <= 1.15) break;
   }
   if (opts.check) {
     const best = ratios.reduce((a, b) => (Math.abs(a - 1) <= Math.abs(b - 1) ? a : b));
     if (headroom < 2) {
-      console.log(`  check skipped: without a limit the store reached only ${f(headroom)}x the rate; lower --rate`);
+      console.log(
+        `  check skipped: without a limit the store reached only ${f(headroom)}x the rate; lower --rate`,
+      );
     } else if (best < 0.85 || best > 1.15) {
-      console.log(`  check FAILED: achieved / set rate ${ratios.map(f).join(', ')}, target 0.85–1.15`);
+      console.log(
+        `  check FAILED: achieved / set rate ${ratios.map(f).join(', ')}, target 0.85–1.15`,
+      );
       process.exitCode = 1;
     } else {
       console.log(`  check passed: achieved / set rate ${f(best)} (target 0.85–1.15)`);

@@ -45,7 +45,7 @@ try {
   });
   console.log(`recsync CRC32C is ${(results.CRC32C / sdk).toFixed(1)}x the SDK's`);
 } catch {
-  console.log('(the SDK\'s @aws-sdk/checksums is not installed: no reference figure)');
+  console.log("(the SDK's @aws-sdk/checksums is not installed: no reference figure)");
 }
 
 const file = path.join(os.tmpdir(), `recsync-checksum-bench-${process.pid}`);
@@ -56,7 +56,9 @@ try {
     const start = process.hrtime.bigint();
     await checksumOfFile(handle, total * MiB, 'CRC32C');
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    console.log(`first read pass (CRC32C of a ${total} MiB file in the page cache), run ${pass}: ${(seconds * 1000).toFixed(0)} ms = ${(total / seconds).toFixed(0)} MiB/s`);
+    console.log(
+      `first read pass (CRC32C of a ${total} MiB file in the page cache), run ${pass}: ${(seconds * 1000).toFixed(0)} ms = ${(total / seconds).toFixed(0)} MiB/s`,
+    );
   }
   await handle.close();
 } finally {

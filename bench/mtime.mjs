@@ -14,7 +14,15 @@
 // the packages built (`npm run bench` builds them). Trees are generated under --work (default:
 // the system temp folder) and deleted at the end unless --keep.
 import { spawn } from 'node:child_process';
-import { closeSync, futimesSync, mkdirSync, openSync, readFileSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  futimesSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,7 +60,9 @@ function writeDays(root, first, count, total, { old }) {
     const files = Math.min(FILES_PER_DAY, total - day * FILES_PER_DAY);
     const stamp = (FIRST_DAY + day * DAY + 12 * 3_600_000) / 1000;
     const dayDir = path.join(root, dayName(day));
-    const agents = Array.from({ length: AGENTS }, (_, a) => path.join(dayDir, `agent-${String(a).padStart(2, '0')}`));
+    const agents = Array.from({ length: AGENTS }, (_, a) =>
+      path.join(dayDir, `agent-${String(a).padStart(2, '0')}`),
+    );
     for (const dir of agents) mkdirSync(dir, { recursive: true });
     for (let i = 0; i < files; i++) {
       const fd = openSync(`${agents[i % AGENTS]}/call-${String(i).padStart(4, '0')}.wav`, 'w');
@@ -77,7 +87,13 @@ async function generate(root, files) {
     Array.from({ length: workers }, (_, w) => {
       const first = w * per;
       const count = Math.max(0, Math.min(per, oldDays - first));
-      return count === 0 ? undefined : run(process.execPath, [SCRIPT, '--generate', JSON.stringify({ root, first, count, total: files })]);
+      return count === 0
+        ? undefined
+        : run(process.execPath, [
+            SCRIPT,
+            '--generate',
+            JSON.stringify({ root, first, count, total: files }),
+          ]);
     }),
   );
   // The marker after every old ctime (the kernel stamps with a coarse clock), the fresh day after the marker.
@@ -88,7 +104,9 @@ async function generate(root, files) {
   await utimes(marker, markerTime, markerTime);
   await new Promise((resolve) => setTimeout(resolve, 50));
   writeDays(root, oldDays, 1, files, { old: false });
-  log(`  generated ${files.toLocaleString('en-US')} files in ${days} day folders in ${((performance.now() - t) / 1000).toFixed(0)}s`);
+  log(
+    `  generated ${files.toLocaleString('en-US')} files in ${days} day folders in ${((performance.now() - t) / 1000).toFixed(0)}s`,
+  );
   return { marker, newFiles: files - oldDays * FILES_PER_DAY };
 }
 
@@ -111,7 +129,13 @@ function run(cmd, args) {
 
 /** `find ROOT -newer MARKER -type f | wc -l`, with find's CPU time and peak RSS from /usr/bin/time. */
 async function timeFind(root, marker) {
-  const r = await run('sh', ['-c', '/usr/bin/time -f "%U %S %M" find "$1" -newer "$2" -type f | wc -l', 'sh', root, marker]);
+  const r = await run('sh', [
+    '-c',
+    '/usr/bin/time -f "%U %S %M" find "$1" -newer "$2" -type f | wc -l',
+    'sh',
+    root,
+    marker,
+  ]);
   const [user, sys, rssKB] = r.err.trim().split('\n').at(-1).split(' ').map(Number);
   return { ms: r.ms, files: Number(r.out.trim()), cpuMs: (user + sys) * 1000, rssMB: rssKB / 1024 };
 }
@@ -119,7 +143,11 @@ async function timeFind(root, marker) {
 /** One walk in a fresh process (see walkChild). */
 async function timeWalk(root, cutoff, writeOnce) {
   const threads = opts.threads === undefined ? undefined : Number(opts.threads);
-  const r = await run(process.execPath, [SCRIPT, '--walk', JSON.stringify({ root, cutoff, writeOnce, threads })]);
+  const r = await run(process.execPath, [
+    SCRIPT,
+    '--walk',
+    JSON.stringify({ root, cutoff, writeOnce, threads }),
+  ]);
   return { ...JSON.parse(r.out), processMs: r.ms };
 }
 
@@ -128,18 +156,36 @@ async function walkChild({ root, cutoff, writeOnce, threads }) {
   const startup = performance.now();
   const { mtimeStrategy } = await import('@recsync/strategy-mtime');
   const imported = performance.now();
-  const instance = mtimeStrategy.create(mtimeStrategy.options.parse({ writeOnce, threads }), { source: root, followSymlinks: false, warn: log });
+  const instance = mtimeStrategy.create(mtimeStrategy.options.parse({ writeOnce, threads }), {
+    source: root,
+    followSymlinks: false,
+    warn: log,
+  });
   const before = process.resourceUsage();
   const t = performance.now();
   let files = 0;
   const signal = new AbortController().signal;
-  for await (const partition of instance.partitions({ cursor: { cutoff }, now: new Date(), signal })) {
+  for await (const partition of instance.partitions({
+    cursor: { cutoff },
+    now: new Date(),
+    signal,
+  })) {
     for await (const _ of partition.files()) files++;
   }
   const ms = performance.now() - t;
   const after = process.resourceUsage();
-  const cpuMs = (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000;
-  console.log(JSON.stringify({ ms, files, cpuMs, rssMB: peakRssMB(), importMs: imported - startup, facts: instance.describe() }));
+  const cpuMs =
+    (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000;
+  console.log(
+    JSON.stringify({
+      ms,
+      files,
+      cpuMs,
+      rssMB: peakRssMB(),
+      importMs: imported - startup,
+      facts: instance.describe(),
+    }),
+  );
   process.exit(0);
 }
 
@@ -148,7 +194,9 @@ async function walkChild({ root, cutoff, writeOnce, threads }) {
  * Linux carries over the parent's peak across fork and exec, so it would report the bench's own.
  */
 function peakRssMB() {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
@@ -173,14 +221,25 @@ async function measureSize(size, runs) {
       samples.walk.push(await timeWalk(root, cutoff, false));
       samples.pruned.push(await timeWalk(root, cutoff, true));
       const last = (k) => samples[k].at(-1);
-      log(`  run ${i + 1}/${runs}: find ${fmt(last('find').ms)} ms, walk ${fmt(last('walk').ms)} ms, write-once ${fmt(last('pruned').ms)} ms`);
+      log(
+        `  run ${i + 1}/${runs}: find ${fmt(last('find').ms)} ms, walk ${fmt(last('walk').ms)} ms, write-once ${fmt(last('pruned').ms)} ms`,
+      );
     }
     for (const [name, list] of Object.entries(samples)) {
       const wrong = list.find((s) => s.files !== newFiles);
       if (wrong) throw new Error(`${name} found ${wrong.files} files, expected ${newFiles}`);
     }
-    const pick = (list) => ({ ...list.find((s) => s.ms === median(list.map((x) => x.ms))), rssMB: Math.max(...list.map((s) => s.rssMB)) });
-    return { size, newFiles, find: pick(samples.find), walk: pick(samples.walk), pruned: pick(samples.pruned) };
+    const pick = (list) => ({
+      ...list.find((s) => s.ms === median(list.map((x) => x.ms))),
+      rssMB: Math.max(...list.map((s) => s.rssMB)),
+    });
+    return {
+      size,
+      newFiles,
+      find: pick(samples.find),
+      walk: pick(samples.walk),
+      pruned: pick(samples.pruned),
+    };
   } finally {
     if (!opts.keep) await remove(work);
   }
@@ -219,7 +278,9 @@ function report(rows, runs) {
 }
 
 async function main() {
-  const sizes = (opts.sizes ?? (opts.quick ? '20000,50000' : '200000,1000000')).split(',').map(Number);
+  const sizes = (opts.sizes ?? (opts.quick ? '20000,50000' : '200000,1000000'))
+    .split(',')
+    .map(Number);
   const runs = Number(opts.runs ?? (opts.quick ? 1 : 3));
   const rows = [];
   for (const size of sizes) rows.push(await measureSize(size, runs));

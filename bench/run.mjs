@@ -56,13 +56,21 @@ function measure(cmd, args, extraEnv = {}) {
     const timeFile = path.join(os.tmpdir(), `recsync-bench-time-${process.pid}`);
     const childEnv = { ...env, ...extraEnv };
     for (const [k, v] of Object.entries(extraEnv)) if (v === '') delete childEnv[k];
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, cmd, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, cmd, ...args], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', async (code) => {
-      const [seconds, rss] = (await readFile(timeFile, 'utf8').catch(() => '0 0')).trim().split('\n').at(-1).split(' ').map(Number);
+      const [seconds, rss] = (await readFile(timeFile, 'utf8').catch(() => '0 0'))
+        .trim()
+        .split('\n')
+        .at(-1)
+        .split(' ')
+        .map(Number);
       resolve({ code, seconds, rssKB: rss, out, err });
     });
   });
@@ -73,17 +81,24 @@ async function prepareSize(size) {
   const newest = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   log(`\n== ${size.toLocaleString('en-US')} files: ${work}`);
   const days = Math.max(3, Math.round(size / PER_DAY));
-  const archive = await ensureArchive(path.join(work, 'RECORDINGS'), { files: days * PER_DAY, days, newest, seed: 1 }, log);
+  const archive = await ensureArchive(
+    path.join(work, 'RECORDINGS'),
+    { files: days * PER_DAY, days, newest, seed: 1 },
+    log,
+  );
   const s3dir = path.join(work, 's3');
   await rm(s3dir, { recursive: true, force: true });
   await mkdir(s3dir, { recursive: true });
   const server = await startS3Server({ buckets: [BUCKET], directory: s3dir });
   const old = (function* () {
-    for (const f of archiveFiles({ files: days * PER_DAY, days, newest, seed: 1 })) if (!f.rel.startsWith(archive.newDay)) yield { key: f.rel, body: contentOf(f.rel, f.size) };
+    for (const f of archiveFiles({ files: days * PER_DAY, days, newest, seed: 1 }))
+      if (!f.rel.startsWith(archive.newDay)) yield { key: f.rel, body: contentOf(f.rel, f.size) };
   })();
   const t = Date.now();
   const seeded = await seedStore(s3dir, BUCKET, old);
-  log(`  bucket pre-filled with ${seeded} objects (all days but ${archive.newDay}) in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  log(
+    `  bucket pre-filled with ${seeded} objects (all days but ${archive.newDay}) in ${((Date.now() - t) / 1000).toFixed(1)}s`,
+  );
   const configFile = path.join(work, 'recsync.config.ts');
   await writeFile(
     configFile,
@@ -111,7 +126,17 @@ export default defineConfig({
   await writeFile(marker, '');
   const newDayStart = Date.parse(`${archive.newDay}T00:00:00Z`);
   await utimes(marker, new Date(newDayStart - 1000), new Date(newDayStart - 1000));
-  return { work, server, s3dir, archive, configFile, stateFile: stateFilePath(job), stateSnapshot, marker, newDayStart };
+  return {
+    work,
+    server,
+    s3dir,
+    archive,
+    configFile,
+    stateFile: stateFilePath(job),
+    stateSnapshot,
+    marker,
+    newDayStart,
+  };
 }
 
 async function resetTarget(p) {
@@ -120,7 +145,16 @@ async function resetTarget(p) {
 }
 
 async function runCase(c, p, client) {
-  const ctx = { root: p.archive.root, newDay: p.archive.newDay, newFiles: p.archive.newFiles, bucket: BUCKET, endpoint: p.server.endpoint, configFile: p.configFile, marker: p.marker, newDayStart: p.newDayStart };
+  const ctx = {
+    root: p.archive.root,
+    newDay: p.archive.newDay,
+    newFiles: p.archive.newFiles,
+    bucket: BUCKET,
+    endpoint: p.server.endpoint,
+    configFile: p.configFile,
+    marker: p.marker,
+    newDayStart: p.newDayStart,
+  };
   await resetTarget(p);
   const [cmd, args, extraEnv] = c.command(ctx);
   const r = await measure(cmd, args, extraEnv);
@@ -128,20 +162,46 @@ async function runCase(c, p, client) {
   if (!error && c.check) error = c.check(ctx, r.out);
   if (!error && c.verifyUpload) {
     const keys = await client.keys(BUCKET, `${p.archive.newDay}/`);
-    if (keys.length !== ctx.newFiles) error = `uploaded ${keys.length} of ${ctx.newFiles} new files`;
+    if (keys.length !== ctx.newFiles)
+      error = `uploaded ${keys.length} of ${ctx.newFiles} new files`;
   }
-  log(`  ${c.name.padEnd(13)} ${error ? `FAILED: ${error}` : `${r.seconds.toFixed(2)}s  ${(r.rssKB / 1024).toFixed(0)} MB`}`);
-  return { case: c.name, label: c.label, kind: c.kind, size: 0, newFiles: ctx.newFiles, seconds: r.seconds, rssKB: r.rssKB, ...(error ? { error } : {}) };
+  log(
+    `  ${c.name.padEnd(13)} ${error ? `FAILED: ${error}` : `${r.seconds.toFixed(2)}s  ${(r.rssKB / 1024).toFixed(0)} MB`}`,
+  );
+  return {
+    case: c.name,
+    label: c.label,
+    kind: c.kind,
+    size: 0,
+    newFiles: ctx.newFiles,
+    seconds: r.seconds,
+    rssKB: r.rssKB,
+    ...(error ? { error } : {}),
+  };
 }
 
 async function startupNumbers(p) {
   // recsync plan when nothing is new (state after a sync), against Node's own start-up.
   await writeFile(p.stateFile, p.stateSnapshot);
-  await measure(process.execPath, [path.join(here, '..', 'packages', 'cli', 'bin', 'run.js'), 'sync', '--config', p.configFile]);
+  await measure(process.execPath, [
+    path.join(here, '..', 'packages', 'cli', 'bin', 'run.js'),
+    'sync',
+    '--config',
+    p.configFile,
+  ]);
   const plan = [];
   const bare = [];
   for (let i = 0; i < 5; i++) {
-    plan.push((await measure(process.execPath, [path.join(here, '..', 'packages', 'cli', 'bin', 'run.js'), 'plan', '--config', p.configFile])).seconds);
+    plan.push(
+      (
+        await measure(process.execPath, [
+          path.join(here, '..', 'packages', 'cli', 'bin', 'run.js'),
+          'plan',
+          '--config',
+          p.configFile,
+        ])
+      ).seconds,
+    );
     bare.push((await measure(process.execPath, ['-e', '0'])).seconds);
   }
   const med = (a) => a.sort((x, y) => x - y)[2];
@@ -151,7 +211,8 @@ async function startupNumbers(p) {
 async function main() {
   const only = opts.only?.split(',');
   const selected = cases().filter((c) => c.available && (!only || only.includes(c.name)));
-  for (const c of cases().filter((c) => !c.available)) log(`(skipping ${c.name}: not installed; apt-get install awscli rclone)`);
+  for (const c of cases().filter((c) => !c.available))
+    log(`(skipping ${c.name}: not installed; apt-get install awscli rclone)`);
   const results = [];
   const startup = {};
   for (const size of sizes) {
@@ -166,21 +227,36 @@ async function main() {
         }
       }
       startup[size] = await startupNumbers(p);
-      log(`  recsync plan with nothing new: ${startup[size].planNothingNew.toFixed(2)}s (node -e 0: ${startup[size].nodeStart.toFixed(2)}s)`);
+      log(
+        `  recsync plan with nothing new: ${startup[size].planNothingNew.toFixed(2)}s (node -e 0: ${startup[size].nodeStart.toFixed(2)}s)`,
+      );
     } finally {
       client.destroy();
       await p.server.stop();
     }
   }
   const rows = summarize(results);
-  const meta = { perDay: PER_DAY, runs, sizes, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
+  const meta = {
+    perDay: PER_DAY,
+    runs,
+    sizes,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+  };
   const table = markdown(rows, meta);
   const targets = targetLines(rows, startup);
   const outDir = path.join(here, 'results');
   await mkdir(outDir, { recursive: true });
-  await writeFile(path.join(outDir, 'latest.json'), JSON.stringify({ meta, rows, startup }, null, 2));
+  await writeFile(
+    path.join(outDir, 'latest.json'),
+    JSON.stringify({ meta, rows, startup }, null, 2),
+  );
   await writeFile(path.join(outDir, 'latest.md'), `${table}\n\n${targets.join('\n')}\n`);
-  await writeFile(path.join(outDir, 'latest.svg'), svgChart(rows, 'Time to back up one new day, by archive size (log-log)'));
+  await writeFile(
+    path.join(outDir, 'latest.svg'),
+    svgChart(rows, 'Time to back up one new day, by archive size (log-log)'),
+  );
   console.log(`${table}\n\n${targets.join('\n')}`);
   if (!opts['skip-strategies']) await strategyBenches();
 }
@@ -189,11 +265,18 @@ function targetLines(rows, startup) {
   const at = (c, size) => rows.find((r) => r.case === c && r.size === size);
   const lines = ['Targets:'];
   for (const size of sizes) {
-    const ratio = (a, b) => (at(a, size) && at(b, size) ? at(a, size).median / at(b, size).median : NaN);
+    const ratio = (a, b) =>
+      at(a, size) && at(b, size) ? at(a, size).median / at(b, size).median : NaN;
     const plan = ratio('aws-dryrun', 'recsync-plan');
     const day = ratio('recsync-sync', 'aws-day');
-    const sdk = at('recsync-sync', size) && at('sdk-loop', size) ? at('recsync-sync', size).filesPerSecond / at('sdk-loop', size).filesPerSecond : NaN;
-    const aws = at('recsync-sync', size) && at('aws-day', size) ? at('recsync-sync', size).filesPerSecond / at('aws-day', size).filesPerSecond : NaN;
+    const sdk =
+      at('recsync-sync', size) && at('sdk-loop', size)
+        ? at('recsync-sync', size).filesPerSecond / at('sdk-loop', size).filesPerSecond
+        : NaN;
+    const aws =
+      at('recsync-sync', size) && at('aws-day', size)
+        ? at('recsync-sync', size).filesPerSecond / at('aws-day', size).filesPerSecond
+        : NaN;
     lines.push(
       `- ${size.toLocaleString('en-US')} files: recsync plan is ${plan.toFixed(1)}x faster than aws s3 sync --dryrun (target ≥100x at 200k); ` +
         `recsync sync takes ${day.toFixed(2)}x the time of aws s3 sync ROOT/DAY (target ≤0.8x); upload rate ${sdk.toFixed(2)}x the bare SDK loop (target ≥0.8x), ` +
@@ -203,7 +286,9 @@ function targetLines(rows, startup) {
   if (sizes.length > 1) {
     const [a, b] = [sizes.at(-2), sizes.at(-1)];
     const flat = at('recsync-sync', b)?.median / at('recsync-sync', a)?.median;
-    lines.push(`- recsync sync(${b})/sync(${a}) = ${flat.toFixed(2)} (target ≤1.2: flat as the archive grows)`);
+    lines.push(
+      `- recsync sync(${b})/sync(${a}) = ${flat.toFixed(2)} (target ≤1.2: flat as the archive grows)`,
+    );
   }
   return lines;
 }

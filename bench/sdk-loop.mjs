@@ -14,13 +14,17 @@ const client = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
   requestHandler: { httpAgent: { keepAlive: true, maxSockets: Number(concurrency) } },
 });
-const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath ?? d.path, d.name));
+const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+  .filter((d) => d.isFile())
+  .map((d) => path.join(d.parentPath ?? d.path, d.name));
 let next = 0;
 async function worker() {
   while (next < files.length) {
     const file = files[next++];
     const key = `${prefix}${path.relative(dir, file).split(path.sep).join('/')}`;
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }),
+    );
   }
 }
 await Promise.all(Array.from({ length: Number(concurrency) }, worker));

@@ -20,7 +20,9 @@ import { createTestClient, startS3Server } from '@recsync/framework/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.join(here, '..', 'packages', 'cli', 'bin', 'run.js');
-const { values: opts } = parseArgs({ options: { quick: { type: 'boolean', default: false }, shards: { type: 'string', default: '3' } } });
+const { values: opts } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, shards: { type: 'string', default: '3' } },
+});
 const FILES = opts.quick ? 900 : 3000;
 const RUNS = opts.quick ? 1 : 3;
 const SHARDS = Number(opts.shards);
@@ -36,7 +38,11 @@ function cpuOf(pid, children = false) {
 }
 
 async function makeArchive(root) {
-  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const today = Date.UTC(
+    new Date().getUTCFullYear(),
+    new Date().getUTCMonth(),
+    new Date().getUTCDate(),
+  );
   for (let d = 0; d < DAYS; d++) {
     const day = new Date(today - (DAYS - d) * 86_400_000).toISOString().slice(0, 10);
     await mkdir(path.join(root, day), { recursive: true });
@@ -51,11 +57,24 @@ async function makeArchive(root) {
 
 function run(args, cwd) {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+    };
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`recsync ${args.join(' ')} exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`recsync ${args.join(' ')} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -70,7 +89,10 @@ async function scenario(server, client, source, shards) {
         rec: {
           source,
           target: { bucket, endpoint: server.endpoint, forcePathStyle: true },
-          strategy: { use: '@recsync/strategy-date', with: { layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' } },
+          strategy: {
+            use: '@recsync/strategy-date',
+            with: { layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' },
+          },
           upload: { concurrency: 32 },
         },
       },
@@ -79,7 +101,12 @@ async function scenario(server, client, source, shards) {
   const cpu0 = cpuOf('self', true);
   const server0 = cpuOf(server.pid);
   const started = performance.now();
-  const args = (i) => ['sync', '--config', path.join(cwd, 'recsync.config.json'), ...(shards > 1 ? ['--shard', `${i}/${shards}`] : [])];
+  const args = (i) => [
+    'sync',
+    '--config',
+    path.join(cwd, 'recsync.config.json'),
+    ...(shards > 1 ? ['--shard', `${i}/${shards}`] : []),
+  ];
   await Promise.all(Array.from({ length: shards }, (_, i) => run(args(i), cwd)));
   const wall = (performance.now() - started) / 1000;
   const keys = await client.keys(bucket);
@@ -100,7 +127,9 @@ try {
     for (const n of [1, SHARDS]) {
       const res = await scenario(server, client, source, n);
       results[n].push(res);
-      log(`run ${r + 1}: ${n} process(es): ${res.wall.toFixed(2)} s wall, recsync CPU ${res.recsyncCpu.toFixed(2)} s, server CPU ${res.serverCpu.toFixed(2)} s`);
+      log(
+        `run ${r + 1}: ${n} process(es): ${res.wall.toFixed(2)} s wall, recsync CPU ${res.recsyncCpu.toFixed(2)} s, server CPU ${res.serverCpu.toFixed(2)} s`,
+      );
     }
   }
   const pick = (n, k) => median(results[n].map((x) => x[k]));
@@ -109,7 +138,9 @@ try {
   const cores = os.availableParallelism();
   const line = (n) =>
     `${n === 1 ? '1 process' : `${n} shards`}: ${pick(n, 'wall').toFixed(2)} s wall; CPU recsync ${pick(n, 'recsyncCpu').toFixed(2)} s, server ${pick(n, 'serverCpu').toFixed(2)} s (of ${(pick(n, 'wall') * cores).toFixed(2)} s available on ${cores} cores)`;
-  console.log(`shards benchmark: ${FILES} files of 16 KiB in ${DAYS} day folders, local s3rver, median of ${RUNS}`);
+  console.log(
+    `shards benchmark: ${FILES} files of 16 KiB in ${DAYS} day folders, local s3rver, median of ${RUNS}`,
+  );
   console.log(line(1));
   console.log(line(SHARDS));
   console.log(`ratio ${SHARDS} shards / 1 process wall time: ${(many / one).toFixed(2)}x`);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { seedStore, startS3Server, createTestClient } from '@recsync/framework/testing';
-import { archiveFiles, dayIds } from './lib/archive.mjs';
+import { archiveFiles } from './lib/archive.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -30,20 +30,34 @@ const NEWEST = '2026-11-24';
 const work = path.join(opts.work, String(FILES));
 const root = path.join(work, 'RECORDINGS');
 const log = (...a) => console.error(...a);
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 const small = (rel) => Buffer.from(`${rel}\n`);
 const files = () => archiveFiles({ files: DAYS * PER_DAY, days: DAYS, newest: NEWEST, seed: 1 });
 
 function measure(cmd, args, extraEnv = {}) {
   return new Promise((resolve) => {
     const timeFile = path.join(os.tmpdir(), `recsync-bench-verify-time-${process.pid}`);
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, cmd, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, cmd, ...args], {
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', async (code) => {
-      const [seconds, rss] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
+      const [seconds, rss] = (await readFile(timeFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .at(-1)
+        .split(' ')
+        .map(Number);
       resolve({ code, seconds, rssMB: rss / 1024, out, err });
     });
   });
@@ -58,10 +72,12 @@ async function buildArchive() {
   let n = 0;
   let batch = [];
   const flush = async () => {
-    await Promise.all(batch.map(async (f) => {
-      await writeFile(path.join(root, f.rel), small(f.rel));
-      await utimes(path.join(root, f.rel), f.mtime, f.mtime);
-    }));
+    await Promise.all(
+      batch.map(async (f) => {
+        await writeFile(path.join(root, f.rel), small(f.rel));
+        await utimes(path.join(root, f.rel), f.mtime, f.mtime);
+      }),
+    );
     batch = [];
   };
   for (const f of files()) {
@@ -76,12 +92,16 @@ async function buildArchive() {
   }
   await flush();
   await writeFile(marker, '');
-  log(`  archive of ${n.toLocaleString('en-US')} files built in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  log(
+    `  archive of ${n.toLocaleString('en-US')} files built in ${((Date.now() - started) / 1000).toFixed(0)}s`,
+  );
 }
 
 async function main() {
   await mkdir(work, { recursive: true });
-  log(`== verify --all over ${(DAYS * PER_DAY).toLocaleString('en-US')} files (${DAYS} days): ${work}`);
+  log(
+    `== verify --all over ${(DAYS * PER_DAY).toLocaleString('en-US')} files (${DAYS} days): ${work}`,
+  );
   await buildArchive();
   const s3dir = path.join(work, 's3');
   const seeded = existsSync(path.join(work, 'bucket.done'));
@@ -94,35 +114,89 @@ async function main() {
       await client.createBucket('bench').catch(() => undefined);
       client.destroy();
       const t = Date.now();
-      const count = await seedStore(s3dir, 'bench', (function* () {
-        for (const f of files()) yield { key: f.rel, body: small(f.rel) };
-      })());
+      const count = await seedStore(
+        s3dir,
+        'bench',
+        (function* () {
+          for (const f of files()) yield { key: f.rel, body: small(f.rel) };
+        })(),
+      );
       await writeFile(path.join(work, 'bucket.done'), '');
-      log(`  bucket pre-filled with ${count.toLocaleString('en-US')} objects in ${((Date.now() - t) / 1000).toFixed(0)}s`);
+      log(
+        `  bucket pre-filled with ${count.toLocaleString('en-US')} objects in ${((Date.now() - t) / 1000).toFixed(0)}s`,
+      );
     }
     const config = path.join(work, 'recsync.config.json');
-    await writeFile(config, JSON.stringify({
-      stateDir: path.join(work, 'state'),
-      jobs: { rec: { source: root, target: { bucket: 'bench', endpoint: server.endpoint, forcePathStyle: true }, strategy: { use: '@recsync/strategy-date', with: { layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' } } } },
-    }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        stateDir: path.join(work, 'state'),
+        jobs: {
+          rec: {
+            source: root,
+            target: { bucket: 'bench', endpoint: server.endpoint, forcePathStyle: true },
+            strategy: {
+              use: '@recsync/strategy-date',
+              with: { layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' },
+            },
+          },
+        },
+      }),
+    );
     const bin = path.join(here, '..', 'packages', 'cli', 'bin', 'run.js');
     const results = [];
-    const verify = await measure(process.execPath, [bin, 'verify', '--all', '--json', '--config', config]);
+    const verify = await measure(process.execPath, [
+      bin,
+      'verify',
+      '--all',
+      '--json',
+      '--config',
+      config,
+    ]);
     const summary = JSON.parse(verify.out.trim().split('\n').at(-1));
     if (verify.code !== 0) log(verify.err, verify.out.split('\n').slice(0, 5).join('\n'));
-    results.push({ command: 'recsync verify --all', seconds: verify.seconds, rssMB: verify.rssMB, exit: verify.code, checked: summary.files, objects: summary.objects });
-    log(`  recsync verify --all: ${verify.seconds}s, peak RSS ${verify.rssMB.toFixed(0)} MB, exit ${verify.code}, ${summary.files} files / ${summary.objects} objects`);
+    results.push({
+      command: 'recsync verify --all',
+      seconds: verify.seconds,
+      rssMB: verify.rssMB,
+      exit: verify.code,
+      checked: summary.files,
+      objects: summary.objects,
+    });
+    log(
+      `  recsync verify --all: ${verify.seconds}s, peak RSS ${verify.rssMB.toFixed(0)} MB, exit ${verify.code}, ${summary.files} files / ${summary.objects} objects`,
+    );
     const rclone = ['/usr/bin/rclone', '/usr/local/bin/rclone'].find((p) => existsSync(p));
     if (rclone && opts.rclone) {
-      const r = await measure(rclone, ['check', root, 'bench:bench', '--size-only', '--one-way', '--checkers', '32', '-q'], {
-        RCLONE_CONFIG_BENCH_TYPE: 's3', RCLONE_CONFIG_BENCH_PROVIDER: 'Other', RCLONE_CONFIG_BENCH_ENDPOINT: server.endpoint,
-        RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: 'S3RVER', RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: 'S3RVER', RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG_BENCH_LIST_VERSION: '2', RCLONE_CONFIG_BENCH_LIST_URL_ENCODE: 'false', AWS_CA_BUNDLE: '',
-      });
+      const r = await measure(
+        rclone,
+        ['check', root, 'bench:bench', '--size-only', '--one-way', '--checkers', '32', '-q'],
+        {
+          RCLONE_CONFIG_BENCH_TYPE: 's3',
+          RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+          RCLONE_CONFIG_BENCH_ENDPOINT: server.endpoint,
+          RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: 'S3RVER',
+          RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: 'S3RVER',
+          RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+          RCLONE_CONFIG_BENCH_LIST_VERSION: '2',
+          RCLONE_CONFIG_BENCH_LIST_URL_ENCODE: 'false',
+          AWS_CA_BUNDLE: '',
+        },
+      );
       if (r.code !== 0) log(r.err.split('\n').slice(-5).join('\n'));
-      results.push({ command: 'rclone check --size-only --one-way', seconds: r.seconds, rssMB: r.rssMB, exit: r.code });
-      log(`  rclone check --size-only --one-way: ${r.seconds}s, peak RSS ${r.rssMB.toFixed(0)} MB, exit ${r.code}`);
+      results.push({
+        command: 'rclone check --size-only --one-way',
+        seconds: r.seconds,
+        rssMB: r.rssMB,
+        exit: r.code,
+      });
+      log(
+        `  rclone check --size-only --one-way: ${r.seconds}s, peak RSS ${r.rssMB.toFixed(0)} MB, exit ${r.code}`,
+      );
     }
-    console.log(JSON.stringify({ files: DAYS * PER_DAY, days: DAYS, folders: DAYS * 41, results }, null, 2));
+    console.log(
+      JSON.stringify({ files: DAYS * PER_DAY, days: DAYS, folders: DAYS * 41, results }, null, 2),
+    );
   } finally {
     await server.stop();
   }

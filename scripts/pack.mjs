@@ -12,10 +12,18 @@ const out = path.join(ROOT, 'dist-packages');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 // Private workspaces (the example packages) are not published, so they are not packed either.
-const workspaces = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).workspaces.filter(
+const workspaces = JSON.parse(
+  readFileSync(path.join(ROOT, 'package.json'), 'utf8'),
+).workspaces.filter(
   (dir) => !JSON.parse(readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8')).private,
 );
-const args = ['pack', ...workspaces.flatMap((dir) => ['--workspace', dir]), '--pack-destination', out, '--silent'];
+const args = [
+  'pack',
+  ...workspaces.flatMap((dir) => ['--workspace', dir]),
+  '--pack-destination',
+  out,
+  '--silent',
+];
 execFileSync('npm', args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 const tarballs = readdirSync(out).filter((f) => f.endsWith('.tgz'));
 for (const t of tarballs) console.log(path.relative(process.cwd(), path.join(out, t)));

@@ -27,10 +27,12 @@ function problems() {
   const found = [];
   const version = packages[0].json.version;
   for (const { dir, json } of packages) {
-    if (json.version !== version) found.push(`${dir}: version ${json.version}, expected ${version} (lockstep)`);
+    if (json.version !== version)
+      found.push(`${dir}: version ${json.version}, expected ${version} (lockstep)`);
     for (const field of ['dependencies', 'peerDependencies', 'devDependencies']) {
       for (const [name, spec] of Object.entries(json[field] ?? {})) {
-        if (names.has(name) && spec !== version) found.push(`${dir}: ${field}.${name} is ${spec}, expected ${version}`);
+        if (names.has(name) && spec !== version)
+          found.push(`${dir}: ${field}.${name} is ${spec}, expected ${version}`);
       }
     }
   }
@@ -46,12 +48,19 @@ if (command === 'version') {
   for (const { file, json } of packages) {
     json.version = version;
     for (const field of ['dependencies', 'peerDependencies', 'devDependencies']) {
-      for (const name of Object.keys(json[field] ?? {})) if (names.has(name)) json[field][name] = version;
+      for (const name of Object.keys(json[field] ?? {}))
+        if (names.has(name)) json[field][name] = version;
     }
     writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   }
-  execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
-  console.log(`all packages at ${version}; next: update CHANGELOG.md, commit, tag v${version}, npm run release:publish`);
+  execFileSync(
+    'npm',
+    ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  console.log(
+    `all packages at ${version}; next: update CHANGELOG.md, commit, tag v${version}, npm run release:publish`,
+  );
 } else if (command === 'check') {
   const found = problems();
   for (const p of found) console.error(p);

@@ -29,7 +29,9 @@ function fileSize(rnd) {
 
 export function dayIds(newest, days) {
   const end = Date.parse(`${newest}T00:00:00Z`);
-  return Array.from({ length: days }, (_, i) => new Date(end - (days - 1 - i) * DAY).toISOString().slice(0, 10));
+  return Array.from({ length: days }, (_, i) =>
+    new Date(end - (days - 1 - i) * DAY).toISOString().slice(0, 10),
+  );
 }
 
 /** Lists the archive's files lazily: { rel, size, mtime } in day order. */
@@ -42,7 +44,11 @@ export function* archiveFiles({ files, days, newest, seed = 1 }) {
     for (let i = 0; i < perDay; i++) {
       const agent = 1 + Math.floor(rnd() * 40);
       const mtime = new Date(start + Math.floor(rnd() * (DAY - 60_000)));
-      yield { rel: `${day}/agent-${String(agent).padStart(2, '0')}/call-${String(i).padStart(6, '0')}.wav`, size: fileSize(rnd), mtime };
+      yield {
+        rel: `${day}/agent-${String(agent).padStart(2, '0')}/call-${String(i).padStart(6, '0')}.wav`,
+        size: fileSize(rnd),
+        mtime,
+      };
     }
   }
 }

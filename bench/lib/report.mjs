@@ -2,7 +2,11 @@
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** rows: [{ case, label, kind, size, newFiles, seconds[], rssKB[], error? }] */
@@ -10,7 +14,16 @@ export function summarize(results) {
   const byKey = new Map();
   for (const r of results) {
     const key = `${r.case}@${r.size}`;
-    const entry = byKey.get(key) ?? { case: r.case, label: r.label, kind: r.kind, size: r.size, newFiles: r.newFiles, seconds: [], rssKB: [], errors: [] };
+    const entry = byKey.get(key) ?? {
+      case: r.case,
+      label: r.label,
+      kind: r.kind,
+      size: r.size,
+      newFiles: r.newFiles,
+      seconds: [],
+      rssKB: [],
+      errors: [],
+    };
     if (r.error) entry.errors.push(r.error);
     else {
       entry.seconds.push(r.seconds);
@@ -18,11 +31,21 @@ export function summarize(results) {
     }
     byKey.set(key, entry);
   }
-  const rows = [...byKey.values()].map((e) => ({ ...e, median: median(e.seconds), min: Math.min(...e.seconds), max: Math.max(...e.seconds), peakRssMB: Math.max(0, ...e.rssKB) / 1024 }));
+  const rows = [...byKey.values()].map((e) => ({
+    ...e,
+    median: median(e.seconds),
+    min: Math.min(...e.seconds),
+    max: Math.max(...e.seconds),
+    peakRssMB: Math.max(0, ...e.rssKB) / 1024,
+  }));
   for (const row of rows) {
-    const base = rows.find((r) => r.size === row.size && r.case === (row.kind === 'sync' ? 'recsync-sync' : 'recsync-plan'));
+    const base = rows.find(
+      (r) =>
+        r.size === row.size && r.case === (row.kind === 'sync' ? 'recsync-sync' : 'recsync-plan'),
+    );
     row.ratio = base && Number.isFinite(row.median) ? row.median / base.median : NaN;
-    row.filesPerSecond = row.kind === 'sync' && Number.isFinite(row.median) ? row.newFiles / row.median : undefined;
+    row.filesPerSecond =
+      row.kind === 'sync' && Number.isFinite(row.median) ? row.newFiles / row.median : undefined;
   }
   return rows;
 }
@@ -38,7 +61,8 @@ export function markdown(rows, meta) {
     '|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const status = r.errors.length && !r.seconds.length ? ` (failed: ${r.errors[0].slice(0, 60)})` : '';
+    const status =
+      r.errors.length && !r.seconds.length ? ` (failed: ${r.errors[0].slice(0, 60)})` : '';
     lines.push(
       `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${r.label}${status} | ${fmt(r.median)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.ratio)}x | ${r.filesPerSecond ? fmt(r.filesPerSecond, 0) : ''} | ${fmt(r.peakRssMB, 0)} |`,
     );
@@ -46,7 +70,17 @@ export function markdown(rows, meta) {
   return lines.join('\n');
 }
 
-const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#17becf'];
+const COLORS = [
+  '#d62728',
+  '#1f77b4',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#17becf',
+];
 
 /** Time against archive size, log-log, one line per command. */
 export function svgChart(rows, title) {
@@ -57,7 +91,10 @@ export function svgChart(rows, title) {
   const times = rows.map((r) => r.median).filter((t) => Number.isFinite(t) && t > 0);
   if (sizes.length === 0 || times.length === 0) return '<svg xmlns="http://www.w3.org/2000/svg"/>';
   const [x0, x1] = [Math.log10(sizes[0]) - 0.1, Math.log10(sizes.at(-1)) + 0.1];
-  const [y0, y1] = [Math.floor(Math.log10(Math.min(...times))), Math.ceil(Math.log10(Math.max(...times)))];
+  const [y0, y1] = [
+    Math.floor(Math.log10(Math.min(...times))),
+    Math.ceil(Math.log10(Math.max(...times))),
+  ];
   const X = (s) => m.l + ((Math.log10(s) - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
   const Y = (t) => H - m.b - ((Math.log10(t) - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
   const parts = [
@@ -66,24 +103,44 @@ export function svgChart(rows, title) {
     `<text x="${m.l}" y="22" font-size="15" font-weight="bold">${title}</text>`,
   ];
   for (let e = y0; e <= y1; e++) {
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/>`, `<text x="${m.l - 8}" y="${Y(10 ** e) + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} s</text>`);
+    parts.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/>`,
+      `<text x="${m.l - 8}" y="${Y(10 ** e) + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} s</text>`,
+    );
   }
-  for (const s of sizes) parts.push(`<text x="${X(s)}" y="${H - m.b + 18}" text-anchor="middle">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`);
-  parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">files in archive (one new day each)</text>`);
+  for (const s of sizes)
+    parts.push(
+      `<text x="${X(s)}" y="${H - m.b + 18}" text-anchor="middle">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`,
+    );
+  parts.push(
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">files in archive (one new day each)</text>`,
+  );
   const cases = [...new Set(rows.map((r) => r.case))];
   cases.forEach((c, i) => {
-    const pts = rows.filter((r) => r.case === c && Number.isFinite(r.median)).sort((a, b) => a.size - b.size);
+    const pts = rows
+      .filter((r) => r.case === c && Number.isFinite(r.median))
+      .sort((a, b) => a.size - b.size);
     if (pts.length === 0) return;
     const color = COLORS[i % COLORS.length];
     const width = c.startsWith('recsync') ? 3 : 1.5;
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${width}" points="${pts.map((p) => `${X(p.size)},${Y(p.median)}`).join(' ')}"/>`);
-    for (const p of pts) parts.push(`<circle cx="${X(p.size)}" cy="${Y(p.median)}" r="3" fill="${color}"/>`);
-    parts.push(`<rect x="${W - m.r + 12}" y="${m.t + i * 20 - 9}" width="14" height="4" fill="${color}"/>`, `<text x="${W - m.r + 32}" y="${m.t + i * 20}">${escapeXml(pts[0].label)}</text>`);
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="${width}" points="${pts.map((p) => `${X(p.size)},${Y(p.median)}`).join(' ')}"/>`,
+    );
+    for (const p of pts)
+      parts.push(`<circle cx="${X(p.size)}" cy="${Y(p.median)}" r="3" fill="${color}"/>`);
+    parts.push(
+      `<rect x="${W - m.r + 12}" y="${m.t + i * 20 - 9}" width="14" height="4" fill="${color}"/>`,
+      `<text x="${W - m.r + 32}" y="${m.t + i * 20}">${escapeXml(pts[0].label)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');
 }
 
 function escapeXml(s) {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&apos;');
 }

@@ -41,17 +41,34 @@ export function cases() {
       kind: 'discover',
       available: true,
       command: (ctx) => ['sh', ['-c', `find "${ctx.root}" -newer "${ctx.marker}" -type f | wc -l`]],
-      check: (ctx, out) => (Number(out.trim()) === ctx.newFiles ? undefined : `find printed ${out.trim()} files, expected ${ctx.newFiles}`),
+      check: (ctx, out) =>
+        Number(out.trim()) === ctx.newFiles
+          ? undefined
+          : `find printed ${out.trim()} files, expected ${ctx.newFiles}`,
     },
     {
       name: 'aws-dryrun',
       label: 'aws s3 sync ROOT --dryrun',
       kind: 'plan',
       available: existsSync(AWS),
-      command: (ctx) => [AWS, ['s3', 'sync', ctx.root, `s3://${ctx.bucket}/`, '--dryrun', '--endpoint-url', ctx.endpoint, '--only-show-errors']],
+      command: (ctx) => [
+        AWS,
+        [
+          's3',
+          'sync',
+          ctx.root,
+          `s3://${ctx.bucket}/`,
+          '--dryrun',
+          '--endpoint-url',
+          ctx.endpoint,
+          '--only-show-errors',
+        ],
+      ],
       check: (ctx, out) => {
         const n = out.split('\n').filter((l) => l.startsWith('(dryrun) upload:')).length;
-        return n === ctx.newFiles ? undefined : `dry run listed ${n} uploads, expected ${ctx.newFiles}`;
+        return n === ctx.newFiles
+          ? undefined
+          : `dry run listed ${n} uploads, expected ${ctx.newFiles}`;
       },
     },
     {
@@ -59,7 +76,18 @@ export function cases() {
       label: 'aws s3 sync ROOT',
       kind: 'sync',
       available: existsSync(AWS),
-      command: (ctx) => [AWS, ['s3', 'sync', ctx.root, `s3://${ctx.bucket}/`, '--endpoint-url', ctx.endpoint, '--only-show-errors']],
+      command: (ctx) => [
+        AWS,
+        [
+          's3',
+          'sync',
+          ctx.root,
+          `s3://${ctx.bucket}/`,
+          '--endpoint-url',
+          ctx.endpoint,
+          '--only-show-errors',
+        ],
+      ],
       verifyUpload: true,
       slow: true,
     },
@@ -68,7 +96,22 @@ export function cases() {
       label: "aws s3 sync ROOT --exclude '*' --include 'DAY/*'",
       kind: 'sync',
       available: existsSync(AWS),
-      command: (ctx) => [AWS, ['s3', 'sync', ctx.root, `s3://${ctx.bucket}/`, '--exclude', '*', '--include', `${ctx.newDay}/*`, '--endpoint-url', ctx.endpoint, '--only-show-errors']],
+      command: (ctx) => [
+        AWS,
+        [
+          's3',
+          'sync',
+          ctx.root,
+          `s3://${ctx.bucket}/`,
+          '--exclude',
+          '*',
+          '--include',
+          `${ctx.newDay}/*`,
+          '--endpoint-url',
+          ctx.endpoint,
+          '--only-show-errors',
+        ],
+      ],
       verifyUpload: true,
       slow: true,
     },
@@ -77,7 +120,18 @@ export function cases() {
       label: 'aws s3 sync ROOT/DAY s3://bucket/DAY',
       kind: 'sync',
       available: existsSync(AWS),
-      command: (ctx) => [AWS, ['s3', 'sync', path.join(ctx.root, ctx.newDay), `s3://${ctx.bucket}/${ctx.newDay}/`, '--endpoint-url', ctx.endpoint, '--only-show-errors']],
+      command: (ctx) => [
+        AWS,
+        [
+          's3',
+          'sync',
+          path.join(ctx.root, ctx.newDay),
+          `s3://${ctx.bucket}/${ctx.newDay}/`,
+          '--endpoint-url',
+          ctx.endpoint,
+          '--only-show-errors',
+        ],
+      ],
       verifyUpload: true,
     },
     {
@@ -87,7 +141,19 @@ export function cases() {
       available: Boolean(RCLONE),
       command: (ctx) => [
         RCLONE,
-        ['copy', ctx.root, `bench:${ctx.bucket}`, '--max-age', `${Math.ceil((Date.now() - ctx.newDayStart) / 1000) + 60}s`, '--no-traverse', '--transfers', '32', '--checkers', '32', '-q'],
+        [
+          'copy',
+          ctx.root,
+          `bench:${ctx.bucket}`,
+          '--max-age',
+          `${Math.ceil((Date.now() - ctx.newDayStart) / 1000) + 60}s`,
+          '--no-traverse',
+          '--transfers',
+          '32',
+          '--checkers',
+          '32',
+          '-q',
+        ],
         {
           RCLONE_CONFIG_BENCH_TYPE: 's3',
           RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
@@ -105,7 +171,17 @@ export function cases() {
       label: 'bare SDK PutObject loop (64 in flight)',
       kind: 'sync',
       available: true,
-      command: (ctx) => [process.execPath, [path.join(here, '..', 'sdk-loop.mjs'), path.join(ctx.root, ctx.newDay), `${ctx.newDay}/`, ctx.bucket, ctx.endpoint, '64']],
+      command: (ctx) => [
+        process.execPath,
+        [
+          path.join(here, '..', 'sdk-loop.mjs'),
+          path.join(ctx.root, ctx.newDay),
+          `${ctx.newDay}/`,
+          ctx.bucket,
+          ctx.endpoint,
+          '64',
+        ],
+      ],
       verifyUpload: true,
     },
   ];

@@ -24,7 +24,12 @@ export default defineConfig({
         sse: { type: 'aws:kms', keyId: 'alias/call-recordings', bucketKey: true },
         manifest: { prefix: '_recsync/manifests/', keep: 400 },
       },
-      strategy: dateFolders({ layout: '{yyyy}/{MM}/{dd}', timezone: 'Europe/Berlin', lookback: 2, grace: '1h' }),
+      strategy: dateFolders({
+        layout: '{yyyy}/{MM}/{dd}',
+        timezone: 'Europe/Berlin',
+        lookback: 2,
+        grace: '1h',
+      }),
       filters: { include: ['**/*.wav', '**/*.opus'], settle: '10m' },
     },
   },

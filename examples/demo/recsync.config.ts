@@ -17,7 +17,12 @@ export default defineConfig({
         endpoint: process.env.RECSYNC_DEMO_ENDPOINT ?? 'http://127.0.0.1:4568',
         forcePathStyle: true,
       },
-      strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', lookback: 2, grace: '1h' }),
+      strategy: dateFolders({
+        layout: '{yyyy}-{MM}-{dd}',
+        timezone: 'UTC',
+        lookback: 2,
+        grace: '1h',
+      }),
       filters: { include: ['**/*.wav'], exclude: ['**/*.tmp'], settle: '2m' },
       upload: { concurrency: 16 },
     },

@@ -9,7 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTree, createTestClient, startS3Server, S3RVER_CREDENTIALS } from '@recsync/framework/testing';
+import {
+  createTree,
+  createTestClient,
+  startS3Server,
+  S3RVER_CREDENTIALS,
+} from '@recsync/framework/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const demoDir = path.join(here, '.demo');
@@ -26,33 +31,50 @@ function dayId(time) {
 /** A deterministic little random generator, so every demo shows the same archive. */
 function random(seed) {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 function archiveSpec(now) {
   const rnd = random(42);
   const spec = {};
-  const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+  const today = Date.UTC(
+    new Date(now).getUTCFullYear(),
+    new Date(now).getUTCMonth(),
+    new Date(now).getUTCDate(),
+  );
   for (let d = DAYS - 1; d >= 0; d--) {
     const start = today - d * DAY;
     const calls = 12 + Math.floor(rnd() * 12);
     for (let i = 0; i < calls; i++) {
-      const at = d === 0 ? now - 10 * 60_000 - Math.floor(rnd() * 60 * 60_000) : start + Math.floor(rnd() * DAY);
+      const at =
+        d === 0
+          ? now - 10 * 60_000 - Math.floor(rnd() * 60 * 60_000)
+          : start + Math.floor(rnd() * DAY);
       const name = `${dayId(start)}/call-${String(i).padStart(4, '0')}-agent${1 + Math.floor(rnd() * 9)}.wav`;
-      spec[name] = { size: 8 * 1024 + Math.floor(rnd() * 56 * 1024), mtime: new Date(Math.max(start, at)) };
+      spec[name] = {
+        size: 8 * 1024 + Math.floor(rnd() * 56 * 1024),
+        mtime: new Date(Math.max(start, at)),
+      };
     }
   }
   const todayId = dayId(today);
   spec[`${todayId}/call-9998-being-recorded.wav`] = { size: 12 * 1024, mtime: new Date(now) }; // younger than settle: deferred
   spec[`${todayId}/call-9999.wav.tmp`] = { size: 4 * 1024, mtime: new Date(now - 30 * 60_000) }; // excluded
   spec['misc/readme.txt'] = 'not a date folder: ignored by the strategy';
-  return { spec, firstDays: Array.from({ length: PREFILLED }, (_, i) => dayId(today - (DAYS - 1 - i) * DAY)) };
+  return {
+    spec,
+    firstDays: Array.from({ length: PREFILLED }, (_, i) => dayId(today - (DAYS - 1 - i) * DAY)),
+  };
 }
 
 function recsync(args, env) {
   console.log(`\n$ recsync ${args.join(' ')}`);
   const bin = path.join(here, '..', '..', 'node_modules', '.bin', 'recsync');
-  const result = spawnSync(bin, [...args, '--config', path.join(here, 'recsync.config.ts')], { stdio: 'inherit', env, cwd: here });
+  const result = spawnSync(bin, [...args, '--config', path.join(here, 'recsync.config.ts')], {
+    stdio: 'inherit',
+    env,
+    cwd: here,
+  });
   console.log(`(exit ${result.status})`);
   return result.status;
 }
@@ -62,7 +84,9 @@ async function main() {
   const now = Date.now();
   const { spec, firstDays } = archiveSpec(now);
   const tree = await createTree(spec, { root: archive });
-  console.log(`demo archive: ${Object.keys(spec).length} files in ${DAYS} date folders under ${tree.root}`);
+  console.log(
+    `demo archive: ${Object.keys(spec).length} files in ${DAYS} date folders under ${tree.root}`,
+  );
 
   const server = await startS3Server({ buckets: [bucket] });
   console.log(`local S3-compatible server (s3rver): ${server.endpoint}, bucket ${bucket}`);
@@ -71,7 +95,9 @@ async function main() {
   try {
     const old = Object.keys(spec).filter((p) => firstDays.some((d) => p.startsWith(`${d}/`)));
     for (const p of old) await client.put(bucket, p, tree.contentOf(p, spec[p]));
-    console.log(`pre-filled the bucket with ${old.length} files of the first ${PREFILLED} days (an old backup job's work)`);
+    console.log(
+      `pre-filled the bucket with ${old.length} files of the first ${PREFILLED} days (an old backup job's work)`,
+    );
 
     const env = {
       ...process.env,
@@ -86,7 +112,9 @@ async function main() {
       if (status !== 0) failures++;
     }
 
-    console.log(`\n$ cat .demo/metrics/recsync.prom   # metrics.textfile, rewritten after every sync`);
+    console.log(
+      `\n$ cat .demo/metrics/recsync.prom   # metrics.textfile, rewritten after every sync`,
+    );
     console.log((await readFile(path.join(demoDir, 'metrics', 'recsync.prom'), 'utf8')).trim());
 
     const keys = await client.keys(bucket);
@@ -99,13 +127,17 @@ async function main() {
       const local = tree.contentOf(sample, spec[sample]);
       const remote = await client.get(bucket, sample);
       const head = await client.head(bucket, sample);
-      console.log(`sample ${sample}: ${remote.length} bytes, byte-exact: ${Buffer.compare(local, remote) === 0}, metadata ${JSON.stringify(head.metadata)}`);
+      console.log(
+        `sample ${sample}: ${remote.length} bytes, byte-exact: ${Buffer.compare(local, remote) === 0}, metadata ${JSON.stringify(head.metadata)}`,
+      );
       if (Buffer.compare(local, remote) !== 0) failures++;
     }
   } finally {
     client.destroy();
     await server.stop();
-    console.log('\nlocal S3 server stopped. Archive and state stay in examples/demo/.demo until the next demo.');
+    console.log(
+      '\nlocal S3 server stopped. Archive and state stay in examples/demo/.demo until the next demo.',
+    );
   }
   if (failures > 0) process.exitCode = 1;
 }

@@ -16,7 +16,11 @@ export default defineConfig({
         forcePathStyle: true,
         profile: 'wasabi',
       },
-      strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'Europe/Amsterdam', lookback: 2 }),
+      strategy: dateFolders({
+        layout: '{yyyy}-{MM}-{dd}',
+        timezone: 'Europe/Amsterdam',
+        lookback: 2,
+      }),
     },
   },
 });

@@ -35,7 +35,9 @@ describe('entries that are not regular files', () => {
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(0);
     expect(run.uploadedKeys()).toEqual(regular);
-    expect(run.warnings.join('\n')).toContain(`partition ${DAY}: skipped 1 special file(s) (FIFO, socket, device)`);
+    expect(run.warnings.join('\n')).toContain(
+      `partition ${DAY}: skipped 1 special file(s) (FIFO, socket, device)`,
+    );
   });
 
   it('a socket is skipped with a warning', async () => {
@@ -73,17 +75,23 @@ describe('entries that are not regular files', () => {
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(0);
     expect(run.uploadedKeys()).toEqual(regular);
-    expect(run.warnings.join('\n')).toContain('1 symlink(s) not followed (followSymlinks is off, or dangling)');
+    expect(run.warnings.join('\n')).toContain(
+      '1 symlink(s) not followed (followSymlinks is off, or dangling)',
+    );
   });
 
   it('followed symlinks to a file and to a folder inside the source are backed up under the link name', async () => {
     const { h, day } = await setup(true);
-    await h.tree.write({ 'elsewhere/inside.wav': { content: 'inside', mtime: `${DAY}T09:00:00Z` } });
+    await h.tree.write({
+      'elsewhere/inside.wav': { content: 'inside', mtime: `${DAY}T09:00:00Z` },
+    });
     await symlink(path.join(day, 'call-000.wav'), path.join(day, 'link.wav'));
     await symlink(path.join(h.tree.root, 'elsewhere'), path.join(day, 'linked-dir'));
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(0);
-    expect(run.uploadedKeys()).toEqual([...regular, `${DAY}/link.wav`, `${DAY}/linked-dir/inside.wav`].sort());
+    expect(run.uploadedKeys()).toEqual(
+      [...regular, `${DAY}/link.wav`, `${DAY}/linked-dir/inside.wav`].sort(),
+    );
   });
 
   it('a followed symlink leading outside the source is refused with a warning (rule 6)', async () => {

@@ -62,7 +62,11 @@ let keys: string[];
 
 beforeAll(async () => {
   const when = `${day}T10:00:00Z`;
-  tree = await createTree(Object.fromEntries(NAMES.map(([, name], i) => [`${day}/${name}`, { content: `file ${i}`, mtime: when }])));
+  tree = await createTree(
+    Object.fromEntries(
+      NAMES.map(([, name], i) => [`${day}/${name}`, { content: `file ${i}`, mtime: when }]),
+    ),
+  );
   const dayDir = Buffer.from(path.join(tree.root, day));
   await mkdir(Buffer.concat([dayDir, Buffer.from('/raw')]));
   for (const [i, [, raw]] of RAW.entries()) {
@@ -73,11 +77,19 @@ beforeAll(async () => {
   bucket = `names-${randomBytes(5).toString('hex')}`;
   await client.createBucket(bucket);
   // lookbackCheck 'list': the second sync must list the day again, however fast it follows
-  const cwd = await writeConfig({ source: tree.root, bucket, endpoint, extra: "lookbackCheck: 'list'," });
+  const cwd = await writeConfig({
+    source: tree.root,
+    bucket,
+    endpoint,
+    extra: "lookbackCheck: 'list',",
+  });
   first = await runCli(['sync'], { cwd });
   second = await runCli(['sync', '--json'], { cwd });
   keys = await client.keys(bucket).catch((e) => {
-    throw new Error(`listing failed after sync exit ${first.code}/${second.code}: ${first.stdout}\n${first.stderr}\n${second.stdout.slice(-2000)}\n${second.stderr}`, { cause: e });
+    throw new Error(
+      `listing failed after sync exit ${first.code}/${second.code}: ${first.stdout}\n${first.stderr}\n${second.stdout.slice(-2000)}\n${second.stderr}`,
+      { cause: e },
+    );
   });
 }, 120_000);
 
@@ -95,29 +107,41 @@ describe('file names', () => {
 
   it('a second sync finds every object present (the names survive listing)', () => {
     expect(second.code).toBe(0);
-    const events = second.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = second.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // The local server ignores `encoding-type=url` and sends keys raw in XML, where a carriage
     // return is read back as a line feed: that one name looks absent and is uploaded again
     // (never lost). Real S3 encodes the keys, and recsync decodes them.
-    const again = events.filter((e) => e.event === 'file' && e.outcome === 'uploaded').map((e) => e.path);
+    const again = events
+      .filter((e) => e.event === 'file' && e.outcome === 'uploaded')
+      .map((e) => e.path);
     expect(again).toEqual([`${day}/carriage\rreturn.wav`]);
     expect(events.at(-1).counts.present.files).toBe(NAMES.length + RAW.length - 1);
   });
 
-  it.each(NAMES.map(([what, name], i) => [what, name, i] as const))('%s: lands under its own name, byte-exact', async (_what, name, i) => {
-    const key = `${day}/${name}`;
-    if (!name.includes('\r')) expect(keys).toContain(key); // see the second sync above
-    expect((await client.get(bucket, key)).toString()).toBe(`file ${i}`);
-  });
+  it.each(NAMES.map(([what, name], i) => [what, name, i] as const))(
+    '%s: lands under its own name, byte-exact',
+    async (_what, name, i) => {
+      const key = `${day}/${name}`;
+      if (!name.includes('\r')) expect(keys).toContain(key); // see the second sync above
+      expect((await client.get(bucket, key)).toString()).toBe(`file ${i}`);
+    },
+  );
 
-  it.each(RAW.map(([what, raw], i) => [what, raw, i] as const))('not valid UTF-8, %s: U+FFFD and a hash in the key, the raw name in metadata', async (_what, raw, i) => {
-    const rawPath = Buffer.concat([Buffer.from(`${day}/raw/`), raw]).toString('base64');
-    const matches = [];
-    for (const key of keys.filter((k) => k.startsWith(`${day}/raw/`))) {
-      if ((await client.head(bucket, key)).metadata['recsync-raw-path'] === rawPath) matches.push(key);
-    }
-    expect(matches).toHaveLength(1);
-    expect(matches[0]).toMatch(/\uFFFD.*~[0-9a-f]{8}/);
-    expect((await client.get(bucket, matches[0])).toString()).toBe(`raw ${i}`);
-  });
+  it.each(RAW.map(([what, raw], i) => [what, raw, i] as const))(
+    'not valid UTF-8, %s: U+FFFD and a hash in the key, the raw name in metadata',
+    async (_what, raw, i) => {
+      const rawPath = Buffer.concat([Buffer.from(`${day}/raw/`), raw]).toString('base64');
+      const matches = [];
+      for (const key of keys.filter((k) => k.startsWith(`${day}/raw/`))) {
+        if ((await client.head(bucket, key)).metadata['recsync-raw-path'] === rawPath)
+          matches.push(key);
+      }
+      expect(matches).toHaveLength(1);
+      expect(matches[0]).toMatch(/\uFFFD.*~[0-9a-f]{8}/);
+      expect((await client.get(bucket, matches[0])).toString()).toBe(`raw ${i}`);
+    },
+  );
 });

@@ -10,7 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
 import { recentDays, runCli, startCli, waitFor, writeConfig } from '../support/cli.js';
-import { canRunUnprivileged, shareTree, sharedHome, unprivileged as user } from '../support/users.js';
+import {
+  canRunUnprivileged,
+  shareTree,
+  sharedHome,
+  unprivileged as user,
+} from '../support/users.js';
 
 const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
@@ -19,7 +24,8 @@ const [day] = recentDays(1);
 
 async function fixture() {
   const spec: TreeSpec = {};
-  for (let i = 0; i < 4; i++) spec[`${day}/rec-${i}.wav`] = { size: 200 + i, mtime: `${day}T10:00:00Z` };
+  for (let i = 0; i < 4; i++)
+    spec[`${day}/rec-${i}.wav`] = { size: 200 + i, mtime: `${day}T10:00:00Z` };
   const tree = await createTree(spec);
   const bucket = `perm-${randomBytes(5).toString('hex')}`;
   await client.createBucket(bucket);
@@ -40,8 +46,13 @@ describe.runIf(canRunUnprivileged)('permissions (as an unprivileged user)', () =
     expect(first.code).toBe(1);
     expect(first.stderr + first.stdout).toContain(locked);
     expect((await client.keys(f.bucket)).length).toBe(3);
-    const state = JSON.parse(await readFile(path.join(f.cwd, '.recsync', 'rec.state.json'), 'utf8'));
-    expect(state.pending[`${day}/rec-2.wav`]).toMatchObject({ reason: 'failed', code: 'E_FILE_READ' });
+    const state = JSON.parse(
+      await readFile(path.join(f.cwd, '.recsync', 'rec.state.json'), 'utf8'),
+    );
+    expect(state.pending[`${day}/rec-2.wav`]).toMatchObject({
+      reason: 'failed',
+      code: 'E_FILE_READ',
+    });
     await chmod(locked, 0o644);
     expect((await f.run()).code).toBe(0);
     expect((await client.keys(f.bucket)).length).toBe(4);
@@ -91,7 +102,11 @@ describe.runIf(canRunUnprivileged)('permissions (as an unprivileged user)', () =
   it('a state folder that turns read-only mid-run: exit 4 (E_STATE_WRITE); the next run finishes', async () => {
     const f = await fixture();
     const gate = path.join(f.cwd, 'gate');
-    const started = startCli(['sync'], { cwd: f.cwd, env: { ...f.env, GATE: gate, GATE_PASS: '1' }, user });
+    const started = startCli(['sync'], {
+      cwd: f.cwd,
+      env: { ...f.env, GATE: gate, GATE_PASS: '1' },
+      user,
+    });
     await waitFor(async () => (await client.keys(f.bucket)).length === 1, 'the first upload');
     await chmod(path.join(f.cwd, '.recsync'), 0o555);
     await writeFile(gate, '');

@@ -18,7 +18,9 @@ const days = recentDays(2);
 
 function archive(): TreeSpec {
   const spec: TreeSpec = {};
-  for (const day of days) for (let i = 0; i < 3; i++) spec[`${day}/rec-${i}.wav`] = { size: 300 + i, mtime: `${day}T10:00:00Z` };
+  for (const day of days)
+    for (let i = 0; i < 3; i++)
+      spec[`${day}/rec-${i}.wav`] = { size: 300 + i, mtime: `${day}T10:00:00Z` };
   return spec;
 }
 
@@ -49,39 +51,58 @@ async function nothingLost(f: Fixture, extra: string[] = []): Promise<void> {
 }
 
 const STATE_CASES: [string, (f: Fixture) => Promise<void>, RegExp][] = [
-  ['truncated (a full disk)', async (f) => writeFile(f.stateFile, (await readFile(f.stateFile, 'utf8')).slice(0, 40)), /not valid JSON .*truncated by a full disk/],
+  [
+    'truncated (a full disk)',
+    async (f) => writeFile(f.stateFile, (await readFile(f.stateFile, 'utf8')).slice(0, 40)),
+    /not valid JSON .*truncated by a full disk/,
+  ],
   ['empty', (f) => writeFile(f.stateFile, ''), /cannot be read: not valid JSON/],
-  ['not a state file', (f) => writeFile(f.stateFile, '{"hello":"world"}'), /cannot be read: not a recsync state file/],
-  ['written by a newer recsync', async (f) => {
-    const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
-    await writeFile(f.stateFile, JSON.stringify({ ...state, version: 99 }));
-  }, /written by a newer recsync \(state version 99/],
-  ['a folder where the file should be', async (f) => {
-    await rm(f.stateFile);
-    await mkdir(f.stateFile);
-  }, /cannot be read: EISDIR/],
+  [
+    'not a state file',
+    (f) => writeFile(f.stateFile, '{"hello":"world"}'),
+    /cannot be read: not a recsync state file/,
+  ],
+  [
+    'written by a newer recsync',
+    async (f) => {
+      const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
+      await writeFile(f.stateFile, JSON.stringify({ ...state, version: 99 }));
+    },
+    /written by a newer recsync \(state version 99/,
+  ],
+  [
+    'a folder where the file should be',
+    async (f) => {
+      await rm(f.stateFile);
+      await mkdir(f.stateFile);
+    },
+    /cannot be read: EISDIR/,
+  ],
 ];
 
 describe('state files', () => {
   let shared: Fixture | undefined;
   let good = '';
-  it.each(STATE_CASES)('a state file that is %s: exit 2, what to do, and nothing written', async (_what, breakIt, message) => {
-    if (!shared) {
-      shared = await synced();
-      good = await readFile(shared.stateFile, 'utf8');
-    }
-    const f = shared;
-    await rm(f.stateFile, { recursive: true, force: true });
-    await writeFile(f.stateFile, good);
-    await breakIt(f);
-    const before = await readFile(f.stateFile, 'utf8').catch(() => 'dir');
-    const run = await runCli(['sync'], { cwd: f.cwd });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).toMatch(/→ .*(recsync state reset|upgrade recsync|permissions)/);
-    noStack(run.stderr);
-    expect(await readFile(f.stateFile, 'utf8').catch(() => 'dir')).toBe(before);
-  });
+  it.each(STATE_CASES)(
+    'a state file that is %s: exit 2, what to do, and nothing written',
+    async (_what, breakIt, message) => {
+      if (!shared) {
+        shared = await synced();
+        good = await readFile(shared.stateFile, 'utf8');
+      }
+      const f = shared;
+      await rm(f.stateFile, { recursive: true, force: true });
+      await writeFile(f.stateFile, good);
+      await breakIt(f);
+      const before = await readFile(f.stateFile, 'utf8').catch(() => 'dir');
+      const run = await runCli(['sync'], { cwd: f.cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toMatch(/→ .*(recsync state reset|upgrade recsync|permissions)/);
+      noStack(run.stderr);
+      expect(await readFile(f.stateFile, 'utf8').catch(() => 'dir')).toBe(before);
+    },
+  );
 
   it('a version 1 state from the first release: the run goes on and rewrites it as version 2', async () => {
     const f = await synced();
@@ -163,7 +184,10 @@ describe('sources', () => {
   it('a remount (another device number) only warns', async () => {
     const f = await synced();
     const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
-    await writeFile(f.stateFile, JSON.stringify({ ...state, source: { ...state.source, dev: state.source.dev + 7 } }));
+    await writeFile(
+      f.stateFile,
+      JSON.stringify({ ...state, source: { ...state.source, dev: state.source.dev + 7 } }),
+    );
     const run = await runCli(['sync'], { cwd: f.cwd });
     expect(run.code).toBe(0);
     expect(run.stderr + run.stdout).toContain('on another device than at the last run');

@@ -9,7 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createTestClient, createTree, type FixtureTree, type TreeSpec } from '@recsync/framework/testing';
+import {
+  createTestClient,
+  createTree,
+  type FixtureTree,
+  type TreeSpec,
+} from '@recsync/framework/testing';
 import { recentDays, runCli, startCli, waitFor, writeConfig } from '../support/cli.js';
 
 const endpoint = inject('s3Endpoint');
@@ -19,7 +24,11 @@ afterAll(() => client.destroy());
 function archive(dayList: string[], perDay: number): TreeSpec {
   const spec: TreeSpec = {};
   for (const day of dayList) {
-    for (let i = 0; i < perDay; i++) spec[`${day}/rec-${String(i).padStart(3, '0')}.wav`] = { size: 1000 + i * 37, mtime: `${day}T10:00:00Z` };
+    for (let i = 0; i < perDay; i++)
+      spec[`${day}/rec-${String(i).padStart(3, '0')}.wav`] = {
+        size: 1000 + i * 37,
+        mtime: `${day}T10:00:00Z`,
+      };
   }
   return spec;
 }
@@ -36,7 +45,9 @@ async function fixture(perDay = 4, dayCount = 3) {
 async function byteExact(tree: FixtureTree, bucket: string, spec: TreeSpec): Promise<boolean> {
   const keys = await client.keys(bucket);
   if (keys.join('\n') !== Object.keys(spec).sort().join('\n')) return false;
-  for (const key of keys) if (Buffer.compare(await client.get(bucket, key), tree.contentOf(key, spec[key])) !== 0) return false;
+  for (const key of keys)
+    if (Buffer.compare(await client.get(bucket, key), tree.contentOf(key, spec[key])) !== 0)
+      return false;
   return true;
 }
 
@@ -49,7 +60,9 @@ describe('recsync binary', () => {
   it('plans, syncs, and then has nothing left to do', async () => {
     const plan = await runCli(['plan'], { cwd: f.cwd });
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(/PARTITION\s+STATE\s+UPLOAD\s+BYTES\s+PRESENT\s+EXCLUDED\s+DEFERRED/);
+    expect(plan.stdout).toMatch(
+      /PARTITION\s+STATE\s+UPLOAD\s+BYTES\s+PRESENT\s+EXCLUDED\s+DEFERRED/,
+    );
     expect(plan.stdout).toMatch(new RegExp(`${recentDays(1)[0]}\\s+closed\\s+4\\b`));
     expect(plan.stdout).toMatch(/total\s+12\b/);
     expect(await client.keys(f.bucket)).toEqual([]);
@@ -62,9 +75,16 @@ describe('recsync binary', () => {
 
     const again = await runCli(['sync', '--json'], { cwd: f.cwd });
     expect(again.code).toBe(0);
-    const events = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0].event).toBe('run');
-    expect(events.at(-1)).toMatchObject({ event: 'done', exitCode: 0, counts: { uploaded: { files: 0 } } });
+    expect(events.at(-1)).toMatchObject({
+      event: 'done',
+      exitCode: 0,
+      counts: { uploaded: { files: 0 } },
+    });
     expect(events.filter((e) => e.event === 'file' && e.outcome === 'uploaded')).toEqual([]);
 
     const status = await runCli(['status', '--json'], { cwd: f.cwd });
@@ -72,24 +92,41 @@ describe('recsync binary', () => {
   });
 
   it('streams plan --json as one valid document with every file', async () => {
-    await f.tree.write({ [`${recentDays(1)[0]}/new.wav`]: { content: 'fresh', mtime: `${recentDays(1)[0]}T11:00:00Z` } });
+    await f.tree.write({
+      [`${recentDays(1)[0]}/new.wav`]: { content: 'fresh', mtime: `${recentDays(1)[0]}T11:00:00Z` },
+    });
     const plan = await runCli(['plan', '--json'], { cwd: f.cwd });
     expect(plan.code).toBe(0);
     const doc = JSON.parse(plan.stdout);
-    const files = doc.jobs[0].partitions.flatMap((p: { files: { action: string; key: string }[] }) => p.files);
-    expect(files.filter((x: { action: string }) => x.action === 'upload').map((x: { key: string }) => x.key)).toEqual([`${recentDays(1)[0]}/new.wav`]);
+    const files = doc.jobs[0].partitions.flatMap(
+      (p: { files: { action: string; key: string }[] }) => p.files,
+    );
+    expect(
+      files
+        .filter((x: { action: string }) => x.action === 'upload')
+        .map((x: { key: string }) => x.key),
+    ).toEqual([`${recentDays(1)[0]}/new.wav`]);
     expect(doc.jobs[0].totals.upload).toEqual({ files: 1, bytes: 5 });
   });
 });
 
 describe('errors at the command line', () => {
   it('prints each config problem with its path and exits 2, without a stack trace', async () => {
-    const cwd = await writeConfig({ source: '/nonexistent', bucket: 'b', endpoint: 'not a url', extra: 'remoteCheck: "sometimes",' });
+    const cwd = await writeConfig({
+      source: '/nonexistent',
+      bucket: 'b',
+      endpoint: 'not a url',
+      extra: 'remoteCheck: "sometimes",',
+    });
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('recsync: error E_CONFIG_INVALID: invalid config in');
-    expect(result.stderr).toContain('jobs.rec.target.endpoint: expected an http:// or https:// URL such as "http://127.0.0.1:9000"; got "not a url"');
-    expect(result.stderr).toContain('jobs.rec.remoteCheck: Invalid option: expected one of "list"|"head"|"none"; got "sometimes"');
+    expect(result.stderr).toContain(
+      'jobs.rec.target.endpoint: expected an http:// or https:// URL such as "http://127.0.0.1:9000"; got "not a url"',
+    );
+    expect(result.stderr).toContain(
+      'jobs.rec.remoteCheck: Invalid option: expected one of "list"|"head"|"none"; got "sometimes"',
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -106,7 +143,15 @@ describe('errors at the command line', () => {
   it('loads a data-only JSON config that names the strategy by package', async () => {
     const { bucket, tree } = await fixture(1, 1);
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-json-'));
-    const config = { jobs: { rec: { source: tree.root, target: { bucket, endpoint, forcePathStyle: true }, strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } } } } };
+    const config = {
+      jobs: {
+        rec: {
+          source: tree.root,
+          target: { bucket, endpoint, forcePathStyle: true },
+          strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } },
+        },
+      },
+    };
     await writeFile(path.join(cwd, 'recsync.config.json'), JSON.stringify(config));
     const result = await runCli(['sync'], { cwd });
     expect(result.code).toBe(0);
@@ -129,7 +174,10 @@ describe('concurrency and crashes', () => {
     const gate = path.join(cwd, 'open-gate');
     const lease = { RECSYNC_LEASE_TIMEOUT: '5s', RECSYNC_LEASE_HEARTBEAT: '100ms' };
     const first = startCli(['sync'], { cwd, env: { GATE: gate, ...lease } });
-    await waitFor(() => existsSync(path.join(cwd, '.recsync', 'rec.lock')), 'the first run to take the lock');
+    await waitFor(
+      () => existsSync(path.join(cwd, '.recsync', 'rec.lock')),
+      'the first run to take the lock',
+    );
     const second = await runCli(['sync'], { cwd, env: lease });
     expect(second.code).toBe(3);
     expect(second.stderr).toContain('E_LOCKED');
@@ -142,7 +190,10 @@ describe('concurrency and crashes', () => {
     const { cwd, bucket, tree, spec } = await fixture(10, 3);
     const gate = path.join(cwd, 'never-opened');
     const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '5' } });
-    await waitFor(() => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 5, 'five uploads');
+    await waitFor(
+      () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 5,
+      'five uploads',
+    );
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     expect((await client.keys(bucket)).length).toBeLessThan(30);
@@ -158,7 +209,10 @@ describe('concurrency and crashes', () => {
     const { cwd, bucket, tree, spec } = await fixture(6, 2);
     const gate = path.join(cwd, 'gate');
     const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '2' } });
-    await waitFor(() => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 2, 'two uploads');
+    await waitFor(
+      () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 2,
+      'two uploads',
+    );
     run.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 100));
     await writeFile(gate, ''); // let the held in-flight uploads finish

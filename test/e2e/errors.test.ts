@@ -15,11 +15,16 @@ const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
 afterAll(() => client.destroy());
 
-async function jsonConfig(job: Record<string, unknown>, top: Record<string, unknown> = {}): Promise<string> {
+async function jsonConfig(
+  job: Record<string, unknown>,
+  top: Record<string, unknown> = {},
+): Promise<string> {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-errors-'));
   const config = {
     ...top,
-    jobs: { rec: { strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } }, ...job } },
+    jobs: {
+      rec: { strategy: { use: '@recsync/strategy-date', with: { timezone: 'UTC' } }, ...job },
+    },
   };
   await writeFile(path.join(cwd, 'recsync.config.json'), JSON.stringify(config));
   return cwd;
@@ -51,7 +56,10 @@ describe('errors that say the truth', () => {
   it('a source that is a file: exit 2 naming the job source', async () => {
     const tree = await archive();
     const file = tree.path(`${recentDays(1)[0]}/a.wav`);
-    const cwd = await jsonConfig({ source: file, target: { bucket: 'b', endpoint, forcePathStyle: true } });
+    const cwd = await jsonConfig({
+      source: file,
+      target: { bucket: 'b', endpoint, forcePathStyle: true },
+    });
     const result = await runCli(['sync'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
@@ -66,7 +74,9 @@ describe('errors that say the truth', () => {
     });
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('jobs.rec.target.endpoint: expected an http:// or https:// URL');
+    expect(result.stderr).toContain(
+      'jobs.rec.target.endpoint: expected an http:// or https:// URL',
+    );
   });
 
   it('a config importing a package that is not installed says which one', async () => {
@@ -77,14 +87,16 @@ describe('errors that say the truth', () => {
     );
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('the config imports "recsync-strategy-nas", which cannot be found');
+    expect(result.stderr).toContain(
+      'the config imports "recsync-strategy-nas", which cannot be found',
+    );
     expect(result.stderr).toContain('npm i recsync-strategy-nas');
     expect(result.stderr).not.toContain('syntax error');
   });
 });
 
 describe('JavaScript configs', () => {
-  it('resolve @recsync/* imports to the CLI\'s own packages, like .ts configs', async () => {
+  it("resolve @recsync/* imports to the CLI's own packages, like .ts configs", async () => {
     const tree = await archive();
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-mjs-'));
     const config = `import { dateFolders } from '@recsync/strategy-date';
@@ -149,7 +161,10 @@ describe('credentials in the endpoint URL', () => {
     // As an older recsync wrote it:
     await writeFile(
       stateFile,
-      JSON.stringify({ ...state, fingerprint: { ...state.fingerprint, endpoint: withCredentials } }),
+      JSON.stringify({
+        ...state,
+        fingerprint: { ...state.fingerprint, endpoint: withCredentials },
+      }),
     );
     const again = await runCli(['sync'], { cwd });
     expect(again.code).toBe(0);

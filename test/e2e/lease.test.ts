@@ -82,7 +82,9 @@ describe('run lease', () => {
     expect(reset.stderr).toContain('this state reset changed nothing');
     await writeFile(gate, '');
     expect((await sync.done).code).toBe(0);
-    expect(JSON.parse(await readFile(f.stateFile, 'utf8')).cursor).toEqual({ through: recentDays(1)[0] });
+    expect(JSON.parse(await readFile(f.stateFile, 'utf8')).cursor).toEqual({
+      through: recentDays(1)[0],
+    });
   });
 
   it('unlock removes a lease left by a pod that is gone and says whose it was', async () => {
@@ -119,12 +121,26 @@ describe('run lease', () => {
   it('takes over the lease of a pod that was killed once its heartbeat stood still for the lease timeout', async () => {
     const f = await fixture();
     await mkdir(path.dirname(f.lockFile), { recursive: true });
-    const owner = { pid: 77, host: 'recsync-28871-x7k2p', startedAt: '2026-11-30T01:00:00.000Z', command: 'sync' };
-    const record = { format: 'recsync-lease', version: 1, token: 'b'.repeat(32), owner, heartbeat: 41, renewedAt: '2099-01-01T00:00:00.000Z' };
+    const owner = {
+      pid: 77,
+      host: 'recsync-28871-x7k2p',
+      startedAt: '2026-11-30T01:00:00.000Z',
+      command: 'sync',
+    };
+    const record = {
+      format: 'recsync-lease',
+      version: 1,
+      token: 'b'.repeat(32),
+      owner,
+      heartbeat: 41,
+      renewedAt: '2099-01-01T00:00:00.000Z',
+    };
     await writeFile(f.lockFile, JSON.stringify(record));
     const sync = await runCli(['sync'], { cwd: f.cwd, env: LEASE });
     expect(sync.code).toBe(0);
-    expect(sync.stderr).toContain(`taking over a stale lease ${f.lockFile}: pid 77 on recsync-28871-x7k2p`);
+    expect(sync.stderr).toContain(
+      `taking over a stale lease ${f.lockFile}: pid 77 on recsync-28871-x7k2p`,
+    );
     expect(sync.stderr).toContain("its heartbeat did not change for 1s (by this host's clock)");
     expect(await client.keys(f.bucket)).toHaveLength(4);
     expect(existsSync(f.lockFile)).toBe(false);

@@ -28,7 +28,8 @@ async function setup(days = 2, perDay = 3) {
   await client.createBucket(bucket);
   const spec: TreeSpec = {};
   for (const day of recentDays(days)) {
-    for (let i = 0; i < perDay; i++) spec[`${day}/rec-${i}.wav`] = { size: 500 + i, mtime: `${day}T10:00:00Z` };
+    for (let i = 0; i < perDay; i++)
+      spec[`${day}/rec-${i}.wav`] = { size: 500 + i, mtime: `${day}T10:00:00Z` };
   }
   spec[`${recentDays(1)[0]}/bad-1.wav`] = { size: 300, mtime: `${recentDays(1)[0]}T10:00:00Z` };
   const tree = await createTree(spec);
@@ -66,7 +67,14 @@ export default defineConfig({
 }
 
 const eventSchemas = {
-  run: z.object({ event: z.literal('run'), time: z.iso.datetime(), job: z.string(), mode: z.literal('sync'), bucket: z.string(), startedAt: z.iso.datetime() }),
+  run: z.object({
+    event: z.literal('run'),
+    time: z.iso.datetime(),
+    job: z.string(),
+    mode: z.literal('sync'),
+    bucket: z.string(),
+    startedAt: z.iso.datetime(),
+  }),
   file: z.object({
     event: z.literal('file'),
     time: z.iso.datetime(),
@@ -77,9 +85,26 @@ const eventSchemas = {
     size: z.number(),
     outcome: z.enum(['uploaded', 'present', 'excluded', 'deferred', 'failed', 'vanished']),
   }),
-  partition: z.object({ event: z.literal('partition'), time: z.iso.datetime(), id: z.string(), complete: z.boolean(), counts: z.record(z.string(), z.object({ files: z.number(), bytes: z.number() })) }),
-  warning: z.object({ event: z.literal('warning'), time: z.iso.datetime(), code: z.string(), message: z.string() }),
-  done: z.object({ event: z.literal('done'), time: z.iso.datetime(), exitCode: z.number(), pending: z.number(), cursor: z.unknown() }),
+  partition: z.object({
+    event: z.literal('partition'),
+    time: z.iso.datetime(),
+    id: z.string(),
+    complete: z.boolean(),
+    counts: z.record(z.string(), z.object({ files: z.number(), bytes: z.number() })),
+  }),
+  warning: z.object({
+    event: z.literal('warning'),
+    time: z.iso.datetime(),
+    code: z.string(),
+    message: z.string(),
+  }),
+  done: z.object({
+    event: z.literal('done'),
+    time: z.iso.datetime(),
+    exitCode: z.number(),
+    pending: z.number(),
+    cursor: z.unknown(),
+  }),
 };
 
 describe('a sync with a failing file, seen as an operator sees it', () => {
@@ -97,7 +122,7 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(sync.stderr).toMatch(/^\S+Z failed: .*bad-1\.wav: .*injected upload failure/m);
     expect(sync.stdout).toContain(`cursor: through ${recentDays(1)[0]}`); // a failed file is pending: its day is done
     expect(sync.stdout).toContain('exit 1');
-    expect(sync.stdout).not.toMatch(/\x1b\[/); // no terminal control codes in a log
+    expect(sync.stdout).not.toContain('\u001b['); // no terminal control codes in a log
   });
 
   it('writes the metrics file atomically, in the Prometheus text format, labelled by job', async () => {
@@ -106,39 +131,64 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(await readdir(dir)).toEqual(['recsync.prom']); // no temp file left behind
     expect(text).toContain('# HELP recsync_last_run_exit_code ');
     expect(text).toContain('# TYPE recsync_last_run_exit_code gauge');
-    const value = (name: string) => Number(new RegExp(`^${name}\\{job="rec"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{job="rec"\\} (\\S+)$`, 'm').exec(text)?.[1]);
     expect(value('recsync_last_run_exit_code')).toBe(1);
     expect(value('recsync_last_run_uploaded_files')).toBe(6);
     expect(value('recsync_last_run_failed_files')).toBe(1);
     expect(value('recsync_pending_files')).toBe(1);
-    expect(value('recsync_last_run_end_timestamp_seconds')).toBeGreaterThan(value('recsync_last_run_start_timestamp_seconds') - 1);
+    expect(value('recsync_last_run_end_timestamp_seconds')).toBeGreaterThan(
+      value('recsync_last_run_start_timestamp_seconds') - 1,
+    );
     expect(text).not.toContain('recsync_last_success_timestamp_seconds{'); // never succeeded yet
     expect(value('recsync_cursor_age_seconds')).toBeGreaterThan(0);
     // Every sample line is `name{labels} value`.
-    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^recsync_[a-z_]+\{job="rec"\} -?[\d.e+]+$/);
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#')))
+      expect(line).toMatch(/^recsync_[a-z_]+\{job="rec"\} -?[\d.e+]+$/);
   });
 
   it('status shows the cursor in words, the lock, the run history and the pending file', async () => {
     const status = await runCli(['status'], { cwd: f.cwd });
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`cursor: through ${recentDays(1)[0]} (every day up to its end is done)`);
+    expect(status.stdout).toContain(
+      `cursor: through ${recentDays(1)[0]} (every day up to its end is done)`,
+    );
     expect(status.stdout).toContain('lease: free');
     expect(status.stdout).toContain('last success: none recorded');
     expect(status.stdout).toMatch(/START\s+END\s+EXIT\s+OUTCOME/);
     expect(status.stdout).toMatch(/Z\s+1 pending\s+6 \(/);
     expect(status.stdout).toMatch(/failed\s+\S+\/bad-1\.wav/);
     const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
-    expect(json.jobs[0]).toMatchObject({ job: 'rec', lease: null, cursorText: expect.stringContaining('through') });
+    expect(json.jobs[0]).toMatchObject({
+      job: 'rec',
+      lease: null,
+      cursorText: expect.stringContaining('through'),
+    });
     expect(json.jobs[0].state.history).toHaveLength(1);
-    expect(json.jobs[0].state.history[0]).toMatchObject({ exitCode: 1, outcome: 'pending', failed: 1, uploaded: { files: 6 } });
+    expect(json.jobs[0].state.history[0]).toMatchObject({
+      exitCode: 1,
+      outcome: 'pending',
+      failed: 1,
+      uploaded: { files: 6 },
+    });
   });
 
   it('status names the holder of the lease', async () => {
     const lock = path.join(f.cwd, '.recsync', 'rec.lock');
-    await writeFile(lock, JSON.stringify({ pid: 999_999, host: 'other-host', startedAt: '2026-11-25T03:00:00.000Z', command: 'sync' }));
+    await writeFile(
+      lock,
+      JSON.stringify({
+        pid: 999_999,
+        host: 'other-host',
+        startedAt: '2026-11-25T03:00:00.000Z',
+        command: 'sync',
+      }),
+    );
     try {
       const status = await runCli(['status'], { cwd: f.cwd });
-      expect(status.stdout).toContain('lease: held by pid 999999 on other-host, started 2026-11-25T03:00:00.000Z (sync)');
+      expect(status.stdout).toContain(
+        'lease: held by pid 999999 on other-host, started 2026-11-25T03:00:00.000Z (sync)',
+      );
       expect(status.stdout).toContain('recsync unlock --job rec if that run is gone');
     } finally {
       await import('node:fs/promises').then((fs) => fs.rm(lock));
@@ -148,7 +198,10 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
   it('--log-format json: every line is an event that parses and fits its schema', async () => {
     const run = await runCli(['sync', '--log-format', 'json'], { cwd: f.cwd });
     expect(run.code).toBe(1);
-    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: keyof typeof eventSchemas });
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: keyof typeof eventSchemas });
     for (const e of events) eventSchemas[e.event].parse(e);
     expect(events[0].event).toBe('run');
     expect(events.at(-1)).toMatchObject({ event: 'done', exitCode: 1, pending: 1 });
@@ -169,7 +222,11 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     const denied = await runCli(['sync'], { cwd: f.cwd, env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' } });
     expect(denied.code).toBe(4);
     const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
-    expect(json.jobs[0].state.history.at(-1)).toMatchObject({ exitCode: 4, outcome: 'fatal', error: { code: 'E_TARGET_AUTH' } });
+    expect(json.jobs[0].state.history.at(-1)).toMatchObject({
+      exitCode: 4,
+      outcome: 'fatal',
+      error: { code: 'E_TARGET_AUTH' },
+    });
     expect(json.jobs[0].state.pending).toHaveProperty([`${recentDays(1)[0]}/bad-1.wav`]); // nothing else became pending
     expect(Object.keys(json.jobs[0].state.pending)).toHaveLength(1);
     const text = await readFile(path.join(f.cwd, 'metrics', 'recsync.prom'), 'utf8');
@@ -206,9 +263,27 @@ describe('recsync init', () => {
     const bucket = `init-${randomBytes(5).toString('hex')}`;
     await client.createBucket(bucket);
     const day = recentDays(1)[0];
-    const tree = await createTree({ [`${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8)}/a.wav`]: { size: 10, mtime: `${day}T10:00:00Z` } });
+    const tree = await createTree({
+      [`${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8)}/a.wav`]: {
+        size: 10,
+        mtime: `${day}T10:00:00Z`,
+      },
+    });
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-init-'));
-    const init = await runCli(['init', '--source', tree.root, '--bucket', bucket, '--endpoint', endpoint, '--timezone', 'UTC'], { cwd });
+    const init = await runCli(
+      [
+        'init',
+        '--source',
+        tree.root,
+        '--bucket',
+        bucket,
+        '--endpoint',
+        endpoint,
+        '--timezone',
+        'UTC',
+      ],
+      { cwd },
+    );
     expect(init.code).toBe(0);
     const text = await readFile(path.join(cwd, 'recsync.config.ts'), 'utf8');
     expect(text).toContain('layout: "{yyyy}/{MM}/{dd}"');
@@ -278,7 +353,10 @@ describe.skipIf(!hasScript)('progress on a terminal (pseudo-terminal)', () => {
     const tree = await createTree({ '2026-11-24/a.wav': 'a', '2026-11-25/b.wav': 'b' });
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-init-tty-'));
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} init --timezone UTC`;
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' } });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
+    });
     // Each answer is typed once its question is on the screen.
     const answers: [RegExp, string][] = [
       [/Folder to back up/, `${tree.root}\r`],
@@ -292,7 +370,7 @@ describe.skipIf(!hasScript)('progress on a terminal (pseudo-terminal)', () => {
     child.stdout.on('data', (chunk: Buffer) => {
       screen += chunk.toString();
       const next = answers[0];
-      if (next && next[0].test(screen)) {
+      if (next?.[0].test(screen)) {
         answers.shift();
         screen = '';
         child.stdin.write(next[1]);
@@ -303,6 +381,8 @@ describe.skipIf(!hasScript)('progress on a terminal (pseudo-terminal)', () => {
     const text = await readFile(path.join(cwd, 'recsync.config.ts'), 'utf8');
     expect(text).toContain(`source: ${JSON.stringify(tree.root)}`);
     expect(text).toContain('target: { bucket: "tty-bucket", prefix: "calls" }');
-    expect(text).toContain('dateFolders({ layout: "{yyyy}-{MM}-{dd}", timezone: "UTC", lookback: 2 })');
+    expect(text).toContain(
+      'dateFolders({ layout: "{yyyy}-{MM}-{dd}", timezone: "UTC", lookback: 2 })',
+    );
   });
 });

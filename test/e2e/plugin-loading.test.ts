@@ -20,8 +20,13 @@ const files: Record<string, string> = {
   'plugins/not-a-plugin.mjs': `export const answer = 42;`,
 };
 
-function config(plugins: unknown[], strategy: unknown = { use: '@recsync/strategy-mtime' }): string {
-  return JSON.stringify({ jobs: { a: { source: '.', target: { bucket: 'b' }, strategy, plugins } } });
+function config(
+  plugins: unknown[],
+  strategy: unknown = { use: '@recsync/strategy-mtime' },
+): string {
+  return JSON.stringify({
+    jobs: { a: { source: '.', target: { bucket: 'b' }, strategy, plugins } },
+  });
 }
 
 async function problemsOf(name: string, text: string): Promise<string> {
@@ -43,7 +48,13 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('plugins and strategies named with { use, with }', () => {
   it('loads a plugin factory and a plugin object by path, and a strategy by package', async () => {
-    await writeFile(path.join(dir, 'ok.json'), config([{ use: './plugins/tagger.mjs', with: { tag: 'x' } }, { use: './plugins/object.mjs' }]));
+    await writeFile(
+      path.join(dir, 'ok.json'),
+      config([
+        { use: './plugins/tagger.mjs', with: { tag: 'x' } },
+        { use: './plugins/object.mjs' },
+      ]),
+    );
     const { jobs } = await loadConfig({ configPath: 'ok.json', cwd: dir });
     expect(jobs[0].plugins.map((p) => p.name)).toEqual(['tagger:x', 'plain']);
     expect(jobs[0].strategy.definition.name).toBe('@recsync/strategy-mtime');
@@ -61,18 +72,32 @@ describe('plugins and strategies named with { use, with }', () => {
         { use: '@recsync/strategy-date' },
       ]),
     );
-    expect(message).toContain(`jobs.a.plugins.0.use: no module at ${path.join(dir, 'plugins/absent.mjs')}`);
-    expect(message).toContain('jobs.a.plugins.1.use: the package "recsync-plugin-that-is-not-installed" is not installed');
+    expect(message).toContain(
+      `jobs.a.plugins.0.use: no module at ${path.join(dir, 'plugins/absent.mjs')}`,
+    );
+    expect(message).toContain(
+      'jobs.a.plugins.1.use: the package "recsync-plugin-that-is-not-installed" is not installed',
+    );
     expect(message).toContain('npm i recsync-plugin-that-is-not-installed');
-    expect(message).toMatch(/jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be loaded: .*Unexpected token .*broken\.mjs:\d+/);
-    expect(message).toContain(`jobs.a.plugins.3.use: "./plugins/needs-dep.mjs" was found but cannot be loaded: MODULE_NOT_FOUND: Cannot find module 'recsync-left-pad-that-is-not-there'`);
-    expect(message).toContain('jobs.a.plugins.4.use: "./plugins/not-a-plugin.mjs" is not a recsync plugin');
-    expect(message).toContain('jobs.a.plugins.5.use: "@recsync/strategy-date" is a recsync strategy, not a plugin');
+    expect(message).toMatch(
+      /jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be loaded: .*Unexpected token .*broken\.mjs:\d+/,
+    );
+    expect(message).toContain(
+      `jobs.a.plugins.3.use: "./plugins/needs-dep.mjs" was found but cannot be loaded: MODULE_NOT_FOUND: Cannot find module 'recsync-left-pad-that-is-not-there'`,
+    );
+    expect(message).toContain(
+      'jobs.a.plugins.4.use: "./plugins/not-a-plugin.mjs" is not a recsync plugin',
+    );
+    expect(message).toContain(
+      'jobs.a.plugins.5.use: "@recsync/strategy-date" is a recsync strategy, not a plugin',
+    );
     expect(message).not.toContain('Require stack');
   });
 
   it('says when a strategy is missing or is a plugin', async () => {
-    expect(await problemsOf('s1.json', config([], { use: 'recsync-strategy-that-is-not-installed' }))).toContain(
+    expect(
+      await problemsOf('s1.json', config([], { use: 'recsync-strategy-that-is-not-installed' })),
+    ).toContain(
       'jobs.a.strategy.use: the package "recsync-strategy-that-is-not-installed" is not installed',
     );
     expect(await problemsOf('s2.json', config([], { use: './plugins/tagger.mjs' }))).toContain(

@@ -28,7 +28,12 @@ afterAll(async () => {
 
 const DAYS = recentDays(3);
 const SPEC: TreeSpec = Object.fromEntries(
-  DAYS.flatMap((day) => Array.from({ length: 12 }, (_, i) => [`${day}/call-${String(i).padStart(2, '0')}.wav`, { size: 300 + i, mtime: `${day}T0${i % 10}:00:00Z` }])),
+  DAYS.flatMap((day) =>
+    Array.from({ length: 12 }, (_, i) => [
+      `${day}/call-${String(i).padStart(2, '0')}.wav`,
+      { size: 300 + i, mtime: `${day}T0${i % 10}:00:00Z` },
+    ]),
+  ),
 );
 const ALL_KEYS = Object.keys(SPEC).sort();
 
@@ -52,29 +57,41 @@ function putsSince(bucket: string, from: number): Map<string, number> {
 }
 
 async function runShards(cwd: string, count: number, extra: string[] = []) {
-  return Promise.all(Array.from({ length: count }, (_, i) => runCli(['sync', '--shard', `${i}/${count}`, ...extra], { cwd })));
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      runCli(['sync', '--shard', `${i}/${count}`, ...extra], { cwd }),
+    ),
+  );
 }
 
 // Many CLI processes per test: a generous limit for loaded CI machines (not a timed assertion).
 describe('N shards at once', { timeout: 240_000 }, () => {
-  it.each([1, 3, 7])('N = %i: the union is one run, no key PUT twice, reruns idle', async (count) => {
-    const f = await fixture();
-    const mark = proxy.requests.length;
-    const results = await runShards(f.cwd, count);
-    for (const r of results) expect(r.code, r.stderr).toBe(0);
-    const puts = putsSince(f.bucket, mark);
-    expect([...puts.keys()].sort()).toEqual(ALL_KEYS);
-    expect([...puts.values()].every((n) => n === 1)).toBe(true);
-    expect(await client.keys(f.bucket)).toEqual(ALL_KEYS);
-    // One state and one (released) lease per shard.
-    const names = (await readdir(path.join(f.cwd, '.recsync'))).filter((n) => /\.(state\.json|lock)$/.test(n)).sort();
-    const expected = count === 1 ? ['rec.state.json'] : Array.from({ length: count }, (_, i) => `rec.shard-${i}-of-${count}.state.json`).sort();
-    expect(names).toEqual(expected);
+  it.each([1, 3, 7])(
+    'N = %i: the union is one run, no key PUT twice, reruns idle',
+    async (count) => {
+      const f = await fixture();
+      const mark = proxy.requests.length;
+      const results = await runShards(f.cwd, count);
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const puts = putsSince(f.bucket, mark);
+      expect([...puts.keys()].sort()).toEqual(ALL_KEYS);
+      expect([...puts.values()].every((n) => n === 1)).toBe(true);
+      expect(await client.keys(f.bucket)).toEqual(ALL_KEYS);
+      // One state and one (released) lease per shard.
+      const names = (await readdir(path.join(f.cwd, '.recsync')))
+        .filter((n) => /\.(state\.json|lock)$/.test(n))
+        .sort();
+      const expected =
+        count === 1
+          ? ['rec.state.json']
+          : Array.from({ length: count }, (_, i) => `rec.shard-${i}-of-${count}.state.json`).sort();
+      expect(names).toEqual(expected);
 
-    const rerunMark = proxy.requests.length;
-    for (const r of await runShards(f.cwd, count)) expect(r.code, r.stderr).toBe(0);
-    expect(putsSince(f.bucket, rerunMark).size).toBe(0);
-  });
+      const rerunMark = proxy.requests.length;
+      for (const r of await runShards(f.cwd, count)) expect(r.code, r.stderr).toBe(0);
+      expect(putsSince(f.bucket, rerunMark).size).toBe(0);
+    },
+  );
 
   it('each shard uploads only its share, by the documented hash', async () => {
     const f = await fixture();
@@ -86,7 +103,12 @@ describe('N shards at once', { timeout: 240_000 }, () => {
     expect([...putsSince(f.bucket, mark).keys()].sort()).toEqual(mine);
     const plan = await runCli(['plan', '--shard', '2/3', '--json'], { cwd: f.cwd });
     expect(plan.code, plan.stderr).toBe(0);
-    const doc = JSON.parse(plan.stdout) as { jobs: { run: { shard: unknown }; partitions: { files: { key: string; action: string }[] }[] }[] };
+    const doc = JSON.parse(plan.stdout) as {
+      jobs: {
+        run: { shard: unknown };
+        partitions: { files: { key: string; action: string }[] }[];
+      }[];
+    };
     const planned = doc.jobs[0].partitions.flatMap((p) => p.files.map((x) => x.key)).sort();
     expect(doc.jobs[0].run.shard).toEqual({ index: 2, count: 3 });
     expect(planned).toEqual(ALL_KEYS.filter((k) => shardOfKey(k, 3) === 2));
@@ -96,10 +118,19 @@ describe('N shards at once', { timeout: 240_000 }, () => {
     const f = await fixture();
     const gate = path.join(f.cwd, 'gate');
     const mark = proxy.requests.length;
-    const victim = startCli(['sync', '--shard', '1/3'], { cwd: f.cwd, env: { GATE: gate, GATE_PASS: '3' } });
-    const others = await Promise.all([0, 2].map((i) => runCli(['sync', '--shard', `${i}/3`], { cwd: f.cwd })));
+    const victim = startCli(['sync', '--shard', '1/3'], {
+      cwd: f.cwd,
+      env: { GATE: gate, GATE_PASS: '3' },
+    });
+    const others = await Promise.all(
+      [0, 2].map((i) => runCli(['sync', '--shard', `${i}/3`], { cwd: f.cwd })),
+    );
     for (const r of others) expect(r.code, r.stderr).toBe(0);
-    await waitFor(() => putsSince(f.bucket, mark).size >= ALL_KEYS.filter((k) => shardOfKey(k, 3) !== 1).length + 3, 'the victim to upload 3 files');
+    await waitFor(
+      () =>
+        putsSince(f.bucket, mark).size >= ALL_KEYS.filter((k) => shardOfKey(k, 3) !== 1).length + 3,
+      'the victim to upload 3 files',
+    );
     victim.child.kill('SIGKILL');
     await victim.done;
     expect(existsSync(path.join(f.cwd, '.recsync', 'rec.shard-1-of-3.lock'))).toBe(true);
@@ -136,7 +167,9 @@ describe('N shards at once', { timeout: 240_000 }, () => {
     expect(conflict.stderr).toContain('different shard counts');
 
     const status = await runCli(['status', '--json'], { cwd: f.cwd });
-    const doc = JSON.parse(status.stdout) as { jobs: { shard: { index: number; count: number }; state: { lastRun: { exitCode: number } } }[] };
+    const doc = JSON.parse(status.stdout) as {
+      jobs: { shard: { index: number; count: number }; state: { lastRun: { exitCode: number } } }[];
+    };
     expect(doc.jobs.map((j) => j.shard)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
     expect(doc.jobs.every((j) => j.state.lastRun.exitCode === 0)).toBe(true);
 

@@ -22,7 +22,11 @@ async function synced(perDay: number, days: number) {
   await client.createBucket(bucket);
   const spec: TreeSpec = {};
   for (const day of recentDays(days)) {
-    for (let i = 0; i < perDay; i++) spec[`${day}/rec-${String(i).padStart(3, '0')}.wav`] = { size: 3000 + i * 37, mtime: `${day}T10:00:00.123456Z` };
+    for (let i = 0; i < perDay; i++)
+      spec[`${day}/rec-${String(i).padStart(3, '0')}.wav`] = {
+        size: 3000 + i * 37,
+        mtime: `${day}T10:00:00.123456Z`,
+      };
   }
   const tree = await createTree(spec);
   const cwd = await writeConfig({ source: tree.root, bucket, endpoint });
@@ -31,7 +35,11 @@ async function synced(perDay: number, days: number) {
   return { bucket, tree, cwd, to, spec };
 }
 
-const ndjson = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const ndjson = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('recsync verify and restore', () => {
   it('verify: clean is exit 0; faults are found at the right level and repaired', async () => {
@@ -67,7 +75,12 @@ describe('recsync verify and restore', () => {
     const gate = await startGateProxy(endpoint, 6);
     const gated = await writeConfig({ source: tree.root, bucket, endpoint: gate.endpoint });
     const run = startCli(['restore', '--to', to, '--concurrency', '2'], { cwd: gated });
-    const restored = async () => execFileSync('find', [to, '-type', 'f', '-name', '*.wav']).toString().trim().split('\n').filter(Boolean).length;
+    const restored = async () =>
+      execFileSync('find', [to, '-type', 'f', '-name', '*.wav'])
+        .toString()
+        .trim()
+        .split('\n')
+        .filter(Boolean).length;
     await waitFor(async () => (await restored()) >= 4, 'four restored files');
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
@@ -81,9 +94,16 @@ describe('recsync verify and restore', () => {
     expect(summary.counts.skipped.objects).toBe(before);
     expect(summary.counts.restored.objects).toBe(30 - before);
     expect(() => execFileSync('diff', ['-r', tree.root, to])).not.toThrow();
-    const mtimes = (dir: string) => execFileSync('find', [dir, '-type', 'f', '-printf', '%P %T@\n']).toString().split('\n').sort().join('\n');
+    const mtimes = (dir: string) =>
+      execFileSync('find', [dir, '-type', 'f', '-printf', '%P %T@\n'])
+        .toString()
+        .split('\n')
+        .sort()
+        .join('\n');
     expect(mtimes(to)).toBe(mtimes(tree.root));
-    expect((await readdir(to, { recursive: true })).filter((n) => String(n).endsWith('.part'))).toEqual([]);
+    expect(
+      (await readdir(to, { recursive: true })).filter((n) => String(n).endsWith('.part')),
+    ).toEqual([]);
 
     const again = await runCli(['restore', '--to', to], { cwd });
     expect(again.code).toBe(0);

@@ -34,7 +34,10 @@ describe('example: custom strategy package', () => {
         source: tree.root,
         now: new Date('2026-11-25T12:00:00Z'),
         async addFiles() {
-          await tree.write({ 'batches/2026-11-26T08.manifest': 'run3/d.dat\n', 'run3/d.dat': { size: 5, mtime: '2026-11-26T08:00:00Z' } });
+          await tree.write({
+            'batches/2026-11-26T08.manifest': 'run3/d.dat\n',
+            'run3/d.dat': { size: 5, mtime: '2026-11-26T08:00:00Z' },
+          });
           return ['run3/d.dat'];
         },
         cleanup: tree.cleanup,
@@ -48,9 +51,22 @@ describe('example: custom strategy package', () => {
     const client = createTestClient(endpoint);
     const bucket = `ex-${randomBytes(4).toString('hex')}`;
     await client.createBucket(bucket);
-    const tree = await createTree({ ...archive, 'batches/2026-11-25T09.manifest': 'run2/late.dat\n' });
+    const tree = await createTree({
+      ...archive,
+      'batches/2026-11-25T09.manifest': 'run2/late.dat\n',
+    });
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ex-'));
-    const config = { stateDir, jobs: { lab: { source: tree.root, target: { bucket, endpoint, forcePathStyle: true }, strategy: manifestBatches({ dir: 'batches' }), remoteCheck: 'head' } } };
+    const config = {
+      stateDir,
+      jobs: {
+        lab: {
+          source: tree.root,
+          target: { bucket, endpoint, forcePathStyle: true },
+          strategy: manifestBatches({ dir: 'batches' }),
+          remoteCheck: 'head',
+        },
+      },
+    };
     const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
     const stats = await syncJob(job, { now: new Date('2026-11-26T00:00:00Z') });
     expect(stats.counts.uploaded.files).toBe(3);
@@ -68,7 +84,10 @@ describe('example: custom strategy package', () => {
 
 describe('example configs', () => {
   it('loads the data-only YAML config with its strategy named by package', async () => {
-    const config = await loadConfig({ configPath: path.join(examples, 'data-only', 'recsync.config.yaml'), cwd: examples });
+    const config = await loadConfig({
+      configPath: path.join(examples, 'data-only', 'recsync.config.yaml'),
+      cwd: examples,
+    });
     const job = config.jobs[0];
     expect(job.strategy.definition.name).toBe('@recsync/strategy-date');
     expect(job.target.prefix).toBe('site-a/');
@@ -76,17 +95,31 @@ describe('example configs', () => {
   });
 
   it('loads the demo config (TypeScript)', async () => {
-    const config = await loadConfig({ configPath: path.join(examples, 'demo', 'recsync.config.ts'), cwd: examples });
+    const config = await loadConfig({
+      configPath: path.join(examples, 'demo', 'recsync.config.ts'),
+      cwd: examples,
+    });
     expect(config.jobs.map((j) => j.name)).toEqual(['recordings']);
     expect(config.jobs[0].filters.settle).toBe(120_000);
   });
 
   it('loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, manifest, mimeTypes)', async () => {
-    const config = await loadConfig({ configPath: path.join(examples, 'compliance', 'recsync.config.ts'), cwd: examples });
+    const config = await loadConfig({
+      configPath: path.join(examples, 'compliance', 'recsync.config.ts'),
+      cwd: examples,
+    });
     const { target, plugins } = config.jobs[0];
-    expect(target.objectLock).toEqual({ mode: 'COMPLIANCE', retain: { amount: 7, unit: 'years' }, from: 'partition' });
+    expect(target.objectLock).toEqual({
+      mode: 'COMPLIANCE',
+      retain: { amount: 7, unit: 'years' },
+      from: 'partition',
+    });
     expect(target.noOverwrite).toBe(true);
-    expect(target.sse).toEqual({ type: 'aws:kms', keyId: 'alias/call-recordings', bucketKey: true });
+    expect(target.sse).toEqual({
+      type: 'aws:kms',
+      keyId: 'alias/call-recordings',
+      bucketKey: true,
+    });
     expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
     expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
   });
@@ -97,7 +130,10 @@ describe('scheduling examples', () => {
   it('map every exit code to what the scheduler does', async () => {
     for (const file of ['recsync.service', 'recsync.cron', 'kubernetes-cronjob.yaml']) {
       const text = await readFile(path.join(dir, file), 'utf8');
-      for (const code of Object.values(EXIT_CODES)) expect(text, `${file} explains exit ${code}`).toMatch(new RegExp(`^#\\s+${code}\\s+\\S`, 'm'));
+      for (const code of Object.values(EXIT_CODES))
+        expect(text, `${file} explains exit ${code}`).toMatch(
+          new RegExp(`^#\\s+${code}\\s+\\S`, 'm'),
+        );
     }
     const service = await readFile(path.join(dir, 'recsync.service'), 'utf8');
     expect(service).toMatch(/^SuccessExitStatus=1$/m);

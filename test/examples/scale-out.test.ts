@@ -37,7 +37,12 @@ function commandOf(command: string[]) {
   return { shards: Number(at('--shards')), config: at('--config') };
 }
 
-function checkPodSpec(spec: Record<string, any>, shards: number, source: string, configKey: string) {
+function checkPodSpec(
+  spec: Record<string, any>,
+  shards: number,
+  source: string,
+  configKey: string,
+) {
   expect(spec.restartPolicy).toBe('Never');
   expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   expect(spec.serviceAccountName).toBeTruthy();
@@ -62,14 +67,20 @@ function checkJobSpec(spec: Record<string, any>, shards: number) {
   expect(spec.parallelism).toBe(shards);
   expect(spec.backoffLimitPerIndex).toBeGreaterThanOrEqual(1);
   expect(spec.podReplacementPolicy).toBe('Failed');
-  const rule = (spec.podFailurePolicy?.rules as Record<string, any>[]).find((r) => r.action === 'FailIndex');
+  const rule = (spec.podFailurePolicy.rules as Record<string, any>[]).find(
+    (r) => r.action === 'FailIndex',
+  );
   expect(rule?.onExitCodes?.values).toEqual([2]); // usage errors are not retried
 }
 
 describe('examples/kubernetes', () => {
   it('the ConfigMap holds a valid sharded config, and the Indexed Job and CronJob run it', async () => {
     const [configMap] = await yamlDocs('kubernetes/configmap.yaml');
-    expect(configMap).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'recsync-config' } });
+    expect(configMap).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'recsync-config' },
+    });
     const [configKey] = Object.keys(configMap.data as object);
     const job = await checkConfig(configMap.data[configKey] as string);
     const shards = job.shards!;
@@ -80,21 +91,36 @@ describe('examples/kubernetes', () => {
     checkPodSpec(indexed.spec.template.spec, shards, job.source, configKey);
 
     const [cron] = await yamlDocs('kubernetes/cronjob.yaml');
-    expect(cron).toMatchObject({ apiVersion: 'batch/v1', kind: 'CronJob', spec: { concurrencyPolicy: 'Forbid' } });
+    expect(cron).toMatchObject({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      spec: { concurrencyPolicy: 'Forbid' },
+    });
     expect(String(cron.spec.schedule).split(' ')).toHaveLength(5);
     checkJobSpec(cron.spec.jobTemplate.spec, shards);
     expect(cron.spec.jobTemplate.spec.template).toEqual(indexed.spec.template);
 
     const [account] = await yamlDocs('kubernetes/service-account.yaml');
-    expect(account).toMatchObject({ kind: 'ServiceAccount', metadata: { name: indexed.spec.template.spec.serviceAccountName } });
-    expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect(account).toMatchObject({
+      kind: 'ServiceAccount',
+      metadata: { name: indexed.spec.template.spec.serviceAccountName },
+    });
+    expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(
+      /^arn:aws:iam::\d{12}:role\//,
+    );
   });
 });
 
 describe('examples/aws-batch', () => {
   it('the array job runs the config with as many children as shards', async () => {
-    const read = async (name: string) => JSON.parse(await readFile(path.join(examples, 'aws-batch', name), 'utf8')) as Record<string, any>;
-    const job = await checkConfig(await readFile(path.join(examples, 'aws-batch', 'recsync.config.json'), 'utf8'));
+    const read = async (name: string) =>
+      JSON.parse(await readFile(path.join(examples, 'aws-batch', name), 'utf8')) as Record<
+        string,
+        any
+      >;
+    const job = await checkConfig(
+      await readFile(path.join(examples, 'aws-batch', 'recsync.config.json'), 'utf8'),
+    );
     const definition = await read('job-definition.json');
     const submit = await read('submit-job.json');
     expect(definition.type).toBe('container');
@@ -104,13 +130,19 @@ describe('examples/aws-batch', () => {
     const run = commandOf(props.command as string[]);
     expect(run.shards).toBe(job.shards);
     expect(props.jobRoleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
-    expect((props.resourceRequirements as { type: string }[]).map((r) => r.type).sort()).toEqual(['MEMORY', 'VCPU']);
+    expect((props.resourceRequirements as { type: string }[]).map((r) => r.type).sort()).toEqual([
+      'MEMORY',
+      'VCPU',
+    ]);
     const volumes = new Set((props.volumes as { name: string }[]).map((v) => v.name));
     const mounts = props.mountPoints as Record<string, any>[];
     for (const m of mounts) expect(volumes.has(m.sourceVolume)).toBe(true);
     expect(mounts.find((m) => m.containerPath === job.source)?.readOnly).toBe(true);
     expect(mounts.some((m) => path.posix.dirname(run.config) === m.containerPath)).toBe(true);
-    const onExit = definition.retryStrategy.evaluateOnExit as { onExitCode: string; action: string }[];
+    const onExit = definition.retryStrategy.evaluateOnExit as {
+      onExitCode: string;
+      action: string;
+    }[];
     expect(onExit.find((e) => e.onExitCode === '2')?.action).toBe('EXIT');
     expect(definition.retryStrategy.attempts).toBeGreaterThan(1);
   });

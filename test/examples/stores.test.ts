@@ -18,35 +18,67 @@ import { loadConfig } from '@recsync/cli';
 import { startRecordingProxy, type RecordedRequest } from '../support/recording-proxy.js';
 
 const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
-const noSharedFiles = { configFile: {}, credentialsFile: { minio: {}, ceph: {}, r2: {}, b2: {}, wasabi: {} } };
+const noSharedFiles = {
+  configFile: {},
+  credentialsFile: { minio: {}, ceph: {}, r2: {}, b2: {}, wasabi: {} },
+};
 
 const stores: [string, { endpoint: RegExp; region: string; storageClass?: string }][] = [
   ['minio.config.ts', { endpoint: /^https:\/\/minio\./, region: 'us-east-1' }],
   ['ceph-rgw.config.ts', { endpoint: /^https:\/\/rgw\./, region: 'default' }],
-  ['cloudflare-r2.config.ts', { endpoint: /^https:\/\/ACCOUNT_ID\.r2\.cloudflarestorage\.com$/, region: 'auto', storageClass: 'STANDARD_IA' }],
-  ['backblaze-b2.config.ts', { endpoint: /^https:\/\/s3\.us-west-004\.backblazeb2\.com$/, region: 'us-west-004' }],
-  ['wasabi.config.ts', { endpoint: /^https:\/\/s3\.eu-central-1\.wasabisys\.com$/, region: 'eu-central-1' }],
+  [
+    'cloudflare-r2.config.ts',
+    {
+      endpoint: /^https:\/\/ACCOUNT_ID\.r2\.cloudflarestorage\.com$/,
+      region: 'auto',
+      storageClass: 'STANDARD_IA',
+    },
+  ],
+  [
+    'backblaze-b2.config.ts',
+    { endpoint: /^https:\/\/s3\.us-west-004\.backblazeb2\.com$/, region: 'us-west-004' },
+  ],
+  [
+    'wasabi.config.ts',
+    { endpoint: /^https:\/\/s3\.eu-central-1\.wasabisys\.com$/, region: 'eu-central-1' },
+  ],
 ];
 
 describe('example configs for S3-compatible stores', () => {
-  it.each(stores)('%s loads, validates and resolves its endpoint and region', async (file, expected) => {
-    const config = await loadConfig({ configPath: path.join(examples, 'stores', file), cwd: examples });
-    expect(config.jobs).toHaveLength(1);
-    const { target } = config.jobs[0]!;
-    const connection = resolveConnection(target, {}, noSharedFiles);
-    expect(connection.endpoint).toMatchObject({ from: 'target.endpoint' });
-    expect(connection.endpoint!.value).toMatch(expected.endpoint);
-    expect(connection.region).toEqual({ value: expected.region, from: 'target.region' });
-    expect(connection.forcePathStyle?.value).toBe(true);
-    expect(target.profile).toBeTruthy();
-    expect(target.storageClass).toBe(expected.storageClass);
-  });
+  it.each(stores)(
+    '%s loads, validates and resolves its endpoint and region',
+    async (file, expected) => {
+      const config = await loadConfig({
+        configPath: path.join(examples, 'stores', file),
+        cwd: examples,
+      });
+      expect(config.jobs).toHaveLength(1);
+      const { target } = config.jobs[0]!;
+      const connection = resolveConnection(target, {}, noSharedFiles);
+      expect(connection.endpoint).toMatchObject({ from: 'target.endpoint' });
+      expect(connection.endpoint!.value).toMatch(expected.endpoint);
+      expect(connection.region).toEqual({ value: expected.region, from: 'target.region' });
+      expect(connection.forcePathStyle?.value).toBe(true);
+      expect(target.profile).toBeTruthy();
+      expect(target.storageClass).toBe(expected.storageClass);
+    },
+  );
 });
 
 const IAM = path.join(examples, 'iam');
-type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown };
-const policy = async (name: string) => JSON.parse(await readFile(path.join(IAM, name), 'utf8')) as { Version: string; Statement: Statement[] };
-const allowed = (p: { Statement: Statement[] }) => new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()));
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+};
+const policy = async (name: string) =>
+  JSON.parse(await readFile(path.join(IAM, name), 'utf8')) as {
+    Version: string;
+    Statement: Statement[];
+  };
+const allowed = (p: { Statement: Statement[] }) =>
+  new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()));
 
 /** The IAM action S3 checks for a request (the subset recsync can send). */
 function iamAction(r: RecordedRequest, bucket: string): string {
@@ -63,18 +95,23 @@ describe('least-privilege IAM policies', () => {
   const client = createTestClient(endpoint);
   afterAll(() => client.destroy());
 
-  it.each(['sync-policy.json', 'verify-policy.json', 'restore-policy.json'])('%s is a valid policy that deletes nothing', async (name) => {
-    const p = await policy(name);
-    expect(p.Version).toBe('2012-10-17');
-    for (const s of p.Statement) {
-      expect(s.Effect).toBe('Allow');
-      for (const resource of [s.Resource].flat()) expect(resource).toMatch(/^arn:aws:s3:::recordings-backup(\/backup\/\*)?$/);
-    }
-    expect([...allowed(p)].filter((a) => /Delete|PutBucket|\*/.test(a))).toEqual([]);
-  });
+  it.each(['sync-policy.json', 'verify-policy.json', 'restore-policy.json'])(
+    '%s is a valid policy that deletes nothing',
+    async (name) => {
+      const p = await policy(name);
+      expect(p.Version).toBe('2012-10-17');
+      for (const s of p.Statement) {
+        expect(s.Effect).toBe('Allow');
+        for (const resource of [s.Resource].flat())
+          expect(resource).toMatch(/^arn:aws:s3:::recordings-backup(\/backup\/\*)?$/);
+      }
+      expect([...allowed(p)].filter((a) => /Delete|PutBucket|\*/.test(a))).toEqual([]);
+    },
+  );
 
   it('verify and restore only read', async () => {
-    for (const name of ['verify-policy.json', 'restore-policy.json']) expect([...allowed(await policy(name))].filter((a) => /Put|Abort/.test(a))).toEqual([]);
+    for (const name of ['verify-policy.json', 'restore-policy.json'])
+      expect([...allowed(await policy(name))].filter((a) => /Put|Abort/.test(a))).toEqual([]);
   });
 
   it('the sync policy allows every action a sync sends, multipart and HEAD checks included', async () => {
@@ -106,7 +143,9 @@ describe('least-privilege IAM policies', () => {
       const sync = await policy('sync-policy.json');
       for (const action of used) expect(allowed(sync)).toContain(action);
       // every listing stays inside the prefix the policy's condition allows
-      const prefixes = proxy.requests.filter((r) => r.query.get('list-type') === '2').map((r) => r.query.get('prefix') ?? '');
+      const prefixes = proxy.requests
+        .filter((r) => r.query.get('list-type') === '2')
+        .map((r) => r.query.get('prefix') ?? '');
       expect(prefixes.length).toBeGreaterThan(0);
       expect(prefixes.every((p) => p === 'backup/' || p.startsWith('backup/'))).toBe(true);
     } finally {

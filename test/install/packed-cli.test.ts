@@ -24,9 +24,15 @@ const client = createTestClient(endpoint);
 afterAll(() => client.destroy());
 
 /** The environment of a shell, without what `npm test` adds for its own scripts. */
-const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+const shellEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')),
+);
 const npm = (args: string[], cwd: string) =>
-  run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env: shellEnv, maxBuffer: 16 << 20 });
+  run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    env: shellEnv,
+    maxBuffer: 16 << 20,
+  });
 
 describe('installing the packed packages', () => {
   let tarballs: Record<string, string>;
@@ -35,20 +41,31 @@ describe('installing the packed packages', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-pack-'));
     await npm(['pack', '--workspaces', '--pack-destination', dir], ROOT);
     const files = await readdir(dir);
-    tarballs = Object.fromEntries(files.map((f) => [f.replace(/^recsync-|-\d+\.\d+\.\d+.*\.tgz$/g, ''), path.join(dir, f)]));
+    tarballs = Object.fromEntries(
+      files.map((f) => [f.replace(/^recsync-|-\d+\.\d+\.\d+.*\.tgz$/g, ''), path.join(dir, f)]),
+    );
     prefix = await mkdtemp(path.join(os.tmpdir(), 'recsync-prefix-'));
     await npm(['install', '--global', '--prefix', prefix, ...Object.values(tarballs)], os.tmpdir());
   }, 240_000);
 
   it('gives a working recsync whose config type-checks and plans against the S3 server', async () => {
     const bin = path.join(prefix, 'bin', 'recsync');
-    const version = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(ROOT, 'packages/cli/package.json'), 'utf8'))).version;
-    expect((await run(bin, ['--version'], { env: shellEnv })).stdout).toContain(`@recsync/cli/${version}`);
+    const version = JSON.parse(
+      await import('node:fs').then((fs) =>
+        fs.readFileSync(path.join(ROOT, 'packages/cli/package.json'), 'utf8'),
+      ),
+    ).version;
+    expect((await run(bin, ['--version'], { env: shellEnv })).stdout).toContain(
+      `@recsync/cli/${version}`,
+    );
 
     const bucket = `pack-${randomBytes(5).toString('hex')}`;
     await client.createBucket(bucket);
     const day = recentDays(1)[0]!;
-    const tree = await createTree({ [`${day}/a.wav`]: { size: 2000, mtime: `${day}T09:00:00Z` }, [`${day}/b.wav`]: { size: 4000, mtime: `${day}T09:30:00Z` } });
+    const tree = await createTree({
+      [`${day}/a.wav`]: { size: 2000, mtime: `${day}T09:00:00Z` },
+      [`${day}/b.wav`]: { size: 4000, mtime: `${day}T09:30:00Z` },
+    });
 
     // An empty folder: the config, a tsconfig, and the packed framework and strategy for types.
     const folder = await mkdtemp(path.join(os.tmpdir(), 'recsync-config-'));
@@ -56,7 +73,18 @@ describe('installing the packed packages', () => {
     await npm(['install', '--save-dev', tarballs.framework!, tarballs['strategy-date']!], folder);
     await writeFile(
       path.join(folder, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['recsync.config.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        include: ['recsync.config.ts'],
+      }),
     );
     const config = (remoteCheck: string) => `import { defineConfig } from '@recsync/framework';
 import { dateFolders } from '@recsync/strategy-date';
@@ -75,13 +103,21 @@ export default defineConfig({
 `;
     // tsc really checks against the installed types: a wrong value is an error …
     await writeFile(path.join(folder, 'recsync.config.ts'), config('sometimes'));
-    const wrong = await run('node', [TSC, '-p', folder], { env: shellEnv }).catch((e: { code: number; stdout: string }) => e);
+    const wrong = await run('node', [TSC, '-p', folder], { env: shellEnv }).catch(
+      (e: { code: number; stdout: string }) => e,
+    );
     expect(wrong.stdout).toMatch(/recsync\.config\.ts.*'"sometimes"' is not assignable/);
     // … and the right one passes.
     await writeFile(path.join(folder, 'recsync.config.ts'), config('list'));
     await run('node', [TSC, '-p', folder], { env: shellEnv });
 
-    const env = { ...shellEnv, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', NO_COLOR: '1' };
+    const env = {
+      ...shellEnv,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      NO_COLOR: '1',
+    };
     const plan = await run(bin, ['plan'], { cwd: folder, env });
     expect(plan.stdout).toMatch(new RegExp(`${day}\\s+closed\\s+2\\b`));
     expect(plan.stdout).toContain(`via endpoint ${endpoint} (target.endpoint)`);
@@ -89,7 +125,10 @@ export default defineConfig({
     // A config in a folder with nothing installed uses the CLI's own packages.
     const bare = await mkdtemp(path.join(os.tmpdir(), 'recsync-bare-'));
     await writeFile(path.join(bare, 'recsync.config.ts'), config('list'));
-    const barePlan = await run(bin, ['plan', '--config', path.join(bare, 'recsync.config.ts')], { cwd: os.tmpdir(), env });
+    const barePlan = await run(bin, ['plan', '--config', path.join(bare, 'recsync.config.ts')], {
+      cwd: os.tmpdir(),
+      env,
+    });
     expect(barePlan.stdout).toMatch(/total\s+2\b/);
   }, 240_000);
 });

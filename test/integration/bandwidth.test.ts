@@ -19,7 +19,15 @@ function recordingLimiter(): RateLimiter & { taken: number[] } {
 }
 
 const targetConfig = (bucket: string) =>
-  configSchema.parse({ jobs: { j: { source: '/s', target: { bucket, endpoint, forcePathStyle: true }, strategy: { use: 'x' } } } }).jobs.j!.target;
+  configSchema.parse({
+    jobs: {
+      j: {
+        source: '/s',
+        target: { bucket, endpoint, forcePathStyle: true },
+        strategy: { use: 'x' },
+      },
+    },
+  }).jobs.j!.target;
 
 describe('upload bandwidth limiter', () => {
   it('meters every body byte of single and multipart uploads, and the objects stay byte-exact', async () => {
@@ -29,7 +37,9 @@ describe('upload bandwidth limiter', () => {
     const target = await createS3Target(targetConfig(bucket), { maxSockets: 4, limiter });
     try {
       const small = randomBytes(300 * 1024);
-      await target.put({ input: { Bucket: bucket, Key: 'small.bin', Body: small, ContentLength: small.length } });
+      await target.put({
+        input: { Bucket: bucket, Key: 'small.bin', Body: small, ContentLength: small.length },
+      });
       expect(limiter.taken.reduce((a, b) => a + b, 0)).toBe(small.length);
       expect(Math.max(...limiter.taken)).toBeLessThanOrEqual(64 * 1024);
 

@@ -33,16 +33,24 @@ const warnNothing = () => undefined;
 async function bucketJob(through: string) {
   const h = await harness({ files: dayFiles('2026-11-20', 3) });
   const job = await h.makeJob();
-  const inBucket: ResolvedJob = { ...job, stateStore: STORE, target: { ...job.target, endpoint: through } };
+  const inBucket: ResolvedJob = {
+    ...job,
+    stateStore: STORE,
+    target: { ...job.target, endpoint: through },
+  };
   return { h, job: inBucket };
 }
 
 describe('the bucket state store', () => {
   it('refuses a store that ignores conditional writes (exit 2), before taking any lease', async () => {
     const { h, job } = await bucketJob(endpoint); // the server alone: no conditional writes
-    const error = await acquireJobLease(job, { command: 'sync', warn: warnNothing }).catch((e: unknown) => e);
+    const error = await acquireJobLease(job, { command: 'sync', warn: warnNothing }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'E_STATE_STORE_UNSAFE', exitCode: 2 });
-    expect(String((error as Error).message)).toContain('If-None-Match: * (a second create overwrote the first)');
+    expect(String((error as Error).message)).toContain(
+      'If-None-Match: * (a second create overwrote the first)',
+    );
     expect(await h.keys('_recsync/')).toEqual([]); // the probe cleaned up after itself
     await h.dispose();
   });
@@ -50,7 +58,8 @@ describe('the bucket state store', () => {
   it('two runs racing for one lease: exactly one gets it, the other exits 3', async () => {
     const { h, job } = await bucketJob(proxy.endpoint);
     const timing = { timeoutMs: 60_000, heartbeatMs: 200 };
-    const take = () => acquireLease(jobLeaseBackend(job), { command: 'sync', timing, warn: warnNothing });
+    const take = () =>
+      acquireLease(jobLeaseBackend(job), { command: 'sync', timing, warn: warnNothing });
     const [a, b] = await Promise.allSettled([take(), take()]);
     const won = [a, b].filter((r) => r.status === 'fulfilled');
     const lost = [a, b].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -97,7 +106,11 @@ describe('the bucket state store', () => {
     expect(await backend.create(record)).not.toBe(false);
     await new Promise((r) => setTimeout(r, 2100)); // LastModified has one-second precision
     const warnings: string[] = [];
-    const lease = await acquireLease(backend, { command: 'sync', timing: { timeoutMs: 1000, heartbeatMs: 200 }, warn: (m) => warnings.push(m) });
+    const lease = await acquireLease(backend, {
+      command: 'sync',
+      timing: { timeoutMs: 1000, heartbeatMs: 200 },
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings.join('\n')).toContain("by the store's clock");
     expect(warnings.join('\n')).toContain('pod-elsewhere');
     await lease.release();
@@ -107,30 +120,57 @@ describe('the bucket state store', () => {
 
 describe('sharded runs with state in the bucket (command line)', { timeout: 240_000 }, () => {
   it('3 shards keep state and leases as objects, no local state; reruns are idle; status reads the bucket', async () => {
-    const h = await harness({ files: Object.fromEntries(recentDays(2).flatMap((d) => Object.entries(dayFiles(d, 6))))  });
-    const cwd = await writeConfig({ source: h.tree.root, bucket: h.bucket, endpoint: proxy.endpoint });
+    const h = await harness({
+      files: Object.fromEntries(recentDays(2).flatMap((d) => Object.entries(dayFiles(d, 6)))),
+    });
+    const cwd = await writeConfig({
+      source: h.tree.root,
+      bucket: h.bucket,
+      endpoint: proxy.endpoint,
+    });
     const file = path.join(cwd, 'recsync.config.ts');
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace('export default defineConfig({', `export default defineConfig({\n  state: ${JSON.stringify(STORE)},`));
-    const run = () => Promise.all([0, 1, 2].map((i) => runCli(['sync', '--shard', `${i}/3`, '--json'], { cwd })));
+    await writeFile(
+      file,
+      text.replace(
+        'export default defineConfig({',
+        `export default defineConfig({\n  state: ${JSON.stringify(STORE)},`,
+      ),
+    );
+    const run = () =>
+      Promise.all([0, 1, 2].map((i) => runCli(['sync', '--shard', `${i}/3`, '--json'], { cwd })));
     for (const r of await run()) expect(r.code, r.stderr).toBe(0);
     // Only the audit manifests stay local (per shard); state and leases are in the bucket.
-    const local = existsSync(path.join(cwd, '.recsync')) ? await readdir(path.join(cwd, '.recsync'), { recursive: true }) : [];
+    const local = existsSync(path.join(cwd, '.recsync'))
+      ? await readdir(path.join(cwd, '.recsync'), { recursive: true })
+      : [];
     expect(local.filter((n) => /\.(state\.json|lock)$/.test(String(n)))).toEqual([]);
-    const manifests = local.filter((n) => String(n).endsWith('.jsonl')).map((n) => String(n).replace(/^.*\.(shard-\d-of-3)\.jsonl$/, '$1'));
+    const manifests = local
+      .filter((n) => String(n).endsWith('.jsonl'))
+      .map((n) => String(n).replace(/^.*\.(shard-\d-of-3)\.jsonl$/, '$1'));
     expect(manifests.sort()).toEqual(['shard-0-of-3', 'shard-1-of-3', 'shard-2-of-3']);
-    expect(await h.keys('_recsync/')).toEqual([0, 1, 2].map((i) => `_recsync/state/rec.shard-${i}-of-3.state.json`));
+    expect(await h.keys('_recsync/')).toEqual(
+      [0, 1, 2].map((i) => `_recsync/state/rec.shard-${i}-of-3.state.json`),
+    );
     const dataKeys = (await h.keys()).filter((k) => !k.startsWith('_recsync/'));
     expect(dataKeys).toHaveLength(12);
     for (const r of await run()) {
       expect(r.code, r.stderr).toBe(0);
-      const done = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; counts?: { uploaded: { files: number } } }).find((e) => e.event === 'done');
+      const done = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; counts?: { uploaded: { files: number } } })
+        .find((e) => e.event === 'done');
       expect(done?.counts?.uploaded.files).toBe(0);
     }
     const status = await runCli(['status', '--json'], { cwd });
-    const doc = JSON.parse(status.stdout) as { jobs: { stateFile: string; state: { lastRun: { exitCode: number } } | null }[] };
-    expect(doc.jobs.map((j) => j.stateFile)).toEqual([0, 1, 2].map((i) => `s3://${h.bucket}/_recsync/state/rec.shard-${i}-of-3.state.json`));
+    const doc = JSON.parse(status.stdout) as {
+      jobs: { stateFile: string; state: { lastRun: { exitCode: number } } | null }[];
+    };
+    expect(doc.jobs.map((j) => j.stateFile)).toEqual(
+      [0, 1, 2].map((i) => `s3://${h.bucket}/_recsync/state/rec.shard-${i}-of-3.state.json`),
+    );
     expect(doc.jobs.every((j) => j.state?.lastRun.exitCode === 0)).toBe(true);
     await h.dispose();
   });
@@ -140,7 +180,13 @@ describe('sharded runs with state in the bucket (command line)', { timeout: 240_
     const cwd = await writeConfig({ source: h.tree.root, bucket: h.bucket, endpoint });
     const file = path.join(cwd, 'recsync.config.ts');
     const { readFile } = await import('node:fs/promises');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('export default defineConfig({', `export default defineConfig({\n  state: ${JSON.stringify(STORE)},`));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(
+        'export default defineConfig({',
+        `export default defineConfig({\n  state: ${JSON.stringify(STORE)},`,
+      ),
+    );
     const r = await runCli(['sync'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('E_STATE_STORE_UNSAFE');

@@ -21,7 +21,9 @@ describe('containment', () => {
   it('does not follow a symlinked folder or file out of the source', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
     await writeFile(path.join(outside, 'secret.wav'), 'secret');
-    const h = await harness({ files: { '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' } } });
+    const h = await harness({
+      files: { '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' } },
+    });
     cleanup.push(h.dispose);
     await symlink(outside, h.tree.path('2026-11-24/linked'));
     await symlink(path.join(outside, 'secret.wav'), h.tree.path('2026-11-24/secret.wav'));
@@ -31,20 +33,32 @@ describe('containment', () => {
   });
 
   it('refuses a pending file whose folder was replaced by a symlink out of the root (exit 1)', async () => {
-    const h = await harness({ files: { '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) } } });
+    const h = await harness({
+      files: {
+        '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
+      },
+    });
     cleanup.push(h.dispose);
     const first = await h.sync({ now: NOW });
     expect(first.events[0]).toMatchObject({ path: '2026-11-25/sub/a.wav', outcome: 'deferred' });
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
     await writeFile(path.join(outside, 'a.wav'), 'not yours');
-    await utimes(path.join(outside, 'a.wav'), new Date('2026-11-20T00:00:00Z'), new Date('2026-11-20T00:00:00Z'));
+    await utimes(
+      path.join(outside, 'a.wav'),
+      new Date('2026-11-20T00:00:00Z'),
+      new Date('2026-11-20T00:00:00Z'),
+    );
     await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
     await symlink(outside, h.tree.path('2026-11-25/sub'));
     const planned = (await h.plan({ now: NOW })).filter((i) => i.type === 'file');
-    expect(planned).toContainEqual(expect.objectContaining({ path: '2026-11-25/sub/a.wav', action: 'refused' }));
+    expect(planned).toContainEqual(
+      expect.objectContaining({ path: '2026-11-25/sub/a.wav', action: 'refused' }),
+    );
     const second = await h.sync({ now: new Date(NOW.getTime() + 3_600_000) });
     expect(second.stats.exitCode).toBe(1);
-    expect(second.warnings.join('\n')).toContain('refused 2026-11-25/sub/a.wav: its folder resolves outside the source root');
+    expect(second.warnings.join('\n')).toContain(
+      'refused 2026-11-25/sub/a.wav: its folder resolves outside the source root',
+    );
     expect(await h.keys()).not.toContain('2026-11-25/sub/a.wav');
   });
 
@@ -61,7 +75,13 @@ describe('containment', () => {
             dir: ctx.source,
             closed: false,
             async *files() {
-              yield { path: 'bad', size: 0, mtimeMs: 0, refused: 'line is not valid UTF-8', origin: 'written.log:7' };
+              yield {
+                path: 'bad',
+                size: 0,
+                mtimeMs: 0,
+                refused: 'line is not valid UTF-8',
+                origin: 'written.log:7',
+              };
             },
           };
         },
@@ -70,11 +90,27 @@ describe('containment', () => {
     });
     const h = await harness({ files: { 'journal.log': { content: 'x' } } }); // a source with entries (an empty one is refused)
     cleanup.push(h.dispose);
-    const config = { stateDir: h.stateDir, jobs: { rec: { source: h.tree.root, target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true }, strategy: useStrategy(refusing, {}) } } };
+    const config = {
+      stateDir: h.stateDir,
+      jobs: {
+        rec: {
+          source: h.tree.root,
+          target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
+          strategy: useStrategy(refusing, {}),
+        },
+      },
+    };
     const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
     expect(job.filters.settle).toBe(0); // the strategy's default settle time
     const warnings: string[] = [];
-    const stats = await syncJob(job, { plugins: [{ name: 'w', apply: (hooks) => hooks.warning.tap('w', (w) => void warnings.push(w.message)) }] });
+    const stats = await syncJob(job, {
+      plugins: [
+        {
+          name: 'w',
+          apply: (hooks) => hooks.warning.tap('w', (w) => void warnings.push(w.message)),
+        },
+      ],
+    });
     expect(stats.exitCode).toBe(1);
     expect(warnings).toEqual(['refused bad: line is not valid UTF-8 (written.log:7)']);
   });
@@ -82,7 +118,9 @@ describe('containment', () => {
   it('gives each cause of a refusal its own code', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
     await writeFile(path.join(outside, 'x.wav'), 'not yours');
-    const h = await harness({ files: { 'in/ok.wav': { content: 'ok', mtime: '2026-11-20T00:00:00Z' } } });
+    const h = await harness({
+      files: { 'in/ok.wav': { content: 'ok', mtime: '2026-11-20T00:00:00Z' } },
+    });
     cleanup.push(h.dispose);
     await symlink(outside, h.tree.path('linked'));
     const listing = defineStrategy({
@@ -101,24 +139,54 @@ describe('containment', () => {
               yield { path: 'in/ok.wav', ...at };
               yield { path: '../etc/passwd', ...at };
               yield { path: 'in//twice.wav', ...at };
-              yield { path: 'linked/x.wav', ...at, refused: 'is reached through a symlink out of the source', refusedCode: 'E_FILE_SYMLINK_OUT' as const };
+              yield {
+                path: 'linked/x.wav',
+                ...at,
+                refused: 'is reached through a symlink out of the source',
+                refusedCode: 'E_FILE_SYMLINK_OUT' as const,
+              };
             },
           };
         },
         advance: (c) => c,
       }),
     });
-    const config = { stateDir: h.stateDir, jobs: { rec: { source: h.tree.root, target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true }, strategy: useStrategy(listing, {}) } } };
+    const config = {
+      stateDir: h.stateDir,
+      jobs: {
+        rec: {
+          source: h.tree.root,
+          target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
+          strategy: useStrategy(listing, {}),
+        },
+      },
+    };
     const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
     const warnings: string[] = [];
-    const stats = await syncJob(job, { plugins: [{ name: 'w', apply: (hooks) => hooks.warning.tap('w', (w) => void warnings.push(`${w.code} ${w.path}`)) }] });
+    const stats = await syncJob(job, {
+      plugins: [
+        {
+          name: 'w',
+          apply: (hooks) =>
+            hooks.warning.tap('w', (w) => void warnings.push(`${w.code} ${w.path}`)),
+        },
+      ],
+    });
     expect(stats.exitCode).toBe(1);
-    expect(warnings.sort()).toEqual(['E_FILE_BAD_PATH in//twice.wav', 'E_FILE_OUTSIDE_ROOT ../etc/passwd', 'E_FILE_SYMLINK_OUT linked/x.wav']);
+    expect(warnings.sort()).toEqual([
+      'E_FILE_BAD_PATH in//twice.wav',
+      'E_FILE_OUTSIDE_ROOT ../etc/passwd',
+      'E_FILE_SYMLINK_OUT linked/x.wav',
+    ]);
     expect(await h.keys()).toEqual(['in/ok.wav']);
   });
 
   it('reports a pending file whose folder became a symlink out of the root as E_FILE_SYMLINK_OUT', async () => {
-    const h = await harness({ files: { '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) } } });
+    const h = await harness({
+      files: {
+        '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
+      },
+    });
     cleanup.push(h.dispose);
     await h.sync({ now: NOW });
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
@@ -126,7 +194,12 @@ describe('containment', () => {
     await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
     await symlink(outside, h.tree.path('2026-11-25/sub'));
     const codes: string[] = [];
-    await h.sync({ now: new Date(NOW.getTime() + 3_600_000), plugins: [{ name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) }] });
+    await h.sync({
+      now: new Date(NOW.getTime() + 3_600_000),
+      plugins: [
+        { name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) },
+      ],
+    });
     expect(codes).toContain('E_FILE_SYMLINK_OUT');
     expect(codes).not.toContain('E_FILE_OUTSIDE_ROOT');
   });

@@ -16,10 +16,16 @@ const MiB = 1024 * 1024;
 const BIG = '2026-11-24/big.wav';
 const SMALL = '2026-11-24/small.wav';
 // parts of 5 MiB (two per big file): fauxqs refuses request bodies over 11 MiB
-const files = { [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' }, [SMALL]: { size: 200 * 1024, mtime: '2026-11-24T10:00:00Z' } };
+const files = {
+  [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' },
+  [SMALL]: { size: 200 * 1024, mtime: '2026-11-24T10:00:00Z' },
+};
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } };
 
-if (!fauxqsInstalled) console.warn('fauxqs is not installed (node test/servers/install.mjs): skipping the fauxqs tests');
+if (!fauxqsInstalled)
+  console.warn(
+    'fauxqs is not installed (node test/servers/install.mjs): skipping the fauxqs tests',
+  );
 
 describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
   let server: Fauxqs;
@@ -29,8 +35,16 @@ describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
   afterAll(async () => server?.stop());
 
   async function setup(target: Record<string, unknown>) {
-    const h = await harness({ files, endpoint: server.endpoint, job: MULTIPART, target: { endpoint: server.endpoint, ...target } });
-    const head = async (key: string) => h.client.client.send(new HeadObjectCommand({ Bucket: h.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    const h = await harness({
+      files,
+      endpoint: server.endpoint,
+      job: MULTIPART,
+      target: { endpoint: server.endpoint, ...target },
+    });
+    const head = async (key: string) =>
+      h.client.client.send(
+        new HeadObjectCommand({ Bucket: h.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
     return { h, head };
   }
 
@@ -46,7 +60,9 @@ describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
       expect(stored.ChecksumType).toBe('COMPOSITE');
       expect(stored.ChecksumCRC32).toBe(composite(big, 5 * MiB, crc32Raw));
       expect(stored.Metadata?.['checksum-crc32']).toBe(b64(crc32Raw(big)));
-      expect((await head(SMALL)).ChecksumCRC32).toBe(b64(crc32Raw(fixtureBytes(SMALL, 200 * 1024))));
+      expect((await head(SMALL)).ChecksumCRC32).toBe(
+        b64(crc32Raw(fixtureBytes(SMALL, 200 * 1024))),
+      );
       expect(await h.byteExact([BIG, SMALL])).toBe(true);
       // a second run: both present, nothing sent again
       expect((await h.sync({ now: NOW })).uploadedKeys()).toEqual([]);
@@ -61,7 +77,9 @@ describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
       const run = await h.sync({ now: NOW });
       expect(run.stats.exitCode).toBe(0);
       expect(run.events.find((e) => e.path === BIG)?.stored?.checksum?.verifiedBy).toBe('recsync');
-      expect((await head(BIG)).Metadata?.['checksum-sha256']).toBe(b64(sha256Raw(fixtureBytes(BIG, 6 * MiB + 1234))));
+      expect((await head(BIG)).Metadata?.['checksum-sha256']).toBe(
+        b64(sha256Raw(fixtureBytes(BIG, 6 * MiB + 1234))),
+      );
     } finally {
       await h.dispose();
     }

@@ -10,7 +10,11 @@ import { inject } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { fixtureBytes } from '@recsync/framework/testing';
 import { harness } from '../support/harness.js';
-import { startRecordingProxy, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
+import {
+  startRecordingProxy,
+  type ProxyOptions,
+  type RecordedRequest,
+} from '../support/recording-proxy.js';
 import { b64, composite, crc32Raw, crc32cRaw, sha256Raw } from '../support/checksums.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -21,9 +25,17 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(files: Parameters<typeof harness>[0]['files'], extra: { job?: Record<string, unknown>; target?: Record<string, unknown> } = {}, options: ProxyOptions = {}) {
+async function setup(
+  files: Parameters<typeof harness>[0]['files'],
+  extra: { job?: Record<string, unknown>; target?: Record<string, unknown> } = {},
+  options: ProxyOptions = {},
+) {
   const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({ files, ...extra, target: { endpoint: proxy.endpoint, ...extra.target } });
+  const h = await harness({
+    files,
+    ...extra,
+    target: { endpoint: proxy.endpoint, ...extra.target },
+  });
   cleanup.push(proxy.close, h.dispose);
   return { h, proxy };
 }
@@ -39,8 +51,15 @@ const bigFiles = { [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' 
 function completeAnswer(fields: Record<string, string>): ProxyOptions['rewrite'] {
   return (req, answer) => {
     if (!isComplete(req) || answer.status !== 200) return undefined;
-    const extra = Object.entries(fields).map(([k, v]) => `<${k}>${v}</${k}>`).join('');
-    return { status: 200, body: answer.body.toString().replace('</CompleteMultipartUploadResult>', `${extra}</CompleteMultipartUploadResult>`) };
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `<${k}>${v}</${k}>`)
+      .join('');
+    return {
+      status: 200,
+      body: answer.body
+        .toString()
+        .replace('</CompleteMultipartUploadResult>', `${extra}</CompleteMultipartUploadResult>`),
+    };
   };
 }
 
@@ -55,32 +74,63 @@ describe('integrity', () => {
     expect(create.headers['x-amz-meta-checksum-crc32c']).toBe(b64(crc32cRaw(data)));
     expect(complete.headers['x-amz-checksum-crc32c']).toBe(b64(crc32cRaw(data)));
     expect(complete.headers['x-amz-checksum-type']).toBe('FULL_OBJECT');
-    const parts = proxy.requests.filter((r) => r.query.has('partNumber')).sort((a, b) => Number(a.query.get('partNumber')) - Number(b.query.get('partNumber')));
-    expect(parts.map((p) => p.headers['x-amz-checksum-crc32c'])).toEqual([0, 1].map((i) => b64(crc32cRaw(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)))));
+    const parts = proxy.requests
+      .filter((r) => r.query.has('partNumber'))
+      .sort((a, b) => Number(a.query.get('partNumber')) - Number(b.query.get('partNumber')));
+    expect(parts.map((p) => p.headers['x-amz-checksum-crc32c'])).toEqual(
+      [0, 1].map((i) => b64(crc32cRaw(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)))),
+    );
     expect(await h.byteExact([BIG])).toBe(true);
     // s3rver returns no checksum: the summary says so instead of claiming a verification
     expect(result.stats.verification).toEqual({ store: 0, recsync: 0, unverified: 1 });
-    expect(result.events[0].stored?.checksum).toMatchObject({ algorithm: 'CRC32C', verifiedBy: 'none' });
+    expect(result.events[0].stored?.checksum).toMatchObject({
+      algorithm: 'CRC32C',
+      verifiedBy: 'none',
+    });
   });
 
   it('a store that echoes the whole-object value confirms it; the summary counts it', async () => {
-    const files = { '2026-11-24/a.wav': { content: '123456789', mtime: '2026-11-24T10:00:00Z' }, ...bigFiles };
+    const files = {
+      '2026-11-24/a.wav': { content: '123456789', mtime: '2026-11-24T10:00:00Z' },
+      ...bigFiles,
+    };
     const data = h0(files);
-    const { h } = await setup(files, { job: MULTIPART }, {
-      rewrite: (req, answer) => {
-        if (isSinglePut(req) && answer.status === 200) return { status: 200, headers: { ...(answer.headers as Record<string, string>), 'x-amz-checksum-crc32c': String(req.headers['x-amz-checksum-crc32c']) } };
-        return completeAnswer({ ChecksumCRC32C: b64(crc32cRaw(data)), ChecksumType: 'FULL_OBJECT' })!(req, answer);
+    const { h } = await setup(
+      files,
+      { job: MULTIPART },
+      {
+        rewrite: (req, answer) => {
+          if (isSinglePut(req) && answer.status === 200)
+            return {
+              status: 200,
+              headers: {
+                ...(answer.headers as Record<string, string>),
+                'x-amz-checksum-crc32c': String(req.headers['x-amz-checksum-crc32c']),
+              },
+            };
+          return completeAnswer({
+            ChecksumCRC32C: b64(crc32cRaw(data)),
+            ChecksumType: 'FULL_OBJECT',
+          })!(req, answer);
+        },
       },
-    });
+    );
     const result = await h.sync({ now: NOW });
     expect(result.stats.verification).toEqual({ store: 2, recsync: 0, unverified: 0 });
   });
 
   it('a COMPOSITE CRC32 answer is compared with the composite of the parts: a correct upload is accepted once', async () => {
     const data = h0(bigFiles);
-    const { h, proxy } = await setup(bigFiles, { job: MULTIPART, target: { checksum: 'CRC32' } }, {
-      rewrite: completeAnswer({ ChecksumCRC32: composite(data, 5 * MiB, crc32Raw), ChecksumType: 'COMPOSITE' }),
-    });
+    const { h, proxy } = await setup(
+      bigFiles,
+      { job: MULTIPART, target: { checksum: 'CRC32' } },
+      {
+        rewrite: completeAnswer({
+          ChecksumCRC32: composite(data, 5 * MiB, crc32Raw),
+          ChecksumType: 'COMPOSITE',
+        }),
+      },
+    );
     const result = await h.sync({ now: NOW });
     expect(result.stats.exitCode).toBe(0);
     expect(proxy.requests.filter(isCreate)).toHaveLength(1); // no retries: 11 MiB sent once
@@ -88,14 +138,25 @@ describe('integrity', () => {
   });
 
   it('a checksum failure keeps the file pending with its own code, and a later run never forgives it', async () => {
-    const { h, proxy } = await setup(bigFiles, { job: { ...MULTIPART, upload: { ...MULTIPART.upload, attempts: 2 } }, target: { checksum: 'CRC32' } }, {
-      rewrite: completeAnswer({ ChecksumCRC32: 'AAAAAA==-2', ChecksumType: 'COMPOSITE' }),
-    });
+    const { h, proxy } = await setup(
+      bigFiles,
+      {
+        job: { ...MULTIPART, upload: { ...MULTIPART.upload, attempts: 2 } },
+        target: { checksum: 'CRC32' },
+      },
+      {
+        rewrite: completeAnswer({ ChecksumCRC32: 'AAAAAA==-2', ChecksumType: 'COMPOSITE' }),
+      },
+    );
     const first = await h.sync({ now: NOW });
     expect(first.stats.exitCode).toBe(1);
     expect(first.events.find((e) => e.path === BIG)?.error?.code).toBe('E_CHECKSUM_MISMATCH');
     const state = JSON.parse(await readFile(`${h.stateDir}/rec.state.json`, 'utf8'));
-    expect(state.pending[BIG]).toMatchObject({ reason: 'failed', code: 'E_CHECKSUM_MISMATCH', mustUpload: { code: 'E_CHECKSUM_MISMATCH' } });
+    expect(state.pending[BIG]).toMatchObject({
+      reason: 'failed',
+      code: 'E_CHECKSUM_MISMATCH',
+      mustUpload: { code: 'E_CHECKSUM_MISMATCH' },
+    });
     // the object is in the bucket with the right size: a listing alone would call it present
     expect((await h.client.head(h.bucket, BIG)).size).toBe(6 * MiB + 1234);
     proxy.options = {};
@@ -115,15 +176,23 @@ describe('integrity', () => {
     expect(create.headers['x-amz-checksum-type']).toBe('COMPOSITE');
     expect(create.headers['x-amz-meta-checksum-sha256']).toBe(b64(sha256Raw(data)));
     expect(proxy.requests.find(isComplete)!.headers['x-amz-checksum-sha256']).toBeUndefined();
-    expect((await h.client.head(h.bucket, BIG)).metadata['checksum-sha256']).toBe(b64(sha256Raw(data)));
+    expect((await h.client.head(h.bucket, BIG)).metadata['checksum-sha256']).toBe(
+      b64(sha256Raw(data)),
+    );
   });
 
   it('CRC64NVME and SHA1 single PUTs carry their checksum header and metadata', async () => {
     for (const checksum of ['CRC64NVME', 'SHA1'] as const) {
-      const { h, proxy } = await setup({ '2026-11-24/a.wav': { content: '123456789', mtime: '2026-11-24T10:00:00Z' } }, { target: { checksum } });
+      const { h, proxy } = await setup(
+        { '2026-11-24/a.wav': { content: '123456789', mtime: '2026-11-24T10:00:00Z' } },
+        { target: { checksum } },
+      );
       await h.sync({ now: NOW });
       const put = proxy.requests.find(isSinglePut)!;
-      const expected = checksum === 'CRC64NVME' ? Buffer.from('ae8b14860a799888', 'hex').toString('base64') : createHash('sha1').update('123456789').digest('base64');
+      const expected =
+        checksum === 'CRC64NVME'
+          ? Buffer.from('ae8b14860a799888', 'hex').toString('base64')
+          : createHash('sha1').update('123456789').digest('base64');
       expect(put.headers[`x-amz-checksum-${checksum.toLowerCase()}`]).toBe(expected);
       expect(put.headers[`x-amz-meta-checksum-${checksum.toLowerCase()}`]).toBe(expected);
     }
@@ -137,7 +206,14 @@ describe('integrity', () => {
     };
     const { h } = await setup(files, { job: { remoteCheck: 'head' } });
     const put = (key: string, mtime: string) =>
-      h.client.client.send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: 'xxx', Metadata: { mtime, size: '3' } }));
+      h.client.client.send(
+        new PutObjectCommand({
+          Bucket: h.bucket,
+          Key: key,
+          Body: 'xxx',
+          Metadata: { mtime, size: '3' },
+        }),
+      );
     await put('2026-11-24/old.wav', '1795514400.250'); // written by an earlier release
     await put('2026-11-24/new.wav', '1795514400.250000000');
     await put('2026-11-24/edited.wav', '1795514400.251000000'); // same size, another mtime

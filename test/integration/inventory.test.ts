@@ -16,20 +16,61 @@ afterEach(async () => {
   cleanup = [];
 });
 
-interface Row { bucket: string; key: string; size: number; storageClass: string; retainUntil?: string; encryption: string; isLatest: boolean }
+interface Row {
+  bucket: string;
+  key: string;
+  size: number;
+  storageClass: string;
+  retainUntil?: string;
+  encryption: string;
+  isLatest: boolean;
+}
 
 async function setup() {
-  const h = await harness({ files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) }, target: { sse: { type: 'AES256' } } });
+  const h = await harness({
+    files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
+    target: { sse: { type: 'AES256' } },
+  });
   cleanup.push(h.dispose);
   expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
   const rows: Row[] = [];
-  for (const key of await h.keys()) rows.push({ bucket: h.bucket, key, size: (await h.client.head(h.bucket, key)).size, storageClass: 'STANDARD', encryption: 'SSE-S3', isLatest: true });
+  for (const key of await h.keys())
+    rows.push({
+      bucket: h.bucket,
+      key,
+      size: (await h.client.head(h.bucket, key)).size,
+      storageClass: 'STANDARD',
+      encryption: 'SSE-S3',
+      isLatest: true,
+    });
   // Faults: one object gone, one of the wrong size, one not encrypted, one extra, one archived, an old version (ignored).
-  const faulty = rows.filter((r) => r.key !== '2026-11-23/call-000.wav').map((r) =>
-    r.key === '2026-11-23/call-001.wav' ? { ...r, size: 7 } : r.key === '2026-11-24/call-000.wav' ? { ...r, encryption: 'NOT-SSE' } : r.key === '2026-11-24/call-001.wav' ? { ...r, storageClass: 'GLACIER' } : r,
-  );
-  faulty.push({ bucket: h.bucket, key: '2026-11-24/stray file.wav', size: 3, storageClass: 'STANDARD', encryption: 'SSE-S3', isLatest: true });
-  faulty.push({ bucket: h.bucket, key: '2026-11-23/call-000.wav', size: 1, storageClass: 'STANDARD', encryption: 'SSE-S3', isLatest: false });
+  const faulty = rows
+    .filter((r) => r.key !== '2026-11-23/call-000.wav')
+    .map((r) =>
+      r.key === '2026-11-23/call-001.wav'
+        ? { ...r, size: 7 }
+        : r.key === '2026-11-24/call-000.wav'
+          ? { ...r, encryption: 'NOT-SSE' }
+          : r.key === '2026-11-24/call-001.wav'
+            ? { ...r, storageClass: 'GLACIER' }
+            : r,
+    );
+  faulty.push({
+    bucket: h.bucket,
+    key: '2026-11-24/stray file.wav',
+    size: 3,
+    storageClass: 'STANDARD',
+    encryption: 'SSE-S3',
+    isLatest: true,
+  });
+  faulty.push({
+    bucket: h.bucket,
+    key: '2026-11-23/call-000.wav',
+    size: 1,
+    storageClass: 'STANDARD',
+    encryption: 'SSE-S3',
+    isLatest: false,
+  });
   return { h, rows: faulty };
 }
 
@@ -56,12 +97,38 @@ describe('verify --inventory', () => {
   it('reads a CSV report (gzip, URL-encoded keys)', async () => {
     const { h, rows } = await setup();
     const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
-    const csv = rows.map((r) => [r.bucket, encodeURIComponent(r.key).replace(/%2F/g, '/').replace(/%20/g, '+'), String(r.isLatest), 'false', String(r.size), r.storageClass, r.encryption].map(quote).join(',')).join('\n');
+    const csv = rows
+      .map((r) =>
+        [
+          r.bucket,
+          encodeURIComponent(r.key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+          String(r.isLatest),
+          'false',
+          String(r.size),
+          r.storageClass,
+          r.encryption,
+        ]
+          .map(quote)
+          .join(','),
+      )
+      .join('\n');
     const dataKey = `inventory/${h.bucket}/daily/data/one.csv.gz`;
     await h.client.put(h.bucket, dataKey, gzipSync(csv));
-    const manifest = { sourceBucket: h.bucket, fileFormat: 'CSV', fileSchema: 'Bucket, Key, IsLatest, IsDeleteMarker, Size, StorageClass, EncryptionStatus', files: [{ key: dataKey, size: 1 }] };
-    await h.client.put(h.bucket, `inventory/${h.bucket}/daily/2026-11-25T01-00Z/manifest.json`, JSON.stringify(manifest));
-    const { found, summary } = await check(h, `s3://${h.bucket}/inventory/${h.bucket}/daily/2026-11-25T01-00Z/manifest.json`);
+    const manifest = {
+      sourceBucket: h.bucket,
+      fileFormat: 'CSV',
+      fileSchema: 'Bucket, Key, IsLatest, IsDeleteMarker, Size, StorageClass, EncryptionStatus',
+      files: [{ key: dataKey, size: 1 }],
+    };
+    await h.client.put(
+      h.bucket,
+      `inventory/${h.bucket}/daily/2026-11-25T01-00Z/manifest.json`,
+      JSON.stringify(manifest),
+    );
+    const { found, summary } = await check(
+      h,
+      `s3://${h.bucket}/inventory/${h.bucket}/daily/2026-11-25T01-00Z/manifest.json`,
+    );
     // the report's own objects are in the bucket root's "inventory/" folder, which has no local folder
     expect(found.filter(([, k]) => !k.startsWith('inventory/'))).toEqual(EXPECTED);
     expect(summary.exitCode).toBe(1);
@@ -81,11 +148,23 @@ describe('verify --inventory', () => {
       rowGroupSize: 4,
     });
     await h.client.put(h.bucket, '_inv/data/one.parquet', Buffer.from(buffer));
-    await h.client.put(h.bucket, '_inv/manifest.json', JSON.stringify({ fileFormat: 'Parquet', fileSchema: 'message s3.inventory {}', files: [{ key: '_inv/data/one.parquet' }] }));
+    await h.client.put(
+      h.bucket,
+      '_inv/manifest.json',
+      JSON.stringify({
+        fileFormat: 'Parquet',
+        fileSchema: 'message s3.inventory {}',
+        files: [{ key: '_inv/data/one.parquet' }],
+      }),
+    );
     const { found } = await check(h, `s3://${h.bucket}/_inv/manifest.json`);
     expect(found.filter(([, k]) => !k.startsWith('_inv/'))).toEqual(EXPECTED);
     await h.client.put(h.bucket, '_inv/orc.json', JSON.stringify({ fileFormat: 'ORC', files: [] }));
-    await expect(check(h, `s3://${h.bucket}/_inv/orc.json`)).rejects.toThrow(/ORC inventory reports cannot be read/);
-    await expect(check(h, 'https://example.com/manifest.json')).rejects.toThrow(/not an s3:\/\/ URL/);
+    await expect(check(h, `s3://${h.bucket}/_inv/orc.json`)).rejects.toThrow(
+      /ORC inventory reports cannot be read/,
+    );
+    await expect(check(h, 'https://example.com/manifest.json')).rejects.toThrow(
+      /not an s3:\/\/ URL/,
+    );
   });
 });

@@ -19,7 +19,10 @@ const hasRclone = (() => {
     return false;
   }
 })();
-if (!hasRclone) console.warn('rclone is not installed (apt-get install rclone): skipping the rclone agreement test');
+if (!hasRclone)
+  console.warn(
+    'rclone is not installed (apt-get install rclone): skipping the rclone agreement test',
+  );
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 let cleanup: (() => Promise<void>)[] = [];
@@ -35,7 +38,10 @@ describe.skipIf(!hasRclone)('rclone agrees', () => {
       '2026-11-24/b.wav': { content: 'b'.repeat(100), mtime: '2026-11-24T10:00:00Z' },
       '2026-11-24/big.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T10:00:00Z' },
     };
-    const h = await harness({ files, job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } } });
+    const h = await harness({
+      files,
+      job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
+    });
     cleanup.push(h.dispose);
     // sub-millisecond parts that a 3-decimal mtime would lose
     await utimes(h.tree.path('2026-11-24/a.wav'), 1_795_514_400.123456, 1_795_514_400.123456);
@@ -51,7 +57,11 @@ describe.skipIf(!hasRclone)('rclone agrees', () => {
       RCLONE_CONFIG_T_FORCE_PATH_STYLE: 'true',
     };
     delete env.AWS_CA_BUNDLE;
-    const { stdout, stderr } = await run('rclone', ['copy', '--dry-run', '-v', '--config', '/dev/null', h.tree.root, `t:${h.bucket}`], { env });
+    const { stdout, stderr } = await run(
+      'rclone',
+      ['copy', '--dry-run', '-v', '--config', '/dev/null', h.tree.root, `t:${h.bucket}`],
+      { env },
+    );
     const output = `${stdout}${stderr}`;
     expect(output).not.toMatch(/Skipped (copy|update modification time)/);
     expect(output).toMatch(/There was nothing to transfer|Unchanged skipping|Transferred:\s+0 B/);

@@ -14,18 +14,33 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(files: Parameters<typeof harness>[0]['files'], extra: { job?: Record<string, unknown>; target?: Record<string, unknown>; strategy?: Record<string, unknown> } = {}) {
+async function setup(
+  files: Parameters<typeof harness>[0]['files'],
+  extra: {
+    job?: Record<string, unknown>;
+    target?: Record<string, unknown>;
+    strategy?: Record<string, unknown>;
+  } = {},
+) {
   const proxy: RecordingProxy = await startRecordingProxy(inject('s3Endpoint'));
-  const h = await harness({ files, ...extra, target: { endpoint: proxy.endpoint, ...extra.target } });
+  const h = await harness({
+    files,
+    ...extra,
+    target: { endpoint: proxy.endpoint, ...extra.target },
+  });
   cleanup.push(proxy.close, h.dispose);
   return { h, proxy };
 }
 
-const puts = (proxy: RecordingProxy) => proxy.requests.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'));
+const puts = (proxy: RecordingProxy) =>
+  proxy.requests.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'));
 
 describe('requests recsync sends', () => {
   it('sends a CRC32C the store verifies, the local mtime and size as metadata, and a plain body', async () => {
-    const { h, proxy } = await setup({ '2026-11-24/known.wav': { content: '123456789', mtime: '2026-11-24T10:00:00.250Z' } }, { target: { storageClass: 'STANDARD_IA' } });
+    const { h, proxy } = await setup(
+      { '2026-11-24/known.wav': { content: '123456789', mtime: '2026-11-24T10:00:00.250Z' } },
+      { target: { storageClass: 'STANDARD_IA' } },
+    );
     await h.sync({ now: NOW });
     const [put] = puts(proxy);
     expect(put.path).toBe(`/${h.bucket}/2026-11-24/known.wav`);
@@ -52,36 +67,57 @@ describe('requests recsync sends', () => {
     expect(create?.headers['x-amz-checksum-type']).toBe('FULL_OBJECT');
     const parts = proxy.requests.filter((r) => r.method === 'PUT' && r.query.has('partNumber'));
     expect(parts).toHaveLength(3);
-    for (const part of parts) expect(part.headers['x-amz-checksum-crc32c']).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+    for (const part of parts)
+      expect(part.headers['x-amz-checksum-crc32c']).toMatch(/^[A-Za-z0-9+/]{6}==$/);
     expect(await h.byteExact(['2026-11-24/big.wav'])).toBe(true);
   });
 
   it('sends no checksum header when checksums are off (for stores that reject them)', async () => {
-    const { h, proxy } = await setup({ '2026-11-24/a.wav': { content: 'abc', mtime: '2026-11-24T10:00:00Z' } }, { target: { checksum: 'none' } });
+    const { h, proxy } = await setup(
+      { '2026-11-24/a.wav': { content: 'abc', mtime: '2026-11-24T10:00:00Z' } },
+      { target: { checksum: 'none' } },
+    );
     await h.sync({ now: NOW });
-    expect(Object.keys(puts(proxy)[0].headers).filter((k) => k.startsWith('x-amz-checksum'))).toEqual([]);
+    expect(
+      Object.keys(puts(proxy)[0].headers).filter((k) => k.startsWith('x-amz-checksum')),
+    ).toEqual([]);
   });
 
   it('plan only reads: no PUT, POST or DELETE', async () => {
-    const { h, proxy } = await setup({ ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) });
+    const { h, proxy } = await setup({
+      ...dayFiles('2026-11-23', 3),
+      ...dayFiles('2026-11-24', 3),
+    });
     await h.plan({ now: NOW });
     expect(proxy.requests.length).toBeGreaterThan(0);
     expect(proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
   });
 
   it('a run after a completed one lists only the look-back partitions (and none for a day with no folder)', async () => {
-    const { h, proxy } = await setup({ ...dayFiles('2026-11-20', 2), ...dayFiles('2026-11-21', 2), ...dayFiles('2026-11-22', 2), ...dayFiles('2026-11-23', 2), ...dayFiles('2026-11-24', 2) }, { strategy: { lookback: 2 } });
+    const { h, proxy } = await setup(
+      {
+        ...dayFiles('2026-11-20', 2),
+        ...dayFiles('2026-11-21', 2),
+        ...dayFiles('2026-11-22', 2),
+        ...dayFiles('2026-11-23', 2),
+        ...dayFiles('2026-11-24', 2),
+      },
+      { strategy: { lookback: 2 } },
+    );
     await h.sync({ now: NOW });
     proxy.requests.length = 0;
     const second = await h.sync({ now: new Date('2026-11-25T13:00:00Z') });
     expect(second.uploadedKeys()).toEqual([]);
-    const listed = proxy.requests.filter((r) => r.method === 'GET' && r.query.get('list-type') === '2').map((r) => r.query.get('prefix'));
+    const listed = proxy.requests
+      .filter((r) => r.method === 'GET' && r.query.get('list-type') === '2')
+      .map((r) => r.query.get('prefix'));
     // the preflight lists the target prefix with max-keys=1; then 2026-11-23 and 2026-11-24 (look-back)
     expect(listed.filter((p) => p !== '').sort()).toEqual(['2026-11-23/', '2026-11-24/']);
   });
 
   it('a 413 or a non-S3 answer is reported as what came back, not as an XML parse error', async () => {
-    const html = '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>';
+    const html =
+      '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>';
     const answers = [
       { status: 413, headers: { 'content-type': 'text/html' }, body: html },
       { status: 502, headers: { 'content-type': 'text/plain' }, body: 'upstream gone' },
@@ -91,8 +127,14 @@ describe('requests recsync sends', () => {
       /HTTP 502 Bad Gateway with (a body that is not an S3 error \("upstream gone"\)|no S3 error document) instead of an S3 answer/,
     ];
     for (const [i, answer] of answers.entries()) {
-      const proxy = await startRecordingProxy(inject('s3Endpoint'), { intercept: (r) => (r.method === 'PUT' ? answer : undefined) });
-      const h = await harness({ files: { '2026-11-24/a.wav': { content: 'v', mtime: '2026-11-24T10:00:00Z' } }, target: { endpoint: proxy.endpoint }, job: { upload: { attempts: 1 } } });
+      const proxy = await startRecordingProxy(inject('s3Endpoint'), {
+        intercept: (r) => (r.method === 'PUT' ? answer : undefined),
+      });
+      const h = await harness({
+        files: { '2026-11-24/a.wav': { content: 'v', mtime: '2026-11-24T10:00:00Z' } },
+        target: { endpoint: proxy.endpoint },
+        job: { upload: { attempts: 1 } },
+      });
       cleanup.push(proxy.close, h.dispose);
       const run = await h.sync({ now: NOW });
       expect(run.events[0].error?.message).toMatch(expected[i]);

@@ -3,11 +3,27 @@
  * resume, hostile keys, corrupted objects, symlinks inside the restore folder, ranged GETs.
  */
 import { execFileSync } from 'node:child_process';
-import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { openRestore, openVerify, type ResolvedJob, type RestoreEvent, type RestoreOptions } from '@recsync/framework';
+import {
+  openRestore,
+  openVerify,
+  type ResolvedJob,
+  type RestoreEvent,
+  type RestoreOptions,
+} from '@recsync/framework';
 import { harness, dayFiles } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 import { startRecordingProxy } from '../support/recording-proxy.js';
@@ -21,7 +37,9 @@ afterEach(async () => {
 });
 
 async function synced(files = {}) {
-  const h = await harness({ files: { ...dayFiles('2026-11-23', 5), ...dayFiles('2026-11-24', 5), ...files } });
+  const h = await harness({
+    files: { ...dayFiles('2026-11-23', 5), ...dayFiles('2026-11-24', 5), ...files },
+  });
   cleanup.push(h.dispose);
   expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
   const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-restore-'));
@@ -37,13 +55,19 @@ async function restore(job: ResolvedJob, options: RestoreOptions) {
   } finally {
     run.dispose();
   }
-  const of = (outcome: string) => events.filter((e) => e.outcome === outcome).map((e) => e.key).sort();
+  const of = (outcome: string) =>
+    events
+      .filter((e) => e.outcome === outcome)
+      .map((e) => e.key)
+      .sort();
   return { summary: run.summary(), events, of };
 }
 
 describe('restore', () => {
   it('round-trips a synced archive byte-exact with mtimes (diff -r, stat), including ranged GETs', async () => {
-    const { h, to } = await synced({ '2026-11-24/big.wav': { size: 5 * MiB + 123, mtime: '2026-11-24T08:00:00.123456Z' } });
+    const { h, to } = await synced({
+      '2026-11-24/big.wav': { size: 5 * MiB + 123, mtime: '2026-11-24T08:00:00.123456Z' },
+    });
     const job = await h.makeJob();
     const { summary } = await restore(job, { to, rangedFrom: MiB, partSize: MiB });
     expect(summary.counts.restored.objects).toBe(11);
@@ -51,7 +75,10 @@ describe('restore', () => {
     expect(summary.exitCode).toBe(0);
     expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
     for (const p of ['2026-11-24/big.wav', '2026-11-23/call-002.wav']) {
-      const [a, b] = [await stat(h.tree.path(p), { bigint: true }), await stat(path.join(to, p), { bigint: true })];
+      const [a, b] = [
+        await stat(h.tree.path(p), { bigint: true }),
+        await stat(path.join(to, p), { bigint: true }),
+      ];
       // utimes takes a double: equal to the microsecond.
       expect(b.mtimeNs / 1000n).toBe(a.mtimeNs / 1000n);
     }
@@ -65,7 +92,10 @@ describe('restore', () => {
     await rm(path.join(to, '2026-11-24/call-004.wav'));
     const again = await restore(job, { to });
     expect(again.of('restored')).toEqual(['2026-11-24/call-004.wav']);
-    expect(again.events.find((e) => e.key === '2026-11-23/call-000.wav')).toMatchObject({ outcome: 'skipped', conflict: true });
+    expect(again.events.find((e) => e.key === '2026-11-23/call-000.wav')).toMatchObject({
+      outcome: 'skipped',
+      conflict: true,
+    });
     expect(again.of('skipped')).toHaveLength(9);
     expect(again.summary.exitCode).toBe(1);
     expect(await readFile(path.join(to, '2026-11-23/call-000.wav'), 'utf8')).toBe('mine');
@@ -78,7 +108,10 @@ describe('restore', () => {
     const { h, to } = await synced();
     await faults.flipByte(h.bucket, '2026-11-23/call-001.wav', 5);
     const { events, summary } = await restore(await h.makeJob(), { to });
-    expect(events.find((e) => e.key === '2026-11-23/call-001.wav')).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/corrupted/) });
+    expect(events.find((e) => e.key === '2026-11-23/call-001.wav')).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/corrupted/),
+    });
     await expect(lstat(path.join(to, '2026-11-23/call-001.wav'))).rejects.toThrow();
     const leftovers = execFileSync('find', [to, '-name', '*.part']).toString();
     expect(leftovers).toBe('');
@@ -87,38 +120,71 @@ describe('restore', () => {
 
   it('refuses hostile keys and never follows a symlink inside --to', async () => {
     // Keys a real store holds but s3rver cannot (it keeps objects as files): added to its listing.
-    const hostile = ['../../escape.wav', '/abs.wav', 'a//b.wav', 'sub/./x.wav', `${'x'.repeat(256)}.wav`];
+    const hostile = [
+      '../../escape.wav',
+      '/abs.wav',
+      'a//b.wav',
+      'sub/./x.wav',
+      `${'x'.repeat(256)}.wav`,
+    ];
     const proxy = await startRecordingProxy(inject('s3Endpoint'), {
       rewrite: (req, answer) => {
-        if (req.method !== 'GET' || !req.query.has('list-type') || answer.status !== 200) return undefined;
-        const extra = hostile.map((k) => `<Contents><Key>${k}</Key><Size>7</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('');
-        return { status: 200, body: answer.body.toString().replace('</ListBucketResult>', `${extra}</ListBucketResult>`) };
+        if (req.method !== 'GET' || !req.query.has('list-type') || answer.status !== 200)
+          return undefined;
+        const extra = hostile
+          .map(
+            (k) =>
+              `<Contents><Key>${k}</Key><Size>7</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+          )
+          .join('');
+        return {
+          status: 200,
+          body: answer.body
+            .toString()
+            .replace('</ListBucketResult>', `${extra}</ListBucketResult>`),
+        };
       },
     });
     cleanup.push(proxy.close);
     const { h, to } = await synced();
-    for (const key of ['folder/', 'clash', 'clash/inner.wav']) await h.client.put(h.bucket, key, 'hostile');
+    for (const key of ['folder/', 'clash', 'clash/inner.wav'])
+      await h.client.put(h.bucket, key, 'hostile');
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
     cleanup.push(() => rm(outside, { recursive: true, force: true }));
     await symlink(outside, path.join(to, '2026-11-24'));
-    const { events, summary } = await restore(await h.makeJob({ target: { endpoint: proxy.endpoint } }), { to });
+    const { events, summary } = await restore(
+      await h.makeJob({ target: { endpoint: proxy.endpoint } }),
+      { to },
+    );
     const outcome = (key: string) => events.find((e) => e.key === key)?.outcome;
-    for (const key of [...hostile, 'folder/']) expect([key, outcome(key)]).toEqual([key, 'refused']);
+    for (const key of [...hostile, 'folder/'])
+      expect([key, outcome(key)]).toEqual([key, 'refused']);
     // the 5 objects under the symlinked folder, and one of "clash" / "clash/inner.wav"
-    expect(events.filter((e) => e.key.startsWith('2026-11-24/') && e.outcome === 'refused')).toHaveLength(5);
-    expect(events.filter((e) => e.key.startsWith('clash') && e.outcome === 'refused')).toHaveLength(1);
-    expect(events.filter((e) => e.key.startsWith('2026-11-23/') && e.outcome === 'restored')).toHaveLength(5);
+    expect(
+      events.filter((e) => e.key.startsWith('2026-11-24/') && e.outcome === 'refused'),
+    ).toHaveLength(5);
+    expect(events.filter((e) => e.key.startsWith('clash') && e.outcome === 'refused')).toHaveLength(
+      1,
+    );
+    expect(
+      events.filter((e) => e.key.startsWith('2026-11-23/') && e.outcome === 'restored'),
+    ).toHaveLength(5);
     expect(execFileSync('ls', ['-A', outside]).toString()).toBe('');
     await expect(lstat(path.join(to, '..', 'escape.wav'))).rejects.toThrow();
     // refused before any GET
-    expect(proxy.requests.filter((r) => r.method === 'GET' && hostile.some((k) => r.path.endsWith(k)))).toEqual([]);
+    expect(
+      proxy.requests.filter((r) => r.method === 'GET' && hostile.some((k) => r.path.endsWith(k))),
+    ).toEqual([]);
     expect(summary.exitCode).toBe(1);
   });
 
   it('names that are not valid UTF-8: verify finds them in place, restore writes the original bytes', async () => {
     const h = await harness({ files: dayFiles('2026-11-24', 2) });
     cleanup.push(h.dispose);
-    const raw = Buffer.concat([Buffer.from(`${h.tree.root}/2026-11-24/`), Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76])]);
+    const raw = Buffer.concat([
+      Buffer.from(`${h.tree.root}/2026-11-24/`),
+      Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]),
+    ]);
     await writeFile(raw, 'latin-1 name');
     await utimes(raw, new Date('2026-11-24T10:00:00Z'), new Date('2026-11-24T10:00:00Z'));
     expect((await h.sync({ now: NOW })).stats.counts.uploaded.files).toBe(3);
@@ -134,7 +200,9 @@ describe('restore', () => {
     const { summary } = await restore(job, { to });
     expect(summary.counts.restored.objects).toBe(3);
     const names = await readdir(Buffer.from(path.join(to, '2026-11-24')), { encoding: 'buffer' });
-    expect(names.some((n) => n.equals(Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76])))).toBe(true);
+    expect(
+      names.some((n) => n.equals(Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]))),
+    ).toBe(true);
     expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
   });
 

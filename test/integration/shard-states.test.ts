@@ -5,7 +5,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adoptJobState, JobState, resetJobState, syncJob, type ResolvedJob } from '@recsync/framework';
+import {
+  adoptJobState,
+  JobState,
+  resetJobState,
+  syncJob,
+  type ResolvedJob,
+} from '@recsync/framework';
 import { dayFiles, harness } from '../support/harness.js';
 
 describe('shard states', () => {
@@ -13,7 +19,10 @@ describe('shard states', () => {
     const h = await harness({ files: dayFiles('2026-11-20', 6) });
     const now = new Date('2026-11-22T12:00:00Z');
     const base = await h.makeJob();
-    const shard = (job: ResolvedJob, index: number): ResolvedJob => ({ ...job, shard: { index, count: 2 } });
+    const shard = (job: ResolvedJob, index: number): ResolvedJob => ({
+      ...job,
+      shard: { index, count: 2 },
+    });
     const cursors: unknown[] = [];
     for (const i of [0, 1]) {
       const stats = await syncJob(shard(base, i), { now });
@@ -21,14 +30,19 @@ describe('shard states', () => {
       cursors.push(stats.cursor);
     }
     expect(cursors[0]).toBeTruthy();
-    for (const i of [0, 1]) expect(existsSync(path.join(h.stateDir, `rec.shard-${i}-of-2.state.json`))).toBe(true);
+    for (const i of [0, 1])
+      expect(existsSync(path.join(h.stateDir, `rec.shard-${i}-of-2.state.json`))).toBe(true);
     expect((await h.keys()).length).toBe(6);
 
     const moved = await h.makeJob({ target: { prefix: 'moved/' } });
-    for (const i of [0, 1]) await expect(JobState.load(shard(moved, i))).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
+    for (const i of [0, 1])
+      await expect(JobState.load(shard(moved, i))).rejects.toMatchObject({
+        code: 'E_STATE_MISMATCH',
+      });
     const adopted = await adoptJobState(moved, { warn: () => undefined });
     expect(adopted?.states).toBe(2);
-    for (const i of [0, 1]) expect((await JobState.load(shard(moved, i))).cursor).toEqual(cursors[i]);
+    for (const i of [0, 1])
+      expect((await JobState.load(shard(moved, i))).cursor).toEqual(cursors[i]);
 
     const backups = await resetJobState(moved, { warn: () => undefined });
     expect(backups).toHaveLength(2);

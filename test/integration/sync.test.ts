@@ -18,7 +18,12 @@ const readState = readJobState;
 
 describe('sync with date folders', () => {
   it('uploads exactly the archive, byte-exact with mtime metadata; a second run uploads nothing', async () => {
-    const files = { ...dayFiles('2026-11-23', 5), ...dayFiles('2026-11-24', 4), ...dayFiles('2026-11-25', 3), '2026-11-24/sub/deep.wav': { size: 100, mtime: '2026-11-24T05:00:00Z' } };
+    const files = {
+      ...dayFiles('2026-11-23', 5),
+      ...dayFiles('2026-11-24', 4),
+      ...dayFiles('2026-11-25', 3),
+      '2026-11-24/sub/deep.wav': { size: 100, mtime: '2026-11-24T05:00:00Z' },
+    };
     const h = await setup({ files });
     const first = await h.sync({ now: NOW });
     expect(first.stats.exitCode).toBe(0);
@@ -26,7 +31,10 @@ describe('sync with date folders', () => {
     expect(await h.keys()).toEqual(Object.keys(files).sort());
     expect(await h.byteExact(Object.keys(files))).toBe(true);
     const head = await h.client.head(h.bucket, '2026-11-24/sub/deep.wav');
-    expect(head.metadata).toMatchObject({ mtime: String(Date.parse('2026-11-24T05:00:00Z') / 1000) + '.000000000', size: '100' });
+    expect(head.metadata).toMatchObject({
+      mtime: `${String(Date.parse('2026-11-24T05:00:00Z') / 1000)}.000000000`,
+      size: '100',
+    });
     // the open day (today) is synced but not complete: the cursor stops at yesterday
     expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
 
@@ -44,18 +52,32 @@ describe('sync with date folders', () => {
     for (const p of old) await h.client.put(h.bucket, p, h.tree.contentOf(p, files[p]));
     await h.client.put(h.bucket, '2026-11-23/call-000.wav', 'short'); // wrong size: uploaded again
     const run = await h.sync({ now: NOW });
-    expect(run.uploadedKeys()).toEqual(Object.keys(files).filter((p) => p >= '2026-11-23').sort());
+    expect(run.uploadedKeys()).toEqual(
+      Object.keys(files)
+        .filter((p) => p >= '2026-11-23')
+        .sort(),
+    );
     expect(run.stats.counts.present.files).toBe(old.length);
     expect(await h.byteExact(Object.keys(files))).toBe(true);
   });
 
   it('catches up every day missed while the machine was off, and lists only look-back days afterwards', async () => {
-    const h = await setup({ files: { ...dayFiles('2026-11-20', 2), ...dayFiles('2026-11-21', 2) }, strategy: { lookback: 1 } });
+    const h = await setup({
+      files: { ...dayFiles('2026-11-20', 2), ...dayFiles('2026-11-21', 2) },
+      strategy: { lookback: 1 },
+    });
     await h.sync({ now: new Date('2026-11-22T12:00:00Z') });
     expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-21' });
-    await h.tree.write({ ...dayFiles('2026-11-22', 2), ...dayFiles('2026-11-23', 2), ...dayFiles('2026-11-24', 2), ...dayFiles('2026-11-25', 1) });
+    await h.tree.write({
+      ...dayFiles('2026-11-22', 2),
+      ...dayFiles('2026-11-23', 2),
+      ...dayFiles('2026-11-24', 2),
+      ...dayFiles('2026-11-25', 1),
+    });
     const items = await h.plan({ now: NOW });
-    const partitions = items.filter((i) => i.type === 'partition').map((i) => i.type === 'partition' && i.partition);
+    const partitions = items
+      .filter((i) => i.type === 'partition')
+      .map((i) => i.type === 'partition' && i.partition);
     expect(partitions.map((p) => p && [p.id, p.recheck, p.closed])).toEqual([
       ['2026-11-21', true, true],
       ['2026-11-22', false, true],
@@ -64,12 +86,22 @@ describe('sync with date folders', () => {
       ['2026-11-25', false, false],
     ]);
     const run = await h.sync({ now: NOW });
-    expect(run.uploadedKeys()).toEqual(Object.keys({ ...dayFiles('2026-11-22', 2), ...dayFiles('2026-11-23', 2), ...dayFiles('2026-11-24', 2), ...dayFiles('2026-11-25', 1) }).sort());
+    expect(run.uploadedKeys()).toEqual(
+      Object.keys({
+        ...dayFiles('2026-11-22', 2),
+        ...dayFiles('2026-11-23', 2),
+        ...dayFiles('2026-11-24', 2),
+        ...dayFiles('2026-11-25', 1),
+      }).sort(),
+    );
     expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
   });
 
   it('uploads a late file inside the look-back window, and not outside it', async () => {
-    const h = await setup({ files: Object.assign({}, ...days('2026-11-19', 6).map((d) => dayFiles(d, 2))), strategy: { lookback: 2 } });
+    const h = await setup({
+      files: Object.assign({}, ...days('2026-11-19', 6).map((d) => dayFiles(d, 2))),
+      strategy: { lookback: 2 },
+    });
     await h.sync({ now: NOW });
     await h.tree.write({
       '2026-11-23/late.wav': { content: 'late but inside', mtime: '2026-11-25T08:00:00Z' },
@@ -86,7 +118,12 @@ describe('sync with date folders', () => {
     const h = await setup({ files });
     const broken = path.join(h.tree.root, '2026-11-24', 'call-001.wav');
     const failing: OpenFile = async (p, flags) => {
-      if (p === broken) throw Object.assign(new Error(`EACCES: permission denied, open '${p}'`), { code: 'EACCES', syscall: 'open', path: p });
+      if (p === broken)
+        throw Object.assign(new Error(`EACCES: permission denied, open '${p}'`), {
+          code: 'EACCES',
+          syscall: 'open',
+          path: p,
+        });
       const { open } = await import('node:fs/promises');
       return open(p, flags);
     };
@@ -96,7 +133,10 @@ describe('sync with date folders', () => {
     expect(first.events.find((e) => e.outcome === 'failed')?.error?.message).toContain('EACCES');
     const state = await readState(h.stateDir);
     expect(Object.keys(state.pending)).toEqual(['2026-11-24/call-001.wav']);
-    expect(state.pending['2026-11-24/call-001.wav']).toMatchObject({ reason: 'failed', attempts: 4 });
+    expect(state.pending['2026-11-24/call-001.wav']).toMatchObject({
+      reason: 'failed',
+      attempts: 4,
+    });
     expect(state.cursor).toEqual({ through: '2026-11-24' }); // the poison file does not block the cursor
     expect(await h.keys()).toEqual(['2026-11-24/call-000.wav', '2026-11-24/call-002.wav']);
 
@@ -108,11 +148,21 @@ describe('sync with date folders', () => {
   });
 
   it('defers a file younger than the settle time and uploads it on a later run', async () => {
-    const h = await setup({ files: { ...dayFiles('2026-11-24', 1), '2026-11-25/recording.wav': { size: 500, mtime: after(-60_000) } } });
+    const h = await setup({
+      files: {
+        ...dayFiles('2026-11-24', 1),
+        '2026-11-25/recording.wav': { size: 500, mtime: after(-60_000) },
+      },
+    });
     const first = await h.sync({ now: NOW });
     expect(first.stats.exitCode).toBe(0);
-    expect(first.events.find((e) => e.path === '2026-11-25/recording.wav')).toMatchObject({ outcome: 'deferred', reason: 'settle 5m' });
-    expect((await readState(h.stateDir)).pending['2026-11-25/recording.wav']).toMatchObject({ reason: 'deferred' });
+    expect(first.events.find((e) => e.path === '2026-11-25/recording.wav')).toMatchObject({
+      outcome: 'deferred',
+      reason: 'settle 5m',
+    });
+    expect((await readState(h.stateDir)).pending['2026-11-25/recording.wav']).toMatchObject({
+      reason: 'deferred',
+    });
     expect(await h.keys('2026-11-25/')).toEqual([]);
     const later = await h.sync({ now: after(10 * 60_000) });
     expect(later.uploadedKeys()).toEqual(['2026-11-25/recording.wav']);
@@ -136,34 +186,55 @@ describe('sync with date folders', () => {
     expect(error.code).toBe('E_TARGET_BUCKET');
     expect(error.exitCode).toBe(4);
     expect(error.hint).toContain('recsync never creates buckets');
-    await expect(readFile(stateFilePath({ stateDir: h.stateDir, name: 'rec' }), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(
+      readFile(stateFilePath({ stateDir: h.stateDir, name: 'rec' }), 'utf8'),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('stops with exit 4 when the endpoint is unreachable', async () => {
-    const h = await setup({ files: dayFiles('2026-11-24', 1), target: { endpoint: 'http://127.0.0.1:9' } });
+    const h = await setup({
+      files: dayFiles('2026-11-24', 1),
+      target: { endpoint: 'http://127.0.0.1:9' },
+    });
     const error = await h.sync({ now: NOW }).catch((e) => e);
     expect(error.code).toBe('E_TARGET_UNREACHABLE');
     expect(error.exitCode).toBe(4);
   });
 
   it('plan shows per-partition work and changes neither the bucket nor the state', async () => {
-    const files: TreeSpec = { ...dayFiles('2026-11-23', 2), ...dayFiles('2026-11-24', 3), '2026-11-24/x.tmp': 'tmp' };
+    const files: TreeSpec = {
+      ...dayFiles('2026-11-23', 2),
+      ...dayFiles('2026-11-24', 3),
+      '2026-11-24/x.tmp': 'tmp',
+    };
     const h = await setup({ files, job: { filters: { exclude: ['*.tmp'] } } });
-    await h.client.put(h.bucket, '2026-11-23/call-000.wav', h.tree.contentOf('2026-11-23/call-000.wav', files['2026-11-23/call-000.wav']));
+    await h.client.put(
+      h.bucket,
+      '2026-11-23/call-000.wav',
+      h.tree.contentOf('2026-11-23/call-000.wav', files['2026-11-23/call-000.wav']),
+    );
     const items = await h.plan({ now: NOW });
     const ends = items.filter((i) => i.type === 'partitionEnd');
-    const byId = Object.fromEntries(ends.map((e) => e.type === 'partitionEnd' && [e.partition.id, e.counts]) as [string, never][]);
+    const byId = Object.fromEntries(
+      ends.map((e) => e.type === 'partitionEnd' && [e.partition.id, e.counts]) as [string, never][],
+    );
     expect(byId['2026-11-23']).toMatchObject({ upload: { files: 1 }, present: { files: 1 } });
     expect(byId['2026-11-24']).toMatchObject({ upload: { files: 3 }, excluded: { files: 1 } });
     expect(await h.keys()).toEqual(['2026-11-23/call-000.wav']);
-    await expect(readFile(stateFilePath({ stateDir: h.stateDir, name: 'rec' }), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(
+      readFile(stateFilePath({ stateDir: h.stateDir, name: 'rec' }), 'utf8'),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('a --since/--until range syncs those days without moving the cursor', async () => {
-    const h = await setup({ files: Object.assign({}, ...days('2026-11-18', 7).map((d) => dayFiles(d, 1))) });
+    const h = await setup({
+      files: Object.assign({}, ...days('2026-11-18', 7).map((d) => dayFiles(d, 1))),
+    });
     await h.sync({ now: NOW });
     const cursor = (await readState(h.stateDir)).cursor;
-    await h.tree.write({ '2026-11-19/backfill.wav': { content: 'x', mtime: '2026-11-19T08:00:00Z' } });
+    await h.tree.write({
+      '2026-11-19/backfill.wav': { content: 'x', mtime: '2026-11-19T08:00:00Z' },
+    });
     const run = await h.sync({ now: NOW, range: { since: '2026-11-19', until: '2026-11-20' } });
     expect(run.uploadedKeys()).toEqual(['2026-11-19/backfill.wav']);
     expect(run.stats.partitions.total).toBe(2);
@@ -171,12 +242,24 @@ describe('sync with date folders', () => {
   });
 
   it('uploads files above the multipart threshold byte-exact, under a key prefix', async () => {
-    const files = { '2026-11-24/big.wav': { size: 6 * 1024 * 1024 + 123, mtime: '2026-11-24T03:00:00Z' }, '2026-11-24/small.wav': { content: 'small', mtime: '2026-11-24T04:00:00Z' } };
-    const h = await setup({ files, target: { prefix: 'site-a' }, job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } } });
+    const files = {
+      '2026-11-24/big.wav': { size: 6 * 1024 * 1024 + 123, mtime: '2026-11-24T03:00:00Z' },
+      '2026-11-24/small.wav': { content: 'small', mtime: '2026-11-24T04:00:00Z' },
+    };
+    const h = await setup({
+      files,
+      target: { prefix: 'site-a' },
+      job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
+    });
     const run = await h.sync({ now: NOW });
-    expect(run.uploadedKeys()).toEqual(['site-a/2026-11-24/big.wav', 'site-a/2026-11-24/small.wav']);
+    expect(run.uploadedKeys()).toEqual([
+      'site-a/2026-11-24/big.wav',
+      'site-a/2026-11-24/small.wav',
+    ]);
     const big = await h.client.get(h.bucket, 'site-a/2026-11-24/big.wav');
-    expect(Buffer.compare(big, h.tree.contentOf('2026-11-24/big.wav', files['2026-11-24/big.wav']))).toBe(0);
+    expect(
+      Buffer.compare(big, h.tree.contentOf('2026-11-24/big.wav', files['2026-11-24/big.wav'])),
+    ).toBe(0);
     const again = await h.sync({ now: after(60_000) });
     expect(again.uploadedKeys()).toEqual([]);
   });

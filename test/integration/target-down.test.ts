@@ -37,7 +37,9 @@ describe('a target that fails during the run', () => {
     expect((await JobState.load(await h.makeJob())).pending.size).toBe(0);
     const uploaded = (await h.keys()).length;
     expect(run.stats.counts.uploaded.files).toBe(uploaded);
-    expect(run.stats.error?.message).toContain(`Before that, this run uploaded ${uploaded} file(s)`);
+    expect(run.stats.error?.message).toContain(
+      `Before that, this run uploaded ${uploaded} file(s)`,
+    );
     expect(run.stats.error?.message).toContain('No file was marked pending because of the target');
   });
 
@@ -51,7 +53,11 @@ describe('a target that fails during the run', () => {
     const uploaded = run.stats.counts.uploaded.files;
     expect(uploaded).toBeGreaterThan(0);
     expect(uploaded).toBeLessThanOrEqual((await h.keys()).length);
-    expect(run.stats.error?.message).toContain(`Before that, this run uploaded ${uploaded} file(s)`);
-    expect(`${run.stats.error?.message} ${run.stats.error?.hint}`).not.toContain('nothing was changed');
+    expect(run.stats.error?.message).toContain(
+      `Before that, this run uploaded ${uploaded} file(s)`,
+    );
+    expect(`${run.stats.error?.message} ${run.stats.error?.hint}`).not.toContain(
+      'nothing was changed',
+    );
   });
 });

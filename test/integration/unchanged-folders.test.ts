@@ -22,8 +22,18 @@ afterEach(async () => {
 
 async function setup(job: Record<string, unknown> = {}) {
   const proxy = await startRecordingProxy(inject('s3Endpoint'));
-  const files = { ...dayFiles('2026-11-22', 3), ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3), '2026-11-24/sub/deep.wav': { size: 10, mtime: '2026-11-24T05:00:00Z' } };
-  const h = await harness({ files, target: { endpoint: proxy.endpoint }, strategy: { lookback: 2 }, job });
+  const files = {
+    ...dayFiles('2026-11-22', 3),
+    ...dayFiles('2026-11-23', 3),
+    ...dayFiles('2026-11-24', 3),
+    '2026-11-24/sub/deep.wav': { size: 10, mtime: '2026-11-24T05:00:00Z' },
+  };
+  const h = await harness({
+    files,
+    target: { endpoint: proxy.endpoint },
+    strategy: { lookback: 2 },
+    job,
+  });
   cleanup.push(async () => {
     await h.dispose();
     await proxy.close();
@@ -33,7 +43,13 @@ async function setup(job: Record<string, unknown> = {}) {
 }
 
 const listed = (proxy: RecordingProxy) =>
-  [...new Set(proxy.requests.filter((r) => r.query.get('list-type') === '2' && r.query.get('prefix')).map((r) => r.query.get('prefix')))].sort();
+  [
+    ...new Set(
+      proxy.requests
+        .filter((r) => r.query.get('list-type') === '2' && r.query.get('prefix'))
+        .map((r) => r.query.get('prefix')),
+    ),
+  ].sort();
 
 describe('unchanged folders', () => {
   it('a plan after a complete sync sends no request at all when no folder changed', async () => {
@@ -43,9 +59,17 @@ describe('unchanged folders', () => {
     const items = await h.plan({ now: LATER });
     expect(proxy.requests).toEqual([]);
     const ends = items.filter((i) => i.type === 'partitionEnd');
-    expect(ends.map((e) => e.partition.id)).toEqual(['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26']);
+    expect(ends.map((e) => e.partition.id)).toEqual([
+      '2026-11-23',
+      '2026-11-24',
+      '2026-11-25',
+      '2026-11-26',
+    ]);
     // the folders that exist were complete and unchanged; the two newest days have no folder, so nothing to list
-    expect(ends.filter((e) => e.partition.unchanged).map((e) => e.partition.id)).toEqual(['2026-11-23', '2026-11-24']);
+    expect(ends.filter((e) => e.partition.unchanged).map((e) => e.partition.id)).toEqual([
+      '2026-11-23',
+      '2026-11-24',
+    ]);
   });
 
   it('a new file in a look-back day re-reads and lists that day only, and uploads the file', async () => {

@@ -4,7 +4,14 @@
  */
 import { readFile, rm, utimes, writeFile, stat } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openVerify, type Finding, type ResolvedJob, type VerifyOptions, type VerifySummary, type RepairOutcome } from '@recsync/framework';
+import {
+  openVerify,
+  type Finding,
+  type ResolvedJob,
+  type VerifyOptions,
+  type VerifySummary,
+  type RepairOutcome,
+} from '@recsync/framework';
 import { harness, dayFiles } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 
@@ -16,7 +23,12 @@ afterEach(async () => {
 });
 
 async function synced(extra: Parameters<typeof harness>[0] = { files: {} }) {
-  const files = { ...dayFiles('2026-11-22', 4), ...dayFiles('2026-11-23', 4), ...dayFiles('2026-11-24', 4), ...extra.files };
+  const files = {
+    ...dayFiles('2026-11-22', 4),
+    ...dayFiles('2026-11-23', 4),
+    ...dayFiles('2026-11-24', 4),
+    ...extra.files,
+  };
   const h = await harness({ ...extra, files });
   cleanup.push(h.dispose);
   const result = await h.sync({ now: NOW });
@@ -38,7 +50,16 @@ async function verify(job: ResolvedJob, options: VerifyOptions = {}) {
   }
   const summary: VerifySummary = run.summary();
   const failing = findings.filter((f) => f.kind !== 'note');
-  return { summary, findings: failing, repairs, byKind: (kind: string) => failing.filter((f) => f.kind === kind).map((f) => f.key).sort() };
+  return {
+    summary,
+    findings: failing,
+    repairs,
+    byKind: (kind: string) =>
+      failing
+        .filter((f) => f.kind === kind)
+        .map((f) => f.key)
+        .sort(),
+  };
 }
 
 describe('verify', () => {
@@ -92,7 +113,13 @@ describe('verify', () => {
 
     const repaired = await verify(job, { all: true, level: 'deep', repair: true });
     expect(repaired.repairs.map((r) => [r.key, r.outcome]).sort()).toEqual(
-      [k('2026-11-22', 0), k('2026-11-22', 1), k('2026-11-23', 1), k('2026-11-24', 2), k('2026-11-24', 3)].map((key) => [key, 'uploaded']),
+      [
+        k('2026-11-22', 0),
+        k('2026-11-22', 1),
+        k('2026-11-23', 1),
+        k('2026-11-24', 2),
+        k('2026-11-24', 3),
+      ].map((key) => [key, 'uploaded']),
     );
     const after = await verify(job, { all: true, level: 'deep' });
     expect(after.findings.map((f) => f.kind)).toEqual(['extra', 'extra']);
@@ -104,14 +131,24 @@ describe('verify', () => {
     const job = await h.makeJob();
     await faults.deleteObject(h.bucket, '2026-11-22/call-000.wav');
     await faults.deleteObject(h.bucket, '2026-11-24/call-000.wav');
-    expect((await verify(job, { partition: '2026-11-22' })).byKind('missing')).toEqual(['2026-11-22/call-000.wav']);
-    expect((await verify(job, { range: { since: '2026-11-23', until: '2026-11-24' } })).byKind('missing')).toEqual(['2026-11-24/call-000.wav']);
+    expect((await verify(job, { partition: '2026-11-22' })).byKind('missing')).toEqual([
+      '2026-11-22/call-000.wav',
+    ]);
+    expect(
+      (await verify(job, { range: { since: '2026-11-23', until: '2026-11-24' } })).byKind(
+        'missing',
+      ),
+    ).toEqual(['2026-11-24/call-000.wav']);
     const window = await verify(job); // look-back 2: the 23rd and 24th
     expect(window.byKind('missing')).toEqual(['2026-11-24/call-000.wav']);
     // A day whose local folder is gone: its objects have no local file.
     await rm(h.tree.path('2026-11-22'), { recursive: true });
     const gone = await verify(job, { partition: '2026-11-22' });
-    expect(gone.byKind('extra')).toEqual(['2026-11-22/call-001.wav', '2026-11-22/call-002.wav', '2026-11-22/call-003.wav']);
+    expect(gone.byKind('extra')).toEqual([
+      '2026-11-22/call-001.wav',
+      '2026-11-22/call-002.wav',
+      '2026-11-22/call-003.wav',
+    ]);
   });
 
   it('write-once jobs never replace an existing object on --repair', async () => {
@@ -121,7 +158,10 @@ describe('verify', () => {
     await faults.deleteObject(h.bucket, '2026-11-22/call-001.wav');
     const { repairs } = await verify(job, { all: true, repair: true });
     const outcome = Object.fromEntries(repairs.map((r) => [r.key, r.outcome]));
-    expect(outcome).toEqual({ '2026-11-22/call-000.wav': 'not-replaced', '2026-11-22/call-001.wav': 'uploaded' });
+    expect(outcome).toEqual({
+      '2026-11-22/call-000.wav': 'not-replaced',
+      '2026-11-22/call-001.wav': 'uploaded',
+    });
   });
 
   it('--subset K/N reads a different slice each run and all of them over N runs', async () => {
@@ -130,7 +170,11 @@ describe('verify', () => {
     const seen: number[][] = [];
     let read = 0;
     for (let run = 0; run < 3; run++) {
-      const { summary } = await verify(job, { all: true, level: 'deep', subset: { take: 1, of: 3 } });
+      const { summary } = await verify(job, {
+        all: true,
+        level: 'deep',
+        subset: { take: 1, of: 3 },
+      });
       seen.push(summary.subset!.slices);
       read += summary.bytesRead;
     }

@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { harness } from '../support/harness.js';
-import { startRecordingProxy, s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
+import {
+  startRecordingProxy,
+  s3Error,
+  type ProxyOptions,
+  type RecordedRequest,
+} from '../support/recording-proxy.js';
 import { b64, crc32cRaw } from '../support/checksums.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -24,19 +29,37 @@ const isComplete = (r: RecordedRequest) => r.method === 'POST' && r.query.has('u
 const isPart = (r: RecordedRequest) => r.method === 'PUT' && r.query.has('partNumber');
 const BIG = '2026-11-24/big.wav';
 const SMALL = '2026-11-24/a.wav';
-const files = { [SMALL]: { content: 'local bytes', mtime: '2026-11-24T10:00:00Z' }, [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' } };
+const files = {
+  [SMALL]: { content: 'local bytes', mtime: '2026-11-24T10:00:00Z' },
+  [BIG]: { size: 6 * MiB + 1234, mtime: '2026-11-24T10:00:00Z' },
+};
 
 async function setup(job: Record<string, unknown> = {}, options: ProxyOptions = {}) {
   const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({ files, job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' }, ...job }, target: { endpoint: proxy.endpoint, noOverwrite: true } });
+  const h = await harness({
+    files,
+    job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' }, ...job },
+    target: { endpoint: proxy.endpoint, noOverwrite: true },
+  });
   cleanup.push(proxy.close, h.dispose);
   const putExisting = (key: string, body: string, metadata: Record<string, string>) =>
-    h.client.client.send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: body, Metadata: metadata }));
+    h.client.client.send(
+      new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: body, Metadata: metadata }),
+    );
   return { h, proxy, putExisting };
 }
 
 /** The store refuses every single PUT of `key`: an object is already there. */
-const refusePut = (key: string): ProxyOptions => ({ intercept: (r) => (isSinglePut(r) && r.path.endsWith(key) ? s3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') : undefined) });
+const refusePut = (key: string): ProxyOptions => ({
+  intercept: (r) =>
+    isSinglePut(r) && r.path.endsWith(key)
+      ? s3Error(
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        )
+      : undefined,
+});
 
 describe('write-once (noOverwrite)', () => {
   it('sends If-None-Match: * on PutObject and on Complete, not on Create', async () => {
@@ -49,15 +72,22 @@ describe('write-once (noOverwrite)', () => {
 
   it('a 412 for an object with the same size and checksum counts as present', async () => {
     const { h, putExisting } = await setup({}, refusePut(SMALL));
-    await putExisting(SMALL, 'local bytes', { 'checksum-crc32c': b64(crc32cRaw(Buffer.from('local bytes'))) });
+    await putExisting(SMALL, 'local bytes', {
+      'checksum-crc32c': b64(crc32cRaw(Buffer.from('local bytes'))),
+    });
     const run = await h.sync({ now: NOW }, { job: { remoteCheck: 'none' } });
     expect(run.stats.exitCode).toBe(0);
-    expect(run.events.find((e) => e.path === SMALL)).toMatchObject({ outcome: 'present', reason: 'already there (write-once: same size and CRC32C)' });
+    expect(run.events.find((e) => e.path === SMALL)).toMatchObject({
+      outcome: 'present',
+      reason: 'already there (write-once: same size and CRC32C)',
+    });
   });
 
   it('a 412 for another object of the same size is a conflict, reported on every run', async () => {
     const { h, putExisting } = await setup({}, refusePut(SMALL));
-    await putExisting(SMALL, 'other bytes', { 'checksum-crc32c': b64(crc32cRaw(Buffer.from('other bytes'))) });
+    await putExisting(SMALL, 'other bytes', {
+      'checksum-crc32c': b64(crc32cRaw(Buffer.from('other bytes'))),
+    });
     for (const remoteCheck of ['none', 'list']) {
       // the second run lists the partition: same key, same size — still never accepted
       const run = await h.sync({ now: NOW }, { job: { remoteCheck } });
@@ -67,15 +97,24 @@ describe('write-once (noOverwrite)', () => {
       expect(event?.error?.message).toMatch(/already exists with CRC32C .* the local file has/);
     }
     const state = JSON.parse(await readFile(`${h.stateDir}/rec.state.json`, 'utf8'));
-    expect(state.pending[SMALL]).toMatchObject({ code: 'E_OBJECT_CONFLICT', mustUpload: { code: 'E_OBJECT_CONFLICT' } });
+    expect(state.pending[SMALL]).toMatchObject({
+      code: 'E_OBJECT_CONFLICT',
+      mustUpload: { code: 'E_OBJECT_CONFLICT' },
+    });
     expect((await h.client.get(h.bucket, SMALL)).toString()).toBe('other bytes');
   });
 
   it('a 409 on Complete starts a new multipart upload and sends every part again', async () => {
     let completes = 0;
-    const { h, proxy } = await setup({}, {
-      intercept: (r) => (isComplete(r) && ++completes === 1 ? s3Error(409, 'ConditionalRequestConflict', 'A conflicting operation occurred') : undefined),
-    });
+    const { h, proxy } = await setup(
+      {},
+      {
+        intercept: (r) =>
+          isComplete(r) && ++completes === 1
+            ? s3Error(409, 'ConditionalRequestConflict', 'A conflicting operation occurred')
+            : undefined,
+      },
+    );
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(0);
     expect(proxy.requests.filter(isCreate)).toHaveLength(2);
@@ -89,7 +128,9 @@ describe('write-once (noOverwrite)', () => {
     const run = await h.sync({ now: NOW });
     expect(run.events.find((e) => e.path === BIG)?.outcome).toBe('present');
     expect(proxy.requests.filter(isCreate)).toHaveLength(0);
-    const heads = proxy.requests.filter((r) => r.method === 'HEAD' && r.path !== `/${h.bucket}/`).map((r) => r.path);
+    const heads = proxy.requests
+      .filter((r) => r.method === 'HEAD' && r.path !== `/${h.bucket}/`)
+      .map((r) => r.path);
     expect(heads).toEqual([`/${h.bucket}/${BIG}`]); // the small file's conditional PUT needs no HEAD
   });
 });

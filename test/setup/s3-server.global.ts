@@ -3,7 +3,10 @@
  * Tests get its endpoint with `inject('s3Endpoint')` and create their own buckets.
  */
 import type { TestProject } from 'vitest/node';
-import { startS3Server, type S3TestServer } from '../../packages/framework/src/testing/s3-server.js';
+import {
+  startS3Server,
+  type S3TestServer,
+} from '../../packages/framework/src/testing/s3-server.js';
 
 let server: S3TestServer | undefined;
 

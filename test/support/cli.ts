@@ -25,7 +25,10 @@ export interface CliOptions {
   user?: { uid: number; gid: number };
 }
 
-export function startCli(args: string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
+export function startCli(
+  args: string[],
+  options: CliOptions,
+): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
@@ -39,7 +42,14 @@ export function startCli(args: string[], options: CliOptions): { child: ChildPro
   const done = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     // A binary that cannot be started (permissions, a missing file) fails the test at once.
-    child.on('error', (error) => resolve({ code: null, signal: null, stdout, stderr: `${stderr}spawn failed: ${error.message}` }));
+    child.on('error', (error) =>
+      resolve({
+        code: null,
+        signal: null,
+        stdout,
+        stderr: `${stderr}spawn failed: ${error.message}`,
+      }),
+    );
   });
   return { child, done, stdout: () => stdout };
 }
@@ -49,7 +59,12 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
 }
 
 /** Writes `recsync.config.ts` for one date-folder job, with an optional gate plugin for tests. */
-export async function writeConfig(options: { source: string; bucket: string; endpoint: string; extra?: string }): Promise<string> {
+export async function writeConfig(options: {
+  source: string;
+  bucket: string;
+  endpoint: string;
+  extra?: string;
+}): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-cli-'));
   const file = path.join(dir, 'recsync.config.ts');
   await writeFile(
@@ -90,7 +105,11 @@ export default defineConfig({
 }
 
 /** Polls until `check` is true (bounded: fails after `limit` ms). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, limit = 30_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  limit = 30_000,
+): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > limit) throw new Error(`timed out waiting for ${what}`);
@@ -100,6 +119,12 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 
 /** The last `count` UTC dates before today, oldest first. */
 export function recentDays(count: number): string[] {
-  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-  return Array.from({ length: count }, (_, i) => new Date(today - (count - i) * 86_400_000).toISOString().slice(0, 10));
+  const today = Date.UTC(
+    new Date().getUTCFullYear(),
+    new Date().getUTCMonth(),
+    new Date().getUTCDate(),
+  );
+  return Array.from({ length: count }, (_, i) =>
+    new Date(today - (count - i) * 86_400_000).toISOString().slice(0, 10),
+  );
 }

@@ -22,20 +22,35 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
   const queues = new Map<string, Promise<void>>();
   const refused: { method: string; key: string }[] = [];
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, key: string, body: Buffer): Promise<void> =>
+  const forward = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    key: string,
+    body: Buffer,
+  ): Promise<void> =>
     new Promise((resolve) => {
       const out = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
         (up) => {
           const status = up.statusCode ?? 502;
-          if (req.method === 'PUT' && status === 200 && typeof up.headers.etag === 'string') etags.set(key, up.headers.etag);
+          if (req.method === 'PUT' && status === 200 && typeof up.headers.etag === 'string')
+            etags.set(key, up.headers.etag);
           if (req.method === 'DELETE' && status < 300) etags.delete(key);
           res.writeHead(status, up.headers);
           up.pipe(res);
           up.on('end', resolve);
         },
       );
-      out.on('error', () => (res.destroy(), resolve()));
+      out.on('error', () => {
+        res.destroy();
+        resolve();
+      });
       out.end(body);
     });
 
@@ -54,11 +69,15 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
         const current = etags.get(key);
         const ifMatch = req.headers['if-match'];
         const ifNoneMatch = req.headers['if-none-match'];
-        const fails = (ifNoneMatch === '*' && current !== undefined) || (ifMatch !== undefined && ifMatch !== current);
+        const fails =
+          (ifNoneMatch === '*' && current !== undefined) ||
+          (ifMatch !== undefined && ifMatch !== current);
         if (fails) {
           refused.push({ method: req.method ?? '', key });
           res.writeHead(412, { 'content-type': 'application/xml' });
-          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+          );
           return;
         }
         await forward(req, res, key, body);

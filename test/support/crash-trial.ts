@@ -11,7 +11,15 @@ import type { TestBucketClient } from '@recsync/framework/testing';
 import { startCli, type CliResult } from './cli.js';
 import { createRandom, type Random } from './random.js';
 import type { TrialArchive } from './trial-archive.js';
-import { checkBucket, checkState, createTrialJob, strayTempFiles, uncoveredFiles, type TrialJob, type TrialStrategy } from './trial-job.js';
+import {
+  checkBucket,
+  checkState,
+  createTrialJob,
+  strayTempFiles,
+  uncoveredFiles,
+  type TrialJob,
+  type TrialStrategy,
+} from './trial-job.js';
 
 export type StopKind = 'SIGKILL' | 'SIGINT' | 'SIGTERM' | 'double';
 export const STOP_KINDS: readonly StopKind[] = ['SIGKILL', 'SIGINT', 'SIGTERM', 'double'];
@@ -60,7 +68,9 @@ export interface CrashTrialOptions {
   readonly client: TestBucketClient;
   readonly journal?: string;
   /** The stops of this trial, in order; or `random` for 1..maxStops stops of any kind. */
-  readonly stops: readonly StopKind[] | { readonly random: readonly StopKind[]; readonly maxStops: number };
+  readonly stops:
+    | readonly StopKind[]
+    | { readonly random: readonly StopKind[]; readonly maxStops: number };
   /** Typical length of a full run (ms): time-based stops are drawn below it. Updated by the trial. */
   readonly horizon: { ms: number };
 }
@@ -92,7 +102,9 @@ function startSync(cwd: string) {
     }
   });
   let exited = false;
-  run.done.then(() => (exited = true));
+  void run.done.then(() => {
+    exited = true;
+  });
   return { ...run, seen, exited: () => exited };
 }
 
@@ -124,16 +136,25 @@ function judgeExit(kind: StopKind, result: CliResult): { stopped: boolean; probl
   const interrupted = result.stdout.includes('"interrupted":true');
   if (kind === 'SIGKILL' && result.signal === 'SIGKILL') return { stopped: !done };
   if (kind !== 'SIGKILL' && result.code === 130 && interrupted) return { stopped: true };
-  if (done && !interrupted && (result.code === 0 || result.code === 130 || result.signal)) return { stopped: false };
+  if (done && !interrupted && (result.code === 0 || result.code === 130 || result.signal))
+    return { stopped: false };
   const expected = kind === 'SIGKILL' ? 'killed' : '130, interrupted';
-  return { stopped: false, problem: `after ${kind}: exit ${result.code} signal ${result.signal} (expected ${expected})\n${result.stderr.slice(-600)}` };
+  return {
+    stopped: false,
+    problem: `after ${kind}: exit ${result.code} signal ${result.signal} (expected ${expected})\n${result.stderr.slice(-600)}`,
+  };
 }
 
 /** One interrupted run: start, stop at the drawn moment, check the state and the cursor. */
 async function stoppedRun(
   kind: StopKind,
   trial: TrialJob,
-  context: { options: CrashTrialOptions; random: Random; figures: CrashFigures; problems: string[] },
+  context: {
+    options: CrashTrialOptions;
+    random: Random;
+    figures: CrashFigures;
+    problems: string[];
+  },
 ): Promise<void> {
   const { options, random, figures, problems } = context;
   const moment = drawMoment(random, options);
@@ -147,7 +168,13 @@ async function stoppedRun(
   const result = await run.done;
   const judged = delivered
     ? judgeExit(kind, result)
-    : { stopped: false, problem: result.code === 0 ? undefined : `unstopped run: exit ${result.code}\n${result.stderr.slice(-600)}` };
+    : {
+        stopped: false,
+        problem:
+          result.code === 0
+            ? undefined
+            : `unstopped run: exit ${result.code}\n${result.stderr.slice(-600)}`,
+      };
   if (judged.stopped) figures.stops[kind]++;
   else figures.late++;
   if (judged.problem) problems.push(judged.problem);
@@ -161,36 +188,51 @@ async function stoppedRun(
     const lost = await uncoveredFiles(trial, options.archive, options.client);
     figures.uncovered += lost.length;
     if (lost.length) {
-      problems.push(`after ${kind} (${JSON.stringify(moment)}): not in the bucket, not planned by the next run: ${lost.slice(0, 5).join(', ')}`);
+      problems.push(
+        `after ${kind} (${JSON.stringify(moment)}): not in the bucket, not planned by the next run: ${lost.slice(0, 5).join(', ')}`,
+      );
     }
   }
 }
 
 /** Runs one trial; its problems are added to `figures.failures` with the seed. */
-export async function runCrashTrial(options: CrashTrialOptions, figures: CrashFigures): Promise<string[]> {
+export async function runCrashTrial(
+  options: CrashTrialOptions,
+  figures: CrashFigures,
+): Promise<string[]> {
   const random = createRandom(options.seed);
   const trial = await createTrialJob(options);
   const problems: string[] = [];
   const plan = options.stops;
-  const stops = 'random' in plan ? Array.from({ length: random.int(1, plan.maxStops) }, () => random.pick(plan.random)) : plan;
+  const stops =
+    'random' in plan
+      ? Array.from({ length: random.int(1, plan.maxStops) }, () => random.pick(plan.random))
+      : plan;
   for (const kind of stops) await stoppedRun(kind, trial, { options, random, figures, problems });
 
   const started = Date.now();
   const final = await startSync(trial.cwd).done;
   figures.runs++;
-  if (final.code !== 0) problems.push(`final run: exit ${final.code} ${final.signal ?? ''}\n${final.stderr.slice(-800)}`);
+  if (final.code !== 0)
+    problems.push(
+      `final run: exit ${final.code} ${final.signal ?? ''}\n${final.stderr.slice(-800)}`,
+    );
   else options.horizon.ms = Math.round(0.7 * options.horizon.ms + 0.3 * (Date.now() - started));
   const state = await checkState(trial.stateFile);
   problems.push(...state.problems.map((p) => `after the final run: ${p}`));
-  if (state.pending.length) problems.push(`after the final run: pending ${state.pending.slice(0, 5).join(', ')}`);
+  if (state.pending.length)
+    problems.push(`after the final run: pending ${state.pending.slice(0, 5).join(', ')}`);
   const bucket = await checkBucket(options.client, trial.bucket, options.archive);
   figures.filesChecked += bucket.checked;
   figures.filesLost += bucket.missing.length;
   figures.filesCorrupt += bucket.corrupt.length;
   figures.strayTempFiles += await strayTempFiles(trial.stateFile);
-  if (bucket.missing.length) problems.push(`missing from the bucket: ${bucket.missing.slice(0, 5).join(', ')}`);
-  if (bucket.corrupt.length) problems.push(`not byte-exact: ${bucket.corrupt.slice(0, 5).join(', ')}`);
-  if (bucket.unexpected.length) problems.push(`unexpected keys: ${bucket.unexpected.slice(0, 5).join(', ')}`);
+  if (bucket.missing.length)
+    problems.push(`missing from the bucket: ${bucket.missing.slice(0, 5).join(', ')}`);
+  if (bucket.corrupt.length)
+    problems.push(`not byte-exact: ${bucket.corrupt.slice(0, 5).join(', ')}`);
+  if (bucket.unexpected.length)
+    problems.push(`unexpected keys: ${bucket.unexpected.slice(0, 5).join(', ')}`);
   figures.trials++;
   const labelled = problems.map((p) => `[${options.strategy} seed ${options.seed}] ${p}`);
   figures.failures.push(...labelled);

@@ -17,11 +17,40 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRandom } from './random.js';
 
 export type FaultKind =
-  | 'error500' | 'slowDown' | 'resetBefore' | 'resetAfter' | 'stall' | 'slowBody' | 'auth' | 'badDigest' | 'noSuchUpload';
-export const FAULT_KINDS: readonly FaultKind[] = ['error500', 'slowDown', 'resetBefore', 'resetAfter', 'stall', 'slowBody', 'auth', 'badDigest', 'noSuchUpload'];
+  | 'error500'
+  | 'slowDown'
+  | 'resetBefore'
+  | 'resetAfter'
+  | 'stall'
+  | 'slowBody'
+  | 'auth'
+  | 'badDigest'
+  | 'noSuchUpload';
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'error500',
+  'slowDown',
+  'resetBefore',
+  'resetAfter',
+  'stall',
+  'slowBody',
+  'auth',
+  'badDigest',
+  'noSuchUpload',
+];
 
 /** The S3 operation of a request (path-style URLs). */
-export type S3Op = 'put' | 'part' | 'create' | 'complete' | 'abort' | 'list' | 'bucket' | 'head' | 'get' | 'delete' | 'other';
+export type S3Op =
+  | 'put'
+  | 'part'
+  | 'create'
+  | 'complete'
+  | 'abort'
+  | 'list'
+  | 'bucket'
+  | 'head'
+  | 'get'
+  | 'delete'
+  | 'other';
 
 export interface ProxyRequest {
   readonly method: string;
@@ -65,38 +94,67 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const ERRORS: Record<'error500' | 'slowDown' | 'badDigest' | 'noSuchUpload', { status: number; code: string; message: string }> = {
-  error500: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+const ERRORS: Record<
+  'error500' | 'slowDown' | 'badDigest' | 'noSuchUpload',
+  { status: number; code: string; message: string }
+> = {
+  error500: {
+    status: 500,
+    code: 'InternalError',
+    message: 'We encountered an internal error. Please try again.',
+  },
   slowDown: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   // What S3 may answer a retried CompleteMultipartUpload whose first try succeeded.
   noSuchUpload: {
     status: 404,
     code: 'NoSuchUpload',
-    message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    message:
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
   },
   badDigest: {
     status: 400,
     code: 'BadDigest',
-    message: 'The Content-MD5 or checksum value that you specified did not match what the server received.',
+    message:
+      'The Content-MD5 or checksum value that you specified did not match what the server received.',
   },
 };
 const AUTH_MESSAGES = {
   InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',
-  SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided.',
+  SignatureDoesNotMatch:
+    'The request signature we calculated does not match the signature you provided.',
   AccessDenied: 'Access Denied',
 };
 
-export function classifyRequest(method: string, url: URL): { op: S3Op; bucket: string; key: string } {
+export function classifyRequest(
+  method: string,
+  url: URL,
+): { op: S3Op; bucket: string; key: string } {
   const [, bucket = '', ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
   const q = url.searchParams;
   const op: S3Op = !key
-    ? method === 'GET' ? 'list' : 'bucket'
-    : method === 'PUT' ? (q.has('partNumber') ? 'part' : 'put')
-    : method === 'POST' ? (q.has('uploads') ? 'create' : q.has('uploadId') ? 'complete' : 'other')
-    : method === 'DELETE' ? (q.has('uploadId') ? 'abort' : 'delete')
-    : method === 'HEAD' ? 'head'
-    : method === 'GET' ? 'get' : 'other';
+    ? method === 'GET'
+      ? 'list'
+      : 'bucket'
+    : method === 'PUT'
+      ? q.has('partNumber')
+        ? 'part'
+        : 'put'
+      : method === 'POST'
+        ? q.has('uploads')
+          ? 'create'
+          : q.has('uploadId')
+            ? 'complete'
+            : 'other'
+        : method === 'DELETE'
+          ? q.has('uploadId')
+            ? 'abort'
+            : 'delete'
+          : method === 'HEAD'
+            ? 'head'
+            : method === 'GET'
+              ? 'get'
+              : 'other';
   return { op, bucket: decodeURIComponent(bucket), key };
 }
 
@@ -109,17 +167,25 @@ function errorXml(code: string, message: string, resource: string): string {
 }
 
 /** Pipes `from` into `to` in 16 KiB chunks with a pause between them. */
-async function trickle(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, pauseMs: number): Promise<void> {
+async function trickle(
+  from: NodeJS.ReadableStream,
+  to: NodeJS.WritableStream,
+  pauseMs: number,
+): Promise<void> {
   for await (const chunk of from as AsyncIterable<Buffer>) {
     for (let offset = 0; offset < chunk.length; offset += 16_384) {
-      if (!to.write(chunk.subarray(offset, offset + 16_384))) await new Promise((r) => to.once('drain', r));
+      if (!to.write(chunk.subarray(offset, offset + 16_384)))
+        await new Promise((r) => to.once('drain', r));
       await sleep(pauseMs);
     }
   }
   to.end();
 }
 
-export async function startFaultProxy(upstream: string, options: FaultProxyOptions): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  options: FaultProxyOptions,
+): Promise<FaultProxy> {
   const target = new URL(upstream);
   const random = createRandom(options.seed);
   const requests: ProxyRequest[] = [];
@@ -127,7 +193,13 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
   const used = new Map<FaultRule, number>();
   const stallMs = options.stallMs ?? 400;
   const slowChunkMs = options.slowChunkMs ?? 15;
-  const proxy: FaultProxy = { endpoint: '', requests, injected, rules: options.rules ?? [], close: async () => undefined };
+  const proxy: FaultProxy = {
+    endpoint: '',
+    requests,
+    injected,
+    rules: options.rules ?? [],
+    close: async () => undefined,
+  };
 
   const draw = (request: ProxyRequest): FaultRule | undefined => {
     for (const rule of proxy.rules) {
@@ -140,38 +212,68 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
     return undefined;
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyRequest, mode: 'plain' | 'slow' | 'resetAfter') => {
-    const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      entry.status = answer.statusCode;
-      if (mode === 'resetAfter') {
-        // The server has done the work; the client never hears about it.
-        answer.resume();
-        answer.on('end', () => res.socket?.destroy());
-        return;
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (mode === 'slow') void trickle(answer, res, slowChunkMs).catch(() => res.destroy());
-      else answer.pipe(res);
-    });
+  const forward = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: ProxyRequest,
+    mode: 'plain' | 'slow' | 'resetAfter',
+  ) => {
+    const out = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        entry.status = answer.statusCode;
+        if (mode === 'resetAfter') {
+          // The server has done the work; the client never hears about it.
+          answer.resume();
+          answer.on('end', () => res.socket?.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (mode === 'slow') void trickle(answer, res, slowChunkMs).catch(() => res.destroy());
+        else answer.pipe(res);
+      },
+    );
     out.on('error', () => res.socket?.destroy());
     if (mode === 'slow') void trickle(req, out, slowChunkMs).catch(() => out.destroy());
     else req.pipe(out);
   };
 
-  const answerError = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyRequest, status: number, code: string, message: string) => {
+  const answerError = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: ProxyRequest,
+    status: number,
+    code: string,
+    message: string,
+  ) => {
     entry.status = status;
     // Read the whole request first, as S3 does before it answers a PUT with an error.
     req.resume();
     req.on('end', () => {
-      const body = req.method === 'HEAD' ? '' : errorXml(code, message, `/${entry.bucket}/${entry.key}`);
-      res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), 'x-amz-request-id': 'FAULTPROXY' });
+      const body =
+        req.method === 'HEAD' ? '' : errorXml(code, message, `/${entry.bucket}/${entry.key}`);
+      res.writeHead(status, {
+        'content-type': 'application/xml',
+        'content-length': Buffer.byteLength(body),
+        'x-amz-request-id': 'FAULTPROXY',
+      });
       res.end(body);
     });
   };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
-    const entry: ProxyRequest = { method: req.method ?? '', ...classifyRequest(req.method ?? '', url), at: performance.now() };
+    const entry: ProxyRequest = {
+      method: req.method ?? '',
+      ...classifyRequest(req.method ?? '', url),
+      at: performance.now(),
+    };
     requests.push(entry);
     const rule = draw(entry);
     if (rule) {

@@ -4,9 +4,20 @@
  */
 import { definePlugin, syncJob, type FileEvent, type RunStats } from '@recsync/framework';
 import type { TestBucketClient } from '@recsync/framework/testing';
-import { FAULT_KINDS, type FaultKind, type FaultProxy, type FaultRule } from './fault-injecting-proxy.js';
+import {
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultProxy,
+  type FaultRule,
+} from './fault-injecting-proxy.js';
 import type { TrialArchive } from './trial-archive.js';
-import { checkBucket, checkState, createTrialJob, type TrialJob, type TrialStrategy } from './trial-job.js';
+import {
+  checkBucket,
+  checkState,
+  createTrialJob,
+  type TrialJob,
+  type TrialStrategy,
+} from './trial-job.js';
 
 export interface FaultRun {
   readonly stats: RunStats;
@@ -33,18 +44,34 @@ export async function syncOnce(trial: TrialJob): Promise<FaultRun> {
   const recorder = definePlugin({
     name: 'trial:recorder',
     apply(hooks) {
-      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed]) hook.tap('trial', (e) => void events.push(e));
+      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
+        hook.tap('trial', (e) => void events.push(e));
       hooks.warning.tap('trial', (w) => void warnings.push({ code: w.code, message: w.message }));
     },
   });
   const stats = await syncJob(trial.job, { plugins: [recorder] });
-  return { stats, events, warnings, uploaded: events.filter((e) => e.outcome === 'uploaded').map((e) => e.key) };
+  return {
+    stats,
+    events,
+    warnings,
+    uploaded: events.filter((e) => e.outcome === 'uploaded').map((e) => e.key),
+  };
 }
 
 /** Moderate random faults of every transient kind, on every kind of request. */
 export function transientFaults(rate: number): FaultRule[] {
-  const kinds: FaultKind[] = ['error500', 'slowDown', 'resetBefore', 'resetAfter', 'stall', 'slowBody'];
-  return kinds.map((kind) => ({ kind, rate: rate / kinds.length / (1 - (rate * kinds.indexOf(kind)) / kinds.length) }));
+  const kinds: FaultKind[] = [
+    'error500',
+    'slowDown',
+    'resetBefore',
+    'resetAfter',
+    'stall',
+    'slowBody',
+  ];
+  return kinds.map((kind) => ({
+    kind,
+    rate: rate / kinds.length / (1 - (rate * kinds.indexOf(kind)) / kinds.length),
+  }));
 }
 
 export interface FaultFigures {
@@ -65,7 +92,19 @@ export interface FaultFigures {
 
 export function emptyFaultFigures(): FaultFigures {
   const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
-  return { trials: 0, runs: 0, requests: 0, exits: {}, filesFailed: 0, reasons: [], injected, filesChecked: 0, filesLost: 0, filesCorrupt: 0, failures: [] };
+  return {
+    trials: 0,
+    runs: 0,
+    requests: 0,
+    exits: {},
+    filesFailed: 0,
+    reasons: [],
+    injected,
+    filesChecked: 0,
+    filesLost: 0,
+    filesCorrupt: 0,
+    failures: [],
+  };
 }
 
 /**
@@ -84,7 +123,10 @@ export interface FaultTrialOptions {
   readonly maxRuns: number;
 }
 
-export async function runFaultTrial(options: FaultTrialOptions, figures: FaultFigures): Promise<string[]> {
+export async function runFaultTrial(
+  options: FaultTrialOptions,
+  figures: FaultFigures,
+): Promise<string[]> {
   const { proxy } = options;
   const before = { requests: proxy.requests.length, injected: { ...proxy.injected } };
   const trial = await createFaultJob(options);
@@ -100,15 +142,20 @@ export async function runFaultTrial(options: FaultTrialOptions, figures: FaultFi
     figures.runs++;
     exitCode = stats.exitCode;
     figures.exits[exitCode] = (figures.exits[exitCode] ?? 0) + 1;
-    if (![0, 1].includes(exitCode)) problems.push(`faulty run ${run + 1}: exit ${exitCode} ${JSON.stringify(stats.error ?? {})}`);
+    if (![0, 1].includes(exitCode))
+      problems.push(`faulty run ${run + 1}: exit ${exitCode} ${JSON.stringify(stats.error ?? {})}`);
   }
   proxy.rules = [];
   const clean = await syncOnce(trial);
   figures.runs++;
-  if (clean.stats.exitCode !== 0) problems.push(`clean run: exit ${clean.stats.exitCode} ${JSON.stringify(clean.stats.error ?? {})}`);
+  if (clean.stats.exitCode !== 0)
+    problems.push(
+      `clean run: exit ${clean.stats.exitCode} ${JSON.stringify(clean.stats.error ?? {})}`,
+    );
   const state = await checkState(trial.stateFile);
   problems.push(...state.problems);
-  if (state.pending.length) problems.push(`pending after the clean run: ${state.pending.slice(0, 5).join(', ')}`);
+  if (state.pending.length)
+    problems.push(`pending after the clean run: ${state.pending.slice(0, 5).join(', ')}`);
   const bucket = await checkBucket(options.client, trial.bucket, options.archive);
   figures.trials++;
   figures.requests += proxy.requests.length - before.requests;
@@ -117,7 +164,8 @@ export async function runFaultTrial(options: FaultTrialOptions, figures: FaultFi
   figures.filesLost += bucket.missing.length;
   figures.filesCorrupt += bucket.corrupt.length;
   if (bucket.missing.length) problems.push(`missing: ${bucket.missing.slice(0, 5).join(', ')}`);
-  if (bucket.corrupt.length) problems.push(`not byte-exact: ${bucket.corrupt.slice(0, 5).join(', ')}`);
+  if (bucket.corrupt.length)
+    problems.push(`not byte-exact: ${bucket.corrupt.slice(0, 5).join(', ')}`);
   const labelled = problems.map((p) => `[faults ${options.strategy} seed ${options.seed}] ${p}`);
   figures.failures.push(...labelled);
   return labelled;

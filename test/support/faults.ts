@@ -11,7 +11,11 @@ function pathsOf(bucket: string, key: string) {
   const parts = key.split('/');
   const name = parts.pop()!;
   const dir = path.join(inject('s3Directory'), bucket, ...parts);
-  return { object: path.join(dir, `${name}._S3rver_object`), metadata: path.join(dir, `${name}._S3rver_metadata.json`), md5: path.join(dir, `${name}._S3rver_object.md5`) };
+  return {
+    object: path.join(dir, `${name}._S3rver_object`),
+    metadata: path.join(dir, `${name}._S3rver_metadata.json`),
+    md5: path.join(dir, `${name}._S3rver_object.md5`),
+  };
 }
 
 export const faults = {

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const DIR = fileURLToPath(new URL('../servers/fauxqs/', import.meta.url));
 const NODE = `${DIR}node_modules/node/bin/node`;
 
-export const fauxqsInstalled = existsSync(NODE) && existsSync(`${DIR}node_modules/fauxqs/package.json`);
+export const fauxqsInstalled =
+  existsSync(NODE) && existsSync(`${DIR}node_modules/fauxqs/package.json`);
 
 export interface Fauxqs {
   readonly endpoint: string;
@@ -24,10 +25,15 @@ export interface Fauxqs {
 
 export async function startFauxqs(): Promise<Fauxqs> {
   if (!fauxqsInstalled) throw new Error(`fauxqs is not installed: npm ci --prefix ${DIR}`);
-  const child = spawn(NODE, ['--no-warnings', `${DIR}child.mjs`], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(NODE, ['--no-warnings', `${DIR}child.mjs`], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`fauxqs exited with code ${code} before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`fauxqs exited with code ${code} before listening`)),
+    );
   });
   const { port } = JSON.parse(line) as { port: number };
   return {

@@ -13,10 +13,19 @@ export async function startGateProxy(upstream: string, pass: number) {
   const server = http.createServer(async (req, res) => {
     const isObjectGet = req.method === 'GET' && !(req.url ?? '').includes('list-type');
     if (isObjectGet && passed++ >= pass) await opened;
-    const forward = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const forward = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });

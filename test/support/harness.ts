@@ -20,7 +20,12 @@ import {
   type RunOptions,
   type RunStats,
 } from '@recsync/framework';
-import { createTestClient, createTree, type FixtureTree, type TreeSpec } from '@recsync/framework/testing';
+import {
+  createTestClient,
+  createTree,
+  type FixtureTree,
+  type TreeSpec,
+} from '@recsync/framework/testing';
 import { dateFolders, type DateFoldersOptions } from '@recsync/strategy-date';
 
 export interface HarnessOptions {
@@ -43,21 +48,38 @@ export interface SyncResult {
 export async function harness(options: HarnessOptions) {
   const endpoint = options.endpoint ?? inject('s3Endpoint');
   const client = createTestClient(endpoint);
-  const bucket = options.bucket === undefined ? `t-${randomBytes(5).toString('hex')}` : options.bucket;
+  const bucket =
+    options.bucket === undefined ? `t-${randomBytes(5).toString('hex')}` : options.bucket;
   if (bucket && options.bucket === undefined) await client.createBucket(bucket);
   const tree: FixtureTree = await createTree(options.files);
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
 
   const makeJob = async (
-    overrides: { target?: Record<string, unknown>; job?: Record<string, unknown>; shard?: ResolvedJob['shard'] } = {},
+    overrides: {
+      target?: Record<string, unknown>;
+      job?: Record<string, unknown>;
+      shard?: ResolvedJob['shard'];
+    } = {},
   ): Promise<ResolvedJob> => {
     const config = {
       stateDir,
       jobs: {
         rec: {
           source: tree.root,
-          target: { bucket: bucket ?? 'missing', endpoint, forcePathStyle: true, ...options.target, ...overrides.target },
-          strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', grace: '1h', lookback: 2, ...options.strategy }),
+          target: {
+            bucket: bucket ?? 'missing',
+            endpoint,
+            forcePathStyle: true,
+            ...options.target,
+            ...overrides.target,
+          },
+          strategy: dateFolders({
+            layout: '{yyyy}-{MM}-{dd}',
+            timezone: 'UTC',
+            grace: '1h',
+            lookback: 2,
+            ...options.strategy,
+          }),
           upload: { concurrency: 8 },
           ...options.job,
           ...overrides.job,
@@ -74,12 +96,25 @@ export async function harness(options: HarnessOptions) {
     const recorder = definePlugin({
       name: 'test:recorder',
       apply(hooks) {
-        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed]) hook.tap('test', (e) => void events.push(e));
+        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
+          hook.tap('test', (e) => void events.push(e));
         hooks.warning.tap('test', (w) => void warnings.push(w.message));
       },
     });
-    const stats = await syncJob(await makeJob(overrides), { ...runOptions, plugins: [recorder, ...(runOptions.plugins ?? [])] });
-    return { stats, events, warnings, uploadedKeys: () => events.filter((e) => e.outcome === 'uploaded').map((e) => e.key).sort() };
+    const stats = await syncJob(await makeJob(overrides), {
+      ...runOptions,
+      plugins: [recorder, ...(runOptions.plugins ?? [])],
+    });
+    return {
+      stats,
+      events,
+      warnings,
+      uploadedKeys: () =>
+        events
+          .filter((e) => e.outcome === 'uploaded')
+          .map((e) => e.key)
+          .sort(),
+    };
   };
 
   const plan = async (runOptions: RunOptions = {}, overrides = {}): Promise<PlanItem[]> => {
@@ -119,7 +154,10 @@ export async function harness(options: HarnessOptions) {
 export function dayFiles(day: string, count: number, size = 2048, prefix = 'call'): TreeSpec {
   const spec: TreeSpec = {};
   for (let i = 0; i < count; i++) {
-    spec[`${day}/${prefix}-${String(i).padStart(3, '0')}.wav`] = { size: size + i, mtime: `${day}T0${i % 10}:15:00Z` };
+    spec[`${day}/${prefix}-${String(i).padStart(3, '0')}.wav`] = {
+      size: size + i,
+      mtime: `${day}T0${i % 10}:15:00Z`,
+    };
   }
   return spec;
 }
@@ -127,7 +165,8 @@ export function dayFiles(day: string, count: number, size = 2048, prefix = 'call
 export function days(first: string, count: number): string[] {
   const out: string[] = [];
   const start = Date.parse(`${first}T00:00:00Z`);
-  for (let i = 0; i < count; i++) out.push(new Date(start + i * 86_400_000).toISOString().slice(0, 10));
+  for (let i = 0; i < count; i++)
+    out.push(new Date(start + i * 86_400_000).toISOString().slice(0, 10));
   return out;
 }
 

@@ -28,7 +28,10 @@ export interface ProxyOptions {
   /** Answer without forwarding (the request body is drained and counted). */
   intercept?(request: RecordedRequest): ProxyReply | undefined;
   /** Replace the server's answer; `body` is the whole upstream body. */
-  rewrite?(request: RecordedRequest, answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer }): ProxyReply | undefined;
+  rewrite?(
+    request: RecordedRequest,
+    answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer },
+  ): ProxyReply | undefined;
 }
 
 export interface RecordingProxy {
@@ -41,22 +44,38 @@ export interface RecordingProxy {
 
 function reply(res: http.ServerResponse, r: ProxyReply): void {
   const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body);
-  res.writeHead(r.status, { 'content-type': 'application/xml', ...r.headers, 'content-length': String(body.length) });
+  res.writeHead(r.status, {
+    'content-type': 'application/xml',
+    ...r.headers,
+    'content-length': String(body.length),
+  });
   res.end(body);
 }
 
 /** An S3 error document. */
 export function s3Error(status: number, code: string, message = code): ProxyReply {
-  return { status, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>` };
+  return {
+    status,
+    body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  };
 }
 
-export async function startRecordingProxy(upstream: string, initial: ProxyOptions = {}): Promise<RecordingProxy> {
+export async function startRecordingProxy(
+  upstream: string,
+  initial: ProxyOptions = {},
+): Promise<RecordingProxy> {
   const target = new URL(upstream);
   const requests: RecordedRequest[] = [];
   const proxy = { options: initial };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
-    const entry = { method: req.method ?? '', path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, bodyBytes: 0 };
+    const entry = {
+      method: req.method ?? '',
+      path: decodeURIComponent(url.pathname),
+      query: url.searchParams,
+      headers: req.headers,
+      bodyBytes: 0,
+    };
     requests.push(entry);
     const own = proxy.options.intercept?.(entry);
     if (own) {
@@ -66,7 +85,13 @@ export async function startRecordingProxy(upstream: string, initial: ProxyOption
     }
     const rewrite = proxy.options.rewrite;
     const forward = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
       (upstreamRes) => {
         if (!rewrite) {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
@@ -76,7 +101,11 @@ export async function startRecordingProxy(upstream: string, initial: ProxyOption
         const chunks: Buffer[] = [];
         upstreamRes.on('data', (c: Buffer) => chunks.push(c));
         upstreamRes.on('end', () => {
-          const answer = { status: upstreamRes.statusCode ?? 502, headers: upstreamRes.headers, body: Buffer.concat(chunks) };
+          const answer = {
+            status: upstreamRes.statusCode ?? 502,
+            headers: upstreamRes.headers,
+            body: Buffer.concat(chunks),
+          };
           const replaced = rewrite(entry, answer);
           if (replaced) return reply(res, replaced);
           res.writeHead(answer.status, answer.headers);

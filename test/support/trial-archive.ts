@@ -40,15 +40,31 @@ export interface TrialArchive {
 const MiB = 1024 * 1024;
 
 /** Small enough for the test suite: 4 days × 15 files, three 5–7 MiB files. */
-export const SMALL_ARCHIVE: ArchiveShape = { days: 4, smallPerDay: 15, smallMax: 40_000, multipart: 3, multipartMin: 5 * MiB + 1, multipartMax: 7 * MiB };
+export const SMALL_ARCHIVE: ArchiveShape = {
+  days: 4,
+  smallPerDay: 15,
+  smallMax: 40_000,
+  multipart: 3,
+  multipartMin: 5 * MiB + 1,
+  multipartMax: 7 * MiB,
+};
 /** For on-demand runs: more partitions, more files, more multipart uploads. */
-export const LARGE_ARCHIVE: ArchiveShape = { days: 6, smallPerDay: 40, smallMax: 200_000, multipart: 6, multipartMin: 5 * MiB + 1, multipartMax: 16 * MiB };
+export const LARGE_ARCHIVE: ArchiveShape = {
+  days: 6,
+  smallPerDay: 40,
+  smallMax: 200_000,
+  multipart: 6,
+  multipartMin: 5 * MiB + 1,
+  multipartMax: 16 * MiB,
+};
 
 /** `count` UTC day folder names ending `endBefore` days before today, oldest first. */
 export function pastDays(count: number, endBefore = 2): string[] {
   const now = new Date();
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return Array.from({ length: count }, (_, i) => new Date(today - (count - 1 - i + endBefore) * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: count }, (_, i) =>
+    new Date(today - (count - 1 - i + endBefore) * 86_400_000).toISOString().slice(0, 10),
+  );
 }
 
 export async function createTrialArchive(shape: ArchiveShape, seed: number): Promise<TrialArchive> {
@@ -61,7 +77,9 @@ export async function createTrialArchive(shape: ArchiveShape, seed: number): Pro
     const file = path.join(root, ...relative.split('/'));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, bytes);
-    const mtime = new Date(`${day}T${String(random.int(0, 23)).padStart(2, '0')}:${String(random.int(10, 59))}:00Z`);
+    const mtime = new Date(
+      `${day}T${String(random.int(0, 23)).padStart(2, '0')}:${String(random.int(10, 59))}:00Z`,
+    );
     await utimes(file, mtime, mtime);
     files.push({ path: relative, size, sha256: createHash('sha256').update(bytes).digest('hex') });
   };
@@ -74,7 +92,11 @@ export async function createTrialArchive(shape: ArchiveShape, seed: number): Pro
   }
   for (let i = 0; i < shape.multipart; i++) {
     const day = days[i % days.length]!;
-    await add(`${day}/long-${String(i).padStart(2, '0')}.wav`, random.int(shape.multipartMin, shape.multipartMax), day);
+    await add(
+      `${day}/long-${String(i).padStart(2, '0')}.wav`,
+      random.int(shape.multipartMin, shape.multipartMax),
+      day,
+    );
   }
   files.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {

@@ -42,17 +42,27 @@ function strategyRef(options: TrialJobOptions): { use: string; with: Record<stri
   switch (options.strategy) {
     case 'date':
       // No look-back: a re-checked partition would hide a cursor that passed a missing file.
-      return { use: '@recsync/strategy-date', with: { layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', lookback: 0 } };
+      return {
+        use: '@recsync/strategy-date',
+        with: { layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', lookback: 0 },
+      };
     case 'mtime':
       return { use: '@recsync/strategy-mtime', with: {} };
     case 'journal':
       if (!options.journal) throw new Error('the journal strategy needs a journal (writeJournal)');
       // Small partitions: the cursor moves many times per run.
-      return { use: '@recsync/strategy-journal', with: { path: options.journal, linesPerPartition: 8 } };
+      return {
+        use: '@recsync/strategy-journal',
+        with: { path: options.journal, linesPerPartition: 8 },
+      };
   }
 }
 
-export function trialConfig(options: TrialJobOptions, bucket: string, stateDir: string): Record<string, unknown> {
+export function trialConfig(
+  options: TrialJobOptions,
+  bucket: string,
+  stateDir: string,
+): Record<string, unknown> {
   return {
     stateDir,
     jobs: {
@@ -74,7 +84,10 @@ export async function createTrialJob(options: TrialJobOptions): Promise<TrialJob
   const config = trialConfig(options, bucket, stateDir);
   const configPath = path.join(cwd, 'recsync.config.json');
   await writeFile(configPath, JSON.stringify(config, null, 1));
-  const resolved = await resolveConfig(config, { configPath, importModule: (specifier) => import(specifier) });
+  const resolved = await resolveConfig(config, {
+    configPath,
+    importModule: (specifier) => import(specifier),
+  });
   return { cwd, bucket, stateFile: path.join(stateDir, 'rec.state.json'), job: resolved.jobs[0]! };
 }
 
@@ -82,20 +95,32 @@ export async function createTrialJob(options: TrialJobOptions): Promise<TrialJob
 export async function writeJournal(archive: TrialArchive, endpoint: string): Promise<string> {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-journal-'));
   const journal = path.join(cwd, 'written.log');
-  const config = trialConfig({ strategy: 'journal', archive, endpoint, journal, client: undefined as never }, 'unused', path.join(cwd, '.recsync'));
+  const config = trialConfig(
+    { strategy: 'journal', archive, endpoint, journal, client: undefined as never },
+    'unused',
+    path.join(cwd, '.recsync'),
+  );
   await writeFile(path.join(cwd, 'recsync.config.json'), JSON.stringify(config));
   const paths = archive.files.map((f) => path.join(archive.root, ...f.path.split('/')));
-  const result = await runCli(['journal', 'add', '--job', 'rec', '--fsync', '--', ...paths], { cwd });
-  if (result.code !== 0) throw new Error(`recsync journal add failed (${result.code}): ${result.stderr}`);
+  const result = await runCli(['journal', 'add', '--job', 'rec', '--fsync', '--', ...paths], {
+    cwd,
+  });
+  if (result.code !== 0)
+    throw new Error(`recsync journal add failed (${result.code}): ${result.stderr}`);
   return journal;
 }
 
 /** Every key in the bucket with its size. */
-export async function bucketObjects(client: TestBucketClient, bucket: string): Promise<Map<string, number>> {
+export async function bucketObjects(
+  client: TestBucketClient,
+  bucket: string,
+): Promise<Map<string, number>> {
   const objects = new Map<string, number>();
   let token: string | undefined;
   do {
-    const page = await client.client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    const page = await client.client.send(
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+    );
     for (const o of page.Contents ?? []) objects.set(o.Key!, o.Size ?? 0);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -118,15 +143,27 @@ export async function checkState(stateFile: string): Promise<StateCheck> {
     throw error;
   }
   const problems: string[] = [];
-  let data: { format?: unknown; version?: unknown; pending?: unknown; lastRun?: { exitCode?: number } } = {};
+  let data: {
+    format?: unknown;
+    version?: unknown;
+    pending?: unknown;
+    lastRun?: { exitCode?: number };
+  } = {};
   try {
     data = JSON.parse(text) as typeof data;
   } catch (error) {
-    return { problems: [`state file is not JSON (${(error as Error).message}): ${text.slice(0, 80)}`], pending: [] };
+    return {
+      problems: [`state file is not JSON (${(error as Error).message}): ${text.slice(0, 80)}`],
+      pending: [],
+    };
   }
-  if (data.format !== 'recsync-state') problems.push(`state format is ${JSON.stringify(data.format)}`);
-  if (!Number.isInteger(data.version) || (data.version as number) < 1) problems.push(`state version is ${JSON.stringify(data.version)}`);
-  await readStateFile(stateFile).catch((error: Error) => problems.push(`recsync cannot load the state: ${error.message}`));
+  if (data.format !== 'recsync-state')
+    problems.push(`state format is ${JSON.stringify(data.format)}`);
+  if (!Number.isInteger(data.version) || (data.version as number) < 1)
+    problems.push(`state version is ${JSON.stringify(data.version)}`);
+  await readStateFile(stateFile).catch((error: Error) =>
+    problems.push(`recsync cannot load the state: ${error.message}`),
+  );
   const pending = data.pending && typeof data.pending === 'object' ? Object.keys(data.pending) : [];
   return { problems, pending, lastExitCode: data.lastRun?.exitCode };
 }
@@ -142,12 +179,17 @@ export async function strayTempFiles(stateFile: string): Promise<number> {
  * bucket, and not among the files the next run uploads (the pending set comes first in the
  * plan, then the partitions after the cursor). A cursor that passed a missing file shows here.
  */
-export async function uncoveredFiles(trial: TrialJob, archive: TrialArchive, client: TestBucketClient): Promise<string[]> {
+export async function uncoveredFiles(
+  trial: TrialJob,
+  archive: TrialArchive,
+  client: TestBucketClient,
+): Promise<string[]> {
   const inBucket = await bucketObjects(client, trial.bucket);
   const next = new Set<string>();
   const plan = await openPlan(trial.job);
   for await (const item of plan.items) {
-    if (item.type === 'file' && (item.action === 'upload' || item.action === 'deferred')) next.add(item.path);
+    if (item.type === 'file' && (item.action === 'upload' || item.action === 'deferred'))
+      next.add(item.path);
   }
   return archive.files.filter((f) => !inBucket.has(f.path) && !next.has(f.path)).map((f) => f.path);
 }
@@ -163,7 +205,11 @@ export interface BucketCheck {
 }
 
 /** Downloads every object and compares its SHA-256 with the file's. */
-export async function checkBucket(client: TestBucketClient, bucket: string, archive: TrialArchive): Promise<BucketCheck> {
+export async function checkBucket(
+  client: TestBucketClient,
+  bucket: string,
+  archive: TrialArchive,
+): Promise<BucketCheck> {
   const objects = await bucketObjects(client, bucket);
   const missing: string[] = [];
   const corrupt: string[] = [];

@@ -14,7 +14,9 @@ export const unprivileged = asRoot ? { uid: 65534, gid: 65534 } : undefined;
  * Whether that user can start this Node binary at all: one installed under root's home (a Node
  * from npm in ~/.cache) is out of its reach. Tests that need the user run only when it can.
  */
-export const canRunUnprivileged = !unprivileged || spawnSync(process.execPath, ['-e', '0'], { ...unprivileged, stdio: 'ignore' }).status === 0;
+export const canRunUnprivileged =
+  !unprivileged ||
+  spawnSync(process.execPath, ['-e', '0'], { ...unprivileged, stdio: 'ignore' }).status === 0;
 
 /** Opens `root`'s tree to other users (read-only files, traversable folders) and `writable` folders fully. */
 export async function shareTree(root: string, writable: string[] = []): Promise<void> {

@@ -11,7 +11,13 @@ import { createTestClient } from '@recsync/framework/testing';
 import { emptyCrashFigures, runCrashTrial, type StopKind } from '../support/crash-trial.js';
 import { createTrialArchive, SMALL_ARCHIVE, type TrialArchive } from '../support/trial-archive.js';
 import { runCli } from '../support/cli.js';
-import { checkBucket, createTrialJob, uncoveredFiles, writeJournal, type TrialStrategy } from '../support/trial-job.js';
+import {
+  checkBucket,
+  createTrialJob,
+  uncoveredFiles,
+  writeJournal,
+  type TrialStrategy,
+} from '../support/trial-job.js';
 
 const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
@@ -43,7 +49,16 @@ describe('crash trials: recsync sync stopped at random moments, then rerun', () 
   for (const c of cases) {
     it(`${c.strategy}: ${c.stops.join(', then ')} (seed ${c.seed})`, async () => {
       const problems = await runCrashTrial(
-        { strategy: c.strategy, seed: c.seed, archive, endpoint, client, journal, stops: c.stops, horizon },
+        {
+          strategy: c.strategy,
+          seed: c.seed,
+          archive,
+          endpoint,
+          client,
+          journal,
+          stops: c.stops,
+          horizon,
+        },
         figures,
       );
       expect(problems, `seed ${c.seed}`).toEqual([]);

@@ -19,7 +19,9 @@ const CALL_NAME = /^(\d{4})(\d{2})(\d{2})_(\d+)_([A-Za-z]+\d+)\.[A-Za-z0-9]+$/;
 
 const optionsSchema = z.strictObject({
   /** URL to POST to when a sync ends with a non-zero exit code. */
-  webhook: z.url({ message: 'expected a URL such as "https://hooks.example.com/recsync"' }).optional(),
+  webhook: z
+    .url({ message: 'expected a URL such as "https://hooks.example.com/recsync"' })
+    .optional(),
   /** How long one webhook request may take. */
   timeout: durationSchema.prefault('10s'),
 });
@@ -34,7 +36,8 @@ export function parseCallName(fileName) {
   const [, year, month, day, callId, agent] = match;
   const date = `${year}-${month}-${day}`;
   const parsed = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) return undefined;
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date)
+    return undefined;
   return { date, callId, agent };
 }
 
@@ -49,7 +52,15 @@ export function callMetadata(options = {}) {
       hooks.beforeUpload.tap(NAME, (input, file) => {
         const call = parseCallName(path.posix.basename(file.path));
         if (!call) return input;
-        return { ...input, Metadata: { ...input.Metadata, 'call-date': call.date, 'call-id': call.callId, agent: call.agent } };
+        return {
+          ...input,
+          Metadata: {
+            ...input.Metadata,
+            'call-date': call.date,
+            'call-id': call.callId,
+            agent: call.agent,
+          },
+        };
       });
       if (!webhook) return;
       let failure;
@@ -62,7 +73,11 @@ export function callMetadata(options = {}) {
         try {
           await post(webhook, report(context.job, stats, error), timeout);
         } catch (problem) {
-          hooks.warning.call({ job: context.job, code: 'W_WEBHOOK', message: `could not notify ${webhook}: ${problem.message}` });
+          hooks.warning.call({
+            job: context.job,
+            code: 'W_WEBHOOK',
+            message: `could not notify ${webhook}: ${problem.message}`,
+          });
         }
       });
     },
@@ -71,7 +86,9 @@ export function callMetadata(options = {}) {
 
 function report(job, stats, error) {
   const c = stats.counts;
-  const what = error ? `${error.code}: ${error.message}` : `${c.failed.files} file(s) failed and are pending`;
+  const what = error
+    ? `${error.code}: ${error.message}`
+    : `${c.failed.files} file(s) failed and are pending`;
   return {
     text: `recsync job ${job} exited ${stats.exitCode}: ${what}`,
     job,

@@ -20,7 +20,13 @@ import {
   type RunStats,
   type WarningEvent,
 } from '@recsync/framework';
-import { createTestClient, createTree, startS3Server, type S3TestServer, type TestBucketClient } from '@recsync/framework/testing';
+import {
+  createTestClient,
+  createTree,
+  startS3Server,
+  type S3TestServer,
+  type TestBucketClient,
+} from '@recsync/framework/testing';
 import { dateFolders } from '@recsync/strategy-date';
 import { callMetadata, parseCallName } from 'recsync-plugin-call-metadata';
 
@@ -45,7 +51,9 @@ interface Received {
 }
 
 /** A webhook receiver on 127.0.0.1 answering `status`. */
-async function startWebhook(status = 204): Promise<{ url: string; received: Received[]; server: Server }> {
+async function startWebhook(
+  status = 204,
+): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     let text = '';
@@ -57,7 +65,11 @@ async function startWebhook(status = 204): Promise<{ url: string; received: Rece
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    server,
+  };
 }
 
 const archive = {
@@ -91,7 +103,11 @@ describe('call-metadata plugin in a sync', () => {
         calls: {
           source: tree.root,
           target: { bucket, endpoint: s3.endpoint, forcePathStyle: true },
-          strategy: dateFolders({ layout: '{yyyy}/{MM}/{dd}', timezone: 'UTC', start: '2026-11-25' }),
+          strategy: dateFolders({
+            layout: '{yyyy}/{MM}/{dd}',
+            timezone: 'UTC',
+            start: '2026-11-25',
+          }),
           upload: { attempts: 1 },
           plugins: [callMetadata({ webhook })],
         },
@@ -108,7 +124,11 @@ describe('call-metadata plugin in a sync', () => {
     expect(stats.exitCode).toBe(0);
     expect(stats.counts.uploaded.files).toBe(3);
     const call = await client.head(bucket, '2026/11/25/20261125_000123_agent042.wav');
-    expect(call.metadata).toMatchObject({ 'call-date': '2026-11-25', 'call-id': '000123', agent: 'agent042' });
+    expect(call.metadata).toMatchObject({
+      'call-date': '2026-11-25',
+      'call-id': '000123',
+      agent: 'agent042',
+    });
     const notes = await client.head(bucket, '2026/11/25/notes.txt');
     expect(notes.metadata['call-id']).toBeUndefined();
     expect(hook.received).toEqual([]);
@@ -127,8 +147,16 @@ describe('call-metadata plugin in a sync', () => {
     const stats = await syncJob(job, { now: new Date('2026-11-27T00:00:00Z'), openFile });
     expect(stats.exitCode).toBe(1);
     expect(hook.received).toHaveLength(1);
-    expect(hook.received[0]!.body).toMatchObject({ job: 'calls', exitCode: 1, failed: 1, uploaded: 2, pending: 1 });
-    expect(hook.received[0]!.body.text).toBe('recsync job calls exited 1: 1 file(s) failed and are pending');
+    expect(hook.received[0]!.body).toMatchObject({
+      job: 'calls',
+      exitCode: 1,
+      failed: 1,
+      uploaded: 2,
+      pending: 1,
+    });
+    expect(hook.received[0]!.body.text).toBe(
+      'recsync job calls exited 1: 1 file(s) failed and are pending',
+    );
     hook.server.close();
     await tree.cleanup();
   });
@@ -161,11 +189,21 @@ describe('call-metadata plugin on a fatal error', () => {
   it('posts the error that runFailed reported, once', async () => {
     const hook = await startWebhook();
     const hooks = createHooks();
-    callMetadata({ webhook: hook.url }).apply(hooks, { job: 'calls', source: '/archive', mode: 'sync' });
-    hooks.runFailed.call(new RecsyncError('E_TARGET_AUTH', { message: 'the credentials were refused' }), info);
+    callMetadata({ webhook: hook.url }).apply(hooks, {
+      job: 'calls',
+      source: '/archive',
+      mode: 'sync',
+    });
+    hooks.runFailed.call(
+      new RecsyncError('E_TARGET_AUTH', { message: 'the credentials were refused' }),
+      info,
+    );
     await hooks.done.promise(stats(4));
     expect(hook.received).toHaveLength(1);
-    expect(hook.received[0]!.body).toMatchObject({ exitCode: 4, error: { code: 'E_TARGET_AUTH', message: 'the credentials were refused' } });
+    expect(hook.received[0]!.body).toMatchObject({
+      exitCode: 4,
+      error: { code: 'E_TARGET_AUTH', message: 'the credentials were refused' },
+    });
     hook.server.close();
   });
 
@@ -174,7 +212,11 @@ describe('call-metadata plugin on a fatal error', () => {
     const hooks = createHooks();
     const warnings: WarningEvent[] = [];
     hooks.warning.tap('test', (w) => warnings.push(w));
-    callMetadata({ webhook: hook.url }).apply(hooks, { job: 'calls', source: '/archive', mode: 'sync' });
+    callMetadata({ webhook: hook.url }).apply(hooks, {
+      job: 'calls',
+      source: '/archive',
+      mode: 'sync',
+    });
     await hooks.done.promise(stats(1));
     expect(warnings.map((w) => w.code)).toEqual(['W_WEBHOOK']);
     expect(warnings[0]!.message).toContain('HTTP 500');

@@ -15,6 +15,9 @@ export interface CdrOptions {
   missingTimeout?: string | number;
 }
 
-export declare const cdrStrategy: StrategyDefinition<z.ZodType<unknown, CdrOptions>, z.ZodType<{ lastId: number }>>;
+export declare const cdrStrategy: StrategyDefinition<
+  z.ZodType<unknown, CdrOptions>,
+  z.ZodType<{ lastId: number }>
+>;
 export declare function cdrRows(options: CdrOptions): StrategyRef;
 export default cdrStrategy;

@@ -13,7 +13,9 @@ import path from 'node:path';
 import initSqlJs from 'sql.js';
 import { defineStrategy, durationSchema, RecsyncError, useStrategy, z } from '@recsync/framework';
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier (letters, digits, _)');
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier (letters, digits, _)');
 
 const options = z.strictObject({
   /** The SQLite file, relative to the job's source (or absolute). */
@@ -142,12 +144,22 @@ function batchPartition(rows, source) {
 /** One row's recording: a file, a file not there yet (`missing`), or a refused entry. */
 async function candidate(row, source) {
   const origin = `row ${row.id}`;
-  const refused = (reason, code = 'E_FILE_BAD_PATH') => ({ path: String(row.path ?? ''), size: 0, mtimeMs: 0, origin, refused: reason, refusedCode: code });
-  if (typeof row.path !== 'string' || row.path === '') return refused('the row has no recording path');
+  const refused = (reason, code = 'E_FILE_BAD_PATH') => ({
+    path: String(row.path ?? ''),
+    size: 0,
+    mtimeMs: 0,
+    origin,
+    refused: reason,
+    refusedCode: code,
+  });
+  if (typeof row.path !== 'string' || row.path === '')
+    return refused('the row has no recording path');
   const absolute = path.resolve(source, row.path);
   const relative = path.relative(source, absolute);
-  const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
-  if (relative === '' || outside) return refused('the recording path is outside the source', 'E_FILE_OUTSIDE_ROOT');
+  const outside =
+    relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  if (relative === '' || outside)
+    return refused('the recording path is outside the source', 'E_FILE_OUTSIDE_ROOT');
   const rel = relative.split(path.sep).join('/');
   const stats = await lstat(absolute).catch(() => undefined);
   if (!stats) return { path: rel, size: 0, mtimeMs: 0, origin, missing: true };

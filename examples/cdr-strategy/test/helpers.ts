@@ -11,9 +11,15 @@ export interface CdrRow {
 export async function writeCdrDatabase(file: string, rows: readonly CdrRow[]): Promise<void> {
   const SQL = await initSqlJs();
   const db = new SQL.Database();
-  db.run('CREATE TABLE cdr (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, agent TEXT, recording_path TEXT)');
+  db.run(
+    'CREATE TABLE cdr (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, agent TEXT, recording_path TEXT)',
+  );
   for (const row of rows) {
-    db.run('INSERT INTO cdr (started_at, agent, recording_path) VALUES (?, ?, ?)', ['2026-11-25T10:00:00Z', row.agent ?? 'agent001', row.path]);
+    db.run('INSERT INTO cdr (started_at, agent, recording_path) VALUES (?, ?, ?)', [
+      '2026-11-25T10:00:00Z',
+      row.agent ?? 'agent001',
+      row.path,
+    ]);
   }
   await writeFile(file, db.export());
   db.close();

@@ -22,7 +22,9 @@ export const manifestStrategy = defineStrategy({
     const manifests = path.join(context.source, opts.dir);
     return {
       async *partitions({ cursor: saved, signal }) {
-        const names = (await readdir(manifests).catch(() => [])).filter((n) => n.endsWith('.manifest')).sort();
+        const names = (await readdir(manifests).catch(() => []))
+          .filter((n) => n.endsWith('.manifest'))
+          .sort();
         for (const name of names) {
           if (signal.aborted) return;
           const batch = name.slice(0, -'.manifest'.length);
@@ -32,17 +34,33 @@ export const manifestStrategy = defineStrategy({
             dir: context.source,
             closed: true, // a manifest is written when its batch is complete
             async *files() {
-              const lines = (await readFile(path.join(manifests, name), 'utf8')).split('\n').filter(Boolean);
+              const lines = (await readFile(path.join(manifests, name), 'utf8'))
+                .split('\n')
+                .filter(Boolean);
               for (const [i, line] of lines.entries()) {
                 const stats = await lstat(path.join(context.source, line)).catch(() => undefined);
-                if (stats?.isFile()) yield { path: line, size: stats.size, mtimeMs: stats.mtimeMs, origin: `${name}:${i + 1}` };
-                else yield { path: line, size: 0, mtimeMs: 0, missing: true, origin: `${name}:${i + 1}` };
+                if (stats?.isFile())
+                  yield {
+                    path: line,
+                    size: stats.size,
+                    mtimeMs: stats.mtimeMs,
+                    origin: `${name}:${i + 1}`,
+                  };
+                else
+                  yield {
+                    path: line,
+                    size: 0,
+                    mtimeMs: 0,
+                    missing: true,
+                    origin: `${name}:${i + 1}`,
+                  };
               }
             },
           };
         }
       },
-      advance: (current, partition) => (!current || partition.id > current.lastBatch ? { lastBatch: partition.id } : current),
+      advance: (current, partition) =>
+        !current || partition.id > current.lastBatch ? { lastBatch: partition.id } : current,
       missingTimeoutMs: 7 * 86_400_000,
     };
   },

@@ -3,7 +3,16 @@
  * the config, call the framework, render.
  */
 import { Command, Flags, Errors } from '@oclif/core';
-import { closestName, describeCursor, describeError, isRecsyncError, RecsyncError, resolveShard, type ResolvedConfig, type ResolvedJob } from '@recsync/framework';
+import {
+  closestName,
+  describeCursor,
+  describeError,
+  isRecsyncError,
+  RecsyncError,
+  resolveShard,
+  type ResolvedConfig,
+  type ResolvedJob,
+} from '@recsync/framework';
 import { loadConfig } from './config-loader.js';
 
 export abstract class RecsyncCommand extends Command {
@@ -12,11 +21,23 @@ export abstract class RecsyncCommand extends Command {
     config: Flags.string({
       char: 'c',
       helpValue: 'PATH',
-      description: 'config file (default: recsync.config.* or a "recsync" key in package.json, searched from the working directory up)',
+      description:
+        'config file (default: recsync.config.* or a "recsync" key in package.json, searched from the working directory up)',
     }),
-    job: Flags.string({ char: 'j', multiple: true, helpValue: 'NAME', description: 'job to run; repeatable (default: every job)' }),
-    json: Flags.boolean({ description: 'machine-readable output on stdout (see the command description)' }),
-    verbose: Flags.boolean({ char: 'v', description: 'more detail: -v every file but present ones, -vv also present ones, stack traces' }),
+    job: Flags.string({
+      char: 'j',
+      multiple: true,
+      helpValue: 'NAME',
+      description: 'job to run; repeatable (default: every job)',
+    }),
+    json: Flags.boolean({
+      description: 'machine-readable output on stdout (see the command description)',
+    }),
+    verbose: Flags.boolean({
+      char: 'v',
+      description:
+        'more detail: -v every file but present ones, -vv also present ones, stack traces',
+    }),
   };
 
   /** 0 by default; `-v` 1, `-vv` (or `-v -v`) 2. */
@@ -58,7 +79,9 @@ export abstract class RecsyncCommand extends Command {
   }
 
   /** Prints an error without a stack trace (unless --verbose) and exits with its documented code. */
-  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    error: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
     if (isRecsyncError(error)) {
       this.printError(error);
@@ -87,7 +110,8 @@ export abstract class RecsyncCommand extends Command {
   protected printError(error: RecsyncError): void {
     process.stderr.write(`recsync: error ${error.code}: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  → ${error.hint.replace(/\n/g, '\n    ')}\n`);
-    if (this.verbose && error.cause instanceof Error && error.cause.stack) process.stderr.write(`${error.cause.stack}\n`);
+    if (this.verbose && error.cause instanceof Error && error.cause.stack)
+      process.stderr.write(`${error.cause.stack}\n`);
   }
 }
 
@@ -103,8 +127,15 @@ export function verbosityOf(argv: readonly string[]): number {
 }
 
 export const rangeFlags = {
-  since: Flags.string({ helpValue: 'WHEN', description: 'start of a one-off range (backfill or full reconcile); ignores the cursor and does not move it' }),
-  until: Flags.string({ helpValue: 'WHEN', description: 'end of the range (inclusive; default: now)' }),
+  since: Flags.string({
+    helpValue: 'WHEN',
+    description:
+      'start of a one-off range (backfill or full reconcile); ignores the cursor and does not move it',
+  }),
+  until: Flags.string({
+    helpValue: 'WHEN',
+    description: 'end of the range (inclusive; default: now)',
+  }),
 };
 
 /** For plan and sync: accept a source that emptied or lost files, for one run. */
@@ -122,18 +153,33 @@ export const shardFlags = {
     description:
       'run one shard of the job: files whose hash(object key) mod N is I; "auto" reads I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job)',
   }),
-  shards: Flags.integer({ min: 1, max: 1000, helpValue: 'N', description: "number of shards (else from --shard I/N or the job's shards setting; they must agree)" }),
+  shards: Flags.integer({
+    min: 1,
+    max: 1000,
+    helpValue: 'N',
+    description:
+      "number of shards (else from --shard I/N or the job's shards setting; they must agree)",
+  }),
 };
 
 /** The jobs as this process runs them: each with its shard from --shard/--shards/`shards`. */
-export function withShards(jobs: readonly ResolvedJob[], flags: { shard?: string; shards?: number }): ResolvedJob[] {
+export function withShards(
+  jobs: readonly ResolvedJob[],
+  flags: { shard?: string; shards?: number },
+): ResolvedJob[] {
   return jobs.map((job) => {
     const shard = resolveShard(job, { shard: flags.shard, shards: flags.shards });
     return shard ? { ...job, shard } : job;
   });
 }
 
-export function rangeOf(flags: { since?: string; until?: string }): { since?: string; until?: string } | undefined {
+export function rangeOf(flags: {
+  since?: string;
+  until?: string;
+}): { since?: string; until?: string } | undefined {
   if (flags.since === undefined && flags.until === undefined) return undefined;
-  return { ...(flags.since !== undefined ? { since: flags.since } : {}), ...(flags.until !== undefined ? { until: flags.until } : {}) };
+  return {
+    ...(flags.since !== undefined ? { since: flags.since } : {}),
+    ...(flags.until !== undefined ? { until: flags.until } : {}),
+  };
 }

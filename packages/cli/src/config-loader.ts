@@ -28,7 +28,12 @@ export const SEARCH_PLACES = [
   'recsync.config.yml',
 ];
 
-const OWN_PACKAGES = ['@recsync/framework', '@recsync/strategy-date', '@recsync/strategy-mtime', '@recsync/strategy-journal'];
+const OWN_PACKAGES = [
+  '@recsync/framework',
+  '@recsync/strategy-date',
+  '@recsync/strategy-mtime',
+  '@recsync/strategy-journal',
+];
 
 function createImporter() {
   const require = createRequire(import.meta.url);
@@ -50,7 +55,8 @@ const tsLoader: Loader = async (filepath) => importer().import(filepath, { defau
 
 /** Imports a package name or a path as seen from `fromDir`. */
 export async function importModule(specifier: string, fromDir: string): Promise<unknown> {
-  if (specifier.startsWith('.') || path.isAbsolute(specifier)) return importer().import(path.resolve(fromDir, specifier));
+  if (specifier.startsWith('.') || path.isAbsolute(specifier))
+    return importer().import(path.resolve(fromDir, specifier));
   let resolved: string;
   try {
     resolved = createRequire(path.join(fromDir, 'noop.js')).resolve(specifier);
@@ -60,26 +66,43 @@ export async function importModule(specifier: string, fromDir: string): Promise<
   return importer().import(resolved);
 }
 
-export async function loadConfig(options: { configPath?: string; cwd: string }): Promise<ResolvedConfig> {
+export async function loadConfig(options: {
+  configPath?: string;
+  cwd: string;
+}): Promise<ResolvedConfig> {
   const explorer = cosmiconfig('recsync', {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
     // JavaScript configs too: the same aliases for `@recsync/*` and the same clear errors.
-    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.cts': tsLoader, '.js': tsLoader, '.mjs': tsLoader, '.cjs': tsLoader },
+    loaders: {
+      '.ts': tsLoader,
+      '.mts': tsLoader,
+      '.cts': tsLoader,
+      '.js': tsLoader,
+      '.mjs': tsLoader,
+      '.cjs': tsLoader,
+    },
   });
   let result;
   try {
-    result = options.configPath ? await explorer.load(path.resolve(options.cwd, options.configPath)) : await explorer.search(options.cwd);
+    result = options.configPath
+      ? await explorer.load(path.resolve(options.cwd, options.configPath))
+      : await explorer.search(options.cwd);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') {
-      throw new RecsyncError('E_CONFIG_NOT_FOUND', { message: `config file not found: ${options.configPath}`, hint: 'check the --config path' });
+      throw new RecsyncError('E_CONFIG_NOT_FOUND', {
+        message: `config file not found: ${options.configPath}`,
+        hint: 'check the --config path',
+      });
     }
     throw loadError(error, options.configPath);
   }
   if (!result || result.isEmpty) {
     throw new RecsyncError('E_CONFIG_NOT_FOUND', {
-      message: result?.isEmpty ? `the config ${result.filepath} is empty` : `no recsync config found in ${options.cwd} or its parent folders`,
+      message: result?.isEmpty
+        ? `the config ${result.filepath} is empty`
+        : `no recsync config found in ${options.cwd} or its parent folders`,
       hint: 'create recsync.config.ts (see examples/ in the recsync repository) or pass --config PATH',
     });
   }
@@ -100,10 +123,13 @@ function loadError(error: unknown, configPath: string | undefined): RecsyncError
       cause: error,
     });
   }
-  const syntax = e.name === 'SyntaxError' || /SyntaxError|Unexpected token|ParseError/.test(e.message ?? '');
+  const syntax =
+    e.name === 'SyntaxError' || /SyntaxError|Unexpected token|ParseError/.test(e.message ?? '');
   return new RecsyncError('E_CONFIG_LOAD', {
     message: `cannot load the config${where}: ${e.message}`,
-    hint: syntax ? 'fix the syntax error above' : 'the config threw this error while it was evaluated: fix the code above',
+    hint: syntax
+      ? 'fix the syntax error above'
+      : 'the config threw this error while it was evaluated: fix the code above',
     cause: error,
   });
 }
@@ -116,5 +142,10 @@ function packageName(specifier: string): string {
 
 function unwrapDefault(value: unknown): unknown {
   const v = value as { default?: unknown; __esModule?: boolean } | null;
-  return v && typeof v === 'object' && 'default' in v && Object.keys(v).every((k) => k === 'default' || k === '__esModule') ? v.default : value;
+  return v &&
+    typeof v === 'object' &&
+    'default' in v &&
+    Object.keys(v).every((k) => k === 'default' || k === '__esModule')
+    ? v.default
+    : value;
 }

@@ -12,11 +12,25 @@ describe('metrics per shard', () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-metrics-'));
     const strategy = dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' });
     const target = { bucket: 'b', endpoint: 'http://127.0.0.1:9', forcePathStyle: true };
-    const config = { stateDir, jobs: { rec: { source: stateDir, target, strategy }, whole: { source: stateDir, target, strategy } } };
+    const config = {
+      stateDir,
+      jobs: {
+        rec: { source: stateDir, target, strategy },
+        whole: { source: stateDir, target, strategy },
+      },
+    };
     const [rec, whole] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
     for (const index of [0, 1]) {
       const state = await JobState.load({ ...rec, shard: { index, count: 2 } });
-      for (let i = 0; i < index + 1; i++) state.pending.set(`f${i}`, { partition: 'p', reason: 'deferred', detail: 'young', attempts: 1, firstSeen: '', lastTried: '' });
+      for (let i = 0; i < index + 1; i++)
+        state.pending.set(`f${i}`, {
+          partition: 'p',
+          reason: 'deferred',
+          detail: 'young',
+          attempts: 1,
+          firstSeen: '',
+          lastTried: '',
+        });
       await state.save();
     }
     await (await JobState.load(whole)).save();

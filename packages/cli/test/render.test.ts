@@ -4,7 +4,14 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createHooks, createProgressTracker, emptyCounts, type FileEvent, type ProgressSnapshot, type RunStats } from '@recsync/framework';
+import {
+  createHooks,
+  createProgressTracker,
+  emptyCounts,
+  type FileEvent,
+  type ProgressSnapshot,
+  type RunStats,
+} from '@recsync/framework';
 import { timestamped } from '../src/render/lines.js';
 import { OrderedLines } from '../src/render/ordered.js';
 import { formatEta, progressLine, rateOf } from '../src/render/progress-line.js';
@@ -29,25 +36,60 @@ const snapshot = (over: Partial<ProgressSnapshot>): ProgressSnapshot => ({
 
 describe('progress line', () => {
   it('shows counts while the partition is listed', () => {
-    const line = progressLine(snapshot({ discovering: true, found: 1234, toUpload: { files: 800, bytes: 8e6 }, uploaded: { files: 10, bytes: 10_240 }, failed: 2 }), undefined);
-    expect(line).toBe('2026-11-25 · listing: 1,234 files found, 800 to upload · uploaded 10 (10KiB) · failed 2');
+    const line = progressLine(
+      snapshot({
+        discovering: true,
+        found: 1234,
+        toUpload: { files: 800, bytes: 8e6 },
+        uploaded: { files: 10, bytes: 10_240 },
+        failed: 2,
+      }),
+      undefined,
+    );
+    expect(line).toBe(
+      '2026-11-25 · listing: 1,234 files found, 800 to upload · uploaded 10 (10KiB) · failed 2',
+    );
   });
 
   it('shows percentage, totals, rate and ETA once the listing is known', () => {
-    const s = snapshot({ toUpload: { files: 200, bytes: 100 * 1024 * 1024 }, processed: { files: 50, bytes: 25 * 1024 * 1024 }, failed: 1 });
+    const s = snapshot({
+      toUpload: { files: 200, bytes: 100 * 1024 * 1024 },
+      processed: { files: 50, bytes: 25 * 1024 * 1024 },
+      failed: 1,
+    });
     const line = progressLine(s, 5 * 1024 * 1024);
-    expect(line).toContain('2026-11-25 █████░░░░░░░░░░░░░░░  25% · 50/200 files · 25MiB/100MiB · 5MiB/s · ETA 15s · failed 1');
+    expect(line).toContain(
+      '2026-11-25 █████░░░░░░░░░░░░░░░  25% · 50/200 files · 25MiB/100MiB · 5MiB/s · ETA 15s · failed 1',
+    );
   });
 
   it('never gets wider than the terminal', () => {
-    expect(progressLine(snapshot({ partition: 'x'.repeat(300), discovering: true }), undefined, 40).length).toBeLessThanOrEqual(39);
+    expect(
+      progressLine(snapshot({ partition: 'x'.repeat(300), discovering: true }), undefined, 40)
+        .length,
+    ).toBeLessThanOrEqual(39);
   });
 
   it('measures the rate over the window and formats the ETA', () => {
     expect(rateOf([{ at: 0, bytes: 0 }])).toBeUndefined();
-    expect(rateOf([{ at: 0, bytes: 0 }, { at: 500, bytes: 10 }])).toBeUndefined();
-    expect(rateOf([{ at: 0, bytes: 0 }, { at: 4000, bytes: 4000 }])).toBe(1000);
-    expect([formatEta(5), formatEta(125), formatEta(7300), formatEta(Infinity)]).toEqual(['5s', '2m05s', '2h01m', '?']);
+    expect(
+      rateOf([
+        { at: 0, bytes: 0 },
+        { at: 500, bytes: 10 },
+      ]),
+    ).toBeUndefined();
+    expect(
+      rateOf([
+        { at: 0, bytes: 0 },
+        { at: 4000, bytes: 4000 },
+      ]),
+    ).toBe(1000);
+    expect([formatEta(5), formatEta(125), formatEta(7300), formatEta(Infinity)]).toEqual([
+      '5s',
+      '2m05s',
+      '2h01m',
+      '?',
+    ]);
   });
 });
 
@@ -59,7 +101,14 @@ function fakeTerminal() {
       text += String(chunk);
       done();
     },
-  }) as Writable & { isTTY: boolean; columns: number; cursorTo(): boolean; moveCursor(): boolean; clearLine(): boolean; clearScreenDown(): boolean };
+  }) as Writable & {
+    isTTY: boolean;
+    columns: number;
+    cursorTo(): boolean;
+    moveCursor(): boolean;
+    clearLine(): boolean;
+    clearScreenDown(): boolean;
+  };
   Object.assign(stream, {
     isTTY: true,
     columns: 120,
@@ -76,9 +125,16 @@ describe('progress display on a terminal', () => {
     const term = fakeTerminal();
     let current = snapshot({ discovering: true, found: 7 });
     let now = 0;
-    const display = startProgress(term.stream, () => current, () => now);
+    const display = startProgress(
+      term.stream,
+      () => current,
+      () => now,
+    );
     display.log('  2026-11-24 done\n');
-    current = snapshot({ toUpload: { files: 4, bytes: 4096 }, processed: { files: 2, bytes: 2048 } });
+    current = snapshot({
+      toUpload: { files: 4, bytes: 4096 },
+      processed: { files: 2, bytes: 2048 },
+    });
     now = 2000;
     display.stop();
     const out = term.text();
@@ -112,7 +168,10 @@ describe('ordered lines', () => {
 describe('timestamps off a terminal', () => {
   it('prefixes every line with an ISO time', () => {
     const written: string[] = [];
-    const write = timestamped((t) => written.push(t), () => new Date('2026-11-25T03:00:00.000Z'));
+    const write = timestamped(
+      (t) => written.push(t),
+      () => new Date('2026-11-25T03:00:00.000Z'),
+    );
     write('one\ntwo\n');
     expect(written.join('')).toBe('2026-11-25T03:00:00.000Z one\n2026-11-25T03:00:00.000Z two\n');
   });
@@ -125,13 +184,34 @@ function event(partition: string, path: string, outcome: FileEvent['outcome']): 
 function feedRun(verbosity: number) {
   const out: string[] = [];
   const hooks = createHooks();
-  const reporter = humanReporter({ out: (t) => out.push(t), err: (t) => out.push(`ERR ${t}`), verbosity, cursorText: () => 'through a' });
+  const reporter = humanReporter({
+    out: (t) => out.push(t),
+    err: (t) => out.push(`ERR ${t}`),
+    verbosity,
+    cursorText: () => 'through a',
+  });
   reporter.apply(hooks, { job: 'rec', source: '/src', mode: 'sync' });
   const counts = emptyCounts();
-  const info = (index: number, id: string) => ({ job: 'rec', index, id, closed: true, recheck: false });
-  const done = (index: number, id: string) => hooks.partitionDone.promise({ ...info(index, id), complete: true, counts });
+  const info = (index: number, id: string) => ({
+    job: 'rec',
+    index,
+    id,
+    closed: true,
+    recheck: false,
+  });
+  const done = (index: number, id: string) =>
+    hooks.partitionDone.promise({ ...info(index, id), complete: true, counts });
   // The pending retry pass, then partitions a and b; b's files finish before a's last upload.
-  hooks.planned.call({ type: 'file', partitionIndex: -1, partition: 'pending', action: 'upload', path: 'old', key: 'old', size: 1, mtimeMs: 0 });
+  hooks.planned.call({
+    type: 'file',
+    partitionIndex: -1,
+    partition: 'pending',
+    action: 'upload',
+    path: 'old',
+    key: 'old',
+    size: 1,
+    mtimeMs: 0,
+  });
   void hooks.partition.promise(info(0, 'a'));
   hooks.partitionListed.call(info(-1, 'pending'), { upload: { files: 1, bytes: 1 } } as never);
   hooks.skipped.call(event('a', 'a/present.wav', 'present'));
@@ -141,7 +221,18 @@ function feedRun(verbosity: number) {
   hooks.uploaded.call(event('a', 'a/2.wav', 'uploaded'));
   void done(1, 'b');
   void done(0, 'a');
-  const stats: RunStats = { job: 'rec', mode: 'sync', startedAt: '2026-11-25T03:00:00.000Z', finishedAt: '2026-11-25T03:00:02.000Z', counts, partitions: { total: 2, complete: 2 }, cursor: { through: 'a' }, pending: 0, exitCode: 0, interrupted: false };
+  const stats: RunStats = {
+    job: 'rec',
+    mode: 'sync',
+    startedAt: '2026-11-25T03:00:00.000Z',
+    finishedAt: '2026-11-25T03:00:02.000Z',
+    counts,
+    partitions: { total: 2, complete: 2 },
+    cursor: { through: 'a' },
+    pending: 0,
+    exitCode: 0,
+    interrupted: false,
+  };
   void hooks.done.promise(stats);
   return out.join('').split('\n').filter(Boolean);
 }
@@ -149,7 +240,9 @@ function feedRun(verbosity: number) {
 describe('human reporter', () => {
   it('-v: file lines in partition order, no present files', () => {
     const lines = feedRun(1);
-    const files = lines.filter((l) => /^\s+(uploaded|present) /.test(l) || /^\s+[ab]\s+done/.test(l));
+    const files = lines.filter(
+      (l) => /^\s+(uploaded|present) /.test(l) || /^\s+[ab]\s+done/.test(l),
+    );
     expect(files.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
       'uploaded old',
       'uploaded a/2.wav',
@@ -169,7 +262,18 @@ describe('human reporter', () => {
 
   it('summary says the exit code and the cursor in words', () => {
     const text = summary(
-      { job: 'rec', mode: 'sync', startedAt: '2026-11-25T03:00:00.000Z', finishedAt: '2026-11-25T03:00:01.500Z', counts: emptyCounts(), partitions: { total: 1, complete: 1 }, cursor: null, pending: 2, exitCode: 1, interrupted: false },
+      {
+        job: 'rec',
+        mode: 'sync',
+        startedAt: '2026-11-25T03:00:00.000Z',
+        finishedAt: '2026-11-25T03:00:01.500Z',
+        counts: emptyCounts(),
+        partitions: { total: 1, complete: 1 },
+        cursor: null,
+        pending: 2,
+        exitCode: 1,
+        interrupted: false,
+      },
       'through 2026-11-24',
     );
     expect(text).toContain('exit 1');

@@ -16,7 +16,13 @@ import { createCRC32, createCRC64 } from 'hash-wasm';
 
 export type ChecksumName = 'CRC32C' | 'CRC32' | 'CRC64NVME' | 'SHA256' | 'SHA1';
 
-export const CHECKSUM_NAMES: readonly ChecksumName[] = ['CRC32C', 'CRC32', 'CRC64NVME', 'SHA256', 'SHA1'];
+export const CHECKSUM_NAMES: readonly ChecksumName[] = [
+  'CRC32C',
+  'CRC32',
+  'CRC64NVME',
+  'SHA256',
+  'SHA1',
+];
 
 /**
  * How S3 checks a multipart upload with this algorithm: the CRC family has full-object
@@ -46,7 +52,9 @@ export function checksumMetadataKey(algorithm: ChecksumName): string {
 }
 
 /** The whole-file checksum recsync stored in an object's user metadata, if any. */
-export function storedChecksum(metadata: Record<string, string>): { algorithm: ChecksumName; value: string } | undefined {
+export function storedChecksum(
+  metadata: Record<string, string>,
+): { algorithm: ChecksumName; value: string } | undefined {
   for (const algorithm of CHECKSUM_NAMES) {
     const value = metadata[checksumMetadataKey(algorithm)];
     if (value) return { algorithm, value };
@@ -112,10 +120,19 @@ export async function createHasher(name: ChecksumName): Promise<Hasher> {
 }
 
 /** Checksum (base64, as S3 wants it) of the first `length` bytes of an open file. */
-export async function checksumOfFile(handle: FileHandle, length: number, name: ChecksumName): Promise<string> {
+export async function checksumOfFile(
+  handle: FileHandle,
+  length: number,
+  name: ChecksumName,
+): Promise<string> {
   const h = await createHasher(name);
   if (length > 0) {
-    const stream = handle.createReadStream({ start: 0, end: length - 1, autoClose: false, highWaterMark: 1 << 20 });
+    const stream = handle.createReadStream({
+      start: 0,
+      end: length - 1,
+      autoClose: false,
+      highWaterMark: 1 << 20,
+    });
     for await (const chunk of stream) h.update(chunk as Buffer);
   }
   return h.digest().toString('base64');
@@ -137,7 +154,10 @@ export async function digestOf(data: Uint8Array, name: ChecksumName): Promise<Bu
  * S3's composite checksum of a multipart object: the checksum of the concatenated raw part
  * checksums, then `-N` (the part count). What a store reports for COMPOSITE uploads.
  */
-export async function compositeChecksum(name: ChecksumName, partDigests: readonly Buffer[]): Promise<string> {
+export async function compositeChecksum(
+  name: ChecksumName,
+  partDigests: readonly Buffer[],
+): Promise<string> {
   const whole = await digestOf(Buffer.concat(partDigests), name);
   return `${whole.toString('base64')}-${partDigests.length}`;
 }

@@ -78,7 +78,10 @@ export async function* mapUnordered<T, R>(
           break;
         }
         const id = nextId++;
-        inFlight.set(id, fn(next.value).then((value) => ({ id, value })));
+        inFlight.set(
+          id,
+          fn(next.value).then((value) => ({ id, value })),
+        );
       }
       if (inFlight.size === 0) {
         if (sourceError) throw sourceError.error;

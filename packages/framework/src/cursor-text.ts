@@ -12,7 +12,10 @@ export interface CursorOwner {
 
 export const NO_CURSOR_TEXT = 'none yet (the next sync is a first run)';
 
-export function describeCursor(strategy: CursorOwner | undefined, cursor: unknown): CursorDescription {
+export function describeCursor(
+  strategy: CursorOwner | undefined,
+  cursor: unknown,
+): CursorDescription {
   if (cursor === undefined || cursor === null) return { text: NO_CURSOR_TEXT };
   const describe = strategy?.definition.describeCursor;
   if (strategy && describe) {
@@ -32,8 +35,10 @@ function genericCursorText(cursor: unknown): string {
   if (typeof cursor !== 'object' || cursor === null) return String(cursor);
   if (Array.isArray(cursor)) return `${cursor.length} entr${cursor.length === 1 ? 'y' : 'ies'}`;
   const parts = Object.entries(cursor as Record<string, unknown>).map(([key, value]) => {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return `${key} ${value}`;
-    if (Array.isArray(value)) return `${key}: ${value.length} entr${value.length === 1 ? 'y' : 'ies'}`;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      return `${key} ${value}`;
+    if (Array.isArray(value))
+      return `${key}: ${value.length} entr${value.length === 1 ? 'y' : 'ies'}`;
     return `${key} ${JSON.stringify(value)}`;
   });
   return parts.length > 0 ? parts.join(', ') : 'empty';

@@ -117,7 +117,9 @@ export function isRecsyncError(error: unknown): error is RecsyncError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return redactText(code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message);
+    return redactText(
+      code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message,
+    );
   }
   return redactText(String(error));
 }

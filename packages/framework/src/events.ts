@@ -11,7 +11,14 @@ import type { Connection } from './s3/connection.js';
  */
 export type FileOutcome = 'uploaded' | 'present' | 'excluded' | 'deferred' | 'failed' | 'vanished';
 
-export const FILE_OUTCOMES: readonly FileOutcome[] = ['uploaded', 'present', 'excluded', 'deferred', 'failed', 'vanished'];
+export const FILE_OUTCOMES: readonly FileOutcome[] = [
+  'uploaded',
+  'present',
+  'excluded',
+  'deferred',
+  'failed',
+  'vanished',
+];
 
 export interface Tally {
   files: number;

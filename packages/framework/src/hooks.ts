@@ -6,7 +6,13 @@
  * Concurrency: per-file hooks are called concurrently for different files (up to the
  * filter/upload concurrency); lifecycle hooks are called one at a time, in order.
  */
-import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import {
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  SyncHook,
+  SyncWaterfallHook,
+} from 'tapable';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { RecsyncError } from './errors.js';
 import type { FileCandidate } from './strategy.js';
@@ -93,7 +99,10 @@ export function createHooks() {
      * Should this file be skipped? Async series bail, called concurrently for different files
      * in plan and sync. Return a {@link SkipDecision} to skip (first one wins), or undefined.
      */
-    filter: new AsyncSeriesBailHook<[FileCandidate, FilterContext], SkipDecision | undefined>(['file', 'context']),
+    filter: new AsyncSeriesBailHook<[FileCandidate, FilterContext], SkipDecision | undefined>([
+      'file',
+      'context',
+    ]),
     /**
      * Local path → object key. Sync waterfall; the first argument is the key so far
      * (target prefix + relative path). Must be pure: plan and sync call it for the same file.
@@ -103,7 +112,10 @@ export function createHooks() {
      * PutObject input → PutObject input (metadata, storage class, retention). Async waterfall,
      * called concurrently, once per attempt. Do not replace Body, Key or checksum fields.
      */
-    beforeUpload: new AsyncSeriesWaterfallHook<[PutObjectCommandInput, FileCandidate]>(['input', 'file']),
+    beforeUpload: new AsyncSeriesWaterfallHook<[PutObjectCommandInput, FileCandidate]>([
+      'input',
+      'file',
+    ]),
     /** The object is durably stored (S3 answered 200). Sync; observe only. */
     uploaded: new SyncHook<[FileEvent]>(['event']),
     /** Not uploaded: present, excluded, deferred or vanished. Sync; observe only. */

@@ -5,7 +5,15 @@ export * from './strategy.js';
 export type { FolderSink, FolderStamp } from './engine/folders.js';
 export * from './errors.js';
 export * from './events.js';
-export { createHooks, type Hooks, type SkipDecision, type PartitionInfo, type FilterContext, type FileEvent, type WarningEvent } from './hooks.js';
+export {
+  createHooks,
+  type Hooks,
+  type SkipDecision,
+  type PartitionInfo,
+  type FilterContext,
+  type FileEvent,
+  type WarningEvent,
+} from './hooks.js';
 export { definePlugin, isPlugin, type Plugin, type PluginContext } from './plugin.js';
 export {
   defineConfig,
@@ -22,18 +30,66 @@ export {
   filtersSchema,
   uploadSchema,
 } from './config/schema.js';
-export { resolveConfig, type ResolvedConfig, type ResolvedJob, type ResolvedStrategy, type ResolveOptions } from './config/resolve.js';
-export { walkFiles, walkUndecodable, toPosix, IncompleteWalkError, type WalkOptions, type WalkSkipCounts } from './fs/walk.js';
+export {
+  resolveConfig,
+  type ResolvedConfig,
+  type ResolvedJob,
+  type ResolvedStrategy,
+  type ResolveOptions,
+} from './config/resolve.js';
+export {
+  walkFiles,
+  walkUndecodable,
+  toPosix,
+  IncompleteWalkError,
+  type WalkOptions,
+  type WalkSkipCounts,
+} from './fs/walk.js';
 export { mapUnordered, runPool } from './concurrency.js';
-export { parseDuration, parseSize, parseBandwidth, formatBytes, formatDuration, durationSchema, sizeSchema, bandwidthSchema } from './units.js';
+export {
+  parseDuration,
+  parseSize,
+  parseBandwidth,
+  formatBytes,
+  formatDuration,
+  durationSchema,
+  sizeSchema,
+  bandwidthSchema,
+} from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';
 export { openPlan, syncJob, type PlanRun } from './engine/run.js';
 export type { RunOptions } from './engine/prepare.js';
-export { planStream, emptyPlanCounts, PLAN_ACTIONS, type PlanItem, type PlanFile, type PlanAction, type PlanCounts } from './engine/plan.js';
+export {
+  planStream,
+  emptyPlanCounts,
+  PLAN_ACTIONS,
+  type PlanItem,
+  type PlanFile,
+  type PlanAction,
+  type PlanCounts,
+} from './engine/plan.js';
 export { partSizeFor, type OpenFile } from './engine/upload.js';
-export { createS3Target, type Target, type TargetOptions, type RemoteObject, type PutRequest } from './s3/target.js';
-export { connectionOf, resolveConnection, describeConnection, type Connection, type Setting, type SharedFiles } from './s3/connection.js';
-export { createRateLimiter, throttleStream, type RateLimiter, type RateLimiterOptions } from './s3/rate-limit.js';
+export {
+  createS3Target,
+  type Target,
+  type TargetOptions,
+  type RemoteObject,
+  type PutRequest,
+} from './s3/target.js';
+export {
+  connectionOf,
+  resolveConnection,
+  describeConnection,
+  type Connection,
+  type Setting,
+  type SharedFiles,
+} from './s3/connection.js';
+export {
+  createRateLimiter,
+  throttleStream,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './s3/rate-limit.js';
 export {
   JobState,
   readStateFile,
@@ -62,11 +118,33 @@ export {
   type LeaseTiming,
 } from './state/lock.js';
 export { fileLeaseBackend } from './state/lease-file.js';
-export { acquireJobLease, withJobLease, resetJobState, adoptJobState, unlockJob, jobLeaseBackend, type LeaseOptions } from './state/job-lease.js';
+export {
+  acquireJobLease,
+  withJobLease,
+  resetJobState,
+  adoptJobState,
+  unlockJob,
+  jobLeaseBackend,
+  type LeaseOptions,
+} from './state/job-lease.js';
 export { redactText, redactUrl } from './secrets.js';
-export { shardOfKey, ownsKey, resolveShard, shardSuffix, SHARD_INDEX_VARIABLES, MAX_SHARDS, type ShardSpec, type ShardRequest } from './shard.js';
+export {
+  shardOfKey,
+  ownsKey,
+  resolveShard,
+  shardSuffix,
+  SHARD_INDEX_VARIABLES,
+  MAX_SHARDS,
+  type ShardSpec,
+  type ShardRequest,
+} from './shard.js';
 export { savedShardStates } from './state/shards.js';
-export { stateDocument, siblingDocument, storeWhere, type StateDocument } from './state/documents.js';
+export {
+  stateDocument,
+  siblingDocument,
+  storeWhere,
+  type StateDocument,
+} from './state/documents.js';
 export { readStateDocument } from './state/store.js';
 export { STATE_VERSION } from './state/format.js';
 export { writeFileAtomic } from './state/atomic.js';
@@ -78,16 +156,37 @@ export { jobMetrics, type JobMetrics } from './metrics.js';
 export { closestName } from './config/suggest.js';
 /** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
 export { z } from 'zod';
-export { openVerify, type VerifyOptions, type VerifyRun, type VerifySummary } from './verify/run.js';
+export {
+  openVerify,
+  type VerifyOptions,
+  type VerifyRun,
+  type VerifySummary,
+} from './verify/run.js';
 export type { VerifyItem, FolderResult } from './verify/folder.js';
 export type { VerifyLevel } from './verify/context.js';
 export type { VerifyCost } from './verify/cost.js';
-export { FINDING_KINDS, type Finding, type FindingKind, type FindingCounts } from './verify/findings.js';
+export {
+  FINDING_KINDS,
+  type Finding,
+  type FindingKind,
+  type FindingCounts,
+} from './verify/findings.js';
 export type { RepairOutcome } from './verify/repair.js';
 export { parseSubset, sliceOf, type SubsetSpec } from './verify/subset.js';
 export type { S3Target } from './s3/target.js';
-export { ARCHIVE_CLASSES, type ObjectReader, type ListedObject, type ObjectDetails } from './s3/reader.js';
-export { openRestore, type RestoreOptions, type RestoreRun, type RestoreSummary, type RestoreCounts } from './restore/run.js';
+export {
+  ARCHIVE_CLASSES,
+  type ObjectReader,
+  type ListedObject,
+  type ObjectDetails,
+} from './s3/reader.js';
+export {
+  openRestore,
+  type RestoreOptions,
+  type RestoreRun,
+  type RestoreSummary,
+  type RestoreCounts,
+} from './restore/run.js';
 export type { RestoreEvent, RestoreOutcome } from './restore/object.js';
 export { openManifestCheck, manifestFile } from './verify/manifest-check.js';
 export { openInventoryCheck } from './verify/inventory.js';

@@ -26,9 +26,14 @@ export interface JobMetrics {
   readonly cursorAgeSeconds?: number;
 }
 
-const seconds = (iso: string | undefined) => (iso === undefined || Number.isNaN(Date.parse(iso)) ? undefined : Date.parse(iso) / 1000);
+const seconds = (iso: string | undefined) =>
+  iso === undefined || Number.isNaN(Date.parse(iso)) ? undefined : Date.parse(iso) / 1000;
 
-export function jobMetrics(job: Pick<ResolvedJob, 'name' | 'strategy'>, state: StateFile | undefined, now: Date): JobMetrics {
+export function jobMetrics(
+  job: Pick<ResolvedJob, 'name' | 'strategy'>,
+  state: StateFile | undefined,
+  now: Date,
+): JobMetrics {
   if (!state) return { job: job.name, pendingFiles: 0 };
   const last = state.history?.at(-1);
   const cursorTime = seconds(describeCursor(job.strategy, state.cursor).time);
@@ -50,12 +55,22 @@ export function jobMetrics(job: Pick<ResolvedJob, 'name' | 'strategy'>, state: S
           uploadedFiles: state.lastRun.uploaded,
         }
       : {};
-  const lastSuccess = seconds(lastSuccessOf(state.history, state.lastSuccessAt ?? (state.lastRun?.exitCode === 0 ? state.lastRun.finishedAt : undefined)));
+  const lastSuccess = seconds(
+    lastSuccessOf(
+      state.history,
+      state.lastSuccessAt ?? (state.lastRun?.exitCode === 0 ? state.lastRun.finishedAt : undefined),
+    ),
+  );
   return {
     job: job.name,
     ...run,
     ...(lastSuccess !== undefined ? { lastSuccess } : {}),
     pendingFiles: Object.keys(state.pending ?? {}).length,
-    ...(cursorTime !== undefined ? { cursorTimestamp: cursorTime, cursorAgeSeconds: Math.max(0, now.getTime() / 1000 - cursorTime) } : {}),
+    ...(cursorTime !== undefined
+      ? {
+          cursorTimestamp: cursorTime,
+          cursorAgeSeconds: Math.max(0, now.getTime() / 1000 - cursorTime),
+        }
+      : {}),
   };
 }

@@ -108,6 +108,11 @@ export function createProgressTracker(): ProgressTracker {
   });
   return {
     plugin,
-    snapshot: () => ({ ...s, toUpload: { ...s.toUpload }, processed: { ...s.processed }, uploaded: { ...s.uploaded } }),
+    snapshot: () => ({
+      ...s,
+      toUpload: { ...s.toUpload },
+      processed: { ...s.processed },
+      uploaded: { ...s.uploaded },
+    }),
   };
 }

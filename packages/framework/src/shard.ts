@@ -64,15 +64,19 @@ export function resolveShard(
   const fromFlag = raw && raw !== 'auto' ? parseShardFlag(raw) : undefined;
   const counts = [
     fromFlag?.count !== undefined ? { n: fromFlag.count, from: `--shard ${raw}` } : undefined,
-    request.shards !== undefined ? { n: request.shards, from: `--shards ${request.shards}` } : undefined,
-    job.shards !== undefined ? { n: job.shards, from: `the job's setting shards: ${job.shards} (jobs.${job.name}.shards)` } : undefined,
+    request.shards !== undefined
+      ? { n: request.shards, from: `--shards ${request.shards}` }
+      : undefined,
+    job.shards !== undefined
+      ? { n: job.shards, from: `the job's setting shards: ${job.shards} (jobs.${job.name}.shards)` }
+      : undefined,
   ].filter((c): c is { n: number; from: string } => c !== undefined);
   for (const c of counts) checkCount(c.n, c.from);
   const disagree = counts.find((c) => c.n !== counts[0].n);
   if (disagree) {
     throw usage(
       `job "${job.name}": ${counts[0].from} and ${disagree.from} name different shard counts`,
-      'give the shard count once (--shards or the job\'s shards setting), or make them agree',
+      "give the shard count once (--shards or the job's shards setting), or make them agree",
     );
   }
   const count = counts[0]?.n;
@@ -93,26 +97,44 @@ export function resolveShard(
   }
   const index = fromFlag ? fromFlag.index : indexFromEnv(env);
   if (index >= count) {
-    throw usage(`shard index ${index} is out of range for ${count} shards (indexes run from 0 to ${count - 1})`, 'check the completions / array size against the shard count');
+    throw usage(
+      `shard index ${index} is out of range for ${count} shards (indexes run from 0 to ${count - 1})`,
+      'check the completions / array size against the shard count',
+    );
   }
   return count > 1 ? { index, count } : undefined;
 }
 
 function parseShardFlag(raw: string): { index: number; count?: number } {
   const match = /^(\d+)(?:\/(\d+))?$/.exec(raw);
-  if (!match) throw usage(`--shard ${JSON.stringify(raw)} is not a shard`, 'write --shard I/N (I from 0, e.g. --shard 2/8), --shard I with --shards N, or --shard auto');
-  return { index: Number(match[1]), ...(match[2] !== undefined ? { count: Number(match[2]) } : {}) };
+  if (!match)
+    throw usage(
+      `--shard ${JSON.stringify(raw)} is not a shard`,
+      'write --shard I/N (I from 0, e.g. --shard 2/8), --shard I with --shards N, or --shard auto',
+    );
+  return {
+    index: Number(match[1]),
+    ...(match[2] !== undefined ? { count: Number(match[2]) } : {}),
+  };
 }
 
 function checkCount(n: number, from: string): void {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) throw usage(`${from}: the shard count must be a whole number from 1 to ${MAX_SHARDS}`, 'fix the shard count');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS)
+    throw usage(
+      `${from}: the shard count must be a whole number from 1 to ${MAX_SHARDS}`,
+      'fix the shard count',
+    );
 }
 
 function indexFromEnv(env: NodeJS.ProcessEnv): number {
   for (const name of SHARD_INDEX_VARIABLES) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    if (!/^\d+$/.test(value.trim())) throw usage(`${name}=${JSON.stringify(value)} is not a shard index`, `${name} should be set by the scheduler to a whole number from 0`);
+    if (!/^\d+$/.test(value.trim()))
+      throw usage(
+        `${name}=${JSON.stringify(value)} is not a shard index`,
+        `${name} should be set by the scheduler to a whole number from 0`,
+      );
     return Number(value.trim());
   }
   throw usage(
@@ -127,13 +149,19 @@ export function shardSuffix(shard: ShardSpec | undefined): string {
 }
 
 /** Reads `shard-I-of-N` back from a state file or object name, for `status` and N-change checks. */
-export function parseShardSuffix(name: string, job: string, ending: string): ShardSpec | null | undefined {
+export function parseShardSuffix(
+  name: string,
+  job: string,
+  ending: string,
+): ShardSpec | null | undefined {
   if (name === `${job}${ending}`) return null; // the unsharded state
-  const match = new RegExp(`^${escape(job)}\\.shard-(\\d+)-of-(\\d+)${escape(ending)}$`).exec(name);
+  const match = new RegExp(
+    `^${escapeRegExp(job)}\\.shard-(\\d+)-of-(\\d+)${escapeRegExp(ending)}$`,
+  ).exec(name);
   return match ? { index: Number(match[1]), count: Number(match[2]) } : undefined;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

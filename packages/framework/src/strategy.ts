@@ -261,15 +261,28 @@ export function useStrategy<O extends z.ZodType, C extends z.ZodType>(
   definition: StrategyDefinition<O, C>,
   options: z.input<O>,
 ): StrategyRef {
-  return { kind: 'recsync.strategy', definition: definition as unknown as AnyStrategyDefinition, options };
+  return {
+    kind: 'recsync.strategy',
+    definition: definition as unknown as AnyStrategyDefinition,
+    options,
+  };
 }
 
 export function isStrategyRef(value: unknown): value is StrategyRef {
-  return typeof value === 'object' && value !== null && (value as StrategyRef).kind === 'recsync.strategy';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as StrategyRef).kind === 'recsync.strategy'
+  );
 }
 
 export function isStrategyDefinition(value: unknown): value is AnyStrategyDefinition {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<AnyStrategyDefinition>;
-  return typeof v.name === 'string' && typeof v.create === 'function' && v.options !== undefined && v.cursor !== undefined;
+  return (
+    typeof v.name === 'string' &&
+    typeof v.create === 'function' &&
+    v.options !== undefined &&
+    v.cursor !== undefined
+  );
 }

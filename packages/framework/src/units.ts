@@ -19,7 +19,9 @@ export function parseDuration(value: string | number): number | undefined {
 export function parseSize(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
   const parsed = bytes.parse(value.trim());
-  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? Math.floor(parsed) : undefined;
+  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0
+    ? Math.floor(parsed)
+    : undefined;
 }
 
 /**
@@ -40,7 +42,12 @@ export function formatBytes(n: number): string {
 
 /** Exact short form: the largest unit that divides the value (`90m`, not `2h`). */
 export function formatDuration(msValue: number): string {
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
   const value = Math.round(msValue);
   if (value === 0) return '0';
   for (const [unit, size] of units) if (value % size === 0) return `${value / size}${unit}`;

@@ -1,7 +1,12 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter, parseBandwidth, throttleStream, uploadSchemaForTests } from './bandwidth-helpers.js';
+import {
+  createRateLimiter,
+  parseBandwidth,
+  throttleStream,
+  uploadSchemaForTests,
+} from './bandwidth-helpers.js';
 
 /** A virtual clock: sleeping moves time forward instantly, so pacing is checked without timing. */
 function virtualClock() {
@@ -27,12 +32,15 @@ describe('bandwidth values', () => {
     expect(parseBandwidth('10MB/s')).toBe(10_000_000);
     expect(parseBandwidth('512 KiB / s')).toBe(512 * 1024);
     expect(parseBandwidth(1000)).toBe(1000);
-    for (const bad of ['50MiB', 'fast', '0MiB/s', '-1MiB/s', 0, -5]) expect(parseBandwidth(bad)).toBeUndefined();
+    for (const bad of ['50MiB', 'fast', '0MiB/s', '-1MiB/s', 0, -5])
+      expect(parseBandwidth(bad)).toBeUndefined();
   });
 
   it('is an upload setting with a clear error', () => {
     expect(uploadSchemaForTests({ maxBandwidth: '50MiB/s' }).maxBandwidth).toBe(52_428_800);
-    expect(() => uploadSchemaForTests({ maxBandwidth: '50MiB' })).toThrow(/expected a rate such as \\"50MiB\/s\\".*"maxBandwidth"/s);
+    expect(() => uploadSchemaForTests({ maxBandwidth: '50MiB' })).toThrow(
+      /expected a rate such as \\"50MiB\/s\\".*"maxBandwidth"/s,
+    );
   });
 });
 
@@ -96,7 +104,11 @@ describe('rate limiter', () => {
     const limiter = { bytesPerSecond: 1, take: async (n: number) => void taken.push(n) };
     const data = Buffer.alloc(200 * 1024, 7);
     data[12345] = 1;
-    const out = await buffer(Readable.from([data.subarray(0, 150_000), data.subarray(150_000)]).pipe(throttleStream(limiter)));
+    const out = await buffer(
+      Readable.from([data.subarray(0, 150_000), data.subarray(150_000)]).pipe(
+        throttleStream(limiter),
+      ),
+    );
     expect(out.equals(data)).toBe(true);
     expect(taken.every((n) => n <= 64 * 1024)).toBe(true);
     expect(taken.reduce((a, b) => a + b, 0)).toBe(data.length);

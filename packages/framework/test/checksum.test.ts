@@ -17,15 +17,22 @@ describe('checksums', () => {
       SHA256: createHash('sha256').update(CHECK).digest('base64'),
       SHA1: createHash('sha1').update(CHECK).digest('base64'),
     };
-    for (const name of CHECKSUM_NAMES) expect(await checksumOfBuffer(CHECK, name)).toBe(expected[name]);
+    for (const name of CHECKSUM_NAMES)
+      expect(await checksumOfBuffer(CHECK, name)).toBe(expected[name]);
   });
 
   it('computes S3 composite values: the checksum of the raw part checksums, then -N', async () => {
     const parts = [Buffer.from('abc'), Buffer.from('defg')];
-    const raw = parts.map((p) => { const b = Buffer.alloc(4); b.writeUInt32BE(zlib.crc32(p)); return b; });
+    const raw = parts.map((p) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(zlib.crc32(p));
+      return b;
+    });
     const whole = Buffer.alloc(4);
     whole.writeUInt32BE(zlib.crc32(Buffer.concat(raw)));
-    expect(await compositeChecksum('CRC32', await Promise.all(parts.map((p) => digestOf(p, 'CRC32'))))).toBe(`${whole.toString('base64')}-2`);
+    expect(
+      await compositeChecksum('CRC32', await Promise.all(parts.map((p) => digestOf(p, 'CRC32')))),
+    ).toBe(`${whole.toString('base64')}-2`);
   });
 });
 
@@ -34,21 +41,40 @@ describe('judging a store answer', () => {
   it('an echo of the whole-object value is verified by the store; no answer is unverified', async () => {
     expect(await judgeAnswer('k', local, { algorithm: 'CRC32', value: local.value })).toBe('store');
     expect(await judgeAnswer('k', local, undefined)).toBe('none');
-    expect(await judgeAnswer('k', undefined, { algorithm: 'CRC32', value: local.value })).toBe('none');
+    expect(await judgeAnswer('k', undefined, { algorithm: 'CRC32', value: local.value })).toBe(
+      'none',
+    );
   });
   it('a composite answer is compared with the composite of the local parts, never with the whole-file value', async () => {
-    const partDigests = [await digestOf(Buffer.from('1234'), 'CRC32'), await digestOf(Buffer.from('56789'), 'CRC32')];
+    const partDigests = [
+      await digestOf(Buffer.from('1234'), 'CRC32'),
+      await digestOf(Buffer.from('56789'), 'CRC32'),
+    ];
     const composite = await compositeChecksum('CRC32', partDigests);
-    expect(await judgeAnswer('k', { ...local, partDigests }, { algorithm: 'CRC32', value: composite, type: 'COMPOSITE' })).toBe('recsync');
-    await expect(judgeAnswer('k', { ...local, partDigests }, { algorithm: 'CRC32', value: `${local.value}-2`, type: 'COMPOSITE' })).rejects.toBeInstanceOf(ChecksumMismatch);
+    expect(
+      await judgeAnswer(
+        'k',
+        { ...local, partDigests },
+        { algorithm: 'CRC32', value: composite, type: 'COMPOSITE' },
+      ),
+    ).toBe('recsync');
+    await expect(
+      judgeAnswer(
+        'k',
+        { ...local, partDigests },
+        { algorithm: 'CRC32', value: `${local.value}-2`, type: 'COMPOSITE' },
+      ),
+    ).rejects.toBeInstanceOf(ChecksumMismatch);
   });
   it('a different whole-object value is a mismatch', async () => {
-    await expect(judgeAnswer('k', local, { algorithm: 'CRC32', value: hex('00000000') })).rejects.toThrow(/reports CRC32 AAAAAA== for k/);
+    await expect(
+      judgeAnswer('k', local, { algorithm: 'CRC32', value: hex('00000000') }),
+    ).rejects.toThrow(/reports CRC32 AAAAAA== for k/);
   });
 });
 
 describe('mtime metadata', () => {
-  it('is written in rclone\'s format with nanoseconds', () => {
+  it("is written in rclone's format with nanoseconds", () => {
     expect(formatMtime(1_795_514_400_250_000_001n)).toBe('1795514400.250000001');
     expect(formatMtime(5n)).toBe('0.000000005');
     expect(parseMtime('1795514400.25')).toEqual({ ns: 1_795_514_400_250_000_000n, decimals: 2 });

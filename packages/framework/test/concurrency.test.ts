@@ -40,9 +40,11 @@ describe('runPool', () => {
 
   it('stops pulling after a worker fails and rethrows the error', async () => {
     const pulled: number[] = [];
-    await expect(runPool(numbers(1000, pulled), 2, async (i) => {
-      if (i === 5) throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      runPool(numbers(1000, pulled), 2, async (i) => {
+        if (i === 5) throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(pulled.length).toBeLessThan(20);
   });
 });
@@ -71,7 +73,8 @@ describe('mapUnordered', () => {
     for await (const v of mapUnordered([0, 1, 2], 3, async (i) => {
       await new Promise((r) => setTimeout(r, delays[i]));
       return i;
-    })) out.push(v);
+    }))
+      out.push(v);
     expect(out[2]).toBe(0);
     expect(out.sort()).toEqual([0, 1, 2]);
   });
@@ -86,7 +89,8 @@ describe('mapUnordered', () => {
       await tick();
       active--;
       return i * 2;
-    })) results.push(v);
+    }))
+      results.push(v);
     expect(peak).toBeLessThanOrEqual(5);
     expect(results.length).toBe(40);
   });

@@ -3,7 +3,10 @@ import { createTree, strategyConformance } from '../src/testing/index.js';
 import { defineStrategy, z, type FileCandidate } from '../src/index.js';
 
 /** A one-partition strategy whose files come from a list, so each test can break one rule. */
-function listStrategy(yieldFiles: (root: string) => FileCandidate[], options: { cursorBackwards?: boolean } = {}) {
+function listStrategy(
+  yieldFiles: (root: string) => FileCandidate[],
+  options: { cursorBackwards?: boolean } = {},
+) {
   return defineStrategy({
     name: 'list',
     options: z.strictObject({}),
@@ -12,9 +15,18 @@ function listStrategy(yieldFiles: (root: string) => FileCandidate[], options: { 
       async *partitions(request) {
         if (request.signal.aborted) return;
         if (request.cursor) return;
-        yield { id: 'all', dir: ctx.source, prefix: 'd/', closed: true, files: async function* () { yield* yieldFiles(ctx.source); } };
+        yield {
+          id: 'all',
+          dir: ctx.source,
+          prefix: 'd/',
+          closed: true,
+          files: async function* () {
+            yield* yieldFiles(ctx.source);
+          },
+        };
       },
-      advance: (cursor) => (options.cursorBackwards && cursor ? { runs: cursor.runs - 1 } : { runs: 1 }),
+      advance: (cursor) =>
+        options.cursorBackwards && cursor ? { runs: cursor.runs - 1 } : { runs: 1 },
     }),
   });
 }
@@ -24,7 +36,10 @@ async function failures(definition: ReturnType<typeof listStrategy>): Promise<st
     definition,
     options: {},
     async fixture() {
-      const tree = await createTree({ 'd/a.wav': { size: 5, mtime: '2026-01-01T00:00:00Z' }, 'e/b.wav': 'x' });
+      const tree = await createTree({
+        'd/a.wav': { size: 5, mtime: '2026-01-01T00:00:00Z' },
+        'e/b.wav': 'x',
+      });
       return { source: tree.root, now: new Date('2026-01-02T00:00:00Z'), cleanup: tree.cleanup };
     },
   });
@@ -35,21 +50,44 @@ async function failures(definition: ReturnType<typeof listStrategy>): Promise<st
 
 describe('strategy conformance suite', () => {
   it('passes a strategy that keeps the contract', async () => {
-    expect(await failures(listStrategy(() => [{ path: 'd/a.wav', size: 5, mtimeMs: Date.parse('2026-01-01T00:00:00Z') }]))).toEqual([]);
+    expect(
+      await failures(
+        listStrategy(() => [
+          { path: 'd/a.wav', size: 5, mtimeMs: Date.parse('2026-01-01T00:00:00Z') },
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('catches a path that leaves the root', async () => {
-    const f = await failures(listStrategy(() => [{ path: 'd/../../etc/passwd', size: 1, mtimeMs: 0 }]));
+    const f = await failures(
+      listStrategy(() => [{ path: 'd/../../etc/passwd', size: 1, mtimeMs: 0 }]),
+    );
     expect(f.join('\n')).toContain('path leaves the source root');
   });
 
   it('catches a file outside its partition prefix and a wrong size', async () => {
-    expect((await failures(listStrategy(() => [{ path: 'e/b.wav', size: 1, mtimeMs: 0 }]))).join('\n')).toContain('is not under its partition\'s prefix d/');
-    expect((await failures(listStrategy(() => [{ path: 'd/a.wav', size: 99, mtimeMs: Date.parse('2026-01-01T00:00:00Z') }]))).join('\n')).toContain('reported size 99, disk says 5');
+    expect(
+      (await failures(listStrategy(() => [{ path: 'e/b.wav', size: 1, mtimeMs: 0 }]))).join('\n'),
+    ).toContain("is not under its partition's prefix d/");
+    expect(
+      (
+        await failures(
+          listStrategy(() => [
+            { path: 'd/a.wav', size: 99, mtimeMs: Date.parse('2026-01-01T00:00:00Z') },
+          ]),
+        )
+      ).join('\n'),
+    ).toContain('reported size 99, disk says 5');
   });
 
   it('catches a cursor that moves backwards', async () => {
-    const f = await failures(listStrategy(() => [{ path: 'd/a.wav', size: 5, mtimeMs: Date.parse('2026-01-01T00:00:00Z') }], { cursorBackwards: true }));
+    const f = await failures(
+      listStrategy(
+        () => [{ path: 'd/a.wav', size: 5, mtimeMs: Date.parse('2026-01-01T00:00:00Z') }],
+        { cursorBackwards: true },
+      ),
+    );
     expect(f.join('\n')).toContain('advancing over the same partitions again moved the cursor');
   });
 });

@@ -64,7 +64,10 @@ describe('run lease', () => {
     const file = await leaseFile();
     await writeFile(file, JSON.stringify(foreignRecord('recsync-7f9c-pod-xk2lp')));
     const warnings: string[] = [];
-    const lease = await acquireLease(fileLeaseBackend(file), { ...quiet, warn: (m) => warnings.push(m) });
+    const lease = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('taking over a stale lease');
     expect(warnings[0]).toContain('on recsync-7f9c-pod-xk2lp');
@@ -117,10 +120,18 @@ describe('run lease', () => {
     const file = await leaseFile();
     await writeFile(
       file,
-      JSON.stringify({ pid: 1, host: 'old-host', startedAt: '2026-11-01T00:00:00.000Z', command: 'sync' }),
+      JSON.stringify({
+        pid: 1,
+        host: 'old-host',
+        startedAt: '2026-11-01T00:00:00.000Z',
+        command: 'sync',
+      }),
     );
     const warnings: string[] = [];
-    const lease = await acquireLease(fileLeaseBackend(file), { ...quiet, warn: (m) => warnings.push(m) });
+    const lease = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings[0]).toContain('pid 1 on old-host, started 2026-11-01T00:00:00.000Z (sync)');
     await lease.release();
   });
@@ -164,7 +175,9 @@ describe('run lease', () => {
     await breakLease(fileLeaseBackend(file));
     const b = await acquireLease(fileLeaseBackend(file), quiet);
     if (!a.lost.aborted)
-      await new Promise<void>((resolve) => a.lost.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        a.lost.addEventListener('abort', () => resolve(), { once: true }),
+      );
     const error = await a.assertHeld().catch((e) => e);
     expect(error.code).toBe('E_LEASE_LOST');
     expect(error.exitCode).toBe(3);
@@ -195,10 +208,14 @@ describe('run lease', () => {
     const go = path.join(dir, 'go');
     const release = path.join(dir, 'release');
     const children = Array.from({ length: racers }, () => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, go, release], {
-        cwd: path.dirname(fileURLToPath(import.meta.url)),
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--input-type=module', '-e', script, file, go, release],
+        {
+          cwd: path.dirname(fileURLToPath(import.meta.url)),
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       const answered = new Promise<void>((resolve) => {
@@ -228,7 +245,10 @@ describe('lease timing', () => {
       timeoutMs: 600_000,
       heartbeatMs: 15_000,
     });
-    expect(resolveLeaseTiming({ timeoutMs: 40_000 }, {})).toEqual({ timeoutMs: 40_000, heartbeatMs: 10_000 });
+    expect(resolveLeaseTiming({ timeoutMs: 40_000 }, {})).toEqual({
+      timeoutMs: 40_000,
+      heartbeatMs: 10_000,
+    });
     expect(
       resolveLeaseTiming(
         { timeoutMs: 600_000 },

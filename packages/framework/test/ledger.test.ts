@@ -8,7 +8,14 @@ const strategy: StrategyInstance<string> = {
   advance: (cursor, p) => (cursor === undefined || p.id > cursor ? p.id : cursor),
 };
 
-const info = (index: number, id: string, extra: Partial<PartitionInfo> = {}): PartitionInfo => ({ job: 'j', index, id, closed: true, recheck: false, ...extra });
+const info = (index: number, id: string, extra: Partial<PartitionInfo> = {}): PartitionInfo => ({
+  job: 'j',
+  index,
+  id,
+  closed: true,
+  recheck: false,
+  ...extra,
+});
 
 describe('cursor over the longest prefix of done partitions', () => {
   it('waits for a slow earlier partition before moving past a finished later one', () => {

@@ -44,10 +44,19 @@ describe('which shard this process is', () => {
   });
 
   it('reads the index from the scheduler with auto', () => {
-    expect(resolveShard(job, { shard: 'auto', shards: 8 }, { JOB_COMPLETION_INDEX: '5' })).toEqual({ index: 5, count: 8 });
-    expect(resolveShard({ ...job, shards: 3 }, { shard: 'auto' }, { AWS_BATCH_JOB_ARRAY_INDEX: '1' })).toEqual({ index: 1, count: 3 });
-    expect(() => resolveShard(job, { shard: 'auto', shards: 3 }, {})).toThrow(/JOB_COMPLETION_INDEX nor AWS_BATCH_JOB_ARRAY_INDEX/);
-    expect(() => resolveShard(job, { shard: 'auto', shards: 3 }, { JOB_COMPLETION_INDEX: 'x' })).toThrow(/not a shard index/);
+    expect(resolveShard(job, { shard: 'auto', shards: 8 }, { JOB_COMPLETION_INDEX: '5' })).toEqual({
+      index: 5,
+      count: 8,
+    });
+    expect(
+      resolveShard({ ...job, shards: 3 }, { shard: 'auto' }, { AWS_BATCH_JOB_ARRAY_INDEX: '1' }),
+    ).toEqual({ index: 1, count: 3 });
+    expect(() => resolveShard(job, { shard: 'auto', shards: 3 }, {})).toThrow(
+      /JOB_COMPLETION_INDEX nor AWS_BATCH_JOB_ARRAY_INDEX/,
+    );
+    expect(() =>
+      resolveShard(job, { shard: 'auto', shards: 3 }, { JOB_COMPLETION_INDEX: 'x' }),
+    ).toThrow(/not a shard index/);
   });
 
   it('refuses counts that disagree, are missing or out of range (exit 2)', () => {
@@ -63,8 +72,19 @@ describe('which shard this process is', () => {
       throw new Error('expected a usage error');
     };
     usage(() => resolveShard(job, { shard: '1/3', shards: 4 }), /different shard counts/);
-    usage(() => resolveShard({ ...job, shards: 4 }, { shard: 'auto', shards: 3 }, { JOB_COMPLETION_INDEX: '0' }), /different shard counts/);
-    usage(() => resolveShard(job, { shard: 'auto' }, { JOB_COMPLETION_INDEX: '0' }), /needs the number of shards/);
+    usage(
+      () =>
+        resolveShard(
+          { ...job, shards: 4 },
+          { shard: 'auto', shards: 3 },
+          { JOB_COMPLETION_INDEX: '0' },
+        ),
+      /different shard counts/,
+    );
+    usage(
+      () => resolveShard(job, { shard: 'auto' }, { JOB_COMPLETION_INDEX: '0' }),
+      /needs the number of shards/,
+    );
     usage(() => resolveShard(job, { shard: '3/3' }), /out of range/);
     usage(() => resolveShard(job, { shard: 'a/b' }), /is not a shard/);
     usage(() => resolveShard({ ...job, shards: 4 }, {}), /no --shard was given/);
@@ -74,7 +94,10 @@ describe('which shard this process is', () => {
   it('names shard files and reads the names back', () => {
     expect(shardSuffix({ index: 2, count: 8 })).toBe('.shard-2-of-8');
     expect(shardSuffix(undefined)).toBe('');
-    expect(parseShardSuffix('rec.shard-2-of-8.state.json', 'rec', '.state.json')).toEqual({ index: 2, count: 8 });
+    expect(parseShardSuffix('rec.shard-2-of-8.state.json', 'rec', '.state.json')).toEqual({
+      index: 2,
+      count: 8,
+    });
     expect(parseShardSuffix('rec.state.json', 'rec', '.state.json')).toBeNull();
     expect(parseShardSuffix('rec.other.state.json', 'rec', '.state.json')).toBeUndefined();
   });

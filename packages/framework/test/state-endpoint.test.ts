@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineStrategy, JobState, resolveConfig, stateFilePath, useStrategy, type Connection, type ResolvedJob } from '../src/index.js';
+import {
+  defineStrategy,
+  JobState,
+  resolveConfig,
+  stateFilePath,
+  useStrategy,
+  type Connection,
+  type ResolvedJob,
+} from '../src/index.js';
 
 const strategy = defineStrategy({
   name: 'fake',
@@ -13,13 +21,22 @@ const strategy = defineStrategy({
 });
 
 async function job(dir: string): Promise<ResolvedJob> {
-  const config = { stateDir: dir, jobs: { rec: { source: '/src', target: { bucket: 'a' }, strategy: useStrategy(strategy, {}) } } };
+  const config = {
+    stateDir: dir,
+    jobs: { rec: { source: '/src', target: { bucket: 'a' }, strategy: useStrategy(strategy, {}) } },
+  };
   return (await resolveConfig(config, { importModule: async () => ({}) })).jobs[0]!;
 }
 
 const region = { value: 'us-east-1', from: 'AWS_REGION' };
-const viaProfile: Connection = { endpoint: { value: 'http://127.0.0.1:9000', from: 'profile "minio"' }, region };
-const viaEnv: Connection = { endpoint: { value: 'http://127.0.0.1:9000', from: 'AWS_ENDPOINT_URL' }, region };
+const viaProfile: Connection = {
+  endpoint: { value: 'http://127.0.0.1:9000', from: 'profile "minio"' },
+  region,
+};
+const viaEnv: Connection = {
+  endpoint: { value: 'http://127.0.0.1:9000', from: 'AWS_ENDPOINT_URL' },
+  region,
+};
 const aws: Connection = { region };
 
 async function stateWithNullEndpoint(): Promise<ResolvedJob> {
@@ -37,7 +54,9 @@ describe('the endpoint in the state fingerprint', () => {
     const j = await job(dir);
     const state = await JobState.load(j, viaProfile);
     await state.save();
-    expect(JSON.parse(await readFile(stateFilePath(j), 'utf8')).fingerprint.endpoint).toBe('http://127.0.0.1:9000');
+    expect(JSON.parse(await readFile(stateFilePath(j), 'utf8')).fingerprint.endpoint).toBe(
+      'http://127.0.0.1:9000',
+    );
     await expect(JobState.load(j, aws)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
   });
 
@@ -46,7 +65,9 @@ describe('the endpoint in the state fingerprint', () => {
     const state = await JobState.load(j, viaProfile);
     expect(state.cursor).toEqual({ through: '2026-11-24' });
     await state.save();
-    expect(JSON.parse(await readFile(stateFilePath(j), 'utf8')).fingerprint.endpoint).toBe('http://127.0.0.1:9000');
+    expect(JSON.parse(await readFile(stateFilePath(j), 'utf8')).fingerprint.endpoint).toBe(
+      'http://127.0.0.1:9000',
+    );
     // from now on the endpoint is part of the fingerprint: switching back to AWS is refused
     await expect(JobState.load(j, aws)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
     // switching to the same endpoint through the environment is no change

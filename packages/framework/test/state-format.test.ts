@@ -4,7 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineStrategy, JobState, resolveConfig, STATE_VERSION, useStrategy, type ResolvedJob } from '../src/index.js';
+import {
+  defineStrategy,
+  JobState,
+  resolveConfig,
+  STATE_VERSION,
+  useStrategy,
+  type ResolvedJob,
+} from '../src/index.js';
 
 const V1_FILE = fileURLToPath(new URL('./fixtures/state-v1.json', import.meta.url));
 
@@ -23,7 +30,11 @@ async function fixtureJob(dir: string): Promise<ResolvedJob> {
     jobs: {
       recordings: {
         source: v1.fingerprint.source,
-        target: { bucket: v1.fingerprint.bucket, endpoint: v1.fingerprint.endpoint, forcePathStyle: true },
+        target: {
+          bucket: v1.fingerprint.bucket,
+          endpoint: v1.fingerprint.endpoint,
+          forcePathStyle: true,
+        },
         strategy: useStrategy(strategy, {}),
       },
     },
@@ -33,7 +44,10 @@ async function fixtureJob(dir: string): Promise<ResolvedJob> {
 
 async function stateDirWith(content: string | Record<string, unknown>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-format-'));
-  await writeFile(path.join(dir, 'recordings.state.json'), typeof content === 'string' ? content : JSON.stringify(content));
+  await writeFile(
+    path.join(dir, 'recordings.state.json'),
+    typeof content === 'string' ? content : JSON.stringify(content),
+  );
   return dir;
 }
 
@@ -67,12 +81,22 @@ describe('state format', () => {
 
   it('keeps fields it does not know (added by a later release of the same version) on every rewrite', async () => {
     const v1 = JSON.parse(await readFile(V1_FILE, 'utf8'));
-    const dir = await stateDirWith({ ...v1, version: 2, runs: [{ exitCode: 0 }], shards: { n: 3 } });
+    const dir = await stateDirWith({
+      ...v1,
+      version: 2,
+      runs: [{ exitCode: 0 }],
+      shards: { n: 3 },
+    });
     const state = await JobState.load(await fixtureJob(dir));
     state.cursor = { through: '2026-12-02' };
     await state.save();
     const written = JSON.parse(await readFile(path.join(dir, 'recordings.state.json'), 'utf8'));
-    expect(written).toMatchObject({ version: 2, runs: [{ exitCode: 0 }], shards: { n: 3 }, cursor: { through: '2026-12-02' } });
+    expect(written).toMatchObject({
+      version: 2,
+      runs: [{ exitCode: 0 }],
+      shards: { n: 3 },
+      cursor: { through: '2026-12-02' },
+    });
     expect(written.extra).toBeUndefined();
   });
 
@@ -83,11 +107,14 @@ describe('state format', () => {
     ['a version that is not a number', '{"format":"recsync-state","version":"2"}'],
     ['no fingerprint', '{"format":"recsync-state","version":2,"pending":{}}'],
     ['no pending set', '{"format":"recsync-state","version":1,"fingerprint":{}}'],
-  ])('reports a corrupt state (%s) with the way out, never starting over silently', async (_what, text) => {
-    const dir = await stateDirWith(text);
-    const error = await JobState.load(await fixtureJob(dir)).catch((e) => e);
-    expect(error).toMatchObject({ code: 'E_STATE_CORRUPT', exitCode: 2 });
-    expect(error.message).toContain('recordings.state.json cannot be read');
-    expect(error.hint).toContain('recsync state reset');
-  });
+  ])(
+    'reports a corrupt state (%s) with the way out, never starting over silently',
+    async (_what, text) => {
+      const dir = await stateDirWith(text);
+      const error = await JobState.load(await fixtureJob(dir)).catch((e) => e);
+      expect(error).toMatchObject({ code: 'E_STATE_CORRUPT', exitCode: 2 });
+      expect(error.message).toContain('recordings.state.json cannot be read');
+      expect(error.hint).toContain('recsync state reset');
+    },
+  );
 });

@@ -36,12 +36,22 @@ const strategy = defineStrategy({
 describe('public types', () => {
   it('defineConfig is a typed identity over what users write', () => {
     const config = defineConfig({
-      jobs: { rec: { source: '/a', target: { bucket: 'b' }, strategy: useStrategy(strategy, { depth: 2 }), filters: { settle: '5m' }, upload: { partSize: '8MiB' } } },
+      jobs: {
+        rec: {
+          source: '/a',
+          target: { bucket: 'b' },
+          strategy: useStrategy(strategy, { depth: 2 }),
+          filters: { settle: '5m' },
+          upload: { partSize: '8MiB' },
+        },
+      },
     });
     expectTypeOf(config).toEqualTypeOf<RecsyncConfig>();
     expectTypeOf(useStrategy(strategy, {})).toEqualTypeOf<StrategyRef>();
-    // @ts-expect-error: a misspelt key is a type error as well as a runtime error
-    defineConfig({ jobs: { rec: { source: '/a', target: { bukcet: 'b' }, strategy: useStrategy(strategy, {}) } } });
+    defineConfig({
+      // @ts-expect-error: a misspelt key is a type error as well as a runtime error
+      jobs: { rec: { source: '/a', target: { bukcet: 'b' }, strategy: useStrategy(strategy, {}) } },
+    });
     // @ts-expect-error: strategy options are typed by the strategy's schema
     useStrategy(strategy, { depth: 'deep' });
   });

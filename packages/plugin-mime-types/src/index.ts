@@ -15,8 +15,16 @@ import mime from 'mime';
 import { definePlugin, z, type Plugin } from '@recsync/framework';
 
 const optionsSchema = z.strictObject({
-  types: z.record(z.string().regex(/^\.?[^./\\]+$/, 'expected an extension such as ".opus"'), z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'expected a type such as "audio/ogg"')).optional(),
-  fallback: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/).optional(),
+  types: z
+    .record(
+      z.string().regex(/^\.?[^./\\]+$/, 'expected an extension such as ".opus"'),
+      z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'expected a type such as "audio/ogg"'),
+    )
+    .optional(),
+  fallback: z
+    .string()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/)
+    .optional(),
 });
 
 export type MimeTypesOptions = z.input<typeof optionsSchema>;
@@ -24,7 +32,12 @@ export type MimeTypesOptions = z.input<typeof optionsSchema>;
 export function mimeTypes(options: MimeTypesOptions = {}): Plugin {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new Error(`mimeTypes(): ${z.prettifyError(parsed.error)}`);
-  const own = new Map(Object.entries(parsed.data.types ?? {}).map(([ext, type]) => [ext.replace(/^\./, '').toLowerCase(), type]));
+  const own = new Map(
+    Object.entries(parsed.data.types ?? {}).map(([ext, type]) => [
+      ext.replace(/^\./, '').toLowerCase(),
+      type,
+    ]),
+  );
   const typeOf = (file: string): string | undefined => {
     const ext = /\.([^./]+)$/.exec(file)?.[1]?.toLowerCase();
     return (ext && (own.get(ext) ?? mime.getType(ext))) || parsed.data.fallback;

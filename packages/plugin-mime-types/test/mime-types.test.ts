@@ -10,7 +10,10 @@ const file = (path: string): FileCandidate => ({ path, size: 1, mtimeMs: 0 });
 async function typeFor(path: string, options?: Parameters<typeof mimeTypes>[0], preset?: string) {
   const hooks = createHooks();
   mimeTypes(options).apply(hooks, { job: 'j', source: '/s', mode: 'sync' });
-  const input = await hooks.beforeUpload.promise({ Bucket: 'b', Key: path, ...(preset ? { ContentType: preset } : {}) }, file(path));
+  const input = await hooks.beforeUpload.promise(
+    { Bucket: 'b', Key: path, ...(preset ? { ContentType: preset } : {}) },
+    file(path),
+  );
   return input.ContentType;
 }
 
@@ -30,16 +33,26 @@ describe('mimeTypes()', () => {
 
   it('takes extra types and a fallback, and keeps a type set by an earlier plugin', async () => {
     expect(await typeFor('a.opus', { types: { '.opus': 'audio/ogg' } })).toBe('audio/ogg');
-    expect(await typeFor('a.bin2', { fallback: 'application/octet-stream' })).toBe('application/octet-stream');
+    expect(await typeFor('a.bin2', { fallback: 'application/octet-stream' })).toBe(
+      'application/octet-stream',
+    );
     expect(await typeFor('a.mp4', {}, 'video/quicktime')).toBe('video/quicktime');
-    expect(() => mimeTypes({ types: { '.opus': 'not a type' } })).toThrow(/expected a type such as "audio\/ogg"/);
+    expect(() => mimeTypes({ types: { '.opus': 'not a type' } })).toThrow(
+      /expected a type such as "audio\/ogg"/,
+    );
   });
 
   it('the type reaches the store with the upload', async () => {
     const proxy = await startRecordingProxy(inject('s3Endpoint'));
-    const h = await harness({ files: { '2026-11-24/a.mp4': { content: 'v', mtime: '2026-11-24T10:00:00Z' } }, target: { endpoint: proxy.endpoint }, job: { plugins: [mimeTypes()] } });
+    const h = await harness({
+      files: { '2026-11-24/a.mp4': { content: 'v', mtime: '2026-11-24T10:00:00Z' } },
+      target: { endpoint: proxy.endpoint },
+      job: { plugins: [mimeTypes()] },
+    });
     cleanup.push(proxy.close, h.dispose);
     await h.sync({ now: new Date('2026-11-25T12:00:00Z') });
-    expect(proxy.requests.find((r) => r.method === 'PUT')?.headers['content-type']).toBe('video/mp4');
+    expect(proxy.requests.find((r) => r.method === 'PUT')?.headers['content-type']).toBe(
+      'video/mp4',
+    );
   });
 });

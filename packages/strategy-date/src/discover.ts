@@ -51,11 +51,22 @@ const MAX_EXAMPLES = 3;
  * {@link IncompleteWalkError}: skipping it could start the archive after files it hides.
  */
 export async function discoverEarliest(options: DiscoverOptions): Promise<DiscoveryResult> {
-  const counts: DiscoveryCounts = { ignoredFolders: 0, ignoredFiles: 0, skippedSymlinks: 0, examples: [] };
-  const rootReal = options.followSymlinks ? await realpath(options.source).catch(() => options.source) : options.source;
+  const counts: DiscoveryCounts = {
+    ignoredFolders: 0,
+    ignoredFiles: 0,
+    skippedSymlinks: 0,
+    examples: [],
+  };
+  const rootReal = options.followSymlinks
+    ? await realpath(options.source).catch(() => options.source)
+    : options.source;
   const lastLevel = options.layout.segments.length - 1;
 
-  const below = async (dir: string, level: number, fields: PeriodFields): Promise<Period | undefined> => {
+  const below = async (
+    dir: string,
+    level: number,
+    fields: PeriodFields,
+  ): Promise<Period | undefined> => {
     const matches = await readLevel({ ...options, rootReal, counts }, dir, level, fields);
     for (const match of matches) {
       if (options.signal?.aborted) return undefined;
@@ -76,7 +87,12 @@ interface LevelContext extends DiscoverOptions {
 }
 
 /** The entries of one folder that fit layout level `level`, oldest first; counts the rest. */
-async function readLevel(ctx: LevelContext, dir: string, level: number, fields: PeriodFields): Promise<Match[]> {
+async function readLevel(
+  ctx: LevelContext,
+  dir: string,
+  level: number,
+  fields: PeriodFields,
+): Promise<Match[]> {
   const matches: Match[] = [];
   let handle;
   try {
@@ -86,7 +102,10 @@ async function readLevel(ctx: LevelContext, dir: string, level: number, fields: 
     if (code === 'ENOENT') return matches; // a missing source has no periods yet
     throw new IncompleteWalkError([{ dir, error: code ?? String(error) }]);
   }
-  const ignore = (kind: 'ignoredFolders' | 'ignoredFiles' | 'skippedSymlinks', name: string): void => {
+  const ignore = (
+    kind: 'ignoredFolders' | 'ignoredFiles' | 'skippedSymlinks',
+    name: string,
+  ): void => {
     ctx.counts[kind]++;
     if (ctx.counts.examples.length < MAX_EXAMPLES) {
       ctx.counts.examples.push(toPosix(path.relative(ctx.source, path.join(dir, name))));
@@ -94,7 +113,9 @@ async function readLevel(ctx: LevelContext, dir: string, level: number, fields: 
   };
   try {
     for await (const dirent of handle) {
-      const isDir = dirent.isDirectory() || (dirent.isSymbolicLink() && (await followableDir(ctx, path.join(dir, dirent.name))));
+      const isDir =
+        dirent.isDirectory() ||
+        (dirent.isSymbolicLink() && (await followableDir(ctx, path.join(dir, dirent.name))));
       if (dirent.isSymbolicLink() && !isDir) ignore('skippedSymlinks', dirent.name);
       else if (!isDir) ignore('ignoredFiles', dirent.name);
       else {
@@ -104,7 +125,9 @@ async function readLevel(ctx: LevelContext, dir: string, level: number, fields: 
       }
     }
   } catch (error) {
-    throw new IncompleteWalkError([{ dir, error: (error as NodeJS.ErrnoException).code ?? String(error) }]);
+    throw new IncompleteWalkError([
+      { dir, error: (error as NodeJS.ErrnoException).code ?? String(error) },
+    ]);
   }
   return matches.sort((a, b) => compareFields(a.fields, b.fields));
 }

@@ -47,7 +47,12 @@ export {
   type Period,
   type PeriodFields,
 } from './period.js';
-export { parseDateInput, firstCoveredPeriod, lastCoveredPeriod, DATE_INPUT_FORMS } from './input.js';
+export {
+  parseDateInput,
+  firstCoveredPeriod,
+  lastCoveredPeriod,
+  DATE_INPUT_FORMS,
+} from './input.js';
 export {
   cursorSelection,
   firstRunSelection,
@@ -56,6 +61,11 @@ export {
   type Selection,
   type RangeBounds,
 } from './selection.js';
-export { discoverEarliest, type DiscoveryCounts, type DiscoveryResult, type DiscoverOptions } from './discover.js';
+export {
+  discoverEarliest,
+  type DiscoveryCounts,
+  type DiscoveryResult,
+  type DiscoverOptions,
+} from './discover.js';
 
 export default dateStrategy;

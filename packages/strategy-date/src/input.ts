@@ -29,7 +29,9 @@ export function parseDateInput(text: string, layout: Layout): Period | undefined
   const trimmed = text.trim();
   const match = INPUT_PATTERN.exec(trimmed);
   if (!match) return parseFolderPath(layout, trimmed);
-  const [year, month, day, hour, minute] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+  const [year, month, day, hour, minute] = match
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
   if (minute !== undefined && minute > 59) return undefined;
   const present = [year, month, day, hour].filter((v) => v !== undefined).length;
   const granularity: Granularity = GRANULARITIES[present - 1]!;

@@ -32,7 +32,12 @@ export type LayoutToken = keyof typeof LAYOUT_TOKENS;
 
 export type LayoutPart =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'token'; readonly token: LayoutToken; readonly granularity: Granularity; readonly width: number };
+  | {
+      readonly kind: 'token';
+      readonly token: LayoutToken;
+      readonly granularity: Granularity;
+      readonly width: number;
+    };
 
 /** One folder level of a layout. */
 export interface LayoutSegment {
@@ -50,28 +55,35 @@ export interface Layout {
   readonly segments: readonly LayoutSegment[];
 }
 
-export type LayoutResult = { readonly ok: true; readonly layout: Layout } | { readonly ok: false; readonly errors: string[] };
+export type LayoutResult =
+  | { readonly ok: true; readonly layout: Layout }
+  | { readonly ok: false; readonly errors: string[] };
 
 const TOKEN_LIST = '{yyyy} year, {MM} month, {dd} day, {HH} hour (00-23)';
 
 /** Parses and checks a layout; every problem found is reported, each as one sentence. */
 export function parseLayout(text: string): LayoutResult {
   const quoted = JSON.stringify(text);
-  if (text === '') return { ok: false, errors: ['layout is empty; write one such as "{yyyy}-{MM}-{dd}"'] };
+  if (text === '')
+    return { ok: false, errors: ['layout is empty; write one such as "{yyyy}-{MM}-{dd}"'] };
   const errors: string[] = [];
-  if (text.startsWith('/')) errors.push(`layout ${quoted} starts with "/": it is a path relative to the source folder`);
-  if (text.endsWith('/')) errors.push(`layout ${quoted} ends with "/": the last level names the partition folder`);
+  if (text.startsWith('/'))
+    errors.push(`layout ${quoted} starts with "/": it is a path relative to the source folder`);
+  if (text.endsWith('/'))
+    errors.push(`layout ${quoted} ends with "/": the last level names the partition folder`);
   const segments: LayoutSegment[] = [];
   const raw = text.replace(/^\/+|\/+$/g, '').split('/');
   for (const segment of raw) {
     if (segment === '') errors.push(`layout ${quoted} has an empty folder level ("//")`);
-    else if (segment === '.' || segment === '..') errors.push(`layout ${quoted} has a "${segment}" folder level; use folder names only`);
+    else if (segment === '.' || segment === '..')
+      errors.push(`layout ${quoted} has a "${segment}" folder level; use folder names only`);
     else segments.push(parseSegment(segment, quoted, errors));
   }
   const tokens = segments.flatMap((s) => s.parts.flatMap((p) => (p.kind === 'token' ? [p] : [])));
   errors.push(...checkTokens(tokens, quoted));
   if (errors.length > 0) return { ok: false, errors };
-  const granularity = GRANULARITIES[Math.max(...tokens.map((t) => granularityRank(t.granularity)))]!;
+  const granularity =
+    GRANULARITIES[Math.max(...tokens.map((t) => granularityRank(t.granularity)))]!;
   return { ok: true, layout: { text, granularity, segments } };
 }
 
@@ -80,7 +92,8 @@ function parseSegment(segment: string, quoted: string, errors: string[]): Layout
   const parts: LayoutPart[] = [];
   const addText = (piece: string): void => {
     if (piece === '') return;
-    if (/[{}]/.test(piece)) errors.push(`layout ${quoted} has an unmatched "{" or "}" in ${JSON.stringify(piece)}`);
+    if (/[{}]/.test(piece))
+      errors.push(`layout ${quoted} has an unmatched "{" or "}" in ${JSON.stringify(piece)}`);
     parts.push({ kind: 'text', text: piece });
   };
   let last = 0;
@@ -104,16 +117,24 @@ function parseSegment(segment: string, quoted: string, errors: string[]): Layout
 
 function unknownTokenMessage(name: string, quoted: string): string {
   const near = Object.keys(LAYOUT_TOKENS).find((t) => t.toLowerCase() === name.toLowerCase());
-  const suggestion = near ? ` did you mean {${near}}? Tokens are case-sensitive:` : ' known tokens are';
+  const suggestion = near
+    ? ` did you mean {${near}}? Tokens are case-sensitive:`
+    : ' known tokens are';
   return `unknown token {${name}} in layout ${quoted};${suggestion} ${TOKEN_LIST}`;
 }
 
 /** The rules that make folder-name order equal time order. */
-function checkTokens(tokens: readonly { token: LayoutToken; granularity: Granularity }[], quoted: string): string[] {
+function checkTokens(
+  tokens: readonly { token: LayoutToken; granularity: Granularity }[],
+  quoted: string,
+): string[] {
   const errors: string[] = [];
   const seen = new Set<LayoutToken>();
   for (const { token } of tokens) {
-    if (seen.has(token)) errors.push(`token {${token}} appears more than once in layout ${quoted}; each token may appear once`);
+    if (seen.has(token))
+      errors.push(
+        `token {${token}} appears more than once in layout ${quoted}; each token may appear once`,
+      );
     seen.add(token);
   }
   const present = [...seen];
@@ -126,7 +147,9 @@ function checkTokens(tokens: readonly { token: LayoutToken; granularity: Granula
   for (const [rank, name] of names.entries()) {
     const finer = names.slice(rank + 1).find((n) => seen.has(n));
     if (!seen.has(name) && rank > 0 && finer && seen.has('yyyy')) {
-      errors.push(`layout ${quoted} has {${finer}} but no {${name}}; a layout cannot skip a level between {yyyy} and its finest token`);
+      errors.push(
+        `layout ${quoted} has {${finer}} but no {${name}}; a layout cannot skip a level between {yyyy} and its finest token`,
+      );
       break;
     }
   }
@@ -155,7 +178,11 @@ export function formatPeriod(layout: Layout, period: Period): string {
   const value = (g: Granularity): number => period[g];
   return layout.segments
     .map((segment) =>
-      segment.parts.map((p) => (p.kind === 'text' ? p.text : String(value(p.granularity)).padStart(p.width, '0'))).join(''),
+      segment.parts
+        .map((p) =>
+          p.kind === 'text' ? p.text : String(value(p.granularity)).padStart(p.width, '0'),
+        )
+        .join(''),
     )
     .join('/');
 }
@@ -165,7 +192,12 @@ export function formatPeriod(layout: Layout, period: Period): string {
  * enclosing folders). Undefined when the name does not fit the layout or names no real date
  * (`2026-02-30`, month `13`): such folders are ignored, never guessed at.
  */
-export function matchSegment(layout: Layout, level: number, name: string, fields: PeriodFields = {}): PeriodFields | undefined {
+export function matchSegment(
+  layout: Layout,
+  level: number,
+  name: string,
+  fields: PeriodFields = {},
+): PeriodFields | undefined {
   const segment = layout.segments[level];
   const match = segment?.pattern.exec(name);
   if (!segment || !match) return undefined;

@@ -92,7 +92,9 @@ export function parsePeriodKey(key: string, granularity: Granularity): Period | 
   if (!match) return undefined;
   const present = match.slice(1).filter((part) => part !== undefined).length;
   if (present !== granularityRank(granularity) + 1) return undefined;
-  const [year, month, day, hour] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+  const [year, month, day, hour] = match
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
   return makePeriod(granularity, { year, month, day, hour });
 }
 

@@ -11,9 +11,22 @@
  * - `--since/--until`: that range, inclusive, ignoring the cursor.
  */
 import { RecsyncError, type RangeRequest } from '@recsync/framework';
-import { DATE_INPUT_FORMS, firstCoveredPeriod, lastCoveredPeriod, parseDateInput } from './input.js';
+import {
+  DATE_INPUT_FORMS,
+  firstCoveredPeriod,
+  lastCoveredPeriod,
+  parseDateInput,
+} from './input.js';
 import type { Layout } from './layout.js';
-import { comparePeriods, makePeriod, nextPeriod, periodKey, shiftPeriod, type Granularity, type Period } from './period.js';
+import {
+  comparePeriods,
+  makePeriod,
+  nextPeriod,
+  periodKey,
+  shiftPeriod,
+  type Granularity,
+  type Period,
+} from './period.js';
 
 export interface Selection {
   readonly first: Period;
@@ -31,16 +44,25 @@ function calendarStart(granularity: Granularity): Period {
 }
 
 /** A later run: re-check the last `lookback` completed periods, then everything after the cursor. */
-export function cursorSelection(through: Period, current: Period, lookback: number): Selection | undefined {
+export function cursorSelection(
+  through: Period,
+  current: Period,
+  lookback: number,
+): Selection | undefined {
   const floor = calendarStart(through.granularity);
   const back = lookback > 0 ? shiftPeriod(through, -(lookback - 1)) : nextPeriod(through);
   const first = Number.isNaN(back.year) || comparePeriods(back, floor) < 0 ? floor : back;
   if (comparePeriods(first, current) > 0) return undefined;
-  return lookback > 0 ? { first, last: current, recheckThrough: earlier(through, current) } : { first, last: current };
+  return lookback > 0
+    ? { first, last: current, recheckThrough: earlier(through, current) }
+    : { first, last: current };
 }
 
 /** A first run: from `first` (the `start` option or the oldest folder) through the current period. */
-export function firstRunSelection(first: Period | undefined, current: Period): Selection | undefined {
+export function firstRunSelection(
+  first: Period | undefined,
+  current: Period,
+): Selection | undefined {
   if (!first || comparePeriods(first, current) > 0) return undefined;
   return { first, last: current };
 }
@@ -63,7 +85,9 @@ export function parseRangeBounds(range: RangeRequest, layout: Layout, zone: stri
         hint: `Use ${DATE_INPUT_FORMS}; it is read in the layout's timezone (${zone}).`,
       });
     }
-    return flag === 'since' ? firstCoveredPeriod(input, layout.granularity) : lastCoveredPeriod(input, layout.granularity);
+    return flag === 'since'
+      ? firstCoveredPeriod(input, layout.granularity)
+      : lastCoveredPeriod(input, layout.granularity);
   };
   return { since: read('since'), until: read('until') };
 }
@@ -73,7 +97,11 @@ export function parseRangeBounds(range: RangeRequest, layout: Layout, zone: stri
  * or the oldest folder); without either there is nothing to select. A `--until` in the future
  * is cut at the current period; a `--since` in the future, or after `--until`, is a usage error.
  */
-export function rangeSelection(bounds: RangeBounds, current: Period, defaultSince: Period | undefined): Selection | undefined {
+export function rangeSelection(
+  bounds: RangeBounds,
+  current: Period,
+  defaultSince: Period | undefined,
+): Selection | undefined {
   const { since, until } = bounds;
   if (since && until && comparePeriods(since, until) > 0) {
     throw new RecsyncError('E_USAGE', {

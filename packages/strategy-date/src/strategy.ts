@@ -45,7 +45,13 @@ import {
   type Granularity,
   type Period,
 } from './period.js';
-import { cursorSelection, firstRunSelection, parseRangeBounds, rangeSelection, type Selection } from './selection.js';
+import {
+  cursorSelection,
+  firstRunSelection,
+  parseRangeBounds,
+  rangeSelection,
+  type Selection,
+} from './selection.js';
 
 export const STRATEGY_NAME = '@recsync/strategy-date';
 
@@ -86,7 +92,12 @@ export function dateFolders(options: DateFoldersOptions = {}): StrategyRef {
   return useStrategy(dateStrategy, options);
 }
 
-const KEY_EXAMPLES: Record<Granularity, string> = { year: '2026', month: '2026-11', day: '2026-11-25', hour: '2026-11-25T13' };
+const KEY_EXAMPLES: Record<Granularity, string> = {
+  year: '2026',
+  month: '2026-11',
+  day: '2026-11-25',
+  hour: '2026-11-25T13',
+};
 
 interface SkipCounts extends WalkSkipCounts {
   /** Partition folders that are symlinks, not followed. */
@@ -106,7 +117,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
     private readonly context: StrategyContext,
   ) {
     this.layout = compileLayout(options.layout);
-    const start = options.start === undefined ? undefined : parseDateInput(options.start, this.layout);
+    const start =
+      options.start === undefined ? undefined : parseDateInput(options.start, this.layout);
     this.start = start && firstCoveredPeriod(start, this.layout.granularity);
   }
 
@@ -122,7 +134,9 @@ class DateFolders implements StrategyInstance<DateCursor> {
       const closed =
         comparePeriods(period, current) < 0 &&
         nowMs >= periodClosesAt(period, this.options.timezone, this.options.grace);
-      const recheck = selection.recheckThrough !== undefined && comparePeriods(period, selection.recheckThrough) <= 0;
+      const recheck =
+        selection.recheckThrough !== undefined &&
+        comparePeriods(period, selection.recheckThrough) <= 0;
       yield this.partition(period, { closed, recheck, signal: request.signal });
     }
   }
@@ -176,7 +190,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
     if (this.start) facts.start = periodKey(this.start);
     const { through, selection } = this.lastRequest;
     if (through) facts.through = through;
-    if (selection) Object.assign(facts, { from: periodKey(selection.first), until: periodKey(selection.last) });
+    if (selection)
+      Object.assign(facts, { from: periodKey(selection.first), until: periodKey(selection.last) });
     if (this.discovery) {
       const { ignoredFolders, ignoredFiles, skippedSymlinks } = this.discovery;
       Object.assign(facts, { ignoredFolders, ignoredFiles, skippedSymlinks });
@@ -188,13 +203,19 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return facts;
   }
 
-  private async select(request: PartitionsRequest<DateCursor>, current: Period): Promise<Selection | undefined> {
+  private async select(
+    request: PartitionsRequest<DateCursor>,
+    current: Period,
+  ): Promise<Selection | undefined> {
     if (request.range) {
       const bounds = parseRangeBounds(request.range, this.layout, this.options.timezone);
-      const defaultSince = bounds.since ? undefined : (this.start ?? (await this.discover(request.signal)));
+      const defaultSince = bounds.since
+        ? undefined
+        : (this.start ?? (await this.discover(request.signal)));
       return rangeSelection(bounds, current, defaultSince);
     }
-    if (request.cursor) return cursorSelection(this.readCursor(request.cursor), current, this.options.lookback);
+    if (request.cursor)
+      return cursorSelection(this.readCursor(request.cursor), current, this.options.lookback);
     return firstRunSelection(this.start ?? (await this.discover(request.signal)), current);
   }
 
@@ -214,7 +235,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
 
   private async discover(signal: AbortSignal): Promise<Period | undefined> {
     const { source, followSymlinks } = this.context;
-    const { earliest, counts } = await discoverEarliest({ source, layout: this.layout, followSymlinks, signal });
+    const { earliest, counts } = await discoverEarliest({
+      source,
+      layout: this.layout,
+      followSymlinks,
+      signal,
+    });
     this.discovery = counts;
     const ignored = counts.ignoredFolders + counts.ignoredFiles + counts.skippedSymlinks;
     if (ignored > 0) {
@@ -227,7 +253,10 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return earliest;
   }
 
-  private partition(period: Period, flags: { closed: boolean; recheck: boolean; signal: AbortSignal }): Partition {
+  private partition(
+    period: Period,
+    flags: { closed: boolean; recheck: boolean; signal: AbortSignal },
+  ): Partition {
     const id = formatPeriod(this.layout, period);
     const dir = path.join(this.context.source, ...id.split('/'));
     return {
@@ -241,7 +270,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
   }
 
   /** The files below the partition folder (subfolders included); a missing folder is an empty partition. */
-  private async *files(id: string, dir: string, signal: AbortSignal, onFolder?: FolderSink): AsyncGenerator<FileCandidate> {
+  private async *files(
+    id: string,
+    dir: string,
+    signal: AbortSignal,
+    onFolder?: FolderSink,
+  ): AsyncGenerator<FileCandidate> {
     if (!(await this.isWalkable(id))) {
       onFolder?.('', undefined); // no folder (yet): nothing to record
       return;
@@ -257,10 +291,15 @@ class DateFolders implements StrategyInstance<DateCursor> {
         this.skipped.special += counts.special;
         const parts = [
           counts.special ? `${counts.special} special file(s) (FIFO, socket, device)` : '',
-          counts.symlinks ? `${counts.symlinks} symlink(s) not followed (followSymlinks is off, or dangling)` : '',
+          counts.symlinks
+            ? `${counts.symlinks} symlink(s) not followed (followSymlinks is off, or dangling)`
+            : '',
           counts.outside ? `${counts.outside} symlink(s) leading outside the source` : '',
         ].filter(Boolean);
-        if (parts.length > 0) this.context.warn(`partition ${id}: skipped ${parts.join(', ')}: not regular files inside the source, so not backed up`);
+        if (parts.length > 0)
+          this.context.warn(
+            `partition ${id}: skipped ${parts.join(', ')}: not regular files inside the source, so not backed up`,
+          );
       },
     });
   }
@@ -283,7 +322,9 @@ class DateFolders implements StrategyInstance<DateCursor> {
       if (stats.isSymbolicLink()) {
         if (!(await this.linkIsWalkable(id, abs))) return false;
       } else if (!stats.isDirectory()) {
-        this.context.warn(`${abs} is not a folder, so it belongs to no partition and is not synced`);
+        this.context.warn(
+          `${abs} is not a folder, so it belongs to no partition and is not synced`,
+        );
         return false;
       }
     }
@@ -294,7 +335,9 @@ class DateFolders implements StrategyInstance<DateCursor> {
   private async linkIsWalkable(id: string, abs: string): Promise<boolean> {
     if (!this.context.followSymlinks) {
       this.skipped.partitionLinks++;
-      this.context.warn(`${abs} (partition ${id}) is a symlink and followSymlinks is off: not synced`);
+      this.context.warn(
+        `${abs} (partition ${id}) is a symlink and followSymlinks is off: not synced`,
+      );
       return false;
     }
     const root = await realpath(this.context.source);
@@ -302,7 +345,9 @@ class DateFolders implements StrategyInstance<DateCursor> {
     const inside = target !== undefined && (target === root || target.startsWith(root + path.sep));
     if (inside && (await stat(target)).isDirectory()) return true;
     this.skipped.outside++;
-    this.context.warn(`${abs} (partition ${id}) is a symlink that does not lead to a folder inside the source: not synced`);
+    this.context.warn(
+      `${abs} (partition ${id}) is a symlink that does not lead to a folder inside the source: not synced`,
+    );
     return false;
   }
 }
@@ -312,7 +357,12 @@ class DateFolders implements StrategyInstance<DateCursor> {
  * decides when partitions close, so the header must not round it.
  */
 function exactDuration(msValue: number): string {
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
   const unit = units.find(([, size]) => msValue > 0 && msValue % size === 0);
   return unit ? `${msValue / unit[1]}${unit[0]}` : `${msValue}ms`;
 }

@@ -26,8 +26,13 @@ for (const layout of layouts) {
           now: new Date('2026-11-24T10:45:00Z'),
           later: new Date('2026-11-25T12:00:00Z'),
           async addFiles() {
-            const added = [`${folder(layout, '2026-11-24')}/late.wav`, `${folder(layout, '2026-11-25')}/new.wav`];
-            await tree.write(Object.fromEntries(added.map((p) => [p, { size: 3, mtime: '2026-11-24T10:50:00Z' }])));
+            const added = [
+              `${folder(layout, '2026-11-24')}/late.wav`,
+              `${folder(layout, '2026-11-25')}/new.wav`,
+            ];
+            await tree.write(
+              Object.fromEntries(added.map((p) => [p, { size: 3, mtime: '2026-11-24T10:50:00Z' }])),
+            );
             return added;
           },
           cleanup: tree.cleanup,

@@ -12,10 +12,16 @@ describe('files of a partition', () => {
       files: ['2026-11-25/a.wav', '2026-11-25/sub/deeper/b.wav', '2026-11-24/c.wav', 'stray.txt'],
     });
     const { instance } = harness({ timezone: 'UTC', lookback: 1 }, source);
-    const { partitions } = await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } });
+    const { partitions } = await collect(instance, {
+      now: NOON,
+      cursor: { through: '2026-11-24' },
+    });
     expect(partitions.map((p) => p.id)).toEqual(['2026-11-24', '2026-11-25']);
     expect(await filesOf(partitions[0]!)).toEqual(['2026-11-24/c.wav']);
-    expect(await filesOf(partitions[1]!)).toEqual(['2026-11-25/a.wav', '2026-11-25/sub/deeper/b.wav']);
+    expect(await filesOf(partitions[1]!)).toEqual([
+      '2026-11-25/a.wav',
+      '2026-11-25/sub/deeper/b.wav',
+    ]);
   });
 
   it('reports size and mtime', async () => {
@@ -24,7 +30,13 @@ describe('files of a partition', () => {
     const { partitions } = await collect(instance, { now: NOON });
     const files = [];
     for await (const file of partitions[0]!.files()) files.push(file);
-    expect(files).toEqual([{ path: '2026-11-25/a.wav', size: 'content of 2026-11-25/a.wav'.length, mtimeMs: expect.any(Number) }]);
+    expect(files).toEqual([
+      {
+        path: '2026-11-25/a.wav',
+        size: 'content of 2026-11-25/a.wav'.length,
+        mtimeMs: expect.any(Number),
+      },
+    ]);
   });
 
   it('treats a missing folder as an empty partition', async () => {
@@ -35,8 +47,13 @@ describe('files of a partition', () => {
   });
 
   it('walks nested layouts below the partition folder only', async () => {
-    const source = await tree({ files: ['2026/11/25/x/a.wav', '2026/11/24/b.wav', '2026/11/loose.wav'] });
-    const { instance } = harness({ layout: '{yyyy}/{MM}/{dd}', timezone: 'UTC', start: '2026-11-25' }, source);
+    const source = await tree({
+      files: ['2026/11/25/x/a.wav', '2026/11/24/b.wav', '2026/11/loose.wav'],
+    });
+    const { instance } = harness(
+      { layout: '{yyyy}/{MM}/{dd}', timezone: 'UTC', start: '2026-11-25' },
+      source,
+    );
     const { partitions } = await collect(instance, { now: NOON });
     expect(partitions.map((p) => p.id)).toEqual(['2026/11/25']);
     expect(await filesOf(partitions[0]!)).toEqual(['2026/11/25/x/a.wav']);
@@ -44,7 +61,10 @@ describe('files of a partition', () => {
 
   it('leaves files beside hour folders out of every partition, and counts them in discovery', async () => {
     const source = await tree({ files: ['2026-11-25/loose.wav', '2026-11-25/13/a.wav'] });
-    const { instance } = harness({ layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0 }, source);
+    const { instance } = harness(
+      { layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0 },
+      source,
+    );
     const { partitions } = await collect(instance, { now: '2026-11-25T14:10:00Z' });
     expect(partitions.map((p) => p.id)).toEqual(['2026-11-25/13', '2026-11-25/14']);
     expect(await filesOf(partitions[0]!)).toEqual(['2026-11-25/13/a.wav']);
@@ -57,7 +77,9 @@ describe('files of a partition', () => {
     const plain = harness({ timezone: 'UTC', start: '2026-11-25' }, source);
     const [skipped] = (await collect(plain.instance, { now: NOON })).partitions;
     expect(await filesOf(skipped!)).toEqual([]);
-    expect(plain.warnings.join()).toMatch(/2026-11-25 \(partition 2026-11-25\) is a symlink and followSymlinks is off/);
+    expect(plain.warnings.join()).toMatch(
+      /2026-11-25 \(partition 2026-11-25\) is a symlink and followSymlinks is off/,
+    );
     expect(plain.instance.describe?.()).toMatchObject({ skippedFileSymlinks: 1 });
 
     const following = harness({ timezone: 'UTC', start: '2026-11-25' }, source, true);
@@ -84,14 +106,26 @@ describe('discovery', () => {
     const { instance, warnings } = harness({ timezone: 'UTC' }, source);
     const { summary } = await collect(instance, { now: NOON });
     expect(summary[0]?.id).toBe('2026-11-22');
-    expect(instance.describe?.()).toMatchObject({ ignoredFolders: 4, ignoredFiles: 2, skippedSymlinks: 0 });
+    expect(instance.describe?.()).toMatchObject({
+      ignoredFolders: 4,
+      ignoredFiles: 2,
+      skippedSymlinks: 0,
+    });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/6 entries in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" and are not synced \(4 folder\(s\), 2 file\(s\), 0 symlink\(s\)/);
+    expect(warnings[0]).toMatch(
+      /6 entries in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" and are not synced \(4 folder\(s\), 2 file\(s\), 0 symlink\(s\)/,
+    );
   });
 
   it('descends nested levels oldest first and backs out of empty branches', async () => {
-    const source = await tree({ dirs: ['2025/11', '2025/12/31', '2025/12/xx', '2026/01/02', '2025/13/01', '2024'] });
-    const result = await discoverEarliest({ source, layout: compileLayout('{yyyy}/{MM}/{dd}'), followSymlinks: false });
+    const source = await tree({
+      dirs: ['2025/11', '2025/12/31', '2025/12/xx', '2026/01/02', '2025/13/01', '2024'],
+    });
+    const result = await discoverEarliest({
+      source,
+      layout: compileLayout('{yyyy}/{MM}/{dd}'),
+      followSymlinks: false,
+    });
     expect(result.earliest && periodKey(result.earliest)).toBe('2025-12-31');
     // 2024 and 2025/11 fit their level but hold no day; 2025/13 is no month; 2025/12/xx no day.
     expect(result.counts.ignoredFolders).toBe(2);
@@ -99,8 +133,14 @@ describe('discovery', () => {
   });
 
   it('reads only the layout levels, never partition contents', async () => {
-    const source = await tree({ files: ['2026-11-22/not-a-date/x.wav', '2026-11-22/bad name/y.wav'] });
-    const result = await discoverEarliest({ source, layout: compileLayout('{yyyy}-{MM}-{dd}'), followSymlinks: false });
+    const source = await tree({
+      files: ['2026-11-22/not-a-date/x.wav', '2026-11-22/bad name/y.wav'],
+    });
+    const result = await discoverEarliest({
+      source,
+      layout: compileLayout('{yyyy}-{MM}-{dd}'),
+      followSymlinks: false,
+    });
     expect(result.earliest && periodKey(result.earliest)).toBe('2026-11-22');
     expect(result.counts).toMatchObject({ ignoredFolders: 0, ignoredFiles: 0 });
   });
@@ -117,9 +157,15 @@ describe('discovery', () => {
   });
 
   it('matches fixed text in prefixed layouts', async () => {
-    const source = await tree({ dirs: ['rec-20261123', 'rec-2026112', 'REC-20261101', 'rec-20261124'] });
+    const source = await tree({
+      dirs: ['rec-20261123', 'rec-2026112', 'REC-20261101', 'rec-20261124'],
+    });
     await mkdir(path.join(source, 'rec-20261125'));
-    const result = await discoverEarliest({ source, layout: compileLayout('rec-{yyyy}{MM}{dd}'), followSymlinks: false });
+    const result = await discoverEarliest({
+      source,
+      layout: compileLayout('rec-{yyyy}{MM}{dd}'),
+      followSymlinks: false,
+    });
     expect(result.earliest && periodKey(result.earliest)).toBe('2026-11-23');
     expect(result.counts.ignoredFolders).toBe(2);
   });
@@ -127,7 +173,12 @@ describe('discovery', () => {
 
 describe('describe', () => {
   it('reports the facts plan prints', async () => {
-    const { instance } = harness({ layout: '{yyyy}/{MM}/{dd}', timezone: 'Asia/Kolkata', lookback: 3, grace: '90m' });
+    const { instance } = harness({
+      layout: '{yyyy}/{MM}/{dd}',
+      timezone: 'Asia/Kolkata',
+      lookback: 3,
+      grace: '90m',
+    });
     await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } });
     expect(instance.describe?.()).toEqual({
       layout: '{yyyy}/{MM}/{dd}',

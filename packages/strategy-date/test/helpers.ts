@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { Partition, RangeRequest, StrategyInstance } from '@recsync/framework';
-import { dateOptionsSchema, dateStrategy, type DateCursor, type DateFoldersOptions } from '../src/index.js';
+import {
+  dateOptionsSchema,
+  dateStrategy,
+  type DateCursor,
+  type DateFoldersOptions,
+} from '../src/index.js';
 
 const made: string[] = [];
 
@@ -64,7 +69,11 @@ export async function collect(
   })) {
     partitions.push(partition);
   }
-  const summary = partitions.map((p) => ({ id: p.id, closed: p.closed, recheck: p.recheck === true }));
+  const summary = partitions.map((p) => ({
+    id: p.id,
+    closed: p.closed,
+    recheck: p.recheck === true,
+  }));
   return { partitions, summary };
 }
 

@@ -14,26 +14,51 @@ describe('layouts that must work', () => {
   const cases: { layout: string; granularity: Granularity; key: string; folder: string }[] = [
     { layout: '{yyyy}-{MM}-{dd}', granularity: 'day', key: '2026-11-25', folder: '2026-11-25' },
     { layout: '{yyyy}/{MM}/{dd}', granularity: 'day', key: '2026-11-25', folder: '2026/11/25' },
-    { layout: '{yyyy}-{MM}-{dd}/{HH}', granularity: 'hour', key: '2026-11-25T13', folder: '2026-11-25/13' },
+    {
+      layout: '{yyyy}-{MM}-{dd}/{HH}',
+      granularity: 'hour',
+      key: '2026-11-25T13',
+      folder: '2026-11-25/13',
+    },
     { layout: 'rec-{yyyy}{MM}{dd}', granularity: 'day', key: '2026-11-25', folder: 'rec-20261125' },
     { layout: '{yyyy}/{MM}', granularity: 'month', key: '2026-11', folder: '2026/11' },
     { layout: '{yyyy}', granularity: 'year', key: '2026', folder: '2026' },
-    { layout: '{yyyy}{MM}{dd}{HH}', granularity: 'hour', key: '2026-11-25T13', folder: '2026112513' },
-    { layout: 'cam.1 (a)+[x]/{yyyy}-{MM}', granularity: 'month', key: '2026-11', folder: 'cam.1 (a)+[x]/2026-11' },
-    { layout: '{yyyy}/{MM}/{dd}/{HH}h', granularity: 'hour', key: '2026-11-25T13', folder: '2026/11/25/13h' },
+    {
+      layout: '{yyyy}{MM}{dd}{HH}',
+      granularity: 'hour',
+      key: '2026-11-25T13',
+      folder: '2026112513',
+    },
+    {
+      layout: 'cam.1 (a)+[x]/{yyyy}-{MM}',
+      granularity: 'month',
+      key: '2026-11',
+      folder: 'cam.1 (a)+[x]/2026-11',
+    },
+    {
+      layout: '{yyyy}/{MM}/{dd}/{HH}h',
+      granularity: 'hour',
+      key: '2026-11-25T13',
+      folder: '2026/11/25/13h',
+    },
   ];
 
-  it.each(cases)('$layout: granularity $granularity, $key <-> $folder', ({ layout, granularity, key, folder }) => {
-    const parsed = compileLayout(layout);
-    expect(parsed.granularity).toBe(granularity);
-    const period = parseFolderPath(parsed, folder);
-    expect(period && periodKey(period)).toBe(key);
-    expect(formatPeriod(parsed, period!)).toBe(folder);
-  });
+  it.each(cases)(
+    '$layout: granularity $granularity, $key <-> $folder',
+    ({ layout, granularity, key, folder }) => {
+      const parsed = compileLayout(layout);
+      expect(parsed.granularity).toBe(granularity);
+      const period = parseFolderPath(parsed, folder);
+      expect(period && periodKey(period)).toBe(key);
+      expect(formatPeriod(parsed, period!)).toBe(folder);
+    },
+  );
 
   it('pads single-digit fields when formatting', () => {
     const layout = compileLayout('{yyyy}-{MM}-{dd}/{HH}');
-    expect(formatPeriod(layout, makePeriod('hour', { year: 2026, month: 1, day: 2, hour: 3 })!)).toBe('2026-01-02/03');
+    expect(
+      formatPeriod(layout, makePeriod('hour', { year: 2026, month: 1, day: 2, hour: 3 })!),
+    ).toBe('2026-01-02/03');
   });
 
   it('matches fixed text literally, not as a regular expression', () => {
@@ -45,12 +70,19 @@ describe('layouts that must work', () => {
 
 describe('folder names that do not fit', () => {
   const daily = compileLayout('{yyyy}-{MM}-{dd}');
-  it.each(['2026-13-01', '2026-02-30', '2026-04-31', '2026-00-10', '2026-11-5', '2026-11-25x', 'x2026-11-25', '2026/11/25', '0000-01-01'])(
-    '%s is not a day folder',
-    (name) => {
-      expect(parseFolderPath(daily, name)).toBeUndefined();
-    },
-  );
+  it.each([
+    '2026-13-01',
+    '2026-02-30',
+    '2026-04-31',
+    '2026-00-10',
+    '2026-11-5',
+    '2026-11-25x',
+    'x2026-11-25',
+    '2026/11/25',
+    '0000-01-01',
+  ])('%s is not a day folder', (name) => {
+    expect(parseFolderPath(daily, name)).toBeUndefined();
+  });
 
   it('accepts 29 February only in leap years', () => {
     expect(parseFolderPath(daily, '2028-02-29')).toBeDefined();
@@ -75,11 +107,20 @@ describe('layout validation messages', () => {
 
   it.each([
     ['', /layout is empty; write one such as "\{yyyy\}-\{MM\}-\{dd\}"/],
-    ['{yyyy}-{mm}-{dd}', /unknown token \{mm\} in layout "\{yyyy\}-\{mm\}-\{dd\}"; did you mean \{MM\}\? Tokens are case-sensitive/],
+    [
+      '{yyyy}-{mm}-{dd}',
+      /unknown token \{mm\} in layout "\{yyyy\}-\{mm\}-\{dd\}"; did you mean \{MM\}\? Tokens are case-sensitive/,
+    ],
     ['{YYYY}-{MM}-{dd}', /unknown token \{YYYY\} .*did you mean \{yyyy\}\?/],
-    ['{yyyy}-{week}', /unknown token \{week\} in layout "\{yyyy\}-\{week\}"; known tokens are \{yyyy\} year, \{MM\} month, \{dd\} day, \{HH\} hour/],
+    [
+      '{yyyy}-{week}',
+      /unknown token \{week\} in layout "\{yyyy\}-\{week\}"; known tokens are \{yyyy\} year, \{MM\} month, \{dd\} day, \{HH\} hour/,
+    ],
     ['{yyyy}-{MM}-{dd}-{dd}', /token \{dd\} appears more than once in layout/],
-    ['{yyyy}-{dd}', /layout "\{yyyy\}-\{dd\}" has \{dd\} but no \{MM\}; a layout cannot skip a level/],
+    [
+      '{yyyy}-{dd}',
+      /layout "\{yyyy\}-\{dd\}" has \{dd\} but no \{MM\}; a layout cannot skip a level/,
+    ],
     ['{yyyy}-{MM}/{HH}', /has \{HH\} but no \{dd\}/],
     ['{MM}-{dd}', /layout "\{MM\}-\{dd\}" has no \{yyyy\}; every layout needs the 4-digit year/],
     ['archive', /layout "archive" has no date tokens/],
@@ -88,7 +129,10 @@ describe('layout validation messages', () => {
     ['{yyyy}//{MM}', /has an empty folder level \("\/\/"\)/],
     ['../{yyyy}', /has a "\.\." folder level; use folder names only/],
     ['{yyyy}/./{MM}', /has a "\." folder level; use folder names only/],
-    ['{MM}-{yyyy}-{dd}', /\{MM\} comes before \{yyyy\} in layout "\{MM\}-\{yyyy\}-\{dd\}"; tokens must go from coarse to fine/],
+    [
+      '{MM}-{yyyy}-{dd}',
+      /\{MM\} comes before \{yyyy\} in layout "\{MM\}-\{yyyy\}-\{dd\}"; tokens must go from coarse to fine/,
+    ],
     ['{dd}/{MM}/{yyyy}', /\{dd\} comes before \{MM\}.*so that folder names sort in time order/],
     ['{yyyy}/{HH}/{dd}/{MM}', /\{HH\} comes before \{dd\}/],
     ['{yyyy}-{MM', /unmatched "\{" or "\}" in "-\{MM"/],

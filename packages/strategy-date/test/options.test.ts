@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isStrategyDefinition, isStrategyRef } from '@recsync/framework';
-import defaultExport, { dateCursorSchema, dateFolders, dateOptionsSchema, dateStrategy } from '../src/index.js';
+import defaultExport, {
+  dateCursorSchema,
+  dateFolders,
+  dateOptionsSchema,
+  dateStrategy,
+} from '../src/index.js';
 
 /** The messages of a failed parse, each prefixed with its path. */
 function issues(input: unknown): string[] {
@@ -44,7 +49,10 @@ describe('options', () => {
     [-1, 'lookback: lookback must be 0 or more (a number of partitions)'],
     [1.5, 'lookback: lookback must be a whole number of partitions (0 or more)'],
     ['2', 'lookback: lookback must be a whole number of partitions (0 or more)'],
-    [100_001, 'lookback: lookback must be at most 100000 partitions (use --since for a full reconcile)'],
+    [
+      100_001,
+      'lookback: lookback must be at most 100000 partitions (use --since for a full reconcile)',
+    ],
   ])('refuses lookback %j', (lookback, message) => {
     expect(issues({ lookback })).toEqual([message]);
   });
@@ -59,10 +67,12 @@ describe('options', () => {
     expect(issues({ start: '2026-13-01' })).toEqual([
       'start: start "2026-13-01" is not a date; use 2026-11-25, 2026-11-25T13 or 2026-11-25T13:00 (hours), 2026-11 or 2026, or a folder name in the layout',
     ]);
-    expect(dateOptionsSchema.parse({ layout: '{yyyy}-{MM}-{dd}/{HH}', start: '2024-01-01T13:00' }).start).toBe(
-      '2024-01-01T13:00',
-    );
-    expect(dateOptionsSchema.parse({ layout: 'rec-{yyyy}{MM}{dd}', start: 'rec-20240101' }).start).toBe('rec-20240101');
+    expect(
+      dateOptionsSchema.parse({ layout: '{yyyy}-{MM}-{dd}/{HH}', start: '2024-01-01T13:00' }).start,
+    ).toBe('2024-01-01T13:00');
+    expect(
+      dateOptionsSchema.parse({ layout: 'rec-{yyyy}{MM}{dd}', start: 'rec-20240101' }).start,
+    ).toBe('rec-20240101');
   });
 });
 
@@ -89,7 +99,12 @@ describe('definition', () => {
   });
 
   it('ties the state to the layout only', () => {
-    const options = dateOptionsSchema.parse({ layout: '{yyyy}/{MM}/{dd}', timezone: 'UTC', lookback: 5, grace: '2h' });
+    const options = dateOptionsSchema.parse({
+      layout: '{yyyy}/{MM}/{dd}',
+      timezone: 'UTC',
+      lookback: 5,
+      grace: '2h',
+    });
     expect(dateStrategy.identity?.(options)).toEqual({ layout: '{yyyy}/{MM}/{dd}' });
   });
 

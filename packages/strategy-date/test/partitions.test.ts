@@ -18,16 +18,26 @@ describe('first run', () => {
   });
 
   it('starts at the oldest folder found when there is no `start`', async () => {
-    const source = await tree({ dirs: ['2026-11-24', '2026-11-22', 'notes', '2026-11-23-old'], files: ['README.txt'] });
+    const source = await tree({
+      dirs: ['2026-11-24', '2026-11-22', 'notes', '2026-11-23-old'],
+      files: ['README.txt'],
+    });
     const { instance } = harness(utcDaily, source);
-    expect(await ids(instance, { now: NOON })).toEqual(['2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25']);
+    expect(await ids(instance, { now: NOON })).toEqual([
+      '2026-11-22',
+      '2026-11-23',
+      '2026-11-24',
+      '2026-11-25',
+    ]);
   });
 
   it('yields nothing when no folder fits and there is no `start`', async () => {
     const source = await tree({ dirs: ['notes'] });
     const { instance, warnings } = harness(utcDaily, source);
     expect(await ids(instance, { now: NOON })).toEqual([]);
-    expect(warnings.join()).toMatch(/1 entry in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" .*e\.g\. notes/);
+    expect(warnings.join()).toMatch(
+      /1 entry in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" .*e\.g\. notes/,
+    );
   });
 
   it('yields nothing from a source that does not exist yet', async () => {
@@ -44,7 +54,9 @@ describe('first run', () => {
 describe('later runs', () => {
   it('catches up on missed days: everything after the cursor, closed, through today', async () => {
     const { instance } = harness({ ...utcDaily, lookback: 0 });
-    expect((await collect(instance, { now: NOON, cursor: { through: '2026-11-21' } })).summary).toEqual([
+    expect(
+      (await collect(instance, { now: NOON, cursor: { through: '2026-11-21' } })).summary,
+    ).toEqual([
       { id: '2026-11-22', closed: true, recheck: false },
       { id: '2026-11-23', closed: true, recheck: false },
       { id: '2026-11-24', closed: true, recheck: false },
@@ -54,7 +66,9 @@ describe('later runs', () => {
 
   it('re-checks exactly the last `lookback` completed periods', async () => {
     const { instance } = harness({ ...utcDaily, lookback: 2 });
-    expect((await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } })).summary).toEqual([
+    expect(
+      (await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } })).summary,
+    ).toEqual([
       { id: '2026-11-23', closed: true, recheck: true },
       { id: '2026-11-24', closed: true, recheck: true },
       { id: '2026-11-25', closed: false, recheck: false },
@@ -77,8 +91,14 @@ describe('later runs', () => {
   it('keeps yesterday open within the grace time', async () => {
     const { instance } = harness({ ...utcDaily, lookback: 0 });
     const yesterday = async (now: string) =>
-      (await collect(instance, { now, cursor: { through: '2026-11-23' } })).summary.find((p) => p.id === '2026-11-24');
-    expect(await yesterday('2026-11-25T00:30:00Z')).toEqual({ id: '2026-11-24', closed: false, recheck: false });
+      (await collect(instance, { now, cursor: { through: '2026-11-23' } })).summary.find(
+        (p) => p.id === '2026-11-24',
+      );
+    expect(await yesterday('2026-11-25T00:30:00Z')).toEqual({
+      id: '2026-11-24',
+      closed: false,
+      recheck: false,
+    });
     expect((await yesterday('2026-11-25T01:00:00Z'))?.closed).toBe(true);
   });
 
@@ -97,17 +117,25 @@ describe('later runs', () => {
 
   it('refuses a saved cursor of another granularity', async () => {
     const { instance } = harness({ ...utcDaily, layout: '{yyyy}-{MM}-{dd}/{HH}' });
-    const error = await ids(instance, { now: NOON, cursor: { through: '2026-11-24' } }).catch((e: unknown) => e);
+    const error = await ids(instance, { now: NOON, cursor: { through: '2026-11-24' } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RecsyncError);
     expect((error as RecsyncError).code).toBe('E_STATE_MISMATCH');
-    expect((error as RecsyncError).message).toMatch(/the saved cursor "2026-11-24" does not name one hour \(like "2026-11-25T13"\)/);
+    expect((error as RecsyncError).message).toMatch(
+      /the saved cursor "2026-11-24" does not name one hour \(like "2026-11-25T13"\)/,
+    );
   });
 
   it('stops yielding when the run is aborted', async () => {
     const { instance } = harness({ ...utcDaily, start: '2020-01-01' });
     const controller = new AbortController();
     const seen: string[] = [];
-    for await (const partition of instance.partitions({ now: new Date(NOON), cursor: undefined, signal: controller.signal })) {
+    for await (const partition of instance.partitions({
+      now: new Date(NOON),
+      cursor: undefined,
+      signal: controller.signal,
+    })) {
       seen.push(partition.id);
       if (seen.length === 2) controller.abort();
     }
@@ -116,7 +144,11 @@ describe('later runs', () => {
 });
 
 describe('--since/--until', () => {
-  const range = async (since: string | undefined, until: string | undefined, extra: object = {}) => {
+  const range = async (
+    since: string | undefined,
+    until: string | undefined,
+    extra: object = {},
+  ) => {
     const { instance } = harness({ ...utcDaily, ...extra });
     return ids(instance, { now: NOON, cursor: { through: '2026-11-24' }, range: { since, until } });
   };
@@ -136,15 +168,26 @@ describe('--since/--until', () => {
   });
 
   it('runs through the current period without --until, and cuts a future --until there', async () => {
-    expect(await range('2026-11-23', undefined)).toEqual(['2026-11-23', '2026-11-24', '2026-11-25']);
+    expect(await range('2026-11-23', undefined)).toEqual([
+      '2026-11-23',
+      '2026-11-24',
+      '2026-11-25',
+    ]);
     expect(await range('2026-11-24', '2027-01-01')).toEqual(['2026-11-24', '2026-11-25']);
   });
 
   it('takes `start`, else the oldest folder, for a missing --since', async () => {
-    expect(await range(undefined, '2026-11-02', { start: '2026-10-31' })).toEqual(['2026-10-31', '2026-11-01', '2026-11-02']);
+    expect(await range(undefined, '2026-11-02', { start: '2026-10-31' })).toEqual([
+      '2026-10-31',
+      '2026-11-01',
+      '2026-11-02',
+    ]);
     const source = await tree({ dirs: ['2026-11-20', '2026-11-23'] });
     const { instance } = harness(utcDaily, source);
-    expect(await ids(instance, { now: NOON, range: { until: '2026-11-21' } })).toEqual(['2026-11-20', '2026-11-21']);
+    expect(await ids(instance, { now: NOON, range: { until: '2026-11-21' } })).toEqual([
+      '2026-11-20',
+      '2026-11-21',
+    ]);
   });
 
   it('reads a month as all its days', async () => {
@@ -169,8 +212,14 @@ describe('--since/--until', () => {
 describe('other layouts', () => {
   it('selects hours with an hourly layout; look-back counts hours', async () => {
     const source = '/archive';
-    const { instance } = harness({ layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0, lookback: 2 }, source);
-    const { summary, partitions } = await collect(instance, { now: '2026-11-26T00:30:00Z', cursor: { through: '2026-11-25T21' } });
+    const { instance } = harness(
+      { layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0, lookback: 2 },
+      source,
+    );
+    const { summary, partitions } = await collect(instance, {
+      now: '2026-11-26T00:30:00Z',
+      cursor: { through: '2026-11-25T21' },
+    });
     expect(summary).toEqual([
       { id: '2026-11-25/20', closed: true, recheck: true },
       { id: '2026-11-25/21', closed: true, recheck: true },
@@ -178,26 +227,43 @@ describe('other layouts', () => {
       { id: '2026-11-25/23', closed: true, recheck: false },
       { id: '2026-11-26/00', closed: false, recheck: false },
     ]);
-    expect(partitions[0]).toMatchObject({ dir: path.join(source, '2026-11-25', '20'), prefix: '2026-11-25/20/' });
+    expect(partitions[0]).toMatchObject({
+      dir: path.join(source, '2026-11-25', '20'),
+      prefix: '2026-11-25/20/',
+    });
   });
 
   it('selects hours of a range given as date-hours and dates', async () => {
     const { instance } = harness({ layout: '{yyyy}{MM}{dd}{HH}', timezone: 'UTC' });
-    const got = await ids(instance, { now: '2026-11-27T00:00:00Z', range: { since: '2026-11-25T22', until: '2026-11-26' } });
+    const got = await ids(instance, {
+      now: '2026-11-27T00:00:00Z',
+      range: { since: '2026-11-25T22', until: '2026-11-26' },
+    });
     expect(got).toHaveLength(2 + 24);
     expect(got.slice(0, 3)).toEqual(['2026112522', '2026112523', '2026112600']);
     expect(got.at(-1)).toBe('2026112623');
   });
 
   it('uses nested folders as ids, dirs and key prefixes', async () => {
-    const { instance } = harness({ layout: '{yyyy}/{MM}/{dd}', timezone: 'UTC', lookback: 0 }, '/archive');
-    const { partitions } = await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } });
-    expect(partitions.map((p) => [p.id, p.dir, p.prefix])).toEqual([['2026/11/25', path.join('/archive', '2026', '11', '25'), '2026/11/25/']]);
+    const { instance } = harness(
+      { layout: '{yyyy}/{MM}/{dd}', timezone: 'UTC', lookback: 0 },
+      '/archive',
+    );
+    const { partitions } = await collect(instance, {
+      now: NOON,
+      cursor: { through: '2026-11-24' },
+    });
+    expect(partitions.map((p) => [p.id, p.dir, p.prefix])).toEqual([
+      ['2026/11/25', path.join('/archive', '2026', '11', '25'), '2026/11/25/'],
+    ]);
   });
 
   it('closes months at the start of the next month', async () => {
     const { instance } = harness({ layout: '{yyyy}/{MM}', timezone: 'UTC', grace: 0, lookback: 1 });
-    const { summary } = await collect(instance, { now: '2026-12-01T00:00:00Z', cursor: { through: '2026-10' } });
+    const { summary } = await collect(instance, {
+      now: '2026-12-01T00:00:00Z',
+      cursor: { through: '2026-10' },
+    });
     expect(summary).toEqual([
       { id: '2026/10', closed: true, recheck: true },
       { id: '2026/11', closed: true, recheck: false },
@@ -218,24 +284,40 @@ describe('advance', () => {
 
   it('moves to the partition period and never backwards', () => {
     expect(instance.advance(undefined, partition('2026-11-23'))).toEqual({ through: '2026-11-23' });
-    expect(instance.advance({ through: '2026-11-24' }, partition('2026-11-23', true, true))).toEqual({ through: '2026-11-24' });
-    expect(instance.advance({ through: '2026-11-24' }, partition('2026-11-24', true, true))).toEqual({ through: '2026-11-24' });
-    expect(instance.advance({ through: '2026-11-24' }, partition('2026-11-25'))).toEqual({ through: '2026-11-25' });
+    expect(
+      instance.advance({ through: '2026-11-24' }, partition('2026-11-23', true, true)),
+    ).toEqual({ through: '2026-11-24' });
+    expect(
+      instance.advance({ through: '2026-11-24' }, partition('2026-11-24', true, true)),
+    ).toEqual({ through: '2026-11-24' });
+    expect(instance.advance({ through: '2026-11-24' }, partition('2026-11-25'))).toEqual({
+      through: '2026-11-25',
+    });
   });
 
   it('leaves the cursor alone for an open partition', () => {
-    expect(instance.advance({ through: '2026-11-24' }, partition('2026-11-25', false))).toEqual({ through: '2026-11-24' });
+    expect(instance.advance({ through: '2026-11-24' }, partition('2026-11-25', false))).toEqual({
+      through: '2026-11-24',
+    });
     expect(instance.advance(undefined, partition('2026-11-25', false))).toBeUndefined();
   });
 
   it('folds a whole run into the newest closed period', async () => {
-    const { partitions } = await collect(instance, { now: NOON, cursor: { through: '2026-11-21' } });
+    const { partitions } = await collect(instance, {
+      now: NOON,
+      cursor: { through: '2026-11-21' },
+    });
     const closed = partitions.filter((p) => p.closed);
-    const cursor = closed.reduce<{ through: string } | undefined>((c, p) => instance.advance(c, p), { through: '2026-11-21' });
+    const cursor = closed.reduce<{ through: string } | undefined>(
+      (c, p) => instance.advance(c, p),
+      { through: '2026-11-21' },
+    );
     expect(cursor).toEqual({ through: '2026-11-24' });
   });
 
   it('refuses a partition that does not fit the layout', () => {
-    expect(() => instance.advance(undefined, partition('2026/11/23'))).toThrow(/does not fit layout/);
+    expect(() => instance.advance(undefined, partition('2026/11/23'))).toThrow(
+      /does not fit layout/,
+    );
   });
 });

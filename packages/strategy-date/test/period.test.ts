@@ -23,7 +23,12 @@ const at = (iso: string) => Date.parse(iso);
 
 describe('period arithmetic', () => {
   it('round-trips canonical keys and refuses other granularities', () => {
-    for (const [text, g] of [['2026', 'year'], ['2026-11', 'month'], ['2026-11-25', 'day'], ['2026-11-25T13', 'hour']] as const) {
+    for (const [text, g] of [
+      ['2026', 'year'],
+      ['2026-11', 'month'],
+      ['2026-11-25', 'day'],
+      ['2026-11-25T13', 'hour'],
+    ] as const) {
       expect(periodKey(key(text, g))).toBe(text);
     }
     expect(parsePeriodKey('2026-11-25', 'hour')).toBeUndefined();
@@ -44,7 +49,9 @@ describe('period arithmetic', () => {
     expect(days).toHaveLength(365);
     const hours = [...periodsBetween(key('2026-11-01T00', 'hour'), key('2026-11-01T23', 'hour'))];
     // Labels, not instants: a 25-hour DST day still has the 24 folders 00…23.
-    expect(hours.map(periodKey)).toEqual(Array.from({ length: 24 }, (_, h) => `2026-11-01T${String(h).padStart(2, '0')}`));
+    expect(hours.map(periodKey)).toEqual(
+      Array.from({ length: 24 }, (_, h) => `2026-11-01T${String(h).padStart(2, '0')}`),
+    );
     expect(comparePeriods(days[0]!, days[1]!)).toBeLessThan(0);
   });
 
@@ -68,15 +75,20 @@ describe('typed dates', () => {
   });
 
   it('truncates a finer date to its period, and reads minutes and layout folder names', () => {
-    expect(periodKey(firstCoveredPeriod(parseDateInput('2026-11-25T13:45', daily)!, 'day'))).toBe('2026-11-25');
+    expect(periodKey(firstCoveredPeriod(parseDateInput('2026-11-25T13:45', daily)!, 'day'))).toBe(
+      '2026-11-25',
+    );
     expect(periodKey(parseDateInput('2026-11-25T13', hourly)!)).toBe('2026-11-25T13');
     expect(periodKey(parseDateInput('rec-20261125', daily)!)).toBe('2026-11-25');
     expect(periodKey(parseDateInput('2026-11-25/07', hourly)!)).toBe('2026-11-25T07');
   });
 
-  it.each(['2026-11-25T13:60', '2026-11-25T24', '25.11.2026', 'today', ''])('refuses %j', (text) => {
-    expect(parseDateInput(text, daily)).toBeUndefined();
-  });
+  it.each(['2026-11-25T13:60', '2026-11-25T24', '25.11.2026', 'today', ''])(
+    'refuses %j',
+    (text) => {
+      expect(parseDateInput(text, daily)).toBeUndefined();
+    },
+  );
 });
 
 describe('timezones and closing', () => {
@@ -94,12 +106,15 @@ describe('timezones and closing', () => {
   });
 
   it('closes a Pacific/Chatham (+13:45 in summer) day at 10:15 UTC', () => {
-    expect(periodClosesAt(key('2026-11-25', 'day'), 'Pacific/Chatham', 0)).toBe(at('2026-11-25T10:15:00Z'));
+    expect(periodClosesAt(key('2026-11-25', 'day'), 'Pacific/Chatham', 0)).toBe(
+      at('2026-11-25T10:15:00Z'),
+    );
   });
 
   it('gives a fall-back day 25 hours and a spring-forward day 23', () => {
     const length = (d: string) =>
-      periodClosesAt(key(d, 'day'), 'America/New_York', 0) - periodStart(key(d, 'day'), 'America/New_York').toMillis();
+      periodClosesAt(key(d, 'day'), 'America/New_York', 0) -
+      periodStart(key(d, 'day'), 'America/New_York').toMillis();
     expect(length('2026-11-01')).toBe(25 * 3_600_000);
     expect(length('2026-03-08')).toBe(23 * 3_600_000);
   });
@@ -108,14 +123,24 @@ describe('timezones and closing', () => {
     // 01:00 EDT is 05:00Z, 01:00 EST (the second 01) is 06:00Z; hour 02 starts at 07:00Z.
     const hour = key('2026-11-01T01', 'hour');
     expect(periodClosesAt(hour, 'America/New_York', 0)).toBe(at('2026-11-01T07:00:00Z'));
-    expect(periodKey(periodContaining(new Date('2026-11-01T05:30:00Z'), 'hour', 'America/New_York'))).toBe('2026-11-01T01');
-    expect(periodKey(periodContaining(new Date('2026-11-01T06:30:00Z'), 'hour', 'America/New_York'))).toBe('2026-11-01T01');
+    expect(
+      periodKey(periodContaining(new Date('2026-11-01T05:30:00Z'), 'hour', 'America/New_York')),
+    ).toBe('2026-11-01T01');
+    expect(
+      periodKey(periodContaining(new Date('2026-11-01T06:30:00Z'), 'hour', 'America/New_York')),
+    ).toBe('2026-11-01T01');
   });
 
   it('gives the skipped hour 02 of 2026-03-08 in New York no time: it closes when hour 03 starts', () => {
-    expect(periodClosesAt(key('2026-03-08T01', 'hour'), 'America/New_York', 0)).toBe(at('2026-03-08T07:00:00Z'));
-    expect(periodClosesAt(key('2026-03-08T02', 'hour'), 'America/New_York', 0)).toBe(at('2026-03-08T07:00:00Z'));
-    expect(periodClosesAt(key('2026-03-08T03', 'hour'), 'America/New_York', 0)).toBe(at('2026-03-08T08:00:00Z'));
+    expect(periodClosesAt(key('2026-03-08T01', 'hour'), 'America/New_York', 0)).toBe(
+      at('2026-03-08T07:00:00Z'),
+    );
+    expect(periodClosesAt(key('2026-03-08T02', 'hour'), 'America/New_York', 0)).toBe(
+      at('2026-03-08T07:00:00Z'),
+    );
+    expect(periodClosesAt(key('2026-03-08T03', 'hour'), 'America/New_York', 0)).toBe(
+      at('2026-03-08T08:00:00Z'),
+    );
   });
 
   it('makes a period of a real calendar date only', () => {
@@ -131,7 +156,8 @@ describe('DST through the strategy', () => {
     const { instance } = harness({ ...hourlyNY, grace: '1h' });
     const cursor = { through: '2026-11-01T00' };
     const state = async (now: string) =>
-      (await collect(instance, { now, cursor })).summary.find((p) => p.id === '2026-11-01/01')?.closed;
+      (await collect(instance, { now, cursor })).summary.find((p) => p.id === '2026-11-01/01')
+        ?.closed;
     expect(await state('2026-11-01T06:30:00Z')).toBe(false); // second 01:30, the hour is current
     expect(await state('2026-11-01T07:30:00Z')).toBe(false); // 02:30 EST, within grace
     expect(await state('2026-11-01T07:59:59Z')).toBe(false);
@@ -140,7 +166,10 @@ describe('DST through the strategy', () => {
 
   it('yields the non-existent spring-forward hour 02 as an (empty) partition, without crashing', async () => {
     const { instance } = harness({ ...hourlyNY, grace: 0 });
-    const { summary, partitions } = await collect(instance, { now: '2026-03-08T08:30:00Z', cursor: { through: '2026-03-08T00' } });
+    const { summary, partitions } = await collect(instance, {
+      now: '2026-03-08T08:30:00Z',
+      cursor: { through: '2026-03-08T00' },
+    });
     expect(summary).toEqual([
       { id: '2026-03-08/01', closed: true, recheck: false },
       { id: '2026-03-08/02', closed: true, recheck: false },
@@ -155,8 +184,14 @@ describe('DST through the strategy', () => {
   it('closes an Asia/Kolkata day at 18:30 UTC plus grace', async () => {
     const { instance } = harness({ timezone: 'Asia/Kolkata', lookback: 0, grace: '30m' });
     const day25 = async (now: string) =>
-      (await collect(instance, { now, cursor: { through: '2026-11-24' } })).summary.find((p) => p.id === '2026-11-25');
-    expect(await day25('2026-11-25T18:00:00Z')).toEqual({ id: '2026-11-25', closed: false, recheck: false });
+      (await collect(instance, { now, cursor: { through: '2026-11-24' } })).summary.find(
+        (p) => p.id === '2026-11-25',
+      );
+    expect(await day25('2026-11-25T18:00:00Z')).toEqual({
+      id: '2026-11-25',
+      closed: false,
+      recheck: false,
+    });
     expect((await day25('2026-11-25T18:59:59Z'))?.closed).toBe(false);
     expect((await day25('2026-11-25T19:00:00Z'))?.closed).toBe(true);
   });

@@ -46,19 +46,31 @@ type Entries = Iterable<string | JournalEntry> | AsyncIterable<string | JournalE
  * whole before anything is written; entries from an async source are checked one by one, and
  * the first refused one stops the call (the ones before it are written).
  */
-export async function appendToJournal(journal: string, entries: Entries, options: AppendOptions = {}): Promise<AppendResult> {
+export async function appendToJournal(
+  journal: string,
+  entries: Entries,
+  options: AppendOptions = {},
+): Promise<AppendResult> {
   const file = await journalFile(journal, options);
   const toLine = await lineMaker(options);
-  const lines = Symbol.asyncIterator in entries ? mapAsync(entries, toLine) : Array.from(entries, toLine);
+  const lines =
+    Symbol.asyncIterator in entries ? mapAsync(entries, toLine) : Array.from(entries, toLine);
   const handle = await open(file, 'a', 0o644).catch((error: unknown) => {
-    throw new RecsyncError('E_USAGE', { message: `cannot open the journal ${file}: ${(error as Error).message}`, hint: 'create its folder, or check permissions', cause: error });
+    throw new RecsyncError('E_USAGE', {
+      message: `cannot open the journal ${file}: ${(error as Error).message}`,
+      hint: 'create its folder, or check permissions',
+      cause: error,
+    });
   });
   let appended = 0;
   try {
     for await (const line of lines) {
       const bytes = Buffer.from(line, 'utf8');
       const { bytesWritten } = await handle.write(bytes, 0, bytes.length, null);
-      if (bytesWritten !== bytes.length) throw new Error(`short write to ${file} (${bytesWritten} of ${bytes.length} bytes): the disk may be full`);
+      if (bytesWritten !== bytes.length)
+        throw new Error(
+          `short write to ${file} (${bytesWritten} of ${bytes.length} bytes): the disk may be full`,
+        );
       appended++;
     }
     if (options.fsync) await handle.sync();
@@ -74,24 +86,34 @@ async function* mapAsync<T, R>(items: AsyncIterable<T>, fn: (item: T) => R): Asy
 }
 
 async function journalFile(journal: string, options: AppendOptions): Promise<string> {
-  const isFolder = await stat(journal).then((s) => s.isDirectory(), () => false);
+  const isFolder = await stat(journal).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isFolder) return journal;
-  const segment = options.segment ?? `${(options.now ?? new Date()).toISOString().slice(0, 10)}.log`;
+  const segment =
+    options.segment ?? `${(options.now ?? new Date()).toISOString().slice(0, 10)}.log`;
   if (segment.includes('/') || segment.startsWith('.')) {
-    throw new RecsyncError('E_USAGE', { message: `segment name ${JSON.stringify(segment)} must be a plain file name not starting with "."` });
+    throw new RecsyncError('E_USAGE', {
+      message: `segment name ${JSON.stringify(segment)} must be a plain file name not starting with "."`,
+    });
   }
   return path.join(journal, segment);
 }
 
 /** Checks one entry and renders its journal line (with the `\n`). */
-async function lineMaker(options: AppendOptions): Promise<(entry: string | JournalEntry) => string> {
+async function lineMaker(
+  options: AppendOptions,
+): Promise<(entry: string | JournalEntry) => string> {
   const cwd = options.cwd ?? process.cwd();
   const source = options.source === undefined ? undefined : path.resolve(options.source);
   const real = source === undefined ? undefined : await realpath(source).catch(() => source);
   return (entry) => {
     const given = typeof entry === 'string' ? { path: entry } : entry;
     if (typeof given.path !== 'string' || given.path === '' || given.path.includes('\0')) {
-      throw new RecsyncError('E_USAGE', { message: `not a usable path: ${JSON.stringify(given.path)}` });
+      throw new RecsyncError('E_USAGE', {
+        message: `not a usable path: ${JSON.stringify(given.path)}`,
+      });
     }
     const absolute = path.resolve(cwd, given.path);
     const written = source === undefined ? absolute : relativeInside(absolute, source, real!);
@@ -108,7 +130,12 @@ async function lineMaker(options: AppendOptions): Promise<(entry: string | Journ
 function relativeInside(absolute: string, source: string, real: string): string | undefined {
   for (const root of [source, real]) {
     const relative = path.relative(root, absolute);
-    if (relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)) {
+    if (
+      relative !== '' &&
+      relative !== '..' &&
+      !relative.startsWith(`..${path.sep}`) &&
+      !path.isAbsolute(relative)
+    ) {
       return relative.split(path.sep).join('/');
     }
   }
@@ -116,9 +143,18 @@ function relativeInside(absolute: string, source: string, real: string): string 
 }
 
 function render(entry: JournalEntry): string {
-  const plain = entry.size === undefined && entry.mtime === undefined && !/[\n\r]/.test(entry.path) && !/^[{#]/.test(entry.path) && entry.path.trim() !== '';
+  const plain =
+    entry.size === undefined &&
+    entry.mtime === undefined &&
+    !/[\n\r]/.test(entry.path) &&
+    !/^[{#]/.test(entry.path) &&
+    entry.path.trim() !== '';
   if (plain) return `${entry.path}\n`;
-  const json: JournalEntry = { path: entry.path, ...(entry.size !== undefined ? { size: entry.size } : {}), ...(entry.mtime !== undefined ? { mtime: entry.mtime } : {}) };
+  const json: JournalEntry = {
+    path: entry.path,
+    ...(entry.size !== undefined ? { size: entry.size } : {}),
+    ...(entry.mtime !== undefined ? { mtime: entry.mtime } : {}),
+  };
   return `${JSON.stringify(json)}\n`;
 }
 

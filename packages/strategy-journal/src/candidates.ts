@@ -43,7 +43,14 @@ export class EntryChecker {
   }
 
   async check(entry: Wanted, origin: string): Promise<Checked> {
-    const missing = (waiting?: string): FileCandidate => ({ path: entry.path, size: 0, mtimeMs: 0, missing: true, origin, ...(waiting ? { waiting } : {}) });
+    const missing = (waiting?: string): FileCandidate => ({
+      path: entry.path,
+      size: 0,
+      mtimeMs: 0,
+      missing: true,
+      origin,
+      ...(waiting ? { waiting } : {}),
+    });
     // Unknown state (EACCES, EIO): handed to the engine, whose upload reports it and keeps it pending.
     const unreadable: FileCandidate = { path: entry.path, size: 0, mtimeMs: 0, origin };
     const dir = await this.dirState(path.posix.dirname(entry.path));
@@ -63,13 +70,17 @@ export class EntryChecker {
       return NOT_THERE.has((error as NodeJS.ErrnoException).code ?? '') ? missing() : unreadable;
     }
     if (!stats.isFile()) return { problem: 'skipped', why: 'is not a regular file' };
-    if (entry.size !== undefined && stats.size < entry.size) return missing(`shorter than the journal says (${stats.size} of ${entry.size} bytes written)`);
+    if (entry.size !== undefined && stats.size < entry.size)
+      return missing(
+        `shorter than the journal says (${stats.size} of ${entry.size} bytes written)`,
+      );
     return { path: entry.path, size: stats.size, mtimeMs: stats.mtimeMs, origin };
   }
 
   /** A symlinked entry: its target's stats when it may be followed. */
   private async followLink(abs: string): Promise<Stats | Problem | { missing: true }> {
-    if (!this.followSymlinks) return { problem: 'skipped', why: 'is a symlink and followSymlinks is off' };
+    if (!this.followSymlinks)
+      return { problem: 'skipped', why: 'is a symlink and followSymlinks is off' };
     const root = await this.realRoot();
     let target: string;
     try {
@@ -77,7 +88,12 @@ export class EntryChecker {
     } catch {
       return { missing: true }; // dangling: its target may appear later
     }
-    if (!root || !within(root, target)) return { problem: 'refused', why: `is a symlink to ${target}, outside the source`, code: 'E_FILE_SYMLINK_OUT' };
+    if (!root || !within(root, target))
+      return {
+        problem: 'refused',
+        why: `is a symlink to ${target}, outside the source`,
+        code: 'E_FILE_SYMLINK_OUT',
+      };
     return stat(target);
   }
 
@@ -99,11 +115,22 @@ export class EntryChecker {
     try {
       real = await realpath(path.join(this.source, ...relativeDir.split('/').filter(Boolean)));
     } catch (error) {
-      return NOT_THERE.has((error as NodeJS.ErrnoException).code ?? '') ? { kind: 'missing' } : { kind: 'unreadable' };
+      return NOT_THERE.has((error as NodeJS.ErrnoException).code ?? '')
+        ? { kind: 'missing' }
+        : { kind: 'unreadable' };
     }
     if (real === path.join(root, ...relativeDir.split('/').filter(Boolean))) return { kind: 'ok' };
-    if (!this.followSymlinks) return { problem: 'skipped', why: 'is reached through a symlinked folder and followSymlinks is off' };
-    if (!within(root, real)) return { problem: 'refused', why: `is reached through a symlink to ${real}, outside the source`, code: 'E_FILE_SYMLINK_OUT' };
+    if (!this.followSymlinks)
+      return {
+        problem: 'skipped',
+        why: 'is reached through a symlinked folder and followSymlinks is off',
+      };
+    if (!within(root, real))
+      return {
+        problem: 'refused',
+        why: `is reached through a symlink to ${real}, outside the source`,
+        code: 'E_FILE_SYMLINK_OUT',
+      };
     return { kind: 'ok' };
   }
 }

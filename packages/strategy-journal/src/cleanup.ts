@@ -39,14 +39,17 @@ export class SegmentCleanup {
     }
     this.cleanedBefore = cursor.file;
     if (kept.length > 0) {
-      throw new Error(`kept segment(s) written after a later segment existed; their new lines were not read: ${kept.join(', ')}`);
+      throw new Error(
+        `kept segment(s) written after a later segment existed; their new lines were not read: ${kept.join(', ')}`,
+      );
     }
   }
 
   private async committedNames(before: string): Promise<string[]> {
     const names: string[] = [];
     for await (const entry of await opendir(this.dir, { bufferSize: 256 })) {
-      if (entry.isFile() && !entry.name.startsWith('.') && entry.name < before) names.push(entry.name);
+      if (entry.isFile() && !entry.name.startsWith('.') && entry.name < before)
+        names.push(entry.name);
     }
     return names.sort(byName);
   }

@@ -51,7 +51,8 @@ const IGNORED = { kind: 'ignored' } as const;
 
 /** What one raw journal line means. */
 export function readLine(raw: RawLine, roots: Roots): LineMeaning {
-  if (typeof raw === 'number') return { kind: 'invalid', why: `line is ${raw} bytes long (at most ${MAX_LINE_BYTES})` };
+  if (typeof raw === 'number')
+    return { kind: 'invalid', why: `line is ${raw} bytes long (at most ${MAX_LINE_BYTES})` };
   let text: string;
   try {
     text = decoder.decode(raw);
@@ -62,7 +63,9 @@ export function readLine(raw: RawLine, roots: Roots): LineMeaning {
   if (text.trim() === '' || text.startsWith('#')) return IGNORED;
   if (!text.startsWith('{')) return wanted(text, undefined, roots);
   const parsed = parseJsonEntry(text);
-  return 'why' in parsed ? { kind: 'invalid', why: parsed.why } : wanted(parsed.path, parsed.size, roots);
+  return 'why' in parsed
+    ? { kind: 'invalid', why: parsed.why }
+    : wanted(parsed.path, parsed.size, roots);
 }
 
 function parseJsonEntry(text: string): { path: string; size?: number } | { why: string } {
@@ -72,14 +75,21 @@ function parseJsonEntry(text: string): { path: string; size?: number } | { why: 
   } catch (error) {
     return { why: `invalid JSON entry: ${(error as Error).message}` };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { why: 'a JSON entry must be an object with "path"' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { why: 'a JSON entry must be an object with "path"' };
   const entry = value as { path?: unknown; size?: unknown; mtime?: unknown };
   if (typeof entry.path !== 'string') return { why: 'a JSON entry needs "path" (a string)' };
-  if (entry.size !== undefined && !(Number.isSafeInteger(entry.size) && (entry.size as number) >= 0)) {
+  if (
+    entry.size !== undefined &&
+    !(Number.isSafeInteger(entry.size) && (entry.size as number) >= 0)
+  ) {
     return { why: '"size" must be a whole number of bytes' };
   }
-  if (entry.mtime !== undefined && !validMtime(entry.mtime)) return { why: '"mtime" must be milliseconds since the epoch or an ISO date' };
-  return entry.size === undefined ? { path: entry.path } : { path: entry.path, size: entry.size as number };
+  if (entry.mtime !== undefined && !validMtime(entry.mtime))
+    return { why: '"mtime" must be milliseconds since the epoch or an ISO date' };
+  return entry.size === undefined
+    ? { path: entry.path }
+    : { path: entry.path, size: entry.size as number };
 }
 
 function validMtime(value: unknown): boolean {
@@ -96,12 +106,16 @@ function wanted(text: string, size: number | undefined, roots: Roots): LineMeani
   let relative: string | undefined;
   if (text.startsWith('/')) {
     relative = inside(roots.source, text) ?? (roots.real ? inside(roots.real, text) : undefined);
-    if (relative === undefined) return { kind: 'unsafe', path: text, why: `is outside the source ${roots.source}` };
+    if (relative === undefined)
+      return { kind: 'unsafe', path: text, why: `is outside the source ${roots.source}` };
   } else {
     relative = segments.filter((s) => s !== '' && s !== '.').join('/');
   }
-  if (relative === '') return { kind: 'invalid', why: 'names the source folder itself, not a file' };
-  return size === undefined ? { kind: 'entry', path: relative } : { kind: 'entry', path: relative, size };
+  if (relative === '')
+    return { kind: 'invalid', why: 'names the source folder itself, not a file' };
+  return size === undefined
+    ? { kind: 'entry', path: relative }
+    : { kind: 'entry', path: relative, size };
 }
 
 /** `absolute` relative to `root` (`/`-separated) when it lies inside it; '' for the root itself. */

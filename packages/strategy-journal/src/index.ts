@@ -17,6 +17,11 @@ export {
   type ResolvedJournalOptions,
   type JournalCursor,
 } from './options.js';
-export { appendToJournal, type AppendOptions, type AppendResult, type JournalEntry } from './append.js';
+export {
+  appendToJournal,
+  type AppendOptions,
+  type AppendResult,
+  type JournalEntry,
+} from './append.js';
 
 export default journalStrategy;

@@ -44,7 +44,10 @@ export interface ChunkOptions {
 }
 
 /** Splits `[from, limit)` of an open file into chunks of complete lines, in order. */
-export async function* readChunks(handle: FileHandle, options: ChunkOptions): AsyncGenerator<Chunk> {
+export async function* readChunks(
+  handle: FileHandle,
+  options: ChunkOptions,
+): AsyncGenerator<Chunk> {
   const maxBytes = options.maxBytes ?? MAX_CHUNK_BYTES;
   const buffer = Buffer.allocUnsafe(BLOCK);
   let position = options.from;
@@ -55,7 +58,12 @@ export async function* readChunks(handle: FileHandle, options: ChunkOptions): As
   let lastEnd = options.from;
   const partial = new PartialLine();
   while (position < options.limit) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(BLOCK, options.limit - position), position);
+    const { bytesRead } = await handle.read(
+      buffer,
+      0,
+      Math.min(BLOCK, options.limit - position),
+      position,
+    );
     if (bytesRead === 0) break; // truncated while reading: what was read stands
     const block = buffer.subarray(0, bytesRead);
     let lineStart = 0;
@@ -67,7 +75,13 @@ export async function* readChunks(handle: FileHandle, options: ChunkOptions): As
       lastEnd = position + lineStart;
       chunkBytes += (typeof line === 'number' ? line : line.length) + 1;
       if (lines.length >= options.maxLines || chunkBytes >= maxBytes) {
-        yield { start: chunkStart, end: lastEnd, firstLine: lineNumber - lines.length + 1, lastLine: lineNumber, lines };
+        yield {
+          start: chunkStart,
+          end: lastEnd,
+          firstLine: lineNumber - lines.length + 1,
+          lastLine: lineNumber,
+          lines,
+        };
         chunkStart = lastEnd;
         lines = [];
         chunkBytes = 0;
@@ -77,7 +91,13 @@ export async function* readChunks(handle: FileHandle, options: ChunkOptions): As
     position += bytesRead;
   }
   if (lines.length > 0) {
-    yield { start: chunkStart, end: lastEnd, firstLine: lineNumber - lines.length + 1, lastLine: lineNumber, lines };
+    yield {
+      start: chunkStart,
+      end: lastEnd,
+      firstLine: lineNumber - lines.length + 1,
+      lastLine: lineNumber,
+      lines,
+    };
   }
 }
 
@@ -97,7 +117,11 @@ class PartialLine {
   finish(rest: Buffer): RawLine {
     const total = this.length + rest.length;
     const line: RawLine =
-      total > MAX_LINE_BYTES ? total : this.pieces.length === 0 ? Buffer.from(rest) : Buffer.concat([...this.pieces, rest]);
+      total > MAX_LINE_BYTES
+        ? total
+        : this.pieces.length === 0
+          ? Buffer.from(rest)
+          : Buffer.concat([...this.pieces, rest]);
     this.pieces = [];
     this.length = 0;
     return line;
@@ -120,7 +144,10 @@ export async function tailHash(handle: FileHandle, offset: number): Promise<stri
 }
 
 /** Counts the complete lines in `[0, limit)` and returns the offset after the last one (`start: 'end'`). */
-export async function endOfCompleteLines(handle: FileHandle, limit: number): Promise<{ end: number; lines: number }> {
+export async function endOfCompleteLines(
+  handle: FileHandle,
+  limit: number,
+): Promise<{ end: number; lines: number }> {
   const buffer = Buffer.allocUnsafe(BLOCK);
   let position = 0;
   let end = 0;

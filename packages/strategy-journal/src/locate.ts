@@ -55,14 +55,24 @@ export async function statFile(abs: string): Promise<JournalFile | undefined> {
   try {
     const s = await stat(abs, { bigint: true });
     if (!s.isFile()) return undefined;
-    return { abs, name: path.basename(abs), dev: String(s.dev), ino: String(s.ino), size: Number(s.size), mtimeMs: Number(s.mtimeNs / 1000n) / 1000 };
+    return {
+      abs,
+      name: path.basename(abs),
+      dev: String(s.dev),
+      ino: String(s.ino),
+      size: Number(s.size),
+      mtimeMs: Number(s.mtimeNs / 1000n) / 1000,
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-export function sameFile(file: Pick<JournalFile, 'dev' | 'ino'>, other: Pick<JournalFile, 'dev' | 'ino'>): boolean {
+export function sameFile(
+  file: Pick<JournalFile, 'dev' | 'ino'>,
+  other: Pick<JournalFile, 'dev' | 'ino'>,
+): boolean {
   return file.dev === other.dev && file.ino === other.ino;
 }
 
@@ -77,32 +87,64 @@ async function continues(file: JournalFile, cursor: JournalCursor): Promise<bool
   }
 }
 
-const fromStart = (file: JournalFile, recheck = false): ReadStep => ({ file, from: 0, linesBefore: 0, recheck });
+const fromStart = (file: JournalFile, recheck = false): ReadStep => ({
+  file,
+  from: 0,
+  linesBefore: 0,
+  recheck,
+});
 
 /** The read plan for a single journal file and its rotated siblings. */
-export async function planSingleFile(journal: string, cursor: JournalCursor | undefined, start: 'beginning' | 'end'): Promise<ReadPlan> {
+export async function planSingleFile(
+  journal: string,
+  cursor: JournalCursor | undefined,
+  start: 'beginning' | 'end',
+): Promise<ReadPlan> {
   const current = await statFile(journal);
-  if (!current && (await stat(journal).then((s) => s.isDirectory(), () => false))) {
-    throw new RecsyncError('E_USAGE', { message: `the journal ${journal} is a folder`, hint: 'for a folder of segment files, set directory instead of path' });
+  if (
+    !current &&
+    (await stat(journal).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new RecsyncError('E_USAGE', {
+      message: `the journal ${journal} is a folder`,
+      hint: 'for a folder of segment files, set directory instead of path',
+    });
   }
   if (!cursor) {
-    if (start === 'end') return { steps: current ? [{ ...fromStart(current), skipToEnd: true }] : [], notes: [] };
+    if (start === 'end')
+      return { steps: current ? [{ ...fromStart(current), skipToEnd: true }] : [], notes: [] };
     const { readable } = await rotatedSiblings(journal);
     const steps = [...readable, ...(current ? [current] : [])].map((f) => fromStart(f));
-    return { steps, notes: steps.length === 0 ? [`the journal ${journal} does not exist (yet): nothing to read`] : [] };
+    return {
+      steps,
+      notes:
+        steps.length === 0 ? [`the journal ${journal} does not exist (yet): nothing to read`] : [],
+    };
   }
   if (current && sameFile(current, cursor) && (await continues(current, cursor))) {
-    return { steps: [{ file: current, from: cursor.offset, linesBefore: cursor.line, recheck: false }], notes: [] };
+    return {
+      steps: [{ file: current, from: cursor.offset, linesBefore: cursor.line, recheck: false }],
+      notes: [],
+    };
   }
   return planAfterBreak(journal, current, cursor);
 }
 
-async function planAfterBreak(journal: string, current: JournalFile | undefined, cursor: JournalCursor): Promise<ReadPlan> {
+async function planAfterBreak(
+  journal: string,
+  current: JournalFile | undefined,
+  cursor: JournalCursor,
+): Promise<ReadPlan> {
   const { readable, compressed } = await rotatedSiblings(journal);
   const candidates = [...(current ? [current] : []), ...readable];
   const resume = await findResume(candidates, cursor);
   const notes: string[] = [];
-  const steps: ReadStep[] = resume ? [{ file: resume, from: cursor.offset, linesBefore: cursor.line, recheck: false }] : [];
+  const steps: ReadStep[] = resume
+    ? [{ file: resume, from: cursor.offset, linesBefore: cursor.line, recheck: false }]
+    : [];
   if (!resume) {
     notes.push(
       `the journal file the cursor is in (${cursor.file}, inode ${cursor.ino}, byte ${cursor.offset}, line ${cursor.line}) ` +
@@ -113,32 +155,44 @@ async function planAfterBreak(journal: string, current: JournalFile | undefined,
   if (resume === current) return { steps, notes };
   for (const sibling of readable) {
     // Ties in mtime cannot be ordered against the cursor: re-read them, checked with HEAD.
-    if (sibling !== resume && sibling.mtimeMs >= cursor.mtimeMs) steps.push(fromStart(sibling, !resume || sibling.mtimeMs === cursor.mtimeMs));
+    if (sibling !== resume && sibling.mtimeMs >= cursor.mtimeMs)
+      steps.push(fromStart(sibling, !resume || sibling.mtimeMs === cursor.mtimeMs));
   }
   if (current) {
     const truncated = sameFile(current, cursor);
-    if (truncated && resume) notes.push(`${journal} was truncated (copy-truncate rotation): the rest of its copy ${resume.abs} is read first, then ${journal} from the start with HEAD checks`);
+    if (truncated && resume)
+      notes.push(
+        `${journal} was truncated (copy-truncate rotation): the rest of its copy ${resume.abs} is read first, then ${journal} from the start with HEAD checks`,
+      );
     steps.push(fromStart(current, !resume || truncated));
   }
   return { steps, notes };
 }
 
 /** The file holding the cursor's position: by inode first, then by the bytes before the offset. */
-async function findResume(candidates: JournalFile[], cursor: JournalCursor): Promise<JournalFile | undefined> {
-  for (const file of candidates) if (sameFile(file, cursor) && (await continues(file, cursor))) return file;
+async function findResume(
+  candidates: JournalFile[],
+  cursor: JournalCursor,
+): Promise<JournalFile | undefined> {
+  for (const file of candidates)
+    if (sameFile(file, cursor) && (await continues(file, cursor))) return file;
   if (cursor.offset === 0) return undefined; // an empty prefix matches every file
-  for (const file of candidates) if (!sameFile(file, cursor) && (await continues(file, cursor))) return file;
+  for (const file of candidates)
+    if (!sameFile(file, cursor) && (await continues(file, cursor))) return file;
   return undefined;
 }
 
 /** Files next to the journal named like it plus a suffix (`.1`, `-20261125`, `_old`), oldest first. */
-async function rotatedSiblings(journal: string): Promise<{ readable: JournalFile[]; compressed: string[] }> {
+async function rotatedSiblings(
+  journal: string,
+): Promise<{ readable: JournalFile[]; compressed: string[] }> {
   const dir = path.dirname(journal);
   const base = path.basename(journal);
   const readable: JournalFile[] = [];
   const compressed: string[] = [];
   for (const name of (await listNames(dir)) ?? []) {
-    if (name.length <= base.length || !name.startsWith(base) || !'.-_'.includes(name[base.length]!)) continue;
+    if (name.length <= base.length || !name.startsWith(base) || !'.-_'.includes(name[base.length]!))
+      continue;
     if (COMPRESSED.test(name)) compressed.push(name);
     else {
       const file = await statFile(path.join(dir, name));
@@ -151,14 +205,19 @@ async function rotatedSiblings(journal: string): Promise<{ readable: JournalFile
 /** By mtime; on a tie, logrotate's numbering (`.2` is older than `.1`), then by name. */
 function olderFirst(a: JournalFile, b: JournalFile): number {
   const number = (f: JournalFile) => Number(/\.(\d+)$/.exec(f.name)?.[1] ?? -1);
-  return a.mtimeMs - b.mtimeMs || number(b) - number(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return (
+    a.mtimeMs - b.mtimeMs ||
+    number(b) - number(a) ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
 }
 
 /** Names of the non-folder entries of `dir`; undefined when it does not exist. */
 async function listNames(dir: string): Promise<string[] | undefined> {
   const names: string[] = [];
   try {
-    for await (const entry of await opendir(dir, { bufferSize: 256 })) if (!entry.isDirectory()) names.push(entry.name);
+    for await (const entry of await opendir(dir, { bufferSize: 256 }))
+      if (!entry.isDirectory()) names.push(entry.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -167,12 +226,22 @@ async function listNames(dir: string): Promise<string[] | undefined> {
 }
 
 /** The read plan for a folder of segment files (name order). */
-export async function planSegments(dir: string, cursor: JournalCursor | undefined, start: 'beginning' | 'end'): Promise<ReadPlan> {
+export async function planSegments(
+  dir: string,
+  cursor: JournalCursor | undefined,
+  start: 'beginning' | 'end',
+): Promise<ReadPlan> {
   const listed = await listNames(dir);
-  if (!listed) return { steps: [], notes: [`the segment folder ${dir} does not exist (yet): nothing to read`] };
+  if (!listed)
+    return {
+      steps: [],
+      notes: [`the segment folder ${dir} does not exist (yet): nothing to read`],
+    };
   const all = listed.filter((n) => !n.startsWith('.')).sort(byName);
   const names = cursor ? all.filter((n) => n >= cursor.file) : all;
-  const notes = names.filter((n) => COMPRESSED.test(n)).map((n) => `segment ${path.join(dir, n)} is compressed and cannot be read: not synced`);
+  const notes = names
+    .filter((n) => COMPRESSED.test(n))
+    .map((n) => `segment ${path.join(dir, n)} is compressed and cannot be read: not synced`);
   const files: JournalFile[] = [];
   for (const name of names.filter((n) => !COMPRESSED.test(n))) {
     const file = await statFile(path.join(dir, name));
@@ -180,20 +249,26 @@ export async function planSegments(dir: string, cursor: JournalCursor | undefine
   }
   if (!cursor) {
     const last = files.at(-1);
-    if (start === 'end') return { steps: last ? [{ ...fromStart(last), skipToEnd: true }] : [], notes };
+    if (start === 'end')
+      return { steps: last ? [{ ...fromStart(last), skipToEnd: true }] : [], notes };
     return { steps: files.map((f) => fromStart(f)), notes };
   }
   const steps: ReadStep[] = [];
   const [first] = files;
   if (first?.name === cursor.file) {
     files.shift();
-    if (sameFile(first, cursor) && (await continues(first, cursor))) steps.push({ file: first, from: cursor.offset, linesBefore: cursor.line, recheck: false });
+    if (sameFile(first, cursor) && (await continues(first, cursor)))
+      steps.push({ file: first, from: cursor.offset, linesBefore: cursor.line, recheck: false });
     else {
-      notes.push(`segment ${first.abs} was replaced or truncated since byte ${cursor.offset} was read: it is read again from the start with HEAD checks`);
+      notes.push(
+        `segment ${first.abs} was replaced or truncated since byte ${cursor.offset} was read: it is read again from the start with HEAD checks`,
+      );
       steps.push(fromStart(first, true));
     }
   } else {
-    notes.push(`segment ${path.join(dir, cursor.file)}, which the cursor is in (byte ${cursor.offset}, line ${cursor.line}), is gone: entries written to it after that position, if any, cannot be recovered`);
+    notes.push(
+      `segment ${path.join(dir, cursor.file)}, which the cursor is in (byte ${cursor.offset}, line ${cursor.line}), is gone: entries written to it after that position, if any, cannot be recovered`,
+    );
   }
   return { steps: [...steps, ...files.map((f) => fromStart(f))], notes };
 }

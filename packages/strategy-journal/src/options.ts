@@ -28,7 +28,9 @@ export const journalOptionsSchema = z
       .string()
       .min(1, { error: 'directory must name the segment folder' })
       .optional()
-      .describe('A folder of journal segment files, read in name order; relative to the source. Set this or path.'),
+      .describe(
+        'A folder of journal segment files, read in name order; relative to the source. Set this or path.',
+      ),
     /** Journal lines per partition: the cursor moves in steps of at most this many lines. */
     linesPerPartition: z
       .number({ error: 'linesPerPartition must be a whole number from 1 to 1000000' })
@@ -36,18 +38,24 @@ export const journalOptionsSchema = z
       .min(1, { error: 'linesPerPartition must be at least 1' })
       .max(1_000_000, { error: 'linesPerPartition must be at most 1000000' })
       .default(1000)
-      .describe('Journal lines per partition: the cursor moves in steps of at most this many lines.'),
+      .describe(
+        'Journal lines per partition: the cursor moves in steps of at most this many lines.',
+      ),
     /** How long an entry naming a file that does not exist stays pending before it is reported missing. */
     missingTimeout: durationSchema
       .prefault('7d')
-      .describe('How long an entry naming a missing file stays pending before it is reported missing.'),
+      .describe(
+        'How long an entry naming a missing file stays pending before it is reported missing.',
+      ),
     /**
      * How long a rotated journal file or an older segment must have been left unwritten before the
      * cursor moves on to the next file (a producer may still hold the old one open).
      */
     rotationGrace: durationSchema
       .prefault('1m')
-      .describe('How long a rotated file or older segment must be left unwritten before the cursor moves on to the next.'),
+      .describe(
+        'How long a rotated file or older segment must be left unwritten before the cursor moves on to the next.',
+      ),
     /** Where a first run starts: every line the journal holds, or its current end (adopting a backed-up archive). */
     start: z
       .enum(['beginning', 'end'], { error: 'start must be "beginning" or "end"' })
@@ -56,21 +64,25 @@ export const journalOptionsSchema = z
     /** What happens to segment files the saved cursor has moved past (segment folders only). */
     committedSegments: cleanupSchema
       .default('keep')
-      .describe('What happens to segment files the cursor has moved past: "keep", "delete" or { moveTo: folder }.'),
+      .describe(
+        'What happens to segment files the cursor has moved past: "keep", "delete" or { moveTo: folder }.',
+      ),
   })
   .superRefine((options, ctx) => {
     if ((options.path === undefined) === (options.directory === undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: [],
-        message: 'set exactly one of path (a journal file) or directory (a folder of segment files)',
+        message:
+          'set exactly one of path (a journal file) or directory (a folder of segment files)',
       });
     }
     if (options.path !== undefined && options.committedSegments !== 'keep') {
       ctx.addIssue({
         code: 'custom',
         path: ['committedSegments'],
-        message: 'committedSegments applies to segment folders (directory) only; a single journal file is rotated by logrotate',
+        message:
+          'committedSegments applies to segment folders (directory) only; a single journal file is rotated by logrotate',
       });
     }
   });

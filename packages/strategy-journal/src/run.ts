@@ -35,14 +35,22 @@ export class JournalRun {
   private readonly checker: EntryChecker;
 
   constructor(
-    private readonly options: { source: string; followSymlinks: boolean; warn(message: string): void },
+    private readonly options: {
+      source: string;
+      followSymlinks: boolean;
+      warn(message: string): void;
+    },
     readonly counts: RunCounts,
   ) {
     this.checker = new EntryChecker(options.source, options.followSymlinks);
   }
 
   /** The candidates named by `lines` of journal file `file`, the first being line `firstLine`. */
-  async *candidates(file: string, firstLine: number, lines: readonly RawLine[]): AsyncGenerator<FileCandidate> {
+  async *candidates(
+    file: string,
+    firstLine: number,
+    lines: readonly RawLine[],
+  ): AsyncGenerator<FileCandidate> {
     const roots = await this.roots();
     const work = this.work(file, firstLine, lines, roots);
     for await (const result of mapUnordered(work, STAT_CONCURRENCY, (w) => this.check(w))) {
@@ -52,11 +60,18 @@ export class JournalRun {
 
   private async roots(): Promise<Roots> {
     const real = await this.checker.realRoot();
-    return real && real !== this.options.source ? { source: this.options.source, real } : { source: this.options.source };
+    return real && real !== this.options.source
+      ? { source: this.options.source, real }
+      : { source: this.options.source };
   }
 
   /** Parses lines in order, reporting bad ones and dropping repeats. */
-  private *work(file: string, firstLine: number, lines: readonly RawLine[], roots: Roots): Generator<Work> {
+  private *work(
+    file: string,
+    firstLine: number,
+    lines: readonly RawLine[],
+    roots: Roots,
+  ): Generator<Work> {
     for (const [index, raw] of lines.entries()) {
       const origin = `${file}:${firstLine + index}`;
       const line = readLine(raw, roots);
@@ -88,7 +103,14 @@ export class JournalRun {
     if ('problem' in checked) {
       if (checked.problem === 'refused') {
         this.counts.refused++;
-        return { path: line.path, size: 0, mtimeMs: 0, refused: checked.why, origin, ...(checked.code ? { refusedCode: checked.code } : {}) };
+        return {
+          path: line.path,
+          size: 0,
+          mtimeMs: 0,
+          refused: checked.why,
+          origin,
+          ...(checked.code ? { refusedCode: checked.code } : {}),
+        };
       }
       this.counts.skipped++;
       this.options.warn(`skipped ${origin}: ${line.path} ${checked.why}`);

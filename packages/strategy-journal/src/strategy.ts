@@ -22,7 +22,15 @@ import {
   type DonePartition,
 } from '@recsync/framework';
 import { endOfCompleteLines, readChunks, tailHash, type Chunk, type RawLine } from './lines.js';
-import { byName, planSegments, planSingleFile, sameFile, type JournalFile, type ReadPlan, type ReadStep } from './locate.js';
+import {
+  byName,
+  planSegments,
+  planSingleFile,
+  sameFile,
+  type JournalFile,
+  type ReadPlan,
+  type ReadStep,
+} from './locate.js';
 import { journalLocation, type JournalLocation } from './location.js';
 import type { JournalCursor, ResolvedJournalOptions } from './options.js';
 import { emptyRunCounts, JournalRun, type RunCounts } from './run.js';
@@ -58,7 +66,11 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     this.location = journalLocation(options, context.source);
     this.missingTimeoutMs = options.missingTimeout;
     if (this.location.kind === 'directory' && options.committedSegments !== 'keep') {
-      const cleanup = new SegmentCleanup(this.location.path, options.committedSegments, this.segmentsRead);
+      const cleanup = new SegmentCleanup(
+        this.location.path,
+        options.committedSegments,
+        this.segmentsRead,
+      );
       this.committed = (cursor) => cleanup.run(cursor);
     }
   }
@@ -74,16 +86,28 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     this.segmentsRead.clear();
     this.counts = emptyRunCounts();
     const { cursor } = request;
-    this.position = cursor ? `${cursor.file} byte ${cursor.offset} (line ${cursor.line})` : 'first run';
+    this.position = cursor
+      ? `${cursor.file} byte ${cursor.offset} (line ${cursor.line})`
+      : 'first run';
     const plan = await this.plan(cursor);
     for (const note of plan.notes) this.context.warn(note);
-    const run = new JournalRun({ source: this.context.source, followSymlinks: this.context.followSymlinks, warn: (m) => this.context.warn(m) }, this.counts);
+    const run = new JournalRun(
+      {
+        source: this.context.source,
+        followSymlinks: this.context.followSymlinks,
+        warn: (m) => this.context.warn(m),
+      },
+      this.counts,
+    );
     for (const [index, step] of plan.steps.entries()) {
       if (request.signal.aborted) return;
       const end = yield* this.readStep(step, { run, request });
       const last = index === plan.steps.length - 1;
       if (end === 'stop' || (end === 'busy' && !last)) {
-        if (end === 'busy') this.context.warn(`${step.file.abs} was written less than ${formatDuration(this.options.rotationGrace)} ago: later journal files wait for the next run`);
+        if (end === 'busy')
+          this.context.warn(
+            `${step.file.abs} was written less than ${formatDuration(this.options.rotationGrace)} ago: later journal files wait for the next run`,
+          );
         return;
       }
     }
@@ -126,7 +150,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
   private async plan(cursor: JournalCursor | undefined): Promise<ReadPlan> {
     const { kind, path } = this.location;
     try {
-      return kind === 'file' ? await planSingleFile(path, cursor, this.options.start) : await planSegments(path, cursor, this.options.start);
+      return kind === 'file'
+        ? await planSingleFile(path, cursor, this.options.start)
+        : await planSegments(path, cursor, this.options.start);
     } catch (error) {
       throw readError(path, error);
     }
@@ -145,9 +171,20 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
       if (step.skipToEnd) {
         const skipped = await endOfCompleteLines(handle, file.size);
         end = skipped.end;
-        yield await this.partition(handle, file, { start: 0, end, firstLine: 1, lastLine: skipped.lines, lines: [] }, step, ctx.run);
+        yield await this.partition(
+          handle,
+          file,
+          { start: 0, end, firstLine: 1, lastLine: skipped.lines, lines: [] },
+          step,
+          ctx.run,
+        );
       } else {
-        const chunks = readChunks(handle, { from: step.from, linesBefore: step.linesBefore, limit: file.size, maxLines: this.options.linesPerPartition });
+        const chunks = readChunks(handle, {
+          from: step.from,
+          linesBefore: step.linesBefore,
+          limit: file.size,
+          maxLines: this.options.linesPerPartition,
+        });
         for await (const chunk of chunks) {
           if (ctx.request.signal.aborted) return 'stop';
           this.counts.lines += chunk.lines.length;
@@ -158,40 +195,76 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
         // the file the cursor was in is left behind for good.
         const { cursor } = ctx.request;
         if (end === 0 && cursor && !(sameFile(file, cursor) && cursor.offset === 0)) {
-          yield await this.partition(handle, file, { start: 0, end: 0, firstLine: 1, lastLine: 0, lines: [] }, step, ctx.run);
+          yield await this.partition(
+            handle,
+            file,
+            { start: 0, end: 0, firstLine: 1, lastLine: 0, lines: [] },
+            step,
+            ctx.run,
+          );
         }
       }
-      if (this.location.kind === 'directory') this.segmentsRead.set(file.name, { ino: file.ino, end });
-      return ctx.request.now.getTime() - file.mtimeMs >= this.options.rotationGrace ? 'quiet' : 'busy';
+      if (this.location.kind === 'directory')
+        this.segmentsRead.set(file.name, { ino: file.ino, end });
+      return ctx.request.now.getTime() - file.mtimeMs >= this.options.rotationGrace
+        ? 'quiet'
+        : 'busy';
     } finally {
       await handle.close();
     }
   }
 
   /** Opens a planned file and takes its size now; undefined (with a warning) when it changed since. */
-  private async openStep(step: ReadStep): Promise<{ handle: FileHandle; file: JournalFile } | undefined> {
+  private async openStep(
+    step: ReadStep,
+  ): Promise<{ handle: FileHandle; file: JournalFile } | undefined> {
     let handle: FileHandle;
     try {
       handle = await open(step.file.abs, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw readError(step.file.abs, error);
-      this.context.warn(`${step.file.abs} disappeared before it could be read: the next run looks for it again`);
+      this.context.warn(
+        `${step.file.abs} disappeared before it could be read: the next run looks for it again`,
+      );
       return undefined;
     }
     const stats = await handle.stat({ bigint: true });
-    const file: JournalFile = { ...step.file, size: Number(stats.size), mtimeMs: Number(stats.mtimeNs / 1000n) / 1000 };
-    if (!sameFile({ dev: String(stats.dev), ino: String(stats.ino) }, step.file) || file.size < step.from) {
+    const file: JournalFile = {
+      ...step.file,
+      size: Number(stats.size),
+      mtimeMs: Number(stats.mtimeNs / 1000n) / 1000,
+    };
+    if (
+      !sameFile({ dev: String(stats.dev), ino: String(stats.ino) }, step.file) ||
+      file.size < step.from
+    ) {
       await handle.close();
-      this.context.warn(`${step.file.abs} was rotated or truncated while the run started: the next run reads it`);
+      this.context.warn(
+        `${step.file.abs} was rotated or truncated while the run started: the next run reads it`,
+      );
       return undefined;
     }
     return { handle, file };
   }
 
-  private async partition(handle: FileHandle, file: JournalFile, chunk: Chunk, step: ReadStep, run: JournalRun): Promise<Partition> {
+  private async partition(
+    handle: FileHandle,
+    file: JournalFile,
+    chunk: Chunk,
+    step: ReadStep,
+    run: JournalRun,
+  ): Promise<Partition> {
     const id = `${file.name}@${file.ino}:${chunk.start}-${chunk.end}`;
     const tail = await tailHash(handle, chunk.end);
-    const cursor: JournalCursor = { file: file.name, dev: file.dev, ino: file.ino, offset: chunk.end, line: chunk.lastLine, tail, mtimeMs: file.mtimeMs };
+    const cursor: JournalCursor = {
+      file: file.name,
+      dev: file.dev,
+      ino: file.ino,
+      offset: chunk.end,
+      line: chunk.lastLine,
+      tail,
+      mtimeMs: file.mtimeMs,
+    };
     const ordinal = this.chunks.size;
     this.chunks.set(id, { ordinal, cursor });
     this.ordinals.set(cursorKey(cursor), ordinal);

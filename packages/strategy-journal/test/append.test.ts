@@ -10,7 +10,11 @@ describe('appendToJournal', () => {
   it('appends entries relative to the source, one line each, creating the journal', async () => {
     const { source, journalDir } = await archive();
     const journal = path.join(journalDir, 'written.log');
-    const result = await appendToJournal(journal, [`${source}/2026-11-25/a.wav`, '2026-11-25/b.wav'], { source, cwd: source, fsync: true });
+    const result = await appendToJournal(
+      journal,
+      [`${source}/2026-11-25/a.wav`, '2026-11-25/b.wav'],
+      { source, cwd: source, fsync: true },
+    );
     expect(result).toEqual({ file: journal, appended: 2 });
     expect(await readFile(journal, 'utf8')).toBe('2026-11-25/a.wav\n2026-11-25/b.wav\n');
   });
@@ -18,12 +22,18 @@ describe('appendToJournal', () => {
   it('refuses a list with a path outside the source and writes none of it', async () => {
     const { root, source, journalDir } = await archive();
     const journal = path.join(journalDir, 'written.log');
-    await expect(appendToJournal(journal, [`${source}/ok.wav`, `${root}/elsewhere.wav`], { source })).rejects.toMatchObject({
+    await expect(
+      appendToJournal(journal, [`${source}/ok.wav`, `${root}/elsewhere.wav`], { source }),
+    ).rejects.toMatchObject({
       code: 'E_USAGE',
       message: `${root}/elsewhere.wav is outside the source ${source}: not added to the journal`,
     });
-    await expect(appendToJournal(journal, ['../escape.wav'], { source, cwd: source })).rejects.toMatchObject({ code: 'E_USAGE' });
-    await expect(appendToJournal(journal, [source], { source })).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      appendToJournal(journal, ['../escape.wav'], { source, cwd: source }),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(appendToJournal(journal, [source], { source })).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
     await expect(readFile(journal)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
@@ -40,18 +50,35 @@ describe('appendToJournal', () => {
     const { source, journalDir } = await archive();
     const journal = path.join(journalDir, 'written.log');
     const odd = ['line\nbreak.wav', '{curly}.wav', '#hash.wav', '  '];
-    await appendToJournal(journal, [...odd, { path: 'sized.wav', size: 12, mtime: 1_700_000_000_000 }], { source, cwd: source });
+    await appendToJournal(
+      journal,
+      [...odd, { path: 'sized.wav', size: 12, mtime: 1_700_000_000_000 }],
+      { source, cwd: source },
+    );
     const text = await readFile(journal, 'utf8');
-    expect(text.split('\n').filter(Boolean).every((l) => l.startsWith('{"path":'))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('{"path":')),
+    ).toBe(true);
     const runs = await collect(harness({ path: journal }, source).instance);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path)).sort()).toEqual([...odd, 'sized.wav'].sort());
+    expect(runs.flatMap((r) => r.files.map((f) => f.path)).sort()).toEqual(
+      [...odd, 'sized.wav'].sort(),
+    );
   });
 
   it("appends to the day's segment of a segment folder", async () => {
     const { source, journalDir } = await archive();
-    const result = await appendToJournal(journalDir, ['a.wav'], { source, cwd: source, now: new Date('2026-11-25T23:59:00Z') });
+    const result = await appendToJournal(journalDir, ['a.wav'], {
+      source,
+      cwd: source,
+      now: new Date('2026-11-25T23:59:00Z'),
+    });
     expect(result.file).toBe(path.join(journalDir, '2026-11-25.log'));
-    await expect(appendToJournal(journalDir, ['a.wav'], { segment: '../x.log' })).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      appendToJournal(journalDir, ['a.wav'], { segment: '../x.log' }),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
   it('stops an async source at the first refused entry, after writing the ones before it', async () => {
@@ -62,7 +89,9 @@ describe('appendToJournal', () => {
       yield '/etc/passwd';
       yield 'b.wav';
     }
-    await expect(appendToJournal(journal, paths(), { source, cwd: source })).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(appendToJournal(journal, paths(), { source, cwd: source })).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
     expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
   });
 
@@ -77,7 +106,10 @@ describe('appendToJournal', () => {
           const { appendToJournal } = await import(${JSON.stringify(moduleUrl)});
           const paths = Array.from({ length: 2000 }, (_, i) => 'x/${tag}-' + i + '-' + '${tag}'.repeat(200) + '.wav');
           for (let i = 0; i < paths.length; i += 50) await appendToJournal(${JSON.stringify(journal)}, paths.slice(i, i + 50), { source: ${JSON.stringify(source)}, cwd: ${JSON.stringify(source)} });`;
-        spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on('exit', resolve);
+        spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on(
+          'exit',
+          resolve,
+        );
       });
     expect(await Promise.all([producer('a'), producer('b')])).toEqual([0, 0]);
     const lines = (await readFile(journal, 'utf8')).split('\n');

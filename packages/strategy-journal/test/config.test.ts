@@ -16,16 +16,37 @@ async function jobsOf(jobs: Record<string, unknown>) {
 
 describe('the journal strategy in a config', () => {
   it('loads from a data-only config, with the remote check off by default', async () => {
-    const [job] = await jobsOf({ rec: { source: 'REC', target, strategy: { use: '@recsync/strategy-journal', with: { path: 'j/written.log' } } } });
+    const [job] = await jobsOf({
+      rec: {
+        source: 'REC',
+        target,
+        strategy: { use: '@recsync/strategy-journal', with: { path: 'j/written.log' } },
+      },
+    });
     expect(job!.strategy.definition.name).toBe(STRATEGY_NAME);
     expect(job!.remoteCheck).toBe('none');
     expect(journalJob([job!]).journal).toEqual({ kind: 'file', path: '/srv/REC/j/written.log' });
   });
 
   it('keeps the state identity to the journal location: tuning options may change', async () => {
-    const [a] = await jobsOf({ rec: { source: '/r', target, strategy: journal({ directory: '/j' }) } });
-    const [b] = await jobsOf({ rec: { source: '/r', target, strategy: journal({ directory: '/j', linesPerPartition: 50, missingTimeout: '1d', start: 'end' }) } });
-    const [c] = await jobsOf({ rec: { source: '/r', target, strategy: journal({ directory: '/k' }) } });
+    const [a] = await jobsOf({
+      rec: { source: '/r', target, strategy: journal({ directory: '/j' }) },
+    });
+    const [b] = await jobsOf({
+      rec: {
+        source: '/r',
+        target,
+        strategy: journal({
+          directory: '/j',
+          linesPerPartition: 50,
+          missingTimeout: '1d',
+          start: 'end',
+        }),
+      },
+    });
+    const [c] = await jobsOf({
+      rec: { source: '/r', target, strategy: journal({ directory: '/k' }) },
+    });
     expect(fingerprintOf(a!)).toEqual(fingerprintOf(b!));
     expect(fingerprintOf(a!)).not.toEqual(fingerprintOf(c!));
   });
@@ -37,9 +58,15 @@ describe('the journal strategy in a config', () => {
       dated: { source: '/d', target, strategy: useStrategy(other, {}) },
     });
     expect(journalJob(jobs, 'video').journal).toEqual({ kind: 'directory', path: '/j/video' });
-    expect(() => journalJob(jobs)).toThrow(/several jobs use the journal strategy \(calls, video\)/);
-    expect(() => journalJob(jobs, 'dated')).toThrow('job "dated" uses the strategy test-other, not a journal');
+    expect(() => journalJob(jobs)).toThrow(
+      /several jobs use the journal strategy \(calls, video\)/,
+    );
+    expect(() => journalJob(jobs, 'dated')).toThrow(
+      'job "dated" uses the strategy test-other, not a journal',
+    );
     expect(() => journalJob(jobs, 'nope')).toThrow('no job named "nope"');
-    expect(() => journalJob(jobs.filter((j) => j.name === 'dated'))).toThrow('no job uses the journal strategy');
+    expect(() => journalJob(jobs.filter((j) => j.name === 'dated'))).toThrow(
+      'no job uses the journal strategy',
+    );
   });
 });

@@ -10,7 +10,10 @@ const FIRST = ['2026-11-24/a.wav', '2026-11-24/sub/b.wav', '2026-11-25/c.wav', '
 /** A source with files, and a journal beside it (`../journal`) listing them, absolute and relative. */
 async function fixture(journalAt: (dir: string) => string) {
   const root = await mkdtemp(path.join(tmpdir(), 'recsync-journal-conf-'));
-  const tree = await createTree(Object.fromEntries(FIRST.map((p, i) => [p, { size: 10 + i, mtime: '2026-11-24T10:00:00Z' }])), { root: path.join(root, 'RECORDINGS') });
+  const tree = await createTree(
+    Object.fromEntries(FIRST.map((p, i) => [p, { size: 10 + i, mtime: '2026-11-24T10:00:00Z' }])),
+    { root: path.join(root, 'RECORDINGS') },
+  );
   const dir = path.join(root, 'journal');
   await mkdir(dir, { recursive: true });
   const lines = FIRST.map((p, i) => (i % 2 ? tree.path(p) : p));
@@ -30,13 +33,25 @@ async function fixture(journalAt: (dir: string) => string) {
 }
 
 const subjects = [
-  { name: 'single file', options: { path: '../journal/written.log', linesPerPartition: 2 }, at: (dir: string) => path.join(dir, 'written.log') },
-  { name: 'segment folder', options: { directory: '../journal', linesPerPartition: 3 }, at: (dir: string) => path.join(dir, '2026-11-25.log') },
+  {
+    name: 'single file',
+    options: { path: '../journal/written.log', linesPerPartition: 2 },
+    at: (dir: string) => path.join(dir, 'written.log'),
+  },
+  {
+    name: 'segment folder',
+    options: { directory: '../journal', linesPerPartition: 3 },
+    at: (dir: string) => path.join(dir, '2026-11-25.log'),
+  },
 ];
 
 for (const subject of subjects) {
   describe(`conformance: ${subject.name}`, () => {
-    const checks = strategyConformance({ definition: journalStrategy, options: subject.options, fixture: () => fixture(subject.at) });
+    const checks = strategyConformance({
+      definition: journalStrategy,
+      options: subject.options,
+      fixture: () => fixture(subject.at),
+    });
     for (const check of checks) it(check.name, check.run);
   });
 }

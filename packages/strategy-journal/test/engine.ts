@@ -30,7 +30,13 @@ export interface SyncResult {
   uploaded(): string[];
 }
 
-export async function journalJob(options: { files?: string[]; strategy?: Partial<JournalOptions>; job?: Record<string, unknown> } = {}) {
+export async function journalJob(
+  options: {
+    files?: string[];
+    strategy?: Partial<JournalOptions>;
+    job?: Record<string, unknown>;
+  } = {},
+) {
   const endpoint = inject('s3Endpoint');
   const client = createTestClient(endpoint);
   const bucket = `j-${randomBytes(5).toString('hex')}`;
@@ -62,12 +68,25 @@ export async function journalJob(options: { files?: string[]; strategy?: Partial
     const recorder = definePlugin({
       name: 'test:recorder',
       apply(hooks) {
-        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed]) hook.tap('test', (e) => void events.push(e));
+        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
+          hook.tap('test', (e) => void events.push(e));
         hooks.warning.tap('test', (w) => void warnings.push({ code: w.code, message: w.message }));
       },
     });
-    const stats = await syncJob(await makeJob(), { ...runOptions, plugins: [recorder, ...(runOptions.plugins ?? [])] });
-    return { stats, events, warnings, uploaded: () => events.filter((e) => e.outcome === 'uploaded').map((e) => e.key).sort() };
+    const stats = await syncJob(await makeJob(), {
+      ...runOptions,
+      plugins: [recorder, ...(runOptions.plugins ?? [])],
+    });
+    return {
+      stats,
+      events,
+      warnings,
+      uploaded: () =>
+        events
+          .filter((e) => e.outcome === 'uploaded')
+          .map((e) => e.key)
+          .sort(),
+    };
   };
 
   const plan = async (runOptions: RunOptions = {}): Promise<PlanItem[]> => {

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { FileCandidate, Partition, StrategyInstance } from '@recsync/framework';
-import { journalOptionsSchema, journalStrategy, type JournalCursor, type JournalOptions } from '../src/index.js';
+import {
+  journalOptionsSchema,
+  journalStrategy,
+  type JournalCursor,
+  type JournalOptions,
+} from '../src/index.js';
 
 const made: string[] = [];
 
@@ -20,7 +25,9 @@ export async function tempDir(prefix = 'recsync-journal-'): Promise<string> {
 }
 
 /** A source folder with `files` (relative paths, small content) and a `journal` folder beside it. */
-export async function archive(files: string[] = []): Promise<{ root: string; source: string; journalDir: string }> {
+export async function archive(
+  files: string[] = [],
+): Promise<{ root: string; source: string; journalDir: string }> {
   const root = await tempDir();
   const source = path.join(root, 'RECORDINGS');
   const journalDir = path.join(root, 'journal');
@@ -49,7 +56,11 @@ export interface Harness {
 
 export function harness(options: JournalOptions, source: string, followSymlinks = false): Harness {
   const warnings: string[] = [];
-  const instance = journalStrategy.create(journalOptionsSchema.parse(options), { source, followSymlinks, warn: (m) => void warnings.push(m) });
+  const instance = journalStrategy.create(journalOptionsSchema.parse(options), {
+    source,
+    followSymlinks,
+    warn: (m) => void warnings.push(m),
+  });
   return { instance, warnings };
 }
 
@@ -59,9 +70,17 @@ export interface Collected {
 }
 
 /** Every partition of one run with its files (files sorted by path). */
-export async function collect(instance: StrategyInstance<JournalCursor>, cursor?: JournalCursor, now = new Date()): Promise<Collected[]> {
+export async function collect(
+  instance: StrategyInstance<JournalCursor>,
+  cursor?: JournalCursor,
+  now = new Date(),
+): Promise<Collected[]> {
   const out: Collected[] = [];
-  for await (const partition of instance.partitions({ cursor, now, signal: new AbortController().signal })) {
+  for await (const partition of instance.partitions({
+    cursor,
+    now,
+    signal: new AbortController().signal,
+  })) {
     const files: FileCandidate[] = [];
     for await (const file of partition.files()) files.push(file);
     out.push({ partition, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) });
@@ -70,15 +89,27 @@ export async function collect(instance: StrategyInstance<JournalCursor>, cursor?
 }
 
 /** The cursor after every partition is done, in order. */
-export function advanceAll(instance: StrategyInstance<JournalCursor>, cursor: JournalCursor | undefined, runs: Collected[]): JournalCursor | undefined {
+export function advanceAll(
+  instance: StrategyInstance<JournalCursor>,
+  cursor: JournalCursor | undefined,
+  runs: Collected[],
+): JournalCursor | undefined {
   let current = cursor;
   for (const { partition } of runs) current = instance.advance(current, partition);
   return current;
 }
 
 /** One run from `cursor`: the paths it yields (in partition order) and the cursor after it, through JSON. */
-export async function runOnce(h: Harness, cursor?: JournalCursor, now = new Date()): Promise<{ paths: string[]; cursor?: JournalCursor; runs: Collected[] }> {
+export async function runOnce(
+  h: Harness,
+  cursor?: JournalCursor,
+  now = new Date(),
+): Promise<{ paths: string[]; cursor?: JournalCursor; runs: Collected[] }> {
   const runs = await collect(h.instance, cursor, now);
   const next = advanceAll(h.instance, cursor, runs);
-  return { paths: runs.flatMap((r) => r.files.map((f) => f.path)), cursor: next && JSON.parse(JSON.stringify(next)), runs };
+  return {
+    paths: runs.flatMap((r) => r.files.map((f) => f.path)),
+    cursor: next && JSON.parse(JSON.stringify(next)),
+    runs,
+  };
 }

@@ -9,7 +9,8 @@ import { appendLines } from './helpers.js';
 import { journalJob } from './engine.js';
 
 const DAY = 86_400_000;
-const calls = (day: string, count: number) => Array.from({ length: count }, (_, i) => `${day}/call-${i}.wav`);
+const calls = (day: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `${day}/call-${i}.wav`);
 
 let disposers: (() => void)[] = [];
 afterEach(() => {
@@ -26,7 +27,10 @@ async function setup(options: Parameters<typeof journalJob>[0]) {
 describe('sync with a journal', () => {
   it('uploads exactly the journal entries, byte-exact, then only what was appended', async () => {
     const first = [...calls('2026-11-24', 3), ...calls('2026-11-25', 2)];
-    const j = await setup({ files: [...first, 'never-listed.wav', 'late.wav'], strategy: { linesPerPartition: 2 } });
+    const j = await setup({
+      files: [...first, 'never-listed.wav', 'late.wav'],
+      strategy: { linesPerPartition: 2 },
+    });
     await appendLines(j.journal, first);
     const one = await j.sync();
     expect(one.stats.exitCode).toBe(0);
@@ -60,9 +64,15 @@ describe('sync with a journal', () => {
     expect(run.stats.exitCode).toBe(1);
     expect(run.uploaded()).toEqual(['ok.wav']);
     const messages = run.warnings.map((w) => `${w.code} ${w.message}`);
-    expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused ../../etc/passwd: has a ".." segment (${j.journal}:1)`);
-    expect(messages).toContain(`E_FILE_OUTSIDE_ROOT refused /etc/passwd: is outside the source ${j.source} (${j.journal}:2)`);
-    expect(messages).toContain(`E_FILE_BAD_PATH refused an entry: line is not valid UTF-8 (${j.journal}:4)`);
+    expect(messages).toContain(
+      `E_FILE_OUTSIDE_ROOT refused ../../etc/passwd: has a ".." segment (${j.journal}:1)`,
+    );
+    expect(messages).toContain(
+      `E_FILE_OUTSIDE_ROOT refused /etc/passwd: is outside the source ${j.source} (${j.journal}:2)`,
+    );
+    expect(messages).toContain(
+      `E_FILE_BAD_PATH refused an entry: line is not valid UTF-8 (${j.journal}:4)`,
+    );
     expect(await j.keys()).toEqual(['ok.wav']);
     // Refused lines have a final outcome: the cursor is past them and the next run does not repeat them.
     expect((await j.state()).cursor).toMatchObject({ line: 4 });
@@ -75,7 +85,9 @@ describe('sync with a journal', () => {
     const now = new Date();
     const one = await j.sync({ now });
     expect(one.stats.exitCode).toBe(0);
-    expect(one.events.filter((e) => e.outcome === 'deferred').map((e) => [e.path, e.reason])).toEqual(
+    expect(
+      one.events.filter((e) => e.outcome === 'deferred').map((e) => [e.path, e.reason]),
+    ).toEqual(
       expect.arrayContaining([
         ['soon.wav', `not found yet (${j.journal}:2)`],
         ['never.wav', `not found yet (${j.journal}:3)`],
@@ -90,9 +102,22 @@ describe('sync with a journal', () => {
     expect(Object.keys((await j.state()).pending)).toEqual(['never.wav']);
 
     const planned = await j.plan({ now: new Date(now.getTime() + 2 * DAY) });
-    expect(planned).toContainEqual(expect.objectContaining({ type: 'file', path: 'never.wav', action: 'vanished', reason: 'missing for more than 1d' }));
+    expect(planned).toContainEqual(
+      expect.objectContaining({
+        type: 'file',
+        path: 'never.wav',
+        action: 'vanished',
+        reason: 'missing for more than 1d',
+      }),
+    );
     const three = await j.sync({ now: new Date(now.getTime() + 2 * DAY) });
-    expect(three.events).toEqual([expect.objectContaining({ path: 'never.wav', outcome: 'vanished', reason: 'missing for more than 1d' })]);
+    expect(three.events).toEqual([
+      expect.objectContaining({
+        path: 'never.wav',
+        outcome: 'vanished',
+        reason: 'missing for more than 1d',
+      }),
+    ]);
     expect((await j.state()).pending).toEqual({});
   });
 
@@ -102,7 +127,11 @@ describe('sync with a journal', () => {
     const run = await j.sync();
     const [event] = run.events;
     expect(event).toMatchObject({ path: 'short.wav', outcome: 'deferred' });
-    expect(event.reason).toMatch(new RegExp(`^shorter than the journal says \\(\\d+ of 100000 bytes written\\) \\(${j.journal}:1\\)$`));
+    expect(event.reason).toMatch(
+      new RegExp(
+        `^shorter than the journal says \\(\\d+ of 100000 bytes written\\) \\(${j.journal}:1\\)$`,
+      ),
+    );
   });
 
   it('saves the offset of the longest prefix of done lines when uploads finish out of order', async () => {
@@ -115,7 +144,8 @@ describe('sync with a journal', () => {
       name: 'test:hold-third',
       apply(hooks) {
         hooks.beforeUpload.tapPromise('test', async (input) => {
-          if (input.Key === files[2]) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
+          if (input.Key === files[2])
+            await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
           return input;
         });
         hooks.uploaded.tap('test', () => {
@@ -155,7 +185,12 @@ describe('sync with a journal', () => {
     await writeFile(j.journal, `${[files[0], files[1], files[3], files[2]].join('\n')}\n`); // rewritten in place, other bytes
     const run = await j.sync();
     expect(run.uploaded()).toEqual([files[3]]);
-    expect(run.events.filter((e) => e.outcome === 'present').map((e) => e.key).sort()).toEqual(files.slice(0, 3).sort());
+    expect(
+      run.events
+        .filter((e) => e.outcome === 'present')
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(files.slice(0, 3).sort());
     expect(run.warnings.map((w) => w.message).join()).toMatch(/is gone or was truncated/);
   });
 

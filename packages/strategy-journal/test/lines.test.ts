@@ -4,14 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES, readChunks, tailHash, type Chunk } from '../src/lines.js';
 import { tempDir } from './helpers.js';
 
-async function chunksOf(content: string | Buffer, options: { from?: number; maxLines?: number; linesBefore?: number; maxBytes?: number } = {}): Promise<Chunk[]> {
+async function chunksOf(
+  content: string | Buffer,
+  options: { from?: number; maxLines?: number; linesBefore?: number; maxBytes?: number } = {},
+): Promise<Chunk[]> {
   const file = path.join(await tempDir(), 'j.log');
   await writeFile(file, content);
   const handle = await open(file, 'r');
   try {
     const size = (await handle.stat()).size;
     const out: Chunk[] = [];
-    const chunks = readChunks(handle, { from: options.from ?? 0, linesBefore: options.linesBefore ?? 0, limit: size, maxLines: options.maxLines ?? 1000, maxBytes: options.maxBytes });
+    const chunks = readChunks(handle, {
+      from: options.from ?? 0,
+      linesBefore: options.linesBefore ?? 0,
+      limit: size,
+      maxLines: options.maxLines ?? 1000,
+      maxBytes: options.maxBytes,
+    });
     for await (const chunk of chunks) out.push(chunk);
     return out;
   } finally {
@@ -51,7 +60,10 @@ describe('reading complete lines', () => {
   });
 
   it('keeps lines across read blocks intact', async () => {
-    const lines = Array.from({ length: 3000 }, (_, i) => `2026-11-25/call-${String(i).padStart(6, '0')}-${'x'.repeat(i % 50)}.wav`);
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) => `2026-11-25/call-${String(i).padStart(6, '0')}-${'x'.repeat(i % 50)}.wav`,
+    );
     const chunks = await chunksOf(lines.map((l) => `${l}\n`).join(''), { maxLines: 700 });
     expect(chunks.flatMap(text)).toEqual(lines);
     expect(chunks.map((c) => c.firstLine)).toEqual([1, 701, 1401, 2101, 2801]);

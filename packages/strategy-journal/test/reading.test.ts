@@ -3,9 +3,21 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalCursor } from '../src/index.js';
-import { addFiles, advanceAll, appendLines, archive, collect, harness, runOnce } from './helpers.js';
+import {
+  addFiles,
+  advanceAll,
+  appendLines,
+  archive,
+  collect,
+  harness,
+  runOnce,
+} from './helpers.js';
 
-const calls = (from: number, count: number) => Array.from({ length: count }, (_, i) => `2026-11-25/call-${String(from + i).padStart(4, '0')}.wav`);
+const calls = (from: number, count: number) =>
+  Array.from(
+    { length: count },
+    (_, i) => `2026-11-25/call-${String(from + i).padStart(4, '0')}.wav`,
+  );
 
 describe('reading a journal file from the saved offset', () => {
   it('reads every entry on a first run, then only lines appended since', async () => {
@@ -16,7 +28,11 @@ describe('reading a journal file from the saved offset', () => {
     const h = harness({ path: journal }, source);
     const one = await runOnce(h);
     expect(one.paths).toEqual(first);
-    expect(one.cursor).toMatchObject({ file: 'written.log', offset: first.join('\n').length + 1, line: 5 });
+    expect(one.cursor).toMatchObject({
+      file: 'written.log',
+      offset: first.join('\n').length + 1,
+      line: 5,
+    });
 
     expect((await runOnce(h, one.cursor)).runs).toEqual([]);
     await appendLines(journal, calls(5, 3));
@@ -30,7 +46,14 @@ describe('reading a journal file from the saved offset', () => {
     const journal = path.join(journalDir, 'written.log');
     await appendLines(journal, ['# header', '', 'a.wav']);
     const [run] = await collect(harness({ path: journal }, source).instance);
-    expect(run!.files).toEqual([{ path: 'a.wav', size: 'content of a.wav'.length, mtimeMs: expect.any(Number), origin: `${journal}:3` }]);
+    expect(run!.files).toEqual([
+      {
+        path: 'a.wav',
+        size: 'content of a.wav'.length,
+        mtimeMs: expect.any(Number),
+        origin: `${journal}:3`,
+      },
+    ]);
   });
 
   it('leaves a partial last line for the next run, then reads it whole', async () => {
@@ -53,7 +76,13 @@ describe('reading a journal file from the saved offset', () => {
     const runs = await collect(harness({ path: journal, linesPerPartition: 3 }, source).instance);
     expect(runs.map((r) => r.files.length)).toEqual([3, 3, 1]);
     const lineBytes = lines[0]!.length + 1;
-    expect(runs.map((r) => r.partition.id)).toEqual([0, 3, 6].map((n) => expect.stringMatching(new RegExp(`^written\\.log@\\d+:${n * lineBytes}-${Math.min(n + 3, 7) * lineBytes}$`))));
+    expect(runs.map((r) => r.partition.id)).toEqual(
+      [0, 3, 6].map((n) =>
+        expect.stringMatching(
+          new RegExp(`^written\\.log@\\d+:${n * lineBytes}-${Math.min(n + 3, 7) * lineBytes}$`),
+        ),
+      ),
+    );
     for (const { partition } of runs) {
       expect(partition).toMatchObject({ closed: true, dir: source });
       expect(partition.prefix).toBeUndefined();
@@ -80,7 +109,10 @@ describe('reading a journal file from the saved offset', () => {
     finish(0);
     expect(cursor).toMatchObject({ line: 4 }); // partitions 0 and 1: lines 1-4; 2 is still in flight
     // A crash now: the next run starts after line 4 and re-reads lines 5-10 (3 and 4 again, never 1-4).
-    const rerun = await runOnce(harness({ path: journal, linesPerPartition: 2 }, source), JSON.parse(JSON.stringify(cursor)));
+    const rerun = await runOnce(
+      harness({ path: journal, linesPerPartition: 2 }, source),
+      JSON.parse(JSON.stringify(cursor)),
+    );
     expect(rerun.paths).toEqual(lines.slice(4));
     expect(rerun.cursor).toMatchObject({ line: 10 });
   });
@@ -101,7 +133,9 @@ describe('reading a journal file from the saved offset', () => {
     await appendLines(journal, ['later/x.wav']);
     const h = harness({ path: journal, missingTimeout: '2d' }, source);
     const [run] = await collect(h.instance);
-    expect(run!.files).toEqual([{ path: 'later/x.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1` }]);
+    expect(run!.files).toEqual([
+      { path: 'later/x.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1` },
+    ]);
     expect(h.instance.missingTimeoutMs).toBe(2 * 86_400_000);
   });
 
@@ -110,7 +144,16 @@ describe('reading a journal file from the saved offset', () => {
     const journal = path.join(journalDir, 'written.log');
     await appendLines(journal, ['{"path":"a.wav","size":1000}', '{"path":"a.wav","size":3}']);
     const [run] = await collect(harness({ path: journal }, source).instance);
-    expect(run!.files).toEqual([{ path: 'a.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1`, waiting: 'shorter than the journal says (16 of 1000 bytes written)' }]);
+    expect(run!.files).toEqual([
+      {
+        path: 'a.wav',
+        size: 0,
+        mtimeMs: 0,
+        missing: true,
+        origin: `${journal}:1`,
+        waiting: 'shorter than the journal says (16 of 1000 bytes written)',
+      },
+    ]);
   });
 
   it('starts at the end of the journal on a first run with start: "end"', async () => {
@@ -147,13 +190,16 @@ describe('reading a journal file from the saved offset', () => {
     const { source, journalDir } = await archive([]);
     const journal = path.join(journalDir, 'written.log');
     const total = 4000;
-    const writer = spawn(process.execPath, ['-e', `
+    const writer = spawn(process.execPath, [
+      '-e',
+      `
       const fs = require('node:fs');
       for (let i = 0; i < ${total}; i++) {
         const fd = fs.openSync(${JSON.stringify(journal)}, 'a');
         fs.writeSync(fd, 'dir-' + (i % 7) + '/call-' + String(i).padStart(5, '0') + '-' + 'x'.repeat(i % 40) + '.wav\\n');
         fs.closeSync(fd);
-      }`]);
+      }`,
+    ]);
     const exited = new Promise((resolve) => writer.on('exit', resolve));
     let finished = false;
     void exited.then(() => (finished = true));
@@ -168,7 +214,10 @@ describe('reading a journal file from the saved offset', () => {
       cursor = run.cursor ?? cursor;
     }
     expect(runs).toBeGreaterThan(1);
-    const expected = Array.from({ length: total }, (_, i) => `dir-${i % 7}/call-${String(i).padStart(5, '0')}-${'x'.repeat(i % 40)}.wav`);
+    const expected = Array.from(
+      { length: total },
+      (_, i) => `dir-${i % 7}/call-${String(i).padStart(5, '0')}-${'x'.repeat(i % 40)}.wav`,
+    );
     expect(seen.sort()).toEqual(expected.sort());
     expect(cursor).toMatchObject({ line: total });
   });
@@ -193,6 +242,8 @@ describe('reading a journal file from the saved offset', () => {
     const one = await runOnce(h);
     await addFiles(source, ['b.wav']);
     await appendLines(journal, ['b.wav']);
-    expect((await runOnce(h, one.cursor)).runs.flatMap((r) => r.files)).toEqual([expect.objectContaining({ path: 'b.wav', size: 16 })]);
+    expect((await runOnce(h, one.cursor)).runs.flatMap((r) => r.files)).toEqual([
+      expect.objectContaining({ path: 'b.wav', size: 16 }),
+    ]);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { JournalCursor } from '../src/index.js';
 import { appendLines, archive, harness, runOnce, type Harness } from './helpers.js';
 
-const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `n-${from + i}.wav`);
+const names = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => `n-${from + i}.wav`);
 const LATER = () => new Date(Date.now() + 3_600_000);
 
 /** A journal with lines n-1..n-3 read and committed, and n-4, n-5 appended after that run. */
@@ -19,7 +20,8 @@ async function readThree(options: { rotationGrace?: string } = {}) {
   return { source, journal, h, cursor: first.cursor! };
 }
 
-const partitionsOf = async (h: Harness, cursor: JournalCursor, now = LATER()) => (await runOnce(h, cursor, now)).runs;
+const partitionsOf = async (h: Harness, cursor: JournalCursor, now = LATER()) =>
+  (await runOnce(h, cursor, now)).runs;
 
 describe('rotation by rename', () => {
   it('reads the rest of the renamed file first, then the new journal from the start', async () => {
@@ -55,7 +57,9 @@ describe('rotation by rename', () => {
     await appendLines(journal, names(6, 2));
     const early = await runOnce(h, cursor, new Date());
     expect(early.paths).toEqual(names(4, 2));
-    expect(h.warnings.join()).toMatch(/written\.log\.1 was written less than 10m ago: later journal files wait/);
+    expect(h.warnings.join()).toMatch(
+      /written\.log\.1 was written less than 10m ago: later journal files wait/,
+    );
     await appendLines(`${journal}.1`, names(20, 1)); // a late write by a producer that opened it before the rename
     const later = await runOnce(h, early.cursor, LATER());
     expect(later.paths).toEqual([...names(20, 1), ...names(6, 2)]);
@@ -84,7 +88,9 @@ describe('rotation by rename', () => {
     const runs = await partitionsOf(h, cursor);
     expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual(names(6, 2));
     expect(runs.every((r) => r.partition.remoteCheck === 'head' && r.partition.recheck)).toBe(true);
-    expect(h.warnings.join()).toMatch(/the journal file the cursor is in \(written\.log, inode \d+, byte 24, line 3\) is gone or was truncated \(1 compressed rotated file\(s\) cannot be read\): entries written to it after that position, if any, cannot be recovered/);
+    expect(h.warnings.join()).toMatch(
+      /the journal file the cursor is in \(written\.log, inode \d+, byte 24, line 3\) is gone or was truncated \(1 compressed rotated file\(s\) cannot be read\): entries written to it after that position, if any, cannot be recovered/,
+    );
   });
 
   it('reads every uncompressed rotated file on a first run, oldest first', async () => {
@@ -97,7 +103,9 @@ describe('rotation by rename', () => {
     const old = new Date('2026-01-01T00:00:00Z');
     await utimes(`${journal}.2`, old, old);
     await utimes(`${journal}.1`, old, old); // same mtime: logrotate's numbering decides
-    expect((await runOnce(harness({ path: journal }, source), undefined, LATER())).paths).toEqual(names(1, 3));
+    expect((await runOnce(harness({ path: journal }, source), undefined, LATER())).paths).toEqual(
+      names(1, 3),
+    );
   });
 });
 
@@ -108,7 +116,10 @@ describe('truncation', () => {
     await truncate(journal, 0);
     await appendLines(journal, names(100, 6)); // grows past the old offset with other bytes
     const runs = await partitionsOf(h, cursor);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual([...names(4, 2), ...names(100, 6)]);
+    expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual([
+      ...names(4, 2),
+      ...names(100, 6),
+    ]);
     const [fromCopy, ...fromJournal] = runs;
     expect(fromCopy!.partition.id).toMatch(/^written\.log\.1@\d+:24-40$/);
     expect(fromCopy!.partition.remoteCheck).toBeUndefined();
@@ -118,7 +129,12 @@ describe('truncation', () => {
 
   it('re-reads a journal rewritten in place (same inode, other bytes) from the start, checked with HEAD', async () => {
     const { journal, h, cursor } = await readThree();
-    await writeFile(journal, names(50, 8).map((n) => `${n}\n`).join(''));
+    await writeFile(
+      journal,
+      names(50, 8)
+        .map((n) => `${n}\n`)
+        .join(''),
+    );
     const runs = await partitionsOf(h, cursor);
     expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual(names(50, 8));
     expect(runs.every((r) => r.partition.remoteCheck === 'head')).toBe(true);
@@ -131,7 +147,9 @@ describe('truncation', () => {
     const { journal, h, cursor } = await readThree();
     await writeFile(journal, 'n-9.wav\n');
     const runs = await partitionsOf(h, cursor);
-    expect(runs.map((r) => [r.files.map((f) => f.path), r.partition.remoteCheck])).toEqual([[['n-9.wav'], 'head']]);
+    expect(runs.map((r) => [r.files.map((f) => f.path), r.partition.remoteCheck])).toEqual([
+      [['n-9.wav'], 'head'],
+    ]);
   });
 
   it('continues in a journal whose inode changed but whose bytes are the same (a copy moved into place)', async () => {

@@ -11,7 +11,8 @@ async function setup(lines: (string | Buffer)[], followSymlinks = false) {
   await symlink(path.join(root, 'secret', 'key.pem'), path.join(source, 'out-link.pem'));
   await symlink(path.join(source, 'in', 'a.wav'), path.join(source, 'in-link.wav'));
   const journal = path.join(journalDir, 'written.log');
-  for (const line of lines) await appendFile(journal, Buffer.concat([Buffer.from(line), Buffer.from('\n')]));
+  for (const line of lines)
+    await appendFile(journal, Buffer.concat([Buffer.from(line), Buffer.from('\n')]));
   const h = harness({ path: journal }, source, followSymlinks);
   const runs = await collect(h.instance);
   return { root, source, journal, h, files: runs.flatMap((r) => r.files) };
@@ -19,7 +20,12 @@ async function setup(lines: (string | Buffer)[], followSymlinks = false) {
 
 describe('a journal cannot be used to read files outside the source', () => {
   it('refuses ".." and outside absolute paths, naming the journal line', async () => {
-    const { source, journal, files, h } = await setup(['in/a.wav', '../secret/key.pem', '/etc/passwd', 'in/../in/b.wav']);
+    const { source, journal, files, h } = await setup([
+      'in/a.wav',
+      '../secret/key.pem',
+      '/etc/passwd',
+      'in/../in/b.wav',
+    ]);
     expect(files.map((f) => [f.path, f.origin, f.refused])).toEqual([
       ['../secret/key.pem', `${journal}:2`, 'has a ".." segment'],
       ['/etc/passwd', `${journal}:3`, `is outside the source ${source}`],
@@ -31,12 +37,28 @@ describe('a journal cannot be used to read files outside the source', () => {
 
   it('refuses a line with a NUL byte', async () => {
     const { journal, files } = await setup(['in/a\0.wav']);
-    expect(files).toEqual([{ path: 'in/a\0.wav', size: 0, mtimeMs: 0, refused: 'contains a NUL byte', origin: `${journal}:1` }]);
+    expect(files).toEqual([
+      {
+        path: 'in/a\0.wav',
+        size: 0,
+        mtimeMs: 0,
+        refused: 'contains a NUL byte',
+        origin: `${journal}:1`,
+      },
+    ]);
   });
 
   it('refuses invalid UTF-8 with the line number, and reads the other lines', async () => {
-    const { journal, files, h } = await setup(['in/a.wav', Buffer.from([0x69, 0x6e, 0x2f, 0xc3, 0x28, 0x2e, 0x77]), 'in/b.wav']);
-    expect(files.map((f) => [f.path, f.refused, f.origin]).sort((a, b) => String(a[2]).localeCompare(String(b[2])))).toEqual([
+    const { journal, files, h } = await setup([
+      'in/a.wav',
+      Buffer.from([0x69, 0x6e, 0x2f, 0xc3, 0x28, 0x2e, 0x77]),
+      'in/b.wav',
+    ]);
+    expect(
+      files
+        .map((f) => [f.path, f.refused, f.origin])
+        .sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
+    ).toEqual([
       ['in/a.wav', undefined, `${journal}:1`],
       ['', 'line is not valid UTF-8', `${journal}:2`],
       ['in/b.wav', undefined, `${journal}:3`],
@@ -45,7 +67,12 @@ describe('a journal cannot be used to read files outside the source', () => {
   });
 
   it('skips symlinks and symlinked folders while followSymlinks is off', async () => {
-    const { journal, files, h } = await setup(['out-dir/key.pem', 'out-link.pem', 'in-link.wav', 'in/a.wav']);
+    const { journal, files, h } = await setup([
+      'out-dir/key.pem',
+      'out-link.pem',
+      'in-link.wav',
+      'in/a.wav',
+    ]);
     expect(files.map((f) => f.path)).toEqual(['in/a.wav']);
     expect(h.warnings.sort()).toEqual([
       `skipped ${journal}:1: out-dir/key.pem is reached through a symlinked folder and followSymlinks is off`,
@@ -55,7 +82,10 @@ describe('a journal cannot be used to read files outside the source', () => {
   });
 
   it('refuses symlinks that lead outside the source when following them, with the line number', async () => {
-    const { root, journal, files, h } = await setup(['out-dir/key.pem', 'out-link.pem', 'in-link.wav'], true);
+    const { root, journal, files, h } = await setup(
+      ['out-dir/key.pem', 'out-link.pem', 'in-link.wav'],
+      true,
+    );
     const byLine = [...files].sort((a, b) => String(a.origin).localeCompare(String(b.origin)));
     expect(byLine.map((f) => [f.path, f.size, f.refused])).toEqual([
       ['out-dir/key.pem', 0, `is reached through a symlink to ${root}/secret, outside the source`],
@@ -80,7 +110,9 @@ describe('a journal cannot be used to read files outside the source', () => {
     const h = harness({ path: journal }, source);
     const files = (await collect(h.instance)).flatMap((r) => r.files);
     expect(files.filter((f) => !f.refused).map((f) => f.path)).toEqual(['a.wav']);
-    expect(files.filter((f) => f.refused).map((f) => [f.refused, f.origin])).toEqual([['line is 70000 bytes long (at most 65536)', `${journal}:1`]]);
+    expect(files.filter((f) => f.refused).map((f) => [f.refused, f.origin])).toEqual([
+      ['line is 70000 bytes long (at most 65536)', `${journal}:1`],
+    ]);
     expect(h.warnings).toEqual([]);
   });
 });

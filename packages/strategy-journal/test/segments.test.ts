@@ -10,13 +10,22 @@ const OLD = new Date('2026-01-01T00:00:00Z');
 
 async function segments(spec: Record<string, string[]>, options: Partial<JournalOptions> = {}) {
   const { source, journalDir } = await archive();
-  for (const [name, lines] of Object.entries(spec)) await appendLines(path.join(journalDir, name), lines);
-  return { source, dir: journalDir, h: harness({ directory: journalDir, ...options } as JournalOptions, source) };
+  for (const [name, lines] of Object.entries(spec))
+    await appendLines(path.join(journalDir, name), lines);
+  return {
+    source,
+    dir: journalDir,
+    h: harness({ directory: journalDir, ...options } as JournalOptions, source),
+  };
 }
 
 describe('a folder of segment files', () => {
   it('reads segments in name order and resumes in the cursor segment', async () => {
-    const { dir, h } = await segments({ '2026-11-25.log': ['c.wav'], '2026-11-24.log': ['a.wav', 'b.wav'], '.2026-11-26.log.tmp': ['hidden.wav'] });
+    const { dir, h } = await segments({
+      '2026-11-25.log': ['c.wav'],
+      '2026-11-24.log': ['a.wav', 'b.wav'],
+      '.2026-11-26.log.tmp': ['hidden.wav'],
+    });
     const one = await runOnce(h, undefined, LATER());
     expect(one.paths).toEqual(['a.wav', 'b.wav', 'c.wav']);
     expect(one.cursor).toMatchObject({ file: '2026-11-25.log', line: 1 });
@@ -33,14 +42,19 @@ describe('a folder of segment files', () => {
     const one = await runOnce(h, undefined, LATER());
     await writeFile(path.join(dir, '002.log'), 'partial');
     const two = await runOnce(h, one.cursor, LATER());
-    expect(two.runs.map((r) => r.partition.id)).toEqual([expect.stringMatching(/^002\.log@\d+:0-0$/)]);
+    expect(two.runs.map((r) => r.partition.id)).toEqual([
+      expect.stringMatching(/^002\.log@\d+:0-0$/),
+    ]);
     expect(two.cursor).toMatchObject({ file: '002.log', offset: 0, line: 0 });
     await appendFile(path.join(dir, '002.log'), '.wav\n');
     expect((await runOnce(h, two.cursor, LATER())).paths).toEqual(['partial.wav']);
   });
 
   it('stays in a segment written within rotationGrace even when a later one exists', async () => {
-    const { dir, h } = await segments({ '001.log': ['a.wav'], '002.log': ['b.wav'] }, { rotationGrace: '5m' });
+    const { dir, h } = await segments(
+      { '001.log': ['a.wav'], '002.log': ['b.wav'] },
+      { rotationGrace: '5m' },
+    );
     const early = await runOnce(h, undefined, new Date());
     expect(early.paths).toEqual(['a.wav']);
     await utimes(path.join(dir, '001.log'), OLD, OLD);
@@ -55,7 +69,9 @@ describe('a folder of segment files', () => {
     const two = await runOnce(h, one.cursor, LATER());
     expect(two.paths).toEqual(['x.wav', 'y.wav', 'z.wav']);
     expect(two.runs.every((r) => r.partition.remoteCheck === 'head')).toBe(true);
-    expect(h.warnings.join()).toMatch(/segment .*001\.log was replaced or truncated since byte 12 was read/);
+    expect(h.warnings.join()).toMatch(
+      /segment .*001\.log was replaced or truncated since byte 12 was read/,
+    );
   });
 
   it('warns when the cursor segment is gone and goes on with later ones', async () => {
@@ -64,7 +80,9 @@ describe('a folder of segment files', () => {
     await rm(path.join(dir, '001.log'));
     await appendLines(path.join(dir, '002.log'), ['b.wav']);
     expect((await runOnce(h, one.cursor, LATER())).paths).toEqual(['b.wav']);
-    expect(h.warnings.join()).toMatch(/001\.log, which the cursor is in \(byte 6, line 1\), is gone/);
+    expect(h.warnings.join()).toMatch(
+      /001\.log, which the cursor is in \(byte 6, line 1\), is gone/,
+    );
   });
 
   it('skips compressed segments with a warning', async () => {
@@ -77,14 +95,20 @@ describe('a folder of segment files', () => {
 
 describe('committed segments', () => {
   it('deletes segments the durable cursor has passed, and only those', async () => {
-    const { dir, h } = await segments({ '001.log': ['a.wav'], '002.log': ['b.wav'], '003.log': ['c.wav'] }, { committedSegments: 'delete' });
+    const { dir, h } = await segments(
+      { '001.log': ['a.wav'], '002.log': ['b.wav'], '003.log': ['c.wav'] },
+      { committedSegments: 'delete' },
+    );
     const run = await runOnce(h, undefined, LATER());
     await h.instance.committed!(run.cursor!);
     expect(await readdir(dir)).toEqual(['003.log']);
   });
 
   it('moves them into a folder when asked', async () => {
-    const { dir, h } = await segments({ '001.log': ['a.wav'], '002.log': ['b.wav'] }, { committedSegments: { moveTo: 'done' } });
+    const { dir, h } = await segments(
+      { '001.log': ['a.wav'], '002.log': ['b.wav'] },
+      { committedSegments: { moveTo: 'done' } },
+    );
     const run = await runOnce(h, undefined, LATER());
     await h.instance.committed!(run.cursor!);
     expect((await readdir(dir)).sort()).toEqual(['002.log', 'done']);
@@ -92,15 +116,22 @@ describe('committed segments', () => {
   });
 
   it('keeps a passed segment that grew after it was read, and reports it', async () => {
-    const { dir, h } = await segments({ '001.log': ['a.wav'], '002.log': ['b.wav'] }, { committedSegments: 'delete' });
+    const { dir, h } = await segments(
+      { '001.log': ['a.wav'], '002.log': ['b.wav'] },
+      { committedSegments: 'delete' },
+    );
     const run = await runOnce(h, undefined, LATER());
     await appendLines(path.join(dir, '001.log'), ['straggler.wav']);
-    await expect(h.instance.committed!(run.cursor!)).rejects.toThrow(/kept segment\(s\) written after a later segment existed.*001\.log \(read up to byte 6, now 20 bytes\)/);
+    await expect(h.instance.committed!(run.cursor!)).rejects.toThrow(
+      /kept segment\(s\) written after a later segment existed.*001\.log \(read up to byte 6, now 20 bytes\)/,
+    );
     expect(existsSync(path.join(dir, '001.log'))).toBe(true);
   });
 
   it('is not offered for a single journal file', async () => {
     const { source, journalDir } = await archive();
-    expect(harness({ path: path.join(journalDir, 'w.log') }, source).instance.committed).toBeUndefined();
+    expect(
+      harness({ path: path.join(journalDir, 'w.log') }, source).instance.committed,
+    ).toBeUndefined();
   });
 });

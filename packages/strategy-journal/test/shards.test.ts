@@ -16,7 +16,10 @@ const LATER = () => new Date(Date.now() + 3_600_000);
 
 describe('journal segments with shards', () => {
   it('deletes a committed segment only after every shard committed past it', async () => {
-    const j = await journalJob({ files: FILES, strategy: { path: undefined, directory: 'journal', committedSegments: 'delete' } });
+    const j = await journalJob({
+      files: FILES,
+      strategy: { path: undefined, directory: 'journal', committedSegments: 'delete' },
+    });
     const dir = path.join(j.source, 'journal');
     await mkdir(dir);
     await appendLines(path.join(dir, '001.log'), FILES.slice(0, 4));
@@ -29,7 +32,10 @@ describe('journal segments with shards', () => {
     expect(existsSync(path.join(dir, '001.log'))).toBe(true); // shard 1 has not read it yet
 
     // Its own state is there, its sibling's is not: from here on, deleting is not safe.
-    await expect(syncJob(shard(0), { now: LATER() })).rejects.toMatchObject({ code: 'E_SHARDS_UNSAFE', exitCode: 2 });
+    await expect(syncJob(shard(0), { now: LATER() })).rejects.toMatchObject({
+      code: 'E_SHARDS_UNSAFE',
+      exitCode: 2,
+    });
 
     const one = await syncJob(shard(1), { now: LATER() });
     expect(one.exitCode).toBe(0);

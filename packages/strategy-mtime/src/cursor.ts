@@ -60,8 +60,16 @@ export function initialState(base: number): CursorState {
 
 export function readCursor(cursor: MtimeCursor): CursorState {
   const base = cursor.cutoff === undefined ? -Infinity : Date.parse(cursor.cutoff);
-  const partial = normalize((cursor.partial ?? []).map((p) => ({ through: p.through, cutoff: Date.parse(p.cutoff) })), base);
-  const unreadable = new Map((cursor.unreadable ?? []).map((u) => [u.dir, u.cutoff === undefined ? -Infinity : Date.parse(u.cutoff)]));
+  const partial = normalize(
+    (cursor.partial ?? []).map((p) => ({ through: p.through, cutoff: Date.parse(p.cutoff) })),
+    base,
+  );
+  const unreadable = new Map(
+    (cursor.unreadable ?? []).map((u) => [
+      u.dir,
+      u.cutoff === undefined ? -Infinity : Date.parse(u.cutoff),
+    ]),
+  );
   return { base, partial, unreadable };
 }
 
@@ -72,7 +80,9 @@ export function writeCursor(state: CursorState): MtimeCursor {
     .map(([dir, cutoff]) => (cutoff === -Infinity ? { dir } : { dir, cutoff: iso(cutoff) }));
   return {
     ...(state.base === -Infinity ? {} : { cutoff: iso(state.base) }),
-    ...(state.partial.length > 0 ? { partial: state.partial.map((p) => ({ through: p.through, cutoff: iso(p.cutoff) })) } : {}),
+    ...(state.partial.length > 0
+      ? { partial: state.partial.map((p) => ({ through: p.through, cutoff: iso(p.cutoff) })) }
+      : {}),
     ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }
@@ -80,7 +90,8 @@ export function writeCursor(state: CursorState): MtimeCursor {
 /** The cutoff partition `id` is walked with: the newest that covers it. */
 export function cutoffFor(state: CursorState, id: string): number {
   let cutoff = state.base;
-  for (const entry of state.partial) if (comparePartitionIds(entry.through, id) >= 0) cutoff = Math.max(cutoff, entry.cutoff);
+  for (const entry of state.partial)
+    if (comparePartitionIds(entry.through, id) >= 0) cutoff = Math.max(cutoff, entry.cutoff);
   return cutoff;
 }
 
@@ -93,8 +104,16 @@ export function rememberedFor(state: CursorState, id: string): Map<string, numbe
  * Partition `id` was walked to the end with `runCutoff`, after every earlier partition of the
  * run; `remembered` is what it must remember as unreadable (replacing what it remembered).
  */
-export function markDone(state: CursorState, id: string, runCutoff: number, remembered: ReadonlyMap<string, number>): CursorState {
-  const partial = runCutoff > cutoffFor(state, id) ? normalize([...state.partial, { through: id, cutoff: runCutoff }], state.base) : state.partial;
+export function markDone(
+  state: CursorState,
+  id: string,
+  runCutoff: number,
+  remembered: ReadonlyMap<string, number>,
+): CursorState {
+  const partial =
+    runCutoff > cutoffFor(state, id)
+      ? normalize([...state.partial, { through: id, cutoff: runCutoff }], state.base)
+      : state.partial;
   const unreadable = new Map([...state.unreadable].filter(([dir]) => partitionOfDir(dir) !== id));
   for (const [dir, cutoff] of capRemembered(id, remembered)) unreadable.set(dir, cutoff);
   return { base: state.base, partial, unreadable };
@@ -105,7 +124,11 @@ export function markDone(state: CursorState, id: string, runCutoff: number, reme
  * remembered for partitions that no longer exist are forgotten (their files are gone, or moved
  * elsewhere, where the move makes them candidates).
  */
-export function completeRun(state: CursorState, runCutoff: number, ids: ReadonlySet<string>): CursorState {
+export function completeRun(
+  state: CursorState,
+  runCutoff: number,
+  ids: ReadonlySet<string>,
+): CursorState {
   const base = Math.max(state.base, runCutoff);
   const unreadable = new Map([...state.unreadable].filter(([dir]) => ids.has(partitionOfDir(dir))));
   return { base, partial: normalize(state.partial, base), unreadable };
@@ -113,7 +136,9 @@ export function completeRun(state: CursorState, runCutoff: number, ids: Readonly
 
 /** Drops entries that another entry reaching at least as far, with a cutoff at least as new, covers. */
 function normalize(entries: readonly PartialEntry[], base: number): PartialEntry[] {
-  const byReachDescending = [...entries].sort((a, b) => comparePartitionIds(b.through, a.through) || b.cutoff - a.cutoff);
+  const byReachDescending = [...entries].sort(
+    (a, b) => comparePartitionIds(b.through, a.through) || b.cutoff - a.cutoff,
+  );
   const kept: PartialEntry[] = [];
   let newest = base;
   for (const entry of byReachDescending) {
@@ -125,7 +150,10 @@ function normalize(entries: readonly PartialEntry[], base: number): PartialEntry
 }
 
 /** Bounds the cursor: past the limit, the whole partition is walked again with the oldest missed cutoff. */
-function capRemembered(id: string, remembered: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+function capRemembered(
+  id: string,
+  remembered: ReadonlyMap<string, number>,
+): ReadonlyMap<string, number> {
   if (remembered.size <= MAX_REMEMBERED_PER_PARTITION) return remembered;
   return new Map([[id, Math.min(...remembered.values())]]);
 }

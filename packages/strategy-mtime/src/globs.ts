@@ -28,8 +28,12 @@ type Matcher = (input: string) => boolean;
 /** One include, split into segments; undefined when it can match below any directory. */
 type SegmentPattern = readonly (Matcher | 'globstar')[] | undefined;
 
-export function compilePathRules(include: readonly string[], exclude: readonly string[]): PathRules {
-  const fileMatcher = (pattern: string): Matcher => picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+export function compilePathRules(
+  include: readonly string[],
+  exclude: readonly string[],
+): PathRules {
+  const fileMatcher = (pattern: string): Matcher =>
+    picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
   const includes = include.map(fileMatcher);
   const excludes = exclude.map(fileMatcher);
   const excludedDirs = exclude.flatMap((pattern) => {
@@ -37,7 +41,9 @@ export function compilePathRules(include: readonly string[], exclude: readonly s
     return base ? [picomatch(base, { dot: true })] : [];
   });
   const includeSegments = include.map(segmentsOf);
-  const canPrune = excludedDirs.length > 0 || (includeSegments.length > 0 && includeSegments.every((s) => s !== undefined));
+  const canPrune =
+    excludedDirs.length > 0 ||
+    (includeSegments.length > 0 && includeSegments.every((s) => s !== undefined));
   return {
     includesFile(rel) {
       if (includes.length > 0 && !includes.some((test) => test(rel))) return false;
@@ -46,7 +52,8 @@ export function compilePathRules(include: readonly string[], exclude: readonly s
     prunesDir(rel) {
       if (!canPrune) return false;
       if (excludedDirs.some((test) => test(rel))) return true;
-      if (includeSegments.length === 0 || includeSegments.some((s) => s === undefined)) return false;
+      if (includeSegments.length === 0 || includeSegments.some((s) => s === undefined))
+        return false;
       const dir = rel.split('/');
       return !includeSegments.some((segments) => couldMatchBelow(segments!, dir));
     },
@@ -54,7 +61,10 @@ export function compilePathRules(include: readonly string[], exclude: readonly s
 }
 
 /** Whether some path `dir/…` (at least one more segment) can match the pattern's segments. */
-function couldMatchBelow(segments: readonly (Matcher | 'globstar')[], dir: readonly string[]): boolean {
+function couldMatchBelow(
+  segments: readonly (Matcher | 'globstar')[],
+  dir: readonly string[],
+): boolean {
   for (let i = 0; i < dir.length; i++) {
     const segment = segments[i];
     if (segment === undefined) return false;
@@ -67,7 +77,9 @@ function couldMatchBelow(segments: readonly (Matcher | 'globstar')[], dir: reado
 function segmentsOf(pattern: string): SegmentPattern {
   const text = pattern.startsWith('./') ? pattern.slice(2) : pattern;
   if (!text.includes('/') || text.startsWith('!') || slashInsideGroup(text)) return undefined;
-  return text.split('/').map((segment) => (segment === '**' ? 'globstar' : picomatch(segment, { dot: true })));
+  return text
+    .split('/')
+    .map((segment) => (segment === '**' ? 'globstar' : picomatch(segment, { dot: true })));
 }
 
 /** A `/` inside `{…}`, `(…)` or `[…]` makes segment-wise matching unsound. */

@@ -8,8 +8,20 @@
  */
 import { mtimeStrategy } from './strategy.js';
 
-export { mtimeStrategy, mtimeCutoff, MtimeCutoff, STRATEGY_NAME, type MtimeSeams } from './strategy.js';
-export { mtimeOptionsSchema, mtimeCursorSchema, type MtimeCutoffOptions, type ResolvedMtimeOptions, type MtimeCursor } from './options.js';
+export {
+  mtimeStrategy,
+  mtimeCutoff,
+  MtimeCutoff,
+  STRATEGY_NAME,
+  type MtimeSeams,
+} from './strategy.js';
+export {
+  mtimeOptionsSchema,
+  mtimeCursorSchema,
+  type MtimeCutoffOptions,
+  type ResolvedMtimeOptions,
+  type MtimeCursor,
+} from './options.js';
 export { parseTimeInput, TIME_INPUT_FORMS } from './time.js';
 export { compilePathRules, type PathRules } from './globs.js';
 export {
@@ -27,6 +39,13 @@ export {
   type CursorState,
   type PartialEntry,
 } from './cursor.js';
-export { openScan, CHUNK, type ScanFs, type ScanTask, type ScanChunk, type DirInfo } from './walk/scan.js';
+export {
+  openScan,
+  CHUNK,
+  type ScanFs,
+  type ScanTask,
+  type ScanChunk,
+  type DirInfo,
+} from './walk/scan.js';
 
 export default mtimeStrategy;

@@ -23,15 +23,26 @@ export const mtimeOptionsSchema = z.strictObject({
       error: (issue) => `start ${JSON.stringify(issue.input)} is not ${TIME_INPUT_FORMS}`,
     })
     .optional()
-    .describe('Where the first run starts: a date-time, or a duration before the run ("30d"). Default: every file is a candidate.'),
+    .describe(
+      'Where the first run starts: a date-time, or a duration before the run ("30d"). Default: every file is a candidate.',
+    ),
   /**
    * Subtracted from the clock captured before the walk to give the next run's cutoff. Covers
    * clock skew between this machine and the file server (NFS) and coarse file-system timestamps
    * (FAT: 2s), so it must exceed both.
    */
-  margin: durationSchema.prefault('5s').describe('Subtracted from the clock before the walk to give the next cutoff; must exceed clock skew to the file server and timestamp granularity.'),
+  margin: durationSchema
+    .prefault('5s')
+    .describe(
+      'Subtracted from the clock before the walk to give the next cutoff; must exceed clock skew to the file server and timestamp granularity.',
+    ),
   /** ctime counts too (finds files copied in with `cp -p`, renamed in, folders moved in). False: mtime only, as `find -newer`. */
-  ctime: z.boolean({ error: 'ctime must be true or false' }).default(true).describe('ctime counts too (files copied in with cp -p, renamed in, folders moved in). false: mtime only, as find -newer.'),
+  ctime: z
+    .boolean({ error: 'ctime must be true or false' })
+    .default(true)
+    .describe(
+      'ctime counts too (files copied in with cp -p, renamed in, folders moved in). false: mtime only, as find -newer.',
+    ),
   /**
    * Write-once pruning: assume files are never modified in place once written, and skip the
    * stat of every file in a folder whose own mtime and ctime are older than the cutoff.
@@ -39,11 +50,17 @@ export const mtimeOptionsSchema = z.strictObject({
   writeOnce: z
     .boolean({ error: 'writeOnce must be true or false' })
     .default(false)
-    .describe('Files are never modified in place: skip reading folders whose own mtime and ctime are older than the cutoff.'),
+    .describe(
+      'Files are never modified in place: skip reading folders whose own mtime and ctime are older than the cutoff.',
+    ),
   /** Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened. */
-  include: globsSchema('include').describe('Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened.'),
+  include: globsSchema('include').describe(
+    'Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened.',
+  ),
   /** Globs of files to leave out; `dir/**` also keeps the walk out of `dir`. */
-  exclude: globsSchema('exclude').describe('Globs of files to leave out; "dir/**" also keeps the walk out of dir.'),
+  exclude: globsSchema('exclude').describe(
+    'Globs of files to leave out; "dir/**" also keeps the walk out of dir.',
+  ),
   /** Walker threads: directories read at once. 0 walks on the main thread. */
   threads: z
     .number({ error: 'threads must be a whole number from 0 to 64' })
@@ -59,7 +76,9 @@ export type MtimeCutoffOptions = z.input<typeof mtimeOptionsSchema>;
 /** Options after validation and defaults. */
 export type ResolvedMtimeOptions = z.output<typeof mtimeOptionsSchema>;
 
-const instant = z.iso.datetime({ error: 'expected an ISO date-time in UTC such as "2026-11-25T12:00:00.000Z"' });
+const instant = z.iso.datetime({
+  error: 'expected an ISO date-time in UTC such as "2026-11-25T12:00:00.000Z"',
+});
 
 /**
  * The cursor. Every time is a cutoff (the clock before a walk, minus the margin): files whose
@@ -75,7 +94,9 @@ const instant = z.iso.datetime({ error: 'expected an ISO date-time in UTC such a
 export const mtimeCursorSchema = z.strictObject({
   cutoff: instant.optional(),
   partial: z.array(z.strictObject({ through: z.string().min(1), cutoff: instant })).optional(),
-  unreadable: z.array(z.strictObject({ dir: z.string().min(1), cutoff: instant.optional() })).optional(),
+  unreadable: z
+    .array(z.strictObject({ dir: z.string().min(1), cutoff: instant.optional() }))
+    .optional(),
 });
 
 export type MtimeCursor = z.output<typeof mtimeCursorSchema>;

@@ -41,7 +41,13 @@ import {
   type CursorState,
 } from './cursor.js';
 import { compilePathRules, type PathRules } from './globs.js';
-import { mtimeCursorSchema, mtimeOptionsSchema, type MtimeCursor, type MtimeCutoffOptions, type ResolvedMtimeOptions } from './options.js';
+import {
+  mtimeCursorSchema,
+  mtimeOptionsSchema,
+  type MtimeCursor,
+  type MtimeCutoffOptions,
+  type ResolvedMtimeOptions,
+} from './options.js';
 import { TIME_INPUT_FORMS, parseTimeInput } from './time.js';
 import { readTopLevel, type TopLevel } from './top-level.js';
 import { ScanPool } from './walk/runner.js';
@@ -82,16 +88,21 @@ export const mtimeStrategy = defineStrategy({
    * every candidate again.
    */
   defaultRemoteCheck: 'head',
-  checkRange: (range, options, now) => {
+  checkRange: (range, _options, now) => {
     const bound = (flag: string, text: string) => {
       const value = parseTimeInput(text, now);
-      if (value === undefined) throw new RecsyncError('E_USAGE', { message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}` });
+      if (value === undefined)
+        throw new RecsyncError('E_USAGE', {
+          message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}`,
+        });
       return value;
     };
     const since = range.since === undefined ? undefined : bound('--since', range.since);
     const until = range.until === undefined ? undefined : bound('--until', range.until);
     if (since !== undefined && until !== undefined && until < since) {
-      throw new RecsyncError('E_USAGE', { message: `--until ${range.until} is before --since ${range.since}` });
+      throw new RecsyncError('E_USAGE', {
+        message: `--until ${range.until} is before --since ${range.since}`,
+      });
     }
   },
   describeCursor: (cursor) => describeMtimeCursor(cursor),
@@ -100,9 +111,17 @@ export const mtimeStrategy = defineStrategy({
 
 /** The cutoff in words; it is the time the cursor stands for (changes before it are backed up). */
 function describeMtimeCursor(cursor: MtimeCursor): CursorDescription {
-  const parts = [cursor.cutoff ? `changes before ${cursor.cutoff} are done` : 'no run completed yet (every file is a candidate)'];
-  if (cursor.partial?.length) parts.push(`a stopped run got through folder "${cursor.partial.at(-1)!.through}" with a newer cutoff`);
-  if (cursor.unreadable?.length) parts.push(`${cursor.unreadable.length} unreadable folder(s) to read again`);
+  const parts = [
+    cursor.cutoff
+      ? `changes before ${cursor.cutoff} are done`
+      : 'no run completed yet (every file is a candidate)',
+  ];
+  if (cursor.partial?.length)
+    parts.push(
+      `a stopped run got through folder "${cursor.partial.at(-1)!.through}" with a newer cutoff`,
+    );
+  if (cursor.unreadable?.length)
+    parts.push(`${cursor.unreadable.length} unreadable folder(s) to read again`);
   return { text: parts.join('; '), ...(cursor.cutoff ? { time: cursor.cutoff } : {}) };
 }
 
@@ -162,15 +181,28 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
 
   /** Every saved cutoff was taken from a clock before a walk: one after `now` ran ahead. */
   futureCursor(cursor: MtimeCursor, now: Date): string | undefined {
-    const times = [cursor.cutoff, ...(cursor.partial ?? []).map((p) => p.cutoff), ...(cursor.unreadable ?? []).map((u) => u.cutoff)];
-    const latest = times.filter((t): t is string => t !== undefined).sort().at(-1);
-    return latest !== undefined && Date.parse(latest) > now.getTime() ? `its cutoff ${latest} is later than now` : undefined;
+    const times = [
+      cursor.cutoff,
+      ...(cursor.partial ?? []).map((p) => p.cutoff),
+      ...(cursor.unreadable ?? []).map((u) => u.cutoff),
+    ];
+    const latest = times
+      .filter((t): t is string => t !== undefined)
+      .sort()
+      .at(-1);
+    return latest !== undefined && Date.parse(latest) > now.getTime()
+      ? `its cutoff ${latest} is later than now`
+      : undefined;
   }
 
   async *partitions(request: PartitionsRequest<MtimeCursor>): AsyncGenerator<Partition> {
     if (request.signal.aborted) return;
     const run = this.startRun(request);
-    const top = await readTopLevel(this.context.source, { session: this.scanPool().session(), rules: this.rules(run), paths: this.paths });
+    const top = await readTopLevel(this.context.source, {
+      session: this.scanPool().session(),
+      rules: this.rules(run),
+      paths: this.paths,
+    });
     this.counts.excludedDirs += top.excluded;
     const ids = [...(top.rootEntries ? [ROOT_PARTITION] : []), ...top.names];
     for (const id of ids) {
@@ -191,11 +223,20 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     const run = this.run;
     const position = run?.index.get(partition.id);
     const remembered = run?.walked.get(partition.id);
-    if (!run || run.range || !partition.closed || position === undefined || remembered === undefined || position > run.advanced) return cursor;
+    if (
+      !run ||
+      run.range ||
+      !partition.closed ||
+      position === undefined ||
+      remembered === undefined ||
+      position > run.advanced
+    )
+      return cursor;
     if (position === run.advanced) run.advanced++;
     let state = cursor === undefined ? run.start : readCursor(cursor);
     state = markDone(state, partition.id, run.nextCutoff, remembered);
-    if (run.complete && run.advanced === run.ids.length) state = completeRun(state, run.nextCutoff, new Set(run.ids));
+    if (run.complete && run.advanced === run.ids.length)
+      state = completeRun(state, run.nextCutoff, new Set(run.ids));
     return writeCursor(state);
   }
 
@@ -211,13 +252,21 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     if (run) {
       facts.cutoff = isoOrEverything(run.start.base);
       const resumed = run.start.partial.at(-1);
-      if (resumed) Object.assign(facts, { resumedThrough: resumed.through, resumedCutoff: isoOrEverything(resumed.cutoff) });
+      if (resumed)
+        Object.assign(facts, {
+          resumedThrough: resumed.through,
+          resumedCutoff: isoOrEverything(resumed.cutoff),
+        });
       if (run.until !== Infinity) facts.until = new Date(run.until).toISOString();
       if (!run.range) facts.nextCutoff = new Date(run.nextCutoff).toISOString();
       if (run.start.unreadable.size > 0) facts.rememberedUnreadable = run.start.unreadable.size;
     }
     for (const [key, value] of Object.entries(this.counts)) {
-      if (value > 0 || ['dirsWalked', 'filesStated', 'prunedDirs', 'specialFiles', 'unreadableDirs'].includes(key)) facts[key] = value;
+      if (
+        value > 0 ||
+        ['dirsWalked', 'filesStated', 'prunedDirs', 'specialFiles', 'unreadableDirs'].includes(key)
+      )
+        facts[key] = value;
     }
     if (this.pool && this.pool.threadScans > 0) facts.dirsInThreads = this.pool.threadScans;
     return facts;
@@ -225,28 +274,53 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
 
   private startRun(request: PartitionsRequest<MtimeCursor>): Run {
     const now = request.now.getTime();
-    const startOption = this.options.start === undefined ? -Infinity : parseTimeInput(this.options.start, request.now)!;
+    const startOption =
+      this.options.start === undefined
+        ? -Infinity
+        : parseTimeInput(this.options.start, request.now)!;
     let start: CursorState;
     let until = Infinity;
     if (request.range) {
-      const since = request.range.since === undefined ? startOption : this.rangeBound('--since', request.range.since, request.now);
-      if (request.range.until !== undefined) until = this.rangeBound('--until', request.range.until, request.now);
+      const since =
+        request.range.since === undefined
+          ? startOption
+          : this.rangeBound('--since', request.range.since, request.now);
+      if (request.range.until !== undefined)
+        until = this.rangeBound('--until', request.range.until, request.now);
       if (until < since) {
-        const from = request.range.since === undefined ? `the start (${isoOrEverything(since)})` : `--since ${request.range.since}`;
-        throw new RecsyncError('E_USAGE', { message: `--until ${request.range.until} is before ${from}` });
+        const from =
+          request.range.since === undefined
+            ? `the start (${isoOrEverything(since)})`
+            : `--since ${request.range.since}`;
+        throw new RecsyncError('E_USAGE', {
+          message: `--until ${request.range.until} is before ${from}`,
+        });
       }
       start = initialState(since);
     } else {
       start = request.cursor === undefined ? initialState(startOption) : readCursor(request.cursor);
     }
-    const run: Run = { range: request.range !== undefined, start, nextCutoff: now - this.options.margin, until, ids: [], index: new Map(), complete: false, walked: new Map(), advanced: 0 };
+    const run: Run = {
+      range: request.range !== undefined,
+      start,
+      nextCutoff: now - this.options.margin,
+      until,
+      ids: [],
+      index: new Map(),
+      complete: false,
+      walked: new Map(),
+      advanced: 0,
+    };
     this.run = run;
     return run;
   }
 
   private rangeBound(flag: string, text: string, now: Date): number {
     const value = parseTimeInput(text, now);
-    if (value === undefined) throw new RecsyncError('E_USAGE', { message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}` });
+    if (value === undefined)
+      throw new RecsyncError('E_USAGE', {
+        message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}`,
+      });
     return value;
   }
 
@@ -263,7 +337,12 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
   }
 
   /** The partition's candidates; records what it remembers once the walk finished. */
-  private async *files(run: Run, top: TopLevel, id: string, signal: AbortSignal): AsyncGenerator<FileCandidate> {
+  private async *files(
+    run: Run,
+    top: TopLevel,
+    id: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<FileCandidate> {
     const memory = partitionMemory(rememberedFor(run.start, id));
     const counts = emptyWalkCounts();
     const env: WalkEnv = {
@@ -282,18 +361,35 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
         this.report(id, memory, counts);
       }
     } finally {
-      for (const [key, value] of Object.entries(counts)) this.counts[key as keyof WalkCounts] += value;
+      for (const [key, value] of Object.entries(counts))
+        this.counts[key as keyof WalkCounts] += value;
     }
   }
 
-  private firstTask(run: Run, top: TopLevel, id: string, env: WalkEnv, memory: PartitionMemory): DirTask | undefined {
+  private firstTask(
+    run: Run,
+    top: TopLevel,
+    id: string,
+    env: WalkEnv,
+    memory: PartitionMemory,
+  ): DirTask | undefined {
     const cutoff = cutoffFor(run.start, id);
     if (id === ROOT_PARTITION) return rootFilesTask(this.context.source, cutoff, memory);
-    return planDirectory(rootParent(this.context.source, cutoff, top.rootId), top.folders.get(id)!, env, memory);
+    return planDirectory(
+      rootParent(this.context.source, cutoff, top.rootId),
+      top.folders.get(id)!,
+      env,
+      memory,
+    );
   }
 
   private rules(run: Run): WalkRules {
-    return { until: run.until, ctime: this.options.ctime, writeOnce: this.options.writeOnce, follow: this.context.followSymlinks };
+    return {
+      until: run.until,
+      ctime: this.options.ctime,
+      writeOnce: this.options.writeOnce,
+      follow: this.context.followSymlinks,
+    };
   }
 
   private report(id: string, memory: PartitionMemory, counts: WalkCounts): void {
@@ -304,8 +400,12 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
           'they are remembered and walked again by the next run with the cutoff they missed',
       );
     }
-    if (counts.outsideLinks > 0) this.context.warn(`partition ${id}: ${counts.outsideLinks} symlink(s) lead outside the source and were not followed`);
-    if (counts.symlinkLoops > 0) this.context.warn(`partition ${id}: ${counts.symlinkLoops} symlink loop(s) cut`);
+    if (counts.outsideLinks > 0)
+      this.context.warn(
+        `partition ${id}: ${counts.outsideLinks} symlink(s) lead outside the source and were not followed`,
+      );
+    if (counts.symlinkLoops > 0)
+      this.context.warn(`partition ${id}: ${counts.symlinkLoops} symlink loop(s) cut`);
     if (counts.undecodableNames > 0) {
       this.context.warn(
         `partition ${id}: ${counts.undecodableNames} name(s) are not valid UTF-8: backed up under a key-safe name ` +
@@ -315,7 +415,9 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
   }
 
   private scanPool(): ScanPool {
-    this.pool ??= this.seams.fs ? new ScanPool(this.seams.fs, 0) : new ScanPool(nodeFs, this.options.threads);
+    this.pool ??= this.seams.fs
+      ? new ScanPool(this.seams.fs, 0)
+      : new ScanPool(nodeFs, this.options.threads);
     return this.pool;
   }
 }

@@ -11,9 +11,10 @@ import { parseDuration } from '@recsync/framework';
 
 export const TIME_INPUT_FORMS =
   'a date-time (2026-11-25, 2026-11-25T13:00, 2026-11-25T13:00:00Z or with an offset such as +01:00; ' +
-  "local time without one) or a duration meaning that long before the run (7d, 36h, 90m)";
+  'local time without one) or a duration meaning that long before the run (7d, 36h, 90m)';
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Milliseconds since the epoch, or undefined when `text` is neither form. */
 export function parseTimeInput(text: string, now: Date): number | undefined {
@@ -26,11 +27,22 @@ export function parseTimeInput(text: string, now: Date): number | undefined {
 }
 
 function parseDateTime(match: RegExpExecArray): number | undefined {
-  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part)));
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match
+    .slice(1, 7)
+    .map((part) => (part === undefined ? undefined : Number(part)));
   const millis = match[7] === undefined ? 0 : Number(match[7].slice(0, 3).padEnd(3, '0'));
   const zone = match[8];
-  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const fields: [number, number, number, number, number, number, number] = [year!, month! - 1, day!, hour, minute, second, millis];
+  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  const fields: [number, number, number, number, number, number, number] = [
+    year!,
+    month! - 1,
+    day!,
+    hour,
+    minute,
+    second,
+    millis,
+  ];
   if (zone === undefined) {
     const local = new Date(...fields);
     return local.getDate() === day && local.getMonth() === month! - 1 ? local.getTime() : undefined;

@@ -39,7 +39,10 @@ export interface TopLevelOptions {
 }
 
 /** Reads the root. A missing root is a usage error; an unreadable one fails the run's listing. */
-export async function readTopLevel(source: string, { session, rules, paths }: TopLevelOptions): Promise<TopLevel> {
+export async function readTopLevel(
+  source: string,
+  { session, rules, paths }: TopLevelOptions,
+): Promise<TopLevel> {
   const rootStats = await stat(source).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
     throw new IncompleteWalkError([{ dir: source, error: error.code ?? String(error) }]);
@@ -83,5 +86,12 @@ export async function readTopLevel(source: string, { session, rules, paths }: To
     session.more(id);
   }
   const names = [...folders.keys()].sort(comparePartitionIds);
-  return { names, folders, rootEntries, rootReal, rootId: `${rootStats.dev}:${rootStats.ino}`, excluded };
+  return {
+    names,
+    folders,
+    rootEntries,
+    rootReal,
+    rootId: `${rootStats.dev}:${rootStats.ino}`,
+    excluded,
+  };
 }

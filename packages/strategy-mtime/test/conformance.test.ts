@@ -1,5 +1,9 @@
 import { describe, it } from 'vitest';
-import { createTree, strategyConformance, type ConformanceFixture } from '@recsync/framework/testing';
+import {
+  createTree,
+  strategyConformance,
+  type ConformanceFixture,
+} from '@recsync/framework/testing';
 import { mtimeStrategy, type MtimeCutoffOptions } from '@recsync/strategy-mtime';
 import { sleep } from './helpers.js';
 
@@ -27,7 +31,11 @@ async function pinnedFixture(): Promise<ConformanceFixture> {
     later: new Date(now.getTime() + 3_600_000),
     async addFiles() {
       const added = ['cam-1/2026/new.mp4', 'cam-3/new.mp4', 'top.txt'];
-      await t.write(Object.fromEntries(added.map((p) => [p, { size: 3, mtime: new Date(now.getTime() + 600_000) }])));
+      await t.write(
+        Object.fromEntries(
+          added.map((p) => [p, { size: 3, mtime: new Date(now.getTime() + 600_000) }]),
+        ),
+      );
       return added;
     },
     cleanup: t.cleanup,
@@ -62,16 +70,32 @@ async function realClockFixture(): Promise<ConformanceFixture> {
   };
 }
 
-const subjects: { name: string; options: MtimeCutoffOptions; fixture: () => Promise<ConformanceFixture> }[] = [
+const subjects: {
+  name: string;
+  options: MtimeCutoffOptions;
+  fixture: () => Promise<ConformanceFixture>;
+}[] = [
   { name: 'defaults (walker threads)', options: {}, fixture: pinnedFixture },
-  { name: 'mtime only, main thread', options: { ctime: false, threads: 0 }, fixture: pinnedFixture },
-  { name: 'write-once pruning', options: { writeOnce: true, margin: 0 }, fixture: realClockFixture },
+  {
+    name: 'mtime only, main thread',
+    options: { ctime: false, threads: 0 },
+    fixture: pinnedFixture,
+  },
+  {
+    name: 'write-once pruning',
+    options: { writeOnce: true, margin: 0 },
+    fixture: realClockFixture,
+  },
   { name: 'include globs', options: { include: ['cam-*/**', '*.txt'] }, fixture: pinnedFixture },
 ];
 
 for (const s of subjects) {
   describe(`conformance: ${s.name}`, () => {
-    const checks = strategyConformance({ definition: mtimeStrategy, options: s.options, fixture: s.fixture });
+    const checks = strategyConformance({
+      definition: mtimeStrategy,
+      options: s.options,
+      fixture: s.fixture,
+    });
     for (const check of checks) it(check.name, check.run);
   });
 }

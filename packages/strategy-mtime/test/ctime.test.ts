@@ -28,25 +28,41 @@ async function archive(outsideFiles: Record<string, Date> = {}) {
 describe('ctime: what find -newer misses', () => {
   it('finds a file copied in with cp -p and a file renamed in with mv, both keeping their old mtime', async () => {
     const a = await archive({ 'copied.mp4': OLD, 'moved.mp4': OLD });
-    await cp(path.join(a.outside, 'copied.mp4'), path.join(a.root, 'cam-1', 'copied.mp4'), { preserveTimestamps: true });
+    await cp(path.join(a.outside, 'copied.mp4'), path.join(a.root, 'cam-1', 'copied.mp4'), {
+      preserveTimestamps: true,
+    });
     await rename(path.join(a.outside, 'moved.mp4'), path.join(a.root, 'cam-2', 'moved.mp4'));
     await tick();
 
-    const withCtime = await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor });
+    const withCtime = await run(subject({}, a.root).instance, {
+      now: Date.now(),
+      cursor: a.cursor,
+    });
     expect(withCtime.paths).toEqual(['cam-1/copied.mp4', 'cam-2/moved.mp4']);
-    const mtimeOnly = await run(subject({ ctime: false }, a.root).instance, { now: Date.now(), cursor: a.cursor });
+    const mtimeOnly = await run(subject({ ctime: false }, a.root).instance, {
+      now: Date.now(),
+      cursor: a.cursor,
+    });
     expect(mtimeOnly.paths).toEqual([]);
   });
 
   it('takes every file below a folder moved in with mv, though none of their own times changed', async () => {
-    const a = await archive({ 'restored/x.mp4': OLD, 'restored/deep/y.mp4': OLD, 'cam-9/z.mp4': OLD });
+    const a = await archive({
+      'restored/x.mp4': OLD,
+      'restored/deep/y.mp4': OLD,
+      'cam-9/z.mp4': OLD,
+    });
     await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored')); // into a partition
     await rename(path.join(a.outside, 'cam-9'), path.join(a.root, 'cam-9')); // a new top-level folder
     await tick();
 
     const { instance } = subject({}, a.root);
     const result = await run(instance, { now: Date.now(), cursor: a.cursor });
-    expect(result.paths).toEqual(['cam-1/restored/deep/y.mp4', 'cam-1/restored/x.mp4', 'cam-9/z.mp4']);
+    expect(result.paths).toEqual([
+      'cam-1/restored/deep/y.mp4',
+      'cam-1/restored/x.mp4',
+      'cam-9/z.mp4',
+    ]);
     expect(instance.describe()).toMatchObject({ movedDirs: 2 });
     // find sees none of them: the files' own mtimes and ctimes are old.
     const marker = path.join(a.outside, 'marker');
@@ -69,7 +85,9 @@ describe('ctime: what find -newer misses', () => {
     await writeFiles(a.root, { 'cam-1/new.mp4': null });
     await tick();
     const { instance } = subject({}, a.root);
-    expect((await run(instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(['cam-1/new.mp4']);
+    expect((await run(instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual([
+      'cam-1/new.mp4',
+    ]);
     expect(instance.describe()).not.toHaveProperty('movedDirs');
   });
 
@@ -92,11 +110,19 @@ describe('clock-skew margin', () => {
     const stamped = new Date(now - 3000); // written after the run started, by a server 4s behind
     for (const margin of ['5s', 0] as const) {
       const { instance } = subject({ margin }, root);
-      const first = await run(instance, { now, cursor: { cutoff: new Date(now - 86_400_000).toISOString() } });
+      const first = await run(instance, {
+        now,
+        cursor: { cutoff: new Date(now - 86_400_000).toISOString() },
+      });
       expect(first.paths).toEqual([]);
-      expect(first.cursor).toEqual({ cutoff: new Date(now - (margin === 0 ? 0 : 5000)).toISOString() });
+      expect(first.cursor).toEqual({
+        cutoff: new Date(now - (margin === 0 ? 0 : 5000)).toISOString(),
+      });
       await utimes(path.join(root, 'nfs/a.mp4'), stamped, stamped);
-      const second = await run(subject({ margin }, root).instance, { now: now + 60_000, cursor: first.cursor });
+      const second = await run(subject({ margin }, root).instance, {
+        now: now + 60_000,
+        cursor: first.cursor,
+      });
       expect(second.paths).toEqual(margin === 0 ? [] : ['nfs/a.mp4']);
       await utimes(path.join(root, 'nfs/a.mp4'), OLD, OLD);
     }
@@ -105,14 +131,27 @@ describe('clock-skew margin', () => {
 
 describe('the cutoff a run uses', () => {
   const NOW = Date.parse('2030-01-10T12:00:00Z');
-  const times = { 'd/1-day.mp4': new Date(NOW - 86_400_000), 'd/3-days.mp4': new Date(NOW - 3 * 86_400_000), 'd/9-days.mp4': new Date(NOW - 9 * 86_400_000) };
+  const times = {
+    'd/1-day.mp4': new Date(NOW - 86_400_000),
+    'd/3-days.mp4': new Date(NOW - 3 * 86_400_000),
+    'd/9-days.mp4': new Date(NOW - 9 * 86_400_000),
+  };
 
   it('first run: everything, or from `start` (a duration ago or a date-time)', async () => {
     const root = await tempDir();
     await writeFiles(root, times);
-    expect((await run(subject({}, root).instance, { now: NOW })).paths).toEqual(['d/1-day.mp4', 'd/3-days.mp4', 'd/9-days.mp4']);
-    expect((await run(subject({ start: '5d' }, root).instance, { now: NOW })).paths).toEqual(['d/1-day.mp4', 'd/3-days.mp4']);
-    expect((await run(subject({ start: '2030-01-08T00:00:00Z' }, root).instance, { now: NOW })).paths).toEqual(['d/1-day.mp4']);
+    expect((await run(subject({}, root).instance, { now: NOW })).paths).toEqual([
+      'd/1-day.mp4',
+      'd/3-days.mp4',
+      'd/9-days.mp4',
+    ]);
+    expect((await run(subject({ start: '5d' }, root).instance, { now: NOW })).paths).toEqual([
+      'd/1-day.mp4',
+      'd/3-days.mp4',
+    ]);
+    expect(
+      (await run(subject({ start: '2030-01-08T00:00:00Z' }, root).instance, { now: NOW })).paths,
+    ).toEqual(['d/1-day.mp4']);
   });
 
   it('--since replaces the saved cutoff and --until leaves out later changes; the cursor does not move', async () => {
@@ -123,17 +162,28 @@ describe('the cutoff a run uses', () => {
     const since = await run(instance, { now: NOW, cursor, range: { since: '4d' } });
     expect(since.paths).toEqual(['d/1-day.mp4', 'd/3-days.mp4']);
     expect(since.cursor).toEqual(cursor);
-    expect(instance.describe()).toMatchObject({ cutoff: new Date(NOW - 4 * 86_400_000).toISOString() });
-    const window = await run(subject({}, root).instance, { now: NOW, cursor, range: { since: '10d', until: '2d' } });
+    expect(instance.describe()).toMatchObject({
+      cutoff: new Date(NOW - 4 * 86_400_000).toISOString(),
+    });
+    const window = await run(subject({}, root).instance, {
+      now: NOW,
+      cursor,
+      range: { since: '10d', until: '2d' },
+    });
     expect(window.paths).toEqual(['d/3-days.mp4', 'd/9-days.mp4']);
   });
 
   it('refuses a range it cannot read, with the forms it takes', async () => {
     const root = await tempDir();
-    const attempt = (range: { since?: string; until?: string }) => run(subject({}, root).instance, { now: NOW, range });
-    await expect(attempt({ since: 'yesterday' })).rejects.toThrow(/--since "yesterday" is not a date-time .* or a duration/);
+    const attempt = (range: { since?: string; until?: string }) =>
+      run(subject({}, root).instance, { now: NOW, range });
+    await expect(attempt({ since: 'yesterday' })).rejects.toThrow(
+      /--since "yesterday" is not a date-time .* or a duration/,
+    );
     await expect(attempt({ since: '2030-02-30' })).rejects.toThrow(/--since "2030-02-30"/);
-    await expect(attempt({ since: '1d', until: '3d' })).rejects.toThrow(/--until 3d is before --since 1d/);
+    await expect(attempt({ since: '1d', until: '3d' })).rejects.toThrow(
+      /--until 3d is before --since 1d/,
+    );
   });
 
   it("never moves the cursor backwards, even when a run's clock is behind the saved cutoff", async () => {

@@ -23,11 +23,26 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('cursor arithmetic', () => {
   it('orders the root partition first, then names by code units', () => {
-    expect(['b', 'B', '.', 'a b', 'ä', '-x'].sort(comparePartitionIds)).toEqual(['.', '-x', 'B', 'a b', 'b', 'ä']);
+    expect(['b', 'B', '.', 'a b', 'ä', '-x'].sort(comparePartitionIds)).toEqual([
+      '.',
+      '-x',
+      'B',
+      'a b',
+      'b',
+      'ä',
+    ]);
   });
 
   it('round-trips through JSON and its schema, leaving out what is empty', () => {
-    const state = markDone(initialState(T0), 'b', T0 + H, new Map([['b/x', T0], ['b/y', -Infinity]]));
+    const state = markDone(
+      initialState(T0),
+      'b',
+      T0 + H,
+      new Map([
+        ['b/x', T0],
+        ['b/y', -Infinity],
+      ]),
+    );
     const cursor = writeCursor(state);
     expect(cursor).toEqual({
       cutoff: iso(T0),
@@ -40,18 +55,37 @@ describe('cursor arithmetic', () => {
   });
 
   it('walks partitions up to a partial entry with its cutoff, the rest with the base', () => {
-    const state = readCursor({ cutoff: iso(T0), partial: [{ through: 'b', cutoff: iso(T0 + 2 * H) }, { through: 'd', cutoff: iso(T0 + H) }] });
-    expect(['.', 'a', 'b', 'c', 'd', 'e'].map((id) => cutoffFor(state, id) - T0)).toEqual([2 * H, 2 * H, 2 * H, H, H, 0]);
+    const state = readCursor({
+      cutoff: iso(T0),
+      partial: [
+        { through: 'b', cutoff: iso(T0 + 2 * H) },
+        { through: 'd', cutoff: iso(T0 + H) },
+      ],
+    });
+    expect(['.', 'a', 'b', 'c', 'd', 'e'].map((id) => cutoffFor(state, id) - T0)).toEqual([
+      2 * H,
+      2 * H,
+      2 * H,
+      H,
+      H,
+      0,
+    ]);
   });
 
   it('a run that stops part-way keeps what it did; a complete run folds everything into one cutoff', () => {
     let state = initialState(T0);
     state = markDone(state, '.', T0 + H, new Map());
     state = markDone(state, 'a', T0 + H, new Map());
-    expect(writeCursor(state)).toEqual({ cutoff: iso(T0), partial: [{ through: 'a', cutoff: iso(T0 + H) }] });
+    expect(writeCursor(state)).toEqual({
+      cutoff: iso(T0),
+      partial: [{ through: 'a', cutoff: iso(T0 + H) }],
+    });
     // the next run stops even earlier: both entries are needed
     state = markDone(state, '.', T0 + 2 * H, new Map());
-    expect(state.partial).toEqual([{ through: '.', cutoff: T0 + 2 * H }, { through: 'a', cutoff: T0 + H }]);
+    expect(state.partial).toEqual([
+      { through: '.', cutoff: T0 + 2 * H },
+      { through: 'a', cutoff: T0 + H },
+    ]);
     // the one after goes further: it covers both
     for (const id of ['.', 'a', 'b']) state = markDone(state, id, T0 + 3 * H, new Map());
     expect(state.partial).toEqual([{ through: 'b', cutoff: T0 + 3 * H }]);
@@ -60,13 +94,23 @@ describe('cursor arithmetic', () => {
   });
 
   it('never moves backwards: an older run cutoff changes nothing', () => {
-    const state = readCursor({ cutoff: iso(T0 + H), partial: [{ through: 'm', cutoff: iso(T0 + 2 * H) }] });
+    const state = readCursor({
+      cutoff: iso(T0 + H),
+      partial: [{ through: 'm', cutoff: iso(T0 + 2 * H) }],
+    });
     expect(markDone(state, 'a', T0, new Map())).toEqual(state);
     expect(completeRun(state, T0, new Set(['a', 'm']))).toEqual(state);
   });
 
   it('a done partition replaces what it remembered; a complete run forgets partitions that are gone', () => {
-    let state = readCursor({ cutoff: iso(T0), unreadable: [{ dir: 'a/x', cutoff: iso(T0 - H) }, { dir: 'gone/y', cutoff: iso(T0) }, { dir: 'b' }] });
+    let state = readCursor({
+      cutoff: iso(T0),
+      unreadable: [
+        { dir: 'a/x', cutoff: iso(T0 - H) },
+        { dir: 'gone/y', cutoff: iso(T0) },
+        { dir: 'b' },
+      ],
+    });
     expect(rememberedFor(state, 'a')).toEqual(new Map([['a/x', T0 - H]]));
     state = markDone(state, 'a', T0 + H, new Map([['a/z', T0]]));
     expect([...state.unreadable.keys()].sort()).toEqual(['a/z', 'b', 'gone/y']);
@@ -75,7 +119,12 @@ describe('cursor arithmetic', () => {
   });
 
   it('bounds the cursor: too many unreadable folders in a partition become the partition itself', () => {
-    const many = new Map(Array.from({ length: MAX_REMEMBERED_PER_PARTITION + 1 }, (_, i) => [`p/d${i}`, T0 + i] as const));
+    const many = new Map(
+      Array.from(
+        { length: MAX_REMEMBERED_PER_PARTITION + 1 },
+        (_, i) => [`p/d${i}`, T0 + i] as const,
+      ),
+    );
     const state = markDone(initialState(T0), 'p', T0 + H, many);
     expect(writeCursor(state).unreadable).toEqual([{ dir: 'p', cutoff: iso(T0) }]);
   });
@@ -102,13 +151,20 @@ describe('advance() over real runs', () => {
     const { instance } = subject({}, root);
     const ids: string[] = [];
     let cursor = writeCursor(initialState(BASE));
-    for await (const partition of instance.partitions({ now: new Date(NOW), cursor, signal: new AbortController().signal })) {
+    for await (const partition of instance.partitions({
+      now: new Date(NOW),
+      cursor,
+      signal: new AbortController().signal,
+    })) {
       ids.push(partition.id);
       for await (const _ of partition.files());
       if (partition.id !== 'c') cursor = instance.advance(cursor, partition)!; // 'c' never finishes its uploads
     }
     expect(ids).toEqual(['.', 'a', 'b', 'c']);
-    expect(cursor).toEqual({ cutoff: iso(BASE), partial: [{ through: 'b', cutoff: iso(NOW - 5000) }] });
+    expect(cursor).toEqual({
+      cutoff: iso(BASE),
+      partial: [{ through: 'b', cutoff: iso(NOW - 5000) }],
+    });
 
     const next = await run(subject({}, root).instance, { now: NOW + 60_000, cursor });
     expect(next.paths).toEqual(['c/3.mp4']);
@@ -120,15 +176,27 @@ describe('advance() over real runs', () => {
     const { instance } = subject({}, root);
     const cursor = writeCursor(initialState(BASE));
     const partitions = [];
-    for await (const p of instance.partitions({ now: new Date(NOW), cursor, signal: new AbortController().signal })) partitions.push(p);
+    for await (const p of instance.partitions({
+      now: new Date(NOW),
+      cursor,
+      signal: new AbortController().signal,
+    }))
+      partitions.push(p);
     const [rootFiles, , b] = partitions;
     expect(instance.advance(cursor, rootFiles!)).toEqual(cursor); // never walked
     for await (const _ of b!.files());
     expect(instance.advance(cursor, b!)).toEqual(cursor); // walked, but '.' and 'a' are not done
     for await (const _ of rootFiles!.files());
-    expect(instance.advance(cursor, rootFiles!)).toEqual({ cutoff: iso(BASE), partial: [{ through: '.', cutoff: iso(NOW - 5000) }] });
+    expect(instance.advance(cursor, rootFiles!)).toEqual({
+      cutoff: iso(BASE),
+      partial: [{ through: '.', cutoff: iso(NOW - 5000) }],
+    });
 
-    const ranged = await run(subject({}, root).instance, { now: NOW, cursor, range: { since: '30d' } });
+    const ranged = await run(subject({}, root).instance, {
+      now: NOW,
+      cursor,
+      range: { since: '30d' },
+    });
     expect(ranged.paths).toEqual(['a/1.mp4', 'b/2.mp4', 'c/3.mp4', 'top.txt']);
     expect(ranged.cursor).toEqual(cursor);
   });
@@ -138,7 +206,11 @@ describe('advance() over real runs', () => {
     const { instance } = subject({}, root);
     const controller = new AbortController();
     const cursor = writeCursor(initialState(-Infinity));
-    for await (const partition of instance.partitions({ now: new Date(NOW), cursor, signal: controller.signal })) {
+    for await (const partition of instance.partitions({
+      now: new Date(NOW),
+      cursor,
+      signal: controller.signal,
+    })) {
       controller.abort();
       for await (const _ of partition.files()) expect.unreachable('an aborted walk yields nothing');
       expect(instance.advance(cursor, partition)).toEqual(cursor);

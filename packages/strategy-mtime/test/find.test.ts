@@ -5,7 +5,16 @@
  * in (that case is a superset, see ctime.test.ts).
  */
 import { execFile } from 'node:child_process';
-import { appendFile, chmod, mkdir, rename, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  mkdir,
+  rename,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +31,17 @@ function prng(seed: number): () => number {
   };
 }
 
-const NAMES = ['a', 'b c', 'ünï', '.hidden', '-dash', 'x.y.z', 'long-name-with-many-characters', '1', 'ß€'];
+const NAMES = [
+  'a',
+  'b c',
+  'ünï',
+  '.hidden',
+  '-dash',
+  'x.y.z',
+  'long-name-with-many-characters',
+  '1',
+  'ß€',
+];
 
 interface Fixture {
   readonly root: string;
@@ -42,9 +61,19 @@ async function buildTree(seed: number): Promise<Fixture> {
   const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)]!;
   const root = await tempDir();
   const dirs = [''];
-  for (let i = 0; i < 25; i++) dirs.push(path.posix.join(pick(dirs), `${pick(NAMES)}${i}`).split('/').slice(0, 4).join('/'));
+  for (let i = 0; i < 25; i++)
+    dirs.push(
+      path.posix
+        .join(pick(dirs), `${pick(NAMES)}${i}`)
+        .split('/')
+        .slice(0, 4)
+        .join('/'),
+    );
   const files: string[] = [];
-  const old = () => new Date(Date.UTC(2020 + Math.floor(rnd() * 5), Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28)));
+  const old = () =>
+    new Date(
+      Date.UTC(2020 + Math.floor(rnd() * 5), Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28)),
+    );
   const spec: Record<string, Date> = {};
   for (let i = 0; i < 300; i++) {
     const rel = path.posix.join(pick(dirs), `${pick(NAMES)}-${i}.dat`);
@@ -99,7 +128,10 @@ describe('equality with find -newer', () => {
       expect(expected.length).toBeGreaterThan(10);
       for (const threads of [0, 1, 3]) {
         const { instance } = subject({ ctime: false, threads }, tree.root);
-        const result = await run(instance, { now: Date.now(), cursor: await cursorAt(tree.marker) });
+        const result = await run(instance, {
+          now: Date.now(),
+          cursor: await cursorAt(tree.marker),
+        });
         expect(result.paths).toEqual(expected);
       }
     });
@@ -107,7 +139,9 @@ describe('equality with find -newer', () => {
     it(`tree ${seed}: mtime or ctime = find ( -newer -o -cnewer )`, async () => {
       const tree = await buildTree(seed);
       const expected = await findNewer(tree.root, tree.marker, { ctime: true });
-      expect(expected.length).toBeGreaterThan((await findNewer(tree.root, tree.marker, { ctime: false })).length);
+      expect(expected.length).toBeGreaterThan(
+        (await findNewer(tree.root, tree.marker, { ctime: false })).length,
+      );
       const { instance } = subject({}, tree.root);
       const result = await run(instance, { now: Date.now(), cursor: await cursorAt(tree.marker) });
       expect(result.paths).toEqual(expected);
@@ -121,19 +155,33 @@ describe('equality with find -newer', () => {
     expect(result.paths).toEqual([...tree.files].sort());
     for (const file of result.files.slice(0, 50)) {
       const stats = await stat(path.join(tree.root, file.path));
-      expect({ size: file.size, mtimeMs: file.mtimeMs }).toEqual({ size: stats.size, mtimeMs: stats.mtimeMs });
+      expect({ size: file.size, mtimeMs: file.mtimeMs }).toEqual({
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+      });
     }
-    expect(instance.describe()).toMatchObject({ cutoff: 'everything', specialFiles: 1, skippedSymlinks: 2 });
+    expect(instance.describe()).toMatchObject({
+      cutoff: 'everything',
+      specialFiles: 1,
+      skippedSymlinks: 2,
+    });
   });
 
   it('takes a file whose mtime equals the cutoff, which find -newer (strictly newer) leaves out', async () => {
     const root = await tempDir();
     const cutoff = Date.parse('2026-01-01T00:00:00.000Z');
-    await writeFiles(root, { before: new Date(cutoff - 1), at: new Date(cutoff), after: new Date(cutoff + 1) });
+    await writeFiles(root, {
+      before: new Date(cutoff - 1),
+      at: new Date(cutoff),
+      after: new Date(cutoff + 1),
+    });
     const marker = path.join(root, 'at');
     await utimes(marker, new Date(cutoff), new Date(cutoff));
     const { instance } = subject({ ctime: false }, root);
-    const result = await run(instance, { now: Date.now(), cursor: { cutoff: new Date(cutoff).toISOString() } });
+    const result = await run(instance, {
+      now: Date.now(),
+      cursor: { cutoff: new Date(cutoff).toISOString() },
+    });
     // find -newer is strictly newer; the cutoff itself is taken too (a time at the cutoff may be after the last walk).
     expect(await findNewer(root, marker, { ctime: false })).toEqual(['after']);
     expect(result.paths).toEqual(['after', 'at']);

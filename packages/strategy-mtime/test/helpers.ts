@@ -6,7 +6,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach } from 'vitest';
 import type { FileCandidate, RangeRequest } from '@recsync/framework';
-import { MtimeCutoff, mtimeOptionsSchema, type MtimeCursor, type MtimeCutoffOptions, type ScanFs } from '@recsync/strategy-mtime';
+import {
+  MtimeCutoff,
+  mtimeOptionsSchema,
+  type MtimeCursor,
+  type MtimeCutoffOptions,
+  type ScanFs,
+} from '@recsync/strategy-mtime';
 
 const made: string[] = [];
 
@@ -22,7 +28,10 @@ export async function tempDir(prefix = 'recsync-mtime-'): Promise<string> {
 }
 
 /** Writes files (relative path → mtime, or null for "now") below `root`. */
-export async function writeFiles(root: string, files: Record<string, string | Date | null>): Promise<void> {
+export async function writeFiles(
+  root: string,
+  files: Record<string, string | Date | null>,
+): Promise<void> {
   for (const [rel, mtime] of Object.entries(files)) {
     const abs = path.join(root, rel);
     await mkdir(path.dirname(abs), { recursive: true });
@@ -50,8 +59,17 @@ export function subject(
   extra: { follow?: boolean; fs?: ScanFs; filters?: { include: string[]; exclude: string[] } } = {},
 ): Subject {
   const warnings: string[] = [];
-  const context = { source, followSymlinks: extra.follow ?? false, filters: extra.filters, warn: (message: string) => warnings.push(message) };
-  const instance = new MtimeCutoff(mtimeOptionsSchema.parse(options), context, extra.fs ? { fs: extra.fs } : {});
+  const context = {
+    source,
+    followSymlinks: extra.follow ?? false,
+    filters: extra.filters,
+    warn: (message: string) => warnings.push(message),
+  };
+  const instance = new MtimeCutoff(
+    mtimeOptionsSchema.parse(options),
+    context,
+    extra.fs ? { fs: extra.fs } : {},
+  );
   return { instance, warnings };
 }
 
@@ -73,19 +91,38 @@ export async function run(
   const files: FileCandidate[] = [];
   const partitions = [];
   const signal = new AbortController().signal;
-  for await (const partition of instance.partitions({ now: new Date(request.now), cursor: request.cursor, range: request.range, signal })) {
+  for await (const partition of instance.partitions({
+    now: new Date(request.now),
+    cursor: request.cursor,
+    range: request.range,
+    signal,
+  })) {
     ids.push(partition.id);
     partitions.push(partition);
     for await (const file of partition.files()) files.push(file);
   }
   let cursor = request.cursor;
-  for (const p of partitions) cursor = instance.advance(cursor, { id: p.id, closed: p.closed, recheck: p.recheck });
+  for (const p of partitions)
+    cursor = instance.advance(cursor, { id: p.id, closed: p.closed, recheck: p.recheck });
   return { ids, files, paths: files.map((f) => f.path).sort(), cursor };
 }
 
 /** Paths GNU find prints for `find ROOT -type f ( -newer MARKER [-o -cnewer MARKER] )`, relative and sorted. */
-export async function findNewer(root: string, marker: string, options: { ctime: boolean }): Promise<string[]> {
-  const test = options.ctime ? ['(', '-newer', marker, '-o', '-cnewer', marker, ')'] : ['-newer', marker];
-  const { stdout } = await promisify(execFile)('find', [root, '-type', 'f', ...test, '-printf', '%P\\0']);
+export async function findNewer(
+  root: string,
+  marker: string,
+  options: { ctime: boolean },
+): Promise<string[]> {
+  const test = options.ctime
+    ? ['(', '-newer', marker, '-o', '-cnewer', marker, ')']
+    : ['-newer', marker];
+  const { stdout } = await promisify(execFile)('find', [
+    root,
+    '-type',
+    'f',
+    ...test,
+    '-printf',
+    '%P\\0',
+  ]);
   return stdout.split('\0').filter(Boolean).sort();
 }

@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, chmod, cp, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { definePlugin, openPlan, resolveConfig, stateFilePath, syncJob, type FileEvent, type ResolvedJob } from '@recsync/framework';
+import {
+  definePlugin,
+  openPlan,
+  resolveConfig,
+  stateFilePath,
+  syncJob,
+  type FileEvent,
+  type ResolvedJob,
+} from '@recsync/framework';
 import { createTestClient, createTree, type FixtureTree } from '@recsync/framework/testing';
 import { mtimeCutoff, type MtimeCutoffOptions } from '@recsync/strategy-mtime';
 import { tempDir, tick } from './helpers.js';
@@ -44,19 +52,25 @@ async function setup(strategy: MtimeCutoffOptions = {}) {
       },
     },
   };
-  const job: ResolvedJob = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs[0]!;
+  const job: ResolvedJob = (await resolveConfig(config, { importModule: (s) => import(s) }))
+    .jobs[0]!;
   const sync = async () => {
     const events: FileEvent[] = [];
     const recorder = definePlugin({
       name: 'test:recorder',
       apply: (hooks) => {
-        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed]) hook.tap('test', (e) => void events.push(e));
+        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
+          hook.tap('test', (e) => void events.push(e));
       },
     });
     await tick();
     const stats = await syncJob(job, { now: new Date(), plugins: [recorder] });
     await tick();
-    const keys = (outcome: string) => events.filter((e) => e.outcome === outcome).map((e) => e.key).sort();
+    const keys = (outcome: string) =>
+      events
+        .filter((e) => e.outcome === outcome)
+        .map((e) => e.key)
+        .sort();
     return { stats, uploaded: keys('uploaded'), present: keys('present') };
   };
   return { job, tree, client, bucket, sync, stateFile: stateFilePath(job) };
@@ -67,24 +81,48 @@ describe('mtime strategy against the S3 server', () => {
     const s = await setup();
     const first = await s.sync();
     expect(first.stats.exitCode).toBe(0);
-    expect(first.uploaded).toEqual(['cam-1/clip-1.mp4', 'cam-1/clip-2.mp4', 'cam-2/2024/clip-3.mp4', 'index.txt']);
+    expect(first.uploaded).toEqual([
+      'cam-1/clip-1.mp4',
+      'cam-1/clip-2.mp4',
+      'cam-2/2024/clip-3.mp4',
+      'index.txt',
+    ]);
     const saved = JSON.parse(await readFile(s.stateFile, 'utf8'));
-    expect(Date.parse(saved.cursor.cutoff)).toBeGreaterThan(Date.parse(first.stats.startedAt) - 1000);
+    expect(Date.parse(saved.cursor.cutoff)).toBeGreaterThan(
+      Date.parse(first.stats.startedAt) - 1000,
+    );
 
     const outside = await tempDir('recsync-outside-');
-    const staged = await createTree({ 'copied.mp4': { size: 50, mtime: OLD }, 'moved.mp4': { size: 60, mtime: OLD }, 'restored/a.mp4': { size: 70, mtime: OLD } }, { root: outside });
+    const staged = await createTree(
+      {
+        'copied.mp4': { size: 50, mtime: OLD },
+        'moved.mp4': { size: 60, mtime: OLD },
+        'restored/a.mp4': { size: 70, mtime: OLD },
+      },
+      { root: outside },
+    );
     await s.tree.write({ 'cam-3/new.mp4': { size: 400 } });
     await appendFile(s.tree.path('cam-1/clip-2.mp4'), 'appended');
-    await cp(staged.path('copied.mp4'), s.tree.path('cam-2/copied.mp4'), { preserveTimestamps: true });
+    await cp(staged.path('copied.mp4'), s.tree.path('cam-2/copied.mp4'), {
+      preserveTimestamps: true,
+    });
     await rename(staged.path('moved.mp4'), s.tree.path('cam-2/2024/moved.mp4'));
     await rename(path.join(outside, 'restored'), s.tree.path('cam-1/restored'));
     await chmod(s.tree.path('cam-1/clip-1.mp4'), 0o600); // found by its ctime, already there: not uploaded again
 
     const second = await s.sync();
     expect(second.stats.exitCode).toBe(0);
-    expect(second.uploaded).toEqual(['cam-1/clip-2.mp4', 'cam-1/restored/a.mp4', 'cam-2/2024/moved.mp4', 'cam-2/copied.mp4', 'cam-3/new.mp4']);
+    expect(second.uploaded).toEqual([
+      'cam-1/clip-2.mp4',
+      'cam-1/restored/a.mp4',
+      'cam-2/2024/moved.mp4',
+      'cam-2/copied.mp4',
+      'cam-3/new.mp4',
+    ]);
     expect(second.present).toEqual(['cam-1/clip-1.mp4']);
-    expect(await s.client.get(s.bucket, 'cam-1/clip-2.mp4')).toEqual(await readFile(s.tree.path('cam-1/clip-2.mp4')));
+    expect(await s.client.get(s.bucket, 'cam-1/clip-2.mp4')).toEqual(
+      await readFile(s.tree.path('cam-1/clip-2.mp4')),
+    );
 
     const third = await s.sync();
     expect(third.uploaded).toEqual([]);
@@ -98,10 +136,15 @@ describe('mtime strategy against the S3 server', () => {
     await tick();
     const plan = await openPlan(s.job, { now: new Date() });
     const uploads: string[] = [];
-    for await (const item of plan.items) if (item.type === 'file' && item.action === 'upload') uploads.push(item.path);
+    for await (const item of plan.items)
+      if (item.type === 'file' && item.action === 'upload') uploads.push(item.path);
     expect(uploads).toEqual(['cam-1/later.mp4']);
     const facts = plan.facts();
-    expect(facts).toMatchObject({ rule: 'mtime or ctime', writeOnce: true, cutoff: (plan.cursor as { cutoff: string }).cutoff });
+    expect(facts).toMatchObject({
+      rule: 'mtime or ctime',
+      writeOnce: true,
+      cutoff: (plan.cursor as { cutoff: string }).cutoff,
+    });
     expect(facts).toHaveProperty('dirsWalked');
     expect(facts).toHaveProperty('prunedDirs');
     expect((await s.sync()).uploaded).toEqual(['cam-1/later.mp4']);

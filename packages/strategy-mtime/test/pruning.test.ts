@@ -16,9 +16,15 @@ async function writeOnceArchive() {
   const root = await tempDir();
   const outside = await tempDir('recsync-outside-');
   const spec: Record<string, Date> = {};
-  for (let d = 1; d <= 4; d++) for (let h = 0; h < 2; h++) for (let f = 0; f < 5; f++) spec[`day-${d}/h${h}/clip-${f}.mp4`] = OLD;
+  for (let d = 1; d <= 4; d++)
+    for (let h = 0; h < 2; h++)
+      for (let f = 0; f < 5; f++) spec[`day-${d}/h${h}/clip-${f}.mp4`] = OLD;
   await writeFiles(root, spec);
-  await writeFiles(outside, { 'restored/r1.mp4': OLD, 'restored/sub/r2.mp4': OLD, 'copy.mp4': OLD });
+  await writeFiles(outside, {
+    'restored/r1.mp4': OLD,
+    'restored/sub/r2.mp4': OLD,
+    'copy.mp4': OLD,
+  });
   await tick();
   const cutoff = Date.now();
   await tick();
@@ -27,11 +33,24 @@ async function writeOnceArchive() {
 
 /** What a write-once archive receives: new files and folders, copies and moves in; nothing modified in place. */
 async function appendOnly(a: { root: string; outside: string }): Promise<string[]> {
-  await writeFiles(a.root, { 'day-5/h0/new-1.mp4': null, 'day-5/h1/new-2.mp4': null, 'day-4/h1/late.mp4': null });
-  await cp(path.join(a.outside, 'copy.mp4'), path.join(a.root, 'day-2/h0/copy.mp4'), { preserveTimestamps: true });
+  await writeFiles(a.root, {
+    'day-5/h0/new-1.mp4': null,
+    'day-5/h1/new-2.mp4': null,
+    'day-4/h1/late.mp4': null,
+  });
+  await cp(path.join(a.outside, 'copy.mp4'), path.join(a.root, 'day-2/h0/copy.mp4'), {
+    preserveTimestamps: true,
+  });
   await rename(path.join(a.outside, 'restored'), path.join(a.root, 'day-3/restored'));
   await tick();
-  return ['day-2/h0/copy.mp4', 'day-3/restored/r1.mp4', 'day-3/restored/sub/r2.mp4', 'day-4/h1/late.mp4', 'day-5/h0/new-1.mp4', 'day-5/h1/new-2.mp4'];
+  return [
+    'day-2/h0/copy.mp4',
+    'day-3/restored/r1.mp4',
+    'day-3/restored/sub/r2.mp4',
+    'day-4/h1/late.mp4',
+    'day-5/h0/new-1.mp4',
+    'day-5/h1/new-2.mp4',
+  ];
 }
 
 describe('write-once pruning', () => {
@@ -40,8 +59,12 @@ describe('write-once pruning', () => {
     const expected = await appendOnly(a);
     const full = subject({}, a.root);
     const pruned = subject({ writeOnce: true }, a.root);
-    expect((await run(full.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(expected);
-    expect((await run(pruned.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(expected);
+    expect((await run(full.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(
+      expected,
+    );
+    expect((await run(pruned.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(
+      expected,
+    );
     const [f, p] = [full.instance.describe(), pruned.instance.describe()];
     expect(f).toMatchObject({ filesStated: 46, prunedDirs: 0, dirsWalked: 17 });
     // Stat'ed: the files of day-5/h0, day-5/h1, day-4/h1, day-2/h0 (changed folders) and the moved-in
@@ -55,8 +78,17 @@ describe('write-once pruning', () => {
     await appendFile(path.join(a.root, 'day-1/h0/clip-0.mp4'), 'appended in place');
     await chmod(path.join(a.root, 'day-1/h1/clip-1.mp4'), 0o600);
     await tick();
-    expect((await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(['day-1/h0/clip-0.mp4', 'day-1/h1/clip-1.mp4']);
-    expect((await run(subject({ writeOnce: true }, a.root).instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual([]);
+    expect(
+      (await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor })).paths,
+    ).toEqual(['day-1/h0/clip-0.mp4', 'day-1/h1/clip-1.mp4']);
+    expect(
+      (
+        await run(subject({ writeOnce: true }, a.root).instance, {
+          now: Date.now(),
+          cursor: a.cursor,
+        })
+      ).paths,
+    ).toEqual([]);
   });
 
   it('does not prune on a first run', async () => {
@@ -74,8 +106,14 @@ describe('include/exclude globs', () => {
     const note = (dir: string) => void opened.push(path.relative(root, dir) || '.');
     return {
       ...fs,
-      opendirSync: ((dir: string, options?: fs.OpenDirOptions) => (note(dir), fs.opendirSync(dir, options))) as typeof fs.opendirSync,
-      readdirSync: ((dir: string, options: never) => (note(dir), fs.readdirSync(dir, options))) as typeof fs.readdirSync,
+      opendirSync: ((dir: string, options?: fs.OpenDirOptions) => {
+        note(dir);
+        return fs.opendirSync(dir, options);
+      }) as typeof fs.opendirSync,
+      readdirSync: ((dir: string, options: never) => {
+        note(dir);
+        return fs.readdirSync(dir, options);
+      }) as typeof fs.readdirSync,
     };
   }
 
@@ -96,18 +134,31 @@ describe('include/exclude globs', () => {
   it('takes what the job filters would take, and never opens a folder that cannot hold a match', async () => {
     const root = await tree();
     const opened: string[] = [];
-    const { instance } = subject({ include: ['cam-*/**'], exclude: ['**/*.tmp', '**/cache/**'] }, root, { fs: recording(opened, root) });
-    expect((await run(instance, { now: Date.now() })).paths).toEqual(['cam-1/x.mp4', 'cam-2/sub/y.mp4']);
+    const { instance } = subject(
+      { include: ['cam-*/**'], exclude: ['**/*.tmp', '**/cache/**'] },
+      root,
+      { fs: recording(opened, root) },
+    );
+    expect((await run(instance, { now: Date.now() })).paths).toEqual([
+      'cam-1/x.mp4',
+      'cam-2/sub/y.mp4',
+    ]);
     expect(opened.sort()).toEqual(['.', '.', 'cam-1', 'cam-2', 'cam-2/sub']); // the root: listing, then its files
     expect(instance.describe()).toMatchObject({ excludedDirs: 3 });
   });
 
-  it('prunes with the job\'s filters too, and takes only what passes both sets', async () => {
+  it("prunes with the job's filters too, and takes only what passes both sets", async () => {
     const root = await tree();
     const opened: string[] = [];
     const filters = { include: ['cam-*/**'], exclude: ['**/cache/**'] };
-    const { instance } = subject({ exclude: ['**/*.tmp'] }, root, { fs: recording(opened, root), filters });
-    expect((await run(instance, { now: Date.now() })).paths).toEqual(['cam-1/x.mp4', 'cam-2/sub/y.mp4']);
+    const { instance } = subject({ exclude: ['**/*.tmp'] }, root, {
+      fs: recording(opened, root),
+      filters,
+    });
+    expect((await run(instance, { now: Date.now() })).paths).toEqual([
+      'cam-1/x.mp4',
+      'cam-2/sub/y.mp4',
+    ]);
     expect(opened).not.toContain('logs');
     expect(opened).not.toContain('tmp');
     expect(opened).not.toContain('cam-2/cache');
@@ -116,8 +167,15 @@ describe('include/exclude globs', () => {
   it('prunes by the exclude only when the include matches base names', async () => {
     const root = await tree();
     const opened: string[] = [];
-    const { instance } = subject({ include: ['*.mp4'], exclude: ['tmp/**'] }, root, { fs: recording(opened, root) });
-    expect((await run(instance, { now: Date.now() })).paths).toEqual(['cam-1/x.mp4', 'cam-2/cache/big.mp4', 'cam-2/sub/y.mp4', 'top.mp4']);
+    const { instance } = subject({ include: ['*.mp4'], exclude: ['tmp/**'] }, root, {
+      fs: recording(opened, root),
+    });
+    expect((await run(instance, { now: Date.now() })).paths).toEqual([
+      'cam-1/x.mp4',
+      'cam-2/cache/big.mp4',
+      'cam-2/sub/y.mp4',
+      'top.mp4',
+    ]);
     expect(opened).not.toContain('tmp');
     expect(opened).toContain('logs');
   });

@@ -17,9 +17,18 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** node:fs, with a hook called before each directory is opened and each entry is stat'ed. */
 function seamFs(hooks: { open?(dir: string): void; lstat?(file: string): void }): ScanFs {
   return {
-    opendirSync: ((dir: string, options?: fs.OpenDirOptions) => (hooks.open?.(dir), fs.opendirSync(dir, options))) as typeof fs.opendirSync,
-    readdirSync: ((dir: string, options: never) => (hooks.open?.(dir), fs.readdirSync(dir, options))) as typeof fs.readdirSync,
-    lstatSync: ((file: string, options: never) => (hooks.lstat?.(file), fs.lstatSync(file, options))) as typeof fs.lstatSync,
+    opendirSync: ((dir: string, options?: fs.OpenDirOptions) => {
+      hooks.open?.(dir);
+      return fs.opendirSync(dir, options);
+    }) as typeof fs.opendirSync,
+    readdirSync: ((dir: string, options: never) => {
+      hooks.open?.(dir);
+      return fs.readdirSync(dir, options);
+    }) as typeof fs.readdirSync,
+    lstatSync: ((file: string, options: never) => {
+      hooks.lstat?.(file);
+      return fs.lstatSync(file, options);
+    }) as typeof fs.lstatSync,
     statSync: fs.statSync,
     realpathSync: fs.realpathSync,
   };
@@ -56,14 +65,25 @@ describe('unreadable folders', () => {
     const first = subject({}, root, { fs: lockable(root, locked) });
     const r1 = await run(first.instance, { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } });
     expect(r1.paths).toEqual(['cam-2/d.mp4']);
-    expect(first.warnings.join('\n')).toMatch(/partition cam-1: 1 folder\(s\) could not be read \(cam-1\/locked\).*walked again by the next run/);
+    expect(first.warnings.join('\n')).toMatch(
+      /partition cam-1: 1 folder\(s\) could not be read \(cam-1\/locked\).*walked again by the next run/,
+    );
     expect(first.instance.describe()).toMatchObject({ unreadableDirs: 1 });
-    expect(r1.cursor).toEqual({ cutoff: iso(C0 + 2 * DAY - 5000), unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }] });
+    expect(r1.cursor).toEqual({
+      cutoff: iso(C0 + 2 * DAY - 5000),
+      unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }],
+    });
 
     // Still unreadable: remembered again with the cutoff it first missed, not this run's.
-    const r2 = await run(subject({}, root, { fs: lockable(root, locked) }).instance, { now: C0 + 3 * DAY, cursor: r1.cursor });
+    const r2 = await run(subject({}, root, { fs: lockable(root, locked) }).instance, {
+      now: C0 + 3 * DAY,
+      cursor: r1.cursor,
+    });
     expect(r2.paths).toEqual([]);
-    expect(r2.cursor).toEqual({ cutoff: iso(C0 + 3 * DAY - 5000), unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }] });
+    expect(r2.cursor).toEqual({
+      cutoff: iso(C0 + 3 * DAY - 5000),
+      unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }],
+    });
 
     // Readable again: b.mp4 (changed long before this run's cutoff) is found, and forgotten after.
     const third = subject({}, root);
@@ -75,8 +95,14 @@ describe('unreadable folders', () => {
 
   it('keeps a remembered folder that an unreadable parent hides, and remembers a top-level folder', async () => {
     const root = await archive();
-    const r1 = await run(subject({}, root, { fs: lockable(root, new Set(['cam-1/locked'])) }).instance, { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } });
-    const r2 = await run(subject({}, root, { fs: lockable(root, new Set(['cam-1', 'cam-2'])) }).instance, { now: C0 + 3 * DAY, cursor: r1.cursor });
+    const r1 = await run(
+      subject({}, root, { fs: lockable(root, new Set(['cam-1/locked'])) }).instance,
+      { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } },
+    );
+    const r2 = await run(
+      subject({}, root, { fs: lockable(root, new Set(['cam-1', 'cam-2'])) }).instance,
+      { now: C0 + 3 * DAY, cursor: r1.cursor },
+    );
     expect(r2.paths).toEqual([]);
     expect(r2.cursor?.unreadable).toEqual([
       { dir: 'cam-1', cutoff: iso(C0 + 2 * DAY - 5000) },
@@ -89,9 +115,12 @@ describe('unreadable folders', () => {
     expect(r3.cursor).toEqual({ cutoff: iso(C0 + 4 * DAY - 5000) });
   });
 
-  it('remembers the folder of a file that cannot be stat\'ed', async () => {
+  it("remembers the folder of a file that cannot be stat'ed", async () => {
     const root = await archive();
-    const r1 = await run(subject({}, root, { fs: lockable(root, new Set(['cam-2/d.mp4'])) }).instance, { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } });
+    const r1 = await run(
+      subject({}, root, { fs: lockable(root, new Set(['cam-2/d.mp4'])) }).instance,
+      { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } },
+    );
     expect(r1.paths).toEqual(['cam-1/locked/b.mp4']);
     expect(r1.cursor?.unreadable).toEqual([{ dir: 'cam-2', cutoff: iso(C0) }]);
     const r2 = await run(subject({}, root).instance, { now: C0 + 3 * DAY, cursor: r1.cursor });
@@ -100,7 +129,13 @@ describe('unreadable folders', () => {
 
   it('forgets a remembered folder that was deleted', async () => {
     const root = await archive();
-    const cursor = { cutoff: iso(C0 + 2 * DAY), unreadable: [{ dir: 'cam-1/gone', cutoff: iso(C0) }, { dir: 'cam-9/x', cutoff: iso(C0) }] };
+    const cursor = {
+      cutoff: iso(C0 + 2 * DAY),
+      unreadable: [
+        { dir: 'cam-1/gone', cutoff: iso(C0) },
+        { dir: 'cam-9/x', cutoff: iso(C0) },
+      ],
+    };
     const r = await run(subject({}, root).instance, { now: C0 + 3 * DAY, cursor });
     expect(r.cursor).toEqual({ cutoff: iso(C0 + 3 * DAY - 5000) });
   });
@@ -113,7 +148,12 @@ describe('files changed during the walk', () => {
 
   it('are in this run or the next, never lost', async () => {
     const root = await tempDir();
-    await writeFiles(root, Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`d/f${String(i).padStart(2, '0')}`, old])));
+    await writeFiles(
+      root,
+      Object.fromEntries(
+        Array.from({ length: 60 }, (_, i) => [`d/f${String(i).padStart(2, '0')}`, old]),
+      ),
+    );
     await tick();
     let stats = 0;
     const touched = ['d/f00', 'd/f30', 'd/f59', 'd/created-during-walk'];
@@ -125,7 +165,10 @@ describe('files changed during the walk', () => {
     });
     // mtime only: ctimes of a tree this young sit inside the margin and would be found anyway.
     const options = { ctime: false, margin: '1s' } as const;
-    const r1 = await run(subject(options, root, { fs: during }).instance, { now: Date.now(), cursor });
+    const r1 = await run(subject(options, root, { fs: during }).instance, {
+      now: Date.now(),
+      cursor,
+    });
     await tick();
     const r2 = await run(subject(options, root).instance, { now: Date.now(), cursor: r1.cursor });
     expect(r2.paths).toEqual([...touched].sort()); // their mtimes are after the first run's clock

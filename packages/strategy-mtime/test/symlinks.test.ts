@@ -38,8 +38,18 @@ describe('symlinks', () => {
       const { instance, warnings } = subject({ threads }, root, { follow: true });
       const result = await run(instance, { now: Date.now() });
       expect(result.ids).toEqual(['a', 'c', 'empty', 'latest']);
-      expect(result.paths).toEqual(['a/b/file.mp4', 'a/flink', 'c/other.mp4', 'latest/b/file.mp4', 'latest/flink']);
-      expect(instance.describe()).toMatchObject({ symlinkLoops: 4, outsideLinks: 3, skippedSymlinks: 1 });
+      expect(result.paths).toEqual([
+        'a/b/file.mp4',
+        'a/flink',
+        'c/other.mp4',
+        'latest/b/file.mp4',
+        'latest/flink',
+      ]);
+      expect(instance.describe()).toMatchObject({
+        symlinkLoops: 4,
+        outsideLinks: 3,
+        skippedSymlinks: 1,
+      });
       expect(warnings.join('\n')).toMatch(/partition a: 1 symlink\(s\) lead outside the source/);
       expect(warnings.join('\n')).toMatch(/symlink loop\(s\) cut/);
     });
@@ -51,7 +61,10 @@ describe('symlinks', () => {
     const { instance } = subject({}, root, { follow: true });
     const cutoff = new Date(Date.now() - 60_000).toISOString(); // the tree's ctimes are newer: use mtime only below
     await symlink('2024', path.join(root, 'archive/current'));
-    const mtimeOnly = await run(subject({ ctime: false }, root, { follow: true }).instance, { now: Date.now(), cursor: { cutoff } });
+    const mtimeOnly = await run(subject({ ctime: false }, root, { follow: true }).instance, {
+      now: Date.now(),
+      cursor: { cutoff },
+    });
     expect(mtimeOnly.paths).toEqual([]);
     const withCtime = await run(instance, { now: Date.now(), cursor: { cutoff } });
     expect(withCtime.paths).toContain('archive/current/a.mp4');

@@ -15,7 +15,8 @@ const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 async function tree(folders: number, perFolder: number) {
   const root = await tempDir();
   const spec: Record<string, Date> = {};
-  for (let f = 0; f < folders; f++) for (let i = 0; i < perFolder; i++) spec[`p${f % 3}/d${f}/f${i}`] = OLD;
+  for (let f = 0; f < folders; f++)
+    for (let i = 0; i < perFolder; i++) spec[`p${f % 3}/d${f}/f${i}`] = OLD;
   await writeFiles(root, spec);
   return root;
 }
@@ -46,9 +47,16 @@ describe('walker threads', () => {
       const request = { cursor: undefined, now: new Date(), signal: new AbortController().signal };
       for await (const p of instance.partitions(request)) for await (const _ of p.files()) n++;
       console.log(n);`;
-    for (const [root, count] of [[await tree(1, 3), 3], [await tree(40, 60), 2400]] as const) {
+    for (const [root, count] of [
+      [await tree(1, 3), 3],
+      [await tree(40, 60), 2400],
+    ] as const) {
       for (const mode of ['prune', 'full']) {
-        const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, root, mode], { cwd: workspace, timeout: 20_000 });
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ['--input-type=module', '-e', script, root, mode],
+          { cwd: workspace, timeout: 20_000 },
+        );
         expect(Number(stdout.trim())).toBe(count);
       }
     }

@@ -1,14 +1,25 @@
 import { checkRange, definePlugin, openPlan } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, sourceChangeFlags, withShards } from '../base.js';
+import {
+  RecsyncCommand,
+  rangeFlags,
+  rangeOf,
+  shardFlags,
+  sourceChangeFlags,
+  withShards,
+} from '../base.js';
 import { writePlanJson, writePlanTable } from '../render/plan.js';
 
 export default class Plan extends RecsyncCommand {
-  static override summary = 'Show what sync would upload, per partition, without changing anything.';
+  static override summary =
+    'Show what sync would upload, per partition, without changing anything.';
   static override description = [
     'A dry run on the same code path as sync: it reads the partitions the strategy points to, applies filters and the remote check, and prints per partition the files and bytes that would upload, and how many are already present, excluded, or deferred (too young: they would go to the pending set). It never writes to the bucket or the state.',
     '--json prints one JSON document, streamed: {"command":"plan","jobs":[{job, run, cursor, pending, partitions:[{id, closed, recheck, files:[{action, path, key, size, mtimeMs, reason?}], counts}], facts, totals}]}.',
   ].join('\n\n');
-  static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan --job recordings --since 2026-11-01 --json'];
+  static override examples = [
+    '<%= config.bin %> plan',
+    '<%= config.bin %> plan --job recordings --since 2026-11-01 --json',
+  ];
   static override flags = { ...rangeFlags, ...sourceChangeFlags, ...shardFlags };
 
   async run(): Promise<void> {
@@ -31,10 +42,17 @@ export default class Plan extends RecsyncCommand {
     });
     if (flags.json) write('{"command":"plan","jobs":[');
     for (const [i, job] of jobs.entries()) {
-      const plan = await openPlan(job, { range, plugins: [warnings], acceptSourceChange: flags['accept-source-change'] });
+      const plan = await openPlan(job, {
+        range,
+        plugins: [warnings],
+        acceptSourceChange: flags['accept-source-change'],
+      });
       if (flags.json) await writePlanJson(plan, write, i === 0);
       else {
-        await writePlanTable(plan, write, { files: this.verbosity, cursorText: (c) => this.cursorText(job.name, c) });
+        await writePlanTable(plan, write, {
+          files: this.verbosity,
+          cursorText: (c) => this.cursorText(job.name, c),
+        });
         for (const text of held.splice(0)) process.stderr.write(text);
       }
     }

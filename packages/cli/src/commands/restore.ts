@@ -4,9 +4,10 @@ import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { writeRestoreLines, writeRestoreNdjson } from '../render/restore.js';
 
 export default class Restore extends RecsyncCommand {
-  static override summary = 'Bring a job\'s files back from the bucket, checked against their stored checksums.';
+  static override summary =
+    "Bring a job's files back from the bucket, checked against their stored checksums.";
   static override description = [
-    'Restores the job\'s objects (all, or --prefix P relative to the job\'s prefix, or the partitions of --since/--until or --partition, found in the local source) into --to DIR: each one to a temp name, checked against the checksum stored at upload, given the mtime stored at upload (to the microsecond), then moved into place. Original names come back from metadata where the key had to be encoded. An existing file is never overwritten without --overwrite; a file already there with the right size and checksum is skipped, so an interrupted restore resumes where it stopped. Keys that are not valid local paths, and symlinks inside --to, are refused, never followed.',
+    "Restores the job's objects (all, or --prefix P relative to the job's prefix, or the partitions of --since/--until or --partition, found in the local source) into --to DIR: each one to a temp name, checked against the checksum stored at upload, given the mtime stored at upload (to the microsecond), then moved into place. Original names come back from metadata where the key had to be encoded. An existing file is never overwritten without --overwrite; a file already there with the right size and checksum is skipped, so an interrupted restore resumes where it stopped. Keys that are not valid local paths, and symlinks inside --to, are refused, never followed.",
     'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are listed as waiting for a restore request; --request-archive-restore issues it (--tier, --days), and a later run downloads what is ready.',
     'Exit codes: 0 everything in scope restored or already there; 1 something failed, was refused, not overwritten, or waits for an archive restore; 2 usage or config error; 4 fatal target error; 130 interrupted.',
     '--json prints NDJSON: restore, object and summary events.',
@@ -18,15 +19,40 @@ export default class Restore extends RecsyncCommand {
   ];
   static override flags = {
     ...rangeFlags,
-    to: Flags.string({ required: true, helpValue: 'DIR', description: 'folder to restore into (created if missing)' }),
-    partition: Flags.string({ helpValue: 'ID', description: 'one partition (as `recsync plan` names it)' }),
-    prefix: Flags.string({ helpValue: 'KEYPREFIX', description: 'objects under this prefix, relative to the job\'s target.prefix' }),
+    to: Flags.string({
+      required: true,
+      helpValue: 'DIR',
+      description: 'folder to restore into (created if missing)',
+    }),
+    partition: Flags.string({
+      helpValue: 'ID',
+      description: 'one partition (as `recsync plan` names it)',
+    }),
+    prefix: Flags.string({
+      helpValue: 'KEYPREFIX',
+      description: "objects under this prefix, relative to the job's target.prefix",
+    }),
     overwrite: Flags.boolean({ description: 'replace existing files that differ' }),
     'dry-run': Flags.boolean({ description: 'show what would be downloaded; write nothing' }),
-    concurrency: Flags.integer({ min: 1, max: 256, default: 16, description: 'objects in flight (big objects use up to 4 ranged GETs each)' }),
-    'request-archive-restore': Flags.boolean({ description: 'issue restore requests for objects in archive classes' }),
-    tier: Flags.string({ options: ['Standard', 'Bulk', 'Expedited'], default: 'Standard', description: 'retrieval tier for --request-archive-restore' }),
-    days: Flags.integer({ min: 1, default: 7, description: 'days a restored copy stays readable (not for Intelligent-Tiering)' }),
+    concurrency: Flags.integer({
+      min: 1,
+      max: 256,
+      default: 16,
+      description: 'objects in flight (big objects use up to 4 ranged GETs each)',
+    }),
+    'request-archive-restore': Flags.boolean({
+      description: 'issue restore requests for objects in archive classes',
+    }),
+    tier: Flags.string({
+      options: ['Standard', 'Bulk', 'Expedited'],
+      default: 'Standard',
+      description: 'retrieval tier for --request-archive-restore',
+    }),
+    days: Flags.integer({
+      min: 1,
+      default: 7,
+      description: 'days a restored copy stays readable (not for Intelligent-Tiering)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -34,7 +60,10 @@ export default class Restore extends RecsyncCommand {
     this.verbose = flags.verbose;
     const jobs = await this.loadJobs(flags);
     if (jobs.length !== 1) {
-      throw new RecsyncError('E_USAGE', { message: `restore works on one job; the config has ${jobs.map((j) => j.name).join(', ')}`, hint: 'name it with --job' });
+      throw new RecsyncError('E_USAGE', {
+        message: `restore works on one job; the config has ${jobs.map((j) => j.name).join(', ')}`,
+        hint: 'name it with --job',
+      });
     }
     const job: ResolvedJob = jobs[0];
     const controller = new AbortController();
@@ -51,11 +80,20 @@ export default class Restore extends RecsyncCommand {
         overwrite: flags.overwrite,
         dryRun: flags['dry-run'],
         concurrency: flags.concurrency,
-        ...(flags['request-archive-restore'] ? { archiveRestore: { tier: flags.tier as 'Standard' | 'Bulk' | 'Expedited', days: flags.days } } : {}),
+        ...(flags['request-archive-restore']
+          ? {
+              archiveRestore: {
+                tier: flags.tier as 'Standard' | 'Bulk' | 'Expedited',
+                days: flags.days,
+              },
+            }
+          : {}),
         signal: controller.signal,
       });
       try {
-        const summary = flags.json ? await writeRestoreNdjson(job.name, run, flags.to, write) : await writeRestoreLines(job.name, run, flags.to, write, { verbose: flags.verbose });
+        const summary = flags.json
+          ? await writeRestoreNdjson(job.name, run, flags.to, write)
+          : await writeRestoreLines(job.name, run, flags.to, write, { verbose: flags.verbose });
         if (summary.exitCode !== 0) this.exit(summary.exitCode);
       } finally {
         run.dispose();

@@ -1,15 +1,31 @@
 import { Flags } from '@oclif/core';
-import { checkRange, EXIT_CODES, isRecsyncError, syncJob, type Plugin, type RecsyncError, type ResolvedJob } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, sourceChangeFlags, withShards } from '../base.js';
+import {
+  checkRange,
+  EXIT_CODES,
+  isRecsyncError,
+  syncJob,
+  type Plugin,
+  type RecsyncError,
+  type ResolvedJob,
+} from '@recsync/framework';
+import {
+  RecsyncCommand,
+  rangeFlags,
+  rangeOf,
+  shardFlags,
+  sourceChangeFlags,
+  withShards,
+} from '../base.js';
 import { humanOutputs } from '../render/lines.js';
 import { errorText, humanReporter, ndjsonReporter } from '../render/sync.js';
 import type { ProgressDisplay } from '../render/progress.js';
 
 export default class Sync extends RecsyncCommand {
-  static override summary = 'Upload what is new: the files the strategy points to that are not in the bucket yet.';
+  static override summary =
+    'Upload what is new: the files the strategy points to that are not in the bucket yet.';
   static override description = [
     'Runs each job: pending files first, then every partition from the cursor (catching up missed runs), uploading what is missing, and saves the cursor after each completed partition.',
-    'Exit codes: 0 all done (deferred files may wait in the pending set); 1 some files failed and are pending; 2 usage or config error; 3 another run holds the job\'s lease, or took it over while this run was paused (nothing written); 4 fatal target error (credentials, bucket, endpoint, uploads failing in a row); 130 interrupted (state saved).',
+    "Exit codes: 0 all done (deferred files may wait in the pending set); 1 some files failed and are pending; 2 usage or config error; 3 another run holds the job's lease, or took it over while this run was paused (nothing written); 4 fatal target error (credentials, bucket, endpoint, uploads failing in a row); 130 interrupted (state saved).",
     'Ctrl-C (SIGINT/SIGTERM) stops taking new files, lets in-flight uploads finish and saves state; a second one aborts the in-flight uploads too.',
     'On a terminal a progress line shows the partition being read, files and bytes done of those listed so far, rate and ETA (not with --quiet or --json). Off a terminal every line starts with an ISO 8601 timestamp.',
     '--json (or --log-format json) prints NDJSON events on stdout, each with a "time": run, file, partition, warning, failed, done.',
@@ -24,10 +40,25 @@ export default class Sync extends RecsyncCommand {
     ...rangeFlags,
     ...sourceChangeFlags,
     ...shardFlags,
-    concurrency: Flags.integer({ min: 1, max: 1024, description: 'uploads in flight (overrides upload.concurrency)' }),
-    'dry-run': Flags.boolean({ char: 'n', description: 'show what would be uploaded and change nothing (same as `recsync plan`)' }),
-    quiet: Flags.boolean({ char: 'q', description: 'no progress or partition lines; warnings, errors, and the summary of a run that did not exit 0' }),
-    'log-format': Flags.option({ options: ['text', 'json'] as const, default: 'text', description: 'text lines, or the NDJSON events of --json' })(),
+    concurrency: Flags.integer({
+      min: 1,
+      max: 1024,
+      description: 'uploads in flight (overrides upload.concurrency)',
+    }),
+    'dry-run': Flags.boolean({
+      char: 'n',
+      description: 'show what would be uploaded and change nothing (same as `recsync plan`)',
+    }),
+    quiet: Flags.boolean({
+      char: 'q',
+      description:
+        'no progress or partition lines; warnings, errors, and the summary of a run that did not exit 0',
+    }),
+    'log-format': Flags.option({
+      options: ['text', 'json'] as const,
+      default: 'text',
+      description: 'text lines, or the NDJSON events of --json',
+    })(),
   };
 
   async run(): Promise<void> {
@@ -40,7 +71,9 @@ export default class Sync extends RecsyncCommand {
     const json = flags.json || flags['log-format'] === 'json';
     const { signal, abortSignal, dispose } = stopSignals();
     const write = (text: string) => void process.stdout.write(text);
-    const reporters: Reporters = json ? { plugins: [ndjsonReporter(write)] } : await this.humanReporters(flags.quiet);
+    const reporters: Reporters = json
+      ? { plugins: [ndjsonReporter(write)] }
+      : await this.humanReporters(flags.quiet);
     let exitCode = 0;
     let skipped = false; // jobs not started because of a stop signal
     try {
@@ -51,13 +84,23 @@ export default class Sync extends RecsyncCommand {
         }
         try {
           const acceptSourceChange = flags['accept-source-change'];
-          const options = { range, concurrency: flags.concurrency, signal, abortSignal, plugins: reporters.plugins, acceptSourceChange };
+          const options = {
+            range,
+            concurrency: flags.concurrency,
+            signal,
+            abortSignal,
+            plugins: reporters.plugins,
+            acceptSourceChange,
+          };
           const stats = await syncJob(job, options);
           exitCode = Math.max(exitCode, stats.exitCode);
         } catch (error) {
           if (!isRecsyncError(error)) throw error;
           // One job's config/lock/target problem does not stop the other jobs.
-          if (json) write(`${JSON.stringify({ event: 'failed', time: new Date().toISOString(), job: job.name, ...error.toJSON() })}\n`);
+          if (json)
+            write(
+              `${JSON.stringify({ event: 'failed', time: new Date().toISOString(), job: job.name, ...error.toJSON() })}\n`,
+            );
           else reporters.printError?.(error);
           exitCode = Math.max(exitCode, error.exitCode);
         }
@@ -80,7 +123,8 @@ export default class Sync extends RecsyncCommand {
       const arg = this.argv[i];
       if (syncOnly.has(arg)) continue;
       if (arg === '--concurrency' || arg === '--log-format') i++;
-      else if (!arg.startsWith('--concurrency=') && !arg.startsWith('--log-format=')) argv.push(arg);
+      else if (!arg.startsWith('--concurrency=') && !arg.startsWith('--log-format='))
+        argv.push(arg);
     }
     await this.config.runCommand('plan', argv);
   }
@@ -92,7 +136,10 @@ export default class Sync extends RecsyncCommand {
     let progress: ProgressDisplay | undefined;
     const plugins: Plugin[] = [];
     if (live) {
-      const [{ createProgressTracker }, { startProgress }] = await Promise.all([import('@recsync/framework'), import('../render/progress.js')]);
+      const [{ createProgressTracker }, { startProgress }] = await Promise.all([
+        import('@recsync/framework'),
+        import('../render/progress.js'),
+      ]);
       const tracker = createProgressTracker();
       plugins.push(tracker.plugin);
       progress = startProgress(process.stderr, tracker.snapshot);
@@ -122,7 +169,9 @@ export default class Sync extends RecsyncCommand {
       const { writeMetricsFile } = await import('../metrics-file.js');
       await writeMetricsFile(file, this.config_!.jobs as ResolvedJob[]);
     } catch (error) {
-      process.stderr.write(`warning: cannot write the metrics file ${file}: ${(error as Error).message}\n`);
+      process.stderr.write(
+        `warning: cannot write the metrics file ${file}: ${(error as Error).message}\n`,
+      );
     }
   }
 }
@@ -139,7 +188,9 @@ function stopSignals() {
   const hard = new AbortController();
   const onSignal = (name: string) => {
     if (!graceful.signal.aborted) {
-      process.stderr.write(`\n${name}: stopping — finishing in-flight uploads and saving state (again to abort them)\n`);
+      process.stderr.write(
+        `\n${name}: stopping — finishing in-flight uploads and saving state (again to abort them)\n`,
+      );
       graceful.abort();
     } else if (!hard.signal.aborted) {
       process.stderr.write(`\n${name}: aborting in-flight uploads\n`);

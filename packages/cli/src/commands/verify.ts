@@ -1,12 +1,21 @@
 import { Flags } from '@oclif/core';
-import { EXIT_CODES, isRecsyncError, openInventoryCheck, openManifestCheck, openVerify, parseSubset, RecsyncError, type VerifyRun } from '@recsync/framework';
+import {
+  EXIT_CODES,
+  isRecsyncError,
+  openInventoryCheck,
+  openManifestCheck,
+  openVerify,
+  parseSubset,
+  RecsyncError,
+  type VerifyRun,
+} from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';
 
 export default class Verify extends RecsyncCommand {
   static override summary = 'Prove the backup: compare local files and objects, per folder.';
   static override description = [
-    'Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job\'s whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync\'s audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.',
+    "Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job's whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync's audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.",
     'It never writes to the bucket, except with --repair (the local file wins; write-once and Object Lock jobs never replace an existing object). Local checksums are cached under the state dir (--rehash ignores the cache).',
     'Exit codes: 0 nothing found; 1 something found (see the findings); 2 usage or config error; 3 --repair while another run holds the lock; 4 fatal target error; 130 interrupted.',
     '--json prints NDJSON: cost, finding, repair, folder and summary events.',
@@ -19,18 +28,50 @@ export default class Verify extends RecsyncCommand {
   ];
   static override flags = {
     ...rangeFlags,
-    partition: Flags.string({ helpValue: 'ID', description: 'one partition (as `recsync plan` names it)' }),
-    all: Flags.boolean({ description: 'the whole source and the whole prefix, whatever the strategy' }),
-    head: Flags.boolean({ description: 'one HEAD per object: stored checksum vs the local file, mtime, retention, storage class', exclusive: ['deep'] }),
+    partition: Flags.string({
+      helpValue: 'ID',
+      description: 'one partition (as `recsync plan` names it)',
+    }),
+    all: Flags.boolean({
+      description: 'the whole source and the whole prefix, whatever the strategy',
+    }),
+    head: Flags.boolean({
+      description:
+        'one HEAD per object: stored checksum vs the local file, mtime, retention, storage class',
+      exclusive: ['deep'],
+    }),
     deep: Flags.boolean({ description: 'download and hash every object (or a --subset of them)' }),
-    subset: Flags.string({ helpValue: 'K/N', description: 'with --deep: K of N slices per run, the next ones each run (rotation saved per job)', dependsOn: ['deep'] }),
+    subset: Flags.string({
+      helpValue: 'K/N',
+      description:
+        'with --deep: K of N slices per run, the next ones each run (rotation saved per job)',
+      dependsOn: ['deep'],
+    }),
     rehash: Flags.boolean({ description: 'ignore the local checksum cache' }),
-    repair: Flags.boolean({ description: 'upload missing or different objects again from the local file' }),
-    inventory: Flags.string({ helpValue: 's3://BUCKET/…/manifest.json', description: 'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, retention, storage class, encryption' }),
-    manifest: Flags.string({ helpValue: 'RUN', description: 'check one sync\'s audit manifest: a file, a run start time, or "latest"' }),
+    repair: Flags.boolean({
+      description: 'upload missing or different objects again from the local file',
+    }),
+    inventory: Flags.string({
+      helpValue: 's3://BUCKET/…/manifest.json',
+      description:
+        'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, retention, storage class, encryption',
+    }),
+    manifest: Flags.string({
+      helpValue: 'RUN',
+      description: 'check one sync\'s audit manifest: a file, a run start time, or "latest"',
+    }),
     estimate: Flags.boolean({ description: 'print the cost and stop' }),
-    concurrency: Flags.integer({ min: 1, max: 1024, default: 32, description: 'requests in flight' }),
-    limit: Flags.integer({ min: 0, default: 50, description: 'findings shown per folder (human output)' }),
+    concurrency: Flags.integer({
+      min: 1,
+      max: 1024,
+      default: 32,
+      description: 'requests in flight',
+    }),
+    limit: Flags.integer({
+      min: 0,
+      default: 50,
+      description: 'findings shown per folder (human output)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -39,11 +80,30 @@ export default class Verify extends RecsyncCommand {
     const jobs = await this.loadJobs(flags);
     const subset = flags.subset !== undefined ? parseSubset(flags.subset) : undefined;
     const level = flags.deep ? 'deep' : flags.head ? 'head' : 'list';
-    if (flags.inventory !== undefined && (flags.manifest !== undefined || flags.head || flags.deep || flags.partition || flags.since || flags.until || flags.repair)) {
-      throw new RecsyncError('E_USAGE', { message: '--inventory checks the whole prefix at listing level from the report: it takes no scope, level, --manifest or --repair', hint: 'run --head or --deep checks separately' });
+    if (
+      flags.inventory !== undefined &&
+      (flags.manifest !== undefined ||
+        flags.head ||
+        flags.deep ||
+        flags.partition ||
+        flags.since ||
+        flags.until ||
+        flags.repair)
+    ) {
+      throw new RecsyncError('E_USAGE', {
+        message:
+          '--inventory checks the whole prefix at listing level from the report: it takes no scope, level, --manifest or --repair',
+        hint: 'run --head or --deep checks separately',
+      });
     }
-    if (flags.manifest !== undefined && (flags.all || flags.partition || flags.since || flags.until || flags.repair || subset)) {
-      throw new RecsyncError('E_USAGE', { message: '--manifest checks what one run recorded: it takes no scope, --subset or --repair', hint: 'run it on its own (with --deep to re-read the objects)' });
+    if (
+      flags.manifest !== undefined &&
+      (flags.all || flags.partition || flags.since || flags.until || flags.repair || subset)
+    ) {
+      throw new RecsyncError('E_USAGE', {
+        message: '--manifest checks what one run recorded: it takes no scope, --subset or --repair',
+        hint: 'run it on its own (with --deep to re-read the objects)',
+      });
     }
     const controller = new AbortController();
     const onSignal = () => controller.abort();
@@ -55,26 +115,56 @@ export default class Verify extends RecsyncCommand {
       for (const job of jobs) {
         if (controller.signal.aborted) break;
         try {
-          const run: VerifyRun = flags.inventory !== undefined
-            ? await openInventoryCheck(job, { url: flags.inventory, signal: controller.signal })
-            : flags.manifest !== undefined
-            ? await openManifestCheck(job, { run: flags.manifest, level, concurrency: flags.concurrency, signal: controller.signal })
-            : await openVerify(job, { level, all: flags.all, range: rangeOf(flags), partition: flags.partition, subset, rehash: flags.rehash, repair: flags.repair, concurrency: flags.concurrency, signal: controller.signal });
+          const run: VerifyRun =
+            flags.inventory !== undefined
+              ? await openInventoryCheck(job, { url: flags.inventory, signal: controller.signal })
+              : flags.manifest !== undefined
+                ? await openManifestCheck(job, {
+                    run: flags.manifest,
+                    level,
+                    concurrency: flags.concurrency,
+                    signal: controller.signal,
+                  })
+                : await openVerify(job, {
+                    level,
+                    all: flags.all,
+                    range: rangeOf(flags),
+                    partition: flags.partition,
+                    subset,
+                    rehash: flags.rehash,
+                    repair: flags.repair,
+                    concurrency: flags.concurrency,
+                    signal: controller.signal,
+                  });
           try {
-            const cost = level === 'list' || flags.manifest !== undefined || flags.inventory !== undefined ? undefined : await run.estimate();
-            if (!flags.json) process.stderr.write(`job ${job.name}: ${level} check of ${run.scope}\n${costText(run, cost, flags.concurrency)}`);
+            const cost =
+              level === 'list' || flags.manifest !== undefined || flags.inventory !== undefined
+                ? undefined
+                : await run.estimate();
+            if (!flags.json)
+              process.stderr.write(
+                `job ${job.name}: ${level} check of ${run.scope}\n${costText(run, cost, flags.concurrency)}`,
+              );
             if (flags.estimate) {
-              if (flags.json) write(`${JSON.stringify({ event: 'cost', job: job.name, level, scope: run.scope, ...(cost ?? {}) })}\n`);
+              if (flags.json)
+                write(
+                  `${JSON.stringify({ event: 'cost', job: job.name, level, scope: run.scope, ...(cost ?? {}) })}\n`,
+                );
               continue;
             }
-            const summary = flags.json ? await writeVerifyNdjson(job.name, run, cost, write) : await writeVerifyTable(job.name, run, write, { limit: flags.verbose ? Infinity : flags.limit });
+            const summary = flags.json
+              ? await writeVerifyNdjson(job.name, run, cost, write)
+              : await writeVerifyTable(job.name, run, write, {
+                  limit: flags.verbose ? Infinity : flags.limit,
+                });
             exitCode = Math.max(exitCode, summary.exitCode === 130 ? 0 : summary.exitCode);
           } finally {
             await run.dispose();
           }
         } catch (error) {
           if (!isRecsyncError(error)) throw error;
-          if (flags.json) write(`${JSON.stringify({ event: 'failed', job: job.name, ...error.toJSON() })}\n`);
+          if (flags.json)
+            write(`${JSON.stringify({ event: 'failed', job: job.name, ...error.toJSON() })}\n`);
           else this.printError(error);
           exitCode = Math.max(exitCode, error.exitCode);
         }

@@ -53,7 +53,8 @@ export async function guessLayout(source: string): Promise<LayoutGuess | undefin
 function templateOf(name: string): string | undefined {
   for (const [pattern, tokens] of PATTERNS) {
     const match = pattern.exec(name);
-    if (match) return `${name.slice(0, match.index)}${tokens}${name.slice(match.index + match[0].length)}`;
+    if (match)
+      return `${name.slice(0, match.index)}${tokens}${name.slice(match.index + match[0].length)}`;
   }
   return undefined;
 }
@@ -66,7 +67,9 @@ async function deepen(source: string, template: string, sample: string): Promise
     const next = nextToken(layout);
     if (!next) break;
     const names = await folderNames(dir);
-    const fitting = names.filter((n) => /^\d{2}$/.test(n) && Number(n) >= next.min && Number(n) <= next.max);
+    const fitting = names.filter(
+      (n) => /^\d{2}$/.test(n) && Number(n) >= next.min && Number(n) <= next.max,
+    );
     if (fitting.length === 0 || fitting.length < names.length * 0.8) break;
     layout = `${layout}/${next.token}`;
     dir = path.join(dir, fitting.sort().at(-1)!);
@@ -82,7 +85,11 @@ function nextToken(layout: string): { token: string; min: number; max: number } 
 }
 
 /** A path of `depth` folders starting at `first`, taking the newest sub-folder at each level. */
-async function samplePathFor(source: string, first: string, depth: number): Promise<string | undefined> {
+async function samplePathFor(
+  source: string,
+  first: string,
+  depth: number,
+): Promise<string | undefined> {
   const parts = [first];
   while (parts.length < depth) {
     const names = (await folderNames(path.join(source, ...parts))).sort();

@@ -6,6 +6,7 @@ import { configJsonSchema } from './schema.js';
 export function referenceFiles(repoRoot: string): Record<string, string> {
   return {
     [path.join(repoRoot, 'docs', 'config.md')]: configMarkdown(),
-    [path.join(repoRoot, 'packages', 'cli', 'recsync.schema.json')]: `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+    [path.join(repoRoot, 'packages', 'cli', 'recsync.schema.json')]:
+      `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
   };
 }

@@ -46,7 +46,12 @@ export function configMarkdown(): string {
     '`{ "use": "@recsync/strategy-date", "with": { … } }`. The options are the same.',
   ];
   for (const s of BUILTIN_STRATEGIES) {
-    lines.push('', `### \`${s.factory}()\` — \`${s.name}\``, '', ...table(rowsOf(toJson(s.schema), '')));
+    lines.push(
+      '',
+      `### \`${s.factory}()\` — \`${s.name}\``,
+      '',
+      ...table(rowsOf(toJson(s.schema), '')),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -56,7 +61,9 @@ function table(rows: readonly Row[]): string[] {
   return [
     '| key | type | default | description |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description)} |`),
+    ...rows.map(
+      (r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description)} |`,
+    ),
   ];
 }
 
@@ -67,10 +74,16 @@ function rowsOf(schema: Json, prefix: string): Row[] {
     if (name === '$schema') continue;
     const key = prefix ? `${prefix}.${name}` : name;
     const required = Array.isArray(schema.required) && schema.required.includes(name);
-    rows.push({ key, type: typeOf(prop), default: required ? 'required' : defaultOf(prop), description: String(prop.description ?? '') });
+    rows.push({
+      key,
+      type: typeOf(prop),
+      default: required ? 'required' : defaultOf(prop),
+      description: String(prop.description ?? ''),
+    });
     if (prop.properties) rows.push(...rowsOf(prop, key));
     const record = prop.additionalProperties as Json | undefined;
-    if (prop.propertyNames && record && typeof record === 'object' && record.properties) rows.push(...rowsOf(record, `${key}.<name>`));
+    if (prop.propertyNames && record && typeof record === 'object' && record.properties)
+      rows.push(...rowsOf(record, `${key}.<name>`));
   }
   return rows;
 }
@@ -83,7 +96,9 @@ function typeOf(s: Json): string {
   if (Array.isArray(s.enum)) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
   if ('const' in s) return `\`${JSON.stringify(s.const)}\``;
   if (Array.isArray(s.anyOf)) {
-    const kinds = (s.anyOf as Json[]).map((o) => (o.properties && (o.properties as Json).use ? '{ use, with }' : typeOf(o)));
+    const kinds = (s.anyOf as Json[]).map((o) =>
+      o.properties && (o.properties as Json).use ? '{ use, with }' : typeOf(o),
+    );
     return [...new Set(kinds)].join(' | ');
   }
   if (Array.isArray(s.type)) return s.type.join(' | ');

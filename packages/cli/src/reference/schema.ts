@@ -20,7 +20,12 @@ export const BUILTIN_STRATEGIES = [
 export const SCHEMA_ID = 'https://recsync.dev/schema/recsync.schema.json';
 
 export function toJson(schema: z.ZodType): Json {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12', override: machineFree }) as Json;
+  const json = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    override: machineFree,
+  }) as Json;
   delete json.$schema;
   return json;
 }
@@ -31,7 +36,10 @@ export function toJson(schema: z.ZodType): Json {
  */
 function machineFree(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
   const def = (ctx.zodSchema as { _zod: { def: { type: string } } })._zod.def;
-  if (def.type === 'prefault' && ctx.jsonSchema.default === Intl.DateTimeFormat().resolvedOptions().timeZone) {
+  if (
+    def.type === 'prefault' &&
+    ctx.jsonSchema.default === Intl.DateTimeFormat().resolvedOptions().timeZone
+  ) {
     delete ctx.jsonSchema.default;
   }
 }
@@ -52,7 +60,9 @@ export function configJsonSchema(): Json {
   jobProps.strategy = {
     description: `${strategyDescription} In a data-only config: { "use": package, "with": options }.`,
     anyOf: [
-      ...BUILTIN_STRATEGIES.map((s) => useRef({ const: s.name }, toJson(s.schema), `${s.factory}(): ${s.name}`)),
+      ...BUILTIN_STRATEGIES.map((s) =>
+        useRef({ const: s.name }, toJson(s.schema), `${s.factory}(): ${s.name}`),
+      ),
       useRef(
         { type: 'string', minLength: 1, not: { enum: BUILTIN_STRATEGIES.map((s) => s.name) } },
         { type: 'object' },
@@ -60,7 +70,11 @@ export function configJsonSchema(): Json {
       ),
     ],
   };
-  const plugin = useRef({ type: 'string', minLength: 1 }, { type: 'object' }, 'A plugin factory from a package or a file, and its options.');
+  const plugin = useRef(
+    { type: 'string', minLength: 1 },
+    { type: 'object' },
+    'A plugin factory from a package or a file, and its options.',
+  );
   for (const holder of [root, job]) {
     const props = holder.properties as Json;
     props.plugins = { ...(props.plugins as Json), items: plugin };
@@ -70,6 +84,9 @@ export function configJsonSchema(): Json {
     $id: SCHEMA_ID,
     title: 'recsync configuration',
     ...root,
-    properties: { $schema: { type: 'string', description: 'This schema, for editor completion.' }, ...(root.properties as Json) },
+    properties: {
+      $schema: { type: 'string', description: 'This schema, for editor completion.' },
+      ...(root.properties as Json),
+    },
   };
 }

@@ -3,7 +3,11 @@ import { describeConnection, formatBytes, type RunInfo } from '@recsync/framewor
 
 export { formatBytes };
 
-export function pad(value: string | number, width: number, align: 'left' | 'right' = 'left'): string {
+export function pad(
+  value: string | number,
+  width: number,
+  align: 'left' | 'right' = 'left',
+): string {
   const text = String(value);
   return align === 'left' ? text.padEnd(width) : text.padStart(width);
 }

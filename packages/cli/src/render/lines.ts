@@ -10,7 +10,12 @@ export function timestamped(write: Write, clock: () => Date = () => new Date()):
     if (text === '') return;
     const stamp = clock().toISOString();
     const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-    write(`${body.split('\n').map((line) => `${stamp} ${line}`).join('\n')}\n`);
+    write(
+      `${body
+        .split('\n')
+        .map((line) => `${stamp} ${line}`)
+        .join('\n')}\n`,
+    );
   };
 }
 

@@ -23,9 +23,15 @@ export function addCounts(into: PlanCounts, from: PlanCounts): void {
 }
 
 /** Streams one job's plan as a member of the `jobs` array. Returns the job's totals. */
-export async function writePlanJson(plan: PlanRun, write: Write, first: boolean): Promise<PlanCounts> {
+export async function writePlanJson(
+  plan: PlanRun,
+  write: Write,
+  first: boolean,
+): Promise<PlanCounts> {
   const totals = emptyPlanCounts();
-  write(`${first ? '' : ','}\n{"job":${JSON.stringify(plan.info.job)},"run":${JSON.stringify(plan.info)},"cursor":${JSON.stringify(plan.cursor ?? null)},"pending":${plan.pending},"partitions":[`);
+  write(
+    `${first ? '' : ','}\n{"job":${JSON.stringify(plan.info.job)},"run":${JSON.stringify(plan.info)},"cursor":${JSON.stringify(plan.cursor ?? null)},"pending":${plan.pending},"partitions":[`,
+  );
   let firstPartition = true;
   let firstFile = true;
   for await (const item of plan.items) {
@@ -40,7 +46,9 @@ export async function writePlanJson(plan: PlanRun, write: Write, first: boolean)
       firstFile = false;
     } else {
       addCounts(totals, item.counts);
-      write(`],"counts":${JSON.stringify(item.counts)}${item.error ? `,"error":${JSON.stringify(item.error)}` : ''}}`);
+      write(
+        `],"counts":${JSON.stringify(item.counts)}${item.error ? `,"error":${JSON.stringify(item.error)}` : ''}}`,
+      );
     }
   }
   write(`],"facts":${JSON.stringify(plan.facts())},"totals":${JSON.stringify(totals)}}`);
@@ -63,7 +71,16 @@ function row(values: (string | number)[]): string {
 }
 
 function countsRow(label: string, state: string, c: PlanCounts): string {
-  return row([label, state, c.upload.files, formatBytes(c.upload.bytes), c.present.files, c.excluded.files, c.deferred.files, c.failed.files]);
+  return row([
+    label,
+    state,
+    c.upload.files,
+    formatBytes(c.upload.bytes),
+    c.present.files,
+    c.excluded.files,
+    c.deferred.files,
+    c.failed.files,
+  ]);
 }
 
 /** Streams one job's plan as a table. Returns the job's totals. */
@@ -77,33 +94,50 @@ export interface PlanTableOptions {
 /** Excluded files listed one by one in the notes up to this many; counted by reason above it. */
 const EXCLUDED_LISTED = 10;
 
-export async function writePlanTable(plan: PlanRun, write: Write, options: PlanTableOptions): Promise<PlanCounts> {
+export async function writePlanTable(
+  plan: PlanRun,
+  write: Write,
+  options: PlanTableOptions,
+): Promise<PlanCounts> {
   const { info } = plan;
-  write(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
+  write(
+    `job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`,
+  );
   write(`strategy ${info.strategy} ${factsLine(info.facts)}\n`);
-  write(`cursor: ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : options.cursorText(plan.cursor)} · pending ${plan.pending}\n\n`);
+  write(
+    `cursor: ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : options.cursorText(plan.cursor)} · pending ${plan.pending}\n\n`,
+  );
   write(`${row(COLUMNS.map((c) => c[0]))}\n`);
   const totals = emptyPlanCounts();
   const notes: string[] = [];
   const excluded = new ExcludedNotes();
   for await (const item of plan.items) {
     if (item.type === 'file') {
-      if (options.files >= (item.action === 'present' ? 2 : 1)) write(`  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`);
+      if (options.files >= (item.action === 'present' ? 2 : 1))
+        write(
+          `  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`,
+        );
       if (item.action === 'refused') notes.push(`refused ${item.path}: ${item.reason}`);
       if (item.action === 'excluded') excluded.add(item.path, item.reason ?? 'excluded');
-      if (item.action === 'failed') notes.push(`${item.code ?? 'failed'} ${item.path}: ${item.reason}`);
+      if (item.action === 'failed')
+        notes.push(`${item.code ?? 'failed'} ${item.path}: ${item.reason}`);
     } else if (item.type === 'partitionEnd') {
       addCounts(totals, item.counts);
       write(`${countsRow(item.partition.id, stateOf(item), item.counts)}\n`);
-      if (item.error) notes.push(`partition ${item.partition.id} not fully read: ${item.error.message}`);
+      if (item.error)
+        notes.push(`partition ${item.partition.id} not fully read: ${item.error.message}`);
     }
   }
   write(`${countsRow('total', '', totals)}\n`);
-  if (totals.vanished.files) notes.push(`${totals.vanished.files} pending file(s) no longer exist locally and will be dropped from the pending set`);
+  if (totals.vanished.files)
+    notes.push(
+      `${totals.vanished.files} pending file(s) no longer exist locally and will be dropped from the pending set`,
+    );
   const facts = plan.facts();
   const learnt = Object.fromEntries(Object.entries(facts).filter(([k, v]) => info.facts[k] !== v));
   if (Object.keys(learnt).length > 0) write(`strategy after reading: ${factsLine(learnt)}\n`);
-  if (facts.ignoredFolders) notes.push(`${facts.ignoredFolders} folder(s) do not match the layout and are ignored`);
+  if (facts.ignoredFolders)
+    notes.push(`${facts.ignoredFolders} folder(s) do not match the layout and are ignored`);
   notes.push(...excluded.notes());
   for (const note of notes.slice(0, 20)) write(`note: ${note}\n`);
   if (notes.length > 20) write(`note: … and ${notes.length - 20} more\n`);
@@ -120,12 +154,15 @@ class ExcludedNotes {
   add(path: string, reason: string): void {
     this.total++;
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
-    if (this.listed.length < EXCLUDED_LISTED) this.listed.push(`excluded ${path} (${reason}): never uploaded`);
+    if (this.listed.length < EXCLUDED_LISTED)
+      this.listed.push(`excluded ${path} (${reason}): never uploaded`);
   }
 
   notes(): string[] {
     if (this.total <= EXCLUDED_LISTED) return this.listed;
-    return [...this.byReason].map(([reason, n]) => `${n} file(s) excluded by ${reason}: never uploaded`);
+    return [...this.byReason].map(
+      ([reason, n]) => `${n} file(s) excluded by ${reason}: never uploaded`,
+    );
   }
 }
 

@@ -40,12 +40,23 @@ function bar(fraction: number, width: number): string {
 }
 
 export function progressLine(s: ProgressSnapshot, rate: number | undefined, width = 100): string {
-  const where = s.partition === undefined ? 'starting' : s.partition === 'pending' ? 'pending retries' : s.partition;
+  const where =
+    s.partition === undefined
+      ? 'starting'
+      : s.partition === 'pending'
+        ? 'pending retries'
+        : s.partition;
   const failed = s.failed > 0 ? ` · failed ${count(s.failed)}` : '';
   const speed = rate !== undefined ? ` · ${formatBytes(rate)}/s` : '';
   if (s.discovering || s.toUpload.files === 0) {
-    const uploaded = s.uploaded.files > 0 ? ` · uploaded ${count(s.uploaded.files)} (${formatBytes(s.uploaded.bytes)})` : '';
-    return fit(`${where} · listing: ${count(s.found)} files found, ${count(s.toUpload.files)} to upload${uploaded}${speed}${failed}`, width);
+    const uploaded =
+      s.uploaded.files > 0
+        ? ` · uploaded ${count(s.uploaded.files)} (${formatBytes(s.uploaded.bytes)})`
+        : '';
+    return fit(
+      `${where} · listing: ${count(s.found)} files found, ${count(s.toUpload.files)} to upload${uploaded}${speed}${failed}`,
+      width,
+    );
   }
   const total = s.toUpload.bytes;
   const fraction = total > 0 ? s.processed.bytes / total : s.processed.files / s.toUpload.files;
@@ -53,7 +64,10 @@ export function progressLine(s: ProgressSnapshot, rate: number | undefined, widt
   const eta = rate && rate > 0 ? ` · ETA ${formatEta((total - s.processed.bytes) / rate)}` : '';
   const files = `${count(s.processed.files)}/${count(s.toUpload.files)} files`;
   const bytes = `${formatBytes(s.processed.bytes)}/${formatBytes(total)}`;
-  return fit(`${where} ${bar(fraction, 20)} ${pct} · ${files} · ${bytes}${speed}${eta}${failed}`, width);
+  return fit(
+    `${where} ${bar(fraction, 20)} ${pct} · ${files} · ${bytes}${speed}${eta}${failed}`,
+    width,
+  );
 }
 
 /** Never wider than the terminal: a wrapped line would break the redraw. */

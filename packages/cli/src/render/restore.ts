@@ -11,7 +11,12 @@ import { formatBytes, pad } from './format.js';
 
 type Write = (text: string) => void;
 
-export async function writeRestoreNdjson(job: string, run: RestoreRun, to: string, write: Write): Promise<RestoreSummary> {
+export async function writeRestoreNdjson(
+  job: string,
+  run: RestoreRun,
+  to: string,
+  write: Write,
+): Promise<RestoreSummary> {
   const line = (o: object) => write(`${JSON.stringify(o)}\n`);
   line({ event: 'restore', job, to, prefixes: run.prefixes });
   for await (const e of run.events) line({ event: 'object', job, ...e });
@@ -21,17 +26,29 @@ export async function writeRestoreNdjson(job: string, run: RestoreRun, to: strin
 }
 
 function quiet(e: RestoreEvent): boolean {
-  return (e.outcome === 'restored' && e.verified === true) || (e.outcome === 'skipped' && !e.conflict);
+  return (
+    (e.outcome === 'restored' && e.verified === true) || (e.outcome === 'skipped' && !e.conflict)
+  );
 }
 
-export async function writeRestoreLines(job: string, run: RestoreRun, to: string, write: Write, options: { verbose: boolean }): Promise<RestoreSummary> {
-  write(`restore job ${job} into ${to} from ${run.prefixes.map((p) => JSON.stringify(p)).join(', ')}\n`);
+export async function writeRestoreLines(
+  job: string,
+  run: RestoreRun,
+  to: string,
+  write: Write,
+  options: { verbose: boolean },
+): Promise<RestoreSummary> {
+  write(
+    `restore job ${job} into ${to} from ${run.prefixes.map((p) => JSON.stringify(p)).join(', ')}\n`,
+  );
   for await (const e of run.events) {
-    if (options.verbose || !quiet(e)) write(`  ${pad(e.outcome, 9)} ${e.path}${e.reason ? `  (${e.reason})` : ''}\n`);
+    if (options.verbose || !quiet(e))
+      write(`  ${pad(e.outcome, 9)} ${e.path}${e.reason ? `  (${e.reason})` : ''}\n`);
   }
   const s = run.summary();
   const c = s.counts;
-  const part = (name: string, x: { objects: number; bytes: number }) => (x.objects ? `${x.objects} ${name} (${formatBytes(x.bytes)})` : '');
+  const part = (name: string, x: { objects: number; bytes: number }) =>
+    x.objects ? `${x.objects} ${name} (${formatBytes(x.bytes)})` : '';
   const parts = [
     part('restored', c.restored),
     part('would be restored', c.planned),
@@ -40,6 +57,8 @@ export async function writeRestoreLines(job: string, run: RestoreRun, to: string
     part('refused', c.refused),
     part('waiting for an archive restore', c.archived),
   ].filter(Boolean);
-  write(`${parts.join(', ') || 'nothing in scope'}${c.conflicts ? `; ${c.conflicts} not overwritten (--overwrite replaces them)` : ''}${c.unverified ? `; ${c.unverified} written without a stored checksum to check` : ''}\n`);
+  write(
+    `${parts.join(', ') || 'nothing in scope'}${c.conflicts ? `; ${c.conflicts} not overwritten (--overwrite replaces them)` : ''}${c.unverified ? `; ${c.unverified} written without a stored checksum to check` : ''}\n`,
+  );
   return s;
 }

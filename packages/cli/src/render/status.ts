@@ -1,5 +1,10 @@
 /** `recsync status` as text: per job, the cursor in words, the lock, recent runs, pending files. */
-import { describeOwner, type LeaseRecord, type RunRecord, type StateFile } from '@recsync/framework';
+import {
+  describeOwner,
+  type LeaseRecord,
+  type RunRecord,
+  type StateFile,
+} from '@recsync/framework';
 import { formatBytes, pad } from './format.js';
 
 export interface JobStatus {
@@ -13,40 +18,67 @@ export interface JobStatus {
   readonly state: StateFile | null;
 }
 
-export function renderStatus(jobs: readonly JobStatus[], limits: { pending: number; runs: number }): string {
-  return jobs.map((job) => jobLines(job, limits).join('\n')).join('\n\n') + '\n';
+export function renderStatus(
+  jobs: readonly JobStatus[],
+  limits: { pending: number; runs: number },
+): string {
+  return `${jobs.map((job) => jobLines(job, limits).join('\n')).join('\n\n')}\n`;
 }
 
 function jobLines(status: JobStatus, limits: { pending: number; runs: number }): string[] {
   const which = status.shard ? ` shard ${status.shard.index} of ${status.shard.count}` : '';
-  const lines = [`job ${status.job}${which}: ${status.stateFile}`, `  lease: ${leaseText(status.job, status.lease, status.shard)}`];
+  const lines = [
+    `job ${status.job}${which}: ${status.stateFile}`,
+    `  lease: ${leaseText(status.job, status.lease, status.shard)}`,
+  ];
   const { state } = status;
   if (!state) return [...lines, '  no state yet: the next sync is a first run'];
   lines.push(`  cursor: ${status.cursorText}`);
   const history = state.history ?? [];
-  const lastSuccess = state.lastSuccessAt ?? [...history].reverse().find((r) => r.exitCode === 0)?.finishedAt;
+  const lastSuccess =
+    state.lastSuccessAt ?? [...history].reverse().find((r) => r.exitCode === 0)?.finishedAt;
   lines.push(`  last success: ${lastSuccess ?? 'none recorded'}`);
   if (history.length > 0) {
     const shown = history.slice(-limits.runs).reverse();
     lines.push(`  runs (newest first; ${shown.length} of ${history.length} kept; --runs N):`);
-    lines.push(`    ${runRow(['START', 'END', 'EXIT', 'OUTCOME', 'UPLOADED', 'PRESENT', 'FAILED', 'PENDING'])}`);
-    for (const run of shown) lines.push(`    ${runRow(runValues(run))}${run.error ? `  ${run.error.code}: ${firstLine(run.error.message)}` : ''}`);
-    if (shown.some((r) => r.range)) lines.push('    * a --since/--until run: it did not move the cursor');
+    lines.push(
+      `    ${runRow(['START', 'END', 'EXIT', 'OUTCOME', 'UPLOADED', 'PRESENT', 'FAILED', 'PENDING'])}`,
+    );
+    for (const run of shown)
+      lines.push(
+        `    ${runRow(runValues(run))}${run.error ? `  ${run.error.code}: ${firstLine(run.error.message)}` : ''}`,
+      );
+    if (shown.some((r) => r.range))
+      lines.push('    * a --since/--until run: it did not move the cursor');
   } else if (state.lastRun) {
     const r = state.lastRun;
-    lines.push(`  last run ${r.startedAt} → ${r.finishedAt}: exit ${r.exitCode}, uploaded ${r.uploaded}`);
+    lines.push(
+      `  last run ${r.startedAt} → ${r.finishedAt}: exit ${r.exitCode}, uploaded ${r.uploaded}`,
+    );
   }
   const pending = Object.entries(state.pending);
-  lines.push(`  pending: ${pending.length} file(s)${pending.length > 0 ? ', retried first by the next sync' : ''}`);
+  lines.push(
+    `  pending: ${pending.length} file(s)${pending.length > 0 ? ', retried first by the next sync' : ''}`,
+  );
   for (const [path, entry] of pending.slice(0, limits.pending)) {
-    lines.push(`    ${entry.reason.padEnd(8)} ${path}  (${entry.detail}; ${entry.attempts} attempt(s) since ${entry.firstSeen})`);
+    lines.push(
+      `    ${entry.reason.padEnd(8)} ${path}  (${entry.detail}; ${entry.attempts} attempt(s) since ${entry.firstSeen})`,
+    );
   }
-  if (pending.length > limits.pending) lines.push(`    … and ${pending.length - limits.pending} more (--limit N, or --json)`);
+  if (pending.length > limits.pending)
+    lines.push(`    … and ${pending.length - limits.pending} more (--limit N, or --json)`);
   return lines;
 }
 
 const WIDTHS: readonly [number, 'left' | 'right'][] = [
-  [24, 'left'], [24, 'left'], [4, 'right'], [11, 'left'], [18, 'right'], [8, 'right'], [7, 'right'], [8, 'right'],
+  [24, 'left'],
+  [24, 'left'],
+  [4, 'right'],
+  [11, 'left'],
+  [18, 'right'],
+  [8, 'right'],
+  [7, 'right'],
+  [8, 'right'],
 ];
 
 function runRow(values: readonly (string | number)[]): string {
@@ -56,10 +88,23 @@ function runRow(values: readonly (string | number)[]): string {
 function runValues(run: RunRecord): (string | number)[] {
   const outcome = run.range ? `${run.outcome}*` : run.outcome;
   const uploaded = `${run.uploaded.files} (${formatBytes(run.uploaded.bytes)})`;
-  return [run.startedAt, run.finishedAt, run.exitCode, outcome, uploaded, run.present, run.failed, run.pending];
+  return [
+    run.startedAt,
+    run.finishedAt,
+    run.exitCode,
+    outcome,
+    uploaded,
+    run.present,
+    run.failed,
+    run.pending,
+  ];
 }
 
-function leaseText(job: string, lease: LeaseRecord | null, shard?: { index: number; count: number }): string {
+function leaseText(
+  job: string,
+  lease: LeaseRecord | null,
+  shard?: { index: number; count: number },
+): string {
   if (!lease) return 'free';
   const which = shard ? ` --shard ${shard.index}/${shard.count}` : '';
   return `held by ${describeOwner(lease)} (recsync unlock --job ${job}${which} if that run is gone)`;

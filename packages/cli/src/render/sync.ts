@@ -9,22 +9,31 @@
  *   or failure (good in cron mail); per-file lines with `-v` (uploaded, excluded, deferred,
  *   vanished) and `-vv` (also present), kept in partition order; a summary at the end.
  */
-import { definePlugin, type PartitionSummary, type Plugin, type RunStats } from '@recsync/framework';
+import {
+  definePlugin,
+  type PartitionSummary,
+  type Plugin,
+  type RunStats,
+} from '@recsync/framework';
 import { connectionLine, formatBytes, pad, shardText, targetUrl } from './format.js';
 import type { Write } from './lines.js';
 import { OrderedLines } from './ordered.js';
 import type { ProgressDisplay } from './progress.js';
 
 export function ndjsonReporter(write: Write, clock: () => Date = () => new Date()): Plugin {
-  const line = (event: string, data: object) => write(`${JSON.stringify({ event, time: clock().toISOString(), ...data })}\n`);
+  const line = (event: string, data: object) =>
+    write(`${JSON.stringify({ event, time: clock().toISOString(), ...data })}\n`);
   return definePlugin({
     name: 'recsync:ndjson',
     apply(hooks) {
       hooks.run.tap('recsync:ndjson', (info) => line('run', info));
-      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed]) hook.tap('recsync:ndjson', (e) => line('file', e));
+      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
+        hook.tap('recsync:ndjson', (e) => line('file', e));
       hooks.partitionDone.tap('recsync:ndjson', (s) => line('partition', s));
       hooks.warning.tap('recsync:ndjson', (w) => line('warning', w));
-      hooks.runFailed.tap('recsync:ndjson', (error, info) => line('failed', { job: info.job, ...error.toJSON() }));
+      hooks.runFailed.tap('recsync:ndjson', (error, info) =>
+        line('failed', { job: info.job, ...error.toJSON() }),
+      );
       hooks.done.tap('recsync:ndjson', (stats) => line('done', stats));
     },
   });
@@ -67,7 +76,10 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
         if (partition === PENDING) settledPending();
       };
       hooks.run.tap(name, (info) => {
-        if (!quiet) out(`job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`);
+        if (!quiet)
+          out(
+            `job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`,
+          );
       });
       hooks.planned.tap(name, (file) => {
         if (file.partitionIndex < 0) order.open(PENDING);
@@ -78,11 +90,17 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
         retry.listed = Object.values(counts).reduce((sum, c) => sum + c.files, 0);
         if (retry.settled >= retry.listed) order.finish(PENDING);
       });
-      hooks.uploaded.tap(name, (e) => fileLine(e.partition, 1, `  uploaded ${e.key} (${formatBytes(e.size)})\n`));
+      hooks.uploaded.tap(name, (e) =>
+        fileLine(e.partition, 1, `  uploaded ${e.key} (${formatBytes(e.size)})\n`),
+      );
       hooks.skipped.tap(name, (e) => {
         if (e.outcome === 'vanished') err(`warning: ${e.path} ${e.reason ?? 'vanished'}\n`);
         const text = `  ${e.outcome} ${e.path}${e.reason ? ` (${e.reason})` : ''}\n`;
-        fileLine(e.partition, e.outcome === 'present' ? 2 : e.outcome === 'vanished' ? Infinity : 1, text);
+        fileLine(
+          e.partition,
+          e.outcome === 'present' ? 2 : e.outcome === 'vanished' ? Infinity : 1,
+          text,
+        );
       });
       hooks.uploadFailed.tap(name, (e) => {
         err(`failed: ${e.path}: ${e.error?.message ?? e.reason} (kept in the pending set)\n`);
@@ -97,7 +115,8 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
       });
       hooks.done.tap(name, (stats) => {
         order.flush();
-        if (!quiet || stats.exitCode !== 0) out(summary(stats, options.cursorText(stats.job, stats.cursor)));
+        if (!quiet || stats.exitCode !== 0)
+          out(summary(stats, options.cursorText(stats.job, stats.cursor)));
       });
     },
   });
@@ -129,19 +148,31 @@ export function summary(stats: RunStats, cursorText: string): string {
   ];
   const v = stats.verification;
   if (v && c.uploaded.files > 0) {
-    lines.push(`  checksums: ${v.store} confirmed by the store, ${v.recsync} compared by recsync, ${v.unverified} unverified (the store returned none)`);
+    lines.push(
+      `  checksums: ${v.store} confirmed by the store, ${v.recsync} compared by recsync, ${v.unverified} unverified (the store returned none)`,
+    );
   }
   const mp = stats.multipart;
   if (mp && mp.earlierAborted + mp.swept > 0) {
-    lines.push(`  multipart uploads aborted: ${mp.earlierAborted} left by an earlier run, ${mp.swept} abandoned under the prefix`);
+    lines.push(
+      `  multipart uploads aborted: ${mp.earlierAborted} left by an earlier run, ${mp.swept} abandoned under the prefix`,
+    );
   }
   const cut = mp?.interrupted ?? [];
-  if (stats.interrupted && !stats.hardStopped) lines.push('  interrupted: in-flight uploads finished, state saved; the next run continues');
-  if (stats.hardStopped) lines.push('  interrupted: in-flight uploads aborted, state saved; the next run uploads them again');
+  if (stats.interrupted && !stats.hardStopped)
+    lines.push('  interrupted: in-flight uploads finished, state saved; the next run continues');
+  if (stats.hardStopped)
+    lines.push(
+      '  interrupted: in-flight uploads aborted, state saved; the next run uploads them again',
+    );
   if (cut.length > 0) {
     lines.push(`  multipart uploads cut short: ${cut.length}`);
-    for (const u of cut) lines.push(`    ${u.key}: ${u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'}`);
+    for (const u of cut)
+      lines.push(
+        `    ${u.key}: ${u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'}`,
+      );
   }
-  if (stats.pending > 0) lines.push('  pending files are retried first by the next run (`recsync status` lists them)');
+  if (stats.pending > 0)
+    lines.push('  pending files are retried first by the next run (`recsync status` lists them)');
   return `${lines.join('\n')}\n`;
 }

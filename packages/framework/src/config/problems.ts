@@ -34,12 +34,18 @@ export function formatIssue(
     const guesses = issue.keys
       .map((key) => ({ key, meant: closestName(key, known) }))
       .filter((g): g is { key: string; meant: string } => g.meant !== undefined);
-    const didYouMean = guesses.map((g) => `did you mean ${JSON.stringify(g.meant)} for ${JSON.stringify(g.key)}?`).join(' ');
+    const didYouMean = guesses
+      .map((g) => `did you mean ${JSON.stringify(g.meant)} for ${JSON.stringify(g.key)}?`)
+      .join(' ');
     const valid = known.length > 0 ? `valid keys here: ${known.join(', ')}` : '';
     return {
       path: fullPath,
       message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
-      hint: [didYouMean, valid, 'unknown keys are errors so a typo never silently changes what is backed up']
+      hint: [
+        didYouMean,
+        valid,
+        'unknown keys are errors so a typo never silently changes what is backed up',
+      ]
         .filter(Boolean)
         .join('\n'),
     };
@@ -47,16 +53,27 @@ export function formatIssue(
   if (issue.code === 'invalid_key') {
     const key = fullPath.at(-1);
     const reasons = issue.issues.map((i) => i.message).join('; ');
-    return { path: fullPath.slice(0, -1), message: `invalid key ${JSON.stringify(key)}: ${reasons}` };
+    return {
+      path: fullPath.slice(0, -1),
+      message: `invalid key ${JSON.stringify(key)}: ${reasons}`,
+    };
   }
-  const value = found.present ? `; got ${show(found.value)}` : issue.code === 'invalid_type' ? '; it is missing' : '';
+  const value = found.present
+    ? `; got ${show(found.value)}`
+    : issue.code === 'invalid_type'
+      ? '; it is missing'
+      : '';
   return { path: fullPath, message: `${issue.message}${value}` };
 }
 
-function lookup(root: unknown, p: readonly (string | number)[]): { present: boolean; value?: unknown } {
+function lookup(
+  root: unknown,
+  p: readonly (string | number)[],
+): { present: boolean; value?: unknown } {
   let current: unknown = root;
   for (const key of p) {
-    if (current === null || typeof current !== 'object' || !(key in (current as object))) return { present: false };
+    if (current === null || typeof current !== 'object' || !(key in (current as object)))
+      return { present: false };
     current = (current as Record<string | number, unknown>)[key];
   }
   return { present: current !== undefined, value: current };

@@ -7,9 +7,21 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { describeError, RecsyncError } from '../errors.js';
-import { isStrategyDefinition, isStrategyRef, type AnyStrategyDefinition, type RemoteCheckMode } from '../strategy.js';
+import {
+  isStrategyDefinition,
+  isStrategyRef,
+  type AnyStrategyDefinition,
+  type RemoteCheckMode,
+} from '../strategy.js';
 import { isPlugin, type Plugin } from '../plugin.js';
-import { configSchema, useRefSchema, type ParsedJob, type StateStoreConfig, type TargetConfig, type UseRef } from './schema.js';
+import {
+  configSchema,
+  useRefSchema,
+  type ParsedJob,
+  type StateStoreConfig,
+  type TargetConfig,
+  type UseRef,
+} from './schema.js';
 import type { ShardSpec } from '../shard.js';
 import { formatIssue, type ConfigProblem } from './problems.js';
 import { resolveLeaseTiming, type LeaseTiming } from '../state/lock.js';
@@ -66,13 +78,21 @@ export interface ResolveOptions {
   importModule(specifier: string, fromDir: string): Promise<unknown>;
 }
 
-export async function resolveConfig(raw: unknown, options: ResolveOptions): Promise<ResolvedConfig> {
-  const baseDir = options.configPath ? path.dirname(path.resolve(options.configPath)) : path.resolve(options.cwd ?? '.');
+export async function resolveConfig(
+  raw: unknown,
+  options: ResolveOptions,
+): Promise<ResolvedConfig> {
+  const baseDir = options.configPath
+    ? path.dirname(path.resolve(options.configPath))
+    : path.resolve(options.cwd ?? '.');
   const parsed = configSchema.safeParse(raw);
   const problems: ConfigProblem[] = [];
-  const load = (ref: UseRef, at: (string | number)[]) => importUse(ref, at, baseDir, options, problems);
+  const load = (ref: UseRef, at: (string | number)[]) =>
+    importUse(ref, at, baseDir, options, problems);
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((i) => formatIssue(i, [], raw, undefined, configSchema)));
+    problems.push(
+      ...parsed.error.issues.map((i) => formatIssue(i, [], raw, undefined, configSchema)),
+    );
     // Strategy options are checked in the same pass, so a config needs one round of fixes, not two.
     await checkStrategiesOf(raw, load, problems);
     throw configError(problems, options.configPath);
@@ -97,7 +117,10 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
       source: path.resolve(baseDir, job.source),
       target: job.target,
       strategy,
-      filters: { ...job.filters, settle: job.filters.settle ?? strategy.definition.defaultSettleMs ?? DEFAULT_SETTLE_MS },
+      filters: {
+        ...job.filters,
+        settle: job.filters.settle ?? strategy.definition.defaultSettleMs ?? DEFAULT_SETTLE_MS,
+      },
       remoteCheck: job.remoteCheck ?? strategy.definition.defaultRemoteCheck ?? 'list',
       lookbackCheck: job.lookbackCheck,
       upload: job.upload,
@@ -110,12 +133,18 @@ export async function resolveConfig(raw: unknown, options: ResolveOptions): Prom
     });
   }
   if (problems.length > 0) throw configError(problems, options.configPath);
-  const metrics = parsed.data.metrics && { textfile: path.resolve(baseDir, parsed.data.metrics.textfile) };
+  const metrics = parsed.data.metrics && {
+    textfile: path.resolve(baseDir, parsed.data.metrics.textfile),
+  };
   return { jobs, configPath: options.configPath, ...(metrics ? { metrics } : {}) };
 }
 
 /** Validates the strategies of a config whose other parts failed validation. */
-async function checkStrategiesOf(raw: unknown, load: Loader, problems: ConfigProblem[]): Promise<void> {
+async function checkStrategiesOf(
+  raw: unknown,
+  load: Loader,
+  problems: ConfigProblem[],
+): Promise<void> {
   const jobs = (raw as { jobs?: unknown } | null)?.jobs;
   if (typeof jobs !== 'object' || jobs === null) return;
   const reported = new Set(problems.map((p) => p.path.slice(0, 3).join('.')));
@@ -123,7 +152,13 @@ async function checkStrategiesOf(raw: unknown, load: Loader, problems: ConfigPro
     const value = (job as { strategy?: unknown } | null)?.strategy;
     if (reported.has(`jobs.${name}.strategy`)) continue;
     if (isStrategyRef(value) || useRefSchema.safeParse(value).success) {
-      await resolveStrategy(value as ParsedJob['strategy'], ['jobs', name, 'strategy'], load, problems, raw);
+      await resolveStrategy(
+        value as ParsedJob['strategy'],
+        ['jobs', name, 'strategy'],
+        load,
+        problems,
+        raw,
+      );
     }
   }
 }
@@ -148,7 +183,11 @@ async function resolveStrategy(
     const candidate = pickExport(loaded, isStrategyDefinition);
     if (!candidate) {
       // A function first: a module namespace around a default-exported function can look like a plugin.
-      const other = pickExport(loaded, isFunction) ? 'a function' : pickExport(loaded, isPlugin) ? 'a plugin' : undefined;
+      const other = pickExport(loaded, isFunction)
+        ? 'a function'
+        : pickExport(loaded, isPlugin)
+          ? 'a plugin'
+          : undefined;
       const found = other ? `it exports ${other}, not a strategy` : 'it exports no strategy';
       problems.push({
         path: [...at, 'use'],
@@ -163,7 +202,11 @@ async function resolveStrategy(
   }
   const parsed = (definition.options as z.ZodType).safeParse(options);
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((i) => formatIssue(i, optionsAt, raw, options, definition.options as z.ZodType)));
+    problems.push(
+      ...parsed.error.issues.map((i) =>
+        formatIssue(i, optionsAt, raw, options, definition.options as z.ZodType),
+      ),
+    );
     return undefined;
   }
   return { definition, options: parsed.data };
@@ -193,21 +236,34 @@ async function resolvePlugins(
  * The plugin a `{ use, with }` names: a default-exported factory called with `with`, or a
  * plugin object (which takes no options). Anything else is a problem that says what was found.
  */
-function pluginFrom(loaded: unknown, ref: UseRef, at: (string | number)[], problems: ConfigProblem[]): Plugin | undefined {
+function pluginFrom(
+  loaded: unknown,
+  ref: UseRef,
+  at: (string | number)[],
+  problems: ConfigProblem[],
+): Plugin | undefined {
   const name = JSON.stringify(ref.use);
-  const problem = (message: string, hint?: string) => void problems.push({ path: [...at, 'use'], message, ...(hint ? { hint } : {}) });
+  const problem = (message: string, hint?: string) =>
+    void problems.push({ path: [...at, 'use'], message, ...(hint ? { hint } : {}) });
   if (pickExport(loaded, isStrategyDefinition)) {
-    problem(`${name} is a recsync strategy, not a plugin`, 'name it as the job\'s strategy: "strategy": { "use": ' + name + ' }');
+    problem(
+      `${name} is a recsync strategy, not a plugin`,
+      `name it as the job's strategy: "strategy": { "use": ${name} }`,
+    );
     return undefined;
   }
   const factory = pickExport(loaded, isFunction);
   if (!factory) {
     const object = pickExport(loaded, isPlugin);
     if (object && ref.with !== undefined) {
-      problem(`${name} exports a plugin object, which takes no options`, `remove "with", or export a factory (options) => plugin`);
+      problem(
+        `${name} exports a plugin object, which takes no options`,
+        `remove "with", or export a factory (options) => plugin`,
+      );
       return undefined;
     }
-    const expected = 'no plugin factory (a default export (options) => plugin) and no plugin object ({ name, apply })';
+    const expected =
+      'no plugin factory (a default export (options) => plugin) and no plugin object ({ name, apply })';
     if (!object) problem(`${name} is not a recsync plugin: it exports ${expected}`);
     return object;
   }
@@ -220,8 +276,11 @@ function pluginFrom(loaded: unknown, ref: UseRef, at: (string | number)[], probl
     return undefined;
   }
   if (isPlugin(plugin)) return plugin;
-  if (typeof (plugin as { then?: unknown } | undefined)?.then === 'function') (plugin as Promise<unknown>).catch(() => undefined);
-  problem(`${name} is not a recsync plugin: its default export returned ${describeValue(plugin)}, not a plugin ({ name, apply })`);
+  if (typeof (plugin as { then?: unknown } | undefined)?.then === 'function')
+    (plugin as Promise<unknown>).catch(() => undefined);
+  problem(
+    `${name} is not a recsync plugin: its default export returned ${describeValue(plugin)}, not a plugin ({ name, apply })`,
+  );
   return undefined;
 }
 
@@ -229,8 +288,10 @@ const isFunction = (v: unknown): v is (options: unknown) => unknown => typeof v 
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (typeof (value as { then?: unknown }).then === 'function') return 'a promise (a factory must return the plugin itself)';
-  if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 5).join(', ') || '(none)'}`;
+  if (typeof (value as { then?: unknown }).then === 'function')
+    return 'a promise (a factory must return the plugin itself)';
+  if (typeof value === 'object')
+    return `an object with keys ${Object.keys(value).slice(0, 5).join(', ') || '(none)'}`;
   return `a ${typeof value}`;
 }
 
@@ -250,22 +311,39 @@ async function importUse(
 }
 
 /** Tells "not there" (install it, fix the path) from "there but broken" (its own error). */
-function loadProblem(specifier: string, at: (string | number)[], baseDir: string, error: unknown): ConfigProblem {
+function loadProblem(
+  specifier: string,
+  at: (string | number)[],
+  baseDir: string,
+  error: unknown,
+): ConfigProblem {
   const isPath = specifier.startsWith('.') || path.isAbsolute(specifier);
   const target = isPath ? path.resolve(baseDir, specifier) : specifier;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const text = describeError(error).split(/\n\s*Require stack:/)[0]!;
-  const first = text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
-  const notFound = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && (first.includes(`'${target}'`) || first.includes(`'${specifier}'`));
+  const first = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+  const notFound =
+    (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
+    (first.includes(`'${target}'`) || first.includes(`'${specifier}'`));
   if (!notFound) {
     return {
       path: at,
       message: `${JSON.stringify(specifier)} was found but cannot be loaded: ${first}`,
-      hint: isPath ? `fix the error in ${target}` : `reinstall it, or check that its version works with this recsync`,
+      hint: isPath
+        ? `fix the error in ${target}`
+        : `reinstall it, or check that its version works with this recsync`,
     };
   }
   if (isPath) {
-    return { path: at, message: `no module at ${target}`, hint: `a path in "use" is relative to the config file's folder (${baseDir})` };
+    return {
+      path: at,
+      message: `no module at ${target}`,
+      hint: `a path in "use" is relative to the config file's folder (${baseDir})`,
+    };
   }
   return {
     path: at,
@@ -286,7 +364,10 @@ function pickExport<T>(mod: unknown, test: (v: unknown) => v is T): T | undefine
 
 function configError(problems: ConfigProblem[], configPath?: string): RecsyncError {
   const where = configPath ? ` in ${configPath}` : '';
-  const lines = problems.map((p) => `  ${p.path.length ? p.path.join('.') : '(root)'}: ${p.message}${p.hint ? `\n    → ${p.hint.replace(/\n/g, '\n      ')}` : ''}`);
+  const lines = problems.map(
+    (p) =>
+      `  ${p.path.length ? p.path.join('.') : '(root)'}: ${p.message}${p.hint ? `\n    → ${p.hint.replace(/\n/g, '\n      ')}` : ''}`,
+  );
   return new RecsyncError('E_CONFIG_INVALID', {
     message: `invalid config${where} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
     hint: 'fix the values above; `recsync plan` checks a config without changing anything',

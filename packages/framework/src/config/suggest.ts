@@ -17,7 +17,8 @@ export function closestName(word: string, candidates: Iterable<string>): string 
 }
 
 type Def = { type: string; [key: string]: unknown };
-const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+const defOf = (schema: unknown): Def | undefined =>
+  (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 
 /** The keys an object schema accepts at `path` (through optional, default, pipe, record, array, union). */
 export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
@@ -29,7 +30,8 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[
       case 'object': {
         const shape = def.shape as Record<string, unknown>;
         if (rest.length === 0) for (const key of Object.keys(shape)) found.add(key);
-        else if (typeof rest[0] === 'string' && rest[0] in shape) visit(shape[rest[0]], rest.slice(1));
+        else if (typeof rest[0] === 'string' && rest[0] in shape)
+          visit(shape[rest[0]], rest.slice(1));
         return;
       }
       case 'record':

@@ -69,7 +69,11 @@ export function configStamp(parts: unknown): string {
 }
 
 /** True when every folder of the record is on disk exactly as stamped. */
-export async function foldersUnchanged(dir: string, record: PartitionRecord, config: string): Promise<boolean> {
+export async function foldersUnchanged(
+  dir: string,
+  record: PartitionRecord,
+  config: string,
+): Promise<boolean> {
   if (record.config !== config) return false;
   const entries = Object.entries(record.folders);
   if (entries.length === 0) return false;
@@ -77,7 +81,8 @@ export async function foldersUnchanged(dir: string, record: PartitionRecord, con
     if (stamp.at - stamp.mtimeMs < STAMP_MARGIN_MS) return false;
     const abs = rel === '.' ? dir : path.join(dir, ...rel.split('/'));
     const now = await lstat(abs).catch(() => undefined);
-    if (!now?.isDirectory() || now.mtimeMs !== stamp.mtimeMs || now.ctimeMs !== stamp.ctimeMs) return false;
+    if (!now?.isDirectory() || now.mtimeMs !== stamp.mtimeMs || now.ctimeMs !== stamp.ctimeMs)
+      return false;
     if ((await countEntries(abs)) !== stamp.entries) return false;
   }
   return true;

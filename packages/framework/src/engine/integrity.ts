@@ -35,21 +35,28 @@ export class ChecksumMismatch extends Error {
   }
 }
 
-export async function judgeAnswer(key: string, local: LocalChecksum | undefined, answer: StoredChecksum | undefined): Promise<VerifiedBy> {
+export async function judgeAnswer(
+  key: string,
+  local: LocalChecksum | undefined,
+  answer: StoredChecksum | undefined,
+): Promise<VerifiedBy> {
   if (!local || !answer || answer.algorithm !== local.algorithm) return 'none';
   const composite = answer.type === 'COMPOSITE' || isComposite(answer.value);
   if (!composite) {
-    if (answer.value !== local.value) throw new ChecksumMismatch(key, answer.value, local.value, local.algorithm);
+    if (answer.value !== local.value)
+      throw new ChecksumMismatch(key, answer.value, local.value, local.algorithm);
     return 'store';
   }
   if (!local.partDigests) {
     // A composite answer for a single PUT is one part: compare the bare value.
     const bare = answer.value.replace(/-\d+$/, '');
-    if (bare !== local.value) throw new ChecksumMismatch(key, answer.value, local.value, local.algorithm);
+    if (bare !== local.value)
+      throw new ChecksumMismatch(key, answer.value, local.value, local.algorithm);
     return 'recsync';
   }
   const expected = await compositeChecksum(local.algorithm, local.partDigests);
   // Some stores drop the `-N` suffix: the value itself must match either way.
-  if (answer.value !== expected && answer.value !== expected.replace(/-\d+$/, '')) throw new ChecksumMismatch(key, answer.value, expected, local.algorithm);
+  if (answer.value !== expected && answer.value !== expected.replace(/-\d+$/, ''))
+    throw new ChecksumMismatch(key, answer.value, expected, local.algorithm);
   return 'recsync';
 }

@@ -46,7 +46,14 @@ export class Ledger {
   /** Registers a partition; call in stream order, before any of its files. */
   open(info: PartitionInfo): void {
     if (info.index < 0) return;
-    this.entries[info.index] = { info, added: 0, settled: 0, ended: false, done: false, counts: emptyCounts() };
+    this.entries[info.index] = {
+      info,
+      added: 0,
+      settled: 0,
+      ended: false,
+      done: false,
+      counts: emptyCounts(),
+    };
   }
 
   /** A file of the partition entered the pipeline (call in stream order). */
@@ -100,12 +107,16 @@ export class Ledger {
   private moveFrontier(): void {
     while (this.advances && !this.blocked) {
       const entry = this.entries[this.frontier];
-      if (!entry || !entry.done) return;
+      if (!entry?.done) return;
       if (entry.error || !entry.info.closed) {
         this.blocked = true; // nothing after an incomplete or open partition may count
         return;
       }
-      this.cursor = this.strategy.advance(this.cursor, { id: entry.info.id, closed: entry.info.closed, recheck: entry.info.recheck });
+      this.cursor = this.strategy.advance(this.cursor, {
+        id: entry.info.id,
+        closed: entry.info.closed,
+        recheck: entry.info.recheck,
+      });
       this.frontier++;
     }
   }

@@ -50,7 +50,11 @@ export class OpenUploads implements MultipartLog {
   ) {}
 
   async begin(entry: { key: string; uploadId: string; path: string }): Promise<void> {
-    this.state.openUploads.set(entry.uploadId, { key: entry.key, path: entry.path, startedAt: new Date().toISOString() });
+    this.state.openUploads.set(entry.uploadId, {
+      key: entry.key,
+      path: entry.path,
+      startedAt: new Date().toISOString(),
+    });
     await this.state.save();
   }
 
@@ -68,10 +72,17 @@ export class OpenUploads implements MultipartLog {
         recordedAborted++;
       } catch (error) {
         if (notImplemented(error)) this.state.openUploads.delete(uploadId); // nothing more recsync can do
-        this.warn('W_MULTIPART_ABORT', `could not abort the multipart upload of ${upload.key} left by an earlier run: ${describeError(error)}${notImplemented(error) ? ' (the store does not implement AbortMultipartUpload; a lifecycle rule removes it)' : ' (retried next run)'}`);
+        this.warn(
+          'W_MULTIPART_ABORT',
+          `could not abort the multipart upload of ${upload.key} left by an earlier run: ${describeError(error)}${notImplemented(error) ? ' (the store does not implement AbortMultipartUpload; a lifecycle rule removes it)' : ' (retried next run)'}`,
+        );
       }
     }
-    if (recordedAborted > 0) this.warn('W_MULTIPART_ABORTED', `aborted ${recordedAborted} multipart upload(s) left unfinished by an earlier run (their files are uploaded again)`);
+    if (recordedAborted > 0)
+      this.warn(
+        'W_MULTIPART_ABORTED',
+        `aborted ${recordedAborted} multipart upload(s) left unfinished by an earlier run (their files are uploaded again)`,
+      );
     const swept = await this.sweep(options);
     if (recordedAborted > 0 || swept > 0) await this.state.save();
     return { recordedAborted, recordedLeft: this.state.openUploads.size, swept };
@@ -98,10 +109,19 @@ export class OpenUploads implements MultipartLog {
         swept++;
       }
     } catch (error) {
-      const what = notImplemented(error) ? 'the store does not implement ListMultipartUploads/AbortMultipartUpload' : describeError(error);
-      this.warn('W_MULTIPART_SWEEP', `could not sweep abandoned multipart uploads under "${prefix}": ${what}; a bucket lifecycle rule (AbortIncompleteMultipartUpload) covers them`);
+      const what = notImplemented(error)
+        ? 'the store does not implement ListMultipartUploads/AbortMultipartUpload'
+        : describeError(error);
+      this.warn(
+        'W_MULTIPART_SWEEP',
+        `could not sweep abandoned multipart uploads under "${prefix}": ${what}; a bucket lifecycle rule (AbortIncompleteMultipartUpload) covers them`,
+      );
     }
-    if (swept > 0) this.warn('W_MULTIPART_SWEPT', `aborted ${swept} multipart upload(s) under "${prefix}" started more than ${Math.round(abandonedAgeMs / 3_600_000)}h ago`);
+    if (swept > 0)
+      this.warn(
+        'W_MULTIPART_SWEPT',
+        `aborted ${swept} multipart upload(s) under "${prefix}" started more than ${Math.round(abandonedAgeMs / 3_600_000)}h ago`,
+      );
     return swept;
   }
 }

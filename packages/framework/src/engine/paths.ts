@@ -26,9 +26,14 @@ export function pathRefusal(relative: string): Refusal | undefined {
   const bad = (reason: string): Refusal => ({ code: 'E_FILE_BAD_PATH', reason });
   if (relative.length === 0) return bad('empty path');
   if (relative.includes('\0')) return bad('path contains a NUL byte');
-  if (relative.startsWith('/') || path.isAbsolute(relative)) return { code: 'E_FILE_OUTSIDE_ROOT', reason: 'absolute path (must be relative to the source root)' };
+  if (relative.startsWith('/') || path.isAbsolute(relative))
+    return {
+      code: 'E_FILE_OUTSIDE_ROOT',
+      reason: 'absolute path (must be relative to the source root)',
+    };
   const segments = relative.split('/');
-  if (segments.some((s) => s === '..')) return { code: 'E_FILE_OUTSIDE_ROOT', reason: 'path leaves the source root ("..")' };
+  if (segments.some((s) => s === '..'))
+    return { code: 'E_FILE_OUTSIDE_ROOT', reason: 'path leaves the source root ("..")' };
   if (segments.some((s) => s === '' || s === '.')) return bad('path has empty or "." segments');
   return undefined;
 }
@@ -48,7 +53,10 @@ export function keyProblem(key: string): string | undefined {
 }
 
 /** The code of a refusal the strategy made itself: its own, else what its path shows, else containment. */
-export function strategyRefusalCode(file: { path: string; refusedCode?: RefusalCode }): RefusalCode {
+export function strategyRefusalCode(file: {
+  path: string;
+  refusedCode?: RefusalCode;
+}): RefusalCode {
   return file.refusedCode ?? pathRefusal(file.path)?.code ?? 'E_FILE_OUTSIDE_ROOT';
 }
 
@@ -60,7 +68,10 @@ export function absoluteOf(source: string, relative: string): string {
  * Where a candidate lives on disk: its absolute path, as bytes when its name is not valid UTF-8
  * (`rawPath`; `path` is then only its key-safe form).
  */
-export function localPath(source: string, file: { readonly path: string; readonly rawPath?: string }): string | Buffer {
+export function localPath(
+  source: string,
+  file: { readonly path: string; readonly rawPath?: string },
+): string | Buffer {
   if (!file.rawPath) return absoluteOf(source, file.path);
   return Buffer.concat([Buffer.from(source), Buffer.from(path.sep), rawPathBytes(file.rawPath)]);
 }
@@ -100,7 +111,12 @@ export class RootGuard {
       return true;
     }
     const root = Buffer.from(await this.rootReal());
-    return real.equals(root) || (real.length > root.length && real.subarray(0, root.length).equals(root) && real[root.length] === 0x2f);
+    return (
+      real.equals(root) ||
+      (real.length > root.length &&
+        real.subarray(0, root.length).equals(root) &&
+        real[root.length] === 0x2f)
+    );
   }
 
   private rootReal(): Promise<string> {

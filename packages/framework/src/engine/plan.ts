@@ -28,7 +28,14 @@ import { ownsKey } from '../shard.js';
  * a key, an unreadable folder or file): it goes to the pending set with an error code and keeps
  * the exit code at 1 on every run until someone acts; it is never a final "done".
  */
-export type PlanAction = 'upload' | 'present' | 'excluded' | 'deferred' | 'refused' | 'vanished' | 'failed';
+export type PlanAction =
+  | 'upload'
+  | 'present'
+  | 'excluded'
+  | 'deferred'
+  | 'refused'
+  | 'vanished'
+  | 'failed';
 
 export interface PlanFile {
   readonly type: 'file';
@@ -70,7 +77,10 @@ export interface PlanContext {
   readonly checker: RemoteChecker;
   readonly cursor: unknown;
   /** The pending set, retried first. */
-  readonly pending: ReadonlyMap<string, Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw' | 'mustUpload'>>;
+  readonly pending: ReadonlyMap<
+    string,
+    Pick<PendingEntry, 'partition' | 'firstSeen' | 'folder' | 'raw' | 'mustUpload'>
+  >;
   readonly range?: RangeRequest;
   readonly now: Date;
   /** Stops reading new work (graceful stop). */
@@ -79,10 +89,21 @@ export interface PlanContext {
   /** Partitions whose listing is started ahead of the current one. */
   readonly prefetch?: number;
   /** Folder stamps of completely checked partitions, and the config they were made under. */
-  readonly records?: { readonly byId: ReadonlyMap<string, PartitionRecord>; readonly config: string };
+  readonly records?: {
+    readonly byId: ReadonlyMap<string, PartitionRecord>;
+    readonly config: string;
+  };
 }
 
-export const PLAN_ACTIONS: readonly PlanAction[] = ['upload', 'present', 'excluded', 'deferred', 'failed', 'refused', 'vanished'];
+export const PLAN_ACTIONS: readonly PlanAction[] = [
+  'upload',
+  'present',
+  'excluded',
+  'deferred',
+  'failed',
+  'refused',
+  'vanished',
+];
 
 export function emptyPlanCounts(): PlanCounts {
   return Object.fromEntries(PLAN_ACTIONS.map((a) => [a, { files: 0, bytes: 0 }])) as PlanCounts;
@@ -98,14 +119,33 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   const retried = new Set(ctx.pending.keys());
   const folders = [...ctx.pending].filter(([, e]) => e.folder).map(([p]) => p);
   // Files below a pending folder come from the pending pass's walk of that folder.
-  const handled = (p: string) => retried.has(p) || folders.some((f) => f === '' || p.startsWith(`${f}/`));
+  const handled = (p: string) =>
+    retried.has(p) || folders.some((f) => f === '' || p.startsWith(`${f}/`));
   if (retried.size > 0) {
-    const info: PartitionInfo = { job: job.name, index: -1, id: 'pending', closed: false, recheck: true };
-    yield* partitionItems(ctx, info, pendingCandidates(ctx, retried), ctx.checker.single(signal), concurrency, () => false);
+    const info: PartitionInfo = {
+      job: job.name,
+      index: -1,
+      id: 'pending',
+      closed: false,
+      recheck: true,
+    };
+    yield* partitionItems(
+      ctx,
+      info,
+      pendingCandidates(ctx, retried),
+      ctx.checker.single(signal),
+      concurrency,
+      () => false,
+    );
     if (signal.aborted) return;
   }
   if (signal.aborted) return;
-  const partitions = ctx.strategy.partitions({ cursor: ctx.cursor, range: ctx.range, now: ctx.now, signal });
+  const partitions = ctx.strategy.partitions({
+    cursor: ctx.cursor,
+    range: ctx.range,
+    now: ctx.now,
+    signal,
+  });
   let index = 0;
   for await (const { partition, check, unchanged } of prefetched(partitions, ctx)) {
     if (signal.aborted) return;
@@ -117,7 +157,9 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
       recheck: partition.recheck ?? false,
       dir: partition.dir,
       ...(unchanged ? { unchanged: true } : {}),
-      ...(partition.prefix !== undefined ? { listPrefix: job.target.prefix + partition.prefix } : {}),
+      ...(partition.prefix !== undefined
+        ? { listPrefix: job.target.prefix + partition.prefix }
+        : {}),
     };
     await ctx.hooks.partition.promise(info);
     if (unchanged) {
@@ -127,7 +169,15 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
       continue;
     }
     const log = ctx.records ? new FolderLog() : undefined;
-    yield* partitionItems(ctx, info, partition.files({ onFolder: log?.sink }), check, concurrency, handled, log);
+    yield* partitionItems(
+      ctx,
+      info,
+      partition.files({ onFolder: log?.sink }),
+      check,
+      concurrency,
+      handled,
+      log,
+    );
   }
 }
 
@@ -145,7 +195,11 @@ async function* partitionItems(
   let error: { code: string; message: string } | undefined;
   try {
     const classify = (file: FileCandidate | RetryCandidate) => classifyFile(ctx, info, file, check);
-    for await (const item of mapUnordered(skipHandled(files, alreadyHandled), concurrency, classify)) {
+    for await (const item of mapUnordered(
+      skipHandled(files, alreadyHandled),
+      concurrency,
+      classify,
+    )) {
       if (!item) continue; // another shard's file
       counts[item.action].files += 1;
       counts[item.action].bytes += item.size;
@@ -160,11 +214,21 @@ async function* partitionItems(
   // A strategy's walk ends early when the run is stopped: what it listed is not the partition.
   if (ctx.signal.aborted) return;
   ctx.hooks.partitionListed.call(info, counts);
-  const folders = log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
-  yield { type: 'partitionEnd', partition: info, counts, ...(error ? { error } : {}), ...(folders ? { folders } : {}) };
+  const folders =
+    log?.valid && !error && Object.keys(log.folders).length > 0 ? log.folders : undefined;
+  yield {
+    type: 'partitionEnd',
+    partition: info,
+    counts,
+    ...(error ? { error } : {}),
+    ...(folders ? { folders } : {}),
+  };
 }
 
-async function* skipHandled<T extends { path: string }>(files: AsyncIterable<T>, handled: (p: string) => boolean): AsyncGenerator<T> {
+async function* skipHandled<T extends { path: string }>(
+  files: AsyncIterable<T>,
+  handled: (p: string) => boolean,
+): AsyncGenerator<T> {
   for await (const file of files) if (!handled(file.path)) yield file;
 }
 
@@ -183,7 +247,10 @@ interface RetryCandidate extends FileCandidate {
  * that could not be read) is walked again: its files come out as candidates, or the folder
  * again as unreadable.
  */
-async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>): AsyncGenerator<RetryCandidate> {
+async function* pendingCandidates(
+  ctx: PlanContext,
+  paths: ReadonlySet<string>,
+): AsyncGenerator<RetryCandidate> {
   const timeout = ctx.strategy.missingTimeoutMs;
   const guard = new RootGuard(ctx.job.source);
   for (const path of paths) {
@@ -192,12 +259,23 @@ async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>):
     const local = localPath(ctx.job.source, { path, rawPath: entry?.raw });
     const kept = { partitionId: entry?.partition, ...(entry?.raw ? { rawPath: entry.raw } : {}) };
     if (!(await guard.parentInside(local))) {
-      yield { path, size: 0, mtimeMs: 0, refused: 'its folder resolves outside the source root (a symlink)', refusedCode: 'E_FILE_SYMLINK_OUT', ...kept };
+      yield {
+        path,
+        size: 0,
+        mtimeMs: 0,
+        refused: 'its folder resolves outside the source root (a symlink)',
+        refusedCode: 'E_FILE_SYMLINK_OUT',
+        ...kept,
+      };
       continue;
     }
     if (entry?.folder) {
       const folder = typeof local === 'string' ? local : { abs: local, path, rawPath: entry.raw! };
-      const options = { source: ctx.job.source, followSymlinks: ctx.job.followSymlinks, signal: ctx.signal };
+      const options = {
+        source: ctx.job.source,
+        followSymlinks: ctx.job.followSymlinks,
+        signal: ctx.signal,
+      };
       for await (const file of walkFiles(folder, options)) {
         yield { ...file, partitionId: entry.partition };
       }
@@ -208,8 +286,19 @@ async function* pendingCandidates(ctx: PlanContext, paths: ReadonlySet<string>):
       yield { path, size: stats.size, mtimeMs: stats.mtimeMs, ...kept };
     } catch {
       const since = Date.parse(entry?.firstSeen ?? '');
-      if (timeout !== undefined && !(ctx.now.getTime() - since > timeout)) yield { path, size: 0, mtimeMs: 0, missing: true, ...kept };
-      else yield { path, size: 0, mtimeMs: 0, vanished: true, ...kept, ...(timeout !== undefined ? { reason: `missing for more than ${formatDuration(timeout)}` } : {}) };
+      if (timeout !== undefined && !(ctx.now.getTime() - since > timeout))
+        yield { path, size: 0, mtimeMs: 0, missing: true, ...kept };
+      else
+        yield {
+          path,
+          size: 0,
+          mtimeMs: 0,
+          vanished: true,
+          ...kept,
+          ...(timeout !== undefined
+            ? { reason: `missing for more than ${formatDuration(timeout)}` }
+            : {}),
+        };
     }
   }
 }
@@ -224,7 +313,11 @@ async function classifyFile(
   // without a key is owned by the hash of the key it would have; an unreadable folder by every shard.
   const mine = (key: string) => ownsKey(ctx.job.shard, key);
   const defaultKey = ctx.job.target.prefix + file.path;
-  if ((file.refused || (file.unreadable && !file.unreadable.folder) || pathRefusal(file.path)) && !mine(defaultKey)) return undefined;
+  if (
+    (file.refused || (file.unreadable && !file.unreadable.folder) || pathRefusal(file.path)) &&
+    !mine(defaultKey)
+  )
+    return undefined;
   const partition = ('partitionId' in file && file.partitionId) || info.id;
   const base = {
     type: 'file' as const,
@@ -236,10 +329,24 @@ async function classifyFile(
     ...(file.rawPath ? { rawPath: file.rawPath } : {}),
   };
   const origin = file.origin ? ` (${file.origin})` : '';
-  if (file.refused) return { ...base, key: '', action: 'refused', code: strategyRefusalCode(file), reason: `${file.refused}${origin}` };
+  if (file.refused)
+    return {
+      ...base,
+      key: '',
+      action: 'refused',
+      code: strategyRefusalCode(file),
+      reason: `${file.refused}${origin}`,
+    };
   if (file.unreadable) return unreadableItem(ctx, base, file.unreadable);
   const badPath = pathRefusal(file.path);
-  if (badPath) return { ...base, key: '', action: 'refused', code: badPath.code, reason: `${badPath.reason}${origin}` };
+  if (badPath)
+    return {
+      ...base,
+      key: '',
+      action: 'refused',
+      code: badPath.code,
+      reason: `${badPath.reason}${origin}`,
+    };
   const key = ctx.hooks.key.call(defaultKey, file);
   if (!mine(key)) return undefined;
   const badKey = keyProblem(key);
@@ -247,21 +354,44 @@ async function classifyFile(
     const reason = `cannot be uploaded under this name: ${badKey}; rename the file, exclude it, or map its key with a key hook plugin`;
     return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
   }
-  if ('vanished' in file && file.vanished) return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
-  if (file.missing) return { ...base, key, action: 'deferred', reason: `${file.waiting ?? 'not found yet'}${origin}` };
-  const skip = await ctx.hooks.filter.promise(file, { job: ctx.job.name, partition: info, now: ctx.now.getTime() });
+  if ('vanished' in file && file.vanished)
+    return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
+  if (file.missing)
+    return {
+      ...base,
+      key,
+      action: 'deferred',
+      reason: `${file.waiting ?? 'not found yet'}${origin}`,
+    };
+  const skip = await ctx.hooks.filter.promise(file, {
+    job: ctx.job.name,
+    partition: info,
+    now: ctx.now.getTime(),
+  });
   if (skip) return { ...base, key, action: skip.outcome, reason: skip.reason };
   // A file whose last upload did not verify (or met a conflicting object) is never forgiven by a listing.
   const mustUpload = info.index < 0 && ctx.pending.get(file.path)?.mustUpload !== undefined;
-  if (!mustUpload && (await check.isPresent(key, file.size, file.mtimeMs))) return { ...base, key, action: 'present' };
+  if (!mustUpload && (await check.isPresent(key, file.size, file.mtimeMs)))
+    return { ...base, key, action: 'present' };
   return { ...base, key, action: 'upload' };
 }
 
-function unreadableItem(ctx: PlanContext, base: Omit<PlanFile, 'key' | 'action'>, problem: { error: string; folder: boolean }): PlanFile {
+function unreadableItem(
+  ctx: PlanContext,
+  base: Omit<PlanFile, 'key' | 'action'>,
+  problem: { error: string; folder: boolean },
+): PlanFile {
   const where = localPath(ctx.job.source, base).toString();
   if (problem.folder) {
     const reason = `folder cannot be read (${problem.error}): ${where}; its files are not backed up until it can be (fix the permissions)`;
-    return { ...base, key: '', action: 'failed', code: 'E_FOLDER_UNREADABLE', folder: true, reason };
+    return {
+      ...base,
+      key: '',
+      action: 'failed',
+      code: 'E_FOLDER_UNREADABLE',
+      folder: true,
+      reason,
+    };
   }
   const reason = `cannot be read (${problem.error}): ${where} (fix the permissions)`;
   return { ...base, key: '', action: 'failed', code: 'E_FILE_READ', reason };
@@ -280,7 +410,10 @@ const NOT_CHECKED: PresenceCheck = { isPresent: async () => false };
  * Pulls partitions a few ahead of the consumer so their listings run concurrently. A partition
  * whose folders are unchanged since its last complete check gets no listing at all.
  */
-async function* prefetched(partitions: AsyncIterable<Partition>, ctx: PlanContext): AsyncGenerator<Prefetched> {
+async function* prefetched(
+  partitions: AsyncIterable<Partition>,
+  ctx: PlanContext,
+): AsyncGenerator<Prefetched> {
   const ahead = Math.max(1, (ctx.prefetch ?? 3) + 1);
   const window: Prefetched[] = [];
   const iterator = partitions[Symbol.asyncIterator]();
@@ -298,7 +431,11 @@ async function* prefetched(partitions: AsyncIterable<Partition>, ctx: PlanContex
         }
         const listPrefix = p.prefix !== undefined ? ctx.job.target.prefix + p.prefix : undefined;
         const eager = await exists(p.dir); // no folder, no files: do not list
-        window.push({ partition: p, check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }), unchanged: false });
+        window.push({
+          partition: p,
+          check: ctx.checker.forPrefix(listPrefix, ctx.signal, { mode: p.remoteCheck, eager }),
+          unchanged: false,
+        });
       }
     }
   };

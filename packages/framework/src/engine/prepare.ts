@@ -65,7 +65,10 @@ export interface PreparedRun {
   dispose(): void;
 }
 
-export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefined = () => undefined): Plugin[] {
+export function builtinPlugins(
+  job: ResolvedJob,
+  targetOf: () => Target | undefined = () => undefined,
+): Plugin[] {
   return [
     globFilterPlugin(job.filters),
     settlePlugin(job.filters.settle),
@@ -75,17 +78,32 @@ export function builtinPlugins(job: ResolvedJob, targetOf: () => Target | undefi
   ];
 }
 
-export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', options: RunOptions): Promise<PreparedRun> {
+export async function prepareRun(
+  job: ResolvedJob,
+  mode: 'plan' | 'sync',
+  options: RunOptions,
+): Promise<PreparedRun> {
   const { definition } = job.strategy;
   checkRange(job, options.range, options.now);
   const hooks = createHooks();
   const pluginContext = { job: job.name, source: job.source, mode };
   let runTarget: Target | undefined; // the manifest plugin stores its copy through it, at the end
-  for (const plugin of [...builtinPlugins(job, () => runTarget), ...job.plugins, ...(options.plugins ?? [])]) plugin.apply(hooks, pluginContext);
+  for (const plugin of [
+    ...builtinPlugins(job, () => runTarget),
+    ...job.plugins,
+    ...(options.plugins ?? []),
+  ])
+    plugin.apply(hooks, pluginContext);
 
-  const warn = (message: string) => hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
+  const warn = (message: string) =>
+    hooks.warning.call({ job: job.name, code: 'W_STRATEGY', message });
   const filters = { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] };
-  const strategy = definition.create(job.strategy.options as never, { source: job.source, followSymlinks: job.followSymlinks, filters, warn });
+  const strategy = definition.create(job.strategy.options as never, {
+    source: job.source,
+    followSymlinks: job.followSymlinks,
+    filters,
+    warn,
+  });
   if (job.target.objectLock?.from === 'partition' && !strategy.partitionStart) {
     throw new RecsyncError('E_CONFIG_INVALID', {
       message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
@@ -98,7 +116,8 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   const state = await JobState.load(job, connection);
   await checkShards(job, strategy, state.exists); // another shard count, or unsafe shared clean-up: exit 2
   const now = options.now ?? new Date();
-  if (state.cursor !== undefined && !options.range) refuseFutureCursor(job, strategy, state.cursor, now);
+  if (state.cursor !== undefined && !options.range)
+    refuseFutureCursor(job, strategy, state.cursor, now);
   const { dev: sourceDev } = await checkSource({
     job: job.name,
     source: job.source,
@@ -111,9 +130,18 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
   const connect = async (): Promise<Target> => {
-    const target = options.target ?? (await createS3Target(job.target, { maxSockets: concurrency + 8, maxBandwidth: job.upload.maxBandwidth }));
+    const target =
+      options.target ??
+      (await createS3Target(job.target, {
+        maxSockets: concurrency + 8,
+        maxBandwidth: job.upload.maxBandwidth,
+      }));
     try {
-      await target.preflight({ list: job.remoteCheck === 'list', prefix: job.target.prefix, objectLock: mode === 'sync' && job.target.objectLock !== undefined });
+      await target.preflight({
+        list: job.remoteCheck === 'list',
+        prefix: job.target.prefix,
+        objectLock: mode === 'sync' && job.target.objectLock !== undefined,
+      });
     } catch (error) {
       if (!options.target) target.destroy();
       throw error;
@@ -122,11 +150,18 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
   };
   // sync checks the bucket before any file is read; plan connects on its first question, so a
   // plan with nothing to check sends no request (and loads no SDK).
-  const target = !needsTarget ? undefined : mode === 'sync' ? await connect() : lazyTarget(job, connect);
+  const target = !needsTarget
+    ? undefined
+    : mode === 'sync'
+      ? await connect()
+      : lazyTarget(job, connect);
   runTarget = target;
   // Shown and logged: an endpoint URL may carry credentials (user:password@host).
   const shown = connection?.endpoint
-    ? { ...connection, endpoint: { ...connection.endpoint, value: redactUrl(connection.endpoint.value) } }
+    ? {
+        ...connection,
+        endpoint: { ...connection.endpoint, value: redactUrl(connection.endpoint.value) },
+      }
     : connection;
   const info: RunInfo = {
     job: job.name,
@@ -134,7 +169,11 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    ...(shown?.endpoint ? { endpoint: shown.endpoint.value } : job.target.endpoint ? { endpoint: redactUrl(job.target.endpoint) } : {}),
+    ...(shown?.endpoint
+      ? { endpoint: shown.endpoint.value }
+      : job.target.endpoint
+        ? { endpoint: redactUrl(job.target.endpoint) }
+        : {}),
     ...(shown ? { connection: shown } : {}),
     strategy: definition.name,
     facts: strategy.describe?.() ?? {},
@@ -148,7 +187,12 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
     strategy,
     state,
     target,
-    checker: createRemoteChecker(job.remoteCheck, target, warn, job.target.noOverwrite ? { headFrom: job.upload.multipartThreshold } : {}),
+    checker: createRemoteChecker(
+      job.remoteCheck,
+      target,
+      warn,
+      job.target.noOverwrite ? { headFrom: job.upload.multipartThreshold } : {},
+    ),
     info,
     now,
     concurrency,
@@ -168,14 +212,21 @@ export async function prepareRun(job: ResolvedJob, mode: 'plan' | 'sync', option
 }
 
 /** A cursor after the run's clock would make every run select nothing: refuse it (exit 2). */
-function refuseFutureCursor(job: ResolvedJob, strategy: StrategyInstance<unknown>, cursor: unknown, now: Date): void {
+function refuseFutureCursor(
+  job: ResolvedJob,
+  strategy: StrategyInstance<unknown>,
+  cursor: unknown,
+  now: Date,
+): void {
   const problem = strategy.futureCursor?.(cursor, now);
   if (!problem) return;
   throw new RecsyncError('E_CURSOR_FUTURE', {
     message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,
     hint:
       `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
-      'or back up a range without the cursor: recsync sync --job ' + job.name + ' --since DATE',
+      'or back up a range without the cursor: recsync sync --job ' +
+      job.name +
+      ' --since DATE',
   });
 }
 
@@ -203,6 +254,10 @@ function lazyTarget(job: ResolvedJob, connect: () => Promise<Target>): Target {
     async *listMultipart(prefix) {
       yield* (await get()).listMultipart(prefix);
     },
-    destroy: () => void connecting?.then((t) => t.destroy(), () => undefined),
+    destroy: () =>
+      void connecting?.then(
+        (t) => t.destroy(),
+        () => undefined,
+      ),
   };
 }

@@ -6,7 +6,11 @@ import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { RangeRequest } from '../strategy.js';
 
-export function checkRange(job: ResolvedJob, range: RangeRequest | undefined, now: Date = new Date()): void {
+export function checkRange(
+  job: ResolvedJob,
+  range: RangeRequest | undefined,
+  now: Date = new Date(),
+): void {
   if (!range) return;
   const { definition, options } = job.strategy;
   if (!definition.range) {

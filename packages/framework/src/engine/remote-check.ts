@@ -29,34 +29,52 @@ export interface RemoteChecker {
    * The check for a partition; `mode` overrides the job's. With `eager`, the listing starts now
    * (prefetch); otherwise on the first file, so an empty partition costs no request.
    */
-  forPrefix(listPrefix: string | undefined, signal: AbortSignal, options?: { mode?: RemoteCheckMode; eager?: boolean }): PresenceCheck;
+  forPrefix(
+    listPrefix: string | undefined,
+    signal: AbortSignal,
+    options?: { mode?: RemoteCheckMode; eager?: boolean },
+  ): PresenceCheck;
   /** For files outside any partition (the pending pass). */
   single(signal: AbortSignal): PresenceCheck;
 }
-
 
 /**
  * `headFrom`: with `none`, files of at least this size are still checked with HEAD. Write-once
  * jobs use it: the store checks `If-None-Match` only on Complete, so without it a multipart
  * file already in the bucket would be sent whole to learn it was there.
  */
-export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | undefined, warn: (m: string) => void, options: { headFrom?: number } = {}): RemoteChecker {
+export function createRemoteChecker(
+  jobMode: RemoteCheckMode,
+  target: Target | undefined,
+  warn: (m: string) => void,
+  options: { headFrom?: number } = {},
+): RemoteChecker {
   const never: PresenceCheck = { isPresent: async () => false };
   if (!target) return { forPrefix: () => never, single: () => never };
   const byHead = (signal: AbortSignal): PresenceCheck => ({
     async isPresent(key, size, mtimeMs) {
       try {
         const remote = await target.head(key, signal);
-        return remote !== undefined && remote.size === size && sameMtime(remote.mtime, { ms: mtimeMs });
+        return (
+          remote !== undefined && remote.size === size && sameMtime(remote.mtime, { ms: mtimeMs })
+        );
       } catch (error) {
-        if (classifyS3Error(error).kind === 'fatal') throw targetError(error, { ...target, action: `HEAD ${key}` });
+        if (classifyS3Error(error).kind === 'fatal')
+          throw targetError(error, { ...target, action: `HEAD ${key}` });
         return false; // unknown: uploading again is safe, skipping is not
       }
     },
   });
   const { headFrom } = options;
   const absent = (signal: AbortSignal): PresenceCheck =>
-    headFrom === undefined ? never : { isPresent: (key, size, mtimeMs) => (size >= headFrom ? byHead(signal).isPresent(key, size, mtimeMs) : Promise.resolve(false)) };
+    headFrom === undefined
+      ? never
+      : {
+          isPresent: (key, size, mtimeMs) =>
+            size >= headFrom
+              ? byHead(signal).isPresent(key, size, mtimeMs)
+              : Promise.resolve(false),
+        };
   return {
     single: (signal) => (jobMode === 'none' ? absent(signal) : byHead(signal)),
     forPrefix(listPrefix, signal, options = {}) {
@@ -69,7 +87,7 @@ export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | u
         listing.catch(() => undefined); // observed below; avoids an unhandled rejection while prefetched
         return listing;
       };
-      if (options.eager) start();
+      if (options.eager) void start();
       const fallback = byHead(signal);
       let warned = false;
       return {
@@ -79,8 +97,12 @@ export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | u
           try {
             objects = await start();
           } catch (error) {
-            if (classifyS3Error(error).kind === 'fatal') throw targetError(error, { ...target, action: `listing ${listPrefix}` });
-            if (!warned) warn(`listing ${listPrefix} failed (${(error as Error).message}); checking files one by one instead`);
+            if (classifyS3Error(error).kind === 'fatal')
+              throw targetError(error, { ...target, action: `listing ${listPrefix}` });
+            if (!warned)
+              warn(
+                `listing ${listPrefix} failed (${(error as Error).message}); checking files one by one instead`,
+              );
             warned = true;
             return fallback.isPresent(key, size, mtimeMs);
           }
@@ -91,7 +113,11 @@ export function createRemoteChecker(jobMode: RemoteCheckMode, target: Target | u
   };
 }
 
-async function listAll(target: Target, prefix: string, signal: AbortSignal): Promise<Map<string, number>> {
+async function listAll(
+  target: Target,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<Map<string, number>> {
   const objects = new Map<string, number>();
   for await (const o of target.list(prefix, signal)) objects.set(o.key, o.size);
   return objects;

@@ -7,7 +7,14 @@ import { setMaxListeners } from 'node:events';
 import { runPool } from '../concurrency.js';
 import { describeError, isRecsyncError, RecsyncError, EXIT_CODES } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { emptyCounts, addTo, emptyVerification, type FileOutcome, type RunInfo, type RunStats } from '../events.js';
+import {
+  emptyCounts,
+  addTo,
+  emptyVerification,
+  type FileOutcome,
+  type RunInfo,
+  type RunStats,
+} from '../events.js';
 import type { FileEvent } from '../hooks.js';
 import { acquireJobLease } from '../state/job-lease.js';
 import { sharedCommittedCursor } from '../state/shards.js';
@@ -66,7 +73,9 @@ function planContext(run: PreparedRun) {
     pending: run.state.pending,
     range: run.info.range,
     now: run.now,
-    ...(run.job.lookbackCheck === 'folders' ? { records: { byId: run.state.partitions, config: run.configStamp } } : {}),
+    ...(run.job.lookbackCheck === 'folders'
+      ? { records: { byId: run.state.partitions, config: run.configStamp } }
+      : {}),
   };
 }
 
@@ -74,7 +83,11 @@ function planContext(run: PreparedRun) {
 export async function syncJob(job: ResolvedJob, options: RunOptions = {}): Promise<RunStats> {
   const leaseWarnings: { code: string; message: string }[] = [];
   const warn = (message: string, code: string) => leaseWarnings.push({ code, message });
-  const lease = await acquireJobLease(job, { command: 'sync', warn, ...(options.signal ? { signal: options.signal } : {}) });
+  const lease = await acquireJobLease(job, {
+    command: 'sync',
+    warn,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   try {
     const startedAt = (options.now ?? new Date()).toISOString();
     const run = await prepareRun(job, 'sync', options).catch(async (error: unknown) => {
@@ -115,7 +128,8 @@ class SyncRun {
    * partition is not done and the next run finds them again) instead of pouring them into the
    * pending set. Bounded by the failure streak that stops the run.
    */
-  private heldFailures: { item: PlanFile; result: Extract<UploadResult, { outcome: 'failed' }> }[] = [];
+  private heldFailures: { item: PlanFile; result: Extract<UploadResult, { outcome: 'failed' }> }[] =
+    [];
   /** Pending folders as the run found them: each is walked again by the pending pass. */
   private readonly pendingFolders: string[];
   /** Folders found unreadable in this run (again, or for the first time). */
@@ -136,7 +150,14 @@ class SyncRun {
     this.pendingFolders = [...run.state.pending].filter(([, e]) => e.folder).map(([p]) => p);
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
-    options.abortSignal?.addEventListener('abort', () => (this.stop.abort(), this.hardStop.abort()), { once: true });
+    options.abortSignal?.addEventListener(
+      'abort',
+      () => {
+        this.stop.abort();
+        this.hardStop.abort();
+      },
+      { once: true },
+    );
     leaseLost?.addEventListener('abort', () => this.fail(leaseLost.reason), { once: true });
   }
 
@@ -145,13 +166,16 @@ class SyncRun {
     await hooks.run.promise(info);
     try {
       await this.cleanupUploads();
-      const items = this.observe(planStream({ ...planContext(this.run), signal: this.stop.signal }));
+      const items = this.observe(
+        planStream({ ...planContext(this.run), signal: this.stop.signal }),
+      );
       await runPool(items, this.run.concurrency, (item) => this.handle(item));
       if (!this.fatal) await this.releaseHeldFailures();
     } catch (error) {
       this.fail(error);
     }
-    if (this.fatal?.code.startsWith('E_TARGET')) this.fatal = withProgress(this.fatal, this.counts, this.ledger.summary());
+    if (this.fatal?.code.startsWith('E_TARGET'))
+      this.fatal = withProgress(this.fatal, this.counts, this.ledger.summary());
     const interrupted = !this.fatal && this.stop.signal.aborted;
     const exitCode = this.exitCode(interrupted);
     state.cursor = this.ledger.cursor;
@@ -180,7 +204,11 @@ class SyncRun {
       ...(this.hardStop.signal.aborted ? { hardStopped: true } : {}),
       ...(this.fatal ? { error: this.fatal.toJSON() } : {}),
       verification: this.verification,
-      multipart: { earlierAborted: this.cleanup.recordedAborted, swept: this.cleanup.swept, interrupted: this.interruptedUploads },
+      multipart: {
+        earlierAborted: this.cleanup.recordedAborted,
+        swept: this.cleanup.swept,
+        interrupted: this.interruptedUploads,
+      },
     };
     state.recordRun(runRecordOf(stats, info.range));
     await state.save();
@@ -193,11 +221,16 @@ class SyncRun {
   private async cleanupUploads(): Promise<void> {
     const { target, state, job, hooks } = this.run;
     if (!target) return;
-    const warn = (code: string, message: string) => hooks.warning.call({ job: job.name, code, message });
+    const warn = (code: string, message: string) =>
+      hooks.warning.call({ job: job.name, code, message });
     this.openUploads = new OpenUploads(state, target, warn);
     // A shard sweeps only its own share's keys: never a sibling's upload in flight.
     const owns = (key: string) => ownsKey(job.shard, key);
-    this.cleanup = await this.openUploads.cleanup({ prefix: job.target.prefix, abandonedAgeMs: job.upload.abandonedUploadAge, owns });
+    this.cleanup = await this.openUploads.cleanup({
+      prefix: job.target.prefix,
+      abandonedAgeMs: job.upload.abandonedUploadAge,
+      owns,
+    });
   }
 
   private exitCode(interrupted: boolean): number {
@@ -223,7 +256,11 @@ class SyncRun {
       if (item.partition.index >= 0) this.stamps.set(item.partition.index, item.folders);
       if (item.error) {
         this.partitionErrors++;
-        this.run.hooks.warning.call({ job: this.run.job.name, code: item.error.code, message: `partition ${item.partition.id}: ${item.error.message}` });
+        this.run.hooks.warning.call({
+          job: this.run.job.name,
+          code: item.error.code,
+          message: `partition ${item.partition.id}: ${item.error.message}`,
+        });
       }
       return this.done(this.ledger.end(item.partition.index, item.error));
     }
@@ -233,7 +270,10 @@ class SyncRun {
       return; // no final outcome: the partition stays not done
     }
     // uploadFile refuses only a file whose folder resolves outside the root through a symlink.
-    const result = resolved.outcome === 'refused' ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT') : resolved;
+    const result =
+      resolved.outcome === 'refused'
+        ? this.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT')
+        : resolved;
     if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
     if (result.outcome === 'failed' && result.error.code === 'E_FILE_UPLOAD') {
       this.heldFailures.push({ item, result });
@@ -243,7 +283,10 @@ class SyncRun {
     if (result.outcome === 'uploaded') await this.releaseHeldFailures(); // the target works: they were the files' failures
   }
 
-  private async settle(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>): Promise<void> {
+  private async settle(
+    item: PlanFile,
+    result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>,
+  ): Promise<void> {
     this.record(item, result);
     await this.done(this.ledger.settle(item.partitionIndex, result.outcome, item.size));
   }
@@ -265,7 +308,12 @@ class SyncRun {
         return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
       case 'failed': {
         const reason = item.reason ?? 'cannot be uploaded';
-        return { outcome: 'failed', reason, error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason }, attempts: 0 };
+        return {
+          outcome: 'failed',
+          reason,
+          error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason },
+          attempts: 0,
+        };
       }
     }
   }
@@ -312,9 +360,18 @@ class SyncRun {
   }
 
   /** A refused path: an error event, counted for exit 1, final (never retried). */
-  private refuse(item: PlanFile, reason: string, code: string): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
+  private refuse(
+    item: PlanFile,
+    reason: string,
+    code: string,
+  ): Exclude<UploadResult, { outcome: 'aborted' | 'refused' }> {
     this.refused++;
-    this.run.hooks.warning.call({ job: this.run.job.name, code, message: `refused ${item.path || 'an entry'}: ${reason}`, path: item.path });
+    this.run.hooks.warning.call({
+      job: this.run.job.name,
+      code,
+      message: `refused ${item.path || 'an entry'}: ${reason}`,
+      path: item.path,
+    });
     return { outcome: 'excluded', reason: `refused: ${reason}`, attempts: 0 };
   }
 
@@ -322,7 +379,16 @@ class SyncRun {
     const { run } = this;
     try {
       const result = await uploadFile(
-        { job: run.job, target: run.target!, hooks: run.hooks, openFile: this.options.openFile ?? defaultOpenFile, guard: this.guard, abortSignal: this.hardStop.signal, multipartLog: this.openUploads, partitionStart: (f) => this.partitionStart(f) },
+        {
+          job: run.job,
+          target: run.target!,
+          hooks: run.hooks,
+          openFile: this.options.openFile ?? defaultOpenFile,
+          guard: this.guard,
+          abortSignal: this.hardStop.signal,
+          multipartLog: this.openUploads,
+          partitionStart: (f) => this.partitionStart(f),
+        },
         item,
       );
       this.trackFailures(result);
@@ -339,10 +405,12 @@ class SyncRun {
     else if (result.outcome === 'failed' && result.error.code === 'E_FILE_UPLOAD') {
       this.consecutiveFailures++;
       if (this.consecutiveFailures >= Math.max(20, this.run.concurrency)) {
-        this.fail(new RecsyncError('E_TARGET_FAILING', {
-          message: `${this.consecutiveFailures} uploads in a row failed after retries (last: ${result.reason})`,
-          hint: 'the target looks down or overloaded; nothing was lost, the next run retries',
-        }));
+        this.fail(
+          new RecsyncError('E_TARGET_FAILING', {
+            message: `${this.consecutiveFailures} uploads in a row failed after retries (last: ${result.reason})`,
+            hint: 'the target looks down or overloaded; nothing was lost, the next run retries',
+          }),
+        );
       }
     }
   }
@@ -360,7 +428,10 @@ class SyncRun {
     this.stop.abort();
   }
 
-  private record(item: PlanFile, result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>): void {
+  private record(
+    item: PlanFile,
+    result: Exclude<UploadResult, { outcome: 'aborted' | 'refused' }>,
+  ): void {
     const { state, hooks, job } = this.run;
     const outcome: FileOutcome = result.outcome;
     addTo(this.counts, outcome, item.size);
@@ -405,7 +476,8 @@ class SyncRun {
 
   /** The period start of a file's partition (a pending file's is the one it was found in). */
   private partitionStart(item: PlanFile): Date | undefined {
-    const id = item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
+    const id =
+      item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
     return id === undefined ? undefined : this.run.strategy.partitionStart?.(id);
   }
 
@@ -432,7 +504,11 @@ class SyncRun {
       const upTo = await sharedCommittedCursor(job, strategy, state.cursor).catch(() => undefined);
       if (upTo !== undefined) {
         await strategy.committed(upTo).catch((error: unknown) =>
-          hooks.warning.call({ job: job.name, code: 'W_COMMITTED', message: `after saving the cursor: ${describeError(error)}` }),
+          hooks.warning.call({
+            job: job.name,
+            code: 'W_COMMITTED',
+            message: `after saving the cursor: ${describeError(error)}`,
+          }),
         );
       }
     }
@@ -452,7 +528,12 @@ class SyncRun {
 /** Codes a later run must not forgive: the file is uploaded again until an upload succeeds. */
 const STICKY_CODES = new Set(['E_CHECKSUM_MISMATCH', 'E_OBJECT_CONFLICT']);
 
-function stickyFailure(previous: PendingEntry | undefined, result: UploadResult, nowIso: string): Pick<PendingEntry, 'mustUpload'> {
-  if (result.outcome === 'failed' && STICKY_CODES.has(result.error.code)) return { mustUpload: previous?.mustUpload ?? { code: result.error.code, since: nowIso } };
+function stickyFailure(
+  previous: PendingEntry | undefined,
+  result: UploadResult,
+  nowIso: string,
+): Pick<PendingEntry, 'mustUpload'> {
+  if (result.outcome === 'failed' && STICKY_CODES.has(result.error.code))
+    return { mustUpload: previous?.mustUpload ?? { code: result.error.code, since: nowIso } };
   return previous?.mustUpload ? { mustUpload: previous.mustUpload } : {};
 }

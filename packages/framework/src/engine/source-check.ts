@@ -36,27 +36,54 @@ export async function checkSource(options: SourceCheckOptions): Promise<{ dev: n
   const { job, source, record } = options;
   const dev = await rootDevice(job, source);
   if (record?.dev !== undefined && record.dev !== dev) {
-    options.warn('W_SOURCE_DEVICE', `the source ${source} is on another device than at the last run (${record.dev} → ${dev}): remounted?`);
+    options.warn(
+      'W_SOURCE_DEVICE',
+      `the source ${source} is on another device than at the last run (${record.dev} → ${dev}): remounted?`,
+    );
   }
   if (!(await hasEntries(job, source))) {
-    changed(options, 'E_SOURCE_EMPTY', `the source ${source} is empty`, 'if it is a mount point (NAS, disk), mount it and run again; if the archive is new, run again once it has files');
+    changed(
+      options,
+      'E_SOURCE_EMPTY',
+      `the source ${source} is empty`,
+      'if it is a mount point (NAS, disk), mount it and run again; if the archive is new, run again once it has files',
+    );
   }
   const partition = record?.partition;
   if (!partition) return { dev };
   const entries = await countEntries(partition.dir);
   if (entries === undefined) {
-    changed(options, 'E_SOURCE_CHANGED', `the folder of partition ${partition.id} (${partition.dir}), completed by an earlier run with ${partition.entries} entries, is missing`, 'check that the archive is mounted and complete');
+    changed(
+      options,
+      'E_SOURCE_CHANGED',
+      `the folder of partition ${partition.id} (${partition.dir}), completed by an earlier run with ${partition.entries} entries, is missing`,
+      'check that the archive is mounted and complete',
+    );
   } else if (entries < partition.entries) {
     const message = `the folder of partition ${partition.id} (${partition.dir}) has ${entries} entries; an earlier run completed it with ${partition.entries}`;
     if (options.partitionsMayShrink) options.warn('W_SOURCE_SHRANK', message);
-    else changed(options, 'E_SOURCE_CHANGED', message, 'check that the archive is mounted and complete (files deleted or a partial copy?)');
+    else
+      changed(
+        options,
+        'E_SOURCE_CHANGED',
+        message,
+        'check that the archive is mounted and complete (files deleted or a partial copy?)',
+      );
   }
   return { dev };
 }
 
-function changed(options: SourceCheckOptions, code: 'E_SOURCE_EMPTY' | 'E_SOURCE_CHANGED', message: string, fix: string): void {
+function changed(
+  options: SourceCheckOptions,
+  code: 'E_SOURCE_EMPTY' | 'E_SOURCE_CHANGED',
+  message: string,
+  fix: string,
+): void {
   if (options.acceptChange) {
-    options.warn(code === 'E_SOURCE_EMPTY' ? 'W_SOURCE_EMPTY' : 'W_SOURCE_CHANGED', `${message} (accepted with --accept-source-change)`);
+    options.warn(
+      code === 'E_SOURCE_EMPTY' ? 'W_SOURCE_EMPTY' : 'W_SOURCE_CHANGED',
+      `${message} (accepted with --accept-source-change)`,
+    );
     return;
   }
   throw new RecsyncError(code, {

@@ -9,7 +9,13 @@ import { constants, type BigIntStats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { checksumMetadataKey, checksumOfBuffer, checksumOfFile, CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
+import {
+  checksumMetadataKey,
+  checksumOfBuffer,
+  checksumOfFile,
+  CHECKSUM_FIELD,
+  type ChecksumName,
+} from '../checksum.js';
 import { isRecsyncError } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
@@ -19,7 +25,12 @@ import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
 import { objectLockFields, sseFields } from '../s3/object-settings.js';
 import { ChecksumMismatch, judgeAnswer, type VerifiedBy } from './integrity.js';
-import { isConditionalConflict, isPreconditionFailed, judgeExisting, ObjectConflict } from './write-once.js';
+import {
+  isConditionalConflict,
+  isPreconditionFailed,
+  judgeExisting,
+  ObjectConflict,
+} from './write-once.js';
 import type { PlanFile } from './plan.js';
 import { localPath, type RootGuard } from './paths.js';
 
@@ -34,7 +45,12 @@ export interface StoredObject {
   readonly mtime?: string;
   /** Object Lock was asked for, but the retain-until date had already passed (a backfill). */
   readonly retentionPast?: boolean;
-  readonly checksum?: { readonly algorithm: ChecksumName; readonly value: string; readonly verifiedBy: VerifiedBy; readonly reported?: string };
+  readonly checksum?: {
+    readonly algorithm: ChecksumName;
+    readonly value: string;
+    readonly verifiedBy: VerifiedBy;
+    readonly reported?: string;
+  };
   readonly etag?: string;
   readonly versionId?: string;
   readonly storageClass?: string;
@@ -55,7 +71,12 @@ export type UploadResult =
   | { outcome: 'present' | 'excluded' | 'vanished' | 'deferred'; reason: string; attempts: number }
   /** Never read: it resolves outside the source root (an error event, exit 1). */
   | { outcome: 'refused'; reason: string; attempts: number }
-  | { outcome: 'failed'; reason: string; error: { code: string; message: string }; attempts: number }
+  | {
+      outcome: 'failed';
+      reason: string;
+      error: { code: string; message: string };
+      attempts: number;
+    }
   /** Cut short by a hard stop: no final outcome. */
   | { outcome: 'aborted'; attempts: number; upload?: AbortedUpload };
 
@@ -104,7 +125,11 @@ export function partSizeFor(size: number, configured: number): number {
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
   const attempts = ctx.job.upload.attempts;
   if (!(await ctx.guard.parentInside(localPath(ctx.job.source, item)))) {
-    return { outcome: 'refused', reason: 'its folder resolves outside the source root (a symlink)', attempts: 0 };
+    return {
+      outcome: 'refused',
+      reason: 'its folder resolves outside the source root (a symlink)',
+      attempts: 0,
+    };
   }
   let last: unknown;
   let attempt = 1;
@@ -115,42 +140,73 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
       const result = await attemptUpload(ctx, item);
       return { ...result, attempts: attempt };
     } catch (thrown) {
-      if (ctx.abortSignal.aborted) return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, thrown) };
+      if (ctx.abortSignal.aborted)
+        return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, thrown) };
       // A failed multipart upload was aborted on the store; what counts is what made it fail.
       const error = unwrap(thrown);
       // Saving the upload's record failed (a lost lease, a full disk): the run's problem, not the file's.
       if (isRecsyncError(error)) throw error;
-      if (error instanceof FileShrank) return { outcome: 'deferred', reason: error.message, attempts: attempt };
-      if (error instanceof ObjectConflict) return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
+      if (error instanceof FileShrank)
+        return { outcome: 'deferred', reason: error.message, attempts: attempt };
+      if (error instanceof ObjectConflict)
+        return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
       if (ctx.job.target.noOverwrite && isConditionalConflict(error)) {
         last = error; // a concurrent write on Complete: start a new multipart upload, every part again
         continue;
       }
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { outcome: 'vanished', reason: 'deleted before it could be read', attempts: attempt };
-      if (code === 'ELOOP') return failed('E_FILE_OUTSIDE_ROOT', 'is a symlink (not followed; set followSymlinks to follow)', error, attempt);
+      if (code === 'ENOENT')
+        return {
+          outcome: 'vanished',
+          reason: 'deleted before it could be read',
+          attempts: attempt,
+        };
+      if (code === 'ELOOP')
+        return failed(
+          'E_FILE_OUTSIDE_ROOT',
+          'is a symlink (not followed; set followSymlinks to follow)',
+          error,
+          attempt,
+        );
       if (isLocalError(error)) {
         last = error;
       } else {
         const { kind } = classifyS3Error(error);
-        if (kind === 'fatal') throw targetError(error, { bucket: ctx.target.bucket, endpoint: ctx.target.endpoint, action: `uploading ${item.key}` });
+        if (kind === 'fatal')
+          throw targetError(error, {
+            bucket: ctx.target.bucket,
+            endpoint: ctx.target.endpoint,
+            action: `uploading ${item.key}`,
+          });
         last = error;
         if (kind === 'file') break;
         if (isThrottling(error) && throttled < MAX_THROTTLED) {
           // The store asked to slow down: the file is not at fault, so the attempt is given
           // back, and the pause grows with every throttled answer this file got.
           throttled++;
-          await sleep(backoff(throttled), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
+          await sleep(backoff(throttled), undefined, { signal: ctx.abortSignal }).catch(
+            () => undefined,
+          );
           attempt--;
           continue;
         }
       }
-      if (attempt < attempts) await sleep(backoff(attempt), undefined, { signal: ctx.abortSignal }).catch(() => undefined);
+      if (attempt < attempts)
+        await sleep(backoff(attempt), undefined, { signal: ctx.abortSignal }).catch(
+          () => undefined,
+        );
     }
   }
   const tried = Math.min(attempt, attempts);
-  if (isLocalError(last)) return failed('E_FILE_READ', `cannot read ${localPath(ctx.job.source, item).toString()}`, last, tried);
-  if (last instanceof ChecksumMismatch) return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, last, tried);
+  if (isLocalError(last))
+    return failed(
+      'E_FILE_READ',
+      `cannot read ${localPath(ctx.job.source, item).toString()}`,
+      last,
+      tried,
+    );
+  if (last instanceof ChecksumMismatch)
+    return failed('E_CHECKSUM_MISMATCH', `upload of ${item.key} did not verify`, last, tried);
   return failed('E_FILE_UPLOAD', `upload of ${item.key} failed`, last, tried);
 }
 
@@ -169,7 +225,12 @@ function failed(code: string, what: string, error: unknown, attempts: number): U
 }
 
 function isLocalError(error: unknown): boolean {
-  return error instanceof LocalFileError || (typeof (error as NodeJS.ErrnoException)?.syscall === 'string' && !(error as { $metadata?: unknown }).$metadata && ['open', 'read', 'fstat', 'stat'].includes((error as NodeJS.ErrnoException).syscall!));
+  return (
+    error instanceof LocalFileError ||
+    (typeof (error as NodeJS.ErrnoException)?.syscall === 'string' &&
+      !(error as { $metadata?: unknown }).$metadata &&
+      ['open', 'read', 'fstat', 'stat'].includes((error as NodeJS.ErrnoException).syscall!))
+  );
 }
 
 class LocalFileError extends Error {}
@@ -186,7 +247,9 @@ function backoff(attempt: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
-type AttemptResult = { outcome: 'uploaded'; stored: StoredObject } | { outcome: 'deferred' | 'present'; reason: string };
+type AttemptResult =
+  | { outcome: 'uploaded'; stored: StoredObject }
+  | { outcome: 'deferred' | 'present'; reason: string };
 
 async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<AttemptResult> {
   const { job } = ctx;
@@ -202,8 +265,15 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
     if (buffer === null) return { outcome: 'deferred', reason: new FileShrank().message };
     // Multipart: a first read pass, because the whole-file value goes into the metadata fixed
     // at CreateMultipartUpload (and on Complete); the parts are read again while sent.
-    const checksum = algorithm ? (buffer ? await checksumOfBuffer(buffer, algorithm) : await checksumOfFile(handle, size, algorithm)) : undefined;
-    const input = await ctx.hooks.beforeUpload.promise(baseInput(ctx, item, { size, mtimeNs: before.mtimeNs, algorithm, checksum }), item);
+    const checksum = algorithm
+      ? buffer
+        ? await checksumOfBuffer(buffer, algorithm)
+        : await checksumOfFile(handle, size, algorithm)
+      : undefined;
+    const input = await ctx.hooks.beforeUpload.promise(
+      baseInput(ctx, item, { size, mtimeNs: before.mtimeNs, algorithm, checksum }),
+      item,
+    );
     const local = algorithm && checksum ? { algorithm, value: checksum } : undefined;
     let answer: StoreAnswer;
     let verifiedBy: VerifiedBy;
@@ -211,33 +281,63 @@ async function attemptUpload(ctx: UploadContext, item: PlanFile): Promise<Attemp
       if (multipart) {
         const result = await putMultipart(ctx, item, handle, { input, size, local });
         answer = result;
-        verifiedBy = await judgeAnswer(item.key, local && { ...local, partDigests: result.partDigests }, answer.checksum);
+        verifiedBy = await judgeAnswer(
+          item.key,
+          local && { ...local, partDigests: result.partDigests },
+          answer.checksum,
+        );
       } else {
-        const body = buffer ?? handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: MiB });
+        const body =
+          buffer ??
+          handle.createReadStream({
+            start: 0,
+            end: size - 1,
+            autoClose: false,
+            highWaterMark: MiB,
+          });
         // Algorithm and value together: the SDK then sends both headers and a plain body (the
         // algorithm alone would switch it to aws-chunked); S3 requires the algorithm header (or
         // Content-MD5) on writes with Object Lock retention.
-        const checksumFields = local ? { ChecksumAlgorithm: local.algorithm, [CHECKSUM_FIELD[local.algorithm]]: local.value } : {};
+        const checksumFields = local
+          ? { ChecksumAlgorithm: local.algorithm, [CHECKSUM_FIELD[local.algorithm]]: local.value }
+          : {};
         const put = { ...input, Body: body, ContentLength: size, ...checksumFields };
         answer = await ctx.target.put({ input: put, algorithm, signal: ctx.abortSignal });
         verifiedBy = await judgeAnswer(item.key, local, answer.checksum);
       }
     } catch (error) {
       if (!job.target.noOverwrite || !isPreconditionFailed(unwrap(error))) throw error;
-      return { outcome: 'present', reason: await judgeExisting(ctx.target, item.key, { size, ...(local ? { checksum: local } : {}) }, ctx.abortSignal) };
+      return {
+        outcome: 'present',
+        reason: await judgeExisting(
+          ctx.target,
+          item.key,
+          { size, ...(local ? { checksum: local } : {}) },
+          ctx.abortSignal,
+        ),
+      };
     }
     const after = await handle.stat({ bigint: true });
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
-      return { outcome: 'deferred', reason: 'changed while it was uploaded (still being written?)' };
+      return {
+        outcome: 'deferred',
+        reason: 'changed while it was uploaded (still being written?)',
+      };
     }
     // Replaced by another file under the same name (a rename over it): the bytes sent are the old
     // file's, and a same-size replacement would later look present. Upload the new one later.
     const now = await statOrNull(localPath(job.source, item), job.followSymlinks);
-    if (now && (now.ino !== before.ino || now.size !== before.size || now.mtimeNs !== before.mtimeNs)) {
+    if (
+      now &&
+      (now.ino !== before.ino || now.size !== before.size || now.mtimeNs !== before.mtimeNs)
+    ) {
       return { outcome: 'deferred', reason: 'replaced by another file while it was uploaded' };
     }
     const lockPast = job.target.objectLock !== undefined && !input.ObjectLockRetainUntilDate;
-    return { outcome: 'uploaded', stored: storedObject(input, answer, local, verifiedBy, multipart, lockPast) };
+    return {
+      outcome: 'uploaded',
+      stored: storedObject(input, answer, local, verifiedBy, multipart, lockPast),
+    };
   } finally {
     await handle.close();
   }
@@ -254,7 +354,11 @@ interface InputFacts {
 function baseInput(ctx: UploadContext, item: PlanFile, facts: InputFacts): PutObjectCommandInput {
   const { target } = ctx.job;
   const lock = target.objectLock
-    ? objectLockFields(target.objectLock, { mtimeMs: Number(facts.mtimeNs / 1_000_000n), partitionStart: ctx.partitionStart?.(item), now: new Date() }).fields
+    ? objectLockFields(target.objectLock, {
+        mtimeMs: Number(facts.mtimeNs / 1_000_000n),
+        partitionStart: ctx.partitionStart?.(item),
+        now: new Date(),
+      }).fields
     : {};
   return {
     Bucket: target.bucket,
@@ -263,7 +367,9 @@ function baseInput(ctx: UploadContext, item: PlanFile, facts: InputFacts): PutOb
       ...target.metadata,
       mtime: formatMtime(facts.mtimeNs),
       size: String(facts.size),
-      ...(facts.algorithm && facts.checksum ? { [checksumMetadataKey(facts.algorithm)]: facts.checksum } : {}),
+      ...(facts.algorithm && facts.checksum
+        ? { [checksumMetadataKey(facts.algorithm)]: facts.checksum }
+        : {}),
     },
     ...(target.storageClass ? { StorageClass: target.storageClass } : {}),
     ...(target.noOverwrite ? { IfNoneMatch: '*' } : {}),
@@ -272,15 +378,34 @@ function baseInput(ctx: UploadContext, item: PlanFile, facts: InputFacts): PutOb
   };
 }
 
-function storedObject(input: PutObjectCommandInput, answer: StoreAnswer, local: { algorithm: ChecksumName; value: string } | undefined, verifiedBy: VerifiedBy, multipart: boolean, lockPast: boolean): StoredObject {
+function storedObject(
+  input: PutObjectCommandInput,
+  answer: StoreAnswer,
+  local: { algorithm: ChecksumName; value: string } | undefined,
+  verifiedBy: VerifiedBy,
+  multipart: boolean,
+  lockPast: boolean,
+): StoredObject {
   return {
     ...(input.Metadata?.mtime ? { mtime: input.Metadata.mtime } : {}),
     ...(lockPast ? { retentionPast: true } : {}),
-    ...(local ? { checksum: { ...local, verifiedBy, ...(answer.checksum && answer.checksum.value !== local.value ? { reported: answer.checksum.value } : {}) } } : {}),
+    ...(local
+      ? {
+          checksum: {
+            ...local,
+            verifiedBy,
+            ...(answer.checksum && answer.checksum.value !== local.value
+              ? { reported: answer.checksum.value }
+              : {}),
+          },
+        }
+      : {}),
     ...(answer.etag ? { etag: answer.etag } : {}),
     ...(answer.versionId ? { versionId: answer.versionId } : {}),
     ...(input.StorageClass ? { storageClass: input.StorageClass } : {}),
-    ...(input.ObjectLockRetainUntilDate ? { retainUntil: new Date(input.ObjectLockRetainUntilDate).toISOString() } : {}),
+    ...(input.ObjectLockRetainUntilDate
+      ? { retainUntil: new Date(input.ObjectLockRetainUntilDate).toISOString() }
+      : {}),
     multipart,
   };
 }
@@ -289,11 +414,20 @@ async function putMultipart(
   ctx: UploadContext,
   item: PlanFile,
   handle: FileHandle,
-  options: { input: PutObjectCommandInput; size: number; local?: { algorithm: ChecksumName; value: string } },
+  options: {
+    input: PutObjectCommandInput;
+    size: number;
+    local?: { algorithm: ChecksumName; value: string };
+  },
 ) {
   const { job } = ctx;
   // If-None-Match belongs on Complete (S3 checks the condition there), not on Create.
-  const { Body: _body, ContentLength: _length, IfNoneMatch: _ifNoneMatch, ...input } = options.input;
+  const {
+    Body: _body,
+    ContentLength: _length,
+    IfNoneMatch: _ifNoneMatch,
+    ...input
+  } = options.input;
   const log = ctx.multipartLog;
   return ctx.target.putMultipart({
     input,
@@ -308,7 +442,12 @@ async function putMultipart(
     ...(options.local ? { checksum: options.local, algorithm: options.local.algorithm } : {}),
     signal: ctx.abortSignal,
     ...(job.target.noOverwrite ? { ifNoneMatch: true } : {}),
-    ...(log ? { onCreated: (uploadId: string) => log.begin({ key: item.key, uploadId, path: item.path }), onSettled: (uploadId: string) => log.end(uploadId) } : {}),
+    ...(log
+      ? {
+          onCreated: (uploadId: string) => log.begin({ key: item.key, uploadId, path: item.path }),
+          onSettled: (uploadId: string) => log.end(uploadId),
+        }
+      : {}),
   });
 }
 
@@ -323,7 +462,11 @@ function readWhole(handle: FileHandle, size: number): Promise<Buffer | null> {
 }
 
 /** Reads exactly `length` bytes at `position`; null when the file ended sooner. */
-async function readRange(handle: FileHandle, position: number, length: number): Promise<Buffer | null> {
+async function readRange(
+  handle: FileHandle,
+  position: number,
+  length: number,
+): Promise<Buffer | null> {
   const buffer = Buffer.allocUnsafe(length);
   let offset = 0;
   while (offset < length) {

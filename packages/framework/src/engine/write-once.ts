@@ -31,7 +31,9 @@ export function isPreconditionFailed(error: unknown): boolean {
 
 /** A concurrent write on Complete: start the multipart upload over. */
 export function isConditionalConflict(error: unknown): boolean {
-  return httpStatus(error) === 409 || (error as { name?: string })?.name === 'ConditionalRequestConflict';
+  return (
+    httpStatus(error) === 409 || (error as { name?: string })?.name === 'ConditionalRequestConflict'
+  );
 }
 
 /**
@@ -45,19 +47,36 @@ export async function judgeExisting(
   signal: AbortSignal,
 ): Promise<string> {
   const remote = await target.head(key, signal, { checksums: true });
-  if (!remote) throw new ObjectConflict(`${key}: the store refused to overwrite it (412), but it is gone now; retried next run`);
+  if (!remote)
+    throw new ObjectConflict(
+      `${key}: the store refused to overwrite it (412), but it is gone now; retried next run`,
+    );
   if (remote.size !== local.size) {
-    throw new ObjectConflict(`${key} already exists with ${remote.size} bytes; the local file has ${local.size} (write-once: not replaced)`);
+    throw new ObjectConflict(
+      `${key} already exists with ${remote.size} bytes; the local file has ${local.size} (write-once: not replaced)`,
+    );
   }
   const { checksum } = local;
-  if (!checksum) throw new ObjectConflict(`${key} already exists and checksums are off, so it cannot be shown to be this file`);
-  const storeValue = remote.checksum?.algorithm === checksum.algorithm && remote.checksum.type !== 'COMPOSITE' && !/-\d+$/.test(remote.checksum.value) ? remote.checksum.value : undefined;
+  if (!checksum)
+    throw new ObjectConflict(
+      `${key} already exists and checksums are off, so it cannot be shown to be this file`,
+    );
+  const storeValue =
+    remote.checksum?.algorithm === checksum.algorithm &&
+    remote.checksum.type !== 'COMPOSITE' &&
+    !/-\d+$/.test(remote.checksum.value)
+      ? remote.checksum.value
+      : undefined;
   const stored = storeValue ?? remote.metadata?.[checksumMetadataKey(checksum.algorithm)];
   if (stored === undefined) {
-    throw new ObjectConflict(`${key} already exists with the same size but no ${checksum.algorithm} checksum to compare (write-once: not replaced)`);
+    throw new ObjectConflict(
+      `${key} already exists with the same size but no ${checksum.algorithm} checksum to compare (write-once: not replaced)`,
+    );
   }
   if (stored !== checksum.value) {
-    throw new ObjectConflict(`${key} already exists with ${checksum.algorithm} ${stored}; the local file has ${checksum.value} (write-once: not replaced)`);
+    throw new ObjectConflict(
+      `${key} already exists with ${checksum.algorithm} ${stored}; the local file has ${checksum.value} (write-once: not replaced)`,
+    );
   }
   return `already there (write-once: same size and ${checksum.algorithm})`;
 }

@@ -51,7 +51,10 @@ export class IncompleteWalkError extends RecsyncError {
     super('E_WALK_INCOMPLETE', {
       message:
         `${unreadable.length} folder(s) could not be read, so their files were not seen: ` +
-        unreadable.slice(0, 3).map((u) => `${u.dir} (${u.error})`).join(', ') +
+        unreadable
+          .slice(0, 3)
+          .map((u) => `${u.dir} (${u.error})`)
+          .join(', ') +
         (unreadable.length > 3 ? ', …' : ''),
       hint: 'Fix the permissions; the partition stays open and is walked again by the next run.',
     });
@@ -87,7 +90,10 @@ interface Entry extends Place {
  * `unreadable` candidate for each folder or file that could not be read. A missing `dir`
  * yields nothing.
  */
-export async function* walkFiles(dir: string | RawFolder, options: WalkOptions): AsyncGenerator<FileCandidate> {
+export async function* walkFiles(
+  dir: string | RawFolder,
+  options: WalkOptions,
+): AsyncGenerator<FileCandidate> {
   const skipped: WalkSkipCounts = { symlinks: 0, outside: 0, special: 0 };
   const unreadable: FileCandidate[] = [];
   const visited = new Set<string>();
@@ -111,7 +117,12 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
     while (pending.length > 0) {
       if (options.signal?.aborted) return;
       const current = pending.pop()!;
-      const relToStart = current === start ? '' : start.rel === '' ? current.rel : current.rel.slice(start.rel.length + 1);
+      const relToStart =
+        current === start
+          ? ''
+          : start.rel === ''
+            ? current.rel
+            : current.rel.slice(start.rel.length + 1);
       let handle: Dir;
       let before: Stats | undefined;
       const stampedAt = Date.now();
@@ -124,7 +135,10 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
           if (visited.has(id)) continue;
           visited.add(id);
         }
-        handle = await opendir(current.abs as string, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
+        handle = await opendir(current.abs as string, {
+          bufferSize: 256,
+          encoding: 'buffer' as BufferEncoding,
+        });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' && current === start) return;
@@ -147,7 +161,12 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
           else skipped.special++;
         }
         if (options.onFolder) {
-          const stamp = before && { mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, entries: entriesRead, at: stampedAt };
+          const stamp = before && {
+            mtimeMs: before.mtimeMs,
+            ctimeMs: before.ctimeMs,
+            entries: entriesRead,
+            at: stampedAt,
+          };
           options.onFolder(relToStart, stamp);
         }
       } catch (error) {
@@ -183,7 +202,11 @@ export async function* walkFiles(dir: string | RawFolder, options: WalkOptions):
     } catch (error) {
       // Vanished between readdir and stat: not a candidate any more.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      return unreadableCandidate(entry, (error as NodeJS.ErrnoException).code ?? String(error), false);
+      return unreadableCandidate(
+        entry,
+        (error as NodeJS.ErrnoException).code ?? String(error),
+        false,
+      );
     }
     if (!stats.isFile()) {
       skipped.special++;
@@ -221,14 +244,19 @@ function childOf(parent: Place, rawName: Buffer): Place {
   const rel = parent.rel === '' ? name : `${parent.rel}/${name}`;
   const parentRaw = parent.raw ?? (changed ? Buffer.from(parent.rel) : undefined);
   if (!parentRaw) return { abs: path.join(parent.abs as string, name), rel };
-  const raw = parentRaw.length === 0 ? rawName : Buffer.concat([parentRaw, Buffer.from('/'), rawName]);
+  const raw =
+    parentRaw.length === 0 ? rawName : Buffer.concat([parentRaw, Buffer.from('/'), rawName]);
   const parentAbs = typeof parent.abs === 'string' ? Buffer.from(parent.abs) : parent.abs;
   return { abs: Buffer.concat([parentAbs, Buffer.from(path.sep), rawName]), rel, raw };
 }
 
 function insideRoot(target: Buffer, root: Buffer): boolean {
   if (target.equals(root)) return true;
-  return target.length > root.length && target.subarray(0, root.length).equals(root) && target[root.length] === 0x2f;
+  return (
+    target.length > root.length &&
+    target.subarray(0, root.length).equals(root) &&
+    target[root.length] === 0x2f
+  );
 }
 
 /** Converts a platform path to the `/`-separated form used in keys. */
@@ -237,7 +265,11 @@ export function toPosix(p: string): string {
 }
 
 /** The start folder itself may be a symlink: take it only when links are followed and it stays inside the root. */
-async function startFolderAllowed(dir: string | Buffer, options: WalkOptions, rootReal: Buffer): Promise<boolean> {
+async function startFolderAllowed(
+  dir: string | Buffer,
+  options: WalkOptions,
+  rootReal: Buffer,
+): Promise<boolean> {
   try {
     if (!(await lstat(dir)).isSymbolicLink()) return true;
     if (!options.followSymlinks) return false;
@@ -253,13 +285,21 @@ async function startFolderAllowed(dir: string | Buffer, options: WalkOptions, ro
  * strings (where such a name cannot be opened) and hand these folders over instead of losing
  * them. `dir` is the folder's absolute path; its own name must be valid UTF-8.
  */
-export async function* walkUndecodable(dir: string, options: WalkOptions): AsyncGenerator<FileCandidate> {
+export async function* walkUndecodable(
+  dir: string,
+  options: WalkOptions,
+): AsyncGenerator<FileCandidate> {
   const parent: Place = { abs: dir, rel: toPosix(path.relative(options.source, dir)) };
   let handle: Dir;
   try {
     handle = await opendir(dir, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') yield unreadableCandidate(parent, (error as NodeJS.ErrnoException).code ?? String(error), true);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      yield unreadableCandidate(
+        parent,
+        (error as NodeJS.ErrnoException).code ?? String(error),
+        true,
+      );
     return;
   }
   for await (const dirent of handle) {
@@ -267,11 +307,19 @@ export async function* walkUndecodable(dir: string, options: WalkOptions): Async
     if (isUtf8(raw)) continue;
     const child = childOf(parent, raw);
     if (dirent.isDirectory()) {
-      yield* walkFiles({ abs: child.abs as Buffer, path: child.rel, rawPath: child.raw!.toString('base64') }, options);
+      yield* walkFiles(
+        { abs: child.abs as Buffer, path: child.rel, rawPath: child.raw!.toString('base64') },
+        options,
+      );
     } else if (dirent.isFile()) {
       try {
         const stats = await lstat(child.abs);
-        yield { path: child.rel, size: stats.size, mtimeMs: stats.mtimeMs, rawPath: child.raw!.toString('base64') };
+        yield {
+          path: child.rel,
+          size: stats.size,
+          mtimeMs: stats.mtimeMs,
+          rawPath: child.raw!.toString('base64'),
+        };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT') yield unreadableCandidate(child, code ?? String(error), false);

@@ -22,14 +22,22 @@ export interface GlobFilterOptions {
 
 export function globFilterPlugin(options: GlobFilterOptions): Plugin {
   const compile = (patterns: readonly string[]) =>
-    patterns.map((pattern) => ({ pattern, test: picomatch(pattern, { dot: true, basename: !pattern.includes('/') }) }));
+    patterns.map((pattern) => ({
+      pattern,
+      test: picomatch(pattern, { dot: true, basename: !pattern.includes('/') }),
+    }));
   const includes = compile(options.include ?? []);
   const excludes = compile(options.exclude ?? []);
   const includeList = (options.include ?? []).join(', ');
   return definePlugin({
     name: 'recsync:glob-filter',
     apply(hooks) {
-      if (includes.length === 0 && excludes.length === 0 && options.minSize === undefined && options.maxSize === undefined) {
+      if (
+        includes.length === 0 &&
+        excludes.length === 0 &&
+        options.minSize === undefined &&
+        options.maxSize === undefined
+      ) {
         return;
       }
       hooks.filter.tapPromise('recsync:glob-filter', async (file) => {
@@ -38,8 +46,10 @@ export function globFilterPlugin(options: GlobFilterOptions): Plugin {
         }
         const excludedBy = excludes.find((m) => m.test(file.path));
         if (excludedBy) return { outcome: 'excluded', reason: `exclude ${excludedBy.pattern}` };
-        if (options.minSize !== undefined && file.size < options.minSize) return { outcome: 'excluded', reason: 'below minSize' };
-        if (options.maxSize !== undefined && file.size > options.maxSize) return { outcome: 'excluded', reason: 'above maxSize' };
+        if (options.minSize !== undefined && file.size < options.minSize)
+          return { outcome: 'excluded', reason: 'below minSize' };
+        if (options.maxSize !== undefined && file.size > options.maxSize)
+          return { outcome: 'excluded', reason: 'above maxSize' };
         return undefined;
       });
     },

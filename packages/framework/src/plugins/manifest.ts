@@ -51,16 +51,22 @@ export function manifestPlugin(options: ManifestOptions): Plugin {
       hooks.run.tapPromise(NAME, async (info) => {
         await mkdir(dir, { recursive: true });
         // Shards started at once would otherwise share a name (and append to one file).
-        file = path.join(dir, `${info.startedAt.replace(/:/g, '-')}${shardSuffix(info.shard)}.jsonl`);
+        file = path.join(
+          dir,
+          `${info.startedAt.replace(/:/g, '-')}${shardSuffix(info.shard)}.jsonl`,
+        );
         stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
         line({ type: 'run', ...info });
       });
       const onFile = (e: FileEvent) => line(fileLine(e));
-      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed]) hook.tap(NAME, onFile);
+      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
+        hook.tap(NAME, onFile);
       hooks.done.tapPromise(NAME, async (stats) => {
         if (!stream) return;
         line({ type: 'done', ...stats });
-        await new Promise<void>((resolve, reject) => stream!.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          stream!.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
         stream = undefined;
         await prune(dir, options.target.manifest?.keep ?? 90, hooks, options.job);
         await storeInBucket(options, file, stats, hooks);
@@ -92,13 +98,23 @@ function fileLine(e: FileEvent): object {
 async function prune(dir: string, keep: number, hooks: Hooks, job: string): Promise<void> {
   try {
     const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
-    for (const name of names.slice(0, Math.max(0, names.length - keep))) await rm(path.join(dir, name), { force: true });
+    for (const name of names.slice(0, Math.max(0, names.length - keep)))
+      await rm(path.join(dir, name), { force: true });
   } catch (error) {
-    hooks.warning.call({ job, code: 'W_MANIFEST', message: `could not prune old manifests in ${dir}: ${describeError(error)}` });
+    hooks.warning.call({
+      job,
+      code: 'W_MANIFEST',
+      message: `could not prune old manifests in ${dir}: ${describeError(error)}`,
+    });
   }
 }
 
-async function storeInBucket(options: ManifestOptions, file: string, stats: RunStats, hooks: Hooks): Promise<void> {
+async function storeInBucket(
+  options: ManifestOptions,
+  file: string,
+  stats: RunStats,
+  hooks: Hooks,
+): Promise<void> {
   const prefix = options.target.manifest?.prefix;
   const target = options.targetOf();
   if (prefix === undefined || !target || stats.error) return;
@@ -109,7 +125,8 @@ async function storeInBucket(options: ManifestOptions, file: string, stats: RunS
       const { size } = await handle.stat();
       const algorithm = options.target.checksum === 'none' ? undefined : options.target.checksum;
       const value = algorithm ? await checksumOfFile(handle, size, algorithm) : undefined;
-      const body = size > 0 ? handle.createReadStream({ start: 0, end: size - 1, autoClose: false }) : '';
+      const body =
+        size > 0 ? handle.createReadStream({ start: 0, end: size - 1, autoClose: false }) : '';
       await target.put({
         input: {
           Bucket: options.target.bucket,
@@ -117,7 +134,9 @@ async function storeInBucket(options: ManifestOptions, file: string, stats: RunS
           Body: body,
           ContentLength: size,
           ContentType: 'application/x-ndjson',
-          ...(algorithm && value ? { ChecksumAlgorithm: algorithm, [CHECKSUM_FIELD[algorithm]]: value } : {}),
+          ...(algorithm && value
+            ? { ChecksumAlgorithm: algorithm, [CHECKSUM_FIELD[algorithm]]: value }
+            : {}),
           ...(options.target.sse ? sseFields(options.target.sse) : {}),
         },
         ...(algorithm ? { algorithm } : {}),
@@ -126,6 +145,10 @@ async function storeInBucket(options: ManifestOptions, file: string, stats: RunS
       await handle.close();
     }
   } catch (error) {
-    hooks.warning.call({ job: options.job, code: 'W_MANIFEST', message: `could not store the manifest as ${key}: ${describeError(error)} (it is kept in ${file})` });
+    hooks.warning.call({
+      job: options.job,
+      code: 'W_MANIFEST',
+      message: `could not store the manifest as ${key}: ${describeError(error)} (it is kept in ${file})`,
+    });
   }
 }

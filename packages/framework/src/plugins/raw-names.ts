@@ -11,7 +11,9 @@ export function rawNamesPlugin(): Plugin {
     name: 'recsync:raw-names',
     apply(hooks) {
       hooks.beforeUpload.tap('recsync:raw-names', (input, file) =>
-        file.rawPath ? { ...input, Metadata: { ...input.Metadata, [RAW_PATH_METADATA]: file.rawPath } } : input,
+        file.rawPath
+          ? { ...input, Metadata: { ...input.Metadata, [RAW_PATH_METADATA]: file.rawPath } }
+          : input,
       );
     },
   });

@@ -26,7 +26,12 @@ export interface Downloaded {
 export class ObjectGone extends Error {}
 
 /** Writes `body` at `position` of the file; returns the bytes written. */
-async function writeStream(handle: FileHandle, body: Readable, position: number, onChunk?: (c: Uint8Array) => void): Promise<number> {
+async function writeStream(
+  handle: FileHandle,
+  body: Readable,
+  position: number,
+  onChunk?: (c: Uint8Array) => void,
+): Promise<number> {
   let offset = position;
   for await (const chunk of body as AsyncIterable<Uint8Array>) {
     onChunk?.(chunk);
@@ -41,7 +46,12 @@ async function writeStream(handle: FileHandle, body: Readable, position: number,
 }
 
 /** Whole-object GET, hashed while written; returns the GET's answer (metadata) too. */
-export async function downloadWhole(reader: ObjectReader, key: string, handle: FileHandle, signal?: AbortSignal): Promise<Downloaded & { details: ObjectDetails }> {
+export async function downloadWhole(
+  reader: ObjectReader,
+  key: string,
+  handle: FileHandle,
+  signal?: AbortSignal,
+): Promise<Downloaded & { details: ObjectDetails }> {
   const got = await reader.getObject(key, { signal });
   if (!got) throw new ObjectGone(`${key} disappeared from the bucket`);
   const { body, ...details } = got;
@@ -53,9 +63,17 @@ export async function downloadWhole(reader: ObjectReader, key: string, handle: F
 }
 
 /** Ranged GETs of a large object whose size is known. */
-export async function downloadRanged(reader: ObjectReader, key: string, size: number, handle: FileHandle, algorithm: ChecksumName | undefined, options: DownloadOptions): Promise<Downloaded> {
+export async function downloadRanged(
+  reader: ObjectReader,
+  key: string,
+  size: number,
+  handle: FileHandle,
+  algorithm: ChecksumName | undefined,
+  options: DownloadOptions,
+): Promise<Downloaded> {
   const parts = (function* () {
-    for (let start = 0; start < size; start += options.partSize) yield [start, Math.min(size, start + options.partSize) - 1] as [number, number];
+    for (let start = 0; start < size; start += options.partSize)
+      yield [start, Math.min(size, start + options.partSize) - 1] as [number, number];
   })();
   let bytes = 0;
   await runPool(
@@ -67,7 +85,10 @@ export async function downloadRanged(reader: ObjectReader, key: string, size: nu
       const got = await reader.getObject(key, { range, signal: options.signal });
       if (!got) throw new ObjectGone(`${key} disappeared from the bucket`);
       const written = await writeStream(handle, got.body, range[0]);
-      if (written !== range[1] - range[0] + 1) throw new Error(`a ranged GET of ${key} returned ${written} bytes for ${range[0]}-${range[1]}`);
+      if (written !== range[1] - range[0] + 1)
+        throw new Error(
+          `a ranged GET of ${key} returned ${written} bytes for ${range[0]}-${range[1]}`,
+        );
       bytes += written;
     },
   );

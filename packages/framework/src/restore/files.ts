@@ -13,7 +13,17 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  rename,
+  rm,
+  unlink,
+  utimes,
+  type FileHandle,
+} from 'node:fs/promises';
 import { joinBytes, segmentsOf } from './keys.js';
 
 export class PathRefused extends Error {}
@@ -27,19 +37,29 @@ export class FolderMaker {
     const segments = segmentsOf(relative).slice(0, -1);
     let current = Buffer.alloc(0);
     for (const segment of segments) {
-      current = current.length ? Buffer.concat([current, Buffer.from('/'), segment]) : Buffer.from(segment);
+      current = current.length
+        ? Buffer.concat([current, Buffer.from('/'), segment])
+        : Buffer.from(segment);
       const id = current.toString('base64');
       if (this.made.has(id)) continue;
       const absolute = joinBytes(this.root, current);
-      const stats = await lstat(absolute).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+      const stats = await lstat(absolute).catch((e: NodeJS.ErrnoException) =>
+        e.code === 'ENOENT' ? undefined : Promise.reject(e),
+      );
       if (!stats) {
-        await mkdir(absolute).catch((e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? undefined : Promise.reject(e)));
+        await mkdir(absolute).catch((e: NodeJS.ErrnoException) =>
+          e.code === 'EEXIST' ? undefined : Promise.reject(e),
+        );
         const again = await lstat(absolute);
         if (!again.isDirectory()) throw new PathRefused(`${current.toString()} is not a folder`);
       } else if (stats.isSymbolicLink()) {
-        throw new PathRefused(`${current.toString()} is a symlink inside the restore folder (never followed)`);
+        throw new PathRefused(
+          `${current.toString()} is a symlink inside the restore folder (never followed)`,
+        );
       } else if (!stats.isDirectory()) {
-        throw new PathRefused(`${current.toString()} is a file, but the key needs it to be a folder (both "a" and "a/b" exist)`);
+        throw new PathRefused(
+          `${current.toString()} is a file, but the key needs it to be a folder (both "a" and "a/b" exist)`,
+        );
       }
       this.made.add(id);
     }
@@ -56,7 +76,11 @@ export function tempPathOf(finalPath: Buffer): Buffer {
 }
 
 export async function openTemp(temp: Buffer): Promise<FileHandle> {
-  return open(temp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+  return open(
+    temp,
+    constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o644,
+  );
 }
 
 /** What is at the final path now. */
@@ -80,7 +104,11 @@ export async function setMtime(file: Buffer, mtimeSeconds: number): Promise<void
 }
 
 /** Moves the temp file into place. Resolves false (and removes the temp file) when a file is there and may not be overwritten. */
-export async function moveIntoPlace(temp: Buffer, finalPath: Buffer, overwrite: boolean): Promise<boolean> {
+export async function moveIntoPlace(
+  temp: Buffer,
+  finalPath: Buffer,
+  overwrite: boolean,
+): Promise<boolean> {
   if (overwrite) {
     await rename(temp, finalPath);
     return true;
@@ -91,7 +119,10 @@ export async function moveIntoPlace(temp: Buffer, finalPath: Buffer, overwrite: 
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
       // A file system without hard links: check, then rename (not atomic against a writer racing us).
-      if ((await existing(finalPath)) !== 'none') return (await rm(temp, { force: true }), false);
+      if ((await existing(finalPath)) !== 'none') {
+        await rm(temp, { force: true });
+        return false;
+      }
       await rename(temp, finalPath);
       return true;
     }

@@ -28,8 +28,10 @@ export function restorePathProblem(relative: Buffer): string | undefined {
   for (const segment of split(relative)) {
     if (segment.length === 0) return 'has an empty segment ("//")';
     const text = segment.toString('latin1');
-    if (text === '..' || text === '.') return `has a "${text}" segment (would leave or alias the restore folder)`;
-    if (segment.length > 255) return `has a segment of ${segment.length} bytes (file names are at most 255)`;
+    if (text === '..' || text === '.')
+      return `has a "${text}" segment (would leave or alias the restore folder)`;
+    if (segment.length > 255)
+      return `has a segment of ${segment.length} bytes (file names are at most 255)`;
   }
   return undefined;
 }
@@ -81,7 +83,10 @@ export class CaseGuard {
     const lower = path.join(dir, name);
     await writeFile(lower, '', { flag: 'wx' });
     try {
-      const upper = await lstat(path.join(dir, name.toUpperCase())).then(() => true, () => false);
+      const upper = await lstat(path.join(dir, name.toUpperCase())).then(
+        () => true,
+        () => false,
+      );
       return new CaseGuard(upper);
     } finally {
       await rm(lower, { force: true });

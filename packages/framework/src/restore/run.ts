@@ -18,7 +18,12 @@ import { createS3Target, type S3Target } from '../s3/target.js';
 import type { RangeRequest } from '../strategy.js';
 import { FolderMaker } from './files.js';
 import { CaseGuard } from './keys.js';
-import { restoreObject, type RestoreContext, type RestoreEvent, type RestoreOutcome } from './object.js';
+import {
+  restoreObject,
+  type RestoreContext,
+  type RestoreEvent,
+  type RestoreOutcome,
+} from './object.js';
 
 export interface RestoreOptions {
   readonly to: string;
@@ -39,7 +44,10 @@ export interface RestoreOptions {
   readonly target?: S3Target;
 }
 
-export type RestoreCounts = Record<RestoreOutcome, { objects: number; bytes: number }> & { conflicts: number; unverified: number };
+export type RestoreCounts = Record<RestoreOutcome, { objects: number; bytes: number }> & {
+  conflicts: number;
+  unverified: number;
+};
 
 export interface RestoreSummary {
   readonly job: string;
@@ -58,12 +66,29 @@ export interface RestoreRun {
 }
 
 const MiB = 1024 * 1024;
-const OUTCOMES: readonly RestoreOutcome[] = ['restored', 'skipped', 'failed', 'refused', 'archived', 'planned'];
+const OUTCOMES: readonly RestoreOutcome[] = [
+  'restored',
+  'skipped',
+  'failed',
+  'refused',
+  'archived',
+  'planned',
+];
 
 export async function openRestore(job: ResolvedJob, options: RestoreOptions): Promise<RestoreRun> {
-  const scopes = [options.prefix !== undefined, options.partition !== undefined, options.range !== undefined].filter(Boolean).length;
-  if (scopes > 1) throw new RecsyncError('E_USAGE', { message: 'choose one of --prefix, --partition and --since/--until', hint: 'each selects what to restore' });
-  const target = options.target ?? (await createS3Target(job.target, { maxSockets: (options.concurrency ?? 16) * 4 + 8 }));
+  const scopes = [
+    options.prefix !== undefined,
+    options.partition !== undefined,
+    options.range !== undefined,
+  ].filter(Boolean).length;
+  if (scopes > 1)
+    throw new RecsyncError('E_USAGE', {
+      message: 'choose one of --prefix, --partition and --since/--until',
+      hint: 'each selects what to restore',
+    });
+  const target =
+    options.target ??
+    (await createS3Target(job.target, { maxSockets: (options.concurrency ?? 16) * 4 + 8 }));
   const dispose = () => (options.target ? undefined : target.destroy());
   let prefixes: string[];
   try {
@@ -85,14 +110,25 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
     folders: new FolderMaker(to),
     cases: await CaseGuard.probe(to),
     ...(options.archiveRestore ? { archiveRestore: options.archiveRestore } : {}),
-    download: { rangedFrom: options.rangedFrom ?? 64 * MiB, partSize: options.partSize ?? 16 * MiB, partConcurrency: 4, signal: options.signal },
+    download: {
+      rangedFrom: options.rangedFrom ?? 64 * MiB,
+      partSize: options.partSize ?? 16 * MiB,
+      partConcurrency: 4,
+      signal: options.signal,
+    },
     signal: options.signal,
   };
-  const counts = Object.assign(Object.fromEntries(OUTCOMES.map((o) => [o, { objects: 0, bytes: 0 }])), { conflicts: 0, unverified: 0 }) as unknown as RestoreCounts;
+  const counts = Object.assign(
+    Object.fromEntries(OUTCOMES.map((o) => [o, { objects: 0, bytes: 0 }])),
+    { conflicts: 0, unverified: 0 },
+  ) as unknown as RestoreCounts;
   let complete = false;
   const listed = (async function* () {
     for (const prefix of prefixes) {
-      for await (const o of target.listObjects(prefix, { restoreStatus: true, signal: options.signal })) {
+      for await (const o of target.listObjects(prefix, {
+        restoreStatus: true,
+        signal: options.signal,
+      })) {
         if (options.signal?.aborted) return;
         if (manifestPrefix !== undefined && o.key.startsWith(manifestPrefix)) continue;
         yield o;
@@ -100,7 +136,9 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
     }
   })();
   const events = (async function* () {
-    for await (const event of mapUnordered(listed, options.concurrency ?? 16, (o) => restoreObject(ctx, o))) {
+    for await (const event of mapUnordered(listed, options.concurrency ?? 16, (o) =>
+      restoreObject(ctx, o),
+    )) {
       counts[event.outcome].objects++;
       counts[event.outcome].bytes += event.size;
       if (event.conflict) counts.conflicts++;
@@ -113,22 +151,46 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
     prefixes,
     events,
     summary: () => {
-      const problems = counts.failed.objects + counts.refused.objects + counts.archived.objects + counts.conflicts;
-      return { job: job.name, to, prefixes, counts, interrupted: !complete, exitCode: !complete ? 130 : problems > 0 ? 1 : 0 };
+      const problems =
+        counts.failed.objects + counts.refused.objects + counts.archived.objects + counts.conflicts;
+      return {
+        job: job.name,
+        to,
+        prefixes,
+        counts,
+        interrupted: !complete,
+        exitCode: !complete ? 130 : problems > 0 ? 1 : 0,
+      };
     },
     dispose,
   };
 }
 
 /** Key prefixes to list: the job's, one under it, or the partitions of a range. */
-async function scopePrefixes(job: ResolvedJob, options: RestoreOptions, target: S3Target): Promise<string[]> {
+async function scopePrefixes(
+  job: ResolvedJob,
+  options: RestoreOptions,
+  target: S3Target,
+): Promise<string[]> {
   if (options.prefix !== undefined) return [job.target.prefix + options.prefix.replace(/^\/+/, '')];
   if (options.partition === undefined && options.range === undefined) return [job.target.prefix];
-  const range = options.partition !== undefined ? { since: options.partition, until: options.partition } : options.range!;
-  const run = await prepareRun(job, 'plan', { target, range, ...(options.now ? { now: options.now } : {}) });
+  const range =
+    options.partition !== undefined
+      ? { since: options.partition, until: options.partition }
+      : options.range!;
+  const run = await prepareRun(job, 'plan', {
+    target,
+    range,
+    ...(options.now ? { now: options.now } : {}),
+  });
   try {
     const prefixes: string[] = [];
-    for await (const p of run.strategy.partitions({ cursor: undefined, range, now: run.now, signal: new AbortController().signal })) {
+    for await (const p of run.strategy.partitions({
+      cursor: undefined,
+      range,
+      now: run.now,
+      signal: new AbortController().signal,
+    })) {
       if (options.partition !== undefined && p.id !== options.partition) continue;
       const rel = p.prefix ?? path.relative(job.source, p.dir).split(path.sep).join('/');
       if (rel.startsWith('..')) continue;

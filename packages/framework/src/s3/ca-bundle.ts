@@ -41,6 +41,7 @@ async function readCaBundle(connection: Connection): Promise<string[] | undefine
         '(convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem)',
     });
   }
-  const getDefaults = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
+  const getDefaults = (tls as { getCACertificates?: (type: 'default') => string[] })
+    .getCACertificates;
   return [...(getDefaults ? getDefaults('default') : tls.rootCertificates), pem];
 }

@@ -9,16 +9,63 @@ import type { Connection } from './connection.js';
 export type ErrorKind = 'retryable' | 'file' | 'fatal';
 
 const AUTH = new Set([
-  'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired',
-  'AccessDenied', 'AllAccessDisabled', 'AuthorizationHeaderMalformed', 'CredentialsProviderError',
-  'InvalidClientTokenId', 'UnrecognizedClientException', 'AccountProblem',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'AccessDenied',
+  'AllAccessDisabled',
+  'AuthorizationHeaderMalformed',
+  'CredentialsProviderError',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'AccountProblem',
 ]);
-const BUCKET = new Set(['NoSuchBucket', 'InvalidBucketName', 'PermanentRedirect', 'IllegalLocationConstraintException']);
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
-const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'TimeoutError', 'RequestTimeout', 'RequestTimeTooSkewed', 'SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable', 'BadDigest',
+const BUCKET = new Set([
+  'NoSuchBucket',
+  'InvalidBucketName',
+  'PermanentRedirect',
+  'IllegalLocationConstraintException',
+]);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+const TRANSIENT = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'InternalError',
+  'ServiceUnavailable',
+  'BadDigest',
   // A retried CompleteMultipartUpload whose first try succeeded unseen: upload the file again.
-  'NoSuchUpload']);
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'ServiceUnavailable']);
+  'NoSuchUpload',
+]);
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'ServiceUnavailable',
+]);
 
 interface SdkLikeError {
   name?: string;
@@ -36,19 +83,34 @@ function networkCode(error: SdkLikeError): string | undefined {
 
 export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: ErrorCode } {
   // Already classified (a lazily connected target's preflight): keep its verdict.
-  if (isRecsyncError(error)) return error.errorClass === 'fatal' ? { kind: 'fatal', code: error.code } : { kind: 'file', code: error.code };
+  if (isRecsyncError(error))
+    return error.errorClass === 'fatal'
+      ? { kind: 'fatal', code: error.code }
+      : { kind: 'file', code: error.code };
   const e = (error ?? {}) as SdkLikeError;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   const net = networkCode(e);
-  if (AUTH.has(name) || status === 401 || (status === 403 && name !== 'RequestTimeTooSkewed')) return { kind: 'fatal', code: 'E_TARGET_AUTH' };
-  if (BUCKET.has(name) || (status === 301 && !name)) return { kind: 'fatal', code: 'E_TARGET_BUCKET' };
+  if (AUTH.has(name) || status === 401 || (status === 403 && name !== 'RequestTimeTooSkewed'))
+    return { kind: 'fatal', code: 'E_TARGET_AUTH' };
+  if (BUCKET.has(name) || (status === 301 && !name))
+    return { kind: 'fatal', code: 'E_TARGET_BUCKET' };
   if (net && UNREACHABLE.has(net)) return { kind: 'fatal', code: 'E_TARGET_UNREACHABLE' };
-  if (name === 'CredentialsProviderError' || /credential/i.test(name) || /Could not load credentials/i.test(e.message ?? '')) {
+  if (
+    name === 'CredentialsProviderError' ||
+    /credential/i.test(name) ||
+    /Could not load credentials/i.test(e.message ?? '')
+  ) {
     return { kind: 'fatal', code: 'E_TARGET_AUTH' };
   }
   if (/Region is missing/i.test(e.message ?? '')) return { kind: 'fatal', code: 'E_TARGET' };
-  if (TRANSIENT.has(name) || (net && TRANSIENT.has(net)) || e.$retryable || status === 429 || (status !== undefined && status >= 500)) {
+  if (
+    TRANSIENT.has(name) ||
+    (net && TRANSIENT.has(net)) ||
+    e.$retryable ||
+    status === 429 ||
+    (status !== undefined && status >= 500)
+  ) {
     return { kind: 'retryable' };
   }
   return { kind: 'file' };
@@ -70,9 +132,17 @@ export function targetError(
   const { code = 'E_TARGET' } = classifyS3Error(error);
   const e = error as SdkLikeError;
   const plain = describeS3Error(error);
-  const what = plain.startsWith('the store answered HTTP') ? plain : e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : (e.message ?? String(error));
+  const what = plain.startsWith('the store answered HTTP')
+    ? plain
+    : e.name && e.name !== 'Error'
+      ? `${e.name}: ${e.message}`
+      : (e.message ?? String(error));
   const endpoint = context.connection?.endpoint;
-  const at = endpoint ? ` at ${endpoint.value} (from ${endpoint.from})` : context.endpoint ? ` at ${context.endpoint}` : '';
+  const at = endpoint
+    ? ` at ${endpoint.value} (from ${endpoint.from})`
+    : context.endpoint
+      ? ` at ${context.endpoint}`
+      : '';
   const net = networkCode(e);
   return new RecsyncError(code, {
     message: `${context.action} failed on bucket "${context.bucket}"${at}: ${what}${net && !what.includes(net) ? ` (${net})` : ''}`,
@@ -90,35 +160,70 @@ const NOT_S3 = /XML parse error|Deserialization error|is not expected|Unexpected
  * looked like, and for a 413 what to change.
  */
 export function describeS3Error(error: unknown): string {
-  const e = (error ?? {}) as SdkLikeError & { $response?: { statusCode?: number; body?: unknown }; $responseBodyText?: unknown };
+  const e = (error ?? {}) as SdkLikeError & {
+    $response?: { statusCode?: number; body?: unknown };
+    $responseBodyText?: unknown;
+  };
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const unparsed = NOT_S3.test(e.message ?? '') || e.name === 'Unknown' || e.name === 'UnknownError' || (e.name === 'Error' && status !== undefined);
+  const unparsed =
+    NOT_S3.test(e.message ?? '') ||
+    e.name === 'Unknown' ||
+    e.name === 'UnknownError' ||
+    (e.name === 'Error' && status !== undefined);
   if (status === undefined || !unparsed) return describeError(error);
-  const text = [e.$responseBodyText, e.$response?.body].find((b): b is string => typeof b === 'string');
+  const text = [e.$responseBodyText, e.$response?.body].find(
+    (b): b is string => typeof b === 'string',
+  );
   const looksHtml = /<html|<!doctype|<body|<h1/i.test(text ?? e.message ?? '');
-  const snippet = text ? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120) : '';
-  const what = looksHtml ? 'an HTML page' : text ? 'a body that is not an S3 error' : 'no S3 error document';
-  const advice = status === 413
-    ? ': the request is larger than the store or a proxy in front of it accepts; lower upload.partSize and upload.multipartThreshold'
+  const snippet = text
+    ? text
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 120)
     : '';
-  return `the store answered HTTP ${status} ${STATUS_CODES[status] ?? ''} with ${what}${snippet ? ` ("${snippet}")` : ''} instead of an S3 answer${advice}`.replace(/ {2,}/g, ' ');
+  const what = looksHtml
+    ? 'an HTML page'
+    : text
+      ? 'a body that is not an S3 error'
+      : 'no S3 error document';
+  const advice =
+    status === 413
+      ? ': the request is larger than the store or a proxy in front of it accepts; lower upload.partSize and upload.multipartThreshold'
+      : '';
+  return `the store answered HTTP ${status} ${STATUS_CODES[status] ?? ''} with ${what}${snippet ? ` ("${snippet}")` : ''} instead of an S3 answer${advice}`.replace(
+    / {2,}/g,
+    ' ',
+  );
 }
 
-function hintFor(code: ErrorCode, e: SdkLikeError, context: { bucket: string; endpoint?: string; connection?: Connection }): string {
+function hintFor(
+  code: ErrorCode,
+  e: SdkLikeError,
+  context: { bucket: string; endpoint?: string; connection?: Connection },
+): string {
   const endpoint = context.connection?.endpoint?.value ?? context.endpoint;
-  const host = (e as { hostname?: string }).hostname ?? (e.cause as { hostname?: string } | undefined)?.hostname ?? e.message ?? '';
+  const host =
+    (e as { hostname?: string }).hostname ??
+    (e.cause as { hostname?: string } | undefined)?.hostname ??
+    e.message ??
+    '';
   if (networkCode(e) === 'ENOTFOUND' && endpoint && host.includes(`${context.bucket}.`)) {
     // Virtual-hosted addressing puts the bucket into the host name, which few private stores serve.
     return `the bucket name was put into the host name (${context.bucket}.…): set target.forcePathStyle: true, which most S3-compatible stores need`;
   }
   const status = e.$metadata?.httpStatusCode;
   const hints: Partial<Record<ErrorCode, string>> = {
-    E_TARGET_AUTH: 'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) and the bucket policy',
+    E_TARGET_AUTH:
+      'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) and the bucket policy',
     E_TARGET_BUCKET: 'check target.bucket and target.region; recsync never creates buckets',
-    E_TARGET_UNREACHABLE: 'check target.endpoint and the network (HTTPS_PROXY, NO_PROXY, target.caBundle); the next run retries what is not done',
+    E_TARGET_UNREACHABLE:
+      'check target.endpoint and the network (HTTPS_PROXY, NO_PROXY, target.caBundle); the next run retries what is not done',
   };
   if (hints[code]) return hints[code]!;
-  if (/region/i.test(e.message ?? '')) return 'set target.region (or AWS_REGION) to the bucket\'s region';
-  if (status !== undefined && status >= 500) return `the store answered HTTP ${status} (a server-side failure): nothing was changed; check the store's health and retry`;
+  if (/region/i.test(e.message ?? ''))
+    return "set target.region (or AWS_REGION) to the bucket's region";
+  if (status !== undefined && status >= 500)
+    return `the store answered HTTP ${status} (a server-side failure): nothing was changed; check the store's health and retry`;
   return 'check the target settings (endpoint, region, forcePathStyle, checksum mode); nothing was changed';
 }

@@ -127,7 +127,8 @@ function resolveEndpoint(
   where: string,
 ): Setting | undefined {
   if (target.endpoint) return { value: target.endpoint, from: 'target.endpoint' };
-  const ignoreSetting = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.ignore_configured_endpoint_urls ?? '';
+  const ignoreSetting =
+    env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.ignore_configured_endpoint_urls ?? '';
   const ignore = ignoreSetting.toLowerCase() === 'true';
   if (ignore) return undefined;
   const services = profile.services ? files.configFile[`services.${profile.services}`] : undefined;
@@ -147,18 +148,23 @@ function resolveEndpoint(
 }
 
 function pick(candidates: [string | undefined, string][]): Setting | undefined {
-  for (const [value, from] of candidates) if (value && value.trim() !== '') return { value: value.trim(), from };
+  for (const [value, from] of candidates)
+    if (value && value.trim() !== '') return { value: value.trim(), from };
   return undefined;
 }
 
 /** One line for humans: `endpoint http://… (AWS_ENDPOINT_URL_S3), region us-east-1 (…)`. */
 export function describeConnection(connection: Connection): string {
   const parts = [
-    connection.endpoint ? `endpoint ${connection.endpoint.value} (${connection.endpoint.from})` : 'endpoint AWS',
+    connection.endpoint
+      ? `endpoint ${connection.endpoint.value} (${connection.endpoint.from})`
+      : 'endpoint AWS',
     `region ${connection.region.value} (${connection.region.from})`,
   ];
-  if (connection.profile) parts.push(`profile ${connection.profile.value} (${connection.profile.from})`);
+  if (connection.profile)
+    parts.push(`profile ${connection.profile.value} (${connection.profile.from})`);
   const { caBundle } = connection;
-  if (caBundle && !connection.endpoint?.value.startsWith('http:')) parts.push(`CA bundle ${caBundle.value} (${caBundle.from})`);
+  if (caBundle && !connection.endpoint?.value.startsWith('http:'))
+    parts.push(`CA bundle ${caBundle.value} (${caBundle.from})`);
   return parts.join(', ');
 }

@@ -14,7 +14,12 @@
  * Parts are read into memory one at a time per slot: memory per upload is `partConcurrency` x
  * `partSize` (the same bound lib-storage had with its queue).
  */
-import type { S3Client, CompleteMultipartUploadCommandOutput, CreateMultipartUploadCommandInput, CompletedPart } from '@aws-sdk/client-s3';
+import type {
+  S3Client,
+  CompleteMultipartUploadCommandOutput,
+  CreateMultipartUploadCommandInput,
+  CompletedPart,
+} from '@aws-sdk/client-s3';
 import { runPool } from '../concurrency.js';
 import { CHECKSUM_FIELD, MULTIPART_TYPE, createHasher, type ChecksumName } from '../checksum.js';
 
@@ -59,18 +64,27 @@ export class MultipartFailure extends Error {
 
 const ABORT_TIMEOUT_MS = 30_000;
 
-export async function multipartUpload(sdk: Sdk, client: S3Client, request: MultipartRequest): Promise<MultipartResult> {
+export async function multipartUpload(
+  sdk: Sdk,
+  client: S3Client,
+  request: MultipartRequest,
+): Promise<MultipartResult> {
   const { input, checksum, signal } = request;
   const algorithm = checksum?.algorithm;
   const created = await client.send(
     new sdk.CreateMultipartUploadCommand({
       ...input,
-      ...(algorithm ? { ChecksumAlgorithm: algorithm, ChecksumType: MULTIPART_TYPE[algorithm] } : {}),
+      ...(algorithm
+        ? { ChecksumAlgorithm: algorithm, ChecksumType: MULTIPART_TYPE[algorithm] }
+        : {}),
     }),
     { abortSignal: signal },
   );
   const uploadId = created.UploadId;
-  if (!uploadId) throw new Error(`the store answered CreateMultipartUpload for ${input.Key} without an upload id`);
+  if (!uploadId)
+    throw new Error(
+      `the store answered CreateMultipartUpload for ${input.Key} without an upload id`,
+    );
   try {
     await request.onCreated?.(uploadId);
     const { parts, digests } = await sendParts(sdk, client, request, uploadId);
@@ -81,7 +95,10 @@ export async function multipartUpload(sdk: Sdk, client: S3Client, request: Multi
         UploadId: uploadId,
         MultipartUpload: { Parts: parts },
         ...(checksum && MULTIPART_TYPE[checksum.algorithm] === 'FULL_OBJECT'
-          ? { [CHECKSUM_FIELD[checksum.algorithm]]: checksum.value, ChecksumType: 'FULL_OBJECT' as const }
+          ? {
+              [CHECKSUM_FIELD[checksum.algorithm]]: checksum.value,
+              ChecksumType: 'FULL_OBJECT' as const,
+            }
           : {}),
         ...(request.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
       }),
@@ -137,11 +154,23 @@ async function sendParts(sdk: Sdk, client: S3Client, request: MultipartRequest, 
 }
 
 /** Aborts an upload; returns the error when the store would not (undefined when it did). */
-async function abort(sdk: Sdk, client: S3Client, input: CreateMultipartUploadCommandInput, uploadId: string): Promise<unknown> {
+async function abort(
+  sdk: Sdk,
+  client: S3Client,
+  input: CreateMultipartUploadCommandInput,
+  uploadId: string,
+): Promise<unknown> {
   try {
-    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: input.Bucket, Key: input.Key, UploadId: uploadId }), {
-      abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS),
-    });
+    await client.send(
+      new sdk.AbortMultipartUploadCommand({
+        Bucket: input.Bucket,
+        Key: input.Key,
+        UploadId: uploadId,
+      }),
+      {
+        abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS),
+      },
+    );
     return undefined;
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { Readable, pipeline } from 'node:stream';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { HttpProxyAgent } from 'http-proxy-agent';
@@ -33,19 +33,34 @@ export interface NetworkOptions {
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY'];
 
 /** True when a proxy variable is set (otherwise plain agents, no per-connection lookup). */
-export function proxyConfigured(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+export function proxyConfigured(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
   return PROXY_VARIABLES.some((name) => env[name] || env[name.toLowerCase()]);
 }
 
-export async function createRequestHandler(connection: Connection, options: NetworkOptions): Promise<NodeHttpHandler> {
+export async function createRequestHandler(
+  connection: Connection,
+  options: NetworkOptions,
+): Promise<NodeHttpHandler> {
   const ca = await loadCaBundle(connection);
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) };
   const direct = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const routed = proxyConfigured()
-    ? { http: new ProxyRouter(false, direct.http, agentOptions), https: new ProxyRouter(true, direct.https, agentOptions) }
+    ? {
+        http: new ProxyRouter(false, direct.http, agentOptions),
+        https: new ProxyRouter(true, direct.https, agentOptions),
+      }
     : direct;
-  const handlerOptions = { httpAgent: routed.http, httpsAgent: routed.https, connectionTimeout: 10_000, requestTimeout: 300_000 };
-  return options.limiter ? new ThrottledHandler(handlerOptions, options.limiter) : new NodeHttpHandler(handlerOptions);
+  const handlerOptions = {
+    httpAgent: routed.http,
+    httpsAgent: routed.https,
+    connectionTimeout: 10_000,
+    requestTimeout: 300_000,
+  };
+  return options.limiter
+    ? new ThrottledHandler(handlerOptions, options.limiter)
+    : new NodeHttpHandler(handlerOptions);
 }
 
 interface RequestOptions {
@@ -82,14 +97,21 @@ class ProxyRouter extends http.Agent {
     const proxy = getProxyForUrl(`${scheme}://${host}:${port}`);
     const agent = proxy ? this.proxyAgent(proxy) : this.direct;
     // The proxy agents build the tunnelled TLS connection from the request's options only.
-    const tlsOptions = proxy && this.secure && this.agentOptions.ca ? { ca: this.agentOptions.ca } : {};
-    (agent as unknown as { addRequest: AddRequest }).addRequest(req, { ...options, ...tlsOptions, secureEndpoint: this.secure });
+    const tlsOptions =
+      proxy && this.secure && this.agentOptions.ca ? { ca: this.agentOptions.ca } : {};
+    (agent as unknown as { addRequest: AddRequest }).addRequest(req, {
+      ...options,
+      ...tlsOptions,
+      secureEndpoint: this.secure,
+    });
   }
 
   private proxyAgent(proxy: string): http.Agent {
     let agent = this.proxies.get(proxy);
     if (!agent) {
-      agent = this.secure ? new HttpsProxyAgent(proxy, this.agentOptions) : new HttpProxyAgent(proxy, this.agentOptions);
+      agent = this.secure
+        ? new HttpsProxyAgent(proxy, this.agentOptions)
+        : new HttpProxyAgent(proxy, this.agentOptions);
       this.proxies.set(proxy, agent);
     }
     return agent;
@@ -114,7 +136,8 @@ class ThrottledHandler extends NodeHttpHandler {
   override handle(request: HttpRequest, options?: HttpHandlerOptions) {
     const body: unknown = request.body;
     if (body === undefined || body === null) return super.handle(request, options);
-    const bytes = () => (typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array));
+    const bytes = () =>
+      typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
     const source = body instanceof Readable ? body : Readable.from([bytes()]);
     const throttled = pipeline(source, throttleStream(this.limiter), () => undefined);
     const copy = HttpRequest.clone(request);

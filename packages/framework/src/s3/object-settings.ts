@@ -59,11 +59,25 @@ export interface RetentionFacts {
  * passed (a backfill of old files): then it is written without retention, and counted.
  * Throws when `from: 'partition'` but the strategy knows no partition date.
  */
-export function objectLockFields(lock: ObjectLock, facts: RetentionFacts): { fields: Partial<PutObjectCommandInput>; past: boolean } {
-  const from = lock.from === 'upload' ? facts.now : lock.from === 'mtime' ? new Date(facts.mtimeMs) : facts.partitionStart;
-  if (!from) throw new Error('objectLock.from is "partition" but the strategy gives this file no partition date');
+export function objectLockFields(
+  lock: ObjectLock,
+  facts: RetentionFacts,
+): { fields: Partial<PutObjectCommandInput>; past: boolean } {
+  const from =
+    lock.from === 'upload'
+      ? facts.now
+      : lock.from === 'mtime'
+        ? new Date(facts.mtimeMs)
+        : facts.partitionStart;
+  if (!from)
+    throw new Error(
+      'objectLock.from is "partition" but the strategy gives this file no partition date',
+    );
   const until = addRetention(from, lock.retain);
   const legalHold = lock.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {};
   if (until.getTime() <= facts.now.getTime()) return { fields: legalHold, past: true };
-  return { fields: { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: until, ...legalHold }, past: false };
+  return {
+    fields: { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: until, ...legalHold },
+    past: false,
+  };
 }

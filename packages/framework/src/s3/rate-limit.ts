@@ -31,9 +31,11 @@ export const RATE_CHUNK = 64 * 1024;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { bytesPerSecond } = options;
-  if (!(bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be positive, got ${bytesPerSecond}`);
+  if (!(bytesPerSecond > 0))
+    throw new RangeError(`bytesPerSecond must be positive, got ${bytesPerSecond}`);
   const now = options.now ?? (() => performance.now());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const burstMs = ((options.burst ?? bytesPerSecond) / bytesPerSecond) * 1000;
   let next = -Infinity;
   return {

@@ -53,12 +53,24 @@ export interface ObjectBody extends ObjectDetails {
 /** Reading and archive restores; implemented by the S3 target. */
 export interface ObjectReader {
   /** Objects under `prefix`; with `delimiter`, only those directly in it, plus its sub-folders. */
-  listObjects(prefix: string, options?: { restoreStatus?: boolean; delimiter?: boolean; signal?: AbortSignal }): AsyncIterable<ListedObject>;
-  headObject(key: string, options?: { versionId?: string; signal?: AbortSignal }): Promise<ObjectDetails | undefined>;
+  listObjects(
+    prefix: string,
+    options?: { restoreStatus?: boolean; delimiter?: boolean; signal?: AbortSignal },
+  ): AsyncIterable<ListedObject>;
+  headObject(
+    key: string,
+    options?: { versionId?: string; signal?: AbortSignal },
+  ): Promise<ObjectDetails | undefined>;
   /** GET, whole or `range` (inclusive byte offsets). Undefined when the key does not exist. */
-  getObject(key: string, options?: { range?: [number, number]; signal?: AbortSignal }): Promise<ObjectBody | undefined>;
+  getObject(
+    key: string,
+    options?: { range?: [number, number]; signal?: AbortSignal },
+  ): Promise<ObjectBody | undefined>;
   /** RestoreObject; `days` is left out for Intelligent-Tiering archive tiers. */
-  restoreObject(key: string, options: { tier: 'Standard' | 'Bulk' | 'Expedited'; days?: number }): Promise<'requested' | 'in-progress'>;
+  restoreObject(
+    key: string,
+    options: { tier: 'Standard' | 'Bulk' | 'Expedited'; days?: number },
+  ): Promise<'requested' | 'in-progress'>;
 }
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -109,7 +121,9 @@ function detailsOf(key: string, out: HeadLike): ObjectDetails {
     metadata: out.Metadata ?? {},
     ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
     ...(storeChecksum ? { storeChecksum } : {}),
-    ...(out.ObjectLockRetainUntilDate ? { retainUntil: new Date(out.ObjectLockRetainUntilDate) } : {}),
+    ...(out.ObjectLockRetainUntilDate
+      ? { retainUntil: new Date(out.ObjectLockRetainUntilDate) }
+      : {}),
     ...(out.ObjectLockMode ? { lockMode: out.ObjectLockMode } : {}),
     ...(out.LastModified ? { lastModified: out.LastModified } : {}),
     ...(out.VersionId ? { versionId: out.VersionId } : {}),
@@ -145,18 +159,29 @@ export function createObjectReader(sdk: Sdk, client: S3Client, bucket: string): 
             ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
             ...(o.ETag ? { etag: o.ETag } : {}),
             ...(o.LastModified ? { lastModified: o.LastModified } : {}),
-            ...(status?.IsRestoreInProgress !== undefined ? { restoreInProgress: status.IsRestoreInProgress } : {}),
-            ...(status?.RestoreExpiryDate ? { restoreExpiry: new Date(status.RestoreExpiryDate) } : {}),
+            ...(status?.IsRestoreInProgress !== undefined
+              ? { restoreInProgress: status.IsRestoreInProgress }
+              : {}),
+            ...(status?.RestoreExpiryDate
+              ? { restoreExpiry: new Date(status.RestoreExpiryDate) }
+              : {}),
           };
         }
-        for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) yield { key: decodeKey(p.Prefix, encoded), size: 0, folder: true };
+        for (const p of page.CommonPrefixes ?? [])
+          if (p.Prefix !== undefined)
+            yield { key: decodeKey(p.Prefix, encoded), size: 0, folder: true };
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     },
     async headObject(key, options = {}) {
       try {
         const out = await client.send(
-          new sdk.HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...(options.versionId ? { VersionId: options.versionId } : {}) }),
+          new sdk.HeadObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ChecksumMode: 'ENABLED',
+            ...(options.versionId ? { VersionId: options.versionId } : {}),
+          }),
           { abortSignal: options.signal },
         );
         return detailsOf(key, out as HeadLike);
@@ -167,8 +192,13 @@ export function createObjectReader(sdk: Sdk, client: S3Client, bucket: string): 
     },
     async getObject(key, options = {}) {
       try {
-        const range = options.range ? { Range: `bytes=${options.range[0]}-${options.range[1]}` } : {};
-        const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, ...range }), { abortSignal: options.signal });
+        const range = options.range
+          ? { Range: `bytes=${options.range[0]}-${options.range[1]}` }
+          : {};
+        const out = await client.send(
+          new sdk.GetObjectCommand({ Bucket: bucket, Key: key, ...range }),
+          { abortSignal: options.signal },
+        );
         return { ...detailsOf(key, out as HeadLike), body: out.Body as Readable };
       } catch (error) {
         if (isNotFound(error)) return undefined;
@@ -181,7 +211,10 @@ export function createObjectReader(sdk: Sdk, client: S3Client, bucket: string): 
           new sdk.RestoreObjectCommand({
             Bucket: bucket,
             Key: key,
-            RestoreRequest: days === undefined ? { GlacierJobParameters: { Tier: tier } } : { Days: days, GlacierJobParameters: { Tier: tier } },
+            RestoreRequest:
+              days === undefined
+                ? { GlacierJobParameters: { Tier: tier } }
+                : { Days: days, GlacierJobParameters: { Tier: tier } },
           }),
         );
         return 'requested';

@@ -72,11 +72,17 @@ export interface Target {
   preflight(options: { list: boolean; prefix: string; objectLock?: boolean }): Promise<void>;
   /** Every object under `prefix` (paginated; order not relied upon). */
   list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject>;
-  head(key: string, signal?: AbortSignal, options?: { checksums?: boolean }): Promise<RemoteObject | undefined>;
+  head(
+    key: string,
+    signal?: AbortSignal,
+    options?: { checksums?: boolean },
+  ): Promise<RemoteObject | undefined>;
   /** Stores an object with one PutObject; resolves once the store answered 200. */
   put(request: PutRequest): Promise<StoreAnswer>;
   /** Stores an object as a multipart upload (aborted on failure). */
-  putMultipart(request: TargetMultipartRequest): Promise<StoreAnswer & { partDigests: readonly Buffer[] }>;
+  putMultipart(
+    request: TargetMultipartRequest,
+  ): Promise<StoreAnswer & { partDigests: readonly Buffer[] }>;
   /** Aborts a multipart upload (resolves also when it is already gone). */
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** Multipart uploads in progress under `prefix` (ListMultipartUploads, paginated). */
@@ -84,14 +90,22 @@ export interface Target {
   destroy(): void;
 }
 
-type ChecksumCarrier = Partial<Record<(typeof CHECKSUM_FIELD)[ChecksumName], string>> & { ChecksumType?: string };
+type ChecksumCarrier = Partial<Record<(typeof CHECKSUM_FIELD)[ChecksumName], string>> & {
+  ChecksumType?: string;
+};
 
 /** The checksum of `algorithm` in a store's answer (PutObject, Complete, HeadObject). */
-export function answeredChecksum(out: ChecksumCarrier, algorithm: ChecksumName | undefined): StoredChecksum | undefined {
+export function answeredChecksum(
+  out: ChecksumCarrier,
+  algorithm: ChecksumName | undefined,
+): StoredChecksum | undefined {
   if (!algorithm) return undefined;
   const value = out[CHECKSUM_FIELD[algorithm]];
   if (!value) return undefined;
-  const type = out.ChecksumType === 'COMPOSITE' || out.ChecksumType === 'FULL_OBJECT' ? out.ChecksumType : undefined;
+  const type =
+    out.ChecksumType === 'COMPOSITE' || out.ChecksumType === 'FULL_OBJECT'
+      ? out.ChecksumType
+      : undefined;
   return { algorithm, value, ...(type ? { type } : {}) };
 }
 
@@ -115,10 +129,20 @@ export interface TargetOptions {
   readonly limiter?: RateLimiter;
 }
 
-export async function createS3Target(target: TargetConfig, options: TargetOptions): Promise<S3Target> {
+export async function createS3Target(
+  target: TargetConfig,
+  options: TargetOptions,
+): Promise<S3Target> {
   const sdk = await import('@aws-sdk/client-s3');
-  const limiter = options.limiter ?? (options.maxBandwidth ? createRateLimiter({ bytesPerSecond: options.maxBandwidth }) : undefined);
-  const { base, requestHandler, connection, endpoint } = await clientConfig(target, { maxSockets: options.maxSockets, limiter });
+  const limiter =
+    options.limiter ??
+    (options.maxBandwidth
+      ? createRateLimiter({ bytesPerSecond: options.maxBandwidth })
+      : undefined);
+  const { base, requestHandler, connection, endpoint } = await clientConfig(target, {
+    maxSockets: options.maxSockets,
+    limiter,
+  });
   // Listing and HEAD retry inside the SDK. Single PUTs stream their body, which the SDK cannot
   // rewind, so they get one attempt here and are retried by the engine with a fresh stream.
   const client = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
@@ -133,14 +157,24 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
     async preflight({ list, prefix, objectLock }) {
       if (objectLock) await checkObjectLock(sdk, client, context);
       try {
-        if (list) await client.send(new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, MaxKeys: 1 }));
+        if (list)
+          await client.send(
+            new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, MaxKeys: 1 }),
+          );
         else await client.send(new sdk.HeadBucketCommand({ Bucket: target.bucket }));
       } catch (error) {
         const { kind } = classifyS3Error(error);
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+          ?.httpStatusCode;
         if (!list && status === 403) return; // write-only credentials may not HEAD the bucket
-        if (!list && status === 404) throw targetError(Object.assign(error as object, { name: 'NoSuchBucket' }), { ...context, action: 'checking the bucket' });
-        throw kind === 'fatal' || kind === 'retryable' ? targetError(error, { ...context, action: 'checking the bucket' }) : error;
+        if (!list && status === 404)
+          throw targetError(Object.assign(error as object, { name: 'NoSuchBucket' }), {
+            ...context,
+            action: 'checking the bucket',
+          });
+        throw kind === 'fatal' || kind === 'retryable'
+          ? targetError(error, { ...context, action: 'checking the bucket' })
+          : error;
       }
     },
     async *list(prefix, signal) {
@@ -149,12 +183,18 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
         const page = await client.send(
           // Keys come back URL-encoded where the store supports it: XML cannot carry every
           // character a key may hold (a carriage return is read back as a line feed).
-          new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: token, EncodingType: 'url' }),
+          new sdk.ListObjectsV2Command({
+            Bucket: target.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            EncodingType: 'url',
+          }),
           { abortSignal: signal },
         );
         const encoded = page.EncodingType === 'url';
         for (const o of page.Contents ?? []) {
-          if (o.Key !== undefined) yield { key: encoded ? decodeListedKey(o.Key) : o.Key, size: o.Size ?? 0 };
+          if (o.Key !== undefined)
+            yield { key: encoded ? decodeListedKey(o.Key) : o.Key, size: o.Size ?? 0 };
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -162,7 +202,11 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
     async head(key, signal, headOptions = {}) {
       try {
         const out = await client.send(
-          new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: key, ...(headOptions.checksums ? { ChecksumMode: 'ENABLED' } : {}) }),
+          new sdk.HeadObjectCommand({
+            Bucket: target.bucket,
+            Key: key,
+            ...(headOptions.checksums ? { ChecksumMode: 'ENABLED' } : {}),
+          }),
           { abortSignal: signal },
         );
         const checksum = anyChecksum(out);
@@ -175,7 +219,8 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
         };
       } catch (error) {
         const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+        if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404)
+          return undefined;
         throw error;
       }
     },
@@ -189,9 +234,18 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
     },
     async abortMultipart(key, uploadId) {
       try {
-        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: uploadId }));
+        await client.send(
+          new sdk.AbortMultipartUploadCommand({
+            Bucket: target.bucket,
+            Key: key,
+            UploadId: uploadId,
+          }),
+        );
       } catch (error) {
-        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return; // NoSuchUpload
+        if (
+          (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+        )
+          return; // NoSuchUpload
         throw error;
       }
     },
@@ -200,10 +254,20 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
       let uploadIdMarker: string | undefined;
       for (;;) {
         const page = await client.send(
-          new sdk.ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          new sdk.ListMultipartUploadsCommand({
+            Bucket: target.bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
         );
         for (const u of page.Uploads ?? []) {
-          if (u.Key && u.UploadId) yield { key: u.Key, uploadId: u.UploadId, ...(u.Initiated ? { initiated: u.Initiated } : {}) };
+          if (u.Key && u.UploadId)
+            yield {
+              key: u.Key,
+              uploadId: u.UploadId,
+              ...(u.Initiated ? { initiated: u.Initiated } : {}),
+            };
         }
         if (!page.IsTruncated) return;
         keyMarker = page.NextKeyMarker;
@@ -220,15 +284,22 @@ export async function createS3Target(target: TargetConfig, options: TargetOption
 }
 
 /** Retention needs a bucket with Object Lock enabled: refuse before any upload otherwise. */
-async function checkObjectLock(sdk: typeof import('@aws-sdk/client-s3'), client: S3Client, context: { bucket: string; endpoint?: string }): Promise<void> {
+async function checkObjectLock(
+  sdk: typeof import('@aws-sdk/client-s3'),
+  client: S3Client,
+  context: { bucket: string; endpoint?: string },
+): Promise<void> {
   let enabled: string | undefined;
   let why = '';
   try {
-    const out = await client.send(new sdk.GetObjectLockConfigurationCommand({ Bucket: context.bucket }));
+    const out = await client.send(
+      new sdk.GetObjectLockConfigurationCommand({ Bucket: context.bucket }),
+    );
     enabled = out.ObjectLockConfiguration?.ObjectLockEnabled;
   } catch (error) {
     const { kind } = classifyS3Error(error);
-    if (kind === 'fatal') throw targetError(error, { ...context, action: 'reading the Object Lock configuration' });
+    if (kind === 'fatal')
+      throw targetError(error, { ...context, action: 'reading the Object Lock configuration' });
     why = ` (${(error as { name?: string }).name ?? 'error'}: ${(error as Error).message})`;
   }
   if (enabled === 'Enabled') return;
@@ -238,20 +309,31 @@ async function checkObjectLock(sdk: typeof import('@aws-sdk/client-s3'), client:
   });
 }
 
-function answerOf(out: ChecksumCarrier & { ETag?: string; VersionId?: string }, algorithm: ChecksumName | undefined): StoreAnswer {
+function answerOf(
+  out: ChecksumCarrier & { ETag?: string; VersionId?: string },
+  algorithm: ChecksumName | undefined,
+): StoreAnswer {
   const checksum = answeredChecksum(out, algorithm);
-  return { ...(checksum ? { checksum } : {}), ...(out.ETag ? { etag: out.ETag } : {}), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+  return {
+    ...(checksum ? { checksum } : {}),
+    ...(out.ETag ? { etag: out.ETag } : {}),
+    ...(out.VersionId ? { versionId: out.VersionId } : {}),
+  };
 }
 
 /**
  * The S3 client settings of a target (region, endpoint, profile, checksum modes) and its request
  * handler: one place, shared by uploads and the bucket state store.
  */
-export async function clientConfig(target: Omit<TargetConfig, 'bucket'>, network: { maxSockets: number; limiter?: RateLimiter }) {
+export async function clientConfig(
+  target: Omit<TargetConfig, 'bucket'>,
+  network: { maxSockets: number; limiter?: RateLimiter },
+) {
   const connection = await connectionOf(target as TargetConfig);
   const endpoint = connection.endpoint?.value;
   const checksumDefault = endpoint ? 'when_required' : undefined;
-  const mode = (v: string | undefined) => (v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined);
+  const mode = (v: string | undefined) =>
+    v ? (v.toUpperCase() as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED') : undefined;
   const base = {
     // Resolved once here (see connection.ts) and passed explicitly, so the SDK cannot pick
     // another endpoint or region than the one shown to the user and fingerprinted in the state.
@@ -262,7 +344,10 @@ export async function clientConfig(target: Omit<TargetConfig, 'bucket'>, network
     requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
     responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
   };
-  const requestHandler = await createRequestHandler(connection, { maxSockets: network.maxSockets, ...(network.limiter ? { limiter: network.limiter } : {}) });
+  const requestHandler = await createRequestHandler(connection, {
+    maxSockets: network.maxSockets,
+    ...(network.limiter ? { limiter: network.limiter } : {}),
+  });
   return { base, requestHandler, connection, endpoint };
 }
 

@@ -43,7 +43,10 @@ export const ATOMIC_TEMP = /^\d+\.\d+\.tmp$/;
  * `pattern`) left by a process killed mid-write. Only call it while holding the lease that
  * guards `file`: a live writer's temp file has the same shape. Returns the names removed.
  */
-export async function removeLeftovers(file: string, pattern: RegExp = ATOMIC_TEMP): Promise<string[]> {
+export async function removeLeftovers(
+  file: string,
+  pattern: RegExp = ATOMIC_TEMP,
+): Promise<string[]> {
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
   let names: string[];
@@ -52,7 +55,9 @@ export async function removeLeftovers(file: string, pattern: RegExp = ATOMIC_TEM
   } catch {
     return [];
   }
-  const leftovers = names.filter((n) => n.startsWith(prefix) && pattern.test(n.slice(prefix.length)));
+  const leftovers = names.filter(
+    (n) => n.startsWith(prefix) && pattern.test(n.slice(prefix.length)),
+  );
   await Promise.all(leftovers.map((n) => rm(path.join(dir, n), { force: true })));
   return leftovers;
 }

@@ -43,7 +43,12 @@ export function bucketStore(job: BucketJob): BucketStore {
   if (job.stateStore.store !== 's3') throw new Error('not a bucket state store');
   const bucket = job.stateStore.bucket ?? job.target.bucket;
   const prefix = job.stateStore.prefix;
-  const id = JSON.stringify([bucket, prefix, job.target.endpoint ?? null, job.target.profile ?? null]);
+  const id = JSON.stringify([
+    bucket,
+    prefix,
+    job.target.endpoint ?? null,
+    job.target.profile ?? null,
+  ]);
   let store = stores.get(id);
   if (!store) stores.set(id, (store = createBucketStore(job.target, bucket, prefix)));
   return store;
@@ -55,14 +60,23 @@ interface Read {
   readonly ageMs?: number;
 }
 
-function createBucketStore(target: BucketJob['target'], bucket: string, prefix: string): BucketStore {
+function createBucketStore(
+  target: BucketJob['target'],
+  bucket: string,
+  prefix: string,
+): BucketStore {
   let client: Promise<{ s3: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
   const connect = () => (client ??= openClient(target));
   const where = (name: string) => `s3://${bucket}/${prefix}${name}`;
   const fail = (error: unknown, action: string): never => {
     if (isConflict(error)) throw error;
     const { kind } = classifyS3Error(error);
-    if (kind === 'fatal' || kind === 'retryable') throw targetError(error, { bucket, endpoint: target.endpoint, action: `${action} (state store)` });
+    if (kind === 'fatal' || kind === 'retryable')
+      throw targetError(error, {
+        bucket,
+        endpoint: target.endpoint,
+        action: `${action} (state store)`,
+      });
     throw error;
   };
   const get = async (name: string): Promise<Read | undefined> => {
@@ -71,7 +85,10 @@ function createBucketStore(target: BucketJob['target'], bucket: string, prefix: 
       const out = await s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: prefix + name }));
       const text = (await out.Body?.transformToString('utf8')) ?? '';
       const storeNow = Date.parse((out as { $storeDate?: string }).$storeDate ?? '');
-      const ageMs = out.LastModified && Number.isFinite(storeNow) ? Math.max(0, storeNow - out.LastModified.getTime()) : undefined;
+      const ageMs =
+        out.LastModified && Number.isFinite(storeNow)
+          ? Math.max(0, storeNow - out.LastModified.getTime())
+          : undefined;
       return { text, etag: out.ETag ?? '', ...(ageMs !== undefined ? { ageMs } : {}) };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -79,7 +96,11 @@ function createBucketStore(target: BucketJob['target'], bucket: string, prefix: 
     }
   };
   /** Conditional PUT: `expect` undefined = create (If-None-Match: *), else If-Match. False on a conflict. */
-  const put = async (name: string, text: string, expect: string | undefined): Promise<string | false> => {
+  const put = async (
+    name: string,
+    text: string,
+    expect: string | undefined,
+  ): Promise<string | false> => {
     const { s3, sdk } = await connect();
     try {
       const out = await s3.send(
@@ -100,7 +121,13 @@ function createBucketStore(target: BucketJob['target'], bucket: string, prefix: 
   const remove = async (name: string, expect: string | undefined): Promise<boolean> => {
     const { s3, sdk } = await connect();
     try {
-      await s3.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: prefix + name, ...(expect !== undefined ? { IfMatch: expect } : {}) }));
+      await s3.send(
+        new sdk.DeleteObjectCommand({
+          Bucket: bucket,
+          Key: prefix + name,
+          ...(expect !== undefined ? { IfMatch: expect } : {}),
+        }),
+      );
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -119,7 +146,13 @@ function createBucketStore(target: BucketJob['target'], bucket: string, prefix: 
       let token: string | undefined;
       try {
         do {
-          const page = await s3.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix + start, ContinuationToken: token }));
+          const page = await s3.send(
+            new sdk.ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: prefix + start,
+              ContinuationToken: token,
+            }),
+          );
           for (const o of page.Contents ?? []) if (o.Key) names.push(o.Key.slice(prefix.length));
           token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -176,7 +209,11 @@ function bucketLease(name: string, where: string, ops: Ops): LeaseBackend {
       const found = await ops.get(name);
       if (!found) return undefined;
       const record = parseLease(found.text);
-      return { version: found.etag, ...(record ? { record } : {}), ...(found.ageMs !== undefined ? { ageMs: found.ageMs } : {}) };
+      return {
+        version: found.etag,
+        ...(record ? { record } : {}),
+        ...(found.ageMs !== undefined ? { ageMs: found.ageMs } : {}),
+      };
     },
     async swap(version, record) {
       if (record) return ops.put(name, serializeLease(record), version);
@@ -186,7 +223,9 @@ function bucketLease(name: string, where: string, ops: Ops): LeaseBackend {
 }
 
 /** Five requests: create, create again (must fail), replace and delete with a wrong ETag (must fail), delete. */
-async function probeConditionalWrites(ops: Pick<Ops, 'put' | 'remove'> & { where: string }): Promise<void> {
+async function probeConditionalWrites(
+  ops: Pick<Ops, 'put' | 'remove'> & { where: string },
+): Promise<void> {
   const name = `.probe-${randomBytes(6).toString('hex')}`;
   const wrong = `"${'0'.repeat(32)}"`;
   const etag = await ops.put(name, 'recsync conditional-write probe\n', undefined);
@@ -194,9 +233,12 @@ async function probeConditionalWrites(ops: Pick<Ops, 'put' | 'remove'> & { where
   try {
     if (etag === false) ignored.push('a first write with If-None-Match: * was refused');
     else {
-      if ((await ops.put(name, 'again\n', undefined)) !== false) ignored.push('If-None-Match: * (a second create overwrote the first)');
-      if ((await ops.put(name, 'wrong\n', wrong)) !== false) ignored.push('If-Match on PutObject (a write with a wrong ETag succeeded)');
-      if (await ops.remove(name, wrong)) ignored.push('If-Match on DeleteObject (a delete with a wrong ETag succeeded)');
+      if ((await ops.put(name, 'again\n', undefined)) !== false)
+        ignored.push('If-None-Match: * (a second create overwrote the first)');
+      if ((await ops.put(name, 'wrong\n', wrong)) !== false)
+        ignored.push('If-Match on PutObject (a write with a wrong ETag succeeded)');
+      if (await ops.remove(name, wrong))
+        ignored.push('If-Match on DeleteObject (a delete with a wrong ETag succeeded)');
     }
   } finally {
     await ops.remove(name, undefined).catch(() => undefined);
@@ -204,7 +246,7 @@ async function probeConditionalWrites(ops: Pick<Ops, 'put' | 'remove'> & { where
   if (ignored.length === 0) return;
   throw new RecsyncError('E_STATE_STORE_UNSAFE', {
     message: `the state store ${ops.where} does not enforce conditional writes: ${ignored.join('; ')}. Two runs could both take the same lease or overwrite each other's state, so state.store 's3' is refused`,
-    hint: 'use a store that enforces If-None-Match and If-Match (AWS S3 does), or keep state on a persistent volume: state: { store: \'local\' } with stateDir',
+    hint: "use a store that enforces If-None-Match and If-Match (AWS S3 does), or keep state on a persistent volume: state: { store: 'local' } with stateDir",
   });
 }
 
@@ -217,7 +259,8 @@ async function openClient(target: BucketJob['target']) {
     (next) => async (args) => {
       const out = await next(args);
       const headers = (out.response as { headers?: Record<string, string> }).headers;
-      if (headers?.date && out.output && typeof out.output === 'object') Object.assign(out.output, { $storeDate: headers.date });
+      if (headers?.date && out.output && typeof out.output === 'object')
+        Object.assign(out.output, { $storeDate: headers.date });
       return out;
     },
     { step: 'initialize', name: 'recsyncStoreDate' },
@@ -233,5 +276,9 @@ function statusOf(error: unknown): number | undefined {
 function isConflict(error: unknown): boolean {
   const status = statusOf(error);
   const name = (error as { name?: string }).name;
-  return status === 412 || name === 'PreconditionFailed' || (status === 409 && name === 'ConditionalRequestConflict');
+  return (
+    status === 412 ||
+    name === 'PreconditionFailed' ||
+    (status === 409 && name === 'ConditionalRequestConflict')
+  );
 }

@@ -19,7 +19,8 @@ import { bucketStore } from './bucket.js';
 import { fileLeaseBackend } from './lease-file.js';
 import type { LeaseBackend } from './lock.js';
 
-export type StoreJob = Pick<ResolvedJob, 'name' | 'stateDir' | 'stateStore' | 'target'> & Partial<Pick<ResolvedJob, 'shard'>>;
+export type StoreJob = Pick<ResolvedJob, 'name' | 'stateDir' | 'stateStore' | 'target'> &
+  Partial<Pick<ResolvedJob, 'shard'>>;
 
 /** One stored state document. */
 export interface StateDocument {
@@ -66,7 +67,10 @@ export function storeWhere(job: StoreJob): string {
 
 /** Names of every state document of the job (any shard count), unsorted. */
 export async function listStateNames(job: StoreJob): Promise<string[]> {
-  const names = job.stateStore.store === 's3' ? await bucketStore(job).list(`${job.name}.`) : await listDir(job.stateDir);
+  const names =
+    job.stateStore.store === 's3'
+      ? await bucketStore(job).list(`${job.name}.`)
+      : await listDir(job.stateDir);
   return names.filter((n) => n.startsWith(`${job.name}.`) && n.endsWith(STATE_ENDING));
 }
 

@@ -103,8 +103,20 @@ export interface StateFile {
 }
 
 const KNOWN_FIELDS = new Set([
-  'format', 'version', 'job', 'fingerprint', 'cursor', 'pending', 'lastRun', 'source', 'partitions',
-  'openUploads', 'multipartSweptAt', 'mustUpload', 'history', 'lastSuccessAt',
+  'format',
+  'version',
+  'job',
+  'fingerprint',
+  'cursor',
+  'pending',
+  'lastRun',
+  'source',
+  'partitions',
+  'openUploads',
+  'multipartSweptAt',
+  'mustUpload',
+  'history',
+  'lastSuccessAt',
 ]);
 
 /** v1 → v2: nothing to convert; the new fields start empty. */
@@ -112,22 +124,29 @@ function fromV1(data: Record<string, unknown>): Record<string, unknown> {
   return { ...data, version: 2 };
 }
 
-const MIGRATIONS: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = { 1: fromV1 };
+const MIGRATIONS: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {
+  1: fromV1,
+};
 
 /**
  * Parses a state file's text into the current version, migrating older versions.
  * Throws E_STATE_CORRUPT for anything that is not a state file, E_STATE_NEWER for a newer one.
  */
-export function parseStateText(text: string, file: string): { state: StateFile; migratedFrom?: number } {
+export function parseStateText(
+  text: string,
+  file: string,
+): { state: StateFile; migratedFrom?: number } {
   let data: Record<string, unknown>;
   try {
     data = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
     throw corrupt(file, `not valid JSON (${(error as Error).message}; truncated by a full disk?)`);
   }
-  if (typeof data !== 'object' || data === null || data.format !== STATE_FORMAT) throw corrupt(file, 'not a recsync state file');
+  if (typeof data !== 'object' || data === null || data.format !== STATE_FORMAT)
+    throw corrupt(file, 'not a recsync state file');
   const version = data.version;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw corrupt(file, `unknown version ${JSON.stringify(version)}`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw corrupt(file, `unknown version ${JSON.stringify(version)}`);
   if (version > STATE_VERSION) {
     throw new RecsyncError('E_STATE_NEWER', {
       message: `the state file ${file} was written by a newer recsync (state version ${version}; this release reads up to ${STATE_VERSION})`,
@@ -136,10 +155,15 @@ export function parseStateText(text: string, file: string): { state: StateFile; 
   }
   let current = data;
   for (let v = version; v < STATE_VERSION; v++) current = MIGRATIONS[v](current);
-  if (typeof current.fingerprint !== 'object' || current.fingerprint === null) throw corrupt(file, 'no fingerprint');
-  if (typeof current.pending !== 'object' || current.pending === null) throw corrupt(file, 'no pending set');
+  if (typeof current.fingerprint !== 'object' || current.fingerprint === null)
+    throw corrupt(file, 'no fingerprint');
+  if (typeof current.pending !== 'object' || current.pending === null)
+    throw corrupt(file, 'no pending set');
   const extra = Object.fromEntries(Object.entries(current).filter(([k]) => !KNOWN_FIELDS.has(k)));
-  const state = { ...(current as unknown as StateFile), ...(Object.keys(extra).length ? { extra } : {}) };
+  const state = {
+    ...(current as unknown as StateFile),
+    ...(Object.keys(extra).length ? { extra } : {}),
+  };
   for (const k of Object.keys(extra)) delete (state as unknown as Record<string, unknown>)[k];
   return { state, ...(version < STATE_VERSION ? { migratedFrom: version } : {}) };
 }

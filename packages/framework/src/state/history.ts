@@ -46,7 +46,10 @@ export function outcomeOf(exitCode: number): RunOutcome {
   }
 }
 
-export function runRecordOf(stats: RunStats, range?: { since?: string; until?: string }): RunRecord {
+export function runRecordOf(
+  stats: RunStats,
+  range?: { since?: string; until?: string },
+): RunRecord {
   const c = stats.counts;
   return {
     startedAt: stats.startedAt,
@@ -65,7 +68,11 @@ export function runRecordOf(stats: RunStats, range?: { since?: string; until?: s
 }
 
 /** A run that stopped before reading any file (the target failed its preflight). */
-export function failedStartRecord(startedAt: string, error: { code: string; message: string; exitCode: number }, pending: number): RunRecord {
+export function failedStartRecord(
+  startedAt: string,
+  error: { code: string; message: string; exitCode: number },
+  pending: number,
+): RunRecord {
   return {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -82,14 +89,23 @@ export function failedStartRecord(startedAt: string, error: { code: string; mess
 }
 
 /** The history with `record` appended, oldest entries dropped past the limit. Never mutates. */
-export function appendRun(history: readonly RunRecord[] | undefined, record: RunRecord, limit = HISTORY_LIMIT): RunRecord[] {
+export function appendRun(
+  history: readonly RunRecord[] | undefined,
+  record: RunRecord,
+  limit = HISTORY_LIMIT,
+): RunRecord[] {
   const next = [...(history ?? []), record];
   return next.length > limit ? next.slice(next.length - limit) : next;
 }
 
 /** When the last run that ended with exit 0 finished, if the state remembers one. */
-export function lastSuccessOf(history: readonly RunRecord[] | undefined, remembered?: string): string | undefined {
-  const fromHistory = [...(history ?? [])].reverse().find((r) => r.exitCode === EXIT_CODES.ok)?.finishedAt;
+export function lastSuccessOf(
+  history: readonly RunRecord[] | undefined,
+  remembered?: string,
+): string | undefined {
+  const fromHistory = [...(history ?? [])]
+    .reverse()
+    .find((r) => r.exitCode === EXIT_CODES.ok)?.finishedAt;
   if (!fromHistory) return remembered;
   if (!remembered) return fromHistory;
   return Date.parse(fromHistory) >= Date.parse(remembered) ? fromHistory : remembered;

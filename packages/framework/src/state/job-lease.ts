@@ -10,7 +10,13 @@ import { removeLeftovers } from './atomic.js';
 import { bucketStore } from './bucket.js';
 import { leaseBackendOf, type StoreJob } from './documents.js';
 import { LEASE_SIDE_FILE } from './lease-file.js';
-import { acquireLease, breakLease, type Lease, type LeaseBackend, type LeaseSnapshot } from './lock.js';
+import {
+  acquireLease,
+  breakLease,
+  type Lease,
+  type LeaseBackend,
+  type LeaseSnapshot,
+} from './lock.js';
 import { savedShardStates } from './shards.js';
 import { adoptState, lockFilePath, resetState, stateFilePath, type Fingerprint } from './store.js';
 import type { Connection } from '../s3/connection.js';
@@ -93,13 +99,18 @@ export async function withJobLease<T>(
  * whatever the shard count), each under its own lease, so a running sync or shard cannot undo it.
  * Returns where the states went (empty: there was none).
  */
-export async function resetJobState(job: ResolvedJob, options: Pick<LeaseOptions, 'warn'>): Promise<string[]> {
+export async function resetJobState(
+  job: ResolvedJob,
+  options: Pick<LeaseOptions, 'warn'>,
+): Promise<string[]> {
   const saved = await savedShardStates(job);
   const shards = saved.length > 0 ? saved.map((s) => s.shard) : [null];
   const moved: string[] = [];
   for (const shard of shards) {
     const one: ResolvedJob = { ...job, ...(shard ? { shard } : { shard: undefined }) };
-    const backup = await withJobLease(one, { command: 'state reset', ...options }, () => resetState(one));
+    const backup = await withJobLease(one, { command: 'state reset', ...options }, () =>
+      resetState(one),
+    );
     if (backup) moved.push(backup);
   }
   return moved;
@@ -121,7 +132,9 @@ export async function adoptJobState(
   let states = 0;
   for (const shard of shards) {
     const one: ResolvedJob = { ...job, ...(shard ? { shard } : { shard: undefined }) };
-    const result = await withJobLease(one, { command: 'state adopt', ...lease }, () => adoptState(one, connection));
+    const result = await withJobLease(one, { command: 'state adopt', ...lease }, () =>
+      adoptState(one, connection),
+    );
     if (result) states++;
     first ??= result;
   }

@@ -28,7 +28,10 @@ export const LEASE_SIDE_FILE = /^[0-9a-f]{12}\.(tmp|stale)$/;
 
 export function fileLeaseBackend(file: string): LeaseBackend {
   const sibling = (kind: string) =>
-    path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.${kind}`);
+    path.join(
+      path.dirname(file),
+      `.${path.basename(file)}.${randomBytes(6).toString('hex')}.${kind}`,
+    );
   return {
     where: file,
     async create(record) {
@@ -69,7 +72,11 @@ async function readSnapshot(file: string): Promise<LeaseSnapshot | undefined> {
   }
 }
 
-async function rewrite(file: string, version: string, record: LeaseRecord): Promise<string | false> {
+async function rewrite(
+  file: string,
+  version: string,
+  record: LeaseRecord,
+): Promise<string | false> {
   let handle;
   try {
     handle = await open(file, 'r+');

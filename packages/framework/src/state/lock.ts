@@ -133,7 +133,8 @@ export function resolveLeaseTiming(
     }
     return parsed;
   };
-  const timeoutMs = fromEnv('RECSYNC_LEASE_TIMEOUT') ?? config.timeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs;
+  const timeoutMs =
+    fromEnv('RECSYNC_LEASE_TIMEOUT') ?? config.timeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs;
   const heartbeatMs =
     fromEnv('RECSYNC_LEASE_HEARTBEAT') ??
     config.heartbeatMs ??
@@ -153,7 +154,12 @@ export async function acquireLease(backend: LeaseBackend, options: AcquireOption
     format: 'recsync-lease',
     version: 1,
     token,
-    owner: { ...thisHost(), pid: process.pid, startedAt: new Date().toISOString(), command: options.command },
+    owner: {
+      ...thisHost(),
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      command: options.command,
+    },
     heartbeat: 0,
     renewedAt: new Date().toISOString(),
   };
@@ -213,7 +219,11 @@ interface Verdict {
  * Watches a lease until its heartbeat changes (alive), it disappears (gone) or it stays the same
  * for the timeout on this process's monotonic clock (stale).
  */
-async function judge(backend: LeaseBackend, first: LeaseSnapshot, options: AcquireOptions): Promise<Verdict> {
+async function judge(
+  backend: LeaseBackend,
+  first: LeaseSnapshot,
+  options: AcquireOptions,
+): Promise<Verdict> {
   const { timing, signal } = options;
   if (first.record && deadOnThisHost(first.record.owner)) {
     return {
@@ -236,7 +246,10 @@ async function judge(backend: LeaseBackend, first: LeaseSnapshot, options: Acqui
     if (now.version !== first.version)
       return { alive: true, why: 'renewed', snapshot: now.record ? now : first };
   }
-  const clock = first.ageMs !== undefined ? "by the store's clock: its LastModified, then this host's" : "by this host's clock";
+  const clock =
+    first.ageMs !== undefined
+      ? "by the store's clock: its LastModified, then this host's"
+      : "by this host's clock";
   return {
     alive: false,
     why: `its heartbeat did not change for ${formatDuration(timing.timeoutMs)} (${clock})`,
@@ -248,7 +261,11 @@ function takeoverMessage(where: string, record: LeaseRecord | undefined, why: st
   return `taking over a stale lease ${where}: ${describeOwner(record)}; ${why}`;
 }
 
-function lockedError(where: string, record: LeaseRecord | undefined, command: string): RecsyncError {
+function lockedError(
+  where: string,
+  record: LeaseRecord | undefined,
+  command: string,
+): RecsyncError {
   return new RecsyncError('E_LOCKED', {
     message: `another run holds the lease ${where}: ${describeOwner(record)}; it is renewing it`,
     hint: `wait for it to finish; this ${command} changed nothing. If that run is gone, the lease is taken over once its heartbeat stops for the lease timeout (or: recsync unlock)`,
@@ -388,7 +405,11 @@ function thisHost(): Pick<LeaseOwner, 'host' | 'boot' | 'pidNamespace'> {
   };
   const boot = tryRead(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'));
   const pidNamespace = tryRead(() => readlinkSync('/proc/self/ns/pid'));
-  hostFacts = { host: os.hostname(), ...(boot ? { boot } : {}), ...(pidNamespace ? { pidNamespace } : {}) };
+  hostFacts = {
+    host: os.hostname(),
+    ...(boot ? { boot } : {}),
+    ...(pidNamespace ? { pidNamespace } : {}),
+  };
   return hostFacts;
 }
 

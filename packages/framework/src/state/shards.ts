@@ -14,24 +14,40 @@ import type { ResolvedJob } from '../config/resolve.js';
 import { RecsyncError } from '../errors.js';
 import { parseShardSuffix, type ShardSpec } from '../shard.js';
 import type { StrategyInstance } from '../strategy.js';
-import { listStateNames, siblingDocument, STATE_ENDING, stateName, storeWhere } from './documents.js';
+import {
+  listStateNames,
+  siblingDocument,
+  STATE_ENDING,
+  stateName,
+  storeWhere,
+} from './documents.js';
 import { readStateDocument } from './store.js';
 
 /** Every saved state of a job, with the shard it belongs to (null: the job run whole). */
-export async function savedShardStates(job: ResolvedJob): Promise<{ name: string; shard: ShardSpec | null }[]> {
+export async function savedShardStates(
+  job: ResolvedJob,
+): Promise<{ name: string; shard: ShardSpec | null }[]> {
   const out: { name: string; shard: ShardSpec | null }[] = [];
   for (const name of await listStateNames(job)) {
     const shard = parseShardSuffix(name, job.name, STATE_ENDING);
     if (shard !== undefined) out.push({ name, shard });
   }
-  return out.sort((a, b) => (a.shard?.count ?? 1) - (b.shard?.count ?? 1) || (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
+  return out.sort(
+    (a, b) =>
+      (a.shard?.count ?? 1) - (b.shard?.count ?? 1) ||
+      (a.shard?.index ?? 0) - (b.shard?.index ?? 0),
+  );
 }
 
 /**
  * Refuses a run whose shard count differs from the saved states' (before anything is read or
  * written), and a cleaning strategy whose shards cannot see each other's states.
  */
-export async function checkShards(job: ResolvedJob, strategy: StrategyInstance<unknown>, ownStateExists: boolean): Promise<void> {
+export async function checkShards(
+  job: ResolvedJob,
+  strategy: StrategyInstance<unknown>,
+  ownStateExists: boolean,
+): Promise<void> {
   const count = job.shard?.count ?? 1;
   const saved = await savedShardStates(job);
   const others = [...new Set(saved.map((s) => s.shard?.count ?? 1).filter((n) => n !== count))];
@@ -84,7 +100,9 @@ export async function sharedCommittedCursor(
 /** State names of every shard of this run's shard count. */
 function siblings(job: ResolvedJob): string[] {
   const count = job.shard?.count ?? 1;
-  return Array.from({ length: count }, (_, index) => stateName({ name: job.name, shard: { index, count } }));
+  return Array.from({ length: count }, (_, index) =>
+    stateName({ name: job.name, shard: { index, count } }),
+  );
 }
 
 function shardsChanged(job: ResolvedJob, count: number, others: number[]): RecsyncError {

@@ -10,23 +10,50 @@
 import path from 'node:path';
 import { isRecsyncError, RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { fileDocument, lockName, stateDocument, stateName, type StateDocument, type StoreJob } from './documents.js';
+import {
+  fileDocument,
+  lockName,
+  stateDocument,
+  stateName,
+  type StateDocument,
+  type StoreJob,
+} from './documents.js';
 import type { PartitionRecord } from '../engine/folders.js';
-import { parseStateText, stateText, type Fingerprint, type LastRun, type OpenUpload, type PendingEntry, type SourceRecord, type StateFile } from './format.js';
+import {
+  parseStateText,
+  stateText,
+  type Fingerprint,
+  type LastRun,
+  type OpenUpload,
+  type PendingEntry,
+  type SourceRecord,
+  type StateFile,
+} from './format.js';
 import { envEndpoint } from '../s3/target.js';
 import { appendRun, lastSuccessOf, type RunRecord } from './history.js';
 import type { Connection } from '../s3/connection.js';
 import { withoutCredentials } from '../secrets.js';
 
-export type { Fingerprint, PendingEntry, LastRun, OpenUpload, SourceRecord, StateFile } from './format.js';
+export type {
+  Fingerprint,
+  PendingEntry,
+  LastRun,
+  OpenUpload,
+  SourceRecord,
+  StateFile,
+} from './format.js';
 
 /** The local state file of a job (and shard): `<stateDir>/<job>[.shard-I-of-N].state.json`. */
-export function stateFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>): string {
+export function stateFilePath(
+  job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>,
+): string {
   return path.join(job.stateDir, stateName(job));
 }
 
 /** The local lease file of a job (and shard): `<stateDir>/<job>[.shard-I-of-N].lock`. */
-export function lockFilePath(job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>): string {
+export function lockFilePath(
+  job: Pick<ResolvedJob, 'stateDir' | 'name'> & Partial<Pick<ResolvedJob, 'shard'>>,
+): string {
   return path.join(job.stateDir, lockName(job));
 }
 
@@ -37,7 +64,11 @@ export function fingerprintOf(job: ResolvedJob, connection?: Connection): Finger
     source: job.source,
     bucket: job.target.bucket,
     prefix: job.target.prefix,
-    endpoint: withoutCredentials(connection ? (connection.endpoint?.value ?? null) : (job.target.endpoint ?? envEndpoint() ?? null)),
+    endpoint: withoutCredentials(
+      connection
+        ? (connection.endpoint?.value ?? null)
+        : (job.target.endpoint ?? envEndpoint() ?? null),
+    ),
     strategy: definition.name,
     identity: definition.identity ? definition.identity(options as never) : options,
   };
@@ -104,7 +135,10 @@ export class JobState {
     const read = await readState(document);
     if (!read) return new JobState(document, job.name, fingerprint, {}, false);
     const data = read.state;
-    const differences = compareFingerprints(acceptProfileEndpoint(data.fingerprint, fingerprint, connection), fingerprint);
+    const differences = compareFingerprints(
+      acceptProfileEndpoint(data.fingerprint, fingerprint, connection),
+      fingerprint,
+    );
     if (differences.length > 0) {
       throw new RecsyncError('E_STATE_MISMATCH', {
         message:
@@ -124,7 +158,14 @@ export class JobState {
       });
     }
     const cursor = data.cursor == null ? undefined : parsed.data;
-    return new JobState(document, job.name, fingerprint, { ...data, cursor }, true, read.migratedFrom);
+    return new JobState(
+      document,
+      job.name,
+      fingerprint,
+      { ...data, cursor },
+      true,
+      read.migratedFrom,
+    );
   }
 
   /** Writes the state atomically. Calls are serialised; each writes the latest values. */
@@ -167,7 +208,10 @@ export async function resetState(job: StoreJob): Promise<string | undefined> {
 }
 
 /** Rewrites the state's fingerprint for the current config, keeping cursor and pending set. */
-export async function adoptState(job: ResolvedJob, connection?: Connection): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
+export async function adoptState(
+  job: ResolvedJob,
+  connection?: Connection,
+): Promise<{ before: Fingerprint; after: Fingerprint } | undefined> {
   const document = stateDocument(job);
   const read = await readState(document);
   if (!read) return undefined;
@@ -186,13 +230,18 @@ export async function readStateDocument(document: StateDocument): Promise<StateF
   return (await readState(document))?.state;
 }
 
-async function readState(document: StateDocument): Promise<ReturnType<typeof parseStateText> | undefined> {
+async function readState(
+  document: StateDocument,
+): Promise<ReturnType<typeof parseStateText> | undefined> {
   const text = await document.read();
   if (text === undefined) return undefined;
   const read = parseStateText(text, document.where);
   // A state written before credentials were kept out of it is accepted; the next save rewrites it.
   const endpoint = withoutCredentials(read.state.fingerprint.endpoint ?? null);
-  return { ...read, state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } } };
+  return {
+    ...read,
+    state: { ...read.state, fingerprint: { ...read.state.fingerprint, endpoint } },
+  };
 }
 
 /**
@@ -202,22 +251,37 @@ async function readState(document: StateDocument): Promise<ReturnType<typeof par
  * save records the endpoint. A null against an endpoint from the config or the environment is
  * still a mismatch: those were always recorded, so null there really meant AWS.
  */
-function acceptProfileEndpoint(saved: Fingerprint, current: Fingerprint, connection?: Connection): Fingerprint {
+function acceptProfileEndpoint(
+  saved: Fingerprint,
+  current: Fingerprint,
+  connection?: Connection,
+): Fingerprint {
   const fromProfile = connection?.endpoint?.from.startsWith('profile ') ?? false;
   return saved.endpoint === null && fromProfile ? { ...saved, endpoint: current.endpoint } : saved;
 }
 
 function compareFingerprints(saved: Fingerprint, current: Fingerprint): string[] {
-  const fields: (keyof Fingerprint)[] = ['source', 'bucket', 'prefix', 'endpoint', 'strategy', 'identity'];
+  const fields: (keyof Fingerprint)[] = [
+    'source',
+    'bucket',
+    'prefix',
+    'endpoint',
+    'strategy',
+    'identity',
+  ];
   return fields
     .filter((f) => stableJson(saved[f]) !== stableJson(current[f]))
     .map((f) => `${f}: state has ${stableJson(saved[f])}, config has ${stableJson(current[f])}`);
 }
 
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  ) ?? 'null';
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+          )
+        : v,
+    ) ?? 'null'
+  );
 }

@@ -47,22 +47,35 @@ interface Collected {
   files: { path: string; size: number; mtimeMs: number }[];
 }
 
-async function collect(instance: StrategyInstance<unknown>, cursor: unknown, now: Date): Promise<Collected[]> {
+async function collect(
+  instance: StrategyInstance<unknown>,
+  cursor: unknown,
+  now: Date,
+): Promise<Collected[]> {
   const out: Collected[] = [];
   const signal = new AbortController().signal;
   for await (const partition of instance.partitions({ cursor, now, signal })) {
     const files: Collected['files'] = [];
-    for await (const f of partition.files()) files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs });
+    for await (const f of partition.files())
+      files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs });
     out.push({ partition, files });
   }
   return out;
 }
 
-function advanceAll(instance: StrategyInstance<unknown>, cursor: unknown, runs: Collected[]): unknown {
+function advanceAll(
+  instance: StrategyInstance<unknown>,
+  cursor: unknown,
+  runs: Collected[],
+): unknown {
   let current = cursor;
   for (const { partition } of runs) {
     if (!partition.closed) break;
-    current = instance.advance(current, { id: partition.id, closed: partition.closed, recheck: partition.recheck });
+    current = instance.advance(current, {
+      id: partition.id,
+      closed: partition.closed,
+      recheck: partition.recheck,
+    });
   }
   return current;
 }
@@ -71,9 +84,16 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
   const { definition } = subject;
   const create = (source: string) => {
     const options = definition.options.parse(subject.options);
-    return definition.create(options as never, { source, followSymlinks: false, warn: () => undefined });
+    return definition.create(options as never, {
+      source,
+      followSymlinks: false,
+      warn: () => undefined,
+    });
   };
-  const withFixture = (name: string, body: (f: ConformanceFixture, instance: StrategyInstance<unknown>) => Promise<void>): ConformanceCheck => ({
+  const withFixture = (
+    name: string,
+    body: (f: ConformanceFixture, instance: StrategyInstance<unknown>) => Promise<void>,
+  ): ConformanceCheck => ({
     name: `${definition.name}: ${name}`,
     async run() {
       const fixture = await subject.fixture();
@@ -91,69 +111,133 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       async run() {
         assert.ok(definition.name.length > 0, 'name is empty');
         const parsed = definition.options.safeParse(subject.options);
-        assert.ok(parsed.success, `options schema refuses the subject's options: ${parsed.error?.message}`);
+        assert.ok(
+          parsed.success,
+          `options schema refuses the subject's options: ${parsed.error?.message}`,
+        );
         assert.equal(typeof definition.cursor.safeParse, 'function', 'cursor must be a zod schema');
         if (definition.identity) JSON.stringify(definition.identity(parsed.data as never));
       },
     },
-    withFixture('yields partitions with unique ids and files that are inside the source, relative and correctly described', async (f, instance) => {
-      const runs = await collect(instance, undefined, f.now);
-      assert.ok(runs.some((r) => r.files.length > 0), 'the fixture yields no file at all: the check would prove nothing');
-      const ids = runs.map((r) => r.partition.id);
-      assert.equal(new Set(ids).size, ids.length, `duplicate partition ids: ${ids.join(', ')}`);
-      for (const { partition, files } of runs) {
-        assert.ok(path.isAbsolute(partition.dir), `partition ${partition.id}: dir must be absolute`);
-        if (partition.prefix !== undefined) {
-          assert.ok(partition.prefix === '' || partition.prefix.endsWith('/'), `partition ${partition.id}: prefix must end with "/"`);
-          assert.equal(pathProblem(`${partition.prefix}x`), undefined, `partition ${partition.id}: unsafe prefix ${partition.prefix}`);
+    withFixture(
+      'yields partitions with unique ids and files that are inside the source, relative and correctly described',
+      async (f, instance) => {
+        const runs = await collect(instance, undefined, f.now);
+        assert.ok(
+          runs.some((r) => r.files.length > 0),
+          'the fixture yields no file at all: the check would prove nothing',
+        );
+        const ids = runs.map((r) => r.partition.id);
+        assert.equal(new Set(ids).size, ids.length, `duplicate partition ids: ${ids.join(', ')}`);
+        for (const { partition, files } of runs) {
+          assert.ok(
+            path.isAbsolute(partition.dir),
+            `partition ${partition.id}: dir must be absolute`,
+          );
+          if (partition.prefix !== undefined) {
+            assert.ok(
+              partition.prefix === '' || partition.prefix.endsWith('/'),
+              `partition ${partition.id}: prefix must end with "/"`,
+            );
+            assert.equal(
+              pathProblem(`${partition.prefix}x`),
+              undefined,
+              `partition ${partition.id}: unsafe prefix ${partition.prefix}`,
+            );
+          }
+          for (const file of files) {
+            assert.equal(
+              pathProblem(file.path),
+              undefined,
+              `${file.path}: ${pathProblem(file.path)}`,
+            );
+            if (partition.prefix)
+              assert.ok(
+                file.path.startsWith(partition.prefix),
+                `${file.path} is not under its partition's prefix ${partition.prefix}: the list check would never find it`,
+              );
+            const stats = await lstat(path.join(f.source, ...file.path.split('/')));
+            assert.ok(stats.isFile(), `${file.path} is not a regular file`);
+            assert.equal(
+              file.size,
+              stats.size,
+              `${file.path}: reported size ${file.size}, disk says ${stats.size}`,
+            );
+            assert.equal(
+              Math.floor(file.mtimeMs),
+              Math.floor(stats.mtimeMs),
+              `${file.path}: reported mtime differs from the disk`,
+            );
+          }
         }
-        for (const file of files) {
-          assert.equal(pathProblem(file.path), undefined, `${file.path}: ${pathProblem(file.path)}`);
-          if (partition.prefix) assert.ok(file.path.startsWith(partition.prefix), `${file.path} is not under its partition's prefix ${partition.prefix}: the list check would never find it`);
-          const stats = await lstat(path.join(f.source, ...file.path.split('/')));
-          assert.ok(stats.isFile(), `${file.path} is not a regular file`);
-          assert.equal(file.size, stats.size, `${file.path}: reported size ${file.size}, disk says ${stats.size}`);
-          assert.equal(Math.floor(file.mtimeMs), Math.floor(stats.mtimeMs), `${file.path}: reported mtime differs from the disk`);
+      },
+    ),
+    withFixture(
+      'keeps a cursor that survives JSON and its own schema, and never moves it backwards',
+      async (f, instance) => {
+        const runs = await collect(instance, undefined, f.now);
+        const cursor = advanceAll(instance, undefined, runs);
+        const roundTrip = JSON.parse(JSON.stringify(cursor ?? null));
+        if (cursor !== undefined) {
+          assert.deepEqual(roundTrip, cursor, 'the cursor does not survive JSON');
+          assert.ok(
+            definition.cursor.safeParse(roundTrip).success,
+            `the cursor ${JSON.stringify(cursor)} fails the cursor schema`,
+          );
         }
-      }
-    }),
-    withFixture('keeps a cursor that survives JSON and its own schema, and never moves it backwards', async (f, instance) => {
-      const runs = await collect(instance, undefined, f.now);
-      const cursor = advanceAll(instance, undefined, runs);
-      const roundTrip = JSON.parse(JSON.stringify(cursor ?? null));
-      if (cursor !== undefined) {
-        assert.deepEqual(roundTrip, cursor, 'the cursor does not survive JSON');
-        assert.ok(definition.cursor.safeParse(roundTrip).success, `the cursor ${JSON.stringify(cursor)} fails the cursor schema`);
-      }
-      assert.deepEqual(advanceAll(instance, cursor, runs), cursor, 'advancing over the same partitions again moved the cursor');
-    }),
-    withFixture('finds files added since the last run, and re-reads unchanged files only in re-check or open partitions', async (f, instance) => {
-      const first = await collect(instance, undefined, f.now);
-      const cursor = JSON.parse(JSON.stringify(advanceAll(instance, undefined, first) ?? null)) ?? undefined;
-      const added = (await f.addFiles?.()) ?? [];
-      const later = f.later ?? new Date(f.now.getTime() + 86_400_000);
-      const second = await collect(create(f.source), cursor, later);
-      const seen = new Set(second.flatMap((r) => r.files.map((x) => x.path)));
-      for (const p of added) assert.ok(seen.has(p), `the second run does not yield ${p}, added after the first`);
-      const doneBefore = new Set(first.filter((r) => r.partition.closed).flatMap((r) => r.files.map((x) => x.path)));
-      for (const { partition, files } of second) {
-        if (partition.recheck || !partition.closed) continue;
-        for (const file of files) {
-          assert.ok(!doneBefore.has(file.path) || added.includes(file.path), `${file.path} was done in a closed partition and is yielded again by ${partition.id}, which is not a re-check`);
+        assert.deepEqual(
+          advanceAll(instance, cursor, runs),
+          cursor,
+          'advancing over the same partitions again moved the cursor',
+        );
+      },
+    ),
+    withFixture(
+      'finds files added since the last run, and re-reads unchanged files only in re-check or open partitions',
+      async (f, instance) => {
+        const first = await collect(instance, undefined, f.now);
+        const cursor =
+          JSON.parse(JSON.stringify(advanceAll(instance, undefined, first) ?? null)) ?? undefined;
+        const added = (await f.addFiles?.()) ?? [];
+        const later = f.later ?? new Date(f.now.getTime() + 86_400_000);
+        const second = await collect(create(f.source), cursor, later);
+        const seen = new Set(second.flatMap((r) => r.files.map((x) => x.path)));
+        for (const p of added)
+          assert.ok(seen.has(p), `the second run does not yield ${p}, added after the first`);
+        const doneBefore = new Set(
+          first.filter((r) => r.partition.closed).flatMap((r) => r.files.map((x) => x.path)),
+        );
+        for (const { partition, files } of second) {
+          if (partition.recheck || !partition.closed) continue;
+          for (const file of files) {
+            assert.ok(
+              !doneBefore.has(file.path) || added.includes(file.path),
+              `${file.path} was done in a closed partition and is yielded again by ${partition.id}, which is not a re-check`,
+            );
+          }
         }
-      }
-    }),
+      },
+    ),
     withFixture('stops promptly when its signal is aborted', async (f, instance) => {
       const controller = new AbortController();
       controller.abort();
       let count = 0;
-      for await (const _ of instance.partitions({ cursor: undefined, now: f.now, signal: controller.signal })) if (++count > 1) break;
+      for await (const _ of instance.partitions({
+        cursor: undefined,
+        now: f.now,
+        signal: controller.signal,
+      }))
+        if (++count > 1) break;
       assert.ok(count <= 1, 'partitions() went on after its signal was aborted');
     }),
     withFixture('describes itself with plain JSON values', async (f, instance) => {
       await collect(instance, undefined, f.now);
       const facts = instance.describe?.() ?? {};
-      for (const [k, v] of Object.entries(facts)) assert.ok(['string', 'number', 'boolean'].includes(typeof v), `describe().${k} is ${typeof v}`);
+      for (const [k, v] of Object.entries(facts))
+        assert.ok(
+          ['string', 'number', 'boolean'].includes(typeof v),
+          `describe().${k} is ${typeof v}`,
+        );
     }),
   ];
 }

@@ -3,7 +3,24 @@
  * and plugins: fixture trees, a real local S3 server, a test client, and the strategy
  * conformance suite.
  */
-export { createTree, fixtureBytes, type FixtureTree, type TreeSpec, type FileSpec } from './tree.js';
-export { startS3Server, seedStore, type S3TestServer, type S3TestServerOptions, type SeedObject } from './s3-server.js';
+export {
+  createTree,
+  fixtureBytes,
+  type FixtureTree,
+  type TreeSpec,
+  type FileSpec,
+} from './tree.js';
+export {
+  startS3Server,
+  seedStore,
+  type S3TestServer,
+  type S3TestServerOptions,
+  type SeedObject,
+} from './s3-server.js';
 export { createTestClient, S3RVER_CREDENTIALS, type TestBucketClient } from './client.js';
-export { strategyConformance, type ConformanceSubject, type ConformanceFixture, type ConformanceCheck } from './conformance.js';
+export {
+  strategyConformance,
+  type ConformanceSubject,
+  type ConformanceFixture,
+  type ConformanceCheck,
+} from './conformance.js';

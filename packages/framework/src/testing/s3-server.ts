@@ -47,10 +47,14 @@ const CHILD = fileURLToPath(new URL('../../testing-bin/s3rver-child.mjs', import
 export async function startS3Server(options: S3TestServerOptions = {}): Promise<S3TestServer> {
   const ownDirectory = !options.directory;
   const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'recsync-s3-')));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, directory, ...(options.buckets ?? [])], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '', S3RVER_PORT: String(options.port ?? 0) },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', CHILD, directory, ...(options.buckets ?? [])],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '', S3RVER_PORT: String(options.port ?? 0) },
+    },
+  );
   const port = await readPort(child);
   const endpoint = `http://127.0.0.1:${port}`;
   return {
@@ -74,7 +78,12 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
 function readPort(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => reject(new Error(`s3rver exited (code ${code}) before listening; is the s3rver package installed?`));
+    const onExit = (code: number | null) =>
+      reject(
+        new Error(
+          `s3rver exited (code ${code}) before listening; is the s3rver package installed?`,
+        ),
+      );
     child.once('exit', onExit);
     child.once('error', reject);
     lines.once('line', (line) => {
@@ -99,11 +108,19 @@ export async function seedStore(
   objects: Iterable<SeedObject> | AsyncIterable<SeedObject>,
 ): Promise<number> {
   const require = createRequire(import.meta.url);
-  const FilesystemStore = require('s3rver/lib/stores/filesystem.js') as new (dir: string) => { putObject(o: unknown): Promise<unknown> };
-  const S3Object = require('s3rver/lib/models/object.js') as new (b: string, k: string, c: Buffer, m: Record<string, string>) => unknown;
+  const FilesystemStore = require('s3rver/lib/stores/filesystem.js') as new (
+    dir: string,
+  ) => { putObject(o: unknown): Promise<unknown> };
+  const S3Object = require('s3rver/lib/models/object.js') as new (
+    b: string,
+    k: string,
+    c: Buffer,
+    m: Record<string, string>,
+  ) => unknown;
   const store = new FilesystemStore(directory);
   let count = 0;
-  const put = (o: SeedObject) => store.putObject(new S3Object(bucket, o.key, o.body, { 'content-type': 'binary/octet-stream' }));
+  const put = (o: SeedObject) =>
+    store.putObject(new S3Object(bucket, o.key, o.body, { 'content-type': 'binary/octet-stream' }));
   for await (const _ of mapUnordered(objects, 32, put)) count++;
   return count;
 }

@@ -15,7 +15,10 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 
-export type FileSpec = string | Buffer | { content?: string | Buffer; size?: number; mtime?: Date | string | number };
+export type FileSpec =
+  | string
+  | Buffer
+  | { content?: string | Buffer; size?: number; mtime?: Date | string | number };
 export type TreeSpec = Record<string, FileSpec>;
 
 export interface FixtureTree {
@@ -47,11 +50,15 @@ export function fixtureBytes(seed: string, size: number): Buffer {
 function contentOf(relative: string, spec: FileSpec): Buffer {
   if (typeof spec === 'string') return Buffer.from(spec);
   if (Buffer.isBuffer(spec)) return spec;
-  if (spec.content !== undefined) return Buffer.isBuffer(spec.content) ? spec.content : Buffer.from(spec.content);
+  if (spec.content !== undefined)
+    return Buffer.isBuffer(spec.content) ? spec.content : Buffer.from(spec.content);
   return fixtureBytes(relative, spec.size ?? 0);
 }
 
-export async function createTree(spec: TreeSpec = {}, options: { root?: string } = {}): Promise<FixtureTree> {
+export async function createTree(
+  spec: TreeSpec = {},
+  options: { root?: string } = {},
+): Promise<FixtureTree> {
   const root = options.root ?? (await mkdtemp(path.join(os.tmpdir(), 'recsync-tree-')));
   const abs = (relative: string) => path.join(root, ...relative.split('/'));
   const write = async (entries: TreeSpec) => {
@@ -59,7 +66,8 @@ export async function createTree(spec: TreeSpec = {}, options: { root?: string }
       const file = abs(relative);
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, contentOf(relative, fileSpec));
-      const mtime = typeof fileSpec === 'object' && !Buffer.isBuffer(fileSpec) ? fileSpec.mtime : undefined;
+      const mtime =
+        typeof fileSpec === 'object' && !Buffer.isBuffer(fileSpec) ? fileSpec.mtime : undefined;
       if (mtime !== undefined) {
         const when = mtime instanceof Date ? mtime : new Date(mtime);
         await utimes(file, when, when);

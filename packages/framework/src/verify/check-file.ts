@@ -41,18 +41,33 @@ export interface FileCheck {
   readonly exists: boolean;
 }
 
-export async function checkFile(ctx: VerifyContext, unit: string, file: LocalFile, key: string, listed: Listed, cache?: FolderChecksums): Promise<FileCheck> {
+export async function checkFile(
+  ctx: VerifyContext,
+  unit: string,
+  file: LocalFile,
+  key: string,
+  listed: Listed,
+  cache?: FolderChecksums,
+): Promise<FileCheck> {
   const findings: Finding[] = [];
-  const add = (kind: FindingKind, detail: string, extra: { expected?: string; actual?: string } = {}) =>
-    findings.push({ kind, unit, key, path: file.path, detail, ...extra });
+  const add = (
+    kind: FindingKind,
+    detail: string,
+    extra: { expected?: string; actual?: string } = {},
+  ) => findings.push({ kind, unit, key, path: file.path, detail, ...extra });
   try {
     const deep = ctx.level === 'deep' && (!ctx.subset || ctx.subset.has(key));
     const head = ctx.level === 'head' || deep;
     if (!head) {
       cache?.keep(file.name, file);
-      const object = listed === 'unknown' ? await ctx.reader.headObject(key, { signal: ctx.signal }) : listed;
+      const object =
+        listed === 'unknown' ? await ctx.reader.headObject(key, { signal: ctx.signal }) : listed;
       if (!object) add('missing', 'no object for this file');
-      else if (object.size !== file.size) add('size', 'the object is not the size of the local file', { expected: String(file.size), actual: String(object.size) });
+      else if (object.size !== file.size)
+        add('size', 'the object is not the size of the local file', {
+          expected: String(file.size),
+          actual: String(object.size),
+        });
       else if (object.storageClass) classNote(ctx, object.storageClass, add);
       return { findings, bytesRead: 0, exists: object !== undefined };
     }
@@ -64,14 +79,25 @@ export async function checkFile(ctx: VerifyContext, unit: string, file: LocalFil
     return await checkObject(ctx, { file, key, deep, cache, add, findings });
   } catch (error) {
     if (classifyS3Error(error).kind === 'fatal' && (error as { $metadata?: unknown }).$metadata) {
-      throw targetError(error, { bucket: ctx.reader.bucket, endpoint: ctx.reader.endpoint, action: `checking ${key}` });
+      throw targetError(error, {
+        bucket: ctx.reader.bucket,
+        endpoint: ctx.reader.endpoint,
+        action: `checking ${key}`,
+      });
     }
-    add('error', `could not check: ${(error as { $metadata?: unknown }).$metadata ? describeS3Error(error) : describeError(error)}`);
+    add(
+      'error',
+      `could not check: ${(error as { $metadata?: unknown }).$metadata ? describeS3Error(error) : describeError(error)}`,
+    );
     return { findings, bytesRead: 0, exists: true };
   }
 }
 
-export type Adder = (kind: FindingKind, detail: string, extra?: { expected?: string; actual?: string }) => void;
+export type Adder = (
+  kind: FindingKind,
+  detail: string,
+  extra?: { expected?: string; actual?: string },
+) => void;
 
 interface ObjectCheck {
   readonly file: LocalFile;
@@ -105,7 +131,10 @@ async function checkObject(ctx: VerifyContext, check: ObjectCheck): Promise<File
   if (details.size !== file.size) {
     body?.destroy();
     check.cache?.keep(file.name, file);
-    add('size', 'the object is not the size of the local file', { expected: String(file.size), actual: String(details.size) });
+    add('size', 'the object is not the size of the local file', {
+      expected: String(file.size),
+      actual: String(details.size),
+    });
     return { findings, bytesRead: 0, exists: true };
   }
   const stored = storedChecksum(details.metadata);
@@ -114,19 +143,36 @@ async function checkObject(ctx: VerifyContext, check: ObjectCheck): Promise<File
   const local = check.cache
     ? await check.cache.checksum(file.name, file.absolute, file, algorithm, ctx.openFlags)
     : undefined;
-  if (!stored) add('no-checksum', 'the object carries no stored checksum (its metadata lost it, or another tool wrote it)');
+  if (!stored)
+    add(
+      'no-checksum',
+      'the object carries no stored checksum (its metadata lost it, or another tool wrote it)',
+    );
   if (stored && local !== undefined && local !== stored.value) {
-    add('local-differs', `the local file's ${algorithm} is not the one stored at upload (the file changed after it was backed up)`, { expected: stored.value, actual: local });
+    add(
+      'local-differs',
+      `the local file's ${algorithm} is not the one stored at upload (the file changed after it was backed up)`,
+      { expected: stored.value, actual: local },
+    );
   }
   if (objectHash !== undefined) {
     const reference = stored?.value ?? local;
     if (reference !== undefined && objectHash !== reference) {
-      add('object-corrupt', stored ? `the object's bytes do not match the ${algorithm} stored at upload` : `the object's bytes are not the local file's (no stored checksum tells which changed)`, { expected: reference, actual: objectHash });
+      add(
+        'object-corrupt',
+        stored
+          ? `the object's bytes do not match the ${algorithm} stored at upload`
+          : `the object's bytes are not the local file's (no stored checksum tells which changed)`,
+        { expected: reference, actual: objectHash },
+      );
     }
   }
   const mtime = details.metadata.mtime;
   if (mtime !== undefined && !sameMtime(mtime, { ms: file.mtimeMs, ns: file.mtimeNs })) {
-    add('stale-mtime', 'the stored mtime is not the local file\'s', { expected: String(Number(file.mtimeNs) / 1e9), actual: mtime });
+    add('stale-mtime', "the stored mtime is not the local file's", {
+      expected: String(Number(file.mtimeNs) / 1e9),
+      actual: mtime,
+    });
   }
   retention(ctx, file, details, add);
   classNote(ctx, details.storageClass, add);
@@ -134,15 +180,26 @@ async function checkObject(ctx: VerifyContext, check: ObjectCheck): Promise<File
 }
 
 /** Object Lock retention against what the config asks for this file. */
-export function retention(ctx: VerifyContext, file: Pick<LocalFile, 'path' | 'mtimeMs'>, details: Pick<ObjectDetails, 'retainUntil' | 'lastModified'>, add: Adder): void {
+export function retention(
+  ctx: VerifyContext,
+  file: Pick<LocalFile, 'path' | 'mtimeMs'>,
+  details: Pick<ObjectDetails, 'retainUntil' | 'lastModified'>,
+  add: Adder,
+): void {
   const lock = ctx.job.target.objectLock;
   if (!lock) return;
   let expected: Date | undefined;
   try {
     const now = details.lastModified ?? ctx.now;
-    const { fields, past } = objectLockFields(lock, { mtimeMs: file.mtimeMs, partitionStart: ctx.partitionStart(file.path), now });
+    const { fields, past } = objectLockFields(lock, {
+      mtimeMs: file.mtimeMs,
+      partitionStart: ctx.partitionStart(file.path),
+      now,
+    });
     if (past) return;
-    expected = fields.ObjectLockRetainUntilDate ? new Date(fields.ObjectLockRetainUntilDate) : undefined;
+    expected = fields.ObjectLockRetainUntilDate
+      ? new Date(fields.ObjectLockRetainUntilDate)
+      : undefined;
   } catch {
     return; // no partition date for this file: nothing to compare with
   }
@@ -150,7 +207,11 @@ export function retention(ctx: VerifyContext, file: Pick<LocalFile, 'path' | 'mt
   const actual = details.retainUntil;
   // A second of slack: stores keep retain-until dates at second precision.
   if (!actual || actual.getTime() < expected.getTime() - 1000) {
-    add('retention-short', actual ? 'retained for less long than the config asks' : 'no Object Lock retention', { expected: expected.toISOString(), actual: actual?.toISOString() ?? 'none' });
+    add(
+      'retention-short',
+      actual ? 'retained for less long than the config asks' : 'no Object Lock retention',
+      { expected: expected.toISOString(), actual: actual?.toISOString() ?? 'none' },
+    );
   }
 }
 
@@ -159,11 +220,16 @@ export function classNote(ctx: VerifyContext, actual: string | undefined, add: A
   const configured = ctx.job.target.storageClass ?? 'STANDARD';
   const is = actual ?? 'STANDARD';
   if (is === configured) return;
-  const archive = ARCHIVE_CLASSES.has(is) ? ': an archive class, it needs a restore request before it can be read' : '';
+  const archive = ARCHIVE_CLASSES.has(is)
+    ? ': an archive class, it needs a restore request before it can be read'
+    : '';
   add('note', `storage class ${is} (configured: ${configured})${archive}`);
 }
 
-async function hashStream(body: AsyncIterable<Uint8Array>, algorithm: ChecksumName): Promise<string> {
+async function hashStream(
+  body: AsyncIterable<Uint8Array>,
+  algorithm: ChecksumName,
+): Promise<string> {
   const hasher = await createHasher(algorithm);
   for await (const chunk of body) hasher.update(chunk);
   return hasher.digest().toString('base64');

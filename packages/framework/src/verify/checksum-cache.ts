@@ -37,13 +37,20 @@ export class FolderChecksums {
     private readonly stored: Map<string, Entry>,
   ) {}
 
-  static async open(root: string, folder: string, options: { rehash: boolean }): Promise<FolderChecksums> {
+  static async open(
+    root: string,
+    folder: string,
+    options: { rehash: boolean },
+  ): Promise<FolderChecksums> {
     const name = createHash('sha1').update(folder).digest('hex');
     const file = path.join(root, name.slice(0, 2), `${name}.json`);
     let stored = new Map<string, Entry>();
     if (!options.rehash) {
       try {
-        const data = JSON.parse(await readFile(file, 'utf8')) as { folder?: string; files?: Record<string, Entry> };
+        const data = JSON.parse(await readFile(file, 'utf8')) as {
+          folder?: string;
+          files?: Record<string, Entry>;
+        };
         if (data.folder === folder && data.files) stored = new Map(Object.entries(data.files));
       } catch {
         // no cache yet, or unreadable: computed again
@@ -55,13 +62,33 @@ export class FolderChecksums {
   /** Keeps a file's entry (when still valid) for a file this run did not need to hash. */
   keep(name: string, stat: LocalStat): void {
     const hit = this.stored.get(name);
-    if (hit && hit[0] === stat.size && hit[1] === String(stat.mtimeNs) && hit[2] === String(stat.ctimeNs) && hit[3] === String(stat.ino)) this.next.set(name, hit);
+    if (
+      hit &&
+      hit[0] === stat.size &&
+      hit[1] === String(stat.mtimeNs) &&
+      hit[2] === String(stat.ctimeNs) &&
+      hit[3] === String(stat.ino)
+    )
+      this.next.set(name, hit);
   }
 
   /** The checksum of `absolute` (named `name` in the folder), from the cache or by reading it. */
-  async checksum(name: string, absolute: string | Buffer, stat: LocalStat, algorithm: ChecksumName, flags: number): Promise<string> {
+  async checksum(
+    name: string,
+    absolute: string | Buffer,
+    stat: LocalStat,
+    algorithm: ChecksumName,
+    flags: number,
+  ): Promise<string> {
     const hit = this.stored.get(name);
-    if (hit && hit[0] === stat.size && hit[1] === String(stat.mtimeNs) && hit[2] === String(stat.ctimeNs) && hit[3] === String(stat.ino) && hit[4] === algorithm) {
+    if (
+      hit &&
+      hit[0] === stat.size &&
+      hit[1] === String(stat.mtimeNs) &&
+      hit[2] === String(stat.ctimeNs) &&
+      hit[3] === String(stat.ino) &&
+      hit[4] === algorithm
+    ) {
       this.hits++;
       this.next.set(name, hit);
       return hit[5];
@@ -74,7 +101,14 @@ export class FolderChecksums {
     } finally {
       await handle.close();
     }
-    this.next.set(name, [stat.size, String(stat.mtimeNs), String(stat.ctimeNs), String(stat.ino), algorithm, value]);
+    this.next.set(name, [
+      stat.size,
+      String(stat.mtimeNs),
+      String(stat.ctimeNs),
+      String(stat.ino),
+      algorithm,
+      value,
+    ]);
     this.changed = true;
     return value;
   }
@@ -85,7 +119,10 @@ export class FolderChecksums {
     if (!this.changed && !dropped) return;
     if (this.next.size === 0 && this.stored.size === 0) return;
     await mkdir(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ folder, files: Object.fromEntries(this.next) }));
+    await writeFileAtomic(
+      this.file,
+      JSON.stringify({ folder, files: Object.fromEntries(this.next) }),
+    );
   }
 }
 

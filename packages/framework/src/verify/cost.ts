@@ -21,7 +21,10 @@ export interface VerifyCost {
 /** Requests per second a store answers per connection, for the rough duration (S3: ~20-50 ms a HEAD). */
 const PER_CONNECTION_PER_SECOND = 25;
 
-export async function estimateCost(ctx: VerifyContext, roots: readonly string[]): Promise<VerifyCost> {
+export async function estimateCost(
+  ctx: VerifyContext,
+  roots: readonly string[],
+): Promise<VerifyCost> {
   let objects = 0;
   let bytes = 0;
   let selected = 0;

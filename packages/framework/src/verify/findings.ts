@@ -28,7 +28,17 @@ export type FindingKind =
   | 'note';
 
 export const FINDING_KINDS: readonly FindingKind[] = [
-  'missing', 'size', 'local-differs', 'object-corrupt', 'no-checksum', 'stale-mtime', 'extra', 'retention-short', 'not-encrypted', 'error', 'note',
+  'missing',
+  'size',
+  'local-differs',
+  'object-corrupt',
+  'no-checksum',
+  'stale-mtime',
+  'extra',
+  'retention-short',
+  'not-encrypted',
+  'error',
+  'note',
 ];
 
 export interface Finding {
@@ -55,4 +65,11 @@ export function failing(counts: FindingCounts): number {
 }
 
 /** Kinds `--repair` acts on by uploading the local file again (the local file wins). */
-export const REPAIRABLE: ReadonlySet<FindingKind> = new Set(['missing', 'size', 'local-differs', 'object-corrupt', 'no-checksum', 'stale-mtime']);
+export const REPAIRABLE: ReadonlySet<FindingKind> = new Set([
+  'missing',
+  'size',
+  'local-differs',
+  'object-corrupt',
+  'no-checksum',
+  'stale-mtime',
+]);

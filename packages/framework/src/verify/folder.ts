@@ -45,16 +45,29 @@ export interface FolderResult {
   readonly readHashes: number;
 }
 
-export type RepairFn = (file: LocalFile, key: string, findings: Finding[], exists: boolean) => Promise<RepairOutcome>;
+export type RepairFn = (
+  file: LocalFile,
+  key: string,
+  findings: Finding[],
+  exists: boolean,
+) => Promise<RepairOutcome>;
 
 /** The unit's objects, keyed by their key relative to `prefix`. Start it early: units are listed ahead. */
-export async function listUnit(ctx: VerifyContext, prefix: string, options: { delimiter: boolean }): Promise<{ objects: Map<string, ListedObject>; folders: string[] }> {
+export async function listUnit(
+  ctx: VerifyContext,
+  prefix: string,
+  options: { delimiter: boolean },
+): Promise<{ objects: Map<string, ListedObject>; folders: string[] }> {
   const objects = new Map<string, ListedObject>();
   const folders: string[] = [];
-  for await (const o of ctx.reader.listObjects(prefix, { delimiter: options.delimiter, signal: ctx.signal })) {
+  for await (const o of ctx.reader.listObjects(prefix, {
+    delimiter: options.delimiter,
+    signal: ctx.signal,
+  })) {
     const rel = o.key.slice(prefix.length);
     if (o.folder) folders.push(rel.replace(/\/$/, ''));
-    else if (rel !== '' && !ctx.ownKeys(o.key) && !(rel.endsWith('/') && o.size === 0)) objects.set(rel, o);
+    else if (rel !== '' && !ctx.ownKeys(o.key) && !(rel.endsWith('/') && o.size === 0))
+      objects.set(rel, o);
   }
   return { objects, folders };
 }
@@ -73,31 +86,65 @@ export interface UnitOptions {
 }
 
 /** Checks a unit; returns the local sub-folders it did not descend into (non-recursive only). */
-export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): AsyncGenerator<VerifyItem, Place[]> {
+export async function* checkUnit(
+  ctx: VerifyContext,
+  options: UnitOptions,
+): AsyncGenerator<VerifyItem, Place[]> {
   const { unit } = options;
   const unitRel = options.place.rel;
   const prefix = prefixOf(ctx, unitRel);
   const { objects, folders: remoteFolders } = await options.listing;
-  const totals = { files: 0, skipped: 0, objects: objects.size, findings: 0, bytesRead: 0, cachedHashes: 0, readHashes: 0 };
-  const info: PartitionInfo = { job: ctx.job.name, index: 0, id: unit, closed: true, recheck: true };
+  const totals = {
+    files: 0,
+    skipped: 0,
+    objects: objects.size,
+    findings: 0,
+    bytesRead: 0,
+    cachedHashes: 0,
+    readHashes: 0,
+  };
+  const info: PartitionInfo = {
+    job: ctx.job.name,
+    index: 0,
+    id: unit,
+    closed: true,
+    recheck: true,
+  };
   const stack: Place[] = [options.place];
   let topFolders: Place[] = [];
   while (stack.length > 0) {
     if (ctx.signal.aborted) return [];
     const place = stack.pop()!;
     const rel = place.rel;
-    const local = await readLocalFolder(ctx.job.source, place, { followSymlinks: ctx.job.followSymlinks });
+    const local = await readLocalFolder(ctx.job.source, place, {
+      followSymlinks: ctx.job.followSymlinks,
+    });
     if (options.recursive) stack.push(...local.folders.reverse());
     else topFolders = local.folders;
     totals.skipped += local.skipped;
-    const cache = ctx.level === 'list' ? undefined : await FolderChecksums.open(ctx.checksumCache, rel, { rehash: ctx.rehash });
+    const cache =
+      ctx.level === 'list'
+        ? undefined
+        : await FolderChecksums.open(ctx.checksumCache, rel, { rehash: ctx.rehash });
     const checkOne = async (file: LocalFile): Promise<VerifyItem[]> => {
-      const candidate: FileCandidate = { path: file.path, size: file.size, mtimeMs: file.mtimeMs, ...(file.rawPath ? { rawPath: file.rawPath } : {}) };
+      const candidate: FileCandidate = {
+        path: file.path,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        ...(file.rawPath ? { rawPath: file.rawPath } : {}),
+      };
       const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, candidate);
       const inUnit = key.startsWith(prefix);
       const listed: Listed = inUnit ? objects.get(key.slice(prefix.length)) : 'unknown';
       if (inUnit) objects.delete(key.slice(prefix.length));
-      if (ctx.pending.has(file.path) || (await ctx.hooks.filter.promise(candidate, { job: ctx.job.name, partition: info, now: ctx.now.getTime() }))) {
+      if (
+        ctx.pending.has(file.path) ||
+        (await ctx.hooks.filter.promise(candidate, {
+          job: ctx.job.name,
+          partition: info,
+          now: ctx.now.getTime(),
+        }))
+      ) {
         totals.skipped++;
         cache?.keep(file.name, file);
         return [];
@@ -108,7 +155,10 @@ export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): Asyn
       totals.findings += result.findings.filter((f) => f.kind !== 'note').length;
       totals.bytesRead += result.bytesRead;
       if (options.repair && result.findings.some((f) => REPAIRABLE.has(f.kind))) {
-        items.push({ type: 'repair', repair: await options.repair(file, key, result.findings, result.exists) });
+        items.push({
+          type: 'repair',
+          repair: await options.repair(file, key, result.findings, result.exists),
+        });
       }
       return items;
     };
@@ -123,9 +173,24 @@ export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): Asyn
   if (!ctx.customKeys) {
     for (const [rel, o] of objects) {
       totals.findings++;
-      yield { type: 'finding', finding: { kind: 'extra', unit, key: prefix + rel, detail: 'an object with no local file', actual: String(o.size) } };
+      yield {
+        type: 'finding',
+        finding: {
+          kind: 'extra',
+          unit,
+          key: prefix + rel,
+          detail: 'an object with no local file',
+          actual: String(o.size),
+        },
+      };
     }
-    yield* remoteOnlyFolders(ctx, { unit, prefix, remoteFolders, localFolders: topFolders.map((f) => f.rel.split('/').pop()!), totals });
+    yield* remoteOnlyFolders(ctx, {
+      unit,
+      prefix,
+      remoteFolders,
+      localFolders: topFolders.map((f) => f.rel.split('/').pop()!),
+      totals,
+    });
   }
   yield { type: 'folder', folder: { unit, folder: unitRel, ...totals } };
   return topFolders;
@@ -134,7 +199,13 @@ export async function* checkUnit(ctx: VerifyContext, options: UnitOptions): Asyn
 /** With a delimited listing: sub-prefixes with no local folder hold only extras. */
 async function* remoteOnlyFolders(
   ctx: VerifyContext,
-  o: { unit: string; prefix: string; remoteFolders: string[]; localFolders: string[]; totals: { findings: number } },
+  o: {
+    unit: string;
+    prefix: string;
+    remoteFolders: string[];
+    localFolders: string[];
+    totals: { findings: number };
+  },
 ): AsyncGenerator<VerifyItem> {
   const local = new Set(o.localFolders);
   for (const name of o.remoteFolders) {
@@ -142,7 +213,16 @@ async function* remoteOnlyFolders(
     for await (const obj of ctx.reader.listObjects(`${o.prefix}${name}/`, { signal: ctx.signal })) {
       if (ctx.ownKeys(obj.key) || (obj.key.endsWith('/') && obj.size === 0)) continue;
       o.totals.findings++;
-      yield { type: 'finding', finding: { kind: 'extra', unit: o.unit, key: obj.key, detail: 'an object with no local file (its folder does not exist locally)', actual: String(obj.size) } };
+      yield {
+        type: 'finding',
+        finding: {
+          kind: 'extra',
+          unit: o.unit,
+          key: obj.key,
+          detail: 'an object with no local file (its folder does not exist locally)',
+          actual: String(obj.size),
+        },
+      };
     }
   }
 }

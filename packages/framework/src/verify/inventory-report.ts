@@ -46,26 +46,44 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
   return { bucket: match[1], key: match[2] };
 }
 
-export async function readInventoryManifest(reader: ObjectReader, key: string): Promise<Required<Pick<InventoryManifest, 'files'>> & InventoryManifest> {
+export async function readInventoryManifest(
+  reader: ObjectReader,
+  key: string,
+): Promise<Required<Pick<InventoryManifest, 'files'>> & InventoryManifest> {
   const got = await reader.getObject(key);
-  if (!got) throw new RecsyncError('E_USAGE', { message: `no inventory manifest at ${key}`, hint: 'give the manifest.json of one inventory report (a dated folder under the inventory destination)' });
+  if (!got)
+    throw new RecsyncError('E_USAGE', {
+      message: `no inventory manifest at ${key}`,
+      hint: 'give the manifest.json of one inventory report (a dated folder under the inventory destination)',
+    });
   const chunks: Buffer[] = [];
   for await (const c of got.body as AsyncIterable<Buffer>) chunks.push(c);
   let manifest: InventoryManifest;
   try {
     manifest = JSON.parse(Buffer.concat(chunks).toString('utf8')) as InventoryManifest;
   } catch (error) {
-    throw new RecsyncError('E_USAGE', { message: `the inventory manifest ${key} is not JSON (${(error as Error).message})`, hint: 'give the manifest.json of an inventory report' });
+    throw new RecsyncError('E_USAGE', {
+      message: `the inventory manifest ${key} is not JSON (${(error as Error).message})`,
+      hint: 'give the manifest.json of an inventory report',
+    });
   }
   const format = (manifest.fileFormat ?? '').toUpperCase();
   if (format === 'ORC') {
     throw new RecsyncError('E_USAGE', {
       message: 'ORC inventory reports cannot be read: there is no maintained ORC reader for Node',
-      hint: 'set the inventory configuration\'s format to CSV or Parquet (both are read)',
+      hint: "set the inventory configuration's format to CSV or Parquet (both are read)",
     });
   }
-  if (format !== 'CSV' && format !== 'PARQUET') throw new RecsyncError('E_USAGE', { message: `unknown inventory format ${JSON.stringify(manifest.fileFormat)} in ${key}`, hint: 'CSV and Parquet are read' });
-  if (!Array.isArray(manifest.files)) throw new RecsyncError('E_USAGE', { message: `the inventory manifest ${key} lists no files`, hint: 'give the manifest.json of an inventory report' });
+  if (format !== 'CSV' && format !== 'PARQUET')
+    throw new RecsyncError('E_USAGE', {
+      message: `unknown inventory format ${JSON.stringify(manifest.fileFormat)} in ${key}`,
+      hint: 'CSV and Parquet are read',
+    });
+  if (!Array.isArray(manifest.files))
+    throw new RecsyncError('E_USAGE', {
+      message: `the inventory manifest ${key} lists no files`,
+      hint: 'give the manifest.json of an inventory report',
+    });
   return { ...manifest, files: manifest.files };
 }
 
@@ -74,12 +92,20 @@ const normal = (name: string) => name.replace(/[_\s]/g, '').toLowerCase();
 
 function rowOf(fields: Record<string, unknown>, encodedKeys: boolean): InventoryRow | undefined {
   const get = (name: string) => fields[name];
-  if (String(get('islatest') ?? 'true').toLowerCase() === 'false' || String(get('isdeletemarker') ?? 'false').toLowerCase() === 'true') return undefined;
+  if (
+    String(get('islatest') ?? 'true').toLowerCase() === 'false' ||
+    String(get('isdeletemarker') ?? 'false').toLowerCase() === 'true'
+  )
+    return undefined;
   const rawKey = String(get('key') ?? '');
   const key = encodedKeys ? decodeURIComponent(rawKey.replace(/\+/g, ' ')) : rawKey;
   const text = (name: string) => {
     const v = get(name);
-    return v === undefined || v === null || v === '' ? undefined : v instanceof Date ? v.toISOString() : String(v);
+    return v === undefined || v === null || v === ''
+      ? undefined
+      : v instanceof Date
+        ? v.toISOString()
+        : String(v);
   };
   const size = text('size');
   const until = text('objectlockretainuntildate');
@@ -99,17 +125,33 @@ function rowOf(fields: Record<string, unknown>, encodedKeys: boolean): Inventory
 }
 
 /** Every current object row of the report, file by file. */
-export async function* inventoryRows(reader: ObjectReader, manifest: InventoryManifest & { files: { key: string; size?: number }[] }): AsyncGenerator<InventoryRow> {
+export async function* inventoryRows(
+  reader: ObjectReader,
+  manifest: InventoryManifest & { files: { key: string; size?: number }[] },
+): AsyncGenerator<InventoryRow> {
   const parquet = (manifest.fileFormat ?? '').toUpperCase() === 'PARQUET';
   for (const file of manifest.files) {
     if (parquet) yield* parquetRows(reader, file.key);
-    else yield* csvRows(reader, file.key, (manifest.fileSchema ?? '').split(',').map((s) => normal(s.trim())));
+    else
+      yield* csvRows(
+        reader,
+        file.key,
+        (manifest.fileSchema ?? '').split(',').map((s) => normal(s.trim())),
+      );
   }
 }
 
-async function* csvRows(reader: ObjectReader, key: string, columns: string[]): AsyncGenerator<InventoryRow> {
+async function* csvRows(
+  reader: ObjectReader,
+  key: string,
+  columns: string[],
+): AsyncGenerator<InventoryRow> {
   const got = await reader.getObject(key);
-  if (!got) throw new RecsyncError('E_USAGE', { message: `the inventory data file ${key} is missing`, hint: 'the report may have expired; use a newer one' });
+  if (!got)
+    throw new RecsyncError('E_USAGE', {
+      message: `the inventory data file ${key} is missing`,
+      hint: 'the report may have expired; use a newer one',
+    });
   const parser = got.body.pipe(createGunzip()).pipe(parse({ columns, relax_column_count: true }));
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     const row = rowOf(record, true);
@@ -120,7 +162,11 @@ async function* csvRows(reader: ObjectReader, key: string, columns: string[]): A
 async function* parquetRows(reader: ObjectReader, key: string): AsyncGenerator<InventoryRow> {
   const { parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
   const head = await reader.headObject(key);
-  if (!head) throw new RecsyncError('E_USAGE', { message: `the inventory data file ${key} is missing`, hint: 'the report may have expired; use a newer one' });
+  if (!head)
+    throw new RecsyncError('E_USAGE', {
+      message: `the inventory data file ${key} is missing`,
+      hint: 'the report may have expired; use a newer one',
+    });
   const file = {
     byteLength: head.size,
     async slice(start: number, end?: number): Promise<ArrayBuffer> {
@@ -138,7 +184,9 @@ async function* parquetRows(reader: ObjectReader, key: string): AsyncGenerator<I
     const rowEnd = rowStart + Number(group.num_rows);
     const objects = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
     for (const record of objects) {
-      const fields = Object.fromEntries(Object.entries(record).map(([k, v]) => [normal(k), typeof v === 'bigint' ? Number(v) : v]));
+      const fields = Object.fromEntries(
+        Object.entries(record).map(([k, v]) => [normal(k), typeof v === 'bigint' ? Number(v) : v]),
+      );
       const row = rowOf(fields, false);
       if (row) yield row;
     }

@@ -35,14 +35,21 @@ function absoluteOf(source: string, place: Place): string | Buffer {
   return place.rel ? path.join(source, ...place.rel.split('/')) : source;
 }
 
-export async function readLocalFolder(source: string, place: Place, options: { followSymlinks: boolean }): Promise<LocalFolder> {
+export async function readLocalFolder(
+  source: string,
+  place: Place,
+  options: { followSymlinks: boolean },
+): Promise<LocalFolder> {
   const dir = absoluteOf(source, place);
   const files: LocalFile[] = [];
   const folders: Place[] = [];
   let skipped = 0;
   let handle;
   try {
-    handle = await opendir(dir as string, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
+    handle = await opendir(dir as string, {
+      bufferSize: 256,
+      encoding: 'buffer' as BufferEncoding,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files, folders, skipped };
     throw error;
@@ -54,12 +61,17 @@ export async function readLocalFolder(source: string, place: Place, options: { f
     const { name, changed } = decodeName(rawName);
     const rel = place.rel ? `${place.rel}/${name}` : name;
     const rawBase = place.raw ?? (changed ? Buffer.from(place.rel) : undefined);
-    const raw = rawBase ? (rawBase.length ? Buffer.concat([rawBase, Buffer.from('/'), rawName]) : rawName) : undefined;
+    const raw = rawBase
+      ? rawBase.length
+        ? Buffer.concat([rawBase, Buffer.from('/'), rawName])
+        : rawName
+      : undefined;
     const child: Place = raw ? { rel, raw } : { rel };
     const absolute = absoluteOf(source, child);
     let stats: BigIntStats = await lstat(absolute, { bigint: true });
     if (stats.isSymbolicLink()) {
-      if (!options.followSymlinks || !(await inside(absolute, source))) return { name, child, absolute, stats: undefined };
+      if (!options.followSymlinks || !(await inside(absolute, source)))
+        return { name, child, absolute, stats: undefined };
       stats = await stat(absolute, { bigint: true });
     }
     return { name, child, absolute, stats };

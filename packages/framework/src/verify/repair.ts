@@ -24,27 +24,67 @@ export interface RepairOutcome {
 }
 
 export interface Repairer {
-  repair(file: LocalFile, key: string, findings: readonly Finding[], exists: boolean, unit: string): Promise<RepairOutcome>;
+  repair(
+    file: LocalFile,
+    key: string,
+    findings: readonly Finding[],
+    exists: boolean,
+    unit: string,
+  ): Promise<RepairOutcome>;
 }
 
-export function createRepairer(job: ResolvedJob, target: Target, hooks: Hooks, signal: AbortSignal, partitionStart: (path: string) => Date | undefined): Repairer {
+export function createRepairer(
+  job: ResolvedJob,
+  target: Target,
+  hooks: Hooks,
+  signal: AbortSignal,
+  partitionStart: (path: string) => Date | undefined,
+): Repairer {
   const guard = new RootGuard(job.source);
   return {
     async repair(file, key, findings, exists, unit) {
       const kinds = [...new Set(findings.map((f) => f.kind))];
       const base = { key, path: file.path, kinds };
       if (exists && job.target.noOverwrite) {
-        return { ...base, outcome: 'not-replaced', detail: 'write-once job (target.noOverwrite): an existing object is never replaced' };
+        return {
+          ...base,
+          outcome: 'not-replaced',
+          detail: 'write-once job (target.noOverwrite): an existing object is never replaced',
+        };
       }
       if (exists && job.target.objectLock) {
-        return { ...base, outcome: 'not-replaced', detail: 'Object Lock job: the existing object is kept (it may be under retention); upload a corrected copy under another key if needed' };
+        return {
+          ...base,
+          outcome: 'not-replaced',
+          detail:
+            'Object Lock job: the existing object is kept (it may be under retention); upload a corrected copy under another key if needed',
+        };
       }
-      const item: PlanFile = { type: 'file', partitionIndex: 0, partition: unit, action: 'upload', path: file.path, ...(file.rawPath ? { rawPath: file.rawPath } : {}), key, size: file.size, mtimeMs: file.mtimeMs };
+      const item: PlanFile = {
+        type: 'file',
+        partitionIndex: 0,
+        partition: unit,
+        action: 'upload',
+        path: file.path,
+        ...(file.rawPath ? { rawPath: file.rawPath } : {}),
+        key,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+      };
       const result = await uploadFile(
-        { job, target, hooks, openFile: defaultOpenFile, guard, abortSignal: signal, partitionStart: (i) => partitionStart(i.path) },
+        {
+          job,
+          target,
+          hooks,
+          openFile: defaultOpenFile,
+          guard,
+          abortSignal: signal,
+          partitionStart: (i) => partitionStart(i.path),
+        },
         item,
       );
-      if (result.outcome === 'uploaded') return { ...base, outcome: 'uploaded', detail: `uploaded again (${file.size} bytes)` };
+      if (result.outcome === 'uploaded')
+        return { ...base, outcome: 'uploaded', detail: `uploaded again (${file.size} bytes)` };
       const why = 'reason' in result ? result.reason : result.outcome;
       return { ...base, outcome: 'failed', detail: `${result.outcome}: ${why}` };
     },

@@ -74,17 +74,35 @@ export interface VerifyRun {
   dispose(): Promise<void>;
 }
 
-export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}): Promise<VerifyRun> {
+export async function openVerify(
+  job: ResolvedJob,
+  options: VerifyOptions = {},
+): Promise<VerifyRun> {
   if (options.all && (options.range || options.partition)) {
-    throw new RecsyncError('E_USAGE', { message: '--all checks everything: it cannot be combined with --since/--until or --partition', hint: 'drop one of them' });
+    throw new RecsyncError('E_USAGE', {
+      message: '--all checks everything: it cannot be combined with --since/--until or --partition',
+      hint: 'drop one of them',
+    });
   }
   const level = options.level ?? 'list';
-  const target = options.target ?? (await createS3Target(job.target, { maxSockets: (options.concurrency ?? 32) + 8 }));
+  const target =
+    options.target ??
+    (await createS3Target(job.target, { maxSockets: (options.concurrency ?? 32) + 8 }));
   // --repair uploads: it holds the job's lease like sync (exit 3 while a sync runs).
-  const lock = options.repair ? await acquireJobLease(job, { command: 'verify --repair', warn: () => undefined, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
+  const lock = options.repair
+    ? await acquireJobLease(job, {
+        command: 'verify --repair',
+        warn: () => undefined,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+    : undefined;
   let run: PreparedRun;
   try {
-    run = await prepareRun(job, 'plan', { target, now: options.now, ...(rangeFor(options) ? { range: rangeFor(options) } : {}) });
+    run = await prepareRun(job, 'plan', {
+      target,
+      now: options.now,
+      ...(rangeFor(options) ? { range: rangeFor(options) } : {}),
+    });
     await target.preflight({ list: true, prefix: job.target.prefix });
   } catch (error) {
     if (!options.target) target.destroy();
@@ -94,29 +112,79 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const roots = options.all ? [] : await partitionFolders(run, options);
-  const scope = options.all ? 'all' : options.partition ? `partition ${options.partition}` : options.range ? `range ${options.range.since ?? '…'}..${options.range.until ?? 'now'}` : 'look-back window';
-  const subset = options.subset && level === 'deep' ? await currentSelection(job.stateDir, job.name, options.subset) : undefined;
-  const ctx = contextOf(run, target, { level, subset, rehash: options.rehash ?? false, signal: controller.signal, concurrency: options.concurrency ?? 32 });
+  const scope = options.all
+    ? 'all'
+    : options.partition
+      ? `partition ${options.partition}`
+      : options.range
+        ? `range ${options.range.since ?? '…'}..${options.range.until ?? 'now'}`
+        : 'look-back window';
+  const subset =
+    options.subset && level === 'deep'
+      ? await currentSelection(job.stateDir, job.name, options.subset)
+      : undefined;
+  const ctx = contextOf(run, target, {
+    level,
+    subset,
+    rehash: options.rehash ?? false,
+    signal: controller.signal,
+    concurrency: options.concurrency ?? 32,
+  });
   const counts = emptyFindingCounts();
-  const totals = { folders: 0, files: 0, skipped: 0, objects: 0, bytesRead: 0, cachedHashes: 0, readHashes: 0 };
+  const totals = {
+    folders: 0,
+    files: 0,
+    skipped: 0,
+    objects: 0,
+    bytesRead: 0,
+    cachedHashes: 0,
+    readHashes: 0,
+  };
   const repairs = { uploaded: 0, notReplaced: 0, failed: 0 };
   let complete = false;
-  const repairer = options.repair ? createRepairer(job, target, run.hooks, controller.signal, ctx.partitionStart) : undefined;
-  const repair = repairer && ((unit: string) => (file: LocalFile, key: string, found: Finding[], exists: boolean) => repairer.repair(file, key, found, exists, unit));
+  const repairer = options.repair
+    ? createRepairer(job, target, run.hooks, controller.signal, ctx.partitionStart)
+    : undefined;
+  const repair =
+    repairer &&
+    ((unit: string) => (file: LocalFile, key: string, found: Finding[], exists: boolean) =>
+      repairer.repair(file, key, found, exists, unit));
   const items = (async function* () {
     // --all: the source root's own files first (a delimited listing), then each top-level folder as a unit.
     const units: Place[] = options.all
-      ? yield* tally(checkUnit(ctx, { unit: '.', place: { rel: '' }, recursive: false, listing: listUnit(ctx, prefixOf(ctx, ''), { delimiter: true }), ...(repair ? { repair: repair('.') } : {}) }))
+      ? yield* tally(
+          checkUnit(ctx, {
+            unit: '.',
+            place: { rel: '' },
+            recursive: false,
+            listing: listUnit(ctx, prefixOf(ctx, ''), { delimiter: true }),
+            ...(repair ? { repair: repair('.') } : {}),
+          }),
+        )
       : roots.map((rel) => ({ rel }));
     // The next unit's listing runs while this one is checked.
-    let next = units.length > 0 ? listUnit(ctx, prefixOf(ctx, units[0].rel), { delimiter: false }) : undefined;
+    let next =
+      units.length > 0
+        ? listUnit(ctx, prefixOf(ctx, units[0].rel), { delimiter: false })
+        : undefined;
     for (let i = 0; i < units.length; i++) {
       if (controller.signal.aborted) return;
       const listing = next!;
       listing.catch(() => undefined); // observed by checkUnit; avoids an unhandled rejection meanwhile
-      next = i + 1 < units.length ? listUnit(ctx, prefixOf(ctx, units[i + 1].rel), { delimiter: false }) : undefined;
+      next =
+        i + 1 < units.length
+          ? listUnit(ctx, prefixOf(ctx, units[i + 1].rel), { delimiter: false })
+          : undefined;
       const unit = unitOf(units[i].rel);
-      yield* tally(checkUnit(ctx, { unit, place: units[i], recursive: true, listing, ...(repair ? { repair: repair(unit) } : {}) }));
+      yield* tally(
+        checkUnit(ctx, {
+          unit,
+          place: units[i],
+          recursive: true,
+          listing,
+          ...(repair ? { repair: repair(unit) } : {}),
+        }),
+      );
     }
     next?.catch(() => undefined);
     complete = !controller.signal.aborted;
@@ -128,7 +196,14 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
       if (next.done) return next.value;
       const item = next.value;
       if (item.type === 'finding') counts[item.finding.kind]++;
-      else if (item.type === 'repair') repairs[item.repair.outcome === 'uploaded' ? 'uploaded' : item.repair.outcome === 'failed' ? 'failed' : 'notReplaced']++;
+      else if (item.type === 'repair')
+        repairs[
+          item.repair.outcome === 'uploaded'
+            ? 'uploaded'
+            : item.repair.outcome === 'failed'
+              ? 'failed'
+              : 'notReplaced'
+        ]++;
       else {
         totals.folders++;
         totals.files += item.folder.files;
@@ -153,7 +228,9 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
       ...totals,
       findings: counts,
       repairs,
-      ...(subset ? { subset: { take: subset.spec.take, of: subset.spec.of, slices: [...subset.slices] } } : {}),
+      ...(subset
+        ? { subset: { take: subset.spec.take, of: subset.spec.of, slices: [...subset.slices] } }
+        : {}),
       interrupted: !complete,
       exitCode: !complete ? 130 : failing(counts) > 0 ? 1 : 0,
     }),
@@ -166,7 +243,8 @@ export async function openVerify(job: ResolvedJob, options: VerifyOptions = {}):
 }
 
 function rangeFor(options: VerifyOptions): RangeRequest | undefined {
-  if (options.partition !== undefined) return { since: options.partition, until: options.partition };
+  if (options.partition !== undefined)
+    return { since: options.partition, until: options.partition };
   return options.range;
 }
 
@@ -179,7 +257,14 @@ function unitOf(rel: string): string {
 async function partitionFolders(run: PreparedRun, options: VerifyOptions): Promise<string[]> {
   const { job, strategy } = run;
   const byRange = options.partition !== undefined && job.strategy.definition.range !== undefined;
-  const request = { cursor: run.state.cursor, now: run.now, signal: new AbortController().signal, ...(run.info.range && (byRange || options.partition === undefined) ? { range: run.info.range } : {}) };
+  const request = {
+    cursor: run.state.cursor,
+    now: run.now,
+    signal: new AbortController().signal,
+    ...(run.info.range && (byRange || options.partition === undefined)
+      ? { range: run.info.range }
+      : {}),
+  };
   const folders = new Set<string>();
   let matched = false;
   for await (const partition of strategy.partitions(request)) {
@@ -196,10 +281,17 @@ async function partitionFolders(run: PreparedRun, options: VerifyOptions): Promi
     });
   }
   // A folder inside another one in scope is checked with it.
-  return [...folders].filter((f) => ![...folders].some((other) => other !== f && (other === '' || f.startsWith(`${other}/`))));
+  return [...folders].filter(
+    (f) =>
+      ![...folders].some((other) => other !== f && (other === '' || f.startsWith(`${other}/`))),
+  );
 }
 
-export function contextOf(run: PreparedRun, target: S3Target, o: Pick<VerifyContext, 'level' | 'subset' | 'rehash' | 'signal' | 'concurrency'>): VerifyContext {
+export function contextOf(
+  run: PreparedRun,
+  target: S3Target,
+  o: Pick<VerifyContext, 'level' | 'subset' | 'rehash' | 'signal' | 'concurrency'>,
+): VerifyContext {
   const { job } = run;
   const manifestPrefix = job.target.manifest?.prefix;
   return {

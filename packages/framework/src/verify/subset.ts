@@ -70,17 +70,30 @@ async function readVerifyState(file: string): Promise<VerifyStateFile> {
 }
 
 /** The slices for this run, from where the rotation stands. */
-export async function currentSelection(stateDir: string, job: string, spec: SubsetSpec): Promise<SubsetSelection> {
+export async function currentSelection(
+  stateDir: string,
+  job: string,
+  spec: SubsetSpec,
+): Promise<SubsetSelection> {
   const saved = (await readVerifyState(verifyStatePath(stateDir, job))).subset;
-  const first = saved && saved.of === spec.of && Number.isInteger(saved.next) ? saved.next % spec.of : 0;
+  const first =
+    saved && saved.of === spec.of && Number.isInteger(saved.next) ? saved.next % spec.of : 0;
   return selection(spec, first);
 }
 
 /** Moves the rotation past the slices a complete run read. */
-export async function advanceRotation(stateDir: string, job: string, done: SubsetSelection): Promise<void> {
+export async function advanceRotation(
+  stateDir: string,
+  job: string,
+  done: SubsetSelection,
+): Promise<void> {
   const file = verifyStatePath(stateDir, job);
   const data = await readVerifyState(file);
   const last = done.slices[done.slices.length - 1];
-  data.subset = { of: done.spec.of, next: (last + 1) % done.spec.of, updatedAt: new Date().toISOString() };
+  data.subset = {
+    of: done.spec.of,
+    next: (last + 1) % done.spec.of,
+    updatedAt: new Date().toISOString(),
+  };
   await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`);
 }

@@ -24,7 +24,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { RecsyncError } from '@recsync/framework';
-import { WALKER_MARK, openScan, type Scan, type ScanChunk, type ScanFs, type ScanTask } from './scan.js';
+import {
+  WALKER_MARK,
+  openScan,
+  type Scan,
+  type ScanChunk,
+  type ScanFs,
+  type ScanTask,
+} from './scan.js';
 
 export interface ScanResult {
   readonly id: number;
@@ -158,7 +165,10 @@ export class ScanPool {
   private spawn(): Walker {
     // No inherited Node flags: the walker is plain JavaScript, and flags such as --input-type or
     // loaders meant for the main program can stop it from starting.
-    const worker = new Worker(new URL('./scan.js', import.meta.url), { workerData: WALKER_MARK, execArgv: [] });
+    const worker = new Worker(new URL('./scan.js', import.meta.url), {
+      workerData: WALKER_MARK,
+      execArgv: [],
+    });
     const walker: Walker = { worker, online: false, scans: new Map() };
     worker.on('online', () => {
       walker.online = true;
@@ -173,7 +183,8 @@ export class ScanPool {
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
-      if (this.walkers.includes(walker)) this.fail(new Error(`a walker thread exited with code ${code}`));
+      if (this.walkers.includes(walker))
+        this.fail(new Error(`a walker thread exited with code ${code}`));
     });
     worker.unref(); // after the listeners: adding a 'message' listener references the port again
     return walker;
@@ -250,7 +261,8 @@ class Session implements ScanSession {
     if (queued) return queued;
     if (this.failure) throw this.failure;
     const id = this.localReady.shift();
-    if (id === undefined) return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    if (id === undefined)
+      return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
     await this.pool.breathe();
     const started = performance.now();
     const chunk = this.local.get(id)!.next();
@@ -263,8 +275,13 @@ class Session implements ScanSession {
     const cancelled = new Set(ids);
     for (const id of cancelled) this.local.get(id)?.close();
     for (const id of cancelled) this.local.delete(id);
-    this.localReady.splice(0, this.localReady.length, ...this.localReady.filter((id) => this.local.has(id)));
-    for (let i = this.results.length - 1; i >= 0; i--) if (cancelled.has(this.results[i]!.id)) this.results.splice(i, 1);
+    this.localReady.splice(
+      0,
+      this.localReady.length,
+      ...this.localReady.filter((id) => this.local.has(id)),
+    );
+    for (let i = this.results.length - 1; i >= 0; i--)
+      if (cancelled.has(this.results[i]!.id)) this.results.splice(i, 1);
     this.pool.cancel(cancelled);
   }
 

@@ -137,7 +137,8 @@ export function openScan(fs, task) {
         }
         if (entry === null) finished = true;
         else if (handleEntry(fs, task, entry, chunk)) subdirsFound++;
-        if (!task.files && task.subdirLimit >= 0 && subdirsFound >= task.subdirLimit) finished = true;
+        if (!task.files && task.subdirLimit >= 0 && subdirsFound >= task.subdirLimit)
+          finished = true;
       }
       chunk.done = finished || !source;
       if (chunk.done) close();
@@ -223,7 +224,8 @@ function addFile(fs, task, name, path, chunk) {
     chunk.counts.special++;
     return;
   }
-  if (task.all || changed(task, stats.mtimeMs, stats.ctimeMs)) pushCandidate(chunk, name, stats.size, stats.mtimeMs);
+  if (task.all || changed(task, stats.mtimeMs, stats.ctimeMs))
+    pushCandidate(chunk, name, stats.size, stats.mtimeMs);
 }
 
 /**
@@ -288,7 +290,8 @@ function addLink(fs, task, name, path, chunk) {
   } else if (target.isFile()) {
     chunk.counts.stated++;
     const newest = Math.max(link.mtimeMs, target.mtimeMs);
-    if (task.all || changed(task, newest, Math.max(link.ctimeMs, target.ctimeMs))) pushCandidate(chunk, name, target.size, target.mtimeMs);
+    if (task.all || changed(task, newest, Math.max(link.ctimeMs, target.ctimeMs)))
+      pushCandidate(chunk, name, target.size, target.mtimeMs);
   } else {
     chunk.counts.special++;
   }
@@ -313,7 +316,8 @@ function changed(task, mtimeMs, ctimeMs) {
  * @returns {DirInfo}
  */
 export function dirInfo(name, stats, linkCtimeMs) {
-  if (!stats) return { name, mtimeMs: NaN, ctimeMs: NaN, nlink: NaN, size: NaN, id: '', linkCtimeMs };
+  if (!stats)
+    return { name, mtimeMs: NaN, ctimeMs: NaN, nlink: NaN, size: NaN, id: '', linkCtimeMs };
   const { mtimeMs, ctimeMs, nlink, size } = stats;
   return { name, mtimeMs, ctimeMs, nlink, size, id: `${stats.dev}:${stats.ino}`, linkCtimeMs };
 }
@@ -332,7 +336,14 @@ function pushCandidate(chunk, name, size, mtimeMs) {
 
 /** @returns {ScanChunk} */
 function emptyChunk() {
-  return { names: [], sizes: [], mtimes: [], dirs: [], counts: { stated: 0, special: 0, symlinks: 0, outside: 0, other: 0, undecodable: 0 }, done: false };
+  return {
+    names: [],
+    sizes: [],
+    mtimes: [],
+    dirs: [],
+    counts: { stated: 0, special: 0, symlinks: 0, outside: 0, other: 0, undecodable: 0 },
+    done: false,
+  };
 }
 
 /** @param {unknown} error */
@@ -373,18 +384,22 @@ function serve(port) {
     }
     return false;
   };
-  port.on('message', (/** @type {{ type: string; id: number; ids: number[]; task: ScanTask }} */ message) => {
-    if (message.type === 'start') held.set(message.id, { scan: openScan(nodeFs, message.task), credit: 1 });
-    else if (message.type === 'more') {
-      const h = held.get(message.id);
-      if (h) h.credit++;
-    } else if (message.type === 'cancel') {
-      for (const id of message.ids) held.get(id)?.scan.close();
-      for (const id of message.ids) held.delete(id);
-    }
-    // Work until nothing has credit and every scan holds its chunk ahead; later messages wait meanwhile.
-    while (step());
-  });
+  port.on(
+    'message',
+    (/** @type {{ type: string; id: number; ids: number[]; task: ScanTask }} */ message) => {
+      if (message.type === 'start')
+        held.set(message.id, { scan: openScan(nodeFs, message.task), credit: 1 });
+      else if (message.type === 'more') {
+        const h = held.get(message.id);
+        if (h) h.credit++;
+      } else if (message.type === 'cancel') {
+        for (const id of message.ids) held.get(id)?.scan.close();
+        for (const id of message.ids) held.delete(id);
+      }
+      // Work until nothing has credit and every scan holds its chunk ahead; later messages wait meanwhile.
+      while (step());
+    },
+  );
 }
 
 if (!isMainThread && parentPort && workerData === WALKER_MARK) serve(parentPort);

@@ -129,16 +129,41 @@ const SMALL_DIR_BYTES = 256 * 1024;
 /** The files directly in the source root (its folders are partitions of their own). */
 export function rootFilesTask(source: string, cutoff: number, memory: PartitionMemory): DirTask {
   const effective = Math.min(cutoff, memory.remembered.get('.') ?? Infinity);
-  return { abs: source, rel: '', cutoff: effective, all: effective === -Infinity, files: true, subdirs: false, subdirLimit: -1, small: false, ancestors: [] };
+  return {
+    abs: source,
+    rel: '',
+    cutoff: effective,
+    all: effective === -Infinity,
+    files: true,
+    subdirs: false,
+    subdirLimit: -1,
+    small: false,
+    ancestors: [],
+  };
 }
 
 /** The root as the parent of a top-level folder, walked with the partition's cutoff. */
 export function rootParent(source: string, cutoff: number, rootId: string): DirTask {
-  return { abs: source, rel: '', cutoff, all: cutoff === -Infinity, files: false, subdirs: true, subdirLimit: -1, small: false, ancestors: rootId ? [rootId] : [] };
+  return {
+    abs: source,
+    rel: '',
+    cutoff,
+    all: cutoff === -Infinity,
+    files: false,
+    subdirs: true,
+    subdirLimit: -1,
+    small: false,
+    ancestors: rootId ? [rootId] : [],
+  };
 }
 
 /** Decides how (and whether) a subdirectory of `parent` is read; see the module comment. */
-export function planDirectory(parent: DirTask, info: DirInfo, env: WalkEnv, memory: PartitionMemory): DirTask | undefined {
+export function planDirectory(
+  parent: DirTask,
+  info: DirInfo,
+  env: WalkEnv,
+  memory: PartitionMemory,
+): DirTask | undefined {
   const { rules, counts } = env;
   const rel = parent.rel ? `${parent.rel}/${info.name}` : info.name;
   if (env.paths.prunesDir(rel)) {
@@ -194,7 +219,11 @@ function movedIn(info: DirInfo, cutoff: number, until: number): boolean {
  * Yields the candidates below `first` (the directory itself included). Returns true when the
  * walk went to the end, false when its signal stopped it.
  */
-export async function* walkDirectories(first: DirTask, env: WalkEnv, memory: PartitionMemory): AsyncGenerator<FileCandidate, boolean> {
+export async function* walkDirectories(
+  first: DirTask,
+  env: WalkEnv,
+  memory: PartitionMemory,
+): AsyncGenerator<FileCandidate, boolean> {
   const { session, signal } = env;
   const stack: DirTask[] = [first];
   const open = new Map<number, DirTask>();
@@ -216,10 +245,12 @@ export async function* walkDirectories(first: DirTask, env: WalkEnv, memory: Par
       absorb(task, chunk, env, memory, stack);
       if (chunk.counts.undecodable > 0 && !undecodable.includes(task)) undecodable.push(task);
       if (chunk.error !== undefined) failed.add(id);
-      if (chunk.done && !failed.delete(id) && watched.has(task.rel || '.')) memory.complete.add(task.rel || '.');
+      if (chunk.done && !failed.delete(id) && watched.has(task.rel || '.'))
+        memory.complete.add(task.rel || '.');
       for (let i = 0; i < chunk.names.length; i++) {
         const rel = task.rel ? `${task.rel}/${chunk.names[i]}` : chunk.names[i]!;
-        if (env.paths.includesFile(rel)) yield { path: rel, size: chunk.sizes[i]!, mtimeMs: chunk.mtimes[i]! };
+        if (env.paths.includesFile(rel))
+          yield { path: rel, size: chunk.sizes[i]!, mtimeMs: chunk.mtimes[i]! };
       }
     }
     // Names that are not valid UTF-8 cannot be opened by the scan's decoded names: read those
@@ -228,7 +259,11 @@ export async function* walkDirectories(first: DirTask, env: WalkEnv, memory: Par
     for (const task of undecodable) {
       if (signal.aborted) return false;
       const source = task.rel ? task.abs.slice(0, task.abs.length - task.rel.length - 1) : task.abs;
-      for await (const file of walkUndecodable(task.abs, { source, followSymlinks: env.rules.follow, signal })) {
+      for await (const file of walkUndecodable(task.abs, {
+        source,
+        followSymlinks: env.rules.follow,
+        signal,
+      })) {
         if (file.unreadable || env.paths.includesFile(file.path)) yield file;
       }
     }
@@ -249,7 +284,13 @@ function watchedForCompletion(memory: PartitionMemory): Set<string> {
 }
 
 /** Counts a chunk, remembers an unreadable directory, and queues the subdirectories to read. */
-function absorb(task: DirTask, chunk: ScanChunk, env: WalkEnv, memory: PartitionMemory, stack: DirTask[]): void {
+function absorb(
+  task: DirTask,
+  chunk: ScanChunk,
+  env: WalkEnv,
+  memory: PartitionMemory,
+  stack: DirTask[],
+): void {
   const { counts } = env;
   counts.filesStated += chunk.counts.stated;
   counts.specialFiles += chunk.counts.special;

@@ -3,14 +3,19 @@ import { RecsyncError, resetJobState } from '@recsync/framework';
 import { RecsyncCommand } from '../../base.js';
 
 export default class StateReset extends RecsyncCommand {
-  static override summary = 'Move a job\'s state aside so the next sync starts over.';
+  static override summary = "Move a job's state aside so the next sync starts over.";
   static override description = [
-    'The state file is renamed to <file>.<time>.bak (nothing is deleted); for a sharded job, every shard\'s state is (whatever the shard count), each under its shard\'s lease. The next sync is a first run: it starts from the strategy\'s start (or everything it finds) and skips objects already in the bucket. Use it after pointing a job at a new bucket or layout that should get a full backup.',
-    'Takes the job\'s lease first, so a running sync cannot undo the reset: it waits for a lease it finds to be judged (exit 3 while another run renews it). Name the job(s) with --job, or pass --all to reset every job of the config.',
+    "The state file is renamed to <file>.<time>.bak (nothing is deleted); for a sharded job, every shard's state is (whatever the shard count), each under its shard's lease. The next sync is a first run: it starts from the strategy's start (or everything it finds) and skips objects already in the bucket. Use it after pointing a job at a new bucket or layout that should get a full backup.",
+    "Takes the job's lease first, so a running sync cannot undo the reset: it waits for a lease it finds to be judged (exit 3 while another run renews it). Name the job(s) with --job, or pass --all to reset every job of the config.",
   ].join('\n\n');
-  static override examples = ['<%= config.bin %> state reset --job recordings', '<%= config.bin %> state reset --all'];
+  static override examples = [
+    '<%= config.bin %> state reset --job recordings',
+    '<%= config.bin %> state reset --all',
+  ];
   static override flags = {
-    all: Flags.boolean({ description: 'reset every job of the config (required when no --job is given)' }),
+    all: Flags.boolean({
+      description: 'reset every job of the config (required when no --job is given)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -25,7 +30,11 @@ export default class StateReset extends RecsyncCommand {
     const warn = (message: string) => void process.stderr.write(`recsync: warning: ${message}\n`);
     for (const job of await this.loadJobs(flags)) {
       const moved = await resetJobState(job, { warn });
-      this.log(moved.length > 0 ? `job ${job.name}: state moved to ${moved.join(', ')}` : `job ${job.name}: no state to reset`);
+      this.log(
+        moved.length > 0
+          ? `job ${job.name}: state moved to ${moved.join(', ')}`
+          : `job ${job.name}: no state to reset`,
+      );
     }
   }
 }
