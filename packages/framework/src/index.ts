@@ -45,6 +45,17 @@ export {
   type WalkOptions,
   type WalkSkipCounts,
 } from './fs/walk.js';
+export {
+  isInside,
+  isInsideBytes,
+  relativeInside,
+  followLink,
+  pathRefusal,
+  keyProblem,
+  type LinkTarget,
+  type Refusal,
+  type RefusalCode,
+} from './fs/containment.js';
 export { mapUnordered, runPool } from './concurrency.js';
 export {
   parseDuration,

@@ -13,7 +13,7 @@
  */
 import type { z } from 'zod';
 import type { FolderSink } from './engine/folders.js';
-import type { RefusalCode } from './engine/paths.js';
+import type { RefusalCode } from './fs/containment.js';
 
 /** One candidate file, as a strategy reports it. */
 export interface FileCandidate {

@@ -10,6 +10,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  followLink,
   IncompleteWalkError,
   RecsyncError,
   defineStrategy,
@@ -340,10 +341,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
       );
       return false;
     }
-    const root = await realpath(this.context.source);
-    const target = await realpath(abs).catch(() => undefined);
-    const inside = target !== undefined && (target === root || target.startsWith(root + path.sep));
-    if (inside && (await stat(target)).isDirectory()) return true;
+    const target = await followLink(await realpath(this.context.source), abs);
+    if (target?.inside && (await stat(target.real)).isDirectory()) return true;
     this.skipped.outside++;
     this.context.warn(
       `${abs} (partition ${id}) is a symlink that does not lead to a folder inside the source: not synced`,
