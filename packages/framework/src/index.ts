@@ -56,6 +56,7 @@ export {
   type Refusal,
   type RefusalCode,
 } from './fs/containment.js';
+export { compileGlob, compilePathRules, type PathRules } from './fs/globs.js';
 export { mapUnordered, runPool } from './concurrency.js';
 export {
   parseDuration,

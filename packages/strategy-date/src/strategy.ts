@@ -14,6 +14,7 @@ import {
   IncompleteWalkError,
   RecsyncError,
   defineStrategy,
+  formatDuration,
   useStrategy,
   walkFiles,
   type FileCandidate,
@@ -186,7 +187,7 @@ class DateFolders implements StrategyInstance<DateCursor> {
       timezone,
       granularity: this.layout.granularity,
       lookback,
-      grace: exactDuration(grace),
+      grace: formatDuration(grace),
     };
     if (this.start) facts.start = periodKey(this.start);
     const { through, selection } = this.lastRequest;
@@ -349,19 +350,4 @@ class DateFolders implements StrategyInstance<DateCursor> {
     );
     return false;
   }
-}
-
-/**
- * A duration in the largest unit that states it exactly (`90m`, not `2h`): the grace time
- * decides when partitions close, so the header must not round it.
- */
-function exactDuration(msValue: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  const unit = units.find(([, size]) => msValue > 0 && msValue % size === 0);
-  return unit ? `${msValue / unit[1]}${unit[0]}` : `${msValue}ms`;
 }

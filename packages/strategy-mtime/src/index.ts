@@ -23,7 +23,6 @@ export {
   type MtimeCursor,
 } from './options.js';
 export { parseTimeInput, TIME_INPUT_FORMS } from './time.js';
-export { compilePathRules, type PathRules } from './globs.js';
 export {
   ROOT_PARTITION,
   MAX_REMEMBERED_PER_PARTITION,

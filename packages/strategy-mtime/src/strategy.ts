@@ -17,6 +17,7 @@ import * as nodeFs from 'node:fs';
 import path from 'node:path';
 import {
   RecsyncError,
+  compilePathRules,
   defineStrategy,
   formatDuration,
   useStrategy,
@@ -24,6 +25,7 @@ import {
   type DonePartition,
   type FileCandidate,
   type Partition,
+  type PathRules,
   type PartitionsRequest,
   type StrategyContext,
   type StrategyInstance,
@@ -40,7 +42,6 @@ import {
   writeCursor,
   type CursorState,
 } from './cursor.js';
-import { compilePathRules, type PathRules } from './globs.js';
 import {
   mtimeCursorSchema,
   mtimeOptionsSchema,
@@ -172,6 +173,8 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     const job = compilePathRules(context.filters?.include ?? [], context.filters?.exclude ?? []);
     this.paths = {
       includesFile: (rel) => own.includesFile(rel) && job.includesFile(rel),
+      matchesInclude: (rel) => own.matchesInclude(rel) && job.matchesInclude(rel),
+      excludedBy: (rel) => own.excludedBy(rel) ?? job.excludedBy(rel),
       prunesDir: (rel) => own.prunesDir(rel) || job.prunesDir(rel),
     };
   }

@@ -18,8 +18,7 @@
  * cancelled) and when its consumer stops pulling.
  */
 import path from 'node:path';
-import { walkUndecodable, type FileCandidate } from '@recsync/framework';
-import type { PathRules } from '../globs.js';
+import { walkUndecodable, type FileCandidate, type PathRules } from '@recsync/framework';
 import type { ScanSession } from './runner.js';
 import type { DirInfo, ScanChunk, ScanTask } from './scan.js';
 
