@@ -19,7 +19,7 @@ import {
   type ResolvedJob,
   type RunOptions,
   type RunStats,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import {
   createTestClient,
   createTree,

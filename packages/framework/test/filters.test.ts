@@ -5,7 +5,7 @@ import {
   settlePlugin,
   type FileCandidate,
   type PartitionInfo,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const partition: PartitionInfo = { job: 'j', index: 0, id: 'p', closed: true, recheck: false };
 const NOW = Date.parse('2026-11-25T12:00:00Z');

@@ -20,7 +20,7 @@ import {
   type ResolvedJob,
   type RunStats,
   type StateFile,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { appendRun, lastSuccessOf, runRecordOf } from '../src/state/history.js';
 
 const worded = defineStrategy({

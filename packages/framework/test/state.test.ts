@@ -10,7 +10,7 @@ import {
   resolveConfig,
   useStrategy,
   type ResolvedJob,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const strategy = defineStrategy({
   name: 'fake',

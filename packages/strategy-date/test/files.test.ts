@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileLayout, discoverEarliest, periodKey } from '../src/index.js';
+import { compileLayout, discoverEarliest, periodKey } from '../src/internal.js';
 import { collect, filesOf, harness, tree } from './helpers.js';
 
 const NOON = '2026-11-25T12:00:00Z';

@@ -9,7 +9,7 @@ import {
   dateStrategy,
   type DateCursor,
   type DateFoldersOptions,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const made: string[] = [];
 

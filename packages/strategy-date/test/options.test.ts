@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStrategyDefinition, isStrategyRef } from '@recsync/framework';
-import defaultExport, {
-  dateCursorSchema,
-  dateFolders,
-  dateOptionsSchema,
-  dateStrategy,
-} from '../src/index.js';
+import defaultExport, { dateFolders, dateStrategy } from '../src/index.js';
+import { dateCursorSchema, dateOptionsSchema } from '../src/internal.js';
 
 /** The messages of a failed parse, each prefixed with its path. */
 function issues(input: unknown): string[] {

@@ -7,7 +7,7 @@
  * line's partition comes first, so the cursor can never pass the repeat before the original is
  * done. The set of seen paths lives for one run and holds only the run's new entries.
  */
-import { mapUnordered, type FileCandidate } from '@recsync/framework';
+import { mapUnordered, type FileCandidate } from '@recsync/framework/internal';
 import { EntryChecker, type Checked } from './candidates.js';
 import { readLine, type Roots, type Unsafe, type Wanted } from './entries.js';
 import type { RawLine } from './lines.js';

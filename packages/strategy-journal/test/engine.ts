@@ -18,7 +18,7 @@ import {
   type ResolvedJob,
   type RunOptions,
   type RunStats,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { createTestClient } from '@recsync/framework/testing';
 import { journal, type JournalOptions } from '../src/index.js';
 import { addFiles, archive } from './helpers.js';

@@ -9,7 +9,7 @@ import {
   journalStrategy,
   type JournalCursor,
   type JournalOptions,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const made: string[] = [];
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JournalCursor } from '../src/index.js';
+import type { JournalCursor } from '../src/internal.js';
 import {
   addFiles,
   advanceAll,

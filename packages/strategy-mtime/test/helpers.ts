@@ -12,7 +12,7 @@ import {
   type MtimeCursor,
   type MtimeCutoffOptions,
   type ScanFs,
-} from '@recsync/strategy-mtime';
+} from '@recsync/strategy-mtime/internal';
 
 const made: string[] = [];
 

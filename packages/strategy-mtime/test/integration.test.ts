@@ -15,7 +15,7 @@ import {
   syncJob,
   type FileEvent,
   type ResolvedJob,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { createTestClient, createTree, type FixtureTree } from '@recsync/framework/testing';
 import { mtimeCutoff, type MtimeCutoffOptions } from '@recsync/strategy-mtime';
 import { tempDir, tick } from './helpers.js';

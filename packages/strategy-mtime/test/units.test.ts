@@ -11,7 +11,7 @@ import {
   parseTimeInput,
   type ScanChunk,
   type ScanTask,
-} from '@recsync/strategy-mtime';
+} from '@recsync/strategy-mtime/internal';
 import { run, subject, tempDir, writeFiles } from './helpers.js';
 
 describe('options', () => {

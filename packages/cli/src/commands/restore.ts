@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
+import { openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework/internal';
 import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { writeRestoreLines, writeRestoreNdjson } from '../render/restore.js';
 

@@ -8,7 +8,7 @@ import {
   parseSubset,
   RecsyncError,
   type VerifyRun,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';
 

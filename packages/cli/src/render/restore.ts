@@ -6,7 +6,7 @@
  *   {"event":"summary",job,to,prefixes,counts,interrupted,exitCode}
  * outcome: restored | skipped | failed | refused | archived | planned (--dry-run).
  */
-import type { RestoreEvent, RestoreRun, RestoreSummary } from '@recsync/framework';
+import type { RestoreEvent, RestoreRun, RestoreSummary } from '@recsync/framework/internal';
 import { formatBytes, pad } from './format.js';
 
 type Write = (text: string) => void;

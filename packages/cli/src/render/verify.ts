@@ -16,7 +16,7 @@ import {
   type VerifyItem,
   type VerifyRun,
   type VerifySummary,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { formatBytes, pad } from './format.js';
 
 type Write = (text: string) => void;

@@ -8,7 +8,6 @@ import { rawPathBytes } from '../fs/names.js';
 
 export {
   keyProblem,
-  pathProblem,
   pathRefusal,
   RootGuard,
   type Refusal,

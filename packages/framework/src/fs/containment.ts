@@ -50,11 +50,6 @@ export function pathRefusal(relative: string): Refusal | undefined {
   return undefined;
 }
 
-/** {@link pathRefusal}'s reason alone. */
-export function pathProblem(relative: string): string | undefined {
-  return pathRefusal(relative)?.reason;
-}
-
 /** Why an object key is refused, or undefined when it is fine. */
 export function keyProblem(key: string): string | undefined {
   if (key.length === 0) return 'empty key';

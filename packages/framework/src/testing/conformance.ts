@@ -14,7 +14,9 @@
 import assert from 'node:assert/strict';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathProblem } from '../engine/paths.js';
+import { pathRefusal } from '../fs/containment.js';
+
+const pathProblem = (relative: string): string | undefined => pathRefusal(relative)?.reason;
 import type { AnyStrategyDefinition, Partition, StrategyInstance } from '../strategy.js';
 
 export interface ConformanceFixture {
