@@ -68,7 +68,9 @@ export const EXIT_CODES = {
   interrupted: 130,
 } as const;
 
-const EXIT_BY_CLASS: Record<ErrorClass, number> = {
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+const EXIT_BY_CLASS: Record<ErrorClass, ExitCode> = {
   usage: EXIT_CODES.usage,
   locked: EXIT_CODES.locked,
   fatal: EXIT_CODES.fatal,
@@ -99,7 +101,7 @@ export class RecsyncError extends Error {
     return ERROR_CODES[this.code];
   }
 
-  get exitCode(): number {
+  get exitCode(): ExitCode {
     return EXIT_BY_CLASS[this.errorClass];
   }
 

@@ -122,6 +122,30 @@ export function partSizeFor(size: number, configured: number): number {
   return Math.max(configured, needed);
 }
 
+/** The outcome of a planned item that needs no upload: the plan decided it. */
+export function plannedResult(item: PlanFile): UploadResult {
+  switch (item.action) {
+    case 'upload':
+      throw new Error('plannedResult: an upload has no planned outcome');
+    case 'present':
+    case 'excluded':
+    case 'vanished':
+    case 'deferred':
+      return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
+    case 'refused':
+      return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
+    case 'failed': {
+      const reason = item.reason ?? 'cannot be uploaded';
+      return {
+        outcome: 'failed',
+        reason,
+        error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason },
+        attempts: 0,
+      };
+    }
+  }
+}
+
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
   const attempts = ctx.job.upload.attempts;
   if (!(await ctx.guard.parentInside(localPath(ctx.job.source, item)))) {
