@@ -6,7 +6,7 @@
  * and fires `partitionDone`. After a normal end, the folder records and the source record are
  * kept for the next run (./folders.ts, ./source-check.ts).
  */
-import { describeError } from '../errors.js';
+import { describeError, type FileErrorCode } from '../errors.js';
 import {
   addTo,
   emptyCounts,
@@ -77,7 +77,7 @@ export class Commit {
   }
 
   /** A refused path: an error event, counted for exit 1, final (never retried). */
-  refuse(item: PlanFile, reason: string, code: string): FinalResult {
+  refuse(item: PlanFile, reason: string, code: FileErrorCode): FinalResult {
     this.refused++;
     this.run.hooks.warning.call({
       job: this.run.job.name,

@@ -11,7 +11,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mapUnordered } from '../concurrency.js';
-import { describeError, isRecsyncError } from '../errors.js';
+import { describeError, isRecsyncError, type FileErrorCode } from '../errors.js';
 import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, StrategyInstance, RangeRequest } from '../strategy.js';
 import type { ResolvedJob } from '../config/resolve.js';
@@ -53,7 +53,7 @@ export interface PlanFile {
   readonly mtimeMs: number;
   readonly reason?: string;
   /** Error code: for `failed`, and for `refused` the cause (see `RefusalCode` in ./paths.ts). */
-  readonly code?: string;
+  readonly code?: FileErrorCode;
   /** The entry is a folder (an unreadable one, kept pending as a whole). */
   readonly folder?: boolean;
   /** Raw bytes of the relative path (base64) when they are not valid UTF-8. */

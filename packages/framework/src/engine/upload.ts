@@ -16,7 +16,7 @@ import {
   CHECKSUM_FIELD,
   type ChecksumName,
 } from '../checksum.js';
-import { isRecsyncError } from '../errors.js';
+import { isRecsyncError, type FileErrorCode } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
@@ -74,7 +74,7 @@ export type UploadResult =
   | {
       outcome: 'failed';
       reason: string;
-      error: { code: string; message: string };
+      error: { code: FileErrorCode; message: string };
       attempts: number;
     }
   /** Cut short by a hard stop: no final outcome. */
@@ -243,7 +243,7 @@ function abortedUpload(key: string, error: unknown): { upload?: AbortedUpload } 
   return { upload: { key, uploadId: error.uploadId, aborted: error.abortFailed === undefined } };
 }
 
-function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
+function failed(code: FileErrorCode, what: string, error: unknown, attempts: number): UploadResult {
   const message = `${what}: ${describeS3Error(error)}`;
   return { outcome: 'failed', reason: message, error: { code, message }, attempts };
 }
