@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createHooks, type FileCandidate } from '@recsync/framework';
+import { createHooks, type CandidateFile } from '@recsync/framework';
 import { mimeTypes } from '../src/index.js';
 import { harness } from '../../../test/support/harness.js';
 import { startRecordingProxy } from '../../../test/support/recording-proxy.js';
 
-const file = (path: string): FileCandidate => ({ path, size: 1, mtimeMs: 0 });
+const file = (path: string): CandidateFile => ({ path, size: 1, mtimeMs: 0 });
 
 async function typeFor(path: string, options?: Parameters<typeof mimeTypes>[0], preset?: string) {
   const hooks = createHooks();

@@ -91,7 +91,7 @@ describe('definition', () => {
     expect(defaultExport).toBe(dateStrategy);
     expect(isStrategyDefinition(dateStrategy)).toBe(true);
     expect(dateStrategy.name).toBe('@recsync/strategy-date');
-    expect(dateStrategy.range).toMatch(/2026-11-01T13/);
+    expect(dateStrategy.features?.range?.accepts).toMatch(/2026-11-01T13/);
   });
 
   it('ties the state to the layout only', () => {
@@ -101,7 +101,7 @@ describe('definition', () => {
       lookback: 5,
       grace: '2h',
     });
-    expect(dateStrategy.identity?.(options)).toEqual({ layout: '{yyyy}/{MM}/{dd}' });
+    expect(dateStrategy.features?.identity?.(options)).toEqual({ layout: '{yyyy}/{MM}/{dd}' });
   });
 
   it('dateFolders() pairs the definition with unvalidated options', () => {

@@ -44,10 +44,8 @@ export class EntryChecker {
 
   async check(entry: Wanted, origin: string): Promise<Checked> {
     const missing = (waiting?: string): FileCandidate => ({
+      kind: 'missing',
       path: entry.path,
-      size: 0,
-      mtimeMs: 0,
-      missing: true,
       origin,
       ...(waiting ? { waiting } : {}),
     });

@@ -97,26 +97,25 @@ export class JournalRun {
     if (line.kind === 'unsafe') {
       // Refused as an error event (exit 1); the engine never reads it.
       this.counts.refused++;
-      return { path: line.path, size: 0, mtimeMs: 0, refused: line.why, origin };
+      return { kind: 'refused', path: line.path, reason: line.why, origin };
     }
     const checked: Checked = await this.checker.check(line, origin);
     if ('problem' in checked) {
       if (checked.problem === 'refused') {
         this.counts.refused++;
         return {
+          kind: 'refused',
           path: line.path,
-          size: 0,
-          mtimeMs: 0,
-          refused: checked.why,
+          reason: checked.why,
           origin,
-          ...(checked.code ? { refusedCode: checked.code } : {}),
+          ...(checked.code ? { code: checked.code } : {}),
         };
       }
       this.counts.skipped++;
       this.options.warn(`skipped ${origin}: ${line.path} ${checked.why}`);
       return undefined;
     }
-    if (checked.missing) this.counts.missing++;
+    if (checked.kind === 'missing') this.counts.missing++;
     return checked;
   }
 }

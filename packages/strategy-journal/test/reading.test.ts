@@ -124,7 +124,11 @@ describe('reading a journal file from the saved offset', () => {
     const h = harness({ path: journal, linesPerPartition: 2 }, source);
     const runs = await collect(h.instance);
     expect(runs.map((r) => r.files.map((f) => f.path))).toEqual([['a.wav', 'b.wav'], [], []]);
-    expect(h.instance.describe?.()).toMatchObject({ linesRead: 5, entries: 2, duplicates: 3 });
+    expect(h.instance.features?.describe?.()).toMatchObject({
+      linesRead: 5,
+      entries: 2,
+      duplicates: 3,
+    });
   });
 
   it('names a missing file as missing, with the journal line', async () => {
@@ -136,7 +140,7 @@ describe('reading a journal file from the saved offset', () => {
     expect(run!.files).toEqual([
       { path: 'later/x.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1` },
     ]);
-    expect(h.instance.missingTimeoutMs).toBe(2 * 86_400_000);
+    expect(h.instance.features?.missingTimeoutMs).toBe(2 * 86_400_000);
   });
 
   it('waits for a file smaller than the size its JSON entry states', async () => {

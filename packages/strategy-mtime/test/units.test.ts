@@ -24,8 +24,8 @@ describe('options', () => {
       exclude: [],
       threads: 2,
     });
-    expect(mtimeStrategy.defaultRemoteCheck).toBe('head');
-    expect(mtimeStrategy.range).toMatch(/duration/);
+    expect(mtimeStrategy.features?.defaultRemoteCheck).toBe('head');
+    expect(mtimeStrategy.features?.range?.accepts).toMatch(/duration/);
   });
 
   it('refuses typos and bad values with messages that say what is valid', () => {
@@ -43,7 +43,8 @@ describe('options', () => {
   });
 
   it('ties the saved state to the globs only', () => {
-    const identity = (input: object) => mtimeStrategy.identity!(mtimeOptionsSchema.parse(input));
+    const identity = (input: object) =>
+      mtimeStrategy.features!.identity!(mtimeOptionsSchema.parse(input));
     expect(identity({ writeOnce: true, margin: '1m', include: ['a/**'] })).toEqual({
       include: ['a/**'],
       exclude: [],

@@ -136,11 +136,12 @@ export class Commit {
     }
     state.cursor = this.cursor.cursor;
     await state.save();
-    if (event.cursorMoved && strategy.committed) {
+    const committed = strategy.features?.committed;
+    if (event.cursorMoved && committed) {
       // Shards share what is cleaned up: only up to every shard's saved cursor (see state/shards.ts).
       const upTo = await sharedCommittedCursor(job, strategy, state.cursor).catch(() => undefined);
       if (upTo !== undefined) {
-        await strategy.committed(upTo).catch((error: unknown) =>
+        await committed.call(strategy.features, upTo).catch((error: unknown) =>
           hooks.warning.call({
             job: job.name,
             code: 'W_COMMITTED',

@@ -16,10 +16,10 @@ export {
 
 /** The code of a refusal the strategy made itself: its own, else what its path shows, else containment. */
 export function strategyRefusalCode(file: {
-  path: string;
-  refusedCode?: RefusalCode;
+  readonly path: string;
+  readonly code?: RefusalCode;
 }): RefusalCode {
-  return file.refusedCode ?? pathRefusal(file.path)?.code ?? 'E_FILE_OUTSIDE_ROOT';
+  return file.code ?? pathRefusal(file.path)?.code ?? 'E_FILE_OUTSIDE_ROOT';
 }
 
 export function absoluteOf(source: string, relative: string): string {

@@ -104,7 +104,7 @@ export async function prepareRun(
     filters,
     warn,
   });
-  if (job.target.objectLock?.from === 'partition' && !strategy.partitionStart) {
+  if (job.target.objectLock?.from === 'partition' && !strategy.features?.partitionStart) {
     throw new RecsyncError('E_CONFIG_INVALID', {
       message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
       hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
@@ -123,7 +123,7 @@ export async function prepareRun(
     source: job.source,
     record: state.source,
     acceptChange: options.acceptSourceChange ?? false,
-    partitionsMayShrink: strategy.partitionsMayShrink ?? false,
+    partitionsMayShrink: strategy.features?.partitionsMayShrink ?? false,
     warn: (code, message) => hooks.warning.call({ job: job.name, code, message }),
   });
   const concurrency = options.concurrency ?? job.upload.concurrency;
@@ -176,7 +176,7 @@ export async function prepareRun(
         : {}),
     ...(shown ? { connection: shown } : {}),
     strategy: definition.name,
-    facts: strategy.describe?.() ?? {},
+    facts: strategy.features?.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),
     startedAt: now.toISOString(),
     ...(job.shard ? { shard: job.shard } : {}),
@@ -218,7 +218,7 @@ function refuseFutureCursor(
   cursor: unknown,
   now: Date,
 ): void {
-  const problem = strategy.futureCursor?.(cursor, now);
+  const problem = strategy.features?.futureCursor?.(cursor, now);
   if (!problem) return;
   throw new RecsyncError('E_CURSOR_FUTURE', {
     message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,

@@ -60,7 +60,7 @@ export async function openPlan(job: ResolvedJob, options: RunOptions = {}): Prom
     cursor: run.state.cursor,
     pending: run.state.pending.size,
     items,
-    facts: () => run.strategy.describe?.() ?? run.info.facts,
+    facts: () => run.strategy.features?.describe?.() ?? run.info.facts,
   };
 }
 
@@ -285,6 +285,6 @@ class SyncRun {
   private partitionStart(item: PlanFile): Date | undefined {
     const id =
       item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
-    return id === undefined ? undefined : this.run.strategy.partitionStart?.(id);
+    return id === undefined ? undefined : this.run.strategy.features?.partitionStart?.(id);
   }
 }

@@ -235,10 +235,10 @@ export async function* walkFiles(
 
 function unreadableCandidate(place: Place, error: string, folder: boolean): FileCandidate {
   return {
+    kind: 'unreadable',
     path: place.rel,
-    size: 0,
-    mtimeMs: 0,
-    unreadable: { error, folder },
+    error,
+    folder,
     ...(place.raw ? { rawPath: place.raw.toString('base64') } : {}),
   };
 }

@@ -15,9 +15,14 @@ import assert from 'node:assert/strict';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathRefusal } from '../fs/containment.js';
+import {
+  isCandidateFile,
+  type AnyStrategyDefinition,
+  type Partition,
+  type StrategyInstance,
+} from '../strategy.js';
 
 const pathProblem = (relative: string): string | undefined => pathRefusal(relative)?.reason;
-import type { AnyStrategyDefinition, Partition, StrategyInstance } from '../strategy.js';
 
 export interface ConformanceFixture {
   /** Absolute source root holding the fixture archive. */
@@ -59,7 +64,11 @@ async function collect(
   for await (const partition of instance.partitions({ cursor, now, signal })) {
     const files: Collected['files'] = [];
     for await (const f of partition.files())
-      files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs });
+      files.push(
+        isCandidateFile(f)
+          ? { path: f.path, size: f.size, mtimeMs: f.mtimeMs }
+          : { path: f.path, size: 0, mtimeMs: 0 },
+      );
     out.push({ partition, files });
   }
   return out;
@@ -118,7 +127,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
           `options schema refuses the subject's options: ${parsed.error?.message}`,
         );
         assert.equal(typeof definition.cursor.safeParse, 'function', 'cursor must be a zod schema');
-        if (definition.identity) JSON.stringify(definition.identity(parsed.data as never));
+        if (definition.features?.identity)
+          JSON.stringify(definition.features.identity(parsed.data as never));
       },
     },
     withFixture(
@@ -234,7 +244,7 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
     }),
     withFixture('describes itself with plain JSON values', async (f, instance) => {
       await collect(instance, undefined, f.now);
-      const facts = instance.describe?.() ?? {};
+      const facts = instance.features?.describe?.() ?? {};
       for (const [k, v] of Object.entries(facts))
         assert.ok(
           ['string', 'number', 'boolean'].includes(typeof v),

@@ -21,6 +21,7 @@ import type { ResolvedJob } from '../config/resolve.js';
 import { prepareRun } from '../engine/prepare.js';
 import { walkFiles } from '../fs/walk.js';
 import type { PartitionInfo } from '../hooks.js';
+import { isCandidateFile } from '../strategy.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import { classNote, retention, type Adder } from './check-file.js';
 import type { VerifyContext } from './context.js';
@@ -232,6 +233,7 @@ async function spillLocal(
       signal: ctx.signal,
     })) {
       if (
+        !isCandidateFile(file) ||
         ctx.pending.has(file.path) ||
         (await ctx.hooks.filter.promise(file, {
           job: ctx.job.name,

@@ -257,7 +257,8 @@ function unitOf(rel: string): string {
 /** The local folders of the partitions in scope (each once), relative to the source. */
 async function partitionFolders(run: PreparedRun, options: VerifyOptions): Promise<string[]> {
   const { job, strategy } = run;
-  const byRange = options.partition !== undefined && job.strategy.definition.range !== undefined;
+  const byRange =
+    options.partition !== undefined && job.strategy.definition.features?.range !== undefined;
   const request = {
     cursor: run.state.cursor,
     now: run.now,
@@ -312,7 +313,7 @@ export function contextOf(
       const segments = p.split('/').slice(0, -1);
       for (let i = 1; i <= segments.length; i++) {
         try {
-          const start = run.strategy.partitionStart?.(segments.slice(0, i).join('/'));
+          const start = run.strategy.features?.partitionStart?.(segments.slice(0, i).join('/'));
           if (start) return start;
         } catch {
           // not a partition id

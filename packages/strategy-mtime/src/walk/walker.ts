@@ -263,7 +263,7 @@ export async function* walkDirectories(
         followSymlinks: env.rules.follow,
         signal,
       })) {
-        if (file.unreadable || env.paths.includesFile(file.path)) yield file;
+        if (file.kind === 'unreadable' || env.paths.includesFile(file.path)) yield file;
       }
     }
     return !signal.aborted;
