@@ -44,10 +44,9 @@ describe('a journal cannot be used to read files outside the source', () => {
     const { journal, files } = await setup(['in/a\0.wav']);
     expect(files).toEqual([
       {
+        kind: 'refused',
         path: 'in/a\0.wav',
-        size: 0,
-        mtimeMs: 0,
-        refused: 'contains a NUL byte',
+        reason: 'contains a NUL byte',
         origin: `${journal}:1`,
       },
     ]);

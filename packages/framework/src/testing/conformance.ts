@@ -9,7 +9,8 @@
  * relative, inside the source and under the partition's key prefix; reported sizes and mtimes
  * that match the disk; a cursor that survives JSON and its own schema; `advance` that never
  * moves backwards; a second run that finds files added since, and re-reads unchanged files only
- * in re-check or open partitions; prompt stop on an aborted signal.
+ * in re-check or open partitions; prompt stop on an aborted signal; candidates of a known kind;
+ * optional capabilities declared in `features` under their documented names.
  */
 import assert from 'node:assert/strict';
 import { lstat } from 'node:fs/promises';
@@ -49,6 +50,31 @@ export interface ConformanceCheck {
   run(): Promise<void>;
 }
 
+const CANDIDATE_KINDS = new Set(['file', 'missing', 'refused', 'unreadable']);
+const DEFINITION_MEMBERS = new Set(['name', 'options', 'cursor', 'create', 'features']);
+const DEFINITION_FEATURES = new Set([
+  'identity',
+  'range',
+  'describeCursor',
+  'defaultRemoteCheck',
+  'defaultSettleMs',
+]);
+const INSTANCE_MEMBERS = new Set(['partitions', 'advance', 'features']);
+const INSTANCE_FEATURES = new Set([
+  'describe',
+  'committed',
+  'compareCursors',
+  'missingTimeoutMs',
+  'partitionStart',
+  'futureCursor',
+  'partitionsMayShrink',
+]);
+
+/** Names in `keys` that `known` does not have: a misspelt feature, or one declared outside `features`. */
+function unknownNames(keys: Iterable<string>, known: ReadonlySet<string>): string[] {
+  return [...keys].filter((k) => !known.has(k));
+}
+
 interface Collected {
   partition: Partition;
   files: { path: string; size: number; mtimeMs: number }[];
@@ -63,12 +89,17 @@ async function collect(
   const signal = new AbortController().signal;
   for await (const partition of instance.partitions({ cursor, now, signal })) {
     const files: Collected['files'] = [];
-    for await (const f of partition.files())
+    for await (const f of partition.files()) {
+      assert.ok(
+        CANDIDATE_KINDS.has(f.kind ?? 'file'),
+        `${f.path}: unknown candidate kind ${JSON.stringify(f.kind)} (file, missing, refused, unreadable)`,
+      );
       files.push(
         isCandidateFile(f)
           ? { path: f.path, size: f.size, mtimeMs: f.mtimeMs }
           : { path: f.path, size: 0, mtimeMs: 0 },
       );
+    }
     out.push({ partition, files });
   }
   return out;
@@ -242,6 +273,36 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
         if (++count > 1) break;
       assert.ok(count <= 1, 'partitions() went on after its signal was aborted');
     }),
+    withFixture(
+      'declares its optional capabilities in features, by their documented names',
+      async (_f, instance) => {
+        const problems: string[] = [];
+        const report = (what: string, names: string[]) => {
+          if (names.length > 0) problems.push(`${what}: ${names.map((n) => `'${n}'`).join(', ')}`);
+        };
+        report(
+          'the definition has members the framework ignores',
+          unknownNames(Object.keys(definition), DEFINITION_MEMBERS),
+        );
+        report(
+          'unknown definition features',
+          unknownNames(Object.keys(definition.features ?? {}), DEFINITION_FEATURES),
+        );
+        if (Object.getPrototypeOf(instance) === Object.prototype)
+          report(
+            'the instance has members the framework ignores',
+            unknownNames(Object.keys(instance), INSTANCE_MEMBERS),
+          );
+        report(
+          'unknown instance features',
+          unknownNames(Object.keys(instance.features ?? {}), INSTANCE_FEATURES),
+        );
+        assert.ok(
+          problems.length === 0,
+          `${problems.join('; ')} (optional capabilities belong in features: see "The contract" in docs/plugins.md)`,
+        );
+      },
+    ),
     withFixture('describes itself with plain JSON values', async (f, instance) => {
       await collect(instance, undefined, f.now);
       const facts = instance.features?.describe?.() ?? {};
