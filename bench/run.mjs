@@ -7,6 +7,7 @@
 //   npm run bench -- --quick          (20k files; 500 and 2,000 new; 2 × 64 MiB; 1 run: minutes)
 //   npm run bench                     (200k files; 1,000 and 20,000 new; 8 × 256 MiB; 3 runs)
 //   npm run bench -- --sizes 200000,1000000,7000000   (1M and 7M: 20,000 files a day)
+//   npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof   (CPU profiles of recsync)
 //
 // Archives and the pre-filled bucket are cached between runs under --cache (default
 // /var/tmp/recsync-bench, outside the repository), keyed by size and layout: the 7M-file
@@ -43,8 +44,10 @@ const { values: opts } = parseArgs({
     'skip-readme': { type: 'boolean', default: false },
     'skip-large': { type: 'boolean', default: false },
     'skip-strategies': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
+if (opts.profile) process.env.RECSYNC_BENCH_PROFILE = path.resolve(opts.profile);
 const quick = opts.quick;
 const sizes = (opts.sizes ?? (quick ? '20000' : '200000')).split(',').map(Number);
 /** Files a day (= new files per run): the CPU-per-file targets name 1,000 and 20,000. */

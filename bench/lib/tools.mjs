@@ -11,6 +11,12 @@ const RECSYNC = path.join(here, '..', '..', 'packages', 'cli', 'bin', 'run.js');
 export const AWS = findAws();
 export const RCLONE = ['/usr/bin/rclone', '/usr/local/bin/rclone'].find((p) => existsSync(p));
 
+/** `--profile DIR` (bench/run.mjs): recsync's processes write CPU profiles there. */
+const profileArgs = () =>
+  process.env.RECSYNC_BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RECSYNC_BENCH_PROFILE}`]
+    : [];
+
 function findAws() {
   if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
   for (const [cmd, args] of [
@@ -43,7 +49,7 @@ export function cases() {
       label: 'recsync plan (date folders)',
       kind: 'plan',
       available: true,
-      command: (ctx) => [process.execPath, [RECSYNC, 'plan', '--json', '--config', ctx.configFile]],
+      command: (ctx) => [process.execPath, [...profileArgs(), RECSYNC, 'plan', '--json', '--config', ctx.configFile]],
       check: (ctx, out) => {
         const doc = JSON.parse(out);
         const n = doc.jobs[0].totals.upload.files;
@@ -55,7 +61,7 @@ export function cases() {
       label: 'recsync sync (date folders)',
       kind: 'sync',
       available: true,
-      command: (ctx) => [process.execPath, [RECSYNC, 'sync', '--config', ctx.configFile]],
+      command: (ctx) => [process.execPath, [...profileArgs(), RECSYNC, 'sync', '--config', ctx.configFile]],
       verifyUpload: true,
     },
     {
@@ -190,6 +196,7 @@ export function cases() {
       command: (ctx) => [
         process.execPath,
         [
+          ...profileArgs(),
           path.join(here, '..', 'sdk-loop.mjs'),
           path.join(ctx.root, ctx.newDay),
           `${ctx.newDay}/`,
