@@ -45,6 +45,7 @@ const { values: opts } = parseArgs({
     'skip-large': { type: 'boolean', default: false },
     'skip-strategies': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    out: { type: 'string' },
   },
 });
 if (opts.profile) process.env.RECSYNC_BENCH_PROFILE = path.resolve(opts.profile);
@@ -432,7 +433,7 @@ async function main() {
   });
   const table = markdown(rows, meta);
   const lines = targetLines(targets, meta);
-  const outDir = path.join(here, 'results');
+  const outDir = opts.out ? path.resolve(opts.out) : path.join(here, 'results');
   await mkdir(outDir, { recursive: true });
   const doc = { meta, rows, idle, targets, mtime: strategies.mtime?.json ?? null };
   await writeFile(path.join(outDir, 'latest.json'), `${JSON.stringify(doc, null, 2)}\n`);
@@ -476,10 +477,11 @@ async function writeReadme(rows, meta, lines) {
     return;
   }
   const extra = [];
-  for (const file of await readdir(path.join(here, 'results'))) {
+  const dir = path.join(here, 'results');
+  for (const file of await readdir(dir)) {
     const m = /^scale-(\d+)\.json$/.exec(file);
     if (!m || meta.sizes.includes(Number(m[1]))) continue;
-    const doc = JSON.parse(await readFile(path.join(here, 'results', file), 'utf8'));
+    const doc = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
     extra.push(...doc.rows.map((r) => ({ ...r, note: `run of ${doc.meta.date.slice(0, 10)}` })));
   }
   const section = [

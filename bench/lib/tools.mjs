@@ -49,7 +49,10 @@ export function cases() {
       label: 'recsync plan (date folders)',
       kind: 'plan',
       available: true,
-      command: (ctx) => [process.execPath, [...profileArgs(), RECSYNC, 'plan', '--json', '--config', ctx.configFile]],
+      command: (ctx) => [
+        process.execPath,
+        [...profileArgs(), RECSYNC, 'plan', '--json', '--config', ctx.configFile],
+      ],
       check: (ctx, out) => {
         const doc = JSON.parse(out);
         const n = doc.jobs[0].totals.upload.files;
@@ -61,7 +64,10 @@ export function cases() {
       label: 'recsync sync (date folders)',
       kind: 'sync',
       available: true,
-      command: (ctx) => [process.execPath, [...profileArgs(), RECSYNC, 'sync', '--config', ctx.configFile]],
+      command: (ctx) => [
+        process.execPath,
+        [...profileArgs(), RECSYNC, 'sync', '--config', ctx.configFile],
+      ],
       verifyUpload: true,
     },
     {
