@@ -27,7 +27,7 @@ import { createTestClient, seedStore, startS3Server } from '@recsync/framework/t
 import { loadConfig } from '@recsync/cli';
 import { archiveFiles, contentOf, ensureArchive, ensureLargeFiles } from './lib/archive.mjs';
 import { AWS, cases, largeCases, RCLONE } from './lib/tools.mjs';
-import { evaluate, markdown, summarize, svgChart, targetLines } from './lib/report.mjs';
+import { evaluate, markdown, summarize, svgBars, svgChart, targetLines } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RECSYNC = path.join(here, '..', 'packages', 'cli', 'bin', 'run.js');
@@ -444,10 +444,13 @@ async function main() {
     path.join(outDir, 'latest.md'),
     `${table}\n\n${lines.join('\n')}\n${strategyText}`,
   );
+  // One size: bars per command; several: time against archive size.
   const small = rows.filter((r) => r.group === 'small' && r.perDay === perDayList[0]);
   await writeFile(
     path.join(outDir, 'latest.svg'),
-    svgChart(small, `Time to back up one new day (${perDayList[0]} files), by archive size`),
+    sizes.length > 1
+      ? svgChart(small, `Time to back up one new day (${perDayList[0]} files), by archive size`)
+      : svgBars(rows, 'Wall time, start-up included (recsync in red)'),
   );
   for (const size of sizes.filter((s) => s >= BIG))
     await writeFile(

@@ -162,6 +162,30 @@ export function evaluate({ rows, idle, mtime }) {
       );
     }
   }
+  // The same per file with start-up taken out: the CPU the extra files of the bigger layout cost.
+  for (const size of new Set(layouts.map((l) => l.size))) {
+    const days = layouts.filter((l) => l.size === size).sort((a, b) => a.perDay - b.perDay);
+    if (days.length < 2) continue;
+    const [few, many] = [days[0].perDay, days.at(-1).perDay];
+    const marginal = (c) => {
+      const [a, b] = [row('small', c, size, few), row('small', c, size, many)];
+      return a && b ? ((b.cpuTime - a.cpuTime) * 1000) / (b.newFiles - a.newFiles) : NaN;
+    };
+    const mine = marginal('recsync-sync');
+    for (const [peer, name, limit] of [
+      ['aws-day', 'aws s3 sync ROOT/DAY', 0.5],
+      ['sdk-loop', 'bare SDK PutObject loop', 1.1],
+    ]) {
+      const other = marginal(peer);
+      add(
+        '3b',
+        `client CPU per file without start-up (${count(few)} → ${count(many)} new files, ${count(size)} in archive): recsync sync / ${name}`,
+        mine / other,
+        limit,
+        `${fmt(mine, 3)} vs ${fmt(other, 3)} ms per extra file; shows whether start-up or per-file work decides target 3`,
+      );
+    }
+  }
   const big = row('large', 'recsync-sync');
   if (big) {
     const peers = ['aws-day', 'rclone-day'].map((c) => row('large', c)).filter(Boolean);
@@ -320,4 +344,47 @@ function escapeXml(s) {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/'/g, '&apos;');
+}
+
+/**
+ * Wall time of every command, one block per case (archive size and new files, or the large
+ * files), bars scaled to the slowest command of the block; recsync's bars are red.
+ */
+export function svgBars(rows, title) {
+  const blocks = new Map();
+  for (const r of rows.filter((r) => Number.isFinite(r.time))) {
+    const name =
+      r.group === 'large'
+        ? `${r.newFiles} × ${Math.round(r.bytes / r.newFiles / 2 ** 20)} MiB new`
+        : `${count(r.size)} files, ${count(r.newFiles)} new`;
+    blocks.set(name, [...(blocks.get(name) ?? []), r]);
+  }
+  const W = 860;
+  const label = 360;
+  const barH = 16;
+  const parts = [];
+  let y = 40;
+  for (const [name, list] of blocks) {
+    parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${escapeXml(name)}</text>`);
+    y += 22;
+    const max = Math.max(...list.map((r) => r.time));
+    for (const r of list) {
+      const w = Math.max(1, ((W - label - 90) * r.time) / max);
+      const color = r.case.startsWith('recsync') ? '#d62728' : '#1f77b4';
+      parts.push(
+        `<text x="${label - 8}" y="${y + 12}" text-anchor="end">${escapeXml(r.label)}</text>`,
+        `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color}"/>`,
+        `<text x="${(label + w + 6).toFixed(1)}" y="${y + 12}">${fmt(r.time)} s</text>`,
+      );
+      y += barH + 6;
+    }
+    y += 14;
+  }
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${y}" fill="white"/>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    ...parts,
+    '</svg>',
+  ].join('\n');
 }
