@@ -60,7 +60,8 @@ export async function filterFile(
       reason: `${badPath.reason}${origin}`,
     };
   if (file.kind === 'vanished') {
-    const key = ctx.hooks.key.call(defaultKey, { path: file.path, size: 0, mtimeMs: 0 });
+    const gone = { path: file.path, size: 0, mtimeMs: 0, rawPath: file.rawPath };
+    const key = ctx.hooks.key.call(defaultKey, gone);
     if (!mine(key)) return undefined;
     const badKey = keyProblem(key);
     if (badKey) return badKeyItem(base, key, badKey);
