@@ -7,5 +7,6 @@ module.enableCompileCache?.();
 // The SDK release pinned in the lockfile supports Node 20; its notice about future releases
 // would otherwise be printed by every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { execute } = await import('@oclif/core');
+// The bundle (scripts/bundle.mjs): oclif first; a command's code loads when it runs.
+const { execute } = await import('../dist/bundle/main.js');
 await execute({ dir: import.meta.url });

@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti } from 'jiti';
 import { RecsyncError, resolveConfig, type ResolvedConfig } from '@recsync/framework';
@@ -35,9 +36,24 @@ const OWN_PACKAGES = [
   '@recsync/strategy-journal',
 ];
 
-function createImporter() {
-  const require = createRequire(import.meta.url);
+/** True in the CLI's bundle (scripts/bundle.mjs defines it), where this file is a chunk. */
+declare const RECSYNC_BUNDLE: boolean | undefined;
+
+/**
+ * Where a config's `@recsync/*` imports go: the copies the commands themselves run, so a config
+ * and the CLI share one instance of each. In the bundle these are its entry files next to this
+ * chunk (`framework.js`, `strategy-date.js`, …); otherwise the installed packages.
+ */
+function ownPackages(): Record<string, string> {
   const alias: Record<string, string> = {};
+  if (typeof RECSYNC_BUNDLE !== 'undefined' && RECSYNC_BUNDLE) {
+    for (const name of OWN_PACKAGES)
+      alias[name] = fileURLToPath(
+        new URL(`./${name.slice('@recsync/'.length)}.js`, import.meta.url),
+      );
+    return alias;
+  }
+  const require = createRequire(import.meta.url);
   for (const name of OWN_PACKAGES) {
     try {
       alias[name] = require.resolve(name);
@@ -45,7 +61,11 @@ function createImporter() {
       // not installed with this CLI: left to normal resolution
     }
   }
-  return createJiti(import.meta.url, { alias, interopDefault: true });
+  return alias;
+}
+
+function createImporter() {
+  return createJiti(import.meta.url, { alias: ownPackages(), interopDefault: true });
 }
 
 let jiti: ReturnType<typeof createJiti> | undefined;
