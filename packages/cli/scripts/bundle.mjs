@@ -9,6 +9,7 @@
 //                  the packages a recsync.config.ts imports: the config loader points
 //                  `@recsync/*` imports at these, so a config shares the commands' instance
 //   scan.js        strategy-mtime's walker thread
+//   platform.js    oclif's WSL test, for `recsync --version` (bin/run.js)
 //   *-HASH.js      code shared by the above, and what is loaded only when needed (the AWS SDK)
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -49,6 +50,37 @@ const lazyCommonJs = {
   },
 };
 
+/**
+ * zod's `z.locales` holds its error messages in 40 languages: half of zod's code, parsed on every
+ * start. recsync's messages are English (zod's default, `en`), so the bundle keeps that one.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.join(args.resolveDir, args.path), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/** The `platform` entry: oclif's own `wsl-utils`, resolved from @oclif/core. */
+const platformEntry = {
+  name: 'platform-entry',
+  setup(b) {
+    b.onResolve({ filter: /^recsync:platform$/ }, () => ({ path: 'platform', namespace: 'recsync' }));
+    b.onLoad({ filter: /.*/, namespace: 'recsync' }, () => ({
+      contents: "export { isWsl } from 'wsl-utils';",
+      resolveDir: pkg('@oclif/core'),
+    }));
+  },
+};
+
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: {
@@ -60,6 +92,9 @@ const result = await build({
     'strategy-journal': require.resolve('@recsync/strategy-journal'),
     // new URL('./scan.js', import.meta.url) in the walker finds it next to the chunk that starts it
     scan: pkg('@recsync/strategy-mtime', 'dist/walk/scan.js'),
+    // `recsync --version` prints what oclif would without loading it (bin/run.js), with the
+    // same WSL test oclif makes (the same module: this entry and oclif share its chunk)
+    platform: 'recsync:platform',
   },
   outdir,
   bundle: true,
@@ -82,7 +117,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __recsyncCreateRequire } from 'node:module';\nconst require = __recsyncCreateRequire(import.meta.url);",
   },
-  plugins: [lazyCommonJs],
+  plugins: [lazyCommonJs, zodEnglishOnly, platformEntry],
   logLevel: 'warning',
   metafile: Boolean(process.env.RECSYNC_BUNDLE_META),
 });

@@ -13,7 +13,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { createJiti } from 'jiti';
 import { RecsyncError, resolveConfig, type ResolvedConfig } from '@recsync/framework';
 
 export const SEARCH_PLACES = [
@@ -64,11 +63,16 @@ function ownPackages(): Record<string, string> {
   return alias;
 }
 
+type Jiti = typeof import('jiti');
+
 function createImporter() {
+  // jiti's CommonJS build, required when a config is first loaded: importing it as an ES module
+  // would make Node scan its 190 KB for export names on every start.
+  const { createJiti } = createRequire(import.meta.url)('jiti') as Jiti;
   return createJiti(import.meta.url, { alias: ownPackages(), interopDefault: true });
 }
 
-let jiti: ReturnType<typeof createJiti> | undefined;
+let jiti: ReturnType<Jiti['createJiti']> | undefined;
 const importer = () => (jiti ??= createImporter());
 
 const tsLoader: Loader = async (filepath) => importer().import(filepath, { default: true });

@@ -17,7 +17,6 @@ import { classifyS3Error, targetError } from './classify.js';
 import { multipartUpload, type MultipartRequest } from './multipart.js';
 import { createObjectReader, type ObjectReader } from './reader.js';
 import { connectionOf, type Connection } from './connection.js';
-import { createRequestHandler } from './network.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RemoteObject {
@@ -344,6 +343,9 @@ export async function clientConfig(
     requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
     responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
   };
+  // Loaded here, with the SDK: the HTTP handler and proxy agents cost start-up time that a
+  // command which never connects (status, a plan with nothing to list) need not spend.
+  const { createRequestHandler } = await import('./network.js');
   const requestHandler = await createRequestHandler(connection, {
     maxSockets: network.maxSockets,
     ...(network.limiter ? { limiter: network.limiter } : {}),
