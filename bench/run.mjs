@@ -6,6 +6,7 @@
 //   npm run bench -- --quick              (6k and 30k files, 500 a day, 1 run: a minute or two)
 //   npm run bench                         (50k and 200k files, 2,000 a day, 3 runs)
 //   npm run bench -- --sizes 50000,200000,1000000 --runs 3
+//   npm run bench -- --startup            (start-up alone, bench/startup.mjs: under a minute)
 //
 // Peers come from Debian: apt-get install awscli rclone (skipped when missing).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
@@ -22,6 +23,7 @@ import { loadConfig } from '@recsync/cli';
 import { contentOf, archiveFiles, ensureArchive } from './lib/archive.mjs';
 import { cases } from './lib/tools.mjs';
 import { markdown, summarize, svgChart } from './lib/report.mjs';
+import { startupBench, startupMarkdown } from './startup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -32,6 +34,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     work: { type: 'string', default: path.join(os.tmpdir(), 'recsync-bench') },
     'skip-strategies': { type: 'boolean', default: false },
+    startup: { type: 'boolean', default: false },
   },
 });
 const sizes = (opts.sizes ?? (opts.quick ? '6000,30000' : '50000,200000')).split(',').map(Number);
@@ -209,6 +212,7 @@ async function startupNumbers(p) {
 }
 
 async function main() {
+  if (opts.startup) return startupOnly();
   const only = opts.only?.split(',');
   const selected = cases().filter((c) => c.available && (!only || only.includes(c.name)));
   for (const c of cases().filter((c) => !c.available))
@@ -245,12 +249,14 @@ async function main() {
     cpus: os.cpus().length,
   };
   const table = markdown(rows, meta);
-  const targets = targetLines(rows, startup);
+  log('\n== start-up');
+  const startupResult = await startupBench({ log });
+  const targets = [...targetLines(rows, startup), '', startupMarkdown(startupResult)];
   const outDir = path.join(here, 'results');
   await mkdir(outDir, { recursive: true });
   await writeFile(
     path.join(outDir, 'latest.json'),
-    JSON.stringify({ meta, rows, startup }, null, 2),
+    JSON.stringify({ meta, rows, startup, startupBench: startupResult }, null, 2),
   );
   await writeFile(path.join(outDir, 'latest.md'), `${table}\n\n${targets.join('\n')}\n`);
   await writeFile(
@@ -259,6 +265,17 @@ async function main() {
   );
   console.log(`${table}\n\n${targets.join('\n')}`);
   if (!opts['skip-strategies']) await strategyBenches();
+}
+
+/** `--startup`: the start-up case alone; bench/results/startup.{md,json}. */
+async function startupOnly() {
+  const result = await startupBench({ log });
+  const text = startupMarkdown(result);
+  const outDir = path.join(here, 'results');
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'startup.json'), JSON.stringify(result, null, 2));
+  await writeFile(path.join(outDir, 'startup.md'), `${text}\n`);
+  console.log(text);
 }
 
 function targetLines(rows, startup) {

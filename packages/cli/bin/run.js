@@ -13,7 +13,9 @@ if (process.argv[2] === '--version') {
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   const arch = os.arch() === 'ia32' ? 'x86' : os.arch();
   const platform = isWsl ? 'wsl' : os.platform();
-  process.stdout.write(`${pjson.name}/${pjson.version} ${platform}-${arch} node-${process.version}\n`);
+  process.stdout.write(
+    `${pjson.name}/${pjson.version} ${platform}-${arch} node-${process.version}\n`,
+  );
 } else {
   // The SDK release pinned in the lockfile supports Node 20; its notice about future releases
   // would otherwise be printed by every run.

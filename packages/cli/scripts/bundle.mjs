@@ -73,7 +73,10 @@ const zodEnglishOnly = {
 const platformEntry = {
   name: 'platform-entry',
   setup(b) {
-    b.onResolve({ filter: /^recsync:platform$/ }, () => ({ path: 'platform', namespace: 'recsync' }));
+    b.onResolve({ filter: /^recsync:platform$/ }, () => ({
+      path: 'platform',
+      namespace: 'recsync',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'recsync' }, () => ({
       contents: "export { isWsl } from 'wsl-utils';",
       resolveDir: pkg('@oclif/core'),

@@ -27,3 +27,5 @@ export const COMMANDS = {
 };
 
 export { default as notFound } from './hooks/not-found.js';
+// for tests of the bundle: the config loader the commands use
+export { loadConfig } from './config-loader.js';
