@@ -11,6 +11,7 @@
 //   scan.js        strategy-mtime's walker thread
 //   platform.js    oclif's WSL test, for `recsync --version` (bin/run.js)
 //   *-HASH.js      code shared by the above, and what is loaded only when needed (the AWS SDK)
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -84,6 +85,29 @@ const platformEntry = {
   },
 };
 
+/**
+ * The framework's error classification (s3/classify.js) imports three small functions from
+ * `@smithy/core/retry`, whose index also re-exports the SDK's retry middleware: in a bundle
+ * that pulls ~400 KB of @smithy/core into what every command loads. The functions' own module
+ * is self-contained; classify.js imports it directly (the SDK keeps the index).
+ */
+const SMITHY_CLASSIFICATION = path.join(
+  path.dirname(
+    createRequire(require.resolve('@recsync/framework')).resolve('@smithy/core/package.json'),
+  ),
+  'dist-es/submodules/retry/service-error-classification/service-error-classification.js',
+);
+const smithyClassification = {
+  name: 'smithy-classification',
+  setup(b) {
+    b.onResolve({ filter: /^@smithy\/core\/retry$/ }, (args) =>
+      /[\\/]s3[\\/]classify\.js$/.test(args.importer) && existsSync(SMITHY_CLASSIFICATION)
+        ? { path: SMITHY_CLASSIFICATION }
+        : undefined,
+    );
+  },
+};
+
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: {
@@ -120,7 +144,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __recsyncCreateRequire } from 'node:module';\nconst require = __recsyncCreateRequire(import.meta.url);",
   },
-  plugins: [lazyCommonJs, zodEnglishOnly, platformEntry],
+  plugins: [lazyCommonJs, zodEnglishOnly, platformEntry, smithyClassification],
   logLevel: 'warning',
   metafile: Boolean(process.env.RECSYNC_BUNDLE_META),
 });
