@@ -5,23 +5,13 @@
  * encryption headers; the audit manifest under the state dir and in the bucket.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { b64, crc32cRaw } from '../support/checksums.js';
-import { harness } from '../support/harness.js';
-import {
-  startRecordingProxy,
-  s3Error,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { type harness, harnessPerTest } from '../support/harness.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 const isLockConfig = (r: RecordedRequest) => r.method === 'GET' && r.query.has('object-lock');
 const lockedBucket: ProxyOptions = {
@@ -42,9 +32,7 @@ async function setup(
   options: ProxyOptions = lockedBucket,
   job: Record<string, unknown> = {},
 ) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({ files, job, target: { endpoint: proxy.endpoint, ...target } });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied({ files, job, target: target }, options);
   return { h, proxy };
 }
 

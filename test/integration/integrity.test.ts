@@ -5,38 +5,30 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { fixtureBytes } from '@recsync/framework/testing';
-import { harness } from '../support/harness.js';
-import {
-  startRecordingProxy,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { type harness, harnessPerTest } from '../support/harness.js';
+import type { ProxyOptions, RecordedRequest } from '../support/recording-proxy.js';
 import { b64, composite, crc32Raw, crc32cRaw, sha256Raw } from '../support/checksums.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(
   files: Parameters<typeof harness>[0]['files'],
   extra: { job?: Record<string, unknown>; target?: Record<string, unknown> } = {},
   options: ProxyOptions = {},
 ) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({
-    files,
-    ...extra,
-    target: { endpoint: proxy.endpoint, ...extra.target },
-  });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied(
+    {
+      files,
+      ...extra,
+      target: extra.target,
+    },
+    options,
+  );
   return { h, proxy };
 }
 

@@ -4,17 +4,13 @@
  * would, and read instead of a listing.
  */
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { openInventoryCheck, type Finding } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 interface Row {
   bucket: string;
@@ -31,7 +27,7 @@ async function setup() {
     files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
     target: { sse: { type: 'AES256' } },
   });
-  cleanup.push(h.dispose);
+  each.defer(h.dispose);
   expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
   const rows: Row[] = [];
   for (const key of await h.keys())

@@ -6,15 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { harness } from '../support/harness.js';
-import {
-  startRecordingProxy,
-  s3Error,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerTest } from '../support/harness.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
@@ -24,16 +18,10 @@ const files = {
   '2026-11-24/small.wav': { content: 'x', mtime: '2026-11-24T10:00:00Z' },
 };
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB', attempts: 1 } };
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(options: ProxyOptions = {}) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({ files, job: MULTIPART, target: { endpoint: proxy.endpoint } });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied({ files, job: MULTIPART }, options);
   const stateFile = `${h.stateDir}/rec.state.json`;
   return {
     h,

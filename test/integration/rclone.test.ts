@@ -7,8 +7,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { utimes } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
-import { harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { harness, harnessPerTest } from '../support/harness.js';
 
 const run = promisify(execFile);
 const hasRclone = (() => {
@@ -25,11 +25,7 @@ if (!hasRclone)
   );
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 describe.skipIf(!hasRclone)('rclone agrees', () => {
   it('rclone copy --dry-run sees nothing to do after a sync (sub-second mtimes, single and multipart)', async () => {
@@ -42,7 +38,7 @@ describe.skipIf(!hasRclone)('rclone agrees', () => {
       files,
       job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
     });
-    cleanup.push(h.dispose);
+    each.defer(h.dispose);
     // sub-millisecond parts that a 3-decimal mtime would lose
     await utimes(h.tree.path('2026-11-24/a.wav'), 1_795_514_400.123456, 1_795_514_400.123456);
     await utimes(h.tree.path('2026-11-24/big.wav'), 1_795_514_400.987654, 1_795_514_400.987654);

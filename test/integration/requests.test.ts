@@ -2,17 +2,13 @@
  * What recsync sends, seen through a recording proxy: checksums the store verifies, metadata,
  * no aws-chunked bodies, no writes from plan, and listings limited to the partitions a run needs.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { dayFiles, harness } from '../support/harness.js';
+import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(
   files: Parameters<typeof harness>[0]['files'],
@@ -22,13 +18,11 @@ async function setup(
     strategy?: Record<string, unknown>;
   } = {},
 ) {
-  const proxy: RecordingProxy = await startRecordingProxy(inject('s3Endpoint'));
-  const h = await harness({
+  const { h, proxy } = await each.proxied({
     files,
     ...extra,
-    target: { endpoint: proxy.endpoint, ...extra.target },
+    target: extra.target,
   });
-  cleanup.push(proxy.close, h.dispose);
   return { h, proxy };
 }
 
@@ -135,7 +129,7 @@ describe('requests recsync sends', () => {
         target: { endpoint: proxy.endpoint },
         job: { upload: { attempts: 1 } },
       });
-      cleanup.push(proxy.close, h.dispose);
+      each.defer(proxy.close, h.dispose);
       const run = await h.sync({ now: NOW });
       expect(run.events[0].error?.message).toMatch(expected[i]);
       expect(run.events[0].error?.message).not.toMatch(/XML parse error|Deserialization/);

@@ -16,7 +16,7 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   openRestore,
   openVerify,
@@ -24,26 +24,22 @@ import {
   type RestoreEvent,
   type RestoreOptions,
 } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 import { startRecordingProxy } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function synced(files = {}) {
   const h = await harness({
     files: { ...dayFiles('2026-11-23', 5), ...dayFiles('2026-11-24', 5), ...files },
   });
-  cleanup.push(h.dispose);
+  each.defer(h.dispose);
   expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
   const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-restore-'));
-  cleanup.push(() => rm(to, { recursive: true, force: true }));
+  each.defer(() => rm(to, { recursive: true, force: true }));
   return { h, to };
 }
 
@@ -145,12 +141,12 @@ describe('restore', () => {
         };
       },
     });
-    cleanup.push(proxy.close);
+    each.defer(proxy.close);
     const { h, to } = await synced();
     for (const key of ['folder/', 'clash', 'clash/inner.wav'])
       await h.client.put(h.bucket, key, 'hostile');
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
-    cleanup.push(() => rm(outside, { recursive: true, force: true }));
+    each.defer(() => rm(outside, { recursive: true, force: true }));
     await symlink(outside, path.join(to, '2026-11-24'));
     const { events, summary } = await restore(
       await h.makeJob({ target: { endpoint: proxy.endpoint } }),
@@ -180,7 +176,7 @@ describe('restore', () => {
 
   it('names that are not valid UTF-8: verify finds them in place, restore writes the original bytes', async () => {
     const h = await harness({ files: dayFiles('2026-11-24', 2) });
-    cleanup.push(h.dispose);
+    each.defer(h.dispose);
     const raw = Buffer.concat([
       Buffer.from(`${h.tree.root}/2026-11-24/`),
       Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]),
@@ -196,7 +192,7 @@ describe('restore', () => {
     expect(found).toEqual([]);
     expect(run.summary().files).toBe(3);
     const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-raw-'));
-    cleanup.push(() => rm(to, { recursive: true, force: true }));
+    each.defer(() => rm(to, { recursive: true, force: true }));
     const { summary } = await restore(job, { to });
     expect(summary.counts.restored.objects).toBe(3);
     const names = await readdir(Buffer.from(path.join(to, '2026-11-24')), { encoding: 'buffer' });

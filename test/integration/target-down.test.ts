@@ -2,18 +2,14 @@
  * Rule 10, a target that fails mid-run: the run stops with exit 4, says what it did before,
  * and pours nothing into the pending set.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { JobState } from '@recsync/framework';
-import { dayFiles, harness } from '../support/harness.js';
+import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(mode: '503' | 'gone') {
   const proxy = await startFaultProxy(inject('s3Endpoint'), { passPuts: 6, mode });
@@ -23,7 +19,7 @@ async function setup(mode: '503' | 'gone') {
     target: { endpoint: proxy.endpoint },
     job: { upload: { concurrency: 4, attempts: 2 } },
   });
-  cleanup.push(proxy.close, h.dispose);
+  each.defer(proxy.close, h.dispose);
   return { h, proxy };
 }
 

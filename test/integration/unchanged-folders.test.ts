@@ -4,9 +4,9 @@
  */
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPlan } from '@recsync/framework';
-import { dayFiles, harness } from '../support/harness.js';
+import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { inject } from 'vitest';
 
@@ -14,11 +14,7 @@ const NOW = new Date('2026-11-25T12:00:00Z');
 const LATER = new Date('2026-11-26T01:00:00Z');
 const HOUR_AGO = () => new Date(Date.now() - 3_600_000);
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(job: Record<string, unknown> = {}) {
   const proxy = await startRecordingProxy(inject('s3Endpoint'));
@@ -34,7 +30,7 @@ async function setup(job: Record<string, unknown> = {}) {
     strategy: { lookback: 2 },
     job,
   });
-  cleanup.push(async () => {
+  each.defer(async () => {
     await h.dispose();
     await proxy.close();
   });

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   openManifestCheck,
   openRestore,
@@ -15,29 +15,21 @@ import {
   type RestoreEvent,
   type VerifyRun,
 } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
-import {
-  s3Error,
-  startRecordingProxy,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(target: Record<string, unknown> = {}, options: ProxyOptions = {}) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({
-    files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
-    target: { endpoint: proxy.endpoint, ...target },
-  });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied(
+    {
+      files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
+      target: target,
+    },
+    options,
+  );
   return { h, proxy };
 }
 
@@ -174,7 +166,7 @@ describe('restore: archive classes', () => {
       },
     };
     const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-archive-'));
-    cleanup.push(() => rm(to, { recursive: true, force: true }));
+    each.defer(() => rm(to, { recursive: true, force: true }));
     const run = async (archiveRestore?: { tier: 'Bulk'; days: number }) => {
       const r = await openRestore(await h.makeJob(), {
         to,

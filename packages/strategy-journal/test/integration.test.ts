@@ -12,9 +12,9 @@ const DAY = 86_400_000;
 const calls = (day: string, count: number) =>
   Array.from({ length: count }, (_, i) => `${day}/call-${i}.wav`);
 
-let disposers: (() => void)[] = [];
-afterEach(() => {
-  for (const d of disposers) d();
+let disposers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const d of disposers) await d();
   disposers = [];
 });
 

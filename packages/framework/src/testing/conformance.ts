@@ -16,6 +16,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathProblem } from '../engine/paths.js';
 import type { AnyStrategyDefinition, Partition, StrategyInstance } from '../strategy.js';
+import { advanceCursor, runStrategy } from './drive.js';
 
 export interface ConformanceFixture {
   /** Absolute source root holding the fixture archive. */
@@ -52,33 +53,15 @@ async function collect(
   cursor: unknown,
   now: Date,
 ): Promise<Collected[]> {
-  const out: Collected[] = [];
-  const signal = new AbortController().signal;
-  for await (const partition of instance.partitions({ cursor, now, signal })) {
-    const files: Collected['files'] = [];
-    for await (const f of partition.files())
-      files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs });
-    out.push({ partition, files });
-  }
-  return out;
+  return (await runStrategy(instance, { cursor, now })).partitions as Collected[];
 }
 
-function advanceAll(
-  instance: StrategyInstance<unknown>,
-  cursor: unknown,
-  runs: Collected[],
-): unknown {
-  let current = cursor;
-  for (const { partition } of runs) {
-    if (!partition.closed) break;
-    current = instance.advance(current, {
-      id: partition.id,
-      closed: partition.closed,
-      recheck: partition.recheck,
-    });
-  }
-  return current;
-}
+const advanceAll = (instance: StrategyInstance<unknown>, cursor: unknown, runs: Collected[]) =>
+  advanceCursor(
+    instance,
+    cursor,
+    runs.map((r) => r.partition),
+  );
 
 export function strategyConformance(subject: ConformanceSubject): ConformanceCheck[] {
   const { definition } = subject;
