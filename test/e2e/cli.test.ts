@@ -168,6 +168,42 @@ describe('errors at the command line', () => {
   });
 });
 
+describe('state commands with --json', () => {
+  it('state adopt and state reset print one JSON document, also when there is nothing to do', async () => {
+    const { cwd } = await fixture(1, 1);
+    const json = async (args: string[]) => {
+      const result = await runCli([...args, '--json'], { cwd });
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    expect(await json(['state', 'adopt', '--job', 'rec'])).toEqual({
+      command: 'state adopt',
+      jobs: [{ job: 'rec', adopted: false }],
+    });
+    expect((await runCli(['sync'], { cwd })).code).toBe(0);
+    const adopted = await json(['state', 'adopt', '--job', 'rec']);
+    expect(adopted.jobs).toEqual([
+      {
+        job: 'rec',
+        adopted: true,
+        states: 1,
+        before: expect.any(Object),
+        after: adopted.jobs[0].after,
+      },
+    ]);
+    const reset = await json(['state', 'reset', '--job', 'rec']);
+    expect(reset.command).toBe('state reset');
+    expect(reset.jobs).toEqual([
+      { job: 'rec', movedTo: [expect.stringMatching(/rec\.state\.json\..+\.bak$/)] },
+    ]);
+    expect(existsSync(reset.jobs[0].movedTo[0])).toBe(true);
+    expect(await json(['state', 'reset', '--all'])).toEqual({
+      command: 'state reset',
+      jobs: [{ job: 'rec', movedTo: [] }],
+    });
+  });
+});
+
 describe('concurrency and crashes', () => {
   it('lets only one of two overlapping syncs run: the other exits 3', async () => {
     const { cwd, bucket, tree, spec } = await fixture(3, 1);
