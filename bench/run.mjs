@@ -8,7 +8,8 @@
 //   npm run bench -- --sizes 50000,200000,1000000 --runs 3
 //
 // Peers come from Debian: apt-get install awscli rclone (skipped when missing).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
+// the pinned SDK supports Node 20
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
@@ -37,7 +38,10 @@ const { values: opts } = parseArgs({
 const sizes = (opts.sizes ?? (opts.quick ? '6000,30000' : '50000,200000')).split(',').map(Number);
 if (opts.quick) process.env.RECSYNC_BENCH_PER_DAY ??= '500';
 const runs = Number(opts.runs ?? (opts.quick ? 1 : 3));
-/** Files a day: the new day has the same size whatever the archive's size (more days = bigger archive). */
+/**
+ * Files a day: the new day has the same size whatever the archive's size (more days = bigger
+ * archive).
+ */
 const PER_DAY = Number(process.env.RECSYNC_BENCH_PER_DAY ?? 2000);
 const BUCKET = 'bench';
 const log = (...a) => console.error(...a);
@@ -97,7 +101,8 @@ async function prepareSize(size) {
   const t = Date.now();
   const seeded = await seedStore(s3dir, BUCKET, old);
   log(
-    `  bucket pre-filled with ${seeded} objects (all days but ${archive.newDay}) in ${((Date.now() - t) / 1000).toFixed(1)}s`,
+    `  bucket pre-filled with ${seeded} objects (all days but ${archive.newDay}) in ` +
+      `${((Date.now() - t) / 1000).toFixed(1)}s`,
   );
   const configFile = path.join(work, 'recsync.config.ts');
   await writeFile(
@@ -166,7 +171,10 @@ async function runCase(c, p, client) {
       error = `uploaded ${keys.length} of ${ctx.newFiles} new files`;
   }
   log(
-    `  ${c.name.padEnd(13)} ${error ? `FAILED: ${error}` : `${r.seconds.toFixed(2)}s  ${(r.rssKB / 1024).toFixed(0)} MB`}`,
+    `  ${c.name.padEnd(13)} ` +
+      `${
+        error ? `FAILED: ${error}` : `${r.seconds.toFixed(2)}s  ${(r.rssKB / 1024).toFixed(0)} MB`
+      }`,
   );
   return {
     case: c.name,
@@ -222,13 +230,15 @@ async function main() {
       for (let run = 0; run < runs; run++) {
         log(` run ${run + 1}/${runs}`);
         for (const c of selected) {
-          if (c.slow && run > 0) continue; // one run of the whole-archive syncs is enough to show their cost
+          // one run of the whole-archive syncs is enough to show their cost
+          if (c.slow && run > 0) continue;
           results.push({ ...(await runCase(c, p, client)), size });
         }
       }
       startup[size] = await startupNumbers(p);
       log(
-        `  recsync plan with nothing new: ${startup[size].planNothingNew.toFixed(2)}s (node -e 0: ${startup[size].nodeStart.toFixed(2)}s)`,
+        `  recsync plan with nothing new: ${startup[size].planNothingNew.toFixed(2)}s ` +
+          `(node -e 0: ${startup[size].nodeStart.toFixed(2)}s)`,
       );
     } finally {
       client.destroy();
@@ -278,16 +288,21 @@ function targetLines(rows, startup) {
         ? at('recsync-sync', size).filesPerSecond / at('aws-day', size).filesPerSecond
         : NaN;
     lines.push(
-      `- ${size.toLocaleString('en-US')} files: recsync plan is ${plan.toFixed(1)}x faster than aws s3 sync --dryrun (target ≥100x at 200k); ` +
-        `recsync sync takes ${day.toFixed(2)}x the time of aws s3 sync ROOT/DAY (target ≤0.8x); upload rate ${sdk.toFixed(2)}x the bare SDK loop (target ≥0.8x), ` +
-        `${aws.toFixed(2)}x aws s3 sync (target ≥1.3x); plan with nothing new ${startup[size]?.planNothingNew.toFixed(2)}s vs node start ${startup[size]?.nodeStart.toFixed(2)}s`,
+      `- ${size.toLocaleString('en-US')} files: recsync plan is ${plan.toFixed(1)}x faster ` +
+        'than aws s3 sync --dryrun (target ≥100x at 200k); ' +
+        `recsync sync takes ${day.toFixed(2)}x the time of aws s3 sync ROOT/DAY (target ` +
+        `≤0.8x); upload rate ${sdk.toFixed(2)}x the bare SDK loop (target ≥0.8x), ` +
+        `${aws.toFixed(2)}x aws s3 sync (target ≥1.3x); plan with nothing new ` +
+        `${startup[size]?.planNothingNew.toFixed(2)}s vs node start ` +
+        `${startup[size]?.nodeStart.toFixed(2)}s`,
     );
   }
   if (sizes.length > 1) {
     const [a, b] = [sizes.at(-2), sizes.at(-1)];
     const flat = at('recsync-sync', b)?.median / at('recsync-sync', a)?.median;
     lines.push(
-      `- recsync sync(${b})/sync(${a}) = ${flat.toFixed(2)} (target ≤1.2: flat as the archive grows)`,
+      `- recsync sync(${b})/sync(${a}) = ${flat.toFixed(2)} (target ≤1.2: flat as the ` +
+        'archive grows)',
     );
   }
   return lines;

@@ -1,9 +1,12 @@
 // Deterministic archive generator for benchmarks: `days` date folders (YYYY-MM-DD) ending with
-// the newest ("new") day, `files / days` files a day, files with a realistic size spread (mostly small
+// the newest ("new") day, `files / days` files a day, files with a realistic size spread (mostly
+// small
 // call recordings, a few large) and mtimes inside their day. Same seed, same archive.
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+const pad = (n, width) => String(n).padStart(width, '0');
 
 const DAY = 86_400_000;
 
@@ -45,7 +48,7 @@ export function* archiveFiles({ files, days, newest, seed = 1 }) {
       const agent = 1 + Math.floor(rnd() * 40);
       const mtime = new Date(start + Math.floor(rnd() * (DAY - 60_000)));
       yield {
-        rel: `${day}/agent-${String(agent).padStart(2, '0')}/call-${String(i).padStart(6, '0')}.wav`,
+        rel: `${day}/agent-${pad(agent, 2)}/call-${pad(i, 6)}.wav`,
         size: fileSize(rnd),
         mtime,
       };

@@ -54,17 +54,23 @@ const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
 export function markdown(rows, meta) {
   const lines = [
-    `Archive: date folders of ${meta.perDay.toLocaleString('en-US')} files a day (more days = a bigger archive), the newest day new; bucket pre-filled with every other day. ` +
-      `Median of ${meta.runs} run(s) (min–max), wall time including process start. Ratio = time / recsync's time for the same job (plan vs plan, sync vs sync).`,
+    `Archive: date folders of ${meta.perDay.toLocaleString('en-US')} files a day (more ` +
+      'days = a bigger archive), the newest day new; bucket pre-filled with every other ' +
+      'day. ' +
+      `Median of ${meta.runs} run(s) (min–max), wall time including process start. Ratio = ` +
+      `time / recsync's time for the same job (plan vs plan, sync vs sync).`,
     '',
-    '| files in archive | new files | command | median s | min–max s | ratio to recsync | files/s | peak RSS MB |',
+    '| files in archive | new files | command | median s | min–max s | ratio to recsync | ' +
+      'files/s | peak RSS MB |',
     '|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const status =
       r.errors.length && !r.seconds.length ? ` (failed: ${r.errors[0].slice(0, 60)})` : '';
     lines.push(
-      `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${r.label}${status} | ${fmt(r.median)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.ratio)}x | ${r.filesPerSecond ? fmt(r.filesPerSecond, 0) : ''} | ${fmt(r.peakRssMB, 0)} |`,
+      `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${r.label}${status} | ` +
+        `${fmt(r.median)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.ratio)}x | ` +
+        `${r.filesPerSecond ? fmt(r.filesPerSecond, 0) : ''} | ${fmt(r.peakRssMB, 0)} |`,
     );
   }
   return lines.join('\n');
@@ -105,15 +111,18 @@ export function svgChart(rows, title) {
   for (let e = y0; e <= y1; e++) {
     parts.push(
       `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/>`,
-      `<text x="${m.l - 8}" y="${Y(10 ** e) + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} s</text>`,
+      `<text x="${m.l - 8}" y="${Y(10 ** e) + 4}" ` +
+        `text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} s</text>`,
     );
   }
   for (const s of sizes)
     parts.push(
-      `<text x="${X(s)}" y="${H - m.b + 18}" text-anchor="middle">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`,
+      `<text x="${X(s)}" y="${H - m.b + 18}" ` +
+        `text-anchor="middle">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`,
     );
   parts.push(
-    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">files in archive (one new day each)</text>`,
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">files in archive ` +
+      '(one new day each)</text>',
   );
   const cases = [...new Set(rows.map((r) => r.case))];
   cases.forEach((c, i) => {
@@ -124,7 +133,8 @@ export function svgChart(rows, title) {
     const color = COLORS[i % COLORS.length];
     const width = c.startsWith('recsync') ? 3 : 1.5;
     parts.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="${width}" points="${pts.map((p) => `${X(p.size)},${Y(p.median)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="${width}" ` +
+        `points="${pts.map((p) => `${X(p.size)},${Y(p.median)}`).join(' ')}"/>`,
     );
     for (const p of pts)
       parts.push(`<circle cx="${X(p.size)}" cy="${Y(p.median)}" r="3" fill="${color}"/>`);

@@ -11,7 +11,8 @@ const RCLONE = ['/usr/bin/rclone', '/usr/local/bin/rclone'].find((p) => existsSy
 
 /**
  * ctx: { root, newDay, newFiles, bucket, endpoint, configDir, marker, newDayStart, env }
- * Each case: { name, label, kind: 'plan'|'discover'|'sync', available, command(ctx) → [cmd, args, env?], check(ctx, out) → error|undefined }
+ * Each case: { name, label, kind: 'plan'|'discover'|'sync', available, command(ctx) → [cmd, args,
+ * env?], check(ctx, out) → error|undefined }
  */
 export function cases() {
   const list = [

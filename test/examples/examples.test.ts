@@ -46,40 +46,43 @@ describe('example: custom strategy package', () => {
   });
   for (const check of checks) it(check.name, check.run);
 
-  it('backs up the files its manifests name, and waits for a listed file that is not there yet', async () => {
-    const endpoint = inject('s3Endpoint');
-    const client = createTestClient(endpoint);
-    const bucket = `ex-${randomBytes(4).toString('hex')}`;
-    await client.createBucket(bucket);
-    const tree = await createTree({
-      ...archive,
-      'batches/2026-11-25T09.manifest': 'run2/late.dat\n',
-    });
-    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ex-'));
-    const config = {
-      stateDir,
-      jobs: {
-        lab: {
-          source: tree.root,
-          target: { bucket, endpoint, forcePathStyle: true },
-          strategy: manifestBatches({ dir: 'batches' }),
-          remoteCheck: 'head',
+  it(
+    'backs up the files its manifests name, and waits for a listed ' + 'file that is not there yet',
+    async () => {
+      const endpoint = inject('s3Endpoint');
+      const client = createTestClient(endpoint);
+      const bucket = `ex-${randomBytes(4).toString('hex')}`;
+      await client.createBucket(bucket);
+      const tree = await createTree({
+        ...archive,
+        'batches/2026-11-25T09.manifest': 'run2/late.dat\n',
+      });
+      const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ex-'));
+      const config = {
+        stateDir,
+        jobs: {
+          lab: {
+            source: tree.root,
+            target: { bucket, endpoint, forcePathStyle: true },
+            strategy: manifestBatches({ dir: 'batches' }),
+            remoteCheck: 'head',
+          },
         },
-      },
-    };
-    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
-    const stats = await syncJob(job, { now: new Date('2026-11-26T00:00:00Z') });
-    expect(stats.counts.uploaded.files).toBe(3);
-    expect(stats.counts.deferred.files).toBe(1);
-    expect(stats.pending).toBe(1);
-    expect(await client.keys(bucket)).toEqual(['run1/a.dat', 'run1/b.dat', 'run2/c.dat']);
-    await tree.write({ 'run2/late.dat': { size: 9, mtime: '2026-11-25T09:30:00Z' } });
-    const again = await syncJob(job, { now: new Date('2026-11-26T01:00:00Z') });
-    expect(again.counts.uploaded.files).toBe(1);
-    expect(again.pending).toBe(0);
-    client.destroy();
-    await tree.cleanup();
-  });
+      };
+      const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+      const stats = await syncJob(job, { now: new Date('2026-11-26T00:00:00Z') });
+      expect(stats.counts.uploaded.files).toBe(3);
+      expect(stats.counts.deferred.files).toBe(1);
+      expect(stats.pending).toBe(1);
+      expect(await client.keys(bucket)).toEqual(['run1/a.dat', 'run1/b.dat', 'run2/c.dat']);
+      await tree.write({ 'run2/late.dat': { size: 9, mtime: '2026-11-25T09:30:00Z' } });
+      const again = await syncJob(job, { now: new Date('2026-11-26T01:00:00Z') });
+      expect(again.counts.uploaded.files).toBe(1);
+      expect(again.pending).toBe(0);
+      client.destroy();
+      await tree.cleanup();
+    },
+  );
 });
 
 describe('example configs', () => {
@@ -103,26 +106,30 @@ describe('example configs', () => {
     expect(config.jobs[0].filters.settle).toBe(120_000);
   });
 
-  it('loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, manifest, mimeTypes)', async () => {
-    const config = await loadConfig({
-      configPath: path.join(examples, 'compliance', 'recsync.config.ts'),
-      cwd: examples,
-    });
-    const { target, plugins } = config.jobs[0];
-    expect(target.objectLock).toEqual({
-      mode: 'COMPLIANCE',
-      retain: { amount: 7, unit: 'years' },
-      from: 'partition',
-    });
-    expect(target.noOverwrite).toBe(true);
-    expect(target.sse).toEqual({
-      type: 'aws:kms',
-      keyId: 'alias/call-recordings',
-      bucketKey: true,
-    });
-    expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
-    expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
-  });
+  it(
+    'loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, ' +
+      'manifest, mimeTypes)',
+    async () => {
+      const config = await loadConfig({
+        configPath: path.join(examples, 'compliance', 'recsync.config.ts'),
+        cwd: examples,
+      });
+      const { target, plugins } = config.jobs[0];
+      expect(target.objectLock).toEqual({
+        mode: 'COMPLIANCE',
+        retain: { amount: 7, unit: 'years' },
+        from: 'partition',
+      });
+      expect(target.noOverwrite).toBe(true);
+      expect(target.sse).toEqual({
+        type: 'aws:kms',
+        keyId: 'alias/call-recordings',
+        bucketKey: true,
+      });
+      expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
+      expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
+    },
+  );
 });
 
 describe('scheduling examples', () => {

@@ -19,7 +19,10 @@ const lockedBucket: ProxyOptions = {
     isLockConfig(r)
       ? {
           status: 200,
-          body: '<?xml version="1.0" encoding="UTF-8"?><ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
+          body:
+            '<?xml version="1.0" ' +
+            'encoding="UTF-8"?><ObjectLockConfiguration>' +
+            '<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
         }
       : undefined,
 };
@@ -42,28 +45,34 @@ describe('Object Lock', () => {
     '2026-08-01/old.wav': { content: 'o', mtime: '2026-08-01T10:00:00Z' },
   };
 
-  it('retains each object until its partition date plus the retention; one already past goes without, counted in a warning', async () => {
-    const { h, proxy } = await setup(files, {
-      objectLock: { mode: 'COMPLIANCE', retain: '3mo', from: 'partition', legalHold: true },
-    });
-    const run = await h.sync({ now: NOW });
-    expect(run.stats.exitCode).toBe(0);
-    const byKey = Object.fromEntries(
-      puts(proxy.requests).map((r) => [r.path.split('/').slice(2).join('/'), r.headers]),
-    );
-    expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-mode']).toBe('COMPLIANCE');
-    expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-retain-until-date']).toBe(
-      '2027-02-24T00:00:00Z',
-    );
-    expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-legal-hold']).toBe('ON');
-    expect(byKey['2026-08-01/old.wav']['x-amz-object-lock-mode']).toBeUndefined(); // 2026-11-01 is past
-    expect(run.warnings).toContain(
-      '1 file(s) uploaded without Object Lock retention: their retain-until date had already passed',
-    );
-    expect(run.events.find((e) => e.path === '2026-11-24/a.wav')?.stored?.retainUntil).toBe(
-      '2027-02-24T00:00:00.000Z',
-    );
-  });
+  it(
+    'retains each object until its partition date plus the retention; one already past goes ' +
+      'without, counted in a warning',
+    async () => {
+      const { h, proxy } = await setup(files, {
+        objectLock: { mode: 'COMPLIANCE', retain: '3mo', from: 'partition', legalHold: true },
+      });
+      const run = await h.sync({ now: NOW });
+      expect(run.stats.exitCode).toBe(0);
+      const byKey = Object.fromEntries(
+        puts(proxy.requests).map((r) => [r.path.split('/').slice(2).join('/'), r.headers]),
+      );
+      expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-mode']).toBe('COMPLIANCE');
+      expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-retain-until-date']).toBe(
+        '2027-02-24T00:00:00Z',
+      );
+      expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-legal-hold']).toBe('ON');
+      // 2026-11-01 is past
+      expect(byKey['2026-08-01/old.wav']['x-amz-object-lock-mode']).toBeUndefined();
+      expect(run.warnings).toContain(
+        '1 file(s) uploaded without Object Lock retention: their retain-until date had ' +
+          'already passed',
+      );
+      expect(run.events.find((e) => e.path === '2026-11-24/a.wav')?.stored?.retainUntil).toBe(
+        '2027-02-24T00:00:00.000Z',
+      );
+    },
+  );
 
   it('counts from the mtime or the upload time when asked', async () => {
     const { h, proxy } = await setup(
@@ -109,80 +118,91 @@ describe('Object Lock', () => {
 });
 
 describe('encryption', () => {
-  it('sends SSE-KMS with the key id and bucket key on PutObject and CreateMultipartUpload', async () => {
-    const files = {
-      '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' },
-      '2026-11-24/big.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T10:00:00Z' },
-    };
-    const { h, proxy } = await setup(
-      files,
-      {
-        sse: {
-          type: 'aws:kms',
-          keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
-          bucketKey: true,
+  it(
+    'sends SSE-KMS with the key id and bucket key on PutObject ' + 'and CreateMultipartUpload',
+    async () => {
+      const files = {
+        '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' },
+        '2026-11-24/big.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T10:00:00Z' },
+      };
+      const { h, proxy } = await setup(
+        files,
+        {
+          sse: {
+            type: 'aws:kms',
+            keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+            bucketKey: true,
+          },
         },
-      },
-      {},
-      { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
-    );
-    await h.sync({ now: NOW });
-    const writes = proxy.requests.filter(
-      (r) =>
-        (r.method === 'PUT' && !r.query.has('partNumber')) ||
-        (r.method === 'POST' && r.query.has('uploads')),
-    );
-    expect(writes).toHaveLength(2);
-    for (const w of writes) {
-      expect(w.headers['x-amz-server-side-encryption']).toBe('aws:kms');
-      expect(w.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(
-        'arn:aws:kms:eu-west-1:111122223333:key/k',
+        {},
+        { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
       );
-      expect(w.headers['x-amz-server-side-encryption-bucket-key-enabled']).toBe('true');
-    }
-  });
+      await h.sync({ now: NOW });
+      const writes = proxy.requests.filter(
+        (r) =>
+          (r.method === 'PUT' && !r.query.has('partNumber')) ||
+          (r.method === 'POST' && r.query.has('uploads')),
+      );
+      expect(writes).toHaveLength(2);
+      for (const w of writes) {
+        expect(w.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+        expect(w.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(
+          'arn:aws:kms:eu-west-1:111122223333:key/k',
+        );
+        expect(w.headers['x-amz-server-side-encryption-bucket-key-enabled']).toBe('true');
+      }
+    },
+  );
 });
 
 describe('audit manifest', () => {
-  it('writes what the sync did as JSON lines under the state dir and, with a prefix, as one object in the bucket', async () => {
-    const files = { '2026-11-24/a.wav': { content: 'abc', mtime: '2026-11-24T10:00:00Z' } };
-    const { h } = await setup(files, { manifest: { prefix: '_recsync/manifests/', keep: 2 } }, {});
-    await h.sync({ now: NOW });
-    const dir = `${h.stateDir}/manifests/rec`;
-    const [name] = await readdir(dir);
-    const lines = (await readFile(`${dir}/${name}`, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ type: 'run', job: 'rec' });
-    expect(lines[1]).toMatchObject({
-      type: 'file',
-      outcome: 'uploaded',
-      key: '2026-11-24/a.wav',
-      size: 3,
-      mtime: '1795514400.000000000',
-      checksum: {
-        algorithm: 'CRC32C',
-        value: b64(crc32cRaw(Buffer.from('abc'))),
-        verifiedBy: 'none',
-      },
-      etag: expect.any(String),
-    });
-    expect(lines.at(-1)).toMatchObject({ type: 'done', exitCode: 0 });
-    const stored = await h.client.get(h.bucket, `_recsync/manifests/rec/${name}`);
-    expect(stored.toString()).toBe(await readFile(`${dir}/${name}`, 'utf8'));
-    // retention: the newest `keep` manifests stay
-    await h.sync({ now: new Date(NOW.getTime() + 1000) });
-    await h.sync({ now: new Date(NOW.getTime() + 2000) });
-    expect((await readdir(dir)).sort()).toEqual([
-      '2026-11-25T12-00-01.000Z.jsonl',
-      '2026-11-25T12-00-02.000Z.jsonl',
-    ]);
-    // the next run's listing of the partition does not see it
-    expect(
-      (await h.sync({ now: new Date(NOW.getTime() + 3000) })).events.every(
-        (e) => !e.key.startsWith('_recsync'),
-      ),
-    ).toBe(true);
-  });
+  it(
+    'writes what the sync did as JSON lines under the state dir and, with a prefix, as one ' +
+      'object in the bucket',
+    async () => {
+      const files = { '2026-11-24/a.wav': { content: 'abc', mtime: '2026-11-24T10:00:00Z' } };
+      const { h } = await setup(
+        files,
+        { manifest: { prefix: '_recsync/manifests/', keep: 2 } },
+        {},
+      );
+      await h.sync({ now: NOW });
+      const dir = `${h.stateDir}/manifests/rec`;
+      const [name] = await readdir(dir);
+      const lines = (await readFile(`${dir}/${name}`, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ type: 'run', job: 'rec' });
+      expect(lines[1]).toMatchObject({
+        type: 'file',
+        outcome: 'uploaded',
+        key: '2026-11-24/a.wav',
+        size: 3,
+        mtime: '1795514400.000000000',
+        checksum: {
+          algorithm: 'CRC32C',
+          value: b64(crc32cRaw(Buffer.from('abc'))),
+          verifiedBy: 'none',
+        },
+        etag: expect.any(String),
+      });
+      expect(lines.at(-1)).toMatchObject({ type: 'done', exitCode: 0 });
+      const stored = await h.client.get(h.bucket, `_recsync/manifests/rec/${name}`);
+      expect(stored.toString()).toBe(await readFile(`${dir}/${name}`, 'utf8'));
+      // retention: the newest `keep` manifests stay
+      await h.sync({ now: new Date(NOW.getTime() + 1000) });
+      await h.sync({ now: new Date(NOW.getTime() + 2000) });
+      expect((await readdir(dir)).sort()).toEqual([
+        '2026-11-25T12-00-01.000Z.jsonl',
+        '2026-11-25T12-00-02.000Z.jsonl',
+      ]);
+      // the next run's listing of the partition does not see it
+      expect(
+        (await h.sync({ now: new Date(NOW.getTime() + 3000) })).events.every(
+          (e) => !e.key.startsWith('_recsync'),
+        ),
+      ).toBe(true);
+    },
+  );
 });

@@ -28,35 +28,38 @@ describe('containment', () => {
     expect(await h.keys()).toEqual(['2026-11-24/a.wav']);
   });
 
-  it('refuses a pending file whose folder was replaced by a symlink out of the root (exit 1)', async () => {
-    const h = await harness({
-      files: {
-        '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
-      },
-    });
-    each.defer(h.dispose);
-    const first = await h.sync({ now: NOW });
-    expect(first.events[0]).toMatchObject({ path: '2026-11-25/sub/a.wav', outcome: 'deferred' });
-    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
-    await writeFile(path.join(outside, 'a.wav'), 'not yours');
-    await utimes(
-      path.join(outside, 'a.wav'),
-      new Date('2026-11-20T00:00:00Z'),
-      new Date('2026-11-20T00:00:00Z'),
-    );
-    await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
-    await symlink(outside, h.tree.path('2026-11-25/sub'));
-    const planned = (await h.plan({ now: NOW })).filter((i) => i.type === 'file');
-    expect(planned).toContainEqual(
-      expect.objectContaining({ path: '2026-11-25/sub/a.wav', action: 'refused' }),
-    );
-    const second = await h.sync({ now: new Date(NOW.getTime() + 3_600_000) });
-    expect(second.stats.exitCode).toBe(1);
-    expect(second.warnings.join('\n')).toContain(
-      'refused 2026-11-25/sub/a.wav: its folder resolves outside the source root',
-    );
-    expect(await h.keys()).not.toContain('2026-11-25/sub/a.wav');
-  });
+  it(
+    'refuses a pending file whose folder was replaced by a symlink ' + 'out of the root (exit 1)',
+    async () => {
+      const h = await harness({
+        files: {
+          '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
+        },
+      });
+      each.defer(h.dispose);
+      const first = await h.sync({ now: NOW });
+      expect(first.events[0]).toMatchObject({ path: '2026-11-25/sub/a.wav', outcome: 'deferred' });
+      const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+      await writeFile(path.join(outside, 'a.wav'), 'not yours');
+      await utimes(
+        path.join(outside, 'a.wav'),
+        new Date('2026-11-20T00:00:00Z'),
+        new Date('2026-11-20T00:00:00Z'),
+      );
+      await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
+      await symlink(outside, h.tree.path('2026-11-25/sub'));
+      const planned = (await h.plan({ now: NOW })).filter((i) => i.type === 'file');
+      expect(planned).toContainEqual(
+        expect.objectContaining({ path: '2026-11-25/sub/a.wav', action: 'refused' }),
+      );
+      const second = await h.sync({ now: new Date(NOW.getTime() + 3_600_000) });
+      expect(second.stats.exitCode).toBe(1);
+      expect(second.warnings.join('\n')).toContain(
+        'refused 2026-11-25/sub/a.wav: its folder resolves outside the source root',
+      );
+      expect(await h.keys()).not.toContain('2026-11-25/sub/a.wav');
+    },
+  );
 
   it('reports entries a strategy refuses, with its reason, and exits 1', async () => {
     const refusing = defineStrategy({
@@ -84,7 +87,8 @@ describe('containment', () => {
         advance: (c) => c,
       }),
     });
-    const h = await harness({ files: { 'journal.log': { content: 'x' } } }); // a source with entries (an empty one is refused)
+    // a source with entries (an empty one is refused)
+    const h = await harness({ files: { 'journal.log': { content: 'x' } } });
     each.defer(h.dispose);
     const config = {
       stateDir: h.stateDir,
@@ -177,26 +181,30 @@ describe('containment', () => {
     expect(await h.keys()).toEqual(['in/ok.wav']);
   });
 
-  it('reports a pending file whose folder became a symlink out of the root as E_FILE_SYMLINK_OUT', async () => {
-    const h = await harness({
-      files: {
-        '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
-      },
-    });
-    each.defer(h.dispose);
-    await h.sync({ now: NOW });
-    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
-    await writeFile(path.join(outside, 'a.wav'), 'not yours');
-    await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
-    await symlink(outside, h.tree.path('2026-11-25/sub'));
-    const codes: string[] = [];
-    await h.sync({
-      now: new Date(NOW.getTime() + 3_600_000),
-      plugins: [
-        { name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) },
-      ],
-    });
-    expect(codes).toContain('E_FILE_SYMLINK_OUT');
-    expect(codes).not.toContain('E_FILE_OUTSIDE_ROOT');
-  });
+  it(
+    'reports a pending file whose folder became a symlink out of the root as ' +
+      'E_FILE_SYMLINK_OUT',
+    async () => {
+      const h = await harness({
+        files: {
+          '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
+        },
+      });
+      each.defer(h.dispose);
+      await h.sync({ now: NOW });
+      const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+      await writeFile(path.join(outside, 'a.wav'), 'not yours');
+      await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
+      await symlink(outside, h.tree.path('2026-11-25/sub'));
+      const codes: string[] = [];
+      await h.sync({
+        now: new Date(NOW.getTime() + 3_600_000),
+        plugins: [
+          { name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) },
+        ],
+      });
+      expect(codes).toContain('E_FILE_SYMLINK_OUT');
+      expect(codes).not.toContain('E_FILE_OUTSIDE_ROOT');
+    },
+  );
 });

@@ -39,7 +39,8 @@ async function setup() {
       encryption: 'SSE-S3',
       isLatest: true,
     });
-  // Faults: one object gone, one of the wrong size, one not encrypted, one extra, one archived, an old version (ignored).
+  // Faults: one object gone, one of the wrong size, one not encrypted, one extra, one archived, an
+  // old version (ignored).
   const faulty = rows
     .filter((r) => r.key !== '2026-11-23/call-000.wav')
     .map((r) =>
@@ -125,7 +126,8 @@ describe('verify --inventory', () => {
       h,
       `s3://${h.bucket}/inventory/${h.bucket}/daily/2026-11-25T01-00Z/manifest.json`,
     );
-    // the report's own objects are in the bucket root's "inventory/" folder, which has no local folder
+    // the report's own objects are in the bucket root's "inventory/" folder, which has no local
+    // folder
     expect(found.filter(([, k]) => !k.startsWith('inventory/'))).toEqual(EXPECTED);
     expect(summary.exitCode).toBe(1);
   });

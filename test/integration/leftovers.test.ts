@@ -91,46 +91,60 @@ describe('multipart uploads left on the server', () => {
     expect((await readState()).openUploads).toBeUndefined();
   });
 
-  it('sweeps uploads under the prefix older than the safety age, once a day, starting a day after the first run', async () => {
-    const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
-    const young = new Date(Date.now() - 3_600_000).toISOString();
-    const listing = (bucket: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>` +
-      `<Upload><Key>2026-11-20/lost.wav</Key><UploadId>old-1</UploadId><Initiated>${old}</Initiated></Upload>` +
-      `<Upload><Key>2026-11-25/now.wav</Key><UploadId>young-1</UploadId><Initiated>${young}</Initiated></Upload></ListMultipartUploadsResult>`;
-    const { h, proxy, stateFile, readState } = await setup();
-    proxy.options = {
-      intercept: (req) =>
-        isListUploads(req)
-          ? { status: 200, body: listing(h.bucket) }
-          : isAbort(req)
-            ? aborted
-            : undefined,
-    };
-    await h.sync({ now: NOW });
-    expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // a job that never ran has nothing left
-    expect(Date.parse((await readState()).multipartSweptAt)).toBeGreaterThan(Date.now() - 60_000); // the clock starts
-    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
-    await writeFile(
-      stateFile,
-      JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }),
-    );
-    const second = await h.sync({ now: NOW });
-    expect(proxy.requests.filter(isListUploads)[0].query.get('prefix')).toBe('');
-    expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['old-1']);
-    expect(second.stats.multipart?.swept).toBe(1);
-    proxy.requests.length = 0;
-    await h.sync({ now: NOW });
-    expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // at most once a day
-  });
+  it(
+    'sweeps uploads under the prefix older than the safety age, once a day, starting a day ' +
+      'after the first run',
+    async () => {
+      const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
+      const young = new Date(Date.now() - 3_600_000).toISOString();
+      const listing = (bucket: string) =>
+        '<?xml version="1.0" ' +
+        `encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket>` +
+        '<IsTruncated>false</IsTruncated>' +
+        '<Upload><Key>2026-11-20/lost.wav</Key><UploadId>old-1</UploadId>' +
+        `<Initiated>${old}</Initiated></Upload>` +
+        '<Upload><Key>2026-11-25/now.wav</Key><UploadId>young-1</UploadId>' +
+        `<Initiated>${young}</Initiated></Upload></ListMultipartUploadsResult>`;
+      const { h, proxy, stateFile, readState } = await setup();
+      proxy.options = {
+        intercept: (req) =>
+          isListUploads(req)
+            ? { status: 200, body: listing(h.bucket) }
+            : isAbort(req)
+              ? aborted
+              : undefined,
+      };
+      await h.sync({ now: NOW });
+      // a job that never ran has nothing left
+      expect(proxy.requests.filter(isListUploads)).toHaveLength(0);
+      // the clock starts
+      expect(Date.parse((await readState()).multipartSweptAt)).toBeGreaterThan(Date.now() - 60_000);
+      const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+      await writeFile(
+        stateFile,
+        JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }),
+      );
+      const second = await h.sync({ now: NOW });
+      expect(proxy.requests.filter(isListUploads)[0].query.get('prefix')).toBe('');
+      expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['old-1']);
+      expect(second.stats.multipart?.swept).toBe(1);
+      proxy.requests.length = 0;
+      await h.sync({ now: NOW });
+      expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // at most once a day
+    },
+  );
 
   it("a shard sweeps only the uploads of keys it owns, never a sibling's", async () => {
     const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
     // By the shard hash with 2 shards: 2026-11-20/lost.wav → 0, 2026-11-19/lost.wav → 1.
     const listing = (bucket: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>` +
-      `<Upload><Key>2026-11-20/lost.wav</Key><UploadId>mine-1</UploadId><Initiated>${old}</Initiated></Upload>` +
-      `<Upload><Key>2026-11-19/lost.wav</Key><UploadId>sibling-1</UploadId><Initiated>${old}</Initiated></Upload></ListMultipartUploadsResult>`;
+      '<?xml version="1.0" ' +
+      `encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket>` +
+      '<IsTruncated>false</IsTruncated>' +
+      '<Upload><Key>2026-11-20/lost.wav</Key><UploadId>mine-1</UploadId>' +
+      `<Initiated>${old}</Initiated></Upload>` +
+      '<Upload><Key>2026-11-19/lost.wav</Key><UploadId>sibling-1</UploadId>' +
+      `<Initiated>${old}</Initiated></Upload></ListMultipartUploadsResult>`;
     const { h, proxy } = await setup();
     proxy.options = {
       intercept: (req) =>
@@ -157,20 +171,23 @@ describe('multipart uploads left on the server', () => {
     expect(second.stats.multipart?.swept).toBe(1);
   });
 
-  it('a store without ListMultipartUploads (s3rver: 501) gets a warning and the run goes on', async () => {
-    const { h, stateFile, readState } = await setup();
-    await h.sync({ now: NOW });
-    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
-    await writeFile(
-      stateFile,
-      JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }),
-    );
-    const second = await h.sync({ now: NOW });
-    expect(second.stats.exitCode).toBe(0);
-    expect(second.warnings.join('\n')).toMatch(
-      /could not sweep abandoned multipart uploads under "": the store does not implement/,
-    );
-  });
+  it(
+    'a store without ListMultipartUploads (s3rver: 501) gets a ' + 'warning and the run goes on',
+    async () => {
+      const { h, stateFile, readState } = await setup();
+      await h.sync({ now: NOW });
+      const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+      await writeFile(
+        stateFile,
+        JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }),
+      );
+      const second = await h.sync({ now: NOW });
+      expect(second.stats.exitCode).toBe(0);
+      expect(second.warnings.join('\n')).toMatch(
+        /could not sweep abandoned multipart uploads under "": the store does not implement/,
+      );
+    },
+  );
 
   it('a hard stop aborts the in-flight multipart upload and the stats name it', async () => {
     const stop = new AbortController();
@@ -194,29 +211,34 @@ describe('multipart uploads left on the server', () => {
     expect((await readState()).cursor).toBeNull();
   });
 
-  it("a read error in the middle of a multipart upload is the file's error (E_FILE_READ), and the upload is aborted", async () => {
-    const { h, proxy, readState } = await setup({
-      intercept: (req) => (isAbort(req) ? aborted : undefined),
-    });
-    const created = () => proxy.requests.some((r) => r.method === 'POST' && r.query.has('uploads'));
-    const openFile = async (p: string | Buffer, flags: number) => {
-      const handle = await open(p, flags);
-      if (!String(p).endsWith('big.wav')) return handle;
-      const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
-      // reads after CreateMultipartUpload are part reads: they fail
-      (handle as unknown as { read: unknown }).read = (...args: unknown[]) =>
-        created()
-          ? Promise.reject(
-              Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' }),
-            )
-          : read(...args);
-      return handle;
-    };
-    const run = await h.sync({ now: NOW, openFile: openFile as never });
-    const event = run.events.find((e) => e.path === BIG);
-    expect(event?.error?.code).toBe('E_FILE_READ');
-    expect(event?.error?.message).toContain('EIO');
-    expect(proxy.requests.filter(isAbort).length).toBeGreaterThan(0);
-    expect((await readState()).openUploads).toBeUndefined();
-  });
+  it(
+    "a read error in the middle of a multipart upload is the file's error (E_FILE_READ), and " +
+      'the upload is aborted',
+    async () => {
+      const { h, proxy, readState } = await setup({
+        intercept: (req) => (isAbort(req) ? aborted : undefined),
+      });
+      const created = () =>
+        proxy.requests.some((r) => r.method === 'POST' && r.query.has('uploads'));
+      const openFile = async (p: string | Buffer, flags: number) => {
+        const handle = await open(p, flags);
+        if (!String(p).endsWith('big.wav')) return handle;
+        const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
+        // reads after CreateMultipartUpload are part reads: they fail
+        (handle as unknown as { read: unknown }).read = (...args: unknown[]) =>
+          created()
+            ? Promise.reject(
+                Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' }),
+              )
+            : read(...args);
+        return handle;
+      };
+      const run = await h.sync({ now: NOW, openFile: openFile as never });
+      const event = run.events.find((e) => e.path === BIG);
+      expect(event?.error?.code).toBe('E_FILE_READ');
+      expect(event?.error?.message).toContain('EIO');
+      expect(proxy.requests.filter(isAbort).length).toBeGreaterThan(0);
+      expect((await readState()).openUploads).toBeUndefined();
+    },
+  );
 });

@@ -99,7 +99,8 @@ describe('verify', () => {
     const head = await verify(job, { all: true, level: 'head' });
     expect(head.byKind('local-differs')).toEqual([k('2026-11-24', 3)]);
     expect(head.byKind('no-checksum')).toEqual([k('2026-11-24', 2)]);
-    expect(head.byKind('object-corrupt')).toEqual([]); // bytes inside an object: only --deep reads them
+    // bytes inside an object: only --deep reads them
+    expect(head.byKind('object-corrupt')).toEqual([]);
 
     const deep = await verify(job, { all: true, level: 'deep' });
     expect(deep.byKind('object-corrupt')).toEqual([k('2026-11-23', 1)]);

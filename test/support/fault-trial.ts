@@ -67,7 +67,10 @@ export interface FaultFigures {
   requests: number;
   /** Exit codes of the runs with faults (1: a file ran out of attempts and was rerun). */
   exits: Record<string, number>;
-  /** Files that ran out of attempts in a faulted run (pending, retried by the next run), with a sample of reasons. */
+  /**
+   * Files that ran out of attempts in a faulted run (pending, retried by the next run), with a
+   * sample of reasons.
+   */
   filesFailed: number;
   reasons: string[];
   injected: Record<FaultKind, number>;

@@ -22,7 +22,9 @@ import type { PlanCounts, PlanFile } from './engine/plan.js';
 
 /** Returned by a `filter` tap to skip a file. */
 export interface SkipDecision {
-  /** `excluded`: never upload (a permanent filter). `deferred`: not yet; goes to the pending set. */
+  /**
+   * `excluded`: never upload (a permanent filter). `deferred`: not yet; goes to the pending set.
+   */
   readonly outcome: 'excluded' | 'deferred';
   /** Short reason shown in plan and logs (`exclude **\/*.tmp`, `settle 5m`). */
   readonly reason: string;
@@ -122,7 +124,9 @@ export function createHooks() {
     skipped: new SyncHook<[FileEvent]>(['event']),
     /** Failed after retries; the file is in the pending set. Sync; observe only. */
     uploadFailed: new SyncHook<[FileEvent]>(['event']),
-    /** Something worth telling that is not a file outcome (unreadable folder, refused path). Sync. */
+    /**
+     * Something worth telling that is not a file outcome (unreadable folder, refused path). Sync.
+     */
     warning: new SyncHook<[WarningEvent]>(['warning']),
   };
 }

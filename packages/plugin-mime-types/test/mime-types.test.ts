@@ -15,12 +15,16 @@ async function typeFor(path: string, options?: Parameters<typeof mimeTypes>[0], 
 }
 
 describe('mimeTypes()', () => {
-  it('sets Content-Type from the extension, case-insensitively; unknown extensions are left to the store', async () => {
-    expect(await typeFor('2026-11-24/call.WAV')).toMatch(/^audio\/(x-)?wav$/);
-    expect(await typeFor('clips/a.mp4')).toBe('video/mp4');
-    expect(await typeFor('notes/readme')).toBeUndefined();
-    expect(await typeFor('x.unknownext')).toBeUndefined();
-  });
+  it(
+    'sets Content-Type from the extension, case-insensitively; unknown extensions are left ' +
+      'to the store',
+    async () => {
+      expect(await typeFor('2026-11-24/call.WAV')).toMatch(/^audio\/(x-)?wav$/);
+      expect(await typeFor('clips/a.mp4')).toBe('video/mp4');
+      expect(await typeFor('notes/readme')).toBeUndefined();
+      expect(await typeFor('x.unknownext')).toBeUndefined();
+    },
+  );
 
   it('takes extra types and a fallback, and keeps a type set by an earlier plugin', async () => {
     expect(await typeFor('a.opus', { types: { '.opus': 'audio/ogg' } })).toBe('audio/ogg');

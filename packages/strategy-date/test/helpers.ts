@@ -15,7 +15,10 @@ import {
 const temp = tempDirs('recsync-date-');
 afterEach(temp.cleanup);
 
-/** A temp source folder holding `files` (relative paths, each with a little content) and empty `dirs`. */
+/**
+ * A temp source folder holding `files` (relative paths, each with a little content) and empty
+ * `dirs`.
+ */
 export async function tree(spec: { files?: string[]; dirs?: string[] } = {}): Promise<string> {
   const root = await temp.make();
   for (const dir of spec.dirs ?? []) await mkdir(path.join(root, dir), { recursive: true });

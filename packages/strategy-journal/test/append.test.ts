@@ -46,27 +46,31 @@ describe('appendToJournal', () => {
     expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
   });
 
-  it('writes JSON entries for facts and for paths the text form cannot carry; the reader gets them back', async () => {
-    const { source, journalDir } = await archive();
-    const journal = path.join(journalDir, 'written.log');
-    const odd = ['line\nbreak.wav', '{curly}.wav', '#hash.wav', '  '];
-    await appendToJournal(
-      journal,
-      [...odd, { path: 'sized.wav', size: 12, mtime: 1_700_000_000_000 }],
-      { source, cwd: source },
-    );
-    const text = await readFile(journal, 'utf8');
-    expect(
-      text
-        .split('\n')
-        .filter(Boolean)
-        .every((l) => l.startsWith('{"path":')),
-    ).toBe(true);
-    const runs = await collect(harness({ path: journal }, source).instance);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path)).sort()).toEqual(
-      [...odd, 'sized.wav'].sort(),
-    );
-  });
+  it(
+    'writes JSON entries for facts and for paths the text form cannot carry; the reader gets ' +
+      'them back',
+    async () => {
+      const { source, journalDir } = await archive();
+      const journal = path.join(journalDir, 'written.log');
+      const odd = ['line\nbreak.wav', '{curly}.wav', '#hash.wav', '  '];
+      await appendToJournal(
+        journal,
+        [...odd, { path: 'sized.wav', size: 12, mtime: 1_700_000_000_000 }],
+        { source, cwd: source },
+      );
+      const text = await readFile(journal, 'utf8');
+      expect(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .every((l) => l.startsWith('{"path":')),
+      ).toBe(true);
+      const runs = await collect(harness({ path: journal }, source).instance);
+      expect(runs.flatMap((r) => r.files.map((f) => f.path)).sort()).toEqual(
+        [...odd, 'sized.wav'].sort(),
+      );
+    },
+  );
 
   it("appends to the day's segment of a segment folder", async () => {
     const { source, journalDir } = await archive();
@@ -81,19 +85,24 @@ describe('appendToJournal', () => {
     ).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
-  it('stops an async source at the first refused entry, after writing the ones before it', async () => {
-    const { source, journalDir } = await archive();
-    const journal = path.join(journalDir, 'written.log');
-    async function* paths() {
-      yield 'a.wav';
-      yield '/etc/passwd';
-      yield 'b.wav';
-    }
-    await expect(appendToJournal(journal, paths(), { source, cwd: source })).rejects.toMatchObject({
-      code: 'E_USAGE',
-    });
-    expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
-  });
+  it(
+    'stops an async source at the first refused entry, after ' + 'writing the ones before it',
+    async () => {
+      const { source, journalDir } = await archive();
+      const journal = path.join(journalDir, 'written.log');
+      async function* paths() {
+        yield 'a.wav';
+        yield '/etc/passwd';
+        yield 'b.wav';
+      }
+      await expect(
+        appendToJournal(journal, paths(), { source, cwd: source }),
+      ).rejects.toMatchObject({
+        code: 'E_USAGE',
+      });
+      expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
+    },
+  );
 
   it('keeps every line whole when two processes append at once', async () => {
     const { source, journalDir } = await archive();

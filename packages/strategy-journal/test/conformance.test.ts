@@ -6,7 +6,9 @@ import { journalStrategy } from '../src/index.js';
 
 const FIRST = ['2026-11-24/a.wav', '2026-11-24/sub/b.wav', '2026-11-25/c.wav', 'loose.wav'];
 
-/** A source with files, and a journal beside it (`../journal`) listing them, absolute and relative. */
+/**
+ * A source with files, and a journal beside it (`../journal`) listing them, absolute and relative.
+ */
 async function fixture(journalAt: (dir: string) => string) {
   const temp = tempDirs();
   const root = await temp.make('recsync-journal-conf-');

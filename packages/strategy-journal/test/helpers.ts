@@ -1,4 +1,6 @@
-/** Test helpers: temp folders, an instance with collected warnings, runs driven as the engine does. */
+/**
+ * Test helpers: temp folders, an instance with collected warnings, runs driven as the engine does.
+ */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach } from 'vitest';
@@ -17,7 +19,9 @@ afterEach(temp.cleanup);
 /** A temp folder removed after the test. */
 export const tempDir = temp.make;
 
-/** A source folder with `files` (relative paths, small content) and a `journal` folder beside it. */
+/**
+ * A source folder with `files` (relative paths, small content) and a `journal` folder beside it.
+ */
 export async function archive(
   files: string[] = [],
 ): Promise<{ root: string; source: string; journalDir: string }> {

@@ -31,7 +31,8 @@ describe('a folder of segment files', () => {
     expect(one.cursor).toMatchObject({ file: '2026-11-25.log', line: 1 });
     await appendLines(path.join(dir, '2026-11-25.log'), ['d.wav']);
     await appendLines(path.join(dir, '2026-11-26.log'), ['e.wav']);
-    await appendLines(path.join(dir, '2026-11-24.log'), ['too-late.wav']); // before the cursor's segment: never read again
+    // before the cursor's segment: never read again
+    await appendLines(path.join(dir, '2026-11-24.log'), ['too-late.wav']);
     const two = await runOnce(h, one.cursor, LATER());
     expect(two.paths).toEqual(['d.wav', 'e.wav']);
     expect(two.cursor).toMatchObject({ file: '2026-11-26.log', line: 1 });

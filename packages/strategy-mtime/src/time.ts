@@ -10,7 +10,8 @@
 import { parseDuration } from '@recsync/framework';
 
 export const TIME_INPUT_FORMS =
-  'a date-time (2026-11-25, 2026-11-25T13:00, 2026-11-25T13:00:00Z or with an offset such as +01:00; ' +
+  'a date-time (2026-11-25, 2026-11-25T13:00, 2026-11-25T13:00:00Z or with an offset such ' +
+  'as +01:00; ' +
   'local time without one) or a duration meaning that long before the run (7d, 36h, 90m)';
 
 const DATE_TIME =

@@ -1,4 +1,7 @@
-/** Test helpers: temp trees, instances with a pinned clock, whole runs the way the engine drives them. */
+/**
+ * Test helpers: temp trees, instances with a pinned clock, whole runs the way the engine drives
+ * them.
+ */
 import { execFile } from 'node:child_process';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -84,7 +87,10 @@ export async function run(
   return { ids, files, paths, cursor };
 }
 
-/** Paths GNU find prints for `find ROOT -type f ( -newer MARKER [-o -cnewer MARKER] )`, relative and sorted. */
+/**
+ * Paths GNU find prints for `find ROOT -type f ( -newer MARKER [-o -cnewer MARKER] )`, relative and
+ * sorted.
+ */
 export async function findNewer(
   root: string,
   marker: string,

@@ -62,7 +62,8 @@ describe('time inputs', () => {
       Date.parse('2030-01-02T01:04:05.123Z'),
     );
     expect(parseTimeInput('2030-01-02 03:04-0130', now)).toBe(Date.parse('2030-01-02T04:34:00Z'));
-    expect(parseTimeInput('2030-01-02', now)).toBe(new Date(2030, 0, 2).getTime()); // local midnight, like find -newermt
+    // local midnight, like find -newermt
+    expect(parseTimeInput('2030-01-02', now)).toBe(new Date(2030, 0, 2).getTime());
     expect(parseTimeInput('2030-01-02T03:04', now)).toBe(new Date(2030, 0, 2, 3, 4).getTime());
   });
 
@@ -133,65 +134,83 @@ describe('the directory scanner', () => {
     return chunks;
   };
 
-  it('streams a large folder in bounded chunks, listed at once or through opendir alike', async () => {
-    const root = await tempDir();
-    await writeFiles(
-      root,
-      Object.fromEntries(Array.from({ length: 2 * CHUNK + 10 }, (_, i) => [`f${i}`, null])),
-    );
-    for (const sub of ['s1', 's2', 's3']) await mkdir(path.join(root, sub));
-    for (const small of [false, true]) {
-      const chunks = drain(task(root, { small }));
-      expect(chunks.length).toBe(3);
-      expect(chunks.every((c) => c.names.length + c.dirs.length <= CHUNK)).toBe(true);
-      expect(chunks.flatMap((c) => c.names)).toHaveLength(2 * CHUNK + 10);
-      expect(chunks.flatMap((c) => c.dirs.map((d) => d.name)).sort()).toEqual(['s1', 's2', 's3']);
-      expect(chunks.every((c) => c.error === undefined)).toBe(true);
-    }
-  });
+  it(
+    'streams a large folder in bounded chunks, listed at once ' + 'or through opendir alike',
+    async () => {
+      const root = await tempDir();
+      await writeFiles(
+        root,
+        Object.fromEntries(Array.from({ length: 2 * CHUNK + 10 }, (_, i) => [`f${i}`, null])),
+      );
+      for (const sub of ['s1', 's2', 's3']) await mkdir(path.join(root, sub));
+      for (const small of [false, true]) {
+        const chunks = drain(task(root, { small }));
+        expect(chunks.length).toBe(3);
+        expect(chunks.every((c) => c.names.length + c.dirs.length <= CHUNK)).toBe(true);
+        expect(chunks.flatMap((c) => c.names)).toHaveLength(2 * CHUNK + 10);
+        expect(chunks.flatMap((c) => c.dirs.map((d) => d.name)).sort()).toEqual(['s1', 's2', 's3']);
+        expect(chunks.every((c) => c.error === undefined)).toBe(true);
+      }
+    },
+  );
 
-  it('without files, stats none and stops once the subfolders the link count announces are found', async () => {
-    const root = await tempDir();
-    await mkdir(path.join(root, 'only'));
-    await writeFiles(
-      root,
-      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, null])),
-    );
-    const chunks = drain(task(root, { files: false, subdirLimit: 1 }));
-    expect(chunks.flatMap((c) => c.dirs.map((d) => d.name))).toEqual(['only']);
-    expect(chunks.reduce((n, c) => n + c.counts.stated, 0)).toBe(0);
-  });
+  it(
+    'without files, stats none and stops once the subfolders the link count announces are ' +
+      'found',
+    async () => {
+      const root = await tempDir();
+      await mkdir(path.join(root, 'only'));
+      await writeFiles(
+        root,
+        Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, null])),
+      );
+      const chunks = drain(task(root, { files: false, subdirLimit: 1 }));
+      expect(chunks.flatMap((c) => c.dirs.map((d) => d.name))).toEqual(['only']);
+      expect(chunks.reduce((n, c) => n + c.counts.stated, 0)).toBe(0);
+    },
+  );
 
-  it('reports a vanished folder as empty, and a file where a folder was expected likewise', async () => {
-    const root = await tempDir();
-    await writeFiles(root, { file: null });
-    for (const dir of [path.join(root, 'missing'), path.join(root, 'file')]) {
-      const chunks = drain(task(dir));
-      expect(chunks).toEqual([expect.objectContaining({ done: true, names: [], dirs: [] })]);
-      expect(chunks[0]!.error).toBeUndefined();
-    }
-  });
+  it(
+    'reports a vanished folder as empty, and a file where a ' + 'folder was expected likewise',
+    async () => {
+      const root = await tempDir();
+      await writeFiles(root, { file: null });
+      for (const dir of [path.join(root, 'missing'), path.join(root, 'file')]) {
+        const chunks = drain(task(dir));
+        expect(chunks).toEqual([expect.objectContaining({ done: true, names: [], dirs: [] })]);
+        expect(chunks[0]!.error).toBeUndefined();
+      }
+    },
+  );
 
-  it('yields names that are not valid UTF-8 with their raw bytes (files and whole folders), and counts them', async () => {
-    const root = await tempDir();
-    await writeFiles(root, { 'd/ok.mp4': null });
-    fs.writeFileSync(
-      Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x63, 0xff, 0x2e, 0x6d])]),
-      'latin-1 name',
-    );
-    fs.mkdirSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe])]));
-    fs.writeFileSync(
-      Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe]), Buffer.from('/in.mp4')]),
-      'inside',
-    );
-    const { instance, warnings } = subject({}, root);
-    const paths = (await run(instance, { now: Date.now() })).paths.sort();
-    expect(paths).toHaveLength(3);
-    expect(paths).toContain('d/ok.mp4');
-    expect(paths.filter((p) => p.includes('\uFFFD~'))).toHaveLength(2);
-    expect(instance.describe()).toMatchObject({ undecodableNames: 2 });
-    expect(warnings.join()).toMatch(
-      /partition d: 2 name\(s\) are not valid UTF-8: backed up under a key-safe name/,
-    );
-  });
+  it(
+    'yields names that are not valid UTF-8 with their raw bytes (files and whole folders), ' +
+      'and counts them',
+    async () => {
+      const root = await tempDir();
+      await writeFiles(root, { 'd/ok.mp4': null });
+      fs.writeFileSync(
+        Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x63, 0xff, 0x2e, 0x6d])]),
+        'latin-1 name',
+      );
+      fs.mkdirSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe])]));
+      fs.writeFileSync(
+        Buffer.concat([
+          Buffer.from(`${root}/d/`),
+          Buffer.from([0x78, 0xfe]),
+          Buffer.from('/in.mp4'),
+        ]),
+        'inside',
+      );
+      const { instance, warnings } = subject({}, root);
+      const paths = (await run(instance, { now: Date.now() })).paths.sort();
+      expect(paths).toHaveLength(3);
+      expect(paths).toContain('d/ok.mp4');
+      expect(paths.filter((p) => p.includes('\uFFFD~'))).toHaveLength(2);
+      expect(instance.describe()).toMatchObject({ undecodableNames: 2 });
+      expect(warnings.join()).toMatch(
+        /partition d: 2 name\(s\) are not valid UTF-8: backed up under a key-safe name/,
+      );
+    },
+  );
 });

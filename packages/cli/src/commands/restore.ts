@@ -7,15 +7,28 @@ export default class Restore extends RecsyncCommand {
   static override summary =
     "Bring a job's files back from the bucket, checked against their stored checksums.";
   static override description = [
-    "Restores the job's objects (all, or --prefix P relative to the job's prefix, or the partitions of --since/--until or --partition, found in the local source) into --to DIR: each one to a temp name, checked against the checksum stored at upload, given the mtime stored at upload (to the microsecond), then moved into place. Original names come back from metadata where the key had to be encoded. An existing file is never overwritten without --overwrite; a file already there with the right size and checksum is skipped, so an interrupted restore resumes where it stopped. Keys that are not valid local paths, and symlinks inside --to, are refused, never followed.",
-    'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are listed as waiting for a restore request; --request-archive-restore issues it (--tier, --days), and a later run downloads what is ready.',
-    'Exit codes: 0 everything in scope restored or already there; 1 something failed, was refused, not overwritten, or waits for an archive restore; 2 usage or config error; 4 fatal target error; 130 interrupted.',
+    "Restores the job's objects (all, or --prefix P relative to the job's prefix, or the " +
+      'partitions of --since/--until or --partition, found in the local source) into --to ' +
+      'DIR: each one to a temp name, checked against the checksum stored at upload, given the ' +
+      'mtime stored at upload (to the microsecond), then moved into place. Original names ' +
+      'come back from metadata where the key had to be encoded. An existing file is never ' +
+      'overwritten without --overwrite; a file already there with the right size and checksum ' +
+      'is skipped, so an interrupted restore resumes where it stopped. Keys that are not ' +
+      'valid local paths, and symlinks inside --to, are refused, never followed.',
+    'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are ' +
+      'listed as waiting for a restore request; --request-archive-restore issues it (--tier, ' +
+      '--days), and a later run downloads what is ready.',
+    'Exit codes: 0 everything in scope restored or already there; 1 something failed, was ' +
+      'refused, not overwritten, or waits for an archive restore; 2 usage or config error; 4 ' +
+      'fatal target error; 130 interrupted.',
     '--json prints NDJSON: restore, object and summary events.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> restore --job recordings --to /srv/restore',
-    '<%= config.bin %> restore --job recordings --to /srv/restore --since 2026-03-01 --until 2026-03-31 --dry-run',
-    '<%= config.bin %> restore --job recordings --to /srv/restore --prefix 2026-03-14/ --request-archive-restore --tier Bulk',
+    '<%= config.bin %> restore --job recordings --to /srv/restore --since 2026-03-01 ' +
+      '--until 2026-03-31 --dry-run',
+    '<%= config.bin %> restore --job recordings --to /srv/restore --prefix 2026-03-14/ ' +
+      '--request-archive-restore --tier Bulk',
   ];
   static override flags = {
     ...rangeFlags,

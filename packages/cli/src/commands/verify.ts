@@ -15,9 +15,22 @@ import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.
 export default class Verify extends RecsyncCommand {
   static override summary = 'Prove the backup: compare local files and objects, per folder.';
   static override description = [
-    "Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job's whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync's audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.",
-    'It never writes to the bucket, except with --repair (the local file wins; write-once and Object Lock jobs never replace an existing object). Local checksums are cached under the state dir (--rehash ignores the cache).',
-    'Exit codes: 0 nothing found; 1 something found (see the findings); 2 usage or config error; 3 --repair while another run holds the lock; 4 fatal target error; 130 interrupted.',
+    'Scope: the partitions a sync would look at now (the look-back window), ' +
+      "--since/--until, --partition ID, or --all (the whole source and the job's whole " +
+      'prefix, for every strategy). Levels: listing (default: existence, size, objects with ' +
+      'no local file; one LIST per folder), --head (also the checksum stored at upload ' +
+      'against the local file, mtime, Object Lock retention, storage class; one HEAD per ' +
+      'object), --deep (downloads every object and hashes it again: the only check that sees ' +
+      'bytes changed inside an object). The cost is printed before a --head or --deep run ' +
+      "(--estimate: print it and stop). --manifest RUN checks what one sync's audit manifest " +
+      'claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ' +
+      'ORC is not read) instead of listing.',
+    'It never writes to the bucket, except with --repair (the local file wins; write-once ' +
+      'and Object Lock jobs never replace an existing object). Local checksums are cached ' +
+      'under the state dir (--rehash ignores the cache).',
+    'Exit codes: 0 nothing found; 1 something found (see the findings); 2 usage or config ' +
+      'error; 3 --repair while another run holds the lock; 4 fatal target error; 130 ' +
+      'interrupted.',
     '--json prints NDJSON: cost, finding, repair, folder and summary events.',
   ].join('\n\n');
   static override examples = [
@@ -54,7 +67,8 @@ export default class Verify extends RecsyncCommand {
     inventory: Flags.string({
       helpValue: 's3://BUCKET/…/manifest.json',
       description:
-        'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, retention, storage class, encryption',
+        'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, ' +
+        'retention, storage class, encryption',
     }),
     manifest: Flags.string({
       helpValue: 'RUN',
@@ -92,7 +106,8 @@ export default class Verify extends RecsyncCommand {
     ) {
       throw new RecsyncError('E_USAGE', {
         message:
-          '--inventory checks the whole prefix at listing level from the report: it takes no scope, level, --manifest or --repair',
+          '--inventory checks the whole prefix at listing level from the report: it takes ' +
+          'no scope, level, --manifest or --repair',
         hint: 'run --head or --deep checks separately',
       });
     }
@@ -143,12 +158,19 @@ export default class Verify extends RecsyncCommand {
                 : await run.estimate();
             if (!flags.json)
               process.stderr.write(
-                `job ${job.name}: ${level} check of ${run.scope}\n${costText(run, cost, flags.concurrency)}`,
+                `job ${job.name}: ${level} check of ` +
+                  `${run.scope}\n${costText(run, cost, flags.concurrency)}`,
               );
             if (flags.estimate) {
               if (flags.json)
                 write(
-                  `${JSON.stringify({ event: 'cost', job: job.name, level, scope: run.scope, ...(cost ?? {}) })}\n`,
+                  `${JSON.stringify({
+                    event: 'cost',
+                    job: job.name,
+                    level,
+                    scope: run.scope,
+                    ...(cost ?? {}),
+                  })}\n`,
                 );
               continue;
             }

@@ -58,7 +58,9 @@ export async function writeRestoreLines(
     part('waiting for an archive restore', c.archived),
   ].filter(Boolean);
   write(
-    `${parts.join(', ') || 'nothing in scope'}${c.conflicts ? `; ${c.conflicts} not overwritten (--overwrite replaces them)` : ''}${c.unverified ? `; ${c.unverified} written without a stored checksum to check` : ''}\n`,
+    `${parts.join(', ') || 'nothing in scope'}${
+      c.conflicts ? `; ${c.conflicts} not overwritten (--overwrite replaces them)` : ''
+    }${c.unverified ? `; ${c.unverified} written without a stored checksum to check` : ''}\n`,
   );
   return s;
 }

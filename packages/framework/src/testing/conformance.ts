@@ -23,7 +23,9 @@ export interface ConformanceFixture {
   readonly source: string;
   /** The clock of the first run. */
   readonly now: Date;
-  /** Adds files after the first run; returns their relative paths, which the second run must yield. */
+  /**
+   * Adds files after the first run; returns their relative paths, which the second run must yield.
+   */
   addFiles?(): Promise<string[]>;
   /** Clock of the second run (default: first + 1 day). */
   readonly later?: Date;
@@ -90,7 +92,9 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
 
   return [
     {
-      name: `${definition.name}: declares a name, an options schema that accepts the options, and a cursor schema`,
+      name:
+        `${definition.name}: declares a name, an options schema that accepts the options, ` +
+        'and a cursor schema',
       async run() {
         assert.ok(definition.name.length > 0, 'name is empty');
         const parsed = definition.options.safeParse(subject.options);
@@ -103,7 +107,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       },
     },
     withFixture(
-      'yields partitions with unique ids and files that are inside the source, relative and correctly described',
+      'yields partitions with unique ids and files that are inside the source, relative ' +
+        'and correctly described',
       async (f, instance) => {
         const runs = await collect(instance, undefined, f.now);
         assert.ok(
@@ -137,7 +142,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
             if (partition.prefix)
               assert.ok(
                 file.path.startsWith(partition.prefix),
-                `${file.path} is not under its partition's prefix ${partition.prefix}: the list check would never find it`,
+                `${file.path} is not under its partition's prefix ${partition.prefix}: the ` +
+                  'list check would never find it',
               );
             const stats = await lstat(path.join(f.source, ...file.path.split('/')));
             assert.ok(stats.isFile(), `${file.path} is not a regular file`);
@@ -176,7 +182,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       },
     ),
     withFixture(
-      'finds files added since the last run, and re-reads unchanged files only in re-check or open partitions',
+      'finds files added since the last run, and re-reads unchanged files only in re-check ' +
+        'or open partitions',
       async (f, instance) => {
         const first = await collect(instance, undefined, f.now);
         const cursor =
@@ -195,7 +202,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
           for (const file of files) {
             assert.ok(
               !doneBefore.has(file.path) || added.includes(file.path),
-              `${file.path} was done in a closed partition and is yielded again by ${partition.id}, which is not a re-check`,
+              `${file.path} was done in a closed partition and is yielded again by ` +
+                `${partition.id}, which is not a re-check`,
             );
           }
         }
