@@ -102,7 +102,16 @@ describe('JavaScript configs', () => {
     const tree = await archive();
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-mjs-'));
     const config = `import { dateFolders } from '@recsync/strategy-date';
-export default { jobs: { rec: { source: ${JSON.stringify(tree.root)}, target: { bucket: 'b' }, remoteCheck: 'none', strategy: dateFolders({ timezone: 'UTC' }) } } };
+export default {
+  jobs: {
+    rec: {
+      source: ${JSON.stringify(tree.root)},
+      target: { bucket: 'b' },
+      remoteCheck: 'none',
+      strategy: dateFolders({ timezone: 'UTC' }),
+    },
+  },
+};
 `;
     await writeFile(path.join(cwd, 'recsync.config.mjs'), config);
     const result = await runCli(['plan', '--json'], { cwd });

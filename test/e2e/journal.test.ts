@@ -53,10 +53,21 @@ const gate = definePlugin({
     });
   },
 });
-const target = { bucket: ${JSON.stringify(bucket)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true };
+const target = {
+  bucket: ${JSON.stringify(bucket)},
+  endpoint: ${JSON.stringify(endpoint)},
+  forcePathStyle: true,
+};
 export default defineConfig({
   jobs: {
-    calls: { source: 'RECORDINGS', target, strategy: journal({ path: '../journal/written.log', linesPerPartition: 3 }), filters: { settle: 0 }, upload: { concurrency: 2 }, plugins: [gate] },
+    calls: {
+      source: 'RECORDINGS',
+      target,
+      strategy: journal({ path: '../journal/written.log', linesPerPartition: 3 }),
+      filters: { settle: 0 },
+      upload: { concurrency: 2 },
+      plugins: [gate],
+    },
     dated: { source: 'RECORDINGS', target, strategy: dateFolders({ timezone: 'UTC' }) },
   },
 });

@@ -71,7 +71,13 @@ async function fixture(target: (bucket: string) => string, awsConfig = ''): Prom
     `import { defineConfig } from '@recsync/framework';
 import { dateFolders } from '@recsync/strategy-date';
 export default defineConfig({
-  jobs: { rec: { source: ${JSON.stringify(tree.root)}, target: ${target(bucket)}, strategy: dateFolders({ timezone: 'UTC' }) } },
+  jobs: {
+    rec: {
+      source: ${JSON.stringify(tree.root)},
+      target: ${target(bucket)},
+      strategy: dateFolders({ timezone: 'UTC' }),
+    },
+  },
 });
 `,
   );

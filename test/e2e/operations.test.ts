@@ -54,7 +54,11 @@ export default defineConfig({
   jobs: {
     rec: {
       source: ${JSON.stringify(tree.root)},
-      target: { bucket: ${JSON.stringify(bucket)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true },
+      target: {
+        bucket: ${JSON.stringify(bucket)},
+        endpoint: ${JSON.stringify(endpoint)},
+        forcePathStyle: true,
+      },
       strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', lookback: 1 }),
       upload: { concurrency: 2, attempts: 1 },
       plugins: [failBad],
@@ -261,7 +265,16 @@ describe('config mistakes', () => {
     await writeFile(
       path.join(cwd, 'recsync.config.ts'),
       `import { dateFolders } from '@recsync/strategy-date';
-export default { jobs: { rec: { source: '.', target: { bucket: 'b' }, uplaod: { concurrency: 2 }, strategy: dateFolders({ layot: '{yyyy}' } as never) } } };
+export default {
+  jobs: {
+    rec: {
+      source: '.',
+      target: { bucket: 'b' },
+      uplaod: { concurrency: 2 },
+      strategy: dateFolders({ layot: '{yyyy}' } as never),
+    },
+  },
+};
 `,
     );
     const plan = await runCli(['plan'], { cwd });
@@ -366,7 +379,8 @@ describe.skipIf(!hasScript)('progress on a terminal (pseudo-terminal)', () => {
   it('init asks on a terminal, offering the layout it guessed', async () => {
     const tree = await createTree({ '2026-11-24/a.wav': 'a', '2026-11-25/b.wav': 'b' });
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-init-tty-'));
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} init --timezone UTC`;
+    const [node, bin] = [process.execPath, BIN].map((p) => JSON.stringify(p));
+    const command = `${node} ${bin} init --timezone UTC`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },

@@ -81,7 +81,10 @@ describe('plugins and strategies named with { use, with }', () => {
     );
     expect(message).toContain('npm i recsync-plugin-that-is-not-installed');
     expect(message).toMatch(
-      /jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be loaded: .*Unexpected token .*broken\.mjs:\d+/,
+      new RegExp(
+        String.raw`jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be ` +
+          String.raw`loaded: .*Unexpected token .*broken\.mjs:\d+`,
+      ),
     );
     expect(message).toContain(
       'jobs.a.plugins.3.use: "./plugins/needs-dep.mjs" was found but cannot be loaded: ' +

@@ -94,7 +94,11 @@ export default defineConfig({
   jobs: {
     rec: {
       source: ${JSON.stringify(tree.root)},
-      target: { bucket: ${JSON.stringify(bucket)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true },
+      target: {
+        bucket: ${JSON.stringify(bucket)},
+        endpoint: ${JSON.stringify(endpoint)},
+        forcePathStyle: true,
+      },
       strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
       remoteCheck: ${JSON.stringify(remoteCheck)},
       upload: { maxBandwidth: '50MiB/s' },

@@ -135,8 +135,17 @@ describe('requests recsync sends', () => {
         { status: 502, headers: { 'content-type': 'text/plain' }, body: 'upstream gone' },
       ];
       const expected = [
-        /HTTP 413 Payload Too Large with an HTML page \("413 Request Entity Too Large 413 Request Entity Too Large nginx"\) instead of an S3 answer: .*lower upload\.partSize/,
-        /HTTP 502 Bad Gateway with (a body that is not an S3 error \("upstream gone"\)|no S3 error document) instead of an S3 answer/,
+        new RegExp(
+          'HTTP 413 Payload Too Large with an HTML page ' +
+            String.raw`\("413 Request Entity Too Large 413 Request Entity Too Large nginx"\) ` +
+            'instead of an S3 answer: ' +
+            String.raw`.*lower upload\.partSize`,
+        ),
+        new RegExp(
+          'HTTP 502 Bad Gateway with ' +
+            String.raw`(a body that is not an S3 error \("upstream gone"\)|no S3 error document) ` +
+            'instead of an S3 answer',
+        ),
       ];
       for (const [i, answer] of answers.entries()) {
         const proxy = await startRecordingProxy(inject('s3Endpoint'), {

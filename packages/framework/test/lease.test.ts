@@ -215,7 +215,11 @@ describe('run lease', () => {
       const [file, go, release] = process.argv.slice(1);
       while (!existsSync(go)) await new Promise((r) => setTimeout(r, 5));
       try {
-        const lease = await acquireLease(fileLeaseBackend(file), { command: 'sync', timing: { timeoutMs: 400, heartbeatMs: 40 }, warn: () => {} });
+        const lease = await acquireLease(fileLeaseBackend(file), {
+          command: 'sync',
+          timing: { timeoutMs: 400, heartbeatMs: 40 },
+          warn: () => {},
+        });
         console.log('WON ' + lease.token);
         while (!existsSync(release)) await new Promise((r) => setTimeout(r, 5));
         await lease.release();

@@ -116,7 +116,10 @@ describe('discovery', () => {
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /6 entries in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" and are not synced \(4 folder\(s\), 2 file\(s\), 0 symlink\(s\)/,
+      new RegExp(
+        String.raw`6 entries in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" and are not synced ` +
+          String.raw`\(4 folder\(s\), 2 file\(s\), 0 symlink\(s\)`,
+      ),
     );
   });
 

@@ -113,8 +113,13 @@ describe('appendToJournal', () => {
       new Promise<number | null>((resolve) => {
         const script = `
           const { appendToJournal } = await import(${JSON.stringify(moduleUrl)});
-          const paths = Array.from({ length: 2000 }, (_, i) => 'x/${tag}-' + i + '-' + '${tag}'.repeat(200) + '.wav');
-          for (let i = 0; i < paths.length; i += 50) await appendToJournal(${JSON.stringify(journal)}, paths.slice(i, i + 50), { source: ${JSON.stringify(source)}, cwd: ${JSON.stringify(source)} });`;
+          const paths = Array.from(
+            { length: 2000 },
+            (_, i) => 'x/${tag}-' + i + '-' + '${tag}'.repeat(200) + '.wav',
+          );
+          const options = { source: ${JSON.stringify(source)}, cwd: ${JSON.stringify(source)} };
+          for (let i = 0; i < paths.length; i += 50)
+            await appendToJournal(${JSON.stringify(journal)}, paths.slice(i, i + 50), options);`;
         spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on(
           'exit',
           resolve,

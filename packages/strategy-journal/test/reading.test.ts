@@ -206,7 +206,8 @@ describe('reading a journal file from the saved offset', () => {
       const fs = require('node:fs');
       for (let i = 0; i < ${total}; i++) {
         const fd = fs.openSync(${JSON.stringify(journal)}, 'a');
-        fs.writeSync(fd, 'dir-' + (i % 7) + '/call-' + String(i).padStart(5, '0') + '-' + 'x'.repeat(i % 40) + '.wav\\n');
+        const name = 'call-' + String(i).padStart(5, '0') + '-' + 'x'.repeat(i % 40);
+        fs.writeSync(fd, 'dir-' + (i % 7) + '/' + name + '.wav\\n');
         fs.closeSync(fd);
       }`,
     ]);

@@ -102,7 +102,12 @@ describe('rotation by rename', () => {
         true,
       );
       expect(h.warnings.join()).toMatch(
-        /the journal file the cursor is in \(written\.log, inode \d+, byte 24, line 3\) is gone or was truncated \(1 compressed rotated file\(s\) cannot be read\): entries written to it after that position, if any, cannot be recovered/,
+        new RegExp(
+          String.raw`the journal file the cursor is in \(written\.log, inode \d+, ` +
+            String.raw`byte 24, line 3\) is gone or was truncated ` +
+            String.raw`\(1 compressed rotated file\(s\) cannot be read\): ` +
+            'entries written to it after that position, if any, cannot be recovered',
+        ),
       );
     },
   );

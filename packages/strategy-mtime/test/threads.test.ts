@@ -50,7 +50,11 @@ describe('walker threads', () => {
     const script = `
       import { mtimeStrategy } from '@recsync/strategy-mtime';
       const [source, writeOnce] = [process.argv[1], process.argv[2] === 'prune'];
-      const instance = mtimeStrategy.create(mtimeStrategy.options.parse({ writeOnce }), { source, followSymlinks: false, warn() {} });
+      const instance = mtimeStrategy.create(mtimeStrategy.options.parse({ writeOnce }), {
+        source,
+        followSymlinks: false,
+        warn() {},
+      });
       let n = 0;
       const request = { cursor: undefined, now: new Date(), signal: new AbortController().signal };
       for await (const p of instance.partitions(request)) for await (const _ of p.files()) n++;
