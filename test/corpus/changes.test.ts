@@ -82,26 +82,23 @@ describe('files changing during their upload', () => {
     },
   );
 
-  it(
-    'a file that vanishes before it is opened is reported ' + 'vanished, with a warning, exit 0',
-    async () => {
-      const h = await harness({
-        files: {
-          [KEY]: { size: 100, mtime: '2026-11-24T10:00:00Z' },
-          '2026-11-24/other.wav': { size: 10, mtime: '2026-11-24T10:00:00Z' },
-        },
-      });
-      each.defer(h.dispose);
-      const file = path.join(h.tree.root, KEY);
-      const gone = definePlugin({
-        name: 'gone',
-        apply: (hooks) =>
-          hooks.filter.tapPromise('gone', async (f) => void (f.path === KEY && (await rm(file)))),
-      });
-      const run = await h.sync({ now: NOW, plugins: [gone] });
-      expect(run.events.find((e) => e.path === KEY)?.outcome).toBe('vanished');
-      expect(run.stats.exitCode).toBe(0);
-      expect(await h.keys()).toEqual(['2026-11-24/other.wav']);
-    },
-  );
+  it('a file that vanishes before it is opened is reported vanished, warned, exit 0', async () => {
+    const h = await harness({
+      files: {
+        [KEY]: { size: 100, mtime: '2026-11-24T10:00:00Z' },
+        '2026-11-24/other.wav': { size: 10, mtime: '2026-11-24T10:00:00Z' },
+      },
+    });
+    each.defer(h.dispose);
+    const file = path.join(h.tree.root, KEY);
+    const gone = definePlugin({
+      name: 'gone',
+      apply: (hooks) =>
+        hooks.filter.tapPromise('gone', async (f) => void (f.path === KEY && (await rm(file)))),
+    });
+    const run = await h.sync({ now: NOW, plugins: [gone] });
+    expect(run.events.find((e) => e.path === KEY)?.outcome).toBe('vanished');
+    expect(run.stats.exitCode).toBe(0);
+    expect(await h.keys()).toEqual(['2026-11-24/other.wav']);
+  });
 });

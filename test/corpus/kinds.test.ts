@@ -94,20 +94,17 @@ describe('entries that are not regular files', () => {
     },
   );
 
-  it(
-    'a followed symlink leading outside the source is refused ' + 'with a warning (rule 6)',
-    async () => {
-      const { h, day } = await setup(true);
-      const outside = await harness({ files: { 'secret.txt': 'secret' }, bucket: null });
-      each.defer(outside.dispose);
-      await symlink(path.join(outside.tree.root, 'secret.txt'), path.join(day, 'escape.wav'));
-      await symlink(outside.tree.root, path.join(day, 'escape-dir'));
-      const run = await h.sync({ now: NOW });
-      expect(run.stats.exitCode).toBe(0);
-      expect(run.uploadedKeys()).toEqual(regular);
-      expect(run.warnings.join('\n')).toContain('2 symlink(s) leading outside the source');
-    },
-  );
+  it('a followed symlink out of the source is refused with a warning (rule 6)', async () => {
+    const { h, day } = await setup(true);
+    const outside = await harness({ files: { 'secret.txt': 'secret' }, bucket: null });
+    each.defer(outside.dispose);
+    await symlink(path.join(outside.tree.root, 'secret.txt'), path.join(day, 'escape.wav'));
+    await symlink(outside.tree.root, path.join(day, 'escape-dir'));
+    const run = await h.sync({ now: NOW });
+    expect(run.stats.exitCode).toBe(0);
+    expect(run.uploadedKeys()).toEqual(regular);
+    expect(run.warnings.join('\n')).toContain('2 symlink(s) leading outside the source');
+  });
 
   it('a symlink loop ends (each folder is read once) with followSymlinks on', async () => {
     const { h, day } = await setup(true);

@@ -104,41 +104,35 @@ describe('state files', () => {
     },
   );
 
-  it(
-    'a version 1 state from the first release: the run goes on and ' + 'rewrites it as version 2',
-    async () => {
-      const f = await synced();
-      const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
-      const { source: _source, ...v1 } = state;
-      await writeFile(f.stateFile, JSON.stringify({ ...v1, version: 1 }));
-      await f.tree.write({ [`${days[1]}/late.wav`]: { size: 10, mtime: `${days[1]}T11:00:00Z` } });
-      const run = await runCli(['sync'], { cwd: f.cwd });
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(JSON.parse(await readFile(f.stateFile, 'utf8')).version).toBe(2);
-      expect(await client.keys(f.bucket)).toContain(`${days[1]}/late.wav`);
-    },
-  );
+  it('a version 1 state of the first release: the run goes on and rewrites it as 2', async () => {
+    const f = await synced();
+    const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
+    const { source: _source, ...v1 } = state;
+    await writeFile(f.stateFile, JSON.stringify({ ...v1, version: 1 }));
+    await f.tree.write({ [`${days[1]}/late.wav`]: { size: 10, mtime: `${days[1]}T11:00:00Z` } });
+    const run = await runCli(['sync'], { cwd: f.cwd });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(await readFile(f.stateFile, 'utf8')).version).toBe(2);
+    expect(await client.keys(f.bucket)).toContain(`${days[1]}/late.wav`);
+  });
 });
 
 describe('clocks', () => {
-  it(
-    'a cursor in the future: exit 2 naming the reset, and a ' + '--since backfill still runs',
-    async () => {
-      const f = await synced();
-      const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
-      await writeFile(f.stateFile, JSON.stringify({ ...state, cursor: { through: '2099-01-01' } }));
-      await f.tree.write({ [`${days[1]}/late.wav`]: { size: 10, mtime: `${days[1]}T11:00:00Z` } });
-      const run = await runCli(['sync'], { cwd: f.cwd });
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain('E_CURSOR_FUTURE');
-      expect(run.stderr).toContain('recsync state reset --job rec');
-      noStack(run.stderr);
-      const backfill = await runCli(['sync', '--since', days[0]], { cwd: f.cwd });
-      expect(backfill.code).toBe(0);
-      expect(await client.keys(f.bucket)).toContain(`${days[1]}/late.wav`);
-    },
-  );
+  it('a cursor in the future: exit 2 naming the reset; a --since backfill still runs', async () => {
+    const f = await synced();
+    const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
+    await writeFile(f.stateFile, JSON.stringify({ ...state, cursor: { through: '2099-01-01' } }));
+    await f.tree.write({ [`${days[1]}/late.wav`]: { size: 10, mtime: `${days[1]}T11:00:00Z` } });
+    const run = await runCli(['sync'], { cwd: f.cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('E_CURSOR_FUTURE');
+    expect(run.stderr).toContain('recsync state reset --job rec');
+    noStack(run.stderr);
+    const backfill = await runCli(['sync', '--since', days[0]], { cwd: f.cwd });
+    expect(backfill.code).toBe(0);
+    expect(await client.keys(f.bucket)).toContain(`${days[1]}/late.wav`);
+  });
 });
 
 describe('sources', () => {
@@ -176,23 +170,20 @@ describe('sources', () => {
     },
   );
 
-  it(
-    'a completed day that lost files: exit 2; ' + '--accept-source-change accepts it once',
-    async () => {
-      const f = await synced();
-      await rm(path.join(f.tree.root, days[0], 'rec-0.wav'));
-      await rm(path.join(f.tree.root, days[1], 'rec-0.wav'));
-      const run = await runCli(['sync'], { cwd: f.cwd });
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain('E_SOURCE_CHANGED');
-      expect(run.stderr).toContain('has 2 entries; an earlier run completed it with 3');
-      noStack(run.stderr);
-      const accepted = await runCli(['sync', '--accept-source-change'], { cwd: f.cwd });
-      expect(accepted.code).toBe(0);
-      expect(accepted.stderr).toContain('accepted with --accept-source-change');
-      expect((await runCli(['sync'], { cwd: f.cwd })).code).toBe(0);
-    },
-  );
+  it('a completed day that lost files: exit 2; --accept-source-change takes it once', async () => {
+    const f = await synced();
+    await rm(path.join(f.tree.root, days[0], 'rec-0.wav'));
+    await rm(path.join(f.tree.root, days[1], 'rec-0.wav'));
+    const run = await runCli(['sync'], { cwd: f.cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('E_SOURCE_CHANGED');
+    expect(run.stderr).toContain('has 2 entries; an earlier run completed it with 3');
+    noStack(run.stderr);
+    const accepted = await runCli(['sync', '--accept-source-change'], { cwd: f.cwd });
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).toContain('accepted with --accept-source-change');
+    expect((await runCli(['sync'], { cwd: f.cwd })).code).toBe(0);
+  });
 
   it('a remount (another device number) only warns', async () => {
     const f = await synced();

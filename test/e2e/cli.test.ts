@@ -169,42 +169,39 @@ describe('errors at the command line', () => {
 });
 
 describe('state commands with --json', () => {
-  it(
-    'state adopt and state reset print one JSON document, also ' + 'when there is nothing to do',
-    async () => {
-      const { cwd } = await fixture(1, 1);
-      const json = async (args: string[]) => {
-        const result = await runCli([...args, '--json'], { cwd });
-        expect(result.code).toBe(0);
-        return JSON.parse(result.stdout);
-      };
-      expect(await json(['state', 'adopt', '--job', 'rec'])).toEqual({
-        command: 'state adopt',
-        jobs: [{ job: 'rec', adopted: false }],
-      });
-      expect((await runCli(['sync'], { cwd })).code).toBe(0);
-      const adopted = await json(['state', 'adopt', '--job', 'rec']);
-      expect(adopted.jobs).toEqual([
-        {
-          job: 'rec',
-          adopted: true,
-          states: 1,
-          before: expect.any(Object),
-          after: adopted.jobs[0].after,
-        },
-      ]);
-      const reset = await json(['state', 'reset', '--job', 'rec']);
-      expect(reset.command).toBe('state reset');
-      expect(reset.jobs).toEqual([
-        { job: 'rec', movedTo: [expect.stringMatching(/rec\.state\.json\..+\.bak$/)] },
-      ]);
-      expect(existsSync(reset.jobs[0].movedTo[0])).toBe(true);
-      expect(await json(['state', 'reset', '--all'])).toEqual({
-        command: 'state reset',
-        jobs: [{ job: 'rec', movedTo: [] }],
-      });
-    },
-  );
+  it('state adopt and state reset print one JSON document, also with nothing to do', async () => {
+    const { cwd } = await fixture(1, 1);
+    const json = async (args: string[]) => {
+      const result = await runCli([...args, '--json'], { cwd });
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    expect(await json(['state', 'adopt', '--job', 'rec'])).toEqual({
+      command: 'state adopt',
+      jobs: [{ job: 'rec', adopted: false }],
+    });
+    expect((await runCli(['sync'], { cwd })).code).toBe(0);
+    const adopted = await json(['state', 'adopt', '--job', 'rec']);
+    expect(adopted.jobs).toEqual([
+      {
+        job: 'rec',
+        adopted: true,
+        states: 1,
+        before: expect.any(Object),
+        after: adopted.jobs[0].after,
+      },
+    ]);
+    const reset = await json(['state', 'reset', '--job', 'rec']);
+    expect(reset.command).toBe('state reset');
+    expect(reset.jobs).toEqual([
+      { job: 'rec', movedTo: [expect.stringMatching(/rec\.state\.json\..+\.bak$/)] },
+    ]);
+    expect(existsSync(reset.jobs[0].movedTo[0])).toBe(true);
+    expect(await json(['state', 'reset', '--all'])).toEqual({
+      command: 'state reset',
+      jobs: [{ job: 'rec', movedTo: [] }],
+    });
+  });
 });
 
 describe('concurrency and crashes', () => {
@@ -248,29 +245,24 @@ describe('concurrency and crashes', () => {
     },
   );
 
-  it(
-    'stops cleanly on SIGINT: exit 130, state saved, and the ' + 'next run finishes the job',
-    async () => {
-      const { cwd, bucket, tree, spec } = await fixture(6, 2);
-      const gate = path.join(cwd, 'gate');
-      const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '2' } });
-      await waitFor(
-        () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 2,
-        'two uploads',
-      );
-      run.child.kill('SIGINT');
-      await new Promise((r) => setTimeout(r, 100));
-      await writeFile(gate, ''); // let the held in-flight uploads finish
-      const result = await run.done;
-      expect(result.code).toBe(130);
-      expect(result.stdout).toContain('"interrupted":true');
-      const state = JSON.parse(
-        await readFile(path.join(cwd, '.recsync', 'rec.state.json'), 'utf8'),
-      );
-      expect(state.lastRun.exitCode).toBe(130);
-      const rerun = await runCli(['sync'], { cwd });
-      expect(rerun.code).toBe(0);
-      expect(await byteExact(tree, bucket, spec)).toBe(true);
-    },
-  );
+  it('stops cleanly on SIGINT: exit 130, state saved; the next run finishes the job', async () => {
+    const { cwd, bucket, tree, spec } = await fixture(6, 2);
+    const gate = path.join(cwd, 'gate');
+    const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '2' } });
+    await waitFor(
+      () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 2,
+      'two uploads',
+    );
+    run.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 100));
+    await writeFile(gate, ''); // let the held in-flight uploads finish
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toContain('"interrupted":true');
+    const state = JSON.parse(await readFile(path.join(cwd, '.recsync', 'rec.state.json'), 'utf8'));
+    expect(state.lastRun.exitCode).toBe(130);
+    const rerun = await runCli(['sync'], { cwd });
+    expect(rerun.code).toBe(0);
+    expect(await byteExact(tree, bucket, spec)).toBe(true);
+  });
 });

@@ -143,39 +143,36 @@ describe('recsync journal add', () => {
 });
 
 describe('recsync sync with a journal job', () => {
-  it(
-    'killed with SIGKILL between uploads and the state write, ' + 'then rerun, loses nothing',
-    async () => {
-      const p = await project();
-      const files = Array.from(
-        { length: 20 },
-        (_, i) => `2026-11-25/call-${String(i).padStart(2, '0')}.wav`,
-      );
-      await createTree(Object.fromEntries(files.map((f) => [f, `content of ${f}`])), {
-        root: p.source,
-      });
-      await writeFile(p.journal, `${files.join('\n')}\n`);
-      const run = startCli(['sync', '--job', 'calls', '--json'], {
-        cwd: p.cwd,
-        env: { GATE: path.join(p.root, 'never'), GATE_PASS: '7' },
-      });
-      await waitFor(
-        () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 7,
-        'seven uploads',
-      );
-      run.child.kill('SIGKILL');
-      expect((await run.done).signal).toBe('SIGKILL');
-      expect((await client.keys(p.bucket)).length).toBeLessThan(files.length);
+  it('killed between uploads and the state write, then rerun: nothing lost', async () => {
+    const p = await project();
+    const files = Array.from(
+      { length: 20 },
+      (_, i) => `2026-11-25/call-${String(i).padStart(2, '0')}.wav`,
+    );
+    await createTree(Object.fromEntries(files.map((f) => [f, `content of ${f}`])), {
+      root: p.source,
+    });
+    await writeFile(p.journal, `${files.join('\n')}\n`);
+    const run = startCli(['sync', '--job', 'calls', '--json'], {
+      cwd: p.cwd,
+      env: { GATE: path.join(p.root, 'never'), GATE_PASS: '7' },
+    });
+    await waitFor(
+      () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 7,
+      'seven uploads',
+    );
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+    expect((await client.keys(p.bucket)).length).toBeLessThan(files.length);
 
-      const rerun = await runCli(['sync', '--job', 'calls'], { cwd: p.cwd });
-      expect(rerun.code).toBe(0);
-      expect(await client.keys(p.bucket)).toEqual(files);
-      for (const f of files)
-        expect(await client.get(p.bucket, f)).toEqual(await readFile(path.join(p.source, f)));
-      const state = JSON.parse(
-        await readFile(path.join(p.root, '.recsync', 'calls.state.json'), 'utf8'),
-      );
-      expect(state.cursor).toMatchObject({ file: 'written.log', line: 20 });
-    },
-  );
+    const rerun = await runCli(['sync', '--job', 'calls'], { cwd: p.cwd });
+    expect(rerun.code).toBe(0);
+    expect(await client.keys(p.bucket)).toEqual(files);
+    for (const f of files)
+      expect(await client.get(p.bucket, f)).toEqual(await readFile(path.join(p.source, f)));
+    const state = JSON.parse(
+      await readFile(path.join(p.root, '.recsync', 'calls.state.json'), 'utf8'),
+    );
+    expect(state.cursor).toMatchObject({ file: 'written.log', line: 20 });
+  });
 });

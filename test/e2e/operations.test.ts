@@ -130,59 +130,53 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(sync.stdout).not.toContain('\u001b['); // no terminal control codes in a log
   });
 
-  it(
-    'writes the metrics file atomically, in the Prometheus text ' + 'format, labelled by job',
-    async () => {
-      const dir = path.join(f.cwd, 'metrics');
-      const text = await readFile(path.join(dir, 'recsync.prom'), 'utf8');
-      expect(await readdir(dir)).toEqual(['recsync.prom']); // no temp file left behind
-      expect(text).toContain('# HELP recsync_last_run_exit_code ');
-      expect(text).toContain('# TYPE recsync_last_run_exit_code gauge');
-      const value = (name: string) =>
-        Number(new RegExp(`^${name}\\{job="rec"\\} (\\S+)$`, 'm').exec(text)?.[1]);
-      expect(value('recsync_last_run_exit_code')).toBe(1);
-      expect(value('recsync_last_run_uploaded_files')).toBe(6);
-      expect(value('recsync_last_run_failed_files')).toBe(1);
-      expect(value('recsync_pending_files')).toBe(1);
-      expect(value('recsync_last_run_end_timestamp_seconds')).toBeGreaterThan(
-        value('recsync_last_run_start_timestamp_seconds') - 1,
-      );
-      expect(text).not.toContain('recsync_last_success_timestamp_seconds{'); // never succeeded yet
-      expect(value('recsync_cursor_age_seconds')).toBeGreaterThan(0);
-      // Every sample line is `name{labels} value`.
-      for (const line of text.split('\n').filter((l) => l && !l.startsWith('#')))
-        expect(line).toMatch(/^recsync_[a-z_]+\{job="rec"\} -?[\d.e+]+$/);
-    },
-  );
+  it('writes the metrics file atomically, in Prometheus text format, labelled by job', async () => {
+    const dir = path.join(f.cwd, 'metrics');
+    const text = await readFile(path.join(dir, 'recsync.prom'), 'utf8');
+    expect(await readdir(dir)).toEqual(['recsync.prom']); // no temp file left behind
+    expect(text).toContain('# HELP recsync_last_run_exit_code ');
+    expect(text).toContain('# TYPE recsync_last_run_exit_code gauge');
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{job="rec"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('recsync_last_run_exit_code')).toBe(1);
+    expect(value('recsync_last_run_uploaded_files')).toBe(6);
+    expect(value('recsync_last_run_failed_files')).toBe(1);
+    expect(value('recsync_pending_files')).toBe(1);
+    expect(value('recsync_last_run_end_timestamp_seconds')).toBeGreaterThan(
+      value('recsync_last_run_start_timestamp_seconds') - 1,
+    );
+    expect(text).not.toContain('recsync_last_success_timestamp_seconds{'); // never succeeded yet
+    expect(value('recsync_cursor_age_seconds')).toBeGreaterThan(0);
+    // Every sample line is `name{labels} value`.
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#')))
+      expect(line).toMatch(/^recsync_[a-z_]+\{job="rec"\} -?[\d.e+]+$/);
+  });
 
-  it(
-    'status shows the cursor in words, the lock, the run ' + 'history and the pending file',
-    async () => {
-      const status = await runCli(['status'], { cwd: f.cwd });
-      expect(status.code).toBe(0);
-      expect(status.stdout).toContain(
-        `cursor: through ${recentDays(1)[0]} (every day up to its end is done)`,
-      );
-      expect(status.stdout).toContain('lease: free');
-      expect(status.stdout).toContain('last success: none recorded');
-      expect(status.stdout).toMatch(/START\s+END\s+EXIT\s+OUTCOME/);
-      expect(status.stdout).toMatch(/Z\s+1 pending\s+6 \(/);
-      expect(status.stdout).toMatch(/failed\s+\S+\/bad-1\.wav/);
-      const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
-      expect(json.jobs[0]).toMatchObject({
-        job: 'rec',
-        lease: null,
-        cursorText: expect.stringContaining('through'),
-      });
-      expect(json.jobs[0].state.history).toHaveLength(1);
-      expect(json.jobs[0].state.history[0]).toMatchObject({
-        exitCode: 1,
-        outcome: 'pending',
-        failed: 1,
-        uploaded: { files: 6 },
-      });
-    },
-  );
+  it('status shows the cursor in words, the lock, the history and the pending file', async () => {
+    const status = await runCli(['status'], { cwd: f.cwd });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(
+      `cursor: through ${recentDays(1)[0]} (every day up to its end is done)`,
+    );
+    expect(status.stdout).toContain('lease: free');
+    expect(status.stdout).toContain('last success: none recorded');
+    expect(status.stdout).toMatch(/START\s+END\s+EXIT\s+OUTCOME/);
+    expect(status.stdout).toMatch(/Z\s+1 pending\s+6 \(/);
+    expect(status.stdout).toMatch(/failed\s+\S+\/bad-1\.wav/);
+    const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
+    expect(json.jobs[0]).toMatchObject({
+      job: 'rec',
+      lease: null,
+      cursorText: expect.stringContaining('through'),
+    });
+    expect(json.jobs[0].state.history).toHaveLength(1);
+    expect(json.jobs[0].state.history[0]).toMatchObject({
+      exitCode: 1,
+      outcome: 'pending',
+      failed: 1,
+      uploaded: { files: 6 },
+    });
+  });
 
   it('status names the holder of the lease', async () => {
     const lock = path.join(f.cwd, '.recsync', 'rec.lock');
@@ -229,27 +223,24 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(existsSync(path.join(f.cwd, '.recsync', 'rec.lock'))).toBe(false);
   });
 
-  it(
-    'a sync stopped by the target (exit 4) is recorded in the ' + 'history and the metrics file',
-    async () => {
-      const denied = await runCli(['sync'], {
-        cwd: f.cwd,
-        env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' },
-      });
-      expect(denied.code).toBe(4);
-      const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
-      expect(json.jobs[0].state.history.at(-1)).toMatchObject({
-        exitCode: 4,
-        outcome: 'fatal',
-        error: { code: 'E_TARGET_AUTH' },
-      });
-      // nothing else became pending
-      expect(json.jobs[0].state.pending).toHaveProperty([`${recentDays(1)[0]}/bad-1.wav`]);
-      expect(Object.keys(json.jobs[0].state.pending)).toHaveLength(1);
-      const text = await readFile(path.join(f.cwd, 'metrics', 'recsync.prom'), 'utf8');
-      expect(text).toMatch(/^recsync_last_run_exit_code\{job="rec"\} 4$/m);
-    },
-  );
+  it('a sync stopped by the target (exit 4) is in the history and the metrics file', async () => {
+    const denied = await runCli(['sync'], {
+      cwd: f.cwd,
+      env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' },
+    });
+    expect(denied.code).toBe(4);
+    const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
+    expect(json.jobs[0].state.history.at(-1)).toMatchObject({
+      exitCode: 4,
+      outcome: 'fatal',
+      error: { code: 'E_TARGET_AUTH' },
+    });
+    // nothing else became pending
+    expect(json.jobs[0].state.pending).toHaveProperty([`${recentDays(1)[0]}/bad-1.wav`]);
+    expect(Object.keys(json.jobs[0].state.pending)).toHaveLength(1);
+    const text = await readFile(path.join(f.cwd, 'metrics', 'recsync.prom'), 'utf8');
+    expect(text).toMatch(/^recsync_last_run_exit_code\{job="rec"\} 4$/m);
+  });
 
   it('sync --dry-run is plan', async () => {
     const dry = await runCli(['sync', '--dry-run', '--concurrency', '3'], { cwd: f.cwd });

@@ -46,43 +46,40 @@ describe('example: custom strategy package', () => {
   });
   for (const check of checks) it(check.name, check.run);
 
-  it(
-    'backs up the files its manifests name, and waits for a listed ' + 'file that is not there yet',
-    async () => {
-      const endpoint = inject('s3Endpoint');
-      const client = createTestClient(endpoint);
-      const bucket = `ex-${randomBytes(4).toString('hex')}`;
-      await client.createBucket(bucket);
-      const tree = await createTree({
-        ...archive,
-        'batches/2026-11-25T09.manifest': 'run2/late.dat\n',
-      });
-      const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ex-'));
-      const config = {
-        stateDir,
-        jobs: {
-          lab: {
-            source: tree.root,
-            target: { bucket, endpoint, forcePathStyle: true },
-            strategy: manifestBatches({ dir: 'batches' }),
-            remoteCheck: 'head',
-          },
+  it('backs up the files its manifests name, and waits for a listed file not there', async () => {
+    const endpoint = inject('s3Endpoint');
+    const client = createTestClient(endpoint);
+    const bucket = `ex-${randomBytes(4).toString('hex')}`;
+    await client.createBucket(bucket);
+    const tree = await createTree({
+      ...archive,
+      'batches/2026-11-25T09.manifest': 'run2/late.dat\n',
+    });
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ex-'));
+    const config = {
+      stateDir,
+      jobs: {
+        lab: {
+          source: tree.root,
+          target: { bucket, endpoint, forcePathStyle: true },
+          strategy: manifestBatches({ dir: 'batches' }),
+          remoteCheck: 'head',
         },
-      };
-      const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
-      const stats = await syncJob(job, { now: new Date('2026-11-26T00:00:00Z') });
-      expect(stats.counts.uploaded.files).toBe(3);
-      expect(stats.counts.deferred.files).toBe(1);
-      expect(stats.pending).toBe(1);
-      expect(await client.keys(bucket)).toEqual(['run1/a.dat', 'run1/b.dat', 'run2/c.dat']);
-      await tree.write({ 'run2/late.dat': { size: 9, mtime: '2026-11-25T09:30:00Z' } });
-      const again = await syncJob(job, { now: new Date('2026-11-26T01:00:00Z') });
-      expect(again.counts.uploaded.files).toBe(1);
-      expect(again.pending).toBe(0);
-      client.destroy();
-      await tree.cleanup();
-    },
-  );
+      },
+    };
+    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    const stats = await syncJob(job, { now: new Date('2026-11-26T00:00:00Z') });
+    expect(stats.counts.uploaded.files).toBe(3);
+    expect(stats.counts.deferred.files).toBe(1);
+    expect(stats.pending).toBe(1);
+    expect(await client.keys(bucket)).toEqual(['run1/a.dat', 'run1/b.dat', 'run2/c.dat']);
+    await tree.write({ 'run2/late.dat': { size: 9, mtime: '2026-11-25T09:30:00Z' } });
+    const again = await syncJob(job, { now: new Date('2026-11-26T01:00:00Z') });
+    expect(again.counts.uploaded.files).toBe(1);
+    expect(again.pending).toBe(0);
+    client.destroy();
+    await tree.cleanup();
+  });
 });
 
 describe('example configs', () => {

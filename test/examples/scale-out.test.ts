@@ -74,44 +74,41 @@ function checkJobSpec(spec: Record<string, any>, shards: number) {
 }
 
 describe('examples/kubernetes', () => {
-  it(
-    'the ConfigMap holds a valid sharded config, and the ' + 'Indexed Job and CronJob run it',
-    async () => {
-      const [configMap] = await yamlDocs('kubernetes/configmap.yaml');
-      expect(configMap).toMatchObject({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'recsync-config' },
-      });
-      const [configKey] = Object.keys(configMap.data as object);
-      const job = await checkConfig(configMap.data[configKey] as string);
-      const shards = job.shards!;
+  it('the ConfigMap holds a valid sharded config; the Indexed Job and CronJob run it', async () => {
+    const [configMap] = await yamlDocs('kubernetes/configmap.yaml');
+    expect(configMap).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'recsync-config' },
+    });
+    const [configKey] = Object.keys(configMap.data as object);
+    const job = await checkConfig(configMap.data[configKey] as string);
+    const shards = job.shards!;
 
-      const [indexed] = await yamlDocs('kubernetes/indexed-job.yaml');
-      expect(indexed).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job' });
-      checkJobSpec(indexed.spec, shards);
-      checkPodSpec(indexed.spec.template.spec, shards, job.source, configKey);
+    const [indexed] = await yamlDocs('kubernetes/indexed-job.yaml');
+    expect(indexed).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job' });
+    checkJobSpec(indexed.spec, shards);
+    checkPodSpec(indexed.spec.template.spec, shards, job.source, configKey);
 
-      const [cron] = await yamlDocs('kubernetes/cronjob.yaml');
-      expect(cron).toMatchObject({
-        apiVersion: 'batch/v1',
-        kind: 'CronJob',
-        spec: { concurrencyPolicy: 'Forbid' },
-      });
-      expect(String(cron.spec.schedule).split(' ')).toHaveLength(5);
-      checkJobSpec(cron.spec.jobTemplate.spec, shards);
-      expect(cron.spec.jobTemplate.spec.template).toEqual(indexed.spec.template);
+    const [cron] = await yamlDocs('kubernetes/cronjob.yaml');
+    expect(cron).toMatchObject({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      spec: { concurrencyPolicy: 'Forbid' },
+    });
+    expect(String(cron.spec.schedule).split(' ')).toHaveLength(5);
+    checkJobSpec(cron.spec.jobTemplate.spec, shards);
+    expect(cron.spec.jobTemplate.spec.template).toEqual(indexed.spec.template);
 
-      const [account] = await yamlDocs('kubernetes/service-account.yaml');
-      expect(account).toMatchObject({
-        kind: 'ServiceAccount',
-        metadata: { name: indexed.spec.template.spec.serviceAccountName },
-      });
-      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(
-        /^arn:aws:iam::\d{12}:role\//,
-      );
-    },
-  );
+    const [account] = await yamlDocs('kubernetes/service-account.yaml');
+    expect(account).toMatchObject({
+      kind: 'ServiceAccount',
+      metadata: { name: indexed.spec.template.spec.serviceAccountName },
+    });
+    expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(
+      /^arn:aws:iam::\d{12}:role\//,
+    );
+  });
 });
 
 describe('examples/aws-batch', () => {

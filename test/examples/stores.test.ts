@@ -115,45 +115,42 @@ describe('least-privilege IAM policies', () => {
       expect([...allowed(await policy(name))].filter((a) => /Put|Abort/.test(a))).toEqual([]);
   });
 
-  it(
-    'the sync policy allows every action a sync sends, multipart ' + 'and HEAD checks included',
-    async () => {
-      const bucket = `iam-${randomBytes(4).toString('hex')}`;
-      await client.createBucket(bucket);
-      const proxy = await startRecordingProxy(endpoint);
-      try {
-        const tree = await createTree({
-          '2026-11-24/small.wav': { size: 1000, mtime: '2026-11-24T10:00:00Z' },
-          '2026-11-24/large.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T11:00:00Z' },
-        });
-        const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-iam-'));
-        const job = (remoteCheck: 'list' | 'head') => ({
-          source: tree.root,
-          target: { bucket, prefix: 'backup', endpoint: proxy.endpoint, forcePathStyle: true },
-          strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
-          remoteCheck,
-          upload: { multipartThreshold: '5MiB', partSize: '5MiB' },
-        });
-        const config = { stateDir, jobs: { listed: job('list'), headed: job('head') } };
-        const { jobs } = await resolveConfig(config, { importModule: (s) => import(s) });
-        const range = { since: '2026-11-24', until: '2026-11-24' };
-        const now = new Date('2026-11-26T00:00:00Z');
-        expect((await syncJob(jobs[0]!, { now, range })).counts.uploaded.files).toBe(2);
-        expect((await syncJob(jobs[1]!, { now, range })).counts.present.files).toBe(2);
+  it('the sync policy allows every action a sync sends, multipart and HEAD included', async () => {
+    const bucket = `iam-${randomBytes(4).toString('hex')}`;
+    await client.createBucket(bucket);
+    const proxy = await startRecordingProxy(endpoint);
+    try {
+      const tree = await createTree({
+        '2026-11-24/small.wav': { size: 1000, mtime: '2026-11-24T10:00:00Z' },
+        '2026-11-24/large.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T11:00:00Z' },
+      });
+      const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-iam-'));
+      const job = (remoteCheck: 'list' | 'head') => ({
+        source: tree.root,
+        target: { bucket, prefix: 'backup', endpoint: proxy.endpoint, forcePathStyle: true },
+        strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
+        remoteCheck,
+        upload: { multipartThreshold: '5MiB', partSize: '5MiB' },
+      });
+      const config = { stateDir, jobs: { listed: job('list'), headed: job('head') } };
+      const { jobs } = await resolveConfig(config, { importModule: (s) => import(s) });
+      const range = { since: '2026-11-24', until: '2026-11-24' };
+      const now = new Date('2026-11-26T00:00:00Z');
+      expect((await syncJob(jobs[0]!, { now, range })).counts.uploaded.files).toBe(2);
+      expect((await syncJob(jobs[1]!, { now, range })).counts.present.files).toBe(2);
 
-        const used = new Set(proxy.requests.map((r) => iamAction(r, bucket)));
-        expect(used).toEqual(new Set(['s3:ListBucket', 's3:PutObject', 's3:GetObject']));
-        const sync = await policy('sync-policy.json');
-        for (const action of used) expect(allowed(sync)).toContain(action);
-        // every listing stays inside the prefix the policy's condition allows
-        const prefixes = proxy.requests
-          .filter((r) => r.query.get('list-type') === '2')
-          .map((r) => r.query.get('prefix') ?? '');
-        expect(prefixes.length).toBeGreaterThan(0);
-        expect(prefixes.every((p) => p === 'backup/' || p.startsWith('backup/'))).toBe(true);
-      } finally {
-        await proxy.close();
-      }
-    },
-  );
+      const used = new Set(proxy.requests.map((r) => iamAction(r, bucket)));
+      expect(used).toEqual(new Set(['s3:ListBucket', 's3:PutObject', 's3:GetObject']));
+      const sync = await policy('sync-policy.json');
+      for (const action of used) expect(allowed(sync)).toContain(action);
+      // every listing stays inside the prefix the policy's condition allows
+      const prefixes = proxy.requests
+        .filter((r) => r.query.get('list-type') === '2')
+        .map((r) => r.query.get('prefix') ?? '');
+      expect(prefixes.length).toBeGreaterThan(0);
+      expect(prefixes.every((p) => p === 'backup/' || p.startsWith('backup/'))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

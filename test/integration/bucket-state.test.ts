@@ -42,21 +42,18 @@ async function bucketJob(through: string) {
 }
 
 describe('the bucket state store', () => {
-  it(
-    'refuses a store that ignores conditional writes (exit 2), ' + 'before taking any lease',
-    async () => {
-      const { h, job } = await bucketJob(endpoint); // the server alone: no conditional writes
-      const error = await acquireJobLease(job, { command: 'sync', warn: warnNothing }).catch(
-        (e: unknown) => e,
-      );
-      expect(error).toMatchObject({ code: 'E_STATE_STORE_UNSAFE', exitCode: 2 });
-      expect(String((error as Error).message)).toContain(
-        'If-None-Match: * (a second create overwrote the first)',
-      );
-      expect(await h.keys('_recsync/')).toEqual([]); // the probe cleaned up after itself
-      await h.dispose();
-    },
-  );
+  it('refuses a store that ignores conditional writes (exit 2) before any lease', async () => {
+    const { h, job } = await bucketJob(endpoint); // the server alone: no conditional writes
+    const error = await acquireJobLease(job, { command: 'sync', warn: warnNothing }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'E_STATE_STORE_UNSAFE', exitCode: 2 });
+    expect(String((error as Error).message)).toContain(
+      'If-None-Match: * (a second create overwrote the first)',
+    );
+    expect(await h.keys('_recsync/')).toEqual([]); // the probe cleaned up after itself
+    await h.dispose();
+  });
 
   it('two runs racing for one lease: exactly one gets it, the other exits 3', async () => {
     const { h, job } = await bucketJob(proxy.endpoint);

@@ -118,41 +118,38 @@ describe('Object Lock', () => {
 });
 
 describe('encryption', () => {
-  it(
-    'sends SSE-KMS with the key id and bucket key on PutObject ' + 'and CreateMultipartUpload',
-    async () => {
-      const files = {
-        '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' },
-        '2026-11-24/big.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T10:00:00Z' },
-      };
-      const { h, proxy } = await setup(
-        files,
-        {
-          sse: {
-            type: 'aws:kms',
-            keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
-            bucketKey: true,
-          },
+  it('sends SSE-KMS, key id and bucket key on PutObject and CreateMultipartUpload', async () => {
+    const files = {
+      '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' },
+      '2026-11-24/big.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T10:00:00Z' },
+    };
+    const { h, proxy } = await setup(
+      files,
+      {
+        sse: {
+          type: 'aws:kms',
+          keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+          bucketKey: true,
         },
-        {},
-        { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
+      },
+      {},
+      { upload: { multipartThreshold: '5MiB', partSize: '5MiB' } },
+    );
+    await h.sync({ now: NOW });
+    const writes = proxy.requests.filter(
+      (r) =>
+        (r.method === 'PUT' && !r.query.has('partNumber')) ||
+        (r.method === 'POST' && r.query.has('uploads')),
+    );
+    expect(writes).toHaveLength(2);
+    for (const w of writes) {
+      expect(w.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+      expect(w.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(
+        'arn:aws:kms:eu-west-1:111122223333:key/k',
       );
-      await h.sync({ now: NOW });
-      const writes = proxy.requests.filter(
-        (r) =>
-          (r.method === 'PUT' && !r.query.has('partNumber')) ||
-          (r.method === 'POST' && r.query.has('uploads')),
-      );
-      expect(writes).toHaveLength(2);
-      for (const w of writes) {
-        expect(w.headers['x-amz-server-side-encryption']).toBe('aws:kms');
-        expect(w.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(
-          'arn:aws:kms:eu-west-1:111122223333:key/k',
-        );
-        expect(w.headers['x-amz-server-side-encryption-bucket-key-enabled']).toBe('true');
-      }
-    },
-  );
+      expect(w.headers['x-amz-server-side-encryption-bucket-key-enabled']).toBe('true');
+    }
+  });
 });
 
 describe('audit manifest', () => {

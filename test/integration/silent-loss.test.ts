@@ -78,21 +78,16 @@ describe('a missing or emptied source is an error, never an empty archive', () =
     },
   );
 
-  it(
-    'an explicitly accepted empty source runs, warns, and records ' + 'the source as it is now',
-    async () => {
-      const h = await setup({ files: dayFiles('2026-11-24', 2) });
-      await h.sync({ now: NOW });
-      await rm(path.join(h.tree.root, '2026-11-24'), { recursive: true });
-      const accepted = await h.sync({ now: later(1), acceptSourceChange: true });
-      expect(accepted.stats.exitCode).toBe(0);
-      expect(
-        accepted.warnings.some((w) =>
-          w.includes('is empty (accepted with --accept-source-change)'),
-        ),
-      ).toBe(true);
-    },
-  );
+  it('an accepted empty source runs, warns, and records the source as it is now', async () => {
+    const h = await setup({ files: dayFiles('2026-11-24', 2) });
+    await h.sync({ now: NOW });
+    await rm(path.join(h.tree.root, '2026-11-24'), { recursive: true });
+    const accepted = await h.sync({ now: later(1), acceptSourceChange: true });
+    expect(accepted.stats.exitCode).toBe(0);
+    expect(
+      accepted.warnings.some((w) => w.includes('is empty (accepted with --accept-source-change)')),
+    ).toBe(true);
+  });
 
   it('refuses when the newest completed partition lost entries or vanished (exit 2)', async () => {
     const h = await setup({
@@ -127,20 +122,17 @@ describe('a missing or emptied source is an error, never an empty archive', () =
     );
   });
 
-  it(
-    'the mtime strategy refuses an emptied source instead of ' + 'moving its cutoff over it',
-    async () => {
-      const h = await setup({
-        files: { 'cam-1/a.mp4': { size: 10, mtime: '2026-11-24T10:00:00Z' } },
-      });
-      const job = { strategy: mtimeCutoff({}), filters: { settle: '0s' } };
-      expect((await h.sync({ now: NOW }, { job })).stats.exitCode).toBe(0);
-      await rm(path.join(h.tree.root, 'cam-1'), { recursive: true });
-      await expect(h.sync({ now: later(1) }, { job })).rejects.toMatchObject({
-        code: 'E_SOURCE_EMPTY',
-      });
-    },
-  );
+  it('the mtime strategy refuses an emptied source, not moving its cutoff over it', async () => {
+    const h = await setup({
+      files: { 'cam-1/a.mp4': { size: 10, mtime: '2026-11-24T10:00:00Z' } },
+    });
+    const job = { strategy: mtimeCutoff({}), filters: { settle: '0s' } };
+    expect((await h.sync({ now: NOW }, { job })).stats.exitCode).toBe(0);
+    await rm(path.join(h.tree.root, 'cam-1'), { recursive: true });
+    await expect(h.sync({ now: later(1) }, { job })).rejects.toMatchObject({
+      code: 'E_SOURCE_EMPTY',
+    });
+  });
 });
 
 describe('a cursor in the future is refused', () => {

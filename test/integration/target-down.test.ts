@@ -24,25 +24,20 @@ async function setup(mode: '503' | 'gone') {
 }
 
 describe('a target that fails during the run', () => {
-  it(
-    'a store answering 503 to every upload: exit 4 after the failure ' + 'streak, nothing pending',
-    async () => {
-      const { h } = await setup('503');
-      const run = await h.sync({ now: NOW });
-      expect(run.stats.exitCode).toBe(4);
-      expect(run.stats.error?.code).toBe('E_TARGET_FAILING');
-      expect(run.stats.pending).toBe(0);
-      expect((await JobState.load(await h.makeJob())).pending.size).toBe(0);
-      const uploaded = (await h.keys()).length;
-      expect(run.stats.counts.uploaded.files).toBe(uploaded);
-      expect(run.stats.error?.message).toContain(
-        `Before that, this run uploaded ${uploaded} file(s)`,
-      );
-      expect(run.stats.error?.message).toContain(
-        'No file was marked pending because of the target',
-      );
-    },
-  );
+  it('503 to every upload: exit 4 after a failure streak, nothing pending', async () => {
+    const { h } = await setup('503');
+    const run = await h.sync({ now: NOW });
+    expect(run.stats.exitCode).toBe(4);
+    expect(run.stats.error?.code).toBe('E_TARGET_FAILING');
+    expect(run.stats.pending).toBe(0);
+    expect((await JobState.load(await h.makeJob())).pending.size).toBe(0);
+    const uploaded = (await h.keys()).length;
+    expect(run.stats.counts.uploaded.files).toBe(uploaded);
+    expect(run.stats.error?.message).toContain(
+      `Before that, this run uploaded ${uploaded} file(s)`,
+    );
+    expect(run.stats.error?.message).toContain('No file was marked pending because of the target');
+  });
 
   it(
     'an endpoint that goes away: exit 4 E_TARGET_UNREACHABLE, says what was uploaded, ' +

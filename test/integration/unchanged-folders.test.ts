@@ -69,21 +69,18 @@ describe('unchanged folders', () => {
     ]);
   });
 
-  it(
-    'a new file in a look-back day re-reads and lists that day ' + 'only, and uploads the file',
-    async () => {
-      const { h, proxy } = await setup();
-      await h.sync({ now: NOW });
-      await writeFile(path.join(h.tree.root, '2026-11-23', 'late.wav'), 'late arrival');
-      await utimes(path.join(h.tree.root, '2026-11-23', 'late.wav'), NOW, NOW);
-      // changed an hour ago, but changed
-      await utimes(path.join(h.tree.root, '2026-11-23'), HOUR_AGO(), HOUR_AGO());
-      proxy.requests.length = 0;
-      const run = await h.sync({ now: LATER });
-      expect(run.uploadedKeys()).toEqual(['2026-11-23/late.wav']);
-      expect(listed(proxy)).toEqual(['2026-11-23/']);
-    },
-  );
+  it('a new file in a look-back day: only that day is read and listed', async () => {
+    const { h, proxy } = await setup();
+    await h.sync({ now: NOW });
+    await writeFile(path.join(h.tree.root, '2026-11-23', 'late.wav'), 'late arrival');
+    await utimes(path.join(h.tree.root, '2026-11-23', 'late.wav'), NOW, NOW);
+    // changed an hour ago, but changed
+    await utimes(path.join(h.tree.root, '2026-11-23'), HOUR_AGO(), HOUR_AGO());
+    proxy.requests.length = 0;
+    const run = await h.sync({ now: LATER });
+    expect(run.uploadedKeys()).toEqual(['2026-11-23/late.wav']);
+    expect(listed(proxy)).toEqual(['2026-11-23/']);
+  });
 
   it('a new subfolder deep in a day is seen through its parent', async () => {
     const { h, proxy } = await setup();
@@ -114,17 +111,14 @@ describe('unchanged folders', () => {
     expect(listed(proxy)).toEqual(['2026-11-23/', '2026-11-24/']);
   });
 
-  it(
-    'a config change (a new exclude) drops the records: every ' + 'partition is read again',
-    async () => {
-      const { h, proxy } = await setup();
-      await h.sync({ now: NOW });
-      proxy.requests.length = 0;
-      const run = await h.sync({ now: LATER }, { job: { filters: { exclude: ['**/*.tmp'] } } });
-      expect(run.stats.exitCode).toBe(0);
-      expect(listed(proxy)).toEqual(['2026-11-23/', '2026-11-24/']);
-    },
-  );
+  it('a new exclude drops the records: every partition is read again', async () => {
+    const { h, proxy } = await setup();
+    await h.sync({ now: NOW });
+    proxy.requests.length = 0;
+    const run = await h.sync({ now: LATER }, { job: { filters: { exclude: ['**/*.tmp'] } } });
+    expect(run.stats.exitCode).toBe(0);
+    expect(listed(proxy)).toEqual(['2026-11-23/', '2026-11-24/']);
+  });
 
   it('a plan whose bucket check fails on first use still exits with the target error', async () => {
     const { h } = await setup();

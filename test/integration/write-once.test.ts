@@ -113,19 +113,16 @@ describe('write-once (noOverwrite)', () => {
     expect(await h.byteExact([BIG])).toBe(true);
   });
 
-  it(
-    'with remoteCheck none, files that go multipart are still ' + 'checked with HEAD first',
-    async () => {
-      const { h, proxy } = await setup({ remoteCheck: 'none' });
-      await h.client.put(h.bucket, BIG, h.tree.contentOf(BIG, files[BIG]));
-      const run = await h.sync({ now: NOW });
-      expect(run.events.find((e) => e.path === BIG)?.outcome).toBe('present');
-      expect(proxy.requests.filter(isCreate)).toHaveLength(0);
-      const heads = proxy.requests
-        .filter((r) => r.method === 'HEAD' && r.path !== `/${h.bucket}/`)
-        .map((r) => r.path);
-      // the small file's conditional PUT needs no HEAD
-      expect(heads).toEqual([`/${h.bucket}/${BIG}`]);
-    },
-  );
+  it('remoteCheck none: multipart files are still checked with HEAD first', async () => {
+    const { h, proxy } = await setup({ remoteCheck: 'none' });
+    await h.client.put(h.bucket, BIG, h.tree.contentOf(BIG, files[BIG]));
+    const run = await h.sync({ now: NOW });
+    expect(run.events.find((e) => e.path === BIG)?.outcome).toBe('present');
+    expect(proxy.requests.filter(isCreate)).toHaveLength(0);
+    const heads = proxy.requests
+      .filter((r) => r.method === 'HEAD' && r.path !== `/${h.bucket}/`)
+      .map((r) => r.path);
+    // the small file's conditional PUT needs no HEAD
+    expect(heads).toEqual([`/${h.bucket}/${BIG}`]);
+  });
 });

@@ -79,22 +79,19 @@ describe('crash trials: recsync sync stopped at random moments, then rerun', () 
   // A graceful stop that lands while a partition's files are being listed ends the strategy's
   // walk early; the partition must not count as done (found by `npm run trials`: date, SIGTERM
   // after 13 files left a whole day folder never uploaded, every later run exit 0).
-  it(
-    'a graceful stop while a partition is being listed does not ' + 'mark that partition done',
-    async () => {
-      const trial = await createTrialJob({ strategy: 'date', archive, endpoint, client });
-      const stop = new AbortController();
-      const stopAtSecond = definePlugin({
-        name: 'test:stop-at-second-partition',
-        apply(hooks) {
-          hooks.partition.tap('test', (info) => void (info.index === 1 && stop.abort()));
-        },
-      });
-      const stats = await syncJob(trial.job, { signal: stop.signal, plugins: [stopAtSecond] });
-      expect(stats.interrupted).toBe(true);
-      expect(await uncoveredFiles(trial, archive, client)).toEqual([]);
-    },
-  );
+  it('a graceful stop while a partition is listed leaves it not done', async () => {
+    const trial = await createTrialJob({ strategy: 'date', archive, endpoint, client });
+    const stop = new AbortController();
+    const stopAtSecond = definePlugin({
+      name: 'test:stop-at-second-partition',
+      apply(hooks) {
+        hooks.partition.tap('test', (info) => void (info.index === 1 && stop.abort()));
+      },
+    });
+    const stats = await syncJob(trial.job, { signal: stop.signal, plugins: [stopAtSecond] });
+    expect(stats.interrupted).toBe(true);
+    expect(await uncoveredFiles(trial, archive, client)).toEqual([]);
+  });
 
   it('stopped runs for real and checked every file', () => {
     const stopped = Object.values(figures.stops).reduce((a, b) => a + b, 0);

@@ -275,25 +275,22 @@ describe('the target fails as a whole: exit 4, nothing poured into the pending s
     expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
   });
 
-  it(
-    'every write answered 500: the files that tripped the ' + 'breaker are not marked pending',
-    async () => {
-      const trial = await createFaultJob({
-        strategy: 'date',
-        archive,
-        proxy,
-        client,
-        upload: { attempts: 1 },
-      });
-      proxy.rules = [
-        { kind: 'error500', rate: 1, match: (r) => r.bucket === trial.bucket && isWrite(r) },
-      ];
-      const run = await syncOnce(trial);
-      proxy.rules = [];
-      expect(run.stats.error?.code).toBe('E_TARGET_FAILING');
-      expect((await checkState(trial.stateFile)).pending).toEqual([]);
-    },
-  );
+  it('every write answered 500: files that tripped the breaker are not pending', async () => {
+    const trial = await createFaultJob({
+      strategy: 'date',
+      archive,
+      proxy,
+      client,
+      upload: { attempts: 1 },
+    });
+    proxy.rules = [
+      { kind: 'error500', rate: 1, match: (r) => r.bucket === trial.bucket && isWrite(r) },
+    ];
+    const run = await syncOnce(trial);
+    proxy.rules = [];
+    expect(run.stats.error?.code).toBe('E_TARGET_FAILING');
+    expect((await checkState(trial.stateFile)).pending).toEqual([]);
+  });
 });
 
 describe('400 BadDigest', () => {
@@ -357,43 +354,40 @@ describe('400 BadDigest', () => {
 });
 
 describe('resets after the server answered', () => {
-  it(
-    'a multipart upload whose Complete answer was lost is ' + 'uploaded again, not failed',
-    async () => {
-      const key = large()[2]!;
-      const trial = await createFaultJob({
-        strategy: 'date',
-        archive,
-        proxy,
-        client,
-        upload: { attempts: 2 },
-      });
-      const from = proxy.requests.length;
-      const complete = (r: ProxyRequest) =>
-        r.bucket === trial.bucket && r.op === 'complete' && r.key === key;
-      // The server completes the upload but the answer is lost; the SDK retries the Complete and
-      // S3 answers NoSuchUpload (the upload is gone: it was completed). recsync starts the file
-      // over.
-      proxy.rules = [
-        { kind: 'resetAfter', rate: 1, limit: 1, match: complete },
-        { kind: 'noSuchUpload', rate: 1, limit: 1, match: complete },
-      ];
-      const run = await syncOnce(trial);
-      proxy.rules = [];
-      const requests = sent(trial, from).filter((r) => r.key === key);
-      expect(requests.filter((r) => r.op === 'complete').map((r) => r.fault ?? r.status)).toEqual([
-        'resetAfter',
-        'noSuchUpload',
-        200,
-      ]);
-      expect(requests.filter((r) => r.op === 'create')).toHaveLength(2);
-      expect(run.events.find((e) => e.key === key)).toMatchObject({
-        outcome: 'uploaded',
-        attempts: 2,
-      });
-      expect(run.stats.exitCode).toBe(0);
-      const bucket = await checkBucket(client, trial.bucket, archive);
-      expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
-    },
-  );
+  it('a multipart upload whose Complete answer was lost is sent again', async () => {
+    const key = large()[2]!;
+    const trial = await createFaultJob({
+      strategy: 'date',
+      archive,
+      proxy,
+      client,
+      upload: { attempts: 2 },
+    });
+    const from = proxy.requests.length;
+    const complete = (r: ProxyRequest) =>
+      r.bucket === trial.bucket && r.op === 'complete' && r.key === key;
+    // The server completes the upload but the answer is lost; the SDK retries the Complete and
+    // S3 answers NoSuchUpload (the upload is gone: it was completed). recsync starts the file
+    // over.
+    proxy.rules = [
+      { kind: 'resetAfter', rate: 1, limit: 1, match: complete },
+      { kind: 'noSuchUpload', rate: 1, limit: 1, match: complete },
+    ];
+    const run = await syncOnce(trial);
+    proxy.rules = [];
+    const requests = sent(trial, from).filter((r) => r.key === key);
+    expect(requests.filter((r) => r.op === 'complete').map((r) => r.fault ?? r.status)).toEqual([
+      'resetAfter',
+      'noSuchUpload',
+      200,
+    ]);
+    expect(requests.filter((r) => r.op === 'create')).toHaveLength(2);
+    expect(run.events.find((e) => e.key === key)).toMatchObject({
+      outcome: 'uploaded',
+      attempts: 2,
+    });
+    expect(run.stats.exitCode).toBe(0);
+    const bucket = await checkBucket(client, trial.bucket, archive);
+    expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
+  });
 });

@@ -158,23 +158,20 @@ describe('CDR strategy: syncs against a local S3 server', () => {
     },
   );
 
-  it(
-    'refuses a saved cursor beyond the table (a recreated table) ' + 'instead of selecting nothing',
-    async () => {
-      const tree = await createTree(recordings);
-      await writeCdrDatabase(tree.path('cdr.sqlite'), rows);
-      const calls = await job(tree.root);
-      expect((await syncJob(calls, { now: new Date('2026-11-25T12:00:00Z') })).cursor).toEqual({
-        lastId: 3,
-      });
-      await writeCdrDatabase(tree.path('cdr.sqlite'), rows.slice(0, 1)); // rebuilt: ids start again
-      const stats = await syncJob(calls, { now: new Date('2026-11-26T12:00:00Z') });
-      expect(stats.exitCode).toBe(2);
-      expect(stats.error?.code).toBe('E_CURSOR_FUTURE');
-      expect(stats.cursor).toEqual({ lastId: 3 });
-      await tree.cleanup();
-    },
-  );
+  it('refuses a cursor beyond the table (recreated) instead of selecting nothing', async () => {
+    const tree = await createTree(recordings);
+    await writeCdrDatabase(tree.path('cdr.sqlite'), rows);
+    const calls = await job(tree.root);
+    expect((await syncJob(calls, { now: new Date('2026-11-25T12:00:00Z') })).cursor).toEqual({
+      lastId: 3,
+    });
+    await writeCdrDatabase(tree.path('cdr.sqlite'), rows.slice(0, 1)); // rebuilt: ids start again
+    const stats = await syncJob(calls, { now: new Date('2026-11-26T12:00:00Z') });
+    expect(stats.exitCode).toBe(2);
+    expect(stats.error?.code).toBe('E_CURSOR_FUTURE');
+    expect(stats.cursor).toEqual({ lastId: 3 });
+    await tree.cleanup();
+  });
 
   it('says which option is wrong when the database or the table is not there', async () => {
     const tree = await createTree(recordings);

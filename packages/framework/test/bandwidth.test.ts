@@ -61,19 +61,16 @@ describe('rate limiter', () => {
     expect(clock.sleeps).toEqual([500, 1000, 1500]);
   });
 
-  it(
-    'lets a small burst go after idle time, but idle time ' + 'earns no more than the burst',
-    async () => {
-      const clock = virtualClock();
-      const limiter = createRateLimiter({ bytesPerSecond: 1000, burst: 200, ...clock });
-      await limiter.take(200); // within the burst: no wait
-      expect(clock.sleeps).toEqual([]);
-      clock.advance(60_000); // a quiet minute
-      for (let i = 0; i < 10; i++) await limiter.take(100);
-      // 1,000 bytes after the pause: 200 bytes of burst, the rest at 1,000 B/s
-      expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeCloseTo(700, 6);
-    },
-  );
+  it('lets a small burst go after idle time; idle time earns no more than a burst', async () => {
+    const clock = virtualClock();
+    const limiter = createRateLimiter({ bytesPerSecond: 1000, burst: 200, ...clock });
+    await limiter.take(200); // within the burst: no wait
+    expect(clock.sleeps).toEqual([]);
+    clock.advance(60_000); // a quiet minute
+    for (let i = 0; i < 10; i++) await limiter.take(100);
+    // 1,000 bytes after the pause: 200 bytes of burst, the rest at 1,000 B/s
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeCloseTo(700, 6);
+  });
 
   it('by default makes up a stall of up to one second, never more', async () => {
     const clock = virtualClock();

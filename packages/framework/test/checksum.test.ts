@@ -38,18 +38,13 @@ describe('checksums', () => {
 
 describe('judging a store answer', () => {
   const local = { algorithm: 'CRC32' as const, value: hex('cbf43926') };
-  it(
-    'an echo of the whole-object value is verified by the store; ' + 'no answer is unverified',
-    async () => {
-      expect(await judgeAnswer('k', local, { algorithm: 'CRC32', value: local.value })).toBe(
-        'store',
-      );
-      expect(await judgeAnswer('k', local, undefined)).toBe('none');
-      expect(await judgeAnswer('k', undefined, { algorithm: 'CRC32', value: local.value })).toBe(
-        'none',
-      );
-    },
-  );
+  it('an echo of the whole-object value is store-verified; no answer is unverified', async () => {
+    expect(await judgeAnswer('k', local, { algorithm: 'CRC32', value: local.value })).toBe('store');
+    expect(await judgeAnswer('k', local, undefined)).toBe('none');
+    expect(await judgeAnswer('k', undefined, { algorithm: 'CRC32', value: local.value })).toBe(
+      'none',
+    );
+  });
   it(
     'a composite answer is compared with the composite of the local parts, never with the ' +
       'whole-file value',

@@ -50,25 +50,22 @@ describe('runPool', () => {
 });
 
 describe('mapUnordered', () => {
-  it(
-    'yields every item already taken from a source that then ' + 'fails, before the error',
-    async () => {
-      async function* source() {
-        for (let i = 0; i < 6; i++) yield i;
-        throw new Error('folder went away');
-      }
-      const seen: number[] = [];
-      const slow = async (n: number) => {
-        await new Promise((r) => setTimeout(r, n % 2 ? 5 : 1));
-        return n;
-      };
-      const error = await (async () => {
-        for await (const n of mapUnordered(source(), 4, slow)) seen.push(n);
-      })().catch((e: Error) => e);
-      expect((error as Error).message).toBe('folder went away');
-      expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    },
-  );
+  it('yields every item taken from a source that then fails, before the error', async () => {
+    async function* source() {
+      for (let i = 0; i < 6; i++) yield i;
+      throw new Error('folder went away');
+    }
+    const seen: number[] = [];
+    const slow = async (n: number) => {
+      await new Promise((r) => setTimeout(r, n % 2 ? 5 : 1));
+      return n;
+    };
+    const error = await (async () => {
+      for await (const n of mapUnordered(source(), 4, slow)) seen.push(n);
+    })().catch((e: Error) => e);
+    expect((error as Error).message).toBe('folder went away');
+    expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
 
   it('yields results as they finish, not in input order', async () => {
     const delays = [30, 1, 1];

@@ -64,24 +64,21 @@ describe('run lease', () => {
     await lease.release();
   });
 
-  it(
-    'takes over a lease from another host whose heartbeat stopped, ' + 'with a warning naming it',
-    async () => {
-      const file = await leaseFile();
-      await writeFile(file, JSON.stringify(foreignRecord('recsync-7f9c-pod-xk2lp')));
-      const warnings: string[] = [];
-      const lease = await acquireLease(fileLeaseBackend(file), {
-        ...quiet,
-        warn: (m) => warnings.push(m),
-      });
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain('taking over a stale lease');
-      expect(warnings[0]).toContain('on recsync-7f9c-pod-xk2lp');
-      expect(warnings[0]).toContain("did not change for 400ms (by this host's clock)");
-      expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(lease.token);
-      await lease.release();
-    },
-  );
+  it('takes over a lease of another host whose heartbeat stopped, warning who it was', async () => {
+    const file = await leaseFile();
+    await writeFile(file, JSON.stringify(foreignRecord('recsync-7f9c-pod-xk2lp')));
+    const warnings: string[] = [];
+    const lease = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      warn: (m) => warnings.push(m),
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('taking over a stale lease');
+    expect(warnings[0]).toContain('on recsync-7f9c-pod-xk2lp');
+    expect(warnings[0]).toContain("did not change for 400ms (by this host's clock)");
+    expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(lease.token);
+    await lease.release();
+  });
 
   it('does not take over a lease from another host that keeps renewing it', async () => {
     const file = await leaseFile();
@@ -147,24 +144,21 @@ describe('run lease', () => {
     },
   );
 
-  it(
-    'tries again when the lease it watches is released, ' + 'instead of reporting it held',
-    async () => {
-      const file = await leaseFile();
-      const first = await acquireLease(fileLeaseBackend(file), {
-        ...quiet,
-        timing: { timeoutMs: 60_000, heartbeatMs: 30_000 },
-      });
-      setTimeout(() => void first.release(), 100);
-      // No heartbeat within the test: only the release can end the watch.
-      const second = await acquireLease(fileLeaseBackend(file), {
-        ...quiet,
-        timing: { timeoutMs: 60_000, heartbeatMs: 30_000 },
-      });
-      expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(second.token);
-      await second.release();
-    },
-  );
+  it('tries again when the lease it watches is released, not reporting it held', async () => {
+    const file = await leaseFile();
+    const first = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 60_000, heartbeatMs: 30_000 },
+    });
+    setTimeout(() => void first.release(), 100);
+    // No heartbeat within the test: only the release can end the watch.
+    const second = await acquireLease(fileLeaseBackend(file), {
+      ...quiet,
+      timing: { timeoutMs: 60_000, heartbeatMs: 30_000 },
+    });
+    expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(second.token);
+    await second.release();
+  });
 
   it('stops waiting for a lease when interrupted (E_INTERRUPTED)', async () => {
     const file = await leaseFile();
@@ -182,27 +176,24 @@ describe('run lease', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).owner.host).toBe('busy-host');
   });
 
-  it(
-    'fences a holder that lost its lease: its heartbeat stops, ' + 'assertHeld throws E_LEASE_LOST',
-    async () => {
-      const file = await leaseFile();
-      const a = await acquireLease(fileLeaseBackend(file), quiet);
-      // As if `a` were paused past the timeout: another run removes it and takes the lease.
-      await breakLease(fileLeaseBackend(file));
-      const b = await acquireLease(fileLeaseBackend(file), quiet);
-      if (!a.lost.aborted)
-        await new Promise<void>((resolve) =>
-          a.lost.addEventListener('abort', () => resolve(), { once: true }),
-        );
-      const error = await a.assertHeld().catch((e) => e);
-      expect(error.code).toBe('E_LEASE_LOST');
-      expect(error.exitCode).toBe(3);
-      await a.release(); // must not remove b's lease
-      expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(b.token);
-      await b.assertHeld();
-      await b.release();
-    },
-  );
+  it('fences a holder that lost its lease: assertHeld throws E_LEASE_LOST', async () => {
+    const file = await leaseFile();
+    const a = await acquireLease(fileLeaseBackend(file), quiet);
+    // As if `a` were paused past the timeout: another run removes it and takes the lease.
+    await breakLease(fileLeaseBackend(file));
+    const b = await acquireLease(fileLeaseBackend(file), quiet);
+    if (!a.lost.aborted)
+      await new Promise<void>((resolve) =>
+        a.lost.addEventListener('abort', () => resolve(), { once: true }),
+      );
+    const error = await a.assertHeld().catch((e) => e);
+    expect(error.code).toBe('E_LEASE_LOST');
+    expect(error.exitCode).toBe(3);
+    await a.release(); // must not remove b's lease
+    expect(JSON.parse(await readFile(file, 'utf8')).token).toBe(b.token);
+    await b.assertHeld();
+    await b.release();
+  });
 
   it('lets exactly one of several processes racing for the same stale lease win', async () => {
     const file = await leaseFile();
@@ -279,15 +270,12 @@ describe('lease timing', () => {
     ).toEqual({ timeoutMs: 2000, heartbeatMs: 200 });
   });
 
-  it(
-    'refuses a heartbeat longer than half the timeout, and a ' + 'variable that is not a duration',
-    () => {
-      expect(() => resolveLeaseTiming({ timeoutMs: 10_000, heartbeatMs: 6000 }, {})).toThrow(
-        /at most half the lease timeout/,
-      );
-      expect(() => resolveLeaseTiming({}, { RECSYNC_LEASE_TIMEOUT: '120' })).toThrow(
-        /RECSYNC_LEASE_TIMEOUT="120" is not a duration/,
-      );
-    },
-  );
+  it('refuses a heartbeat over half the timeout, and a variable that is not a duration', () => {
+    expect(() => resolveLeaseTiming({ timeoutMs: 10_000, heartbeatMs: 6000 }, {})).toThrow(
+      /at most half the lease timeout/,
+    );
+    expect(() => resolveLeaseTiming({}, { RECSYNC_LEASE_TIMEOUT: '120' })).toThrow(
+      /RECSYNC_LEASE_TIMEOUT="120" is not a duration/,
+    );
+  });
 });

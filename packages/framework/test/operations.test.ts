@@ -156,17 +156,14 @@ describe('cursor in words', () => {
 });
 
 describe('range checked before a run', () => {
-  it(
-    'refuses a range for a strategy without one, and a bad ' + 'value through the capability',
-    async () => {
-      await expect(async () =>
-        checkRange(await jobWith(useStrategy(plain, {})), { since: '2026-11-01' }),
-      ).rejects.toThrow(/mean nothing/);
-      const job = await jobWith(useStrategy(worded, {}));
-      expect(() => checkRange(job, { since: 'yesterday-ish' })).toThrow(/not a day/);
-      expect(() => checkRange(job, { since: '2026-11-01' })).not.toThrow();
-    },
-  );
+  it('refuses a range for a strategy without one, and a bad value via the capability', async () => {
+    await expect(async () =>
+      checkRange(await jobWith(useStrategy(plain, {})), { since: '2026-11-01' }),
+    ).rejects.toThrow(/mean nothing/);
+    const job = await jobWith(useStrategy(worded, {}));
+    expect(() => checkRange(job, { since: 'yesterday-ish' })).toThrow(/not a day/);
+    expect(() => checkRange(job, { since: '2026-11-01' })).not.toThrow();
+  });
 });
 
 describe('run history', () => {

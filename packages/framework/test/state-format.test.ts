@@ -74,17 +74,14 @@ describe('state format', () => {
     },
   );
 
-  it(
-    'refuses a state written by a newer release, and says to ' + 'upgrade rather than reset',
-    async () => {
-      const v1 = JSON.parse(await readFile(V1_FILE, 'utf8'));
-      const dir = await stateDirWith({ ...v1, version: STATE_VERSION + 1 });
-      const error = await JobState.load(await fixtureJob(dir)).catch((e) => e);
-      expect(error).toMatchObject({ code: 'E_STATE_NEWER', exitCode: 2 });
-      expect(error.message).toContain(`state version ${STATE_VERSION + 1}`);
-      expect(error.hint).toContain('upgrade recsync');
-    },
-  );
+  it('refuses a state written by a newer release, saying to upgrade, not reset', async () => {
+    const v1 = JSON.parse(await readFile(V1_FILE, 'utf8'));
+    const dir = await stateDirWith({ ...v1, version: STATE_VERSION + 1 });
+    const error = await JobState.load(await fixtureJob(dir)).catch((e) => e);
+    expect(error).toMatchObject({ code: 'E_STATE_NEWER', exitCode: 2 });
+    expect(error.message).toContain(`state version ${STATE_VERSION + 1}`);
+    expect(error.hint).toContain('upgrade recsync');
+  });
 
   it(
     'keeps fields it does not know (added by a later release of the same version) on every ' +

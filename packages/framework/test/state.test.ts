@@ -53,28 +53,25 @@ describe('job state', () => {
     expect([...again.pending.keys()]).toEqual(['2026-11-25/a.wav']);
   });
 
-  it(
-    'refuses state written for another bucket or layout, and ' + 'says how to reset or adopt',
-    async () => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
-      const state = await JobState.load(await job(dir));
-      state.cursor = { through: '2026-11-24' };
-      await state.save();
-      const error = await JobState.load(await job(dir, { bucket: 'b' })).catch((e) => e);
-      expect(error.code).toBe('E_STATE_MISMATCH');
-      expect(error.exitCode).toBe(2);
-      expect(error.message).toContain('bucket: state has "a", config has "b"');
-      expect(error.hint).toContain('recsync state reset --job rec');
-      expect(error.hint).toContain('recsync state adopt --job rec');
-      await expect(
-        JobState.load(await job(dir, { bucket: 'a' }, { layout: 'y' })),
-      ).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
-      // options outside the identity may change freely
-      await expect(
-        JobState.load(await job(dir, { bucket: 'a' }, { lookback: 7 })),
-      ).resolves.toBeInstanceOf(JobState);
-    },
-  );
+  it('refuses state of another bucket or layout, and says how to reset or adopt', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const state = await JobState.load(await job(dir));
+    state.cursor = { through: '2026-11-24' };
+    await state.save();
+    const error = await JobState.load(await job(dir, { bucket: 'b' })).catch((e) => e);
+    expect(error.code).toBe('E_STATE_MISMATCH');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('bucket: state has "a", config has "b"');
+    expect(error.hint).toContain('recsync state reset --job rec');
+    expect(error.hint).toContain('recsync state adopt --job rec');
+    await expect(
+      JobState.load(await job(dir, { bucket: 'a' }, { layout: 'y' })),
+    ).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
+    // options outside the identity may change freely
+    await expect(
+      JobState.load(await job(dir, { bucket: 'a' }, { lookback: 7 })),
+    ).resolves.toBeInstanceOf(JobState);
+  });
 
   it('reports a corrupt state file instead of starting over silently', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
@@ -89,39 +86,33 @@ describe('job state', () => {
     expect((await stat(path.join(dir, 'rec.state.json'))).mode & 0o777).toBe(0o600);
   });
 
-  it(
-    'removes temp files a run killed during a save left, once the ' + 'next run holds the lease',
-    async () => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
-      const leftovers = [
-        '.rec.state.json.4242.1764633600000.tmp',
-        '.rec.lock.8c1f2a9e0b3d.tmp',
-        '.rec.lock.77aa00ff11ee.stale',
-      ];
-      for (const name of leftovers)
-        await writeFile(path.join(dir, name), '{"format":"recsync-state"');
-      await writeFile(
-        path.join(dir, '.other.state.json.1.2.tmp'),
-        'another job: not ours to remove',
-      );
-      await writeFile(
-        path.join(dir, '.rec.state.json.state.json.1.2.tmp'),
-        'job "rec.state.json": not ours either',
-      );
-      const warnings: string[] = [];
-      const lease = await acquireJobLease(await job(dir), {
-        command: 'sync',
-        warn: (m, code) => warnings.push(`${code} ${m}`),
-      });
-      await lease.release();
-      expect((await readdir(dir)).sort()).toEqual([
-        '.other.state.json.1.2.tmp',
-        '.rec.state.json.state.json.1.2.tmp',
-      ]);
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(
-        /^W_LEFTOVER_TEMP removed 3 temp file\(s\) left in .* by an interrupted run/,
-      );
-    },
-  );
+  it('removes temp files left by a killed save, once the next run has the lease', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+    const leftovers = [
+      '.rec.state.json.4242.1764633600000.tmp',
+      '.rec.lock.8c1f2a9e0b3d.tmp',
+      '.rec.lock.77aa00ff11ee.stale',
+    ];
+    for (const name of leftovers)
+      await writeFile(path.join(dir, name), '{"format":"recsync-state"');
+    await writeFile(path.join(dir, '.other.state.json.1.2.tmp'), 'another job: not ours to remove');
+    await writeFile(
+      path.join(dir, '.rec.state.json.state.json.1.2.tmp'),
+      'job "rec.state.json": not ours either',
+    );
+    const warnings: string[] = [];
+    const lease = await acquireJobLease(await job(dir), {
+      command: 'sync',
+      warn: (m, code) => warnings.push(`${code} ${m}`),
+    });
+    await lease.release();
+    expect((await readdir(dir)).sort()).toEqual([
+      '.other.state.json.1.2.tmp',
+      '.rec.state.json.state.json.1.2.tmp',
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^W_LEFTOVER_TEMP removed 3 temp file\(s\) left in .* by an interrupted run/,
+    );
+  });
 });

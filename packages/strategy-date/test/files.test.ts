@@ -59,20 +59,17 @@ describe('files of a partition', () => {
     expect(await filesOf(partitions[0]!)).toEqual(['2026/11/25/x/a.wav']);
   });
 
-  it(
-    'leaves files beside hour folders out of every partition, and ' + 'counts them in discovery',
-    async () => {
-      const source = await tree({ files: ['2026-11-25/loose.wav', '2026-11-25/13/a.wav'] });
-      const { instance } = harness(
-        { layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0 },
-        source,
-      );
-      const { partitions } = await collect(instance, { now: '2026-11-25T14:10:00Z' });
-      expect(partitions.map((p) => p.id)).toEqual(['2026-11-25/13', '2026-11-25/14']);
-      expect(await filesOf(partitions[0]!)).toEqual(['2026-11-25/13/a.wav']);
-      expect(instance.describe?.()).toMatchObject({ ignoredFiles: 1, ignoredFolders: 0 });
-    },
-  );
+  it('leaves files beside hour folders out of every partition; discovery counts them', async () => {
+    const source = await tree({ files: ['2026-11-25/loose.wav', '2026-11-25/13/a.wav'] });
+    const { instance } = harness(
+      { layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0 },
+      source,
+    );
+    const { partitions } = await collect(instance, { now: '2026-11-25T14:10:00Z' });
+    expect(partitions.map((p) => p.id)).toEqual(['2026-11-25/13', '2026-11-25/14']);
+    expect(await filesOf(partitions[0]!)).toEqual(['2026-11-25/13/a.wav']);
+    expect(instance.describe?.()).toMatchObject({ ignoredFiles: 1, ignoredFolders: 0 });
+  });
 
   it('skips a symlinked partition folder unless symlinks are followed', async () => {
     const source = await tree({ files: ['elsewhere/a.wav'] });

@@ -189,17 +189,14 @@ describe('--since/--until', () => {
     return ids(instance, { now: NOON, cursor: { through: '2026-11-24' }, range: { since, until } });
   };
 
-  it(
-    'runs through the current period without --until, and ' + 'cuts a future --until there',
-    async () => {
-      expect(await range('2026-11-23', undefined)).toEqual([
-        '2026-11-23',
-        '2026-11-24',
-        '2026-11-25',
-      ]);
-      expect(await range('2026-11-24', '2027-01-01')).toEqual(['2026-11-24', '2026-11-25']);
-    },
-  );
+  it('runs through the current period without --until, and cuts a future --until', async () => {
+    expect(await range('2026-11-23', undefined)).toEqual([
+      '2026-11-23',
+      '2026-11-24',
+      '2026-11-25',
+    ]);
+    expect(await range('2026-11-24', '2027-01-01')).toEqual(['2026-11-24', '2026-11-25']);
+  });
 
   it('takes `start`, else the oldest folder, for a missing --since', async () => {
     expect(await range(undefined, '2026-11-02', { start: '2026-10-31' })).toEqual([

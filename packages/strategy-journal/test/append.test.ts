@@ -85,24 +85,19 @@ describe('appendToJournal', () => {
     ).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
-  it(
-    'stops an async source at the first refused entry, after ' + 'writing the ones before it',
-    async () => {
-      const { source, journalDir } = await archive();
-      const journal = path.join(journalDir, 'written.log');
-      async function* paths() {
-        yield 'a.wav';
-        yield '/etc/passwd';
-        yield 'b.wav';
-      }
-      await expect(
-        appendToJournal(journal, paths(), { source, cwd: source }),
-      ).rejects.toMatchObject({
-        code: 'E_USAGE',
-      });
-      expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
-    },
-  );
+  it('stops an async source at the first refused entry, after those before it', async () => {
+    const { source, journalDir } = await archive();
+    const journal = path.join(journalDir, 'written.log');
+    async function* paths() {
+      yield 'a.wav';
+      yield '/etc/passwd';
+      yield 'b.wav';
+    }
+    await expect(appendToJournal(journal, paths(), { source, cwd: source })).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+    expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
+  });
 
   it('keeps every line whole when two processes append at once', async () => {
     const { source, journalDir } = await archive();

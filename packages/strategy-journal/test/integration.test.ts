@@ -145,56 +145,50 @@ describe('sync with a journal', () => {
     );
   });
 
-  it(
-    'saves the offset of the longest prefix of done lines when ' + 'uploads finish out of order',
-    async () => {
-      const files = calls('2026-11-25', 6);
-      const j = await setup({ files, strategy: { linesPerPartition: 1 } });
-      await appendLines(j.journal, files);
-      const stop = new AbortController();
-      let uploaded = 0;
-      const holdThird = definePlugin({
-        name: 'test:hold-third',
-        apply(hooks) {
-          hooks.beforeUpload.tapPromise('test', async (input) => {
-            if (input.Key === files[2])
-              await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
-            return input;
-          });
-          hooks.uploaded.tap('test', () => {
-            if (++uploaded === 5) stop.abort(); // every file but the third is in the bucket
-          });
-        },
-      });
-      const cut = await j.sync({ abortSignal: stop.signal, plugins: [holdThird] });
-      expect(cut.stats.interrupted).toBe(true);
-      expect(cut.uploaded()).toEqual([0, 1, 3, 4, 5].map((i) => files[i]!).sort());
-      // lines 4-6 are done, but line 3 is not
-      expect((await j.state()).cursor).toMatchObject({ line: 2 });
+  it('saves the offset of the longest done prefix when uploads finish out of order', async () => {
+    const files = calls('2026-11-25', 6);
+    const j = await setup({ files, strategy: { linesPerPartition: 1 } });
+    await appendLines(j.journal, files);
+    const stop = new AbortController();
+    let uploaded = 0;
+    const holdThird = definePlugin({
+      name: 'test:hold-third',
+      apply(hooks) {
+        hooks.beforeUpload.tapPromise('test', async (input) => {
+          if (input.Key === files[2])
+            await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
+          return input;
+        });
+        hooks.uploaded.tap('test', () => {
+          if (++uploaded === 5) stop.abort(); // every file but the third is in the bucket
+        });
+      },
+    });
+    const cut = await j.sync({ abortSignal: stop.signal, plugins: [holdThird] });
+    expect(cut.stats.interrupted).toBe(true);
+    expect(cut.uploaded()).toEqual([0, 1, 3, 4, 5].map((i) => files[i]!).sort());
+    // lines 4-6 are done, but line 3 is not
+    expect((await j.state()).cursor).toMatchObject({ line: 2 });
 
-      const rerun = await j.sync();
-      // from line 3 on: the in-flight line and those after it
-      expect(rerun.uploaded()).toEqual(files.slice(2).sort());
-      expect((await j.state()).cursor).toMatchObject({ line: 6 });
-      expect(await j.byteExact(files)).toBe(true);
-    },
-  );
+    const rerun = await j.sync();
+    // from line 3 on: the in-flight line and those after it
+    expect(rerun.uploaded()).toEqual(files.slice(2).sort());
+    expect((await j.state()).cursor).toMatchObject({ line: 6 });
+    expect(await j.byteExact(files)).toBe(true);
+  });
 
-  it(
-    'follows a rename rotation across runs without losing the ' + 'lines left in the old file',
-    async () => {
-      const files = calls('2026-11-25', 6);
-      const j = await setup({ files, strategy: { rotationGrace: 0 } });
-      await appendLines(j.journal, files.slice(0, 2));
-      await j.sync();
-      await appendLines(j.journal, files.slice(2, 4));
-      await rename(j.journal, `${j.journal}.1`);
-      await writeFile(j.journal, `${files.slice(4).join('\n')}\n`);
-      const run = await j.sync();
-      expect(run.uploaded()).toEqual(files.slice(2).sort());
-      expect(await j.keys()).toEqual([...files].sort());
-    },
-  );
+  it('follows a rename rotation across runs, losing no line left in the old file', async () => {
+    const files = calls('2026-11-25', 6);
+    const j = await setup({ files, strategy: { rotationGrace: 0 } });
+    await appendLines(j.journal, files.slice(0, 2));
+    await j.sync();
+    await appendLines(j.journal, files.slice(2, 4));
+    await rename(j.journal, `${j.journal}.1`);
+    await writeFile(j.journal, `${files.slice(4).join('\n')}\n`);
+    const run = await j.sync();
+    expect(run.uploaded()).toEqual(files.slice(2).sort());
+    expect(await j.keys()).toEqual([...files].sort());
+  });
 
   it(
     're-reads a copy-truncated journal with HEAD checks: what is in the bucket is not ' +

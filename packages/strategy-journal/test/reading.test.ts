@@ -68,29 +68,26 @@ describe('reading a journal file from the saved offset', () => {
     expect((await runOnce(h, one.cursor)).paths).toEqual(['bb/c.wav']);
   });
 
-  it(
-    'yields chunks of linesPerPartition lines as closed ' + 'partitions without a key prefix',
-    async () => {
-      const lines = calls(0, 7);
-      const { source, journalDir } = await archive(lines);
-      const journal = path.join(journalDir, 'written.log');
-      await appendLines(journal, lines);
-      const runs = await collect(harness({ path: journal, linesPerPartition: 3 }, source).instance);
-      expect(runs.map((r) => r.files.length)).toEqual([3, 3, 1]);
-      const lineBytes = lines[0]!.length + 1;
-      expect(runs.map((r) => r.partition.id)).toEqual(
-        [0, 3, 6].map((n) =>
-          expect.stringMatching(
-            new RegExp(`^written\\.log@\\d+:${n * lineBytes}-${Math.min(n + 3, 7) * lineBytes}$`),
-          ),
+  it('yields chunks of linesPerPartition lines as closed partitions, no key prefix', async () => {
+    const lines = calls(0, 7);
+    const { source, journalDir } = await archive(lines);
+    const journal = path.join(journalDir, 'written.log');
+    await appendLines(journal, lines);
+    const runs = await collect(harness({ path: journal, linesPerPartition: 3 }, source).instance);
+    expect(runs.map((r) => r.files.length)).toEqual([3, 3, 1]);
+    const lineBytes = lines[0]!.length + 1;
+    expect(runs.map((r) => r.partition.id)).toEqual(
+      [0, 3, 6].map((n) =>
+        expect.stringMatching(
+          new RegExp(`^written\\.log@\\d+:${n * lineBytes}-${Math.min(n + 3, 7) * lineBytes}$`),
         ),
-      );
-      for (const { partition } of runs) {
-        expect(partition).toMatchObject({ closed: true, dir: source });
-        expect(partition.prefix).toBeUndefined();
-      }
-    },
-  );
+      ),
+    );
+    for (const { partition } of runs) {
+      expect(partition).toMatchObject({ closed: true, dir: source });
+      expect(partition.prefix).toBeUndefined();
+    }
+  });
 
   it(
     'moves the offset only over the longest prefix of done partitions, whatever order they ' +

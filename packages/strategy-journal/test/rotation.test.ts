@@ -55,23 +55,20 @@ describe('rotation by rename', () => {
     },
   );
 
-  it(
-    'does not leave a rotated file written within rotationGrace: a ' + 'producer may still hold it',
-    async () => {
-      const { journal, h, cursor } = await readThree({ rotationGrace: '10m' });
-      await rename(journal, `${journal}.1`);
-      await appendLines(journal, names(6, 2));
-      const early = await runOnce(h, cursor, new Date());
-      expect(early.paths).toEqual(names(4, 2));
-      expect(h.warnings.join()).toMatch(
-        /written\.log\.1 was written less than 10m ago: later journal files wait/,
-      );
-      // a late write by a producer that opened it before the rename
-      await appendLines(`${journal}.1`, names(20, 1));
-      const later = await runOnce(h, early.cursor, LATER());
-      expect(later.paths).toEqual([...names(20, 1), ...names(6, 2)]);
-    },
-  );
+  it('stays on a rotated file written within rotationGrace: a producer may hold it', async () => {
+    const { journal, h, cursor } = await readThree({ rotationGrace: '10m' });
+    await rename(journal, `${journal}.1`);
+    await appendLines(journal, names(6, 2));
+    const early = await runOnce(h, cursor, new Date());
+    expect(early.paths).toEqual(names(4, 2));
+    expect(h.warnings.join()).toMatch(
+      /written\.log\.1 was written less than 10m ago: later journal files wait/,
+    );
+    // a late write by a producer that opened it before the rename
+    await appendLines(`${journal}.1`, names(20, 1));
+    const later = await runOnce(h, early.cursor, LATER());
+    expect(later.paths).toEqual([...names(20, 1), ...names(6, 2)]);
+  });
 
   it('catches up over several rotations, oldest first', async () => {
     const { journal, h, cursor } = await readThree();

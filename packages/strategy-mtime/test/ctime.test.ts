@@ -50,35 +50,32 @@ describe('ctime: what find -newer misses', () => {
     },
   );
 
-  it(
-    'takes every file below a folder moved in with mv, though none of ' + 'their own times changed',
-    async () => {
-      const a = await archive({
-        'restored/x.mp4': OLD,
-        'restored/deep/y.mp4': OLD,
-        'cam-9/z.mp4': OLD,
-      });
-      // into a partition
-      await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored'));
-      // a new top-level folder
-      await rename(path.join(a.outside, 'cam-9'), path.join(a.root, 'cam-9'));
-      await tick();
+  it('takes every file below a folder moved in with mv, whatever their own times', async () => {
+    const a = await archive({
+      'restored/x.mp4': OLD,
+      'restored/deep/y.mp4': OLD,
+      'cam-9/z.mp4': OLD,
+    });
+    // into a partition
+    await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored'));
+    // a new top-level folder
+    await rename(path.join(a.outside, 'cam-9'), path.join(a.root, 'cam-9'));
+    await tick();
 
-      const { instance } = subject({}, a.root);
-      const result = await run(instance, { now: Date.now(), cursor: a.cursor });
-      expect(result.paths).toEqual([
-        'cam-1/restored/deep/y.mp4',
-        'cam-1/restored/x.mp4',
-        'cam-9/z.mp4',
-      ]);
-      expect(instance.describe()).toMatchObject({ movedDirs: 2 });
-      // find sees none of them: the files' own mtimes and ctimes are old.
-      const marker = path.join(a.outside, 'marker');
-      await writeFile(marker, '');
-      await utimes(marker, new Date(a.cutoff), new Date(a.cutoff));
-      expect(await findNewer(a.root, marker, { ctime: true })).toEqual([]);
-    },
-  );
+    const { instance } = subject({}, a.root);
+    const result = await run(instance, { now: Date.now(), cursor: a.cursor });
+    expect(result.paths).toEqual([
+      'cam-1/restored/deep/y.mp4',
+      'cam-1/restored/x.mp4',
+      'cam-9/z.mp4',
+    ]);
+    expect(instance.describe()).toMatchObject({ movedDirs: 2 });
+    // find sees none of them: the files' own mtimes and ctimes are old.
+    const marker = path.join(a.outside, 'marker');
+    await writeFile(marker, '');
+    await utimes(marker, new Date(a.cutoff), new Date(a.cutoff));
+    expect(await findNewer(a.root, marker, { ctime: true })).toEqual([]);
+  });
 
   it(
     'takes every file below a folder whose times were restored after its files were written ' +
@@ -122,33 +119,30 @@ describe('ctime: what find -newer misses', () => {
 });
 
 describe('clock-skew margin', () => {
-  it(
-    'finds a file stamped by a clock behind ours, within the ' + 'margin, on the next run',
-    async () => {
-      const root = await tempDir();
-      await writeFiles(root, { 'nfs/a.mp4': OLD });
-      const now = Date.parse('2030-01-01T12:00:00Z'); // ctimes (real) are long before this run
-      const stamped = new Date(now - 3000); // written after the run started, by a server 4s behind
-      for (const margin of ['5s', 0] as const) {
-        const { instance } = subject({ margin }, root);
-        const first = await run(instance, {
-          now,
-          cursor: { cutoff: new Date(now - 86_400_000).toISOString() },
-        });
-        expect(first.paths).toEqual([]);
-        expect(first.cursor).toEqual({
-          cutoff: new Date(now - (margin === 0 ? 0 : 5000)).toISOString(),
-        });
-        await utimes(path.join(root, 'nfs/a.mp4'), stamped, stamped);
-        const second = await run(subject({ margin }, root).instance, {
-          now: now + 60_000,
-          cursor: first.cursor,
-        });
-        expect(second.paths).toEqual(margin === 0 ? [] : ['nfs/a.mp4']);
-        await utimes(path.join(root, 'nfs/a.mp4'), OLD, OLD);
-      }
-    },
-  );
+  it('finds a file stamped by a clock behind ours, within the margin, next run', async () => {
+    const root = await tempDir();
+    await writeFiles(root, { 'nfs/a.mp4': OLD });
+    const now = Date.parse('2030-01-01T12:00:00Z'); // ctimes (real) are long before this run
+    const stamped = new Date(now - 3000); // written after the run started, by a server 4s behind
+    for (const margin of ['5s', 0] as const) {
+      const { instance } = subject({ margin }, root);
+      const first = await run(instance, {
+        now,
+        cursor: { cutoff: new Date(now - 86_400_000).toISOString() },
+      });
+      expect(first.paths).toEqual([]);
+      expect(first.cursor).toEqual({
+        cutoff: new Date(now - (margin === 0 ? 0 : 5000)).toISOString(),
+      });
+      await utimes(path.join(root, 'nfs/a.mp4'), stamped, stamped);
+      const second = await run(subject({ margin }, root).instance, {
+        now: now + 60_000,
+        cursor: first.cursor,
+      });
+      expect(second.paths).toEqual(margin === 0 ? [] : ['nfs/a.mp4']);
+      await utimes(path.join(root, 'nfs/a.mp4'), OLD, OLD);
+    }
+  });
 });
 
 describe('the cutoff a run uses', () => {

@@ -50,61 +50,58 @@ async function setup(strategy: MtimeCutoffOptions = {}) {
 }
 
 describe('mtime strategy against the S3 server', () => {
-  it(
-    'a second run uploads only what changed in between: new, ' + 'modified, copied in, moved in',
-    async () => {
-      const s = await setup();
-      const first = await s.sync();
-      expect(first.stats.exitCode).toBe(0);
-      expect(first.uploaded).toEqual([
-        'cam-1/clip-1.mp4',
-        'cam-1/clip-2.mp4',
-        'cam-2/2024/clip-3.mp4',
-        'index.txt',
-      ]);
-      const saved = JSON.parse(await readFile(s.stateFile, 'utf8'));
-      expect(Date.parse(saved.cursor.cutoff)).toBeGreaterThan(
-        Date.parse(first.stats.startedAt) - 1000,
-      );
+  it('a second run uploads only what changed: new, modified, copied in, moved in', async () => {
+    const s = await setup();
+    const first = await s.sync();
+    expect(first.stats.exitCode).toBe(0);
+    expect(first.uploaded).toEqual([
+      'cam-1/clip-1.mp4',
+      'cam-1/clip-2.mp4',
+      'cam-2/2024/clip-3.mp4',
+      'index.txt',
+    ]);
+    const saved = JSON.parse(await readFile(s.stateFile, 'utf8'));
+    expect(Date.parse(saved.cursor.cutoff)).toBeGreaterThan(
+      Date.parse(first.stats.startedAt) - 1000,
+    );
 
-      const outside = await tempDir('recsync-outside-');
-      const staged = await createTree(
-        {
-          'copied.mp4': { size: 50, mtime: OLD },
-          'moved.mp4': { size: 60, mtime: OLD },
-          'restored/a.mp4': { size: 70, mtime: OLD },
-        },
-        { root: outside },
-      );
-      await s.tree.write({ 'cam-3/new.mp4': { size: 400 } });
-      await appendFile(s.tree.path('cam-1/clip-2.mp4'), 'appended');
-      await cp(staged.path('copied.mp4'), s.tree.path('cam-2/copied.mp4'), {
-        preserveTimestamps: true,
-      });
-      await rename(staged.path('moved.mp4'), s.tree.path('cam-2/2024/moved.mp4'));
-      await rename(path.join(outside, 'restored'), s.tree.path('cam-1/restored'));
-      // found by its ctime, already there: not uploaded again
-      await chmod(s.tree.path('cam-1/clip-1.mp4'), 0o600);
+    const outside = await tempDir('recsync-outside-');
+    const staged = await createTree(
+      {
+        'copied.mp4': { size: 50, mtime: OLD },
+        'moved.mp4': { size: 60, mtime: OLD },
+        'restored/a.mp4': { size: 70, mtime: OLD },
+      },
+      { root: outside },
+    );
+    await s.tree.write({ 'cam-3/new.mp4': { size: 400 } });
+    await appendFile(s.tree.path('cam-1/clip-2.mp4'), 'appended');
+    await cp(staged.path('copied.mp4'), s.tree.path('cam-2/copied.mp4'), {
+      preserveTimestamps: true,
+    });
+    await rename(staged.path('moved.mp4'), s.tree.path('cam-2/2024/moved.mp4'));
+    await rename(path.join(outside, 'restored'), s.tree.path('cam-1/restored'));
+    // found by its ctime, already there: not uploaded again
+    await chmod(s.tree.path('cam-1/clip-1.mp4'), 0o600);
 
-      const second = await s.sync();
-      expect(second.stats.exitCode).toBe(0);
-      expect(second.uploaded).toEqual([
-        'cam-1/clip-2.mp4',
-        'cam-1/restored/a.mp4',
-        'cam-2/2024/moved.mp4',
-        'cam-2/copied.mp4',
-        'cam-3/new.mp4',
-      ]);
-      expect(second.present).toEqual(['cam-1/clip-1.mp4']);
-      expect(await s.client.get(s.bucket, 'cam-1/clip-2.mp4')).toEqual(
-        await readFile(s.tree.path('cam-1/clip-2.mp4')),
-      );
+    const second = await s.sync();
+    expect(second.stats.exitCode).toBe(0);
+    expect(second.uploaded).toEqual([
+      'cam-1/clip-2.mp4',
+      'cam-1/restored/a.mp4',
+      'cam-2/2024/moved.mp4',
+      'cam-2/copied.mp4',
+      'cam-3/new.mp4',
+    ]);
+    expect(second.present).toEqual(['cam-1/clip-1.mp4']);
+    expect(await s.client.get(s.bucket, 'cam-1/clip-2.mp4')).toEqual(
+      await readFile(s.tree.path('cam-1/clip-2.mp4')),
+    );
 
-      const third = await s.sync();
-      expect(third.uploaded).toEqual([]);
-      expect(third.stats.counts.present.files).toBe(0); // nothing was even a candidate
-    },
-  );
+    const third = await s.sync();
+    expect(third.uploaded).toEqual([]);
+    expect(third.stats.counts.present.files).toBe(0); // nothing was even a candidate
+  });
 
   it('plan shows the cutoff and the counts, and changes nothing', async () => {
     const s = await setup({ writeOnce: true });

@@ -57,29 +57,26 @@ async function appendOnly(a: { root: string; outside: string }): Promise<string[
 }
 
 describe('write-once pruning', () => {
-  it(
-    'gives the same result as a full walk on a write-once tree, ' + 'stat-ing far fewer files',
-    async () => {
-      const a = await writeOnceArchive();
-      const expected = await appendOnly(a);
-      const full = subject({}, a.root);
-      const pruned = subject({ writeOnce: true }, a.root);
-      expect((await run(full.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(
-        expected,
-      );
-      expect((await run(pruned.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(
-        expected,
-      );
-      const [f, p] = [full.instance.describe(), pruned.instance.describe()];
-      expect(f).toMatchObject({ filesStated: 46, prunedDirs: 0, dirsWalked: 17 });
-      // Stat'ed: the files of day-5/h0, day-5/h1, day-4/h1, day-2/h0 (changed folders) and the
-      // moved-in
-      // folder. Unchanged: day-1, day-2, day-4 (only their subfolders are read) and six hour
-      // folders,
-      // which are not even opened: their link count says they have no subfolders.
-      expect(p).toMatchObject({ filesStated: 16, prunedDirs: 9, dirsWalked: 11 });
-    },
-  );
+  it('gives the full walk result on a write-once tree, stat-ing far fewer files', async () => {
+    const a = await writeOnceArchive();
+    const expected = await appendOnly(a);
+    const full = subject({}, a.root);
+    const pruned = subject({ writeOnce: true }, a.root);
+    expect((await run(full.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(
+      expected,
+    );
+    expect((await run(pruned.instance, { now: Date.now(), cursor: a.cursor })).paths).toEqual(
+      expected,
+    );
+    const [f, p] = [full.instance.describe(), pruned.instance.describe()];
+    expect(f).toMatchObject({ filesStated: 46, prunedDirs: 0, dirsWalked: 17 });
+    // Stat'ed: the files of day-5/h0, day-5/h1, day-4/h1, day-2/h0 (changed folders) and the
+    // moved-in
+    // folder. Unchanged: day-1, day-2, day-4 (only their subfolders are read) and six hour
+    // folders,
+    // which are not even opened: their link count says they have no subfolders.
+    expect(p).toMatchObject({ filesStated: 16, prunedDirs: 9, dirsWalked: 11 });
+  });
 
   it('documented miss: a file modified in place (or chmod-ed) in an unchanged folder', async () => {
     const a = await writeOnceArchive();
@@ -139,25 +136,22 @@ describe('include/exclude globs', () => {
     return root;
   }
 
-  it(
-    'takes what the job filters would take, and never opens a folder ' + 'that cannot hold a match',
-    async () => {
-      const root = await tree();
-      const opened: string[] = [];
-      const { instance } = subject(
-        { include: ['cam-*/**'], exclude: ['**/*.tmp', '**/cache/**'] },
-        root,
-        { fs: recording(opened, root) },
-      );
-      expect((await run(instance, { now: Date.now() })).paths).toEqual([
-        'cam-1/x.mp4',
-        'cam-2/sub/y.mp4',
-      ]);
-      // the root: listing, then its files
-      expect(opened.sort()).toEqual(['.', '.', 'cam-1', 'cam-2', 'cam-2/sub']);
-      expect(instance.describe()).toMatchObject({ excludedDirs: 3 });
-    },
-  );
+  it('takes what the job filters take, and never opens a folder that cannot match', async () => {
+    const root = await tree();
+    const opened: string[] = [];
+    const { instance } = subject(
+      { include: ['cam-*/**'], exclude: ['**/*.tmp', '**/cache/**'] },
+      root,
+      { fs: recording(opened, root) },
+    );
+    expect((await run(instance, { now: Date.now() })).paths).toEqual([
+      'cam-1/x.mp4',
+      'cam-2/sub/y.mp4',
+    ]);
+    // the root: listing, then its files
+    expect(opened.sort()).toEqual(['.', '.', 'cam-1', 'cam-2', 'cam-2/sub']);
+    expect(instance.describe()).toMatchObject({ excludedDirs: 3 });
+  });
 
   it("prunes with the job's filters too, and takes only what passes both sets", async () => {
     const root = await tree();

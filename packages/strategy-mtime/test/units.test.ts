@@ -134,25 +134,22 @@ describe('the directory scanner', () => {
     return chunks;
   };
 
-  it(
-    'streams a large folder in bounded chunks, listed at once ' + 'or through opendir alike',
-    async () => {
-      const root = await tempDir();
-      await writeFiles(
-        root,
-        Object.fromEntries(Array.from({ length: 2 * CHUNK + 10 }, (_, i) => [`f${i}`, null])),
-      );
-      for (const sub of ['s1', 's2', 's3']) await mkdir(path.join(root, sub));
-      for (const small of [false, true]) {
-        const chunks = drain(task(root, { small }));
-        expect(chunks.length).toBe(3);
-        expect(chunks.every((c) => c.names.length + c.dirs.length <= CHUNK)).toBe(true);
-        expect(chunks.flatMap((c) => c.names)).toHaveLength(2 * CHUNK + 10);
-        expect(chunks.flatMap((c) => c.dirs.map((d) => d.name)).sort()).toEqual(['s1', 's2', 's3']);
-        expect(chunks.every((c) => c.error === undefined)).toBe(true);
-      }
-    },
-  );
+  it('streams a large folder in bounded chunks, listed at once or with opendir', async () => {
+    const root = await tempDir();
+    await writeFiles(
+      root,
+      Object.fromEntries(Array.from({ length: 2 * CHUNK + 10 }, (_, i) => [`f${i}`, null])),
+    );
+    for (const sub of ['s1', 's2', 's3']) await mkdir(path.join(root, sub));
+    for (const small of [false, true]) {
+      const chunks = drain(task(root, { small }));
+      expect(chunks.length).toBe(3);
+      expect(chunks.every((c) => c.names.length + c.dirs.length <= CHUNK)).toBe(true);
+      expect(chunks.flatMap((c) => c.names)).toHaveLength(2 * CHUNK + 10);
+      expect(chunks.flatMap((c) => c.dirs.map((d) => d.name)).sort()).toEqual(['s1', 's2', 's3']);
+      expect(chunks.every((c) => c.error === undefined)).toBe(true);
+    }
+  });
 
   it(
     'without files, stats none and stops once the subfolders the link count announces are ' +
@@ -170,18 +167,15 @@ describe('the directory scanner', () => {
     },
   );
 
-  it(
-    'reports a vanished folder as empty, and a file where a ' + 'folder was expected likewise',
-    async () => {
-      const root = await tempDir();
-      await writeFiles(root, { file: null });
-      for (const dir of [path.join(root, 'missing'), path.join(root, 'file')]) {
-        const chunks = drain(task(dir));
-        expect(chunks).toEqual([expect.objectContaining({ done: true, names: [], dirs: [] })]);
-        expect(chunks[0]!.error).toBeUndefined();
-      }
-    },
-  );
+  it('reports a vanished folder as empty, and likewise a file where a folder was', async () => {
+    const root = await tempDir();
+    await writeFiles(root, { file: null });
+    for (const dir of [path.join(root, 'missing'), path.join(root, 'file')]) {
+      const chunks = drain(task(dir));
+      expect(chunks).toEqual([expect.objectContaining({ done: true, names: [], dirs: [] })]);
+      expect(chunks[0]!.error).toBeUndefined();
+    }
+  });
 
   it(
     'yields names that are not valid UTF-8 with their raw bytes (files and whole folders), ' +

@@ -182,9 +182,7 @@ export function summary(stats: RunStats, cursorText: string): string {
       lines.push(
         `    ${u.key}: ` +
           `${
-            u.aborted
-              ? 'aborted on the store'
-              : 'abort failed: recorded, the next run aborts ' + 'it'
+            u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'
           }`,
       );
   }
