@@ -23,6 +23,7 @@ const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclud
   encoding: 'utf8',
 })
   .split('\n')
+  .filter((f, i, all) => all.indexOf(f) === i) // a file with a merge conflict is listed per stage
   .filter((f) => SOURCE.test(f) && IN_SCOPE.some((re) => re.test(f)));
 
 const offenders = [];

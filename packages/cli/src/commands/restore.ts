@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
+import { EXIT_CODES, openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
 import { writeRestoreLines, writeRestoreNdjson } from '../render/restore.js';
 
@@ -15,12 +15,13 @@ export default class Restore extends RecsyncCommand {
       'overwritten without --overwrite; a file already there with the right size and checksum ' +
       'is skipped, so an interrupted restore resumes where it stopped. Keys that are not ' +
       'valid local paths, and symlinks inside --to, are refused, never followed.',
-    'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are ' +
-      'listed as waiting for a restore request; --request-archive-restore issues it (--tier, ' +
-      '--days), and a later run downloads what is ready.',
-    'Exit codes: 0 everything in scope restored or already there; 1 something failed, was ' +
-      'refused, not overwritten, or waits for an archive restore; 2 usage or config error; 4 ' +
-      'fatal target error; 130 interrupted.',
+    'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are listed as ' +
+      'waiting for a restore request; --request-archive-restore issues it (--tier, --days), ' +
+      'and a later run downloads what is ready.',
+    `Exit codes: ${EXIT_CODES.ok} everything in scope restored or already there; ` +
+      `${EXIT_CODES.filesPending} something failed, was refused, not overwritten, or waits ` +
+      `for an archive restore; ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.fatal} ` +
+      `fatal target error; ${EXIT_CODES.interrupted} interrupted.`,
     '--json prints NDJSON: restore, object and summary events.',
   ].join('\n\n');
   static override examples = [
@@ -107,7 +108,7 @@ export default class Restore extends RecsyncCommand {
         const summary = flags.json
           ? await writeRestoreNdjson(job.name, run, flags.to, write)
           : await writeRestoreLines(job.name, run, flags.to, write, { verbose: flags.verbose });
-        if (summary.exitCode !== 0) this.exit(summary.exitCode);
+        if (summary.exitCode !== EXIT_CODES.ok) this.exit(summary.exitCode);
       } finally {
         run.dispose();
       }

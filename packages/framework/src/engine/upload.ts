@@ -16,11 +16,18 @@ import {
   CHECKSUM_FIELD,
   type ChecksumName,
 } from '../checksum.js';
-import { isRecsyncError } from '../errors.js';
+import { isRecsyncError, type FileErrorCode } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
-import { classifyS3Error, describeS3Error, isThrottling, targetError } from '../s3/classify.js';
+import {
+  classifyS3Error,
+  describeS3Error,
+  isThrottling,
+  retriedBySdk,
+  targetError,
+} from '../s3/classify.js';
+import { MAX_THROTTLED } from '../limits.js';
 import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
 import { objectLockFields, sseFields } from '../s3/object-settings.js';
@@ -74,7 +81,7 @@ export type UploadResult =
   | {
       outcome: 'failed';
       reason: string;
-      error: { code: string; message: string };
+      error: { code: FileErrorCode; message: string };
       attempts: number;
     }
   /** Cut short by a hard stop: no final outcome. */
@@ -103,11 +110,6 @@ export interface UploadContext {
 }
 
 const MiB = 1024 * 1024;
-/**
- * Throttling answers (503 SlowDown, 429) one file may get in a run on top of its attempts.
- * Few, so a store that answers nothing but 503 still trips the failing-target breaker soon.
- */
-const MAX_THROTTLED = 3;
 const MAX_PARTS = 10_000;
 /**
  * Files up to this size are read once into memory (checksum and body from the same bytes):
@@ -120,6 +122,30 @@ const SMALL_FILE = MiB;
 export function partSizeFor(size: number, configured: number): number {
   const needed = Math.ceil(size / MAX_PARTS / MiB) * MiB;
   return Math.max(configured, needed);
+}
+
+/** The outcome of a planned item that needs no upload: the plan decided it. */
+export function plannedResult(item: PlanFile): UploadResult {
+  switch (item.action) {
+    case 'upload':
+      throw new Error('plannedResult: an upload has no planned outcome');
+    case 'present':
+    case 'excluded':
+    case 'vanished':
+    case 'deferred':
+      return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
+    case 'refused':
+      return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
+    case 'failed': {
+      const reason = item.reason ?? 'cannot be uploaded';
+      return {
+        outcome: 'failed',
+        reason,
+        error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason },
+        attempts: 0,
+      };
+    }
+  }
 }
 
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
@@ -180,6 +206,8 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
           });
         last = error;
         if (kind === 'file') break;
+        // One retry layer per request (see ../limits.ts): what the SDK retried is final here.
+        if (retriedBySdk(error)) break;
         if (isThrottling(error) && throttled < MAX_THROTTLED) {
           // The store asked to slow down: the file is not at fault, so the attempt is given
           // back, and the pause grows with every throttled answer this file got.
@@ -219,7 +247,7 @@ function abortedUpload(key: string, error: unknown): { upload?: AbortedUpload } 
   return { upload: { key, uploadId: error.uploadId, aborted: error.abortFailed === undefined } };
 }
 
-function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
+function failed(code: FileErrorCode, what: string, error: unknown, attempts: number): UploadResult {
   const message = `${what}: ${describeS3Error(error)}`;
   return { outcome: 'failed', reason: message, error: { code, message }, attempts };
 }

@@ -14,6 +14,7 @@ import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { prepareRun } from '../engine/prepare.js';
+import { exitCodeOf } from '../engine/outcome.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import type { RangeRequest } from '../strategy.js';
 import { FolderMaker } from './files.js';
@@ -159,7 +160,7 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
         prefixes,
         counts,
         interrupted: !complete,
-        exitCode: !complete ? 130 : problems > 0 ? 1 : 0,
+        exitCode: exitCodeOf({ interrupted: !complete, owed: problems }),
       };
     },
     dispose,
