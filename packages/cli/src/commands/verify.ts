@@ -9,7 +9,8 @@ import {
   RecsyncError,
   type VerifyRun,
 } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
+import { shardText } from '../render/format.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';
 
 export default class Verify extends RecsyncCommand {
@@ -17,6 +18,7 @@ export default class Verify extends RecsyncCommand {
   static override description = [
     "Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job's whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync's audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.",
     'It never writes to the bucket, except with --repair (the local file wins; write-once and Object Lock jobs never replace an existing object). Local checksums are cached under the state dir (--rehash ignores the cache).',
+    "--shard I/N (or --shard auto, with --shards N or the job's shards setting) checks one shard's share: only the files and objects whose hash(object key) mod N is I, with that shard's pending set; N such runs together check what one run checks, each key once. A job with shards > 1 is verified per shard.",
     'Exit codes: 0 nothing found; 1 something found (see the findings); 2 usage or config error; 3 --repair while another run holds the lock; 4 fatal target error; 130 interrupted.',
     '--json prints NDJSON: cost, finding, repair, folder and summary events.',
   ].join('\n\n');
@@ -25,9 +27,11 @@ export default class Verify extends RecsyncCommand {
     '<%= config.bin %> verify --all --deep --subset 1/30',
     '<%= config.bin %> verify --partition 2026-11-25 --head --repair',
     '<%= config.bin %> verify --manifest latest --deep',
+    '<%= config.bin %> verify --all --head --shard auto --shards 8',
   ];
   static override flags = {
     ...rangeFlags,
+    ...shardFlags,
     partition: Flags.string({
       helpValue: 'ID',
       description: 'one partition (as `recsync plan` names it)',
@@ -77,7 +81,7 @@ export default class Verify extends RecsyncCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Verify);
     this.verbose = flags.verbose;
-    const jobs = await this.loadJobs(flags);
+    const jobs = withShards(await this.loadJobs(flags), flags);
     const subset = flags.subset !== undefined ? parseSubset(flags.subset) : undefined;
     const level = flags.deep ? 'deep' : flags.head ? 'head' : 'list';
     if (
@@ -143,12 +147,12 @@ export default class Verify extends RecsyncCommand {
                 : await run.estimate();
             if (!flags.json)
               process.stderr.write(
-                `job ${job.name}: ${level} check of ${run.scope}\n${costText(run, cost, flags.concurrency)}`,
+                `job ${job.name}${shardText(run)}: ${level} check of ${run.scope}${run.shard ? " (this shard's share)" : ''}\n${costText(run, cost, flags.concurrency)}`,
               );
             if (flags.estimate) {
               if (flags.json)
                 write(
-                  `${JSON.stringify({ event: 'cost', job: job.name, level, scope: run.scope, ...(cost ?? {}) })}\n`,
+                  `${JSON.stringify({ event: 'cost', job: job.name, ...(run.shard ? { shard: run.shard } : {}), level, scope: run.scope, ...(cost ?? {}) })}\n`,
                 );
               continue;
             }
@@ -164,7 +168,9 @@ export default class Verify extends RecsyncCommand {
         } catch (error) {
           if (!isRecsyncError(error)) throw error;
           if (flags.json)
-            write(`${JSON.stringify({ event: 'failed', job: job.name, ...error.toJSON() })}\n`);
+            write(
+              `${JSON.stringify({ event: 'failed', job: job.name, ...(job.shard ? { shard: job.shard } : {}), ...error.toJSON() })}\n`,
+            );
           else this.printError(error);
           exitCode = Math.max(exitCode, error.exitCode);
         }

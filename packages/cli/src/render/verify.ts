@@ -2,11 +2,12 @@
  * Renders a verify run as it streams. Human: the cost first, then per folder a line with its
  * counts followed by its findings and repairs (at most `limit` each unless verbose), then a
  * summary. `--json`: NDJSON, one object per line:
- *   {"event":"cost",job,level,scope,objects,bytes,listRequests,headRequests,getRequests,bytesToDownload,seconds}
+ *   {"event":"cost",job,shard?,level,scope,objects,bytes,listRequests,headRequests,getRequests,bytesToDownload,seconds}
  *   {"event":"finding",job,kind,unit,key,path?,detail,expected?,actual?}
  *   {"event":"repair",job,key,path,outcome,detail,kinds}
  *   {"event":"folder",job,unit,folder,files,skipped,objects,findings,bytesRead,cachedHashes,readHashes}
- *   {"event":"summary",job,…VerifySummary}
+ *   {"event":"summary",job,shard?,…VerifySummary}
+ * `shard` ({index,count}) is there when the run checked one shard's share (`--shard`).
  */
 import {
   FINDING_KINDS,
@@ -17,7 +18,7 @@ import {
   type VerifyRun,
   type VerifySummary,
 } from '@recsync/framework';
-import { formatBytes, pad } from './format.js';
+import { formatBytes, pad, shardText } from './format.js';
 
 type Write = (text: string) => void;
 
@@ -50,7 +51,14 @@ export async function writeVerifyNdjson(
   write: Write,
 ): Promise<VerifySummary> {
   const line = (o: object) => write(`${JSON.stringify(o)}\n`);
-  line({ event: 'cost', job, level: run.level, scope: run.scope, ...(cost ?? {}) });
+  line({
+    event: 'cost',
+    job,
+    ...(run.shard ? { shard: run.shard } : {}),
+    level: run.level,
+    scope: run.scope,
+    ...(cost ?? {}),
+  });
   for await (const item of run.items) {
     if (item.type === 'finding') line({ event: 'finding', job, ...item.finding });
     else if (item.type === 'repair') line({ event: 'repair', job, ...item.repair });
@@ -103,7 +111,7 @@ export async function writeVerifyTable(
       .map((k) => `${k} ${s.findings[k]}`)
       .join(', ') || 'none';
   write(
-    `\njob ${job}: ${s.level} check of ${s.scope}: ${s.folders} folder(s), ${s.files} file(s) (${s.skipped} pending or filtered), ${s.objects} object(s), ` +
+    `\njob ${job}${shardText(s)}: ${s.level} check of ${s.scope}${s.shard ? " (this shard's share)" : ''}: ${s.folders} folder(s), ${s.files} file(s) (${s.skipped} pending or filtered), ${s.objects} object(s), ` +
       `${formatBytes(s.bytesRead)} read back${s.subset ? ` (subset ${s.subset.take}/${s.subset.of}: slice ${s.subset.slices.join(',')})` : ''}\n` +
       `  findings: ${found}\n` +
       (s.cachedHashes + s.readHashes > 0
