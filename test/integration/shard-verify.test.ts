@@ -78,7 +78,7 @@ describe('verify as one shard of N', () => {
       found.push(findings);
     }
     expect(files.reduce((a, b) => a + b, 0)).toBe(ALL_KEYS.length);
-    files.forEach((n, i) => expect(n).toBe(owned(i).length));
+    expect(files).toEqual([0, 1, 2].map((i) => owned(i).length));
     const expected = [
       ['missing', missing],
       ['extra', stray],
@@ -98,7 +98,7 @@ describe('verify as one shard of N', () => {
       key,
       'true',
       'false',
-      key === wrongSize ? '7' : String(FILES[key as keyof typeof FILES].size),
+      key === wrongSize ? '7' : String((FILES[key] as { size: number }).size),
       'STANDARD',
     ]);
     rows.push([h.bucket, '2026-11-23/extra.wav', 'true', 'false', '3', 'STANDARD']);
