@@ -221,6 +221,13 @@ describe('verify and restore as N shards', { timeout: 240_000 }, () => {
       .map((e) => e.key as string)
       .sort();
     expect(scopedKeys).toEqual(ownedBy(1).filter((k) => k.startsWith(`${DAYS[0]}/`)));
+    // And one process restores a whole partition of the sharded job (no state is read).
+    const wholeDay = await runCli(
+      ['restore', '--to', path.join(shared, 'whole-day'), '--partition', DAYS[0], '--dry-run'],
+      { cwd: f.cwd },
+    );
+    expect(wholeDay.code, wholeDay.stderr).toBe(0);
+    expect(wholeDay.stdout).toContain('12 would be restored');
     await f.tree.cleanup();
   });
 
