@@ -7,6 +7,7 @@ import {
   closestName,
   describeCursor,
   describeError,
+  EXIT_CODES,
   isRecsyncError,
   RecsyncError,
   resolveShard,
@@ -88,13 +89,13 @@ export abstract class RecsyncCommand extends Command {
       return this.exit(error.exitCode);
     }
     if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
-      // flag parsing and other usage errors from oclif: exit 2
+      // flag parsing and other usage errors from oclif
       process.stderr.write(`recsync: ${error.message}${this.flagSuggestion(error.message)}\n`);
-      return this.exit(2);
+      return this.exit(EXIT_CODES.usage);
     }
     process.stderr.write(`recsync: unexpected error: ${describeError(error)}\n`);
     if (this.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
-    return this.exit(1);
+    return this.exit(EXIT_CODES.internal);
   }
 
   /** "did you mean --concurrency?" for a misspelt flag. */

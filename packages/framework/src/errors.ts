@@ -1,10 +1,15 @@
 /**
- * Every error recsync reports, with a stable code, a class and an exit code.
+ * Every code recsync reports, and the one map of exit codes.
  *
- * Classes: `usage` (config, flags, state that does not match: exit 2), `locked` (exit 3),
- * `fatal` (the target is unusable: credentials, bucket, endpoint: exit 4), `file` (one file
- * failed: reported as an event, the file goes to the pending set, exit 1 at the end),
- * `interrupted` (exit 130), `internal` (a bug: exit 1, state saved). Messages say what happened and where; `hint` says what to do.
+ * - `E_*` error codes ({@link ERROR_CODES}), each with a class that decides its exit code:
+ *   `usage` (config, flags, state that does not match: exit 2), `locked` (exit 3), `fatal` (the
+ *   target is unusable: credentials, bucket, endpoint: exit 4), `file` (one file or partition
+ *   failed: reported as an event, the file goes to the pending set, exit 1 at the end),
+ *   `interrupted` (exit 130), `internal` (a bug: exit 1, state saved). Messages say what
+ *   happened and where; `hint` says what to do.
+ * - `W_*` warning codes ({@link WARNING_CODES}): a `warning` event; the run goes on and the exit
+ *   code does not change.
+ * - {@link EXIT_CODES}: every exit number any command uses. No other module writes one.
  */
 
 import { redactText } from './secrets.js';
@@ -58,23 +63,69 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 export type ErrorClass = (typeof ERROR_CODES)[ErrorCode];
+/** The codes a single file (or one partition's listing) fails with: it stays pending, exit 1. */
+export type FileErrorCode = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C] extends 'file' ? C : never;
+}[ErrorCode];
 
+/** Warnings recsync itself emits (plugins may add their own codes). */
+export const WARNING_CODES = {
+  /** A strategy's note (its `context.warn`). */
+  W_STRATEGY: 'strategy',
+  /** A stale lease was taken over. */
+  W_STALE_LOCK: 'lease',
+  /** A killed run's temp files next to the state were removed. */
+  W_LEFTOVER_TEMP: 'lease',
+  /** The strategy's `committed()` failed after the cursor was saved (retried after the next move). */
+  W_COMMITTED: 'strategy',
+  /** The source is on another device than last time. */
+  W_SOURCE_DEVICE: 'source',
+  /** A partition has fewer entries than last time, where the strategy allows it. */
+  W_SOURCE_SHRANK: 'source',
+  /** The source looks emptied, accepted with `--accept-source-change`. */
+  W_SOURCE_EMPTY: 'source',
+  /** The source looks replaced, accepted with `--accept-source-change`. */
+  W_SOURCE_CHANGED: 'source',
+  /** A multipart upload an earlier run left could not be aborted. */
+  W_MULTIPART_ABORT: 'multipart',
+  /** Multipart uploads an earlier run left were aborted. */
+  W_MULTIPART_ABORTED: 'multipart',
+  /** The sweep of abandoned multipart uploads under the prefix failed. */
+  W_MULTIPART_SWEEP: 'multipart',
+  /** Abandoned multipart uploads under the prefix were aborted. */
+  W_MULTIPART_SWEPT: 'multipart',
+  /** Object Lock asked for, but the retain-until date had already passed (a backfill). */
+  W_RETENTION_PAST: 'plugin',
+  /** The audit manifest could not be written. */
+  W_MANIFEST: 'plugin',
+} as const;
+
+export type WarningCode = keyof typeof WARNING_CODES;
+
+/** Every exit number a recsync command uses. */
 export const EXIT_CODES = {
   ok: 0,
+  /** Some files failed or were refused (they are pending), or verify/restore found problems. */
   filesPending: 1,
+  /** A bug: the same number as `filesPending` (the state was saved, nothing is lost). */
+  internal: 1,
   usage: 2,
   locked: 3,
   fatal: 4,
+  /** A misspelt command off a terminal (the shell's "command not found"). */
+  commandNotFound: 127,
   interrupted: 130,
 } as const;
 
-const EXIT_BY_CLASS: Record<ErrorClass, number> = {
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+const EXIT_BY_CLASS: Record<ErrorClass, ExitCode> = {
   usage: EXIT_CODES.usage,
   locked: EXIT_CODES.locked,
   fatal: EXIT_CODES.fatal,
   file: EXIT_CODES.filesPending,
   interrupted: EXIT_CODES.interrupted,
-  internal: EXIT_CODES.filesPending,
+  internal: EXIT_CODES.internal,
 };
 
 export interface RecsyncErrorDetails {
@@ -99,7 +150,7 @@ export class RecsyncError extends Error {
     return ERROR_CODES[this.code];
   }
 
-  get exitCode(): number {
+  get exitCode(): ExitCode {
     return EXIT_BY_CLASS[this.errorClass];
   }
 

@@ -14,7 +14,7 @@ import {
   SyncWaterfallHook,
 } from 'tapable';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
-import type { RecsyncError } from './errors.js';
+import type { ErrorCode, RecsyncError, WarningCode } from './errors.js';
 import type { FileCandidate } from './strategy.js';
 import type { FileOutcome, PartitionSummary, RunInfo, RunStats } from './events.js';
 import type { StoredObject } from './engine/upload.js';
@@ -68,7 +68,8 @@ export interface FileEvent {
 
 export interface WarningEvent {
   readonly job: string;
-  readonly code: string;
+  /** recsync's own `W_*` codes, an `E_*` code (a refused path, a partition that failed), or a plugin's. */
+  readonly code: WarningCode | ErrorCode | (string & {});
   readonly message: string;
   readonly path?: string;
 }

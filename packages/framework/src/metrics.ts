@@ -4,6 +4,7 @@
  * job still reports every other job of the config as its state stands. Rendering the numbers in
  * the Prometheus text format is the CLI's part.
  */
+import { EXIT_CODES } from './errors.js';
 import type { ResolvedJob } from './config/resolve.js';
 import { describeCursor } from './cursor-text.js';
 import { lastSuccessOf } from './state/history.js';
@@ -58,7 +59,8 @@ export function jobMetrics(
   const lastSuccess = seconds(
     lastSuccessOf(
       state.history,
-      state.lastSuccessAt ?? (state.lastRun?.exitCode === 0 ? state.lastRun.finishedAt : undefined),
+      state.lastSuccessAt ??
+        (state.lastRun?.exitCode === EXIT_CODES.ok ? state.lastRun.finishedAt : undefined),
     ),
   );
   return {

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
+import { EXIT_CODES, openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
 import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
 import { writeRestoreLines, writeRestoreNdjson } from '../render/restore.js';
 
@@ -10,7 +10,7 @@ export default class Restore extends RecsyncCommand {
     "Restores the job's objects (all, or --prefix P relative to the job's prefix, or the partitions of --since/--until or --partition, found in the local source) into --to DIR: each one to a temp name, checked against the checksum stored at upload, given the mtime stored at upload (to the microsecond), then moved into place. Original names come back from metadata where the key had to be encoded. An existing file is never overwritten without --overwrite; a file already there with the right size and checksum is skipped, so an interrupted restore resumes where it stopped. Keys that are not valid local paths, and symlinks inside --to, are refused, never followed.",
     'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are listed as waiting for a restore request; --request-archive-restore issues it (--tier, --days), and a later run downloads what is ready.',
     "--shard I/N (or --shard auto, with --shards N or the job's shards setting) restores one shard's share: only the objects whose hash(object key) mod N is I, so N restores into the same --to together restore what one restore does, each object once. Without --shard or --shards the whole job is restored, even when it runs as shards.",
-    'Exit codes: 0 everything in scope restored or already there; 1 something failed, was refused, not overwritten, or waits for an archive restore; 2 usage or config error; 4 fatal target error; 130 interrupted.',
+    `Exit codes: ${EXIT_CODES.ok} everything in scope restored or already there; ${EXIT_CODES.filesPending} something failed, was refused, not overwritten, or waits for an archive restore; ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.fatal} fatal target error; ${EXIT_CODES.interrupted} interrupted.`,
     '--json prints NDJSON: restore, object and summary events.',
   ].join('\n\n');
   static override examples = [
@@ -97,7 +97,7 @@ export default class Restore extends RecsyncCommand {
         const summary = flags.json
           ? await writeRestoreNdjson(job.name, run, flags.to, write)
           : await writeRestoreLines(job.name, run, flags.to, write, { verbose: flags.verbose });
-        if (summary.exitCode !== 0) this.exit(summary.exitCode);
+        if (summary.exitCode !== EXIT_CODES.ok) this.exit(summary.exitCode);
       } finally {
         run.dispose();
       }

@@ -25,7 +25,7 @@ export default class Sync extends RecsyncCommand {
     'Upload what is new: the files the strategy points to that are not in the bucket yet.';
   static override description = [
     'Runs each job: pending files first, then every partition from the cursor (catching up missed runs), uploading what is missing, and saves the cursor after each completed partition.',
-    "Exit codes: 0 all done (deferred files may wait in the pending set); 1 some files failed and are pending; 2 usage or config error; 3 another run holds the job's lease, or took it over while this run was paused (nothing written); 4 fatal target error (credentials, bucket, endpoint, uploads failing in a row); 130 interrupted (state saved).",
+    `Exit codes: ${EXIT_CODES.ok} all done (deferred files may wait in the pending set); ${EXIT_CODES.filesPending} some files failed and are pending; ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.locked} another run holds the job's lease, or took it over while this run was paused (nothing written); ${EXIT_CODES.fatal} fatal target error (credentials, bucket, endpoint, uploads failing in a row); ${EXIT_CODES.interrupted} interrupted (state saved).`,
     'Ctrl-C (SIGINT/SIGTERM) stops taking new files, lets in-flight uploads finish and saves state; a second one aborts the in-flight uploads too.',
     'On a terminal a progress line shows the partition being read, files and bytes done of those listed so far, rate and ETA (not with --quiet or --json). Off a terminal every line starts with an ISO 8601 timestamp.',
     '--json (or --log-format json) prints NDJSON events on stdout, each with a "time": run, file, partition, warning, failed, done.',
@@ -74,7 +74,7 @@ export default class Sync extends RecsyncCommand {
     const reporters: Reporters = json
       ? { plugins: [ndjsonReporter(write)] }
       : await this.humanReporters(flags.quiet);
-    let exitCode = 0;
+    let exitCode: number = EXIT_CODES.ok;
     let skipped = false; // jobs not started because of a stop signal
     try {
       for (const job of jobs) {
@@ -110,9 +110,9 @@ export default class Sync extends RecsyncCommand {
       dispose();
       await this.writeMetrics();
     }
-    // An interrupted job reports 130 itself; a signal after the last job finished changes nothing.
+    // An interrupted job reports `interrupted` itself; a signal after the last job finished changes nothing.
     if (skipped) exitCode = EXIT_CODES.interrupted;
-    if (exitCode !== 0) this.exit(exitCode);
+    if (exitCode !== EXIT_CODES.ok) this.exit(exitCode);
   }
 
   /** `sync --dry-run`: the plan command with the flags plan knows. */

@@ -19,7 +19,7 @@ export default class Verify extends RecsyncCommand {
     "Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job's whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync's audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.",
     'It never writes to the bucket, except with --repair (the local file wins; write-once and Object Lock jobs never replace an existing object). Local checksums are cached under the state dir (--rehash ignores the cache).',
     "--shard I/N (or --shard auto, with --shards N or the job's shards setting) checks one shard's share: only the files and objects whose hash(object key) mod N is I, with that shard's pending set; N such runs together check what one run checks, each key once. A job with shards > 1 is verified per shard.",
-    'Exit codes: 0 nothing found; 1 something found (see the findings); 2 usage or config error; 3 --repair while another run holds the lock; 4 fatal target error; 130 interrupted.',
+    `Exit codes: ${EXIT_CODES.ok} nothing found; ${EXIT_CODES.filesPending} something found (see the findings); ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.locked} --repair while another run holds the lock; ${EXIT_CODES.fatal} fatal target error; ${EXIT_CODES.interrupted} interrupted.`,
     '--json prints NDJSON: cost, finding, repair, folder and summary events.',
   ].join('\n\n');
   static override examples = [
@@ -114,7 +114,7 @@ export default class Verify extends RecsyncCommand {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const write = (text: string) => void process.stdout.write(text);
-    let exitCode = 0;
+    let exitCode: number = EXIT_CODES.ok;
     try {
       for (const job of jobs) {
         if (controller.signal.aborted) break;
@@ -161,7 +161,10 @@ export default class Verify extends RecsyncCommand {
               : await writeVerifyTable(job.name, run, write, {
                   limit: flags.verbose ? Infinity : flags.limit,
                 });
-            exitCode = Math.max(exitCode, summary.exitCode === 130 ? 0 : summary.exitCode);
+            exitCode = Math.max(
+              exitCode,
+              summary.exitCode === EXIT_CODES.interrupted ? EXIT_CODES.ok : summary.exitCode,
+            );
           } finally {
             await run.dispose();
           }
@@ -180,6 +183,6 @@ export default class Verify extends RecsyncCommand {
       process.off('SIGTERM', onSignal);
     }
     if (controller.signal.aborted) exitCode = EXIT_CODES.interrupted;
-    if (exitCode !== 0) this.exit(exitCode);
+    if (exitCode !== EXIT_CODES.ok) this.exit(exitCode);
   }
 }

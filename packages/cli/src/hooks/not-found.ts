@@ -5,7 +5,7 @@
  * The plugin is called from here rather than registered, so the two never race.
  */
 import type { Hook } from '@oclif/core';
-import { closestName } from '@recsync/framework';
+import { closestName, EXIT_CODES } from '@recsync/framework';
 
 const hook: Hook.CommandNotFound = async function (options) {
   if (process.stdin.isTTY && process.stderr.isTTY) {
@@ -19,7 +19,7 @@ const hook: Hook.CommandNotFound = async function (options) {
     `recsync: "${typed}" is not a recsync command${guess ? `; did you mean "${options.config.bin} ${guess}"?` : ''}\n` +
       `  → ${options.config.bin} help lists the commands\n`,
   );
-  this.exit(127);
+  this.exit(EXIT_CODES.commandNotFound);
 };
 
 export default hook;

@@ -1,5 +1,6 @@
 /** `recsync status` as text: per job, the cursor in words, the lock, recent runs, pending files. */
 import {
+  EXIT_CODES,
   describeOwner,
   type LeaseRecord,
   type RunRecord,
@@ -36,7 +37,8 @@ function jobLines(status: JobStatus, limits: { pending: number; runs: number }):
   lines.push(`  cursor: ${status.cursorText}`);
   const history = state.history ?? [];
   const lastSuccess =
-    state.lastSuccessAt ?? [...history].reverse().find((r) => r.exitCode === 0)?.finishedAt;
+    state.lastSuccessAt ??
+    [...history].reverse().find((r) => r.exitCode === EXIT_CODES.ok)?.finishedAt;
   lines.push(`  last success: ${lastSuccess ?? 'none recorded'}`);
   if (history.length > 0) {
     const shown = history.slice(-limits.runs).reverse();

@@ -10,6 +10,7 @@
  *   vanished) and `-vv` (also present), kept in partition order; a summary at the end.
  */
 import {
+  EXIT_CODES,
   definePlugin,
   type PartitionSummary,
   type Plugin,
@@ -115,7 +116,7 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
       });
       hooks.done.tap(name, (stats) => {
         order.flush();
-        if (!quiet || stats.exitCode !== 0)
+        if (!quiet || stats.exitCode !== EXIT_CODES.ok)
           out(summary(stats, options.cursorText(stats.job, stats.cursor)));
       });
     },

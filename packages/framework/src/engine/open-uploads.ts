@@ -17,7 +17,7 @@
  * A store that does not implement the list or abort calls (501/405: the local s3rver) gets a
  * warning, never a failure; the README gives the bucket lifecycle rule for the rest.
  */
-import { describeError } from '../errors.js';
+import { describeError, type WarningCode } from '../errors.js';
 import type { JobState } from '../state/store.js';
 import type { Target } from '../s3/target.js';
 import type { MultipartLog } from './upload.js';
@@ -33,7 +33,7 @@ export interface UploadCleanup {
   readonly swept: number;
 }
 
-type Warn = (code: string, message: string) => void;
+type Warn = (code: WarningCode, message: string) => void;
 
 export interface SweepOptions {
   readonly prefix: string;

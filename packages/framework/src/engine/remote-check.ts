@@ -19,6 +19,7 @@ import type { RemoteCheckMode } from '../strategy.js';
 import type { Target } from '../s3/target.js';
 import { classifyS3Error, targetError } from '../s3/classify.js';
 import { sameMtime } from '../s3/mtime.js';
+import type { PlanFile } from './plan.js';
 
 export interface PresenceCheck {
   isPresent(key: string, size: number, mtimeMs: number): Promise<boolean>;
@@ -121,4 +122,20 @@ async function listAll(
   const objects = new Map<string, number>();
   for await (const o of target.list(prefix, signal)) objects.set(o.key, o.size);
   return objects;
+}
+
+/**
+ * The remote check stage of the plan: a file the filter planned as `upload` is `present` when
+ * the bucket already holds it. `forced`: never forgiven by a listing (see `mustUpload` in
+ * ./pending.ts).
+ */
+export async function checkRemote(
+  item: PlanFile,
+  check: PresenceCheck,
+  forced: boolean,
+): Promise<PlanFile> {
+  if (item.action !== 'upload' || forced) return item;
+  return (await check.isPresent(item.key, item.size, item.mtimeMs))
+    ? { ...item, action: 'present' }
+    : item;
 }

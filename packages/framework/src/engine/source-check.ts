@@ -17,7 +17,7 @@
  * an error.
  */
 import { opendir, stat } from 'node:fs/promises';
-import { describeError, RecsyncError } from '../errors.js';
+import { describeError, RecsyncError, type WarningCode } from '../errors.js';
 import type { SourceRecord } from '../state/format.js';
 
 export interface SourceCheckOptions {
@@ -26,7 +26,7 @@ export interface SourceCheckOptions {
   readonly record: SourceRecord | undefined;
   readonly acceptChange: boolean;
   readonly partitionsMayShrink: boolean;
-  warn(code: string, message: string): void;
+  warn(code: WarningCode, message: string): void;
 }
 
 const ACCEPT = (job: string) => `recsync sync --job ${job} --accept-source-change`;

@@ -16,7 +16,7 @@ import {
   CHECKSUM_FIELD,
   type ChecksumName,
 } from '../checksum.js';
-import { isRecsyncError } from '../errors.js';
+import { isRecsyncError, type FileErrorCode } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
@@ -74,7 +74,7 @@ export type UploadResult =
   | {
       outcome: 'failed';
       reason: string;
-      error: { code: string; message: string };
+      error: { code: FileErrorCode; message: string };
       attempts: number;
     }
   /** Cut short by a hard stop: no final outcome. */
@@ -120,6 +120,30 @@ const SMALL_FILE = MiB;
 export function partSizeFor(size: number, configured: number): number {
   const needed = Math.ceil(size / MAX_PARTS / MiB) * MiB;
   return Math.max(configured, needed);
+}
+
+/** The outcome of a planned item that needs no upload: the plan decided it. */
+export function plannedResult(item: PlanFile): UploadResult {
+  switch (item.action) {
+    case 'upload':
+      throw new Error('plannedResult: an upload has no planned outcome');
+    case 'present':
+    case 'excluded':
+    case 'vanished':
+    case 'deferred':
+      return { outcome: item.action, reason: item.reason ?? '', attempts: 0 };
+    case 'refused':
+      return { outcome: 'refused', reason: item.reason ?? 'refused', attempts: 0 };
+    case 'failed': {
+      const reason = item.reason ?? 'cannot be uploaded';
+      return {
+        outcome: 'failed',
+        reason,
+        error: { code: item.code ?? 'E_FILE_UPLOAD', message: reason },
+        attempts: 0,
+      };
+    }
+  }
 }
 
 export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<UploadResult> {
@@ -219,7 +243,7 @@ function abortedUpload(key: string, error: unknown): { upload?: AbortedUpload } 
   return { upload: { key, uploadId: error.uploadId, aborted: error.abortFailed === undefined } };
 }
 
-function failed(code: string, what: string, error: unknown, attempts: number): UploadResult {
+function failed(code: FileErrorCode, what: string, error: unknown, attempts: number): UploadResult {
   const message = `${what}: ${describeS3Error(error)}`;
   return { outcome: 'failed', reason: message, error: { code, message }, attempts };
 }

@@ -18,6 +18,7 @@ import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import { checkRange } from '../engine/range.js';
+import { exitCodeOf } from '../engine/outcome.js';
 import { ownsKey, type ShardSpec } from '../shard.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import type { RangeRequest } from '../strategy.js';
@@ -172,7 +173,7 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
         prefixes,
         counts,
         interrupted: !complete,
-        exitCode: !complete ? 130 : problems > 0 ? 1 : 0,
+        exitCode: exitCodeOf({ interrupted: !complete, owed: problems }),
       };
     },
     dispose,

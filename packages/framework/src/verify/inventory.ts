@@ -31,6 +31,7 @@ import { emptyFindingCounts, failing, type Finding } from './findings.js';
 import type { VerifyItem } from './folder.js';
 import { inventoryRows, parseS3Url, readInventoryManifest } from './inventory-report.js';
 import { contextOf, sharded, type VerifyRun } from './run.js';
+import { exitCodeOf } from '../engine/outcome.js';
 
 const SHARDS = 64;
 
@@ -173,7 +174,7 @@ export async function openInventoryCheck(
       findings: counts,
       repairs: { uploaded: 0, notReplaced: 0, failed: 0 },
       interrupted: !complete,
-      exitCode: !complete ? 130 : failing(counts) > 0 ? 1 : 0,
+      exitCode: exitCodeOf({ interrupted: !complete, owed: failing(counts) }),
     }),
     async dispose() {
       run.dispose();

@@ -27,6 +27,7 @@ import type { VerifyItem } from './folder.js';
 import type { VerifyLevel } from './context.js';
 import { sharded, type VerifyRun } from './run.js';
 import { ownsKey, shardSuffix } from '../shard.js';
+import { exitCodeOf } from '../engine/outcome.js';
 
 interface ManifestLine {
   readonly type: string;
@@ -164,7 +165,7 @@ export async function openManifestCheck(
       findings: counts,
       repairs: { uploaded: 0, notReplaced: 0, failed: 0 },
       interrupted: !complete,
-      exitCode: !complete ? 130 : failing(counts) > 0 ? 1 : 0,
+      exitCode: exitCodeOf({ interrupted: !complete, owed: failing(counts) }),
     }),
     dispose: async () => {
       if (!options.target) target.destroy();

@@ -33,6 +33,7 @@ import type { Finding } from './findings.js';
 import { createRepairer } from './repair.js';
 import { advanceRotation, currentSelection, type SubsetSpec } from './subset.js';
 import { estimateCost, type VerifyCost } from './cost.js';
+import { exitCodeOf } from '../engine/outcome.js';
 
 export interface VerifyOptions {
   readonly level?: VerifyLevel;
@@ -244,7 +245,7 @@ export async function openVerify(
         ? { subset: { take: subset.spec.take, of: subset.spec.of, slices: [...subset.slices] } }
         : {}),
       interrupted: !complete,
-      exitCode: !complete ? 130 : failing(counts) > 0 ? 1 : 0,
+      exitCode: exitCodeOf({ interrupted: !complete, owed: failing(counts) }),
     }),
     async dispose() {
       run.dispose();

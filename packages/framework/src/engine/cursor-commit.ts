@@ -1,5 +1,6 @@
 /**
- * Tracks when partitions are done and how far the cursor may move (the cursor contract).
+ * The cursor commit: tracks when partitions are done and how far the cursor may move (the cursor
+ * contract).
  *
  * A partition is done when its listing ended (the plan stream passed its `partitionEnd`) and
  * every file it yielded has a final outcome. The cursor moves over the longest prefix of done,
@@ -28,7 +29,7 @@ export interface DoneEvent {
   readonly cursorMoved: boolean;
 }
 
-export class Ledger {
+export class CursorCommit {
   private readonly entries: Entry[] = [];
   private frontier = 0;
   private blocked = false;
