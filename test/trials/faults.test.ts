@@ -124,6 +124,40 @@ describe('permanent failures', () => {
   });
 });
 
+describe('one retry layer per request', () => {
+  it('a multipart request the SDK already retried is not retried again by the engine', async () => {
+    const key = large()[1]!;
+    const trial = await createFaultJob({
+      strategy: 'date',
+      archive,
+      proxy,
+      client,
+      upload: { attempts: 3 },
+    });
+    const from = proxy.requests.length;
+    proxy.rules = [
+      {
+        kind: 'error500',
+        rate: 1,
+        match: (r) => r.bucket === trial.bucket && r.op === 'create' && r.key === key,
+      },
+    ];
+    const run = await syncOnce(trial);
+    proxy.rules = [];
+    // The SDK tries the request REQUEST_ATTEMPTS (4) times; the file's 3 attempts do not
+    // multiply that (3 x 4 = 12 before): the file fails for this run and stays pending.
+    const creates = sent(trial, from).filter((r) => r.op === 'create' && r.key === key);
+    expect(creates.map((r) => r.fault)).toEqual(['error500', 'error500', 'error500', 'error500']);
+    expect(run.events.find((e) => e.key === key)).toMatchObject({
+      outcome: 'failed',
+      attempts: 1,
+      error: { code: 'E_FILE_UPLOAD' },
+    });
+    expect(run.stats.exitCode).toBe(1);
+    expect((await checkState(trial.stateFile)).pending).toEqual([key]);
+  });
+});
+
 describe('throttling (503 SlowDown)', () => {
   it('backs off with growing pauses and does not spend the file’s attempts', async () => {
     const [throttled, failing] = [small()[5]!, small()[9]!];

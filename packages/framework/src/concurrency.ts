@@ -1,5 +1,6 @@
 /**
- * The one place that decides how much runs at once.
+ * How work runs at once: the two primitives. How much runs at once (and how often things are
+ * tried) is decided in ./limits.ts.
  *
  * recsync is a pipeline of async iterables: strategy → filter/check stage → upload pool.
  * Each stage pulls from the one before, so a slow stage stops the earlier ones from reading

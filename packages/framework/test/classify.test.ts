@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetError } from '../src/s3/classify.js';
+import { classifyS3Error, isThrottling, retriedBySdk, targetError } from '../src/s3/classify.js';
 
 const connection = {
   endpoint: { value: 'https://store.example', from: 'profile "dev"' },
@@ -36,5 +36,33 @@ describe('target error hints', () => {
     const e = targetError(error, { bucket: 'b', action: 'checking the bucket', connection });
     expect(e.hint).not.toMatch(/region/);
     expect(e.hint).toContain('HTTP 500');
+  });
+});
+
+describe('retry classification (the SDK’s own)', () => {
+  const answer = (name: string, status: number, attempts?: number) =>
+    Object.assign(new Error(name), {
+      name,
+      $metadata: { httpStatusCode: status, ...(attempts ? { attempts } : {}) },
+    });
+
+  it('retries throttling, transient and server errors; a 400 is the file’s', () => {
+    expect(classifyS3Error(answer('SlowDown', 503)).kind).toBe('retryable');
+    expect(classifyS3Error(answer('Unknown', 429)).kind).toBe('retryable');
+    expect(classifyS3Error(answer('InternalError', 500)).kind).toBe('retryable');
+    expect(classifyS3Error(Object.assign(new Error('reset'), { code: 'ECONNRESET' })).kind).toBe(
+      'retryable',
+    );
+    expect(classifyS3Error(answer('BadDigest', 400)).kind).toBe('retryable');
+    expect(classifyS3Error(answer('InvalidArgument', 400)).kind).toBe('file');
+    expect(isThrottling(answer('SlowDown', 503))).toBe(true);
+    expect(isThrottling(answer('InternalError', 500))).toBe(false);
+  });
+
+  it('does not try a file again for a request the SDK already retried, unless it must be resent', () => {
+    expect(retriedBySdk(answer('InternalError', 500, 4))).toBe(true);
+    expect(retriedBySdk(answer('InternalError', 500, 1))).toBe(false);
+    expect(retriedBySdk(answer('InternalError', 500))).toBe(false); // a streamed PUT: one try
+    expect(retriedBySdk(answer('NoSuchUpload', 404, 2))).toBe(false);
   });
 });

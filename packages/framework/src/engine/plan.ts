@@ -11,6 +11,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mapUnordered } from '../concurrency.js';
+import { CHECK_CONCURRENCY, LISTING_PREFETCH } from '../limits.js';
 import { describeError, isRecsyncError, type FileErrorCode } from '../errors.js';
 import type { Hooks, PartitionInfo } from '../hooks.js';
 import type { FileCandidate, StrategyInstance, RangeRequest } from '../strategy.js';
@@ -115,7 +116,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   const { job, signal } = ctx;
   // Every in-flight listing and HEAD listens on the run's signal.
   setMaxListeners(0, signal);
-  const concurrency = ctx.checkConcurrency ?? 32;
+  const concurrency = ctx.checkConcurrency ?? CHECK_CONCURRENCY;
   const snapshot = new PendingSnapshot(ctx.pending);
   if (snapshot.paths.size > 0) {
     yield* partitionItems(
@@ -139,7 +140,7 @@ export async function* planStream(ctx: PlanContext): AsyncGenerator<PlanItem> {
   for await (const { partition, check, unchanged } of discoverPartitions(
     partitions,
     ctx,
-    ctx.prefetch ?? 3,
+    ctx.prefetch ?? LISTING_PREFETCH,
   )) {
     if (signal.aborted) return;
     const info: PartitionInfo = {

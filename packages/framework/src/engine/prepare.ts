@@ -4,6 +4,7 @@
  * config), and the target (checked before any file is read).
  */
 import { createHooks, type Hooks } from '../hooks.js';
+import { runLimits, type RunLimits } from '../limits.js';
 import { RecsyncError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
 import type { RangeRequest, StrategyInstance } from '../strategy.js';
@@ -57,7 +58,10 @@ export interface PreparedRun {
   readonly checker: RemoteChecker;
   readonly info: RunInfo;
   readonly now: Date;
+  /** Uploads in flight (`limits.uploads`). */
   readonly concurrency: number;
+  /** How much runs at once and how often things are tried (see ../limits.ts). */
+  readonly limits: RunLimits;
   /** Device number of the source root, recorded in the state after the run. */
   readonly sourceDev: number;
   /** The config as far as folder records depend on it (see ./folders.ts). */
@@ -126,14 +130,15 @@ export async function prepareRun(
     partitionsMayShrink: strategy.partitionsMayShrink ?? false,
     warn: (code, message) => hooks.warning.call({ job: job.name, code, message }),
   });
-  const concurrency = options.concurrency ?? job.upload.concurrency;
+  const limits = runLimits(job.upload, options.concurrency);
 
   const needsTarget = mode === 'sync' || job.remoteCheck !== 'none';
   const connect = async (): Promise<Target> => {
     const target =
       options.target ??
       (await createS3Target(job.target, {
-        maxSockets: concurrency + 8,
+        maxSockets: limits.maxSockets,
+        requestAttempts: limits.requestAttempts,
         maxBandwidth: job.upload.maxBandwidth,
       }));
     try {
@@ -195,7 +200,8 @@ export async function prepareRun(
     ),
     info,
     now,
-    concurrency,
+    concurrency: limits.uploads,
+    limits,
     sourceDev,
     configStamp: configStamp({
       fingerprint: state.fingerprint,

@@ -72,6 +72,8 @@ function planContext(run: PreparedRun) {
     checker: run.checker,
     cursor: run.state.cursor,
     pending: run.state.pending,
+    checkConcurrency: run.limits.checks,
+    prefetch: run.limits.prefetch,
     range: run.info.range,
     now: run.now,
     ...(run.job.lookbackCheck === 'folders'
@@ -126,7 +128,7 @@ class SyncRun {
     leaseLost?: AbortSignal,
   ) {
     this.commit = new Commit(run);
-    this.breaker = new FailureBreaker(Math.max(20, run.concurrency));
+    this.breaker = new FailureBreaker(run.limits.failureStreak);
     this.guard = new RootGuard(run.job.source);
     setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
@@ -150,7 +152,7 @@ class SyncRun {
       const items = this.observe(
         planStream({ ...planContext(this.run), signal: this.stop.signal }),
       );
-      await runPool(items, this.run.concurrency, (item) => this.handle(item));
+      await runPool(items, this.run.limits.uploads, (item) => this.handle(item));
       if (!this.fatal) await this.releaseHeldFailures();
     } catch (error) {
       this.fail(error);

@@ -20,7 +20,14 @@ import { isRecsyncError, type FileErrorCode } from '../errors.js';
 import type { Hooks } from '../hooks.js';
 import type { ResolvedJob } from '../config/resolve.js';
 import type { StoreAnswer, Target } from '../s3/target.js';
-import { classifyS3Error, describeS3Error, isThrottling, targetError } from '../s3/classify.js';
+import {
+  classifyS3Error,
+  describeS3Error,
+  isThrottling,
+  retriedBySdk,
+  targetError,
+} from '../s3/classify.js';
+import { MAX_THROTTLED } from '../limits.js';
 import { MultipartFailure } from '../s3/multipart.js';
 import { formatMtime } from '../s3/mtime.js';
 import { objectLockFields, sseFields } from '../s3/object-settings.js';
@@ -103,11 +110,6 @@ export interface UploadContext {
 }
 
 const MiB = 1024 * 1024;
-/**
- * Throttling answers (503 SlowDown, 429) one file may get in a run on top of its attempts.
- * Few, so a store that answers nothing but 503 still trips the failing-target breaker soon.
- */
-const MAX_THROTTLED = 3;
 const MAX_PARTS = 10_000;
 /**
  * Files up to this size are read once into memory (checksum and body from the same bytes):
@@ -204,6 +206,8 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
           });
         last = error;
         if (kind === 'file') break;
+        // One retry layer per request (see ../limits.ts): what the SDK retried is final here.
+        if (retriedBySdk(error)) break;
         if (isThrottling(error) && throttled < MAX_THROTTLED) {
           // The store asked to slow down: the file is not at fault, so the attempt is given
           // back, and the pause grows with every throttled answer this file got.

@@ -1,8 +1,14 @@
 /**
  * What an S3 error means for the run: retry it, give up on this file, or stop the run
  * because the target itself is unusable (credentials, bucket, endpoint: exit 4).
+ *
+ * Whether an error is transient or throttling is the SDK's own judgement
+ * (`@smithy/core/retry`: the classification its retry strategy uses), so a request and a file
+ * are retried for the same reasons. Who retries what is explained in ../limits.ts.
  */
 import { STATUS_CODES } from 'node:http';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
 import { describeError, isRecsyncError, RecsyncError, type ErrorCode } from '../errors.js';
 import type { Connection } from './connection.js';
 
@@ -38,34 +44,12 @@ const UNREACHABLE = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
 ]);
-const TRANSIENT = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeTooSkewed',
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'InternalError',
-  'ServiceUnavailable',
-  'BadDigest',
-  // A retried CompleteMultipartUpload whose first try succeeded unseen: upload the file again.
-  'NoSuchUpload',
-]);
-const THROTTLING = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'ServiceUnavailable',
-]);
+/**
+ * Answers no request retry can fix, where sending the file again can: the body arrived damaged
+ * (`BadDigest`); the multipart upload is gone (`NoSuchUpload`: a retried Complete whose first try
+ * succeeded unseen); the request was signed with a clock the SDK has corrected since.
+ */
+const RESEND = new Set(['BadDigest', 'NoSuchUpload', 'RequestTimeTooSkewed']);
 
 interface SdkLikeError {
   name?: string;
@@ -104,23 +88,24 @@ export function classifyS3Error(error: unknown): { kind: ErrorKind; code?: Error
     return { kind: 'fatal', code: 'E_TARGET_AUTH' };
   }
   if (/Region is missing/i.test(e.message ?? '')) return { kind: 'fatal', code: 'E_TARGET' };
-  if (
-    TRANSIENT.has(name) ||
-    (net && TRANSIENT.has(net)) ||
-    e.$retryable ||
-    status === 429 ||
-    (status !== undefined && status >= 500)
-  ) {
+  const sdk = e as SdkError;
+  if (RESEND.has(name) || isThrottlingError(sdk) || isTransientError(sdk) || isServerError(sdk))
     return { kind: 'retryable' };
-  }
   return { kind: 'file' };
 }
 
 /** The store asks to slow down (503 SlowDown, 429): the request was fine, the rate was not. */
 export function isThrottling(error: unknown): boolean {
-  const e = (error ?? {}) as SdkLikeError;
-  const status = e.$metadata?.httpStatusCode;
-  return THROTTLING.has(e.name ?? '') || status === 429 || status === 503;
+  return error !== null && typeof error === 'object' && isThrottlingError(error as SdkError);
+}
+
+/**
+ * The SDK already retried the request that failed (it tried it more than once): the engine does
+ * not try the file again for it, unless the answer asks for the file to be sent again.
+ */
+export function retriedBySdk(error: unknown): boolean {
+  const e = (error ?? {}) as SdkLikeError & { $metadata?: { attempts?: number } };
+  return (e.$metadata?.attempts ?? 1) > 1 && !RESEND.has(e.name ?? '');
 }
 
 /** A fatal target error with what to do about it. */

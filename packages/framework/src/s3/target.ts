@@ -10,6 +10,7 @@
  * store the SDK's default aws-chunked bodies with the chunk framing inside the object.
  */
 import type { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { REQUEST_ATTEMPTS } from '../limits.js';
 import type { TargetConfig } from '../config/schema.js';
 import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { RecsyncError } from '../errors.js';
@@ -123,6 +124,8 @@ export type S3Target = Target & ObjectReader;
 
 export interface TargetOptions {
   readonly maxSockets: number;
+  /** Tries of one request inside the SDK (default {@link REQUEST_ATTEMPTS}; see ../limits.ts). */
+  readonly requestAttempts?: number;
   /** Upload bandwidth limit shared by all request bodies, bytes per second. */
   readonly maxBandwidth?: number;
   /** A limiter to share instead (several targets under one limit; tests observe it). */
@@ -143,9 +146,14 @@ export async function createS3Target(
     maxSockets: options.maxSockets,
     limiter,
   });
-  // Listing and HEAD retry inside the SDK. Single PUTs stream their body, which the SDK cannot
-  // rewind, so they get one attempt here and are retried by the engine with a fresh stream.
-  const client = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
+  // One retry layer per request (see ../limits.ts): requests whose body can be sent again
+  // (listing, HEAD, multipart parts held in memory) are retried inside the SDK. PutObject streams
+  // its body, which the SDK cannot rewind: one try here, and the engine tries the file again.
+  const client = new sdk.S3Client({
+    ...base,
+    requestHandler,
+    maxAttempts: options.requestAttempts ?? REQUEST_ATTEMPTS,
+  });
   const putClient = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 1 });
   const context = { bucket: target.bucket, endpoint, connection };
 

@@ -16,6 +16,7 @@
  * default), 1 to read the state, 1 per saved partition, 1 to release the lease.
  */
 import { randomBytes } from 'node:crypto';
+import { REQUEST_ATTEMPTS } from '../limits.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ResolvedJob } from '../config/resolve.js';
 import { RecsyncError } from '../errors.js';
@@ -253,7 +254,7 @@ async function probeConditionalWrites(
 async function openClient(target: BucketJob['target']) {
   const sdk = await import('@aws-sdk/client-s3');
   const { base, requestHandler } = await clientConfig(target, { maxSockets: 4 });
-  const s3 = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 4 });
+  const s3 = new sdk.S3Client({ ...base, requestHandler, maxAttempts: REQUEST_ATTEMPTS });
   // The store's clock: the Date header of each response, kept on the output (lease age).
   s3.middlewareStack.add(
     (next) => async (args) => {
