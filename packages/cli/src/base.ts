@@ -173,12 +173,20 @@ export const shardFlags = {
   }),
 };
 
-/** The jobs as this process runs them: each with its shard from --shard/--shards/`shards`. */
+/**
+ * The jobs as this process runs them: each with its shard from --shard/--shards/`shards`, by the
+ * same rules for every command (plan, sync, verify, restore). With `whole`, a job whose `shards`
+ * setting is N > 1 may still run whole when neither --shard nor --shards is given (restore: one
+ * process brings everything back).
+ */
 export function withShards(
   jobs: readonly ResolvedJob[],
   flags: { shard?: string; shards?: number },
+  options: { whole?: boolean } = {},
 ): ResolvedJob[] {
+  const whole = options.whole && flags.shard === undefined && flags.shards === undefined;
   return jobs.map((job) => {
+    if (whole) return job;
     const shard = resolveShard(job, { shard: flags.shard, shards: flags.shards });
     return shard ? { ...job, shard } : job;
   });

@@ -9,7 +9,8 @@ import {
   RecsyncError,
   type VerifyRun,
 } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
+import { shardText } from '../render/format.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';
 
 export default class Verify extends RecsyncCommand {
@@ -28,6 +29,10 @@ export default class Verify extends RecsyncCommand {
     'It never writes to the bucket, except with --repair (the local file wins; write-once and ' +
       'Object Lock jobs never replace an existing object). Local checksums are cached under ' +
       'the state dir (--rehash ignores the cache).',
+    "--shard I/N (or --shard auto, with --shards N or the job's shards setting) checks one " +
+      "shard's share: only the files and objects whose hash(object key) mod N is I, with that " +
+      "shard's pending set; N such runs together check what one run checks, each key once. A " +
+      'job with shards > 1 is verified per shard.',
     `Exit codes: ${EXIT_CODES.ok} nothing found; ${EXIT_CODES.filesPending} something found (see ` +
       `the findings); ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.locked} ` +
       `--repair while another run holds the lock; ${EXIT_CODES.fatal} fatal target error; ` +
@@ -39,9 +44,11 @@ export default class Verify extends RecsyncCommand {
     '<%= config.bin %> verify --all --deep --subset 1/30',
     '<%= config.bin %> verify --partition 2026-11-25 --head --repair',
     '<%= config.bin %> verify --manifest latest --deep',
+    '<%= config.bin %> verify --all --head --shard auto --shards 8',
   ];
   static override flags = {
     ...rangeFlags,
+    ...shardFlags,
     partition: Flags.string({
       helpValue: 'ID',
       description: 'one partition (as `recsync plan` names it)',
@@ -92,7 +99,7 @@ export default class Verify extends RecsyncCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Verify);
     this.verbose = flags.verbose;
-    const jobs = await this.loadJobs(flags);
+    const jobs = withShards(await this.loadJobs(flags), flags);
     const subset = flags.subset !== undefined ? parseSubset(flags.subset) : undefined;
     const level = flags.deep ? 'deep' : flags.head ? 'head' : 'list';
     if (
@@ -159,8 +166,9 @@ export default class Verify extends RecsyncCommand {
                 : await run.estimate();
             if (!flags.json)
               process.stderr.write(
-                `job ${job.name}: ${level} check of ` +
-                  `${run.scope}\n${costText(run, cost, flags.concurrency)}`,
+                `job ${job.name}${shardText(run)}: ${level} check of ` +
+                  `${run.scope}${run.shard ? " (this shard's share)" : ''}\n` +
+                  costText(run, cost, flags.concurrency),
               );
             if (flags.estimate) {
               if (flags.json)
@@ -168,6 +176,7 @@ export default class Verify extends RecsyncCommand {
                   `${JSON.stringify({
                     event: 'cost',
                     job: job.name,
+                    ...(run.shard ? { shard: run.shard } : {}),
                     level,
                     scope: run.scope,
                     ...(cost ?? {}),
@@ -190,7 +199,14 @@ export default class Verify extends RecsyncCommand {
         } catch (error) {
           if (!isRecsyncError(error)) throw error;
           if (flags.json)
-            write(`${JSON.stringify({ event: 'failed', job: job.name, ...error.toJSON() })}\n`);
+            write(
+              `${JSON.stringify({
+                event: 'failed',
+                job: job.name,
+                ...(job.shard ? { shard: job.shard } : {}),
+                ...error.toJSON(),
+              })}\n`,
+            );
           else this.printError(error);
           exitCode = Math.max(exitCode, error.exitCode);
         }
