@@ -8,11 +8,15 @@
 //   node bench/mtime.mjs                          (200k and 1M files, 3 runs)
 //   node bench/mtime.mjs --sizes 200000,1000000 --runs 3 --work /tmp/x --keep --threads 0
 //
-// The strategy instance is driven directly (create → partitions → files, counting), in a fresh
-// Node process per measurement so its peak RSS is its own; the time counted is the walk's, from
-// the first partition to the last file (Node's start and the imports are reported apart). Needs
-// the packages built (`npm run bench` builds them). Trees are generated under --work (default:
-// the system temp folder) and deleted at the end unless --keep.
+// Two measurements of recsync: end to end, `recsync plan --json` as a user runs it (start-up,
+// config, walk; write-once pruning off; `remoteCheck: 'none'`, so it discovers like find and
+// asks the bucket nothing — the strategy's default checks each candidate with a HEAD), which
+// the target compares with find; and the walk alone, the strategy instance
+// driven directly (create → partitions → files, counting) in a fresh Node process, from the
+// first partition to the last file (Node's start and the imports are reported apart). Peak RSS
+// is each process's own. Needs the packages built (`npm run bench` builds them). Trees are
+// generated under --work (default: the system temp folder) and deleted at the end unless
+// --keep. --json FILE also writes the rows as JSON (for bench/run.mjs).
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -30,11 +34,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const SCRIPT = fileURLToPath(import.meta.url);
+const RECSYNC = fileURLToPath(new URL('../packages/cli/bin/run.js', import.meta.url));
 const FILES_PER_DAY = 2000;
 const AGENTS = 40;
 const FIRST_DAY = Date.parse('2024-01-01T00:00:00Z');
 const DAY = 86_400_000;
 const log = (...a) => console.error(...a);
+// For `recsync plan` against the local s3rver.
+Object.assign(process.env, {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
 
 const { values: opts } = parseArgs({
   options: {
@@ -44,6 +56,7 @@ const { values: opts } = parseArgs({
     work: { type: 'string', default: path.join(os.tmpdir(), 'recsync-bench-mtime') },
     keep: { type: 'boolean', default: false },
     threads: { type: 'string' },
+    json: { type: 'string' },
     // internal: the child processes
     generate: { type: 'string' },
     walk: { type: 'string' },
@@ -53,7 +66,10 @@ const { values: opts } = parseArgs({
 
 const dayName = (index) => new Date(FIRST_DAY + index * DAY).toISOString().slice(0, 10);
 
-/** Writes day folders [first, first + count) of `root`; old days get mtimes inside their day, files and folders alike. */
+/**
+ * Writes day folders [first, first + count) of `root`; old days get mtimes inside their day, files
+ * and folders alike.
+ */
 function writeDays(root, first, count, total, { old }) {
   const body = Buffer.from('call audio ....\n');
   for (let day = first; day < first + count; day++) {
@@ -96,7 +112,8 @@ async function generate(root, files) {
           ]);
     }),
   );
-  // The marker after every old ctime (the kernel stamps with a coarse clock), the fresh day after the marker.
+  // The marker after every old ctime (the kernel stamps with a coarse clock), the fresh day after
+  // the marker.
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const marker = path.join(path.dirname(root), 'marker');
   await writeFile(marker, '');
@@ -105,7 +122,8 @@ async function generate(root, files) {
   await new Promise((resolve) => setTimeout(resolve, 50));
   writeDays(root, oldDays, 1, files, { old: false });
   log(
-    `  generated ${files.toLocaleString('en-US')} files in ${days} day folders in ${((performance.now() - t) / 1000).toFixed(0)}s`,
+    `  generated ${files.toLocaleString('en-US')} files in ${days} day folders in ` +
+      `${((performance.now() - t) / 1000).toFixed(0)}s`,
   );
   return { marker, newFiles: files - oldDays * FILES_PER_DAY };
 }
@@ -127,7 +145,9 @@ function run(cmd, args) {
   });
 }
 
-/** `find ROOT -newer MARKER -type f | wc -l`, with find's CPU time and peak RSS from /usr/bin/time. */
+/**
+ * `find ROOT -newer MARKER -type f | wc -l`, with find's CPU time and peak RSS from /usr/bin/time.
+ */
 async function timeFind(root, marker) {
   const r = await run('sh', [
     '-c',
@@ -200,6 +220,46 @@ function peakRssMB() {
   return line ? Number(line.split(/\s+/)[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
+/** `recsync plan --json` over the tree (mtime strategy from the cutoff), under /usr/bin/time. */
+async function timePlan(configFile) {
+  const r = await run('/usr/bin/time', [
+    '-f',
+    '%e %M %U %S',
+    process.execPath,
+    RECSYNC,
+    'plan',
+    '--json',
+    '--config',
+    configFile,
+  ]);
+  const [, rssKB, user, sys] = r.err.trim().split('\n').at(-1).split(' ').map(Number);
+  const files = JSON.parse(r.out).jobs[0].totals.upload.files;
+  return { ms: r.ms, files, cpuMs: (user + sys) * 1000, rssMB: rssKB / 1024 };
+}
+
+async function writePlanConfig(work, root, cutoff, endpoint) {
+  const configFile = path.join(work, 'recsync.config.ts');
+  await writeFile(
+    configFile,
+    `import { defineConfig } from '@recsync/framework';
+import { mtimeCutoff } from '@recsync/strategy-mtime';
+export default defineConfig({
+  stateDir: ${JSON.stringify(path.join(work, 'state'))},
+  jobs: { bench: {
+    source: ${JSON.stringify(root)},
+    target: { bucket: 'bench', endpoint: '${endpoint}', forcePathStyle: true },
+    filters: { settle: '0s' },
+    remoteCheck: 'none',
+    strategy: mtimeCutoff({ start: '${cutoff}', writeOnce: false${
+      opts.threads === undefined ? '' : `, threads: ${Number(opts.threads)}`
+    } }),
+  } },
+});
+`,
+  );
+  return configFile;
+}
+
 /** `rm -rf`: fs.rm on a million files holds far more memory than the walk being measured. */
 const remove = (dir) => run('rm', ['-rf', dir]);
 
@@ -210,19 +270,26 @@ async function measureSize(size, runs) {
   const root = path.join(work, 'ARCHIVE');
   await remove(work);
   log(`\n== ${size.toLocaleString('en-US')} files: ${root}`);
+  let server;
   try {
     const { marker, newFiles } = await generate(root, size);
     const cutoff = new Date(Math.floor((await stat(marker)).mtimeMs)).toISOString();
+    const { startS3Server } = await import('@recsync/framework/testing');
+    server = await startS3Server({ buckets: ['bench'] });
+    const configFile = await writePlanConfig(work, root, cutoff, server.endpoint);
     await timeFind(root, marker); // warm the cache
     await timeWalk(root, cutoff, false);
-    const samples = { find: [], walk: [], pruned: [] };
+    const samples = { find: [], plan: [], walk: [], pruned: [] };
     for (let i = 0; i < runs; i++) {
       samples.find.push(await timeFind(root, marker));
+      samples.plan.push(await timePlan(configFile));
       samples.walk.push(await timeWalk(root, cutoff, false));
       samples.pruned.push(await timeWalk(root, cutoff, true));
       const last = (k) => samples[k].at(-1);
       log(
-        `  run ${i + 1}/${runs}: find ${fmt(last('find').ms)} ms, walk ${fmt(last('walk').ms)} ms, write-once ${fmt(last('pruned').ms)} ms`,
+        `  run ${i + 1}/${runs}: find ${fmt(last('find').ms)} ms, recsync plan ` +
+          `${fmt(last('plan').ms)} ms, walk ${fmt(last('walk').ms)} ms, write-once ` +
+          `${fmt(last('pruned').ms)} ms`,
       );
     }
     for (const [name, list] of Object.entries(samples)) {
@@ -237,10 +304,12 @@ async function measureSize(size, runs) {
       size,
       newFiles,
       find: pick(samples.find),
+      plan: pick(samples.plan),
       walk: pick(samples.walk),
       pruned: pick(samples.pruned),
     };
   } finally {
+    await server?.stop();
     if (!opts.keep) await remove(work);
   }
 }
@@ -249,17 +318,25 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
 function report(rows, runs) {
   const lines = [
-    `Archive: date folders of ${FILES_PER_DAY} files (${AGENTS} agent folders each), old mtimes, the newest day fresh. ` +
-      `Median of ${runs} run(s), page cache warm. recsync = the strategy's walk (threads: ${opts.threads ?? 'default, 2'}), Node start and imports apart.`,
+    `Archive: date folders of ${FILES_PER_DAY} files (${AGENTS} agent folders each), old ` +
+      'mtimes, the newest day fresh. ' +
+      `Median of ${runs} run(s), page cache warm. recsync = the strategy's walk (threads: ` +
+      `${opts.threads ?? 'default, 2'}), Node start and imports apart.`,
     '',
-    '| files | new | find -newer ms | recsync walk ms | walk / find | write-once ms | find / write-once | peak RSS walk, write-once MB | CPU µs per file: find, walk |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| files | new | find -newer ms | recsync plan ms (end to end) | plan / find | plan peak RSS ' +
+      'MB | recsync walk ms | walk / find | write-once ms | find / write-once | peak RSS ' +
+      'walk, write-once MB | CPU µs per file: find, walk |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${fmt(r.find.ms)} | ${fmt(r.walk.ms)} | ${fmt(r.walk.ms / r.find.ms, 2)}x | ` +
-        `${fmt(r.pruned.ms)} | ${fmt(r.find.ms / r.pruned.ms, 1)}x | ${fmt(r.walk.rssMB)}, ${fmt(r.pruned.rssMB)} | ` +
-        `${fmt((r.find.cpuMs * 1000) / r.size, 2)}, ${fmt((r.walk.cpuMs * 1000) / r.walk.facts.filesStated, 2)} |`,
+      `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${fmt(r.find.ms)} | ` +
+        `${fmt(r.plan.ms)} | ${fmt(r.plan.ms / r.find.ms, 2)}x | ${fmt(r.plan.rssMB)} | ` +
+        `${fmt(r.walk.ms)} | ${fmt(r.walk.ms / r.find.ms, 2)}x | ` +
+        `${fmt(r.pruned.ms)} | ${fmt(r.find.ms / r.pruned.ms, 1)}x | ${fmt(r.walk.rssMB)}, ` +
+        `${fmt(r.pruned.rssMB)} | ` +
+        `${fmt((r.find.cpuMs * 1000) / r.size, 2)}, ` +
+        `${fmt((r.walk.cpuMs * 1000) / r.walk.facts.filesStated, 2)} |`,
     );
   }
   const last = rows.at(-1);
@@ -267,12 +344,40 @@ function report(rows, runs) {
   lines.push(
     '',
     'Targets:',
-    `- walk ≤ 1.0x find: ${rows.map((r) => `${fmt(r.walk.ms / r.find.ms, 2)}x at ${r.size.toLocaleString('en-US')}`).join(', ')}`,
-    `- write-once pruning ≥ 5x faster than find: ${rows.map((r) => `${fmt(r.find.ms / r.pruned.ms, 1)}x at ${r.size.toLocaleString('en-US')}`).join(', ')}`,
-    `- peak RSS flat as the tree grows: walk ${fmt(first.walk.rssMB)} → ${fmt(last.walk.rssMB)} MB, write-once ${fmt(first.pruned.rssMB)} → ${fmt(last.pruned.rssMB)} MB`,
-    `- Node start + imports (not in the walk times): ${fmt(last.walk.importMs)} ms of ${fmt(last.walk.processMs)} ms for the walk's process`,
-    `- walk at ${last.size.toLocaleString('en-US')}: ${last.walk.facts.filesStated.toLocaleString('en-US')} files stat'ed in ${last.walk.facts.dirsWalked.toLocaleString('en-US')} folders; ` +
-      `write-once: ${last.pruned.facts.filesStated.toLocaleString('en-US')} stat'ed, ${last.pruned.facts.dirsWalked.toLocaleString('en-US')} folders read, ${last.pruned.facts.prunedDirs.toLocaleString('en-US')} pruned`,
+    '- recsync plan end to end (start-up included, write-once off) ≤ 1.0x find: ' +
+      `${rows
+        .map(
+          (r) =>
+            `${fmt(r.plan.ms / r.find.ms, 2)}x at ${r.size.toLocaleString('en-US')} ` +
+            `(${r.plan.ms / r.find.ms <= 1 ? 'met' : 'missed'})`,
+        )
+        .join(', ')}`,
+    '- peak RSS of plan ≤ 150 MB: ' +
+      `${rows
+        .map(
+          (r) =>
+            `${fmt(r.plan.rssMB)} MB at ${r.size.toLocaleString('en-US')} ` +
+            `(${r.plan.rssMB <= 150 ? 'met' : 'missed'})`,
+        )
+        .join(', ')}`,
+    '- walk alone ≤ 1.0x find: ' +
+      `${rows
+        .map((r) => `${fmt(r.walk.ms / r.find.ms, 2)}x at ` + `${r.size.toLocaleString('en-US')}`)
+        .join(', ')}`,
+    '- write-once pruning ≥ 5x faster than find: ' +
+      `${rows
+        .map((r) => `${fmt(r.find.ms / r.pruned.ms, 1)}x at ` + `${r.size.toLocaleString('en-US')}`)
+        .join(', ')}`,
+    `- peak RSS flat as the tree grows: walk ${fmt(first.walk.rssMB)} → ${fmt(last.walk.rssMB)} ` +
+      `MB, write-once ${fmt(first.pruned.rssMB)} → ${fmt(last.pruned.rssMB)} MB`,
+    `- Node start + imports (not in the walk times): ${fmt(last.walk.importMs)} ms of ` +
+      `${fmt(last.walk.processMs)} ms for the walk's process`,
+    `- walk at ${last.size.toLocaleString('en-US')}: ` +
+      `${last.walk.facts.filesStated.toLocaleString('en-US')} files stat'ed in ` +
+      `${last.walk.facts.dirsWalked.toLocaleString('en-US')} folders; ` +
+      `write-once: ${last.pruned.facts.filesStated.toLocaleString('en-US')} stat'ed, ` +
+      `${last.pruned.facts.dirsWalked.toLocaleString('en-US')} folders read, ` +
+      `${last.pruned.facts.prunedDirs.toLocaleString('en-US')} pruned`,
   );
   return lines.join('\n');
 }
@@ -284,8 +389,10 @@ async function main() {
   const runs = Number(opts.runs ?? (opts.quick ? 1 : 3));
   const rows = [];
   for (const size of sizes) rows.push(await measureSize(size, runs));
-  if (!opts.keep) await rmdir(opts.work).catch(() => undefined); // only when empty: --work may hold other things
+  // only when empty: --work may hold other things
+  if (!opts.keep) await rmdir(opts.work).catch(() => undefined);
   console.log(report(rows, runs));
+  if (opts.json) await writeFile(opts.json, `${JSON.stringify({ runs, rows }, null, 2)}\n`);
 }
 
 if (opts.generate) {

@@ -2,7 +2,7 @@
 // Start-up: how long recsync takes before it does any work, against Node's own start-up.
 //
 //   npm run bench -- --startup          (this case alone: under a minute)
-//   node bench/startup.mjs [--runs 5] [--bin path/to/run.js]
+//   node bench/startup.mjs [--runs 5] [--bin path/to/run.js] [--json FILE]
 //
 // Interleaved runs of `node -e 0`, `recsync --version`, `recsync status` and `recsync plan` on a
 // small date-folder job whose files are all in the bucket (an idle night: nothing to upload),
@@ -197,11 +197,16 @@ export function startupMarkdown({ meta, rows, targets }) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '5' }, bin: { type: 'string' } },
+    options: {
+      runs: { type: 'string', default: '5' },
+      bin: { type: 'string' },
+      json: { type: 'string' },
+    },
   });
   const result = await startupBench({
     runs: Number(values.runs),
     ...(values.bin ? { bin: path.resolve(values.bin) } : {}),
   });
   console.log(startupMarkdown(result));
+  if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -1,9 +1,16 @@
 // Deterministic archive generator for benchmarks: `days` date folders (YYYY-MM-DD) ending with
-// the newest ("new") day, `files / days` files a day, files with a realistic size spread (mostly small
+// the newest ("new") day, `files / days` files a day, files with a realistic size spread (mostly
+// small
 // call recordings, a few large) and mtimes inside their day. Same seed, same archive.
-import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+// With `realDays`, only the newest `realDays` days get contents; older files are empty (same
+// names and mtimes): nothing in the benchmark reads them, and a 7M-file archive then costs
+// inodes rather than 100+ GB.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+const pad = (n, width) => String(n).padStart(width, '0');
 
 const DAY = 86_400_000;
 
@@ -35,18 +42,20 @@ export function dayIds(newest, days) {
 }
 
 /** Lists the archive's files lazily: { rel, size, mtime } in day order. */
-export function* archiveFiles({ files, days, newest, seed = 1 }) {
+export function* archiveFiles({ files, days, newest, seed = 1, realDays = Infinity }) {
   const rnd = prng(seed);
   const ids = dayIds(newest, days);
   const perDay = Math.floor(files / days);
-  for (const day of ids) {
+  for (const [index, day] of ids.entries()) {
+    const real = index >= ids.length - realDays;
     const start = Date.parse(`${day}T00:00:00Z`);
     for (let i = 0; i < perDay; i++) {
       const agent = 1 + Math.floor(rnd() * 40);
       const mtime = new Date(start + Math.floor(rnd() * (DAY - 60_000)));
+      const size = fileSize(rnd); // drawn for every file, so the sequence is the same either way
       yield {
-        rel: `${day}/agent-${String(agent).padStart(2, '0')}/call-${String(i).padStart(6, '0')}.wav`,
-        size: fileSize(rnd),
+        rel: `${day}/agent-${pad(agent, 2)}/call-${pad(i, 6)}.wav`,
+        size: real ? size : 0,
         mtime,
       };
     }
@@ -67,8 +76,9 @@ export function contentOf(rel, size) {
 }
 
 /**
- * Creates the archive under `root` unless a marker says the same parameters already built it.
- * Returns { root, perDay, days: ids, newDay }.
+ * Creates the archive under `root` unless a marker says the same parameters already built it
+ * (and the new day is complete: an interrupted build is built again).
+ * Returns { root, perDay, days: ids, newDay, reused }.
  */
 export async function ensureArchive(root, params, log = () => {}) {
   const ids = dayIds(params.newest, params.days);
@@ -77,8 +87,10 @@ export async function ensureArchive(root, params, log = () => {}) {
   const wanted = JSON.stringify(params);
   const existing = await readFile(marker, 'utf8').catch(() => '');
   const info = { root, perDay, days: ids, newDay: ids.at(-1), newFiles: perDay };
-  if (existing === wanted) return info;
-  await rm(root, { recursive: true, force: true });
+  if (existing === wanted && (await countFiles(path.join(root, info.newDay))) === perDay)
+    return { ...info, reused: true };
+  await rm(marker, { force: true });
+  await run('rm', ['-rf', root]); // fs.rm holds every path of a million-file tree in memory
   const started = Date.now();
   const made = new Set();
   const queue = [];
@@ -96,12 +108,57 @@ export async function ensureArchive(root, params, log = () => {}) {
   await Promise.all(queue);
   await writeFile(marker, wanted);
   log(`  generated ${written} files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return info;
+  return { ...info, reused: false };
+}
+
+/** Files under `dir` (recursive), 0 when it does not exist. */
+export async function countFiles(dir) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).length;
+}
+
+/** Runs a command to completion; rejects on a non-zero exit. */
+export function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+/**
+ * `count` files of `mib` MiB each in `dir` (incompressible-looking content, distinct per file),
+ * unless a marker says they are there. Returns the file names.
+ */
+export async function ensureLargeFiles(dir, count, mib, log, mtime) {
+  const marker = path.join(dir, '..', 'large.json');
+  const wanted = JSON.stringify({ count, mib, mtime: mtime.toISOString(), v: 1 });
+  const names = Array.from({ length: count }, (_, i) => `take-${String(i).padStart(2, '0')}.bin`);
+  if ((await readFile(marker, 'utf8').catch(() => '')) === wanted) return names;
+  await rm(marker, { force: true });
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const started = Date.now();
+  const block = randomBytes(1024 * 1024);
+  for (const [n, name] of names.entries()) {
+    const handle = await open(path.join(dir, name), 'w');
+    for (let i = 0; i < mib; i++) {
+      block.writeUInt32BE(n * mib + i, 0); // every MiB differs
+      await handle.write(block);
+    }
+    await handle.utimes(mtime, mtime);
+    await handle.close();
+  }
+  await writeFile(marker, wanted);
+  log(`  generated ${count} × ${mib} MiB in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return names;
 }
 
 async function write(file, body, mtime) {
   const handle = await open(file, 'w');
-  await handle.write(body);
+  if (body.length > 0) await handle.write(body);
+  await handle.utimes(mtime, mtime);
   await handle.close();
-  await utimes(file, mtime, mtime);
 }

@@ -127,14 +127,18 @@ export async function loadConfig(options: {
       message: result?.isEmpty
         ? `the config ${result.filepath} is empty`
         : `no recsync config found in ${options.cwd} or its parent folders`,
-      hint: 'create recsync.config.ts (see examples/ in the recsync repository) or pass --config PATH',
+      hint:
+        'create recsync.config.ts (see examples/ in the recsync repository) or pass --config ' +
+        'PATH',
     });
   }
   const raw = unwrapDefault(result.config);
   return resolveConfig(raw, { configPath: result.filepath, importModule });
 }
 
-/** Why a config file could not be loaded: a missing import, a syntax error, or an error it threw. */
+/**
+ * Why a config file could not be loaded: a missing import, a syntax error, or an error it threw.
+ */
 function loadError(error: unknown, configPath: string | undefined): RecsyncError {
   const e = error as NodeJS.ErrnoException;
   const where = configPath ? ` ${configPath}` : '';
@@ -142,8 +146,13 @@ function loadError(error: unknown, configPath: string | undefined): RecsyncError
   if (missing) {
     const from = /imported from (\S+)/.exec(e.message)?.[1];
     return new RecsyncError('E_CONFIG_LOAD', {
-      message: `the config${where} imports ${JSON.stringify(missing)}, which cannot be found${from ? ` (imported from ${from})` : ''}`,
-      hint: `install it next to the config (npm i ${missing.startsWith('.') || missing.startsWith('/') ? '…' : packageName(missing)}) or fix the import path; @recsync/* packages come with the CLI`,
+      message:
+        `the config${where} imports ${JSON.stringify(missing)}, which cannot be ` +
+        `found${from ? ` (imported from ${from})` : ''}`,
+      hint:
+        'install it next to the config (npm i ' +
+        `${missing.startsWith('.') || missing.startsWith('/') ? '…' : packageName(missing)}) ` +
+        'or fix the import path; @recsync/* packages come with the CLI',
       cause: error,
     });
   }

@@ -311,8 +311,12 @@ async function checkObjectLock(
   }
   if (enabled === 'Enabled') return;
   throw new RecsyncError('E_TARGET_BUCKET', {
-    message: `bucket "${context.bucket}" does not have Object Lock enabled${why}, so target.objectLock cannot be applied; nothing was uploaded`,
-    hint: 'use a bucket created with Object Lock enabled (it cannot be turned on for objects already written without it), or remove target.objectLock',
+    message:
+      `bucket "${context.bucket}" does not have Object Lock enabled${why}, so ` +
+      'target.objectLock cannot be applied; nothing was uploaded',
+    hint:
+      'use a bucket created with Object Lock enabled (it cannot be turned on for objects ' +
+      'already written without it), or remove target.objectLock',
   });
 }
 
