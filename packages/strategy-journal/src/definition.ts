@@ -30,7 +30,10 @@ export const journalStrategy = defineStrategy({
   },
 });
 
-/** The factory for `recsync.config.ts`: `strategy: journal({ path: '/var/lib/recorder/written.log' })`. */
+/**
+ * The factory for `recsync.config.ts`: `strategy: journal({ path: '/var/lib/recorder/written.log'
+ * })`.
+ */
 export function journal(options: JournalOptions): StrategyRef {
   return useStrategy(journalStrategy, options);
 }

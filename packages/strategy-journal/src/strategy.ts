@@ -102,7 +102,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
       if (end === 'stop' || (end === 'busy' && !last)) {
         if (end === 'busy')
           this.context.warn(
-            `${step.file.abs} was written less than ${formatDuration(this.options.rotationGrace)} ago: later journal files wait for the next run`,
+            `${step.file.abs} was written less than ` +
+              `${formatDuration(this.options.rotationGrace)} ago: later journal files wait ` +
+              'for the next run',
           );
         return;
       }
@@ -118,7 +120,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     const chunk = this.chunks.get(partition.id);
     if (!chunk) {
       throw new RecsyncError('E_PARTITION', {
-        message: `partition ${JSON.stringify(partition.id)} was not read by this run of the journal strategy`,
+        message:
+          `partition ${JSON.stringify(partition.id)} was not read by this run of the journal ` +
+          'strategy',
         hint: 'advance() only accepts partitions yielded by the same instance in its latest run',
       });
     }
@@ -154,7 +158,10 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     }
   }
 
-  /** Yields the partitions of one journal file from the step's offset; says whether the file is quiet. */
+  /**
+   * Yields the partitions of one journal file from the step's offset; says whether the file is
+   * quiet.
+   */
   private async *readStep(
     step: ReadStep,
     ctx: { run: JournalRun; request: PartitionsRequest<JournalCursor> },
@@ -210,7 +217,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     }
   }
 
-  /** Opens a planned file and takes its size now; undefined (with a warning) when it changed since. */
+  /**
+   * Opens a planned file and takes its size now; undefined (with a warning) when it changed since.
+   */
   private async openStep(
     step: ReadStep,
   ): Promise<{ handle: FileHandle; file: JournalFile } | undefined> {

@@ -22,6 +22,7 @@ import {
   type Partition,
   type StrategyInstance,
 } from '../strategy.js';
+import { advanceCursor, runStrategy } from './drive.js';
 
 const pathProblem = (relative: string): string | undefined => pathRefusal(relative)?.reason;
 
@@ -30,7 +31,9 @@ export interface ConformanceFixture {
   readonly source: string;
   /** The clock of the first run. */
   readonly now: Date;
-  /** Adds files after the first run; returns their relative paths, which the second run must yield. */
+  /**
+   * Adds files after the first run; returns their relative paths, which the second run must yield.
+   */
   addFiles?(): Promise<string[]>;
   /** Clock of the second run (default: first + 1 day). */
   readonly later?: Date;
@@ -85,42 +88,27 @@ async function collect(
   cursor: unknown,
   now: Date,
 ): Promise<Collected[]> {
-  const out: Collected[] = [];
-  const signal = new AbortController().signal;
-  for await (const partition of instance.partitions({ cursor, now, signal })) {
-    const files: Collected['files'] = [];
-    for await (const f of partition.files()) {
+  const run = await runStrategy(instance, { cursor, now });
+  return run.partitions.map(({ partition, files }) => ({
+    partition,
+    files: files.map((f) => {
       assert.ok(
         CANDIDATE_KINDS.has(f.kind ?? 'file'),
         `${f.path}: unknown candidate kind ${JSON.stringify(f.kind)} (file, missing, refused, unreadable)`,
       );
-      files.push(
-        isCandidateFile(f)
-          ? { path: f.path, size: f.size, mtimeMs: f.mtimeMs }
-          : { path: f.path, size: 0, mtimeMs: 0 },
-      );
-    }
-    out.push({ partition, files });
-  }
-  return out;
+      return isCandidateFile(f)
+        ? { path: f.path, size: f.size, mtimeMs: f.mtimeMs }
+        : { path: f.path, size: 0, mtimeMs: 0 };
+    }),
+  }));
 }
 
-function advanceAll(
-  instance: StrategyInstance<unknown>,
-  cursor: unknown,
-  runs: Collected[],
-): unknown {
-  let current = cursor;
-  for (const { partition } of runs) {
-    if (!partition.closed) break;
-    current = instance.advance(current, {
-      id: partition.id,
-      closed: partition.closed,
-      recheck: partition.recheck,
-    });
-  }
-  return current;
-}
+const advanceAll = (instance: StrategyInstance<unknown>, cursor: unknown, runs: Collected[]) =>
+  advanceCursor(
+    instance,
+    cursor,
+    runs.map((r) => r.partition),
+  );
 
 export function strategyConformance(subject: ConformanceSubject): ConformanceCheck[] {
   const { definition } = subject;
@@ -149,7 +137,9 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
 
   return [
     {
-      name: `${definition.name}: declares a name, an options schema that accepts the options, and a cursor schema`,
+      name:
+        `${definition.name}: declares a name, an options schema that accepts the options, ` +
+        'and a cursor schema',
       async run() {
         assert.ok(definition.name.length > 0, 'name is empty');
         const parsed = definition.options.safeParse(subject.options);
@@ -163,7 +153,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       },
     },
     withFixture(
-      'yields partitions with unique ids and files that are inside the source, relative and correctly described',
+      'yields partitions with unique ids and files that are inside the source, relative ' +
+        'and correctly described',
       async (f, instance) => {
         const runs = await collect(instance, undefined, f.now);
         assert.ok(
@@ -197,7 +188,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
             if (partition.prefix)
               assert.ok(
                 file.path.startsWith(partition.prefix),
-                `${file.path} is not under its partition's prefix ${partition.prefix}: the list check would never find it`,
+                `${file.path} is not under its partition's prefix ${partition.prefix}: the ` +
+                  'list check would never find it',
               );
             const stats = await lstat(path.join(f.source, ...file.path.split('/')));
             assert.ok(stats.isFile(), `${file.path} is not a regular file`);
@@ -236,7 +228,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       },
     ),
     withFixture(
-      'finds files added since the last run, and re-reads unchanged files only in re-check or open partitions',
+      'finds files added since the last run, and re-reads unchanged files only in re-check ' +
+        'or open partitions',
       async (f, instance) => {
         const first = await collect(instance, undefined, f.now);
         const cursor =
@@ -255,7 +248,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
           for (const file of files) {
             assert.ok(
               !doneBefore.has(file.path) || added.includes(file.path),
-              `${file.path} was done in a closed partition and is yielded again by ${partition.id}, which is not a re-check`,
+              `${file.path} was done in a closed partition and is yielded again by ` +
+                `${partition.id}, which is not a re-check`,
             );
           }
         }
