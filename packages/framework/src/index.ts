@@ -84,5 +84,8 @@ export {
   durationSchema,
   sizeSchema,
 } from './units.js';
-/** The zod instance the framework validates with: strategies and plugins declare their schemas with it. */
+/**
+ * The zod instance the framework validates with: strategies and plugins declare their schemas with
+ * it.
+ */
 export { z } from 'zod';

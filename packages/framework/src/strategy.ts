@@ -22,7 +22,10 @@ export type FileCandidate = CandidateFile | MissingFile | RefusedEntry | Unreada
 
 /** What every kind of candidate carries. */
 interface CandidateBase {
-  /** Path relative to the job's source root, `/`-separated. The engine refuses `..` segments and absolute paths. */
+  /**
+   * Path relative to the job's source root, `/`-separated. The engine refuses `..` segments and
+   * absolute paths.
+   */
   readonly path: string;
   /** Where the strategy learnt of the entry (`cdr row 17`, a journal line), named in messages. */
   readonly origin?: string;

@@ -91,7 +91,7 @@ describe('strategy conformance suite', () => {
     expect(f.join('\n')).toContain('advancing over the same partitions again moved the cursor');
   });
 
-  it('catches capabilities declared outside features, and a candidate of an unknown kind', async () => {
+  it('catches capabilities outside features, and a candidate of an unknown kind', async () => {
     const good = listStrategy(() => [
       { path: 'd/a.wav', size: 5, mtimeMs: Date.parse('2026-01-01T00:00:00Z') },
     ]);

@@ -18,20 +18,24 @@ describe('compileGlob: one pattern', () => {
 });
 
 describe('compilePathRules: include and exclude', () => {
-  it('takes a file that matches an include (or there are none) and no exclude, and names the exclude', () => {
-    const rules = compilePathRules(['*.wav', 'docs/**'], ['**/tmp/**', '*.part.wav']);
-    expect(rules.includesFile('2026/a.wav')).toBe(true);
-    expect(rules.includesFile('docs/x.pdf')).toBe(true);
-    expect(rules.includesFile('2026/a.txt')).toBe(false);
-    expect(rules.matchesInclude('2026/a.txt')).toBe(false);
-    expect(rules.includesFile('2026/tmp/a.wav')).toBe(false);
-    expect(rules.excludedBy('2026/tmp/a.wav')).toBe('**/tmp/**');
-    expect(rules.excludedBy('b.part.wav')).toBe('*.part.wav');
-    expect(rules.excludedBy('b.wav')).toBeUndefined();
-    const none = compilePathRules([], []);
-    expect(none.includesFile('anything/at/all')).toBe(true);
-    expect(none.matchesInclude('x')).toBe(true);
-  });
+  it(
+    'takes a file that matches an include (or there are none) and no ' +
+      'exclude, and names the exclude',
+    () => {
+      const rules = compilePathRules(['*.wav', 'docs/**'], ['**/tmp/**', '*.part.wav']);
+      expect(rules.includesFile('2026/a.wav')).toBe(true);
+      expect(rules.includesFile('docs/x.pdf')).toBe(true);
+      expect(rules.includesFile('2026/a.txt')).toBe(false);
+      expect(rules.matchesInclude('2026/a.txt')).toBe(false);
+      expect(rules.includesFile('2026/tmp/a.wav')).toBe(false);
+      expect(rules.excludedBy('2026/tmp/a.wav')).toBe('**/tmp/**');
+      expect(rules.excludedBy('b.part.wav')).toBe('*.part.wav');
+      expect(rules.excludedBy('b.wav')).toBeUndefined();
+      const none = compilePathRules([], []);
+      expect(none.includesFile('anything/at/all')).toBe(true);
+      expect(none.matchesInclude('x')).toBe(true);
+    },
+  );
 });
 
 describe('compilePathRules: folder pruning', () => {

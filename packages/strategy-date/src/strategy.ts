@@ -81,7 +81,9 @@ export const dateStrategy = defineStrategy({
         rangeSelection(parseRangeBounds(range, layout, options.timezone), current, undefined);
       },
     },
-    /** The last completed period; its end (in the layout's zone) is the time the cursor stands for. */
+    /**
+     * The last completed period; its end (in the layout's zone) is the time the cursor stands for.
+     */
     describeCursor: (cursor, options) => {
       const layout = compileLayout(options.layout);
       const period = parsePeriodKey(cursor.through, layout.granularity);

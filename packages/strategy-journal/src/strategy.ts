@@ -69,7 +69,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     this.features = {
       describe: () => this.describe(),
       missingTimeoutMs: options.missingTimeout,
-      /** The source root is the only folder a journal names; files may be moved out of it by design. */
+      /**
+       * The source root is the only folder a journal names; files may be moved out of it by design.
+       */
       partitionsMayShrink: true,
       ...(cleanup ? { committed: (cursor: JournalCursor) => cleanup.run(cursor) } : {}),
       compareCursors: compareJournalCursors,

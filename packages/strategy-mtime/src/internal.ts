@@ -1,5 +1,6 @@
 /**
- * `@recsync/strategy-mtime/internal`: what recsync's own packages (the CLI, the repository's tests and
+ * `@recsync/strategy-mtime/internal`: what recsync's own packages (the CLI, the repository's tests
+ * and
  * benchmarks) use beyond the public API. Not public: anything here may change or go in any
  * release. It re-exports the public API.
  */

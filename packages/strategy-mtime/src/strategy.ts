@@ -92,7 +92,9 @@ export const mtimeStrategy = defineStrategy({
      */
     defaultRemoteCheck: 'head',
     range: {
-      accepts: `${TIME_INPUT_FORMS}; --since replaces the saved cutoff for this run, --until leaves out changes after it`,
+      accepts:
+        `${TIME_INPUT_FORMS}; --since replaces the saved cutoff for this run, --until ` +
+        'leaves out changes after it',
       check: (range, _options, now) => {
         const bound = (flag: string, text: string) => {
           const value = parseTimeInput(text, now);

@@ -19,7 +19,8 @@ export async function filterFile(
   file: RetryCandidate,
 ): Promise<PlanFile | undefined> {
   // Scale-out (see ../shard.ts): another shard's file is not this run's business at all. An entry
-  // without a key is owned by the hash of the key it would have; an unreadable folder by every shard.
+  // without a key is owned by the hash of the key it would have; an unreadable folder by every
+  // shard.
   const mine = (key: string) => ownsKey(ctx.job.shard, key);
   const defaultKey = ctx.job.target.prefix + file.path;
   if (
@@ -92,7 +93,9 @@ function badKeyItem(
   key: string,
   problem: string,
 ): PlanFile {
-  const reason = `cannot be uploaded under this name: ${problem}; rename the file, exclude it, or map its key with a key hook plugin`;
+  const reason =
+    `cannot be uploaded under this name: ${problem}; rename the file, exclude it, ` +
+    'or map its key with a key hook plugin';
   return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
 }
 
@@ -103,7 +106,9 @@ function unreadableItem(
 ): PlanFile {
   const where = localPath(ctx.job.source, base).toString();
   if (problem.folder) {
-    const reason = `folder cannot be read (${problem.error}): ${where}; its files are not backed up until it can be (fix the permissions)`;
+    const reason =
+      `folder cannot be read (${problem.error}): ${where}; its files are not backed ` +
+      'up until it can be (fix the permissions)';
     return {
       ...base,
       key: '',

@@ -14,7 +14,10 @@ export {
   type RefusalCode,
 } from '../fs/containment.js';
 
-/** The code of a refusal the strategy made itself: its own, else what its path shows, else containment. */
+/**
+ * The code of a refusal the strategy made itself: its own, else what its path shows, else
+ * containment.
+ */
 export function strategyRefusalCode(file: {
   readonly path: string;
   readonly code?: RefusalCode;

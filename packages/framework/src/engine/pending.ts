@@ -41,7 +41,9 @@ export class PendingSnapshot {
     this.folders = [...pending].filter(([, e]) => e.folder).map(([p]) => p);
   }
 
-  /** Taken by the pending pass: the path itself, or a file below a pending folder (walked again). */
+  /**
+   * Taken by the pending pass: the path itself, or a file below a pending folder (walked again).
+   */
   handled(path: string): boolean {
     return this.paths.has(path) || this.folders.some((f) => f === '' || path.startsWith(`${f}/`));
   }

@@ -110,7 +110,9 @@ export async function prepareRun(
   });
   if (job.target.objectLock?.from === 'partition' && !strategy.features?.partitionStart) {
     throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
+      message:
+        `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ` +
+        `${definition.name} has no partition dates`,
       hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
     });
   }
@@ -118,7 +120,8 @@ export async function prepareRun(
   // state's fingerprint, the S3 client and the run's description alike.
   const connection = options.target ? options.target.connection : await connectionOf(job.target);
   const state = await JobState.load(job, connection);
-  await checkShards(job, strategy, state.exists); // another shard count, or unsafe shared clean-up: exit 2
+  // another shard count, or unsafe shared clean-up: exit 2
+  await checkShards(job, strategy, state.exists);
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range)
     refuseFutureCursor(job, strategy, state.cursor, now);
@@ -227,9 +230,12 @@ function refuseFutureCursor(
   const problem = strategy.features?.futureCursor?.(cursor, now);
   if (!problem) return;
   throw new RecsyncError('E_CURSOR_FUTURE', {
-    message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,
+    message:
+      `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock ` +
+      `says ${now.toISOString()}); a run would select nothing`,
     hint:
-      `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
+      'if the clock was wrong when it was saved, start over (objects already in the bucket are ' +
+      `not uploaded again): recsync state reset --job ${job.name}\n` +
       'or back up a range without the cursor: recsync sync --job ' +
       job.name +
       ' --since DATE',

@@ -16,7 +16,8 @@ export function checkRange(
   const accepted = definition.features?.range;
   if (!accepted) {
     throw new RecsyncError('E_USAGE', {
-      message: `--since/--until mean nothing to the strategy ${definition.name} of job "${job.name}"`,
+      message:
+        `--since/--until mean nothing to the strategy ${definition.name} ` + `of job "${job.name}"`,
       hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
     });
   }

@@ -18,7 +18,10 @@
 import picomatch from 'picomatch';
 
 export interface PathRules {
-  /** Whether a file (relative path) is taken: it matches an include (or there are none) and no exclude. */
+  /**
+   * Whether a file (relative path) is taken: it matches an include (or there are none) and no
+   * exclude.
+   */
   includesFile(rel: string): boolean;
   /** Whether a file matches an include (true when there are none). */
   matchesInclude(rel: string): boolean;

@@ -260,7 +260,10 @@ export function toPosix(p: string): string {
   return path.sep === '/' ? p : p.split(path.sep).join('/');
 }
 
-/** The start folder itself may be a symlink: take it only when links are followed and it stays inside the root. */
+/**
+ * The start folder itself may be a symlink: take it only when links are followed and it stays
+ * inside the root.
+ */
 async function startFolderAllowed(
   dir: string | Buffer,
   options: WalkOptions,

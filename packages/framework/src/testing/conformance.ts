@@ -73,7 +73,10 @@ const INSTANCE_FEATURES = new Set([
   'partitionsMayShrink',
 ]);
 
-/** Names in `keys` that `known` does not have: a misspelt feature, or one declared outside `features`. */
+/**
+ * Names in `keys` that `known` does not have: a misspelt feature, or one declared outside
+ * `features`.
+ */
 function unknownNames(keys: Iterable<string>, known: ReadonlySet<string>): string[] {
   return [...keys].filter((k) => !known.has(k));
 }
@@ -94,7 +97,8 @@ async function collect(
     files: files.map((f) => {
       assert.ok(
         CANDIDATE_KINDS.has(f.kind ?? 'file'),
-        `${f.path}: unknown candidate kind ${JSON.stringify(f.kind)} (file, missing, refused, unreadable)`,
+        `${f.path}: unknown candidate kind ${JSON.stringify(f.kind)} (file, ` +
+          'missing, refused, unreadable)',
       );
       return isCandidateFile(f)
         ? { path: f.path, size: f.size, mtimeMs: f.mtimeMs }
@@ -293,7 +297,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
         );
         assert.ok(
           problems.length === 0,
-          `${problems.join('; ')} (optional capabilities belong in features: see "The contract" in docs/plugins.md)`,
+          `${problems.join('; ')} (optional capabilities belong in features: see "The ` +
+            'contract" in docs/plugins.md)',
         );
       },
     ),
