@@ -8,6 +8,7 @@
 //   npm run bench                     (200k files; 1,000 and 20,000 new; 8 × 256 MiB; 3 runs)
 //   npm run bench -- --sizes 200000,1000000,7000000   (1M and 7M: 20,000 files a day)
 //   npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof   (CPU profiles of recsync)
+//   npm run bench -- --only large --large 8x256 --large-runs 3 --skip-strategies   (large files only)
 //
 // Archives and the pre-filled bucket are cached between runs under --cache (default
 // /var/tmp/recsync-bench, outside the repository), keyed by size and layout: the 7M-file
@@ -39,6 +40,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     large: { type: 'string' },
+    'large-runs': { type: 'string' },
     cache: { type: 'string' },
     readme: { type: 'boolean' },
     'skip-readme': { type: 'boolean', default: false },
@@ -58,7 +60,7 @@ const BIG = 1_000_000;
 const REFERENCE_PER_DAY = 20_000;
 const runs = Number(opts.runs ?? (quick ? 1 : 3));
 const [largeCount, largeMiB] = (opts.large ?? (quick ? '2x64' : '8x256')).split('x').map(Number);
-const largeRuns = quick ? 1 : 2;
+const largeRuns = Number(opts['large-runs'] ?? (quick ? 1 : 2));
 const CACHE = opts.cache ?? process.env.RECSYNC_BENCH_CACHE ?? '/var/tmp/recsync-bench';
 /** Fixed dates, so a cached archive stays valid from one day to the next. */
 const NEWEST = '2025-12-31';
@@ -393,7 +395,9 @@ async function main() {
   for (const m of missing) log(`${m}: not installed; its cases are skipped`);
   const results = [];
   const idle = {};
-  for (const size of sizes) {
+  // `--only large`: the large-file case alone, no small-file archives.
+  const largeOnly = only?.length === 1 && only[0] === 'large';
+  for (const size of largeOnly ? [] : sizes) {
     const layouts = opts['per-day'] || size < BIG ? perDayList : [REFERENCE_PER_DAY];
     for (const [layoutIndex, perDay] of layouts.entries()) {
       const p = await prepareArchive(size, perDay);

@@ -155,6 +155,8 @@ export async function createS3Target(
     maxAttempts: options.requestAttempts ?? REQUEST_ATTEMPTS,
   });
   const putClient = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 1 });
+  unsignedPayloadOverHttps(client);
+  unsignedPayloadOverHttps(putClient);
   const context = { bucket: target.bucket, endpoint, connection };
 
   return {
@@ -289,6 +291,45 @@ export async function createS3Target(
       requestHandler.destroy();
     },
   };
+}
+
+/** A header carrying a checksum value of the body (not `x-amz-checksum-algorithm`/`-type`). */
+const CHECKSUM_VALUE_HEADER = /^x-amz-checksum-(crc32c|crc32|crc64nvme|sha256|sha1)$/i;
+const CONTENT_SHA256 = 'x-amz-content-sha256';
+/** Requests whose checksum header is the checksum of their own body (Complete's is the object's). */
+const BODY_CHECKED = new Set(['PutObjectCommand', 'UploadPartCommand']);
+
+/**
+ * Over https, a PutObject or UploadPart whose body carries a checksum header the store verifies
+ * is signed with `x-amz-content-sha256: UNSIGNED-PAYLOAD`, as aws-cli (botocore)
+ * does: TLS protects the bytes in transit and the checksum protects them end to end, so the
+ * SDK's SHA-256 of every in-memory body (a multipart part, a small file), computed on the main
+ * thread, is not needed. Over plain http nothing changes: the payload hash stays signed.
+ * (Stream bodies are sent UNSIGNED-PAYLOAD by the SDK itself, over either scheme.)
+ */
+export function unsignedPayloadOverHttps(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as
+        | { protocol?: string; headers?: Record<string, string> }
+        | undefined;
+      const headers = request?.headers;
+      if (
+        request?.protocol === 'https:' &&
+        headers &&
+        BODY_CHECKED.has(context.commandName ?? '')
+      ) {
+        const names = Object.keys(headers);
+        if (
+          names.some((h) => CHECKSUM_VALUE_HEADER.test(h)) &&
+          !names.some((h) => h.toLowerCase() === CONTENT_SHA256)
+        )
+          headers[CONTENT_SHA256] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'recsyncUnsignedPayloadOverHttps' },
+  );
 }
 
 /** Retention needs a bucket with Object Lock enabled: refuse before any upload otherwise. */
