@@ -41,6 +41,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     large: { type: 'string' },
     'large-runs': { type: 'string' },
+    'part-concurrency': { type: 'string' },
     cache: { type: 'string' },
     readme: { type: 'boolean' },
     'skip-readme': { type: 'boolean', default: false },
@@ -106,7 +107,11 @@ function measure(cmd, args, extraEnv = {}) {
 }
 
 /** A job config for the date strategy. */
-function configText({ stateDir, root, endpoint, concurrency }) {
+function configText({ stateDir, root, endpoint, concurrency, partConcurrency }) {
+  const upload = [
+    concurrency ? `concurrency: ${concurrency}` : '',
+    partConcurrency ? `partConcurrency: ${partConcurrency}` : '',
+  ].filter(Boolean);
   return `import { defineConfig } from '@recsync/framework';
 import { dateFolders } from '@recsync/strategy-date';
 export default defineConfig({
@@ -115,7 +120,7 @@ export default defineConfig({
     source: ${JSON.stringify(root)},
     target: { bucket: '${BUCKET}', endpoint: '${endpoint}', forcePathStyle: true },
     strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
-    ${concurrency ? `upload: { concurrency: ${concurrency} },` : ''}
+    ${upload.length ? `upload: { ${upload.join(', ')} },` : ''}
   } },
 });
 `;
@@ -356,7 +361,11 @@ async function largeFiles(results) {
   const client = createTestClient(server.endpoint);
   const stateDir = path.join(runDir, 'state');
   const configFile = path.join(runDir, 'recsync.config.ts');
-  await writeFile(configFile, configText({ stateDir, root, endpoint: server.endpoint }));
+  const partConcurrency = opts['part-concurrency'] ? Number(opts['part-concurrency']) : undefined;
+  await writeFile(
+    configFile,
+    configText({ stateDir, root, endpoint: server.endpoint, partConcurrency }),
+  );
   const state = await stateThrough(configFile, stateDir, '2025-12-30');
   const p = {
     size: largeCount,
