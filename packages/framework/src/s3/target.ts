@@ -10,12 +10,13 @@
  * store the SDK's default aws-chunked bodies with the chunk framing inside the object.
  */
 import type { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { REQUEST_ATTEMPTS } from '../limits.js';
+import { PART_BUDGET, REQUEST_ATTEMPTS } from '../limits.js';
+import { Semaphore } from '../concurrency.js';
 import type { TargetConfig } from '../config/schema.js';
 import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
-import { multipartUpload, type MultipartRequest } from './multipart.js';
+import { BufferPool, multipartUpload, type MultipartRequest } from './multipart.js';
 import { createObjectReader, type ObjectReader } from './reader.js';
 import { connectionOf, type Connection } from './connection.js';
 import { createRequestHandler } from './network.js';
@@ -128,6 +129,8 @@ export interface TargetOptions {
   readonly requestAttempts?: number;
   /** Upload bandwidth limit shared by all request bodies, bytes per second. */
   readonly maxBandwidth?: number;
+  /** Parts in flight across all multipart uploads through this target (default {@link PART_BUDGET}). */
+  readonly partBudget?: number;
   /** A limiter to share instead (several targets under one limit; tests observe it). */
   readonly limiter?: RateLimiter;
 }
@@ -158,6 +161,9 @@ export async function createS3Target(
   unsignedPayloadOverHttps(client);
   unsignedPayloadOverHttps(putClient);
   const context = { bucket: target.bucket, endpoint, connection };
+  const partBudget = options.partBudget ?? PART_BUDGET;
+  const partSlots = new Semaphore(partBudget);
+  const partBuffers = new BufferPool(partBudget);
 
   return {
     ...createObjectReader(sdk, client, target.bucket),
@@ -239,7 +245,11 @@ export async function createS3Target(
       return answerOf(out, algorithm);
     },
     async putMultipart(request) {
-      const { output, partDigests } = await multipartUpload(sdk, client, request);
+      const { output, partDigests } = await multipartUpload(sdk, client, {
+        partSlots,
+        partBuffers,
+        ...request,
+      });
       return { ...answerOf(output, request.algorithm), partDigests };
     },
     async abortMultipart(key, uploadId) {
