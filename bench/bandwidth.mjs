@@ -8,7 +8,8 @@
 //   node bench/bandwidth.mjs --rate 4MiB/s --mib 32 --check
 //
 // --check measures up to twice and exits 1 when no measurement is within 15% of the set rate
-// (a busy machine stretches a run's start and end, the limiter itself does not drift); when the store
+// (a busy machine stretches a run's start and end, the limiter itself does not drift); when the
+// store
 // is not at least twice as fast without it (the check would then measure the store, not the
 // limiter: it says so and passes).
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
@@ -107,7 +108,8 @@ try {
   const free = await measure('no limit');
   const headroom = bytes / free / rate;
   console.log(
-    `bandwidth: ${f(bytes / MiB)} MiB in ${sizes.length} files (${sizes.filter((s) => s > 5 * MiB).length} multipart), 16 in flight`,
+    `bandwidth: ${f(bytes / MiB)} MiB in ${sizes.length} files ` +
+      `(${sizes.filter((s) => s > 5 * MiB).length} multipart), 16 in flight`,
   );
   console.log(
     `  no limit:        ${f(free)} s = ${f(bytes / free / MiB)} MiB/s (${f(headroom)}x the limit)`,
@@ -119,7 +121,8 @@ try {
     const limited = await measure('limited', opts.rate);
     ratios.push(bytes / limited / rate);
     console.log(
-      `  limit ${opts.rate}: ${f(limited)} s = ${f(bytes / limited / MiB)} MiB/s, achieved / set rate = ${f(ratios.at(-1))}`,
+      `  limit ${opts.rate}: ${f(limited)} s = ${f(bytes / limited / MiB)} MiB/s, achieved ` +
+        `/ set rate = ${f(ratios.at(-1))}`,
     );
     if (ratios.at(-1) >= 0.85 && ratios.at(-1) <= 1.15) break;
   }
@@ -127,7 +130,8 @@ try {
     const best = ratios.reduce((a, b) => (Math.abs(a - 1) <= Math.abs(b - 1) ? a : b));
     if (headroom < 2) {
       console.log(
-        `  check skipped: without a limit the store reached only ${f(headroom)}x the rate; lower --rate`,
+        `  check skipped: without a limit the store reached only ${f(headroom)}x the rate; ` +
+          'lower --rate',
       );
     } else if (best < 0.85 || best > 1.15) {
       console.log(

@@ -57,7 +57,8 @@ try {
     await checksumOfFile(handle, total * MiB, 'CRC32C');
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     console.log(
-      `first read pass (CRC32C of a ${total} MiB file in the page cache), run ${pass}: ${(seconds * 1000).toFixed(0)} ms = ${(total / seconds).toFixed(0)} MiB/s`,
+      `first read pass (CRC32C of a ${total} MiB file in the page cache), run ${pass}: ` +
+        `${(seconds * 1000).toFixed(0)} ms = ${(total / seconds).toFixed(0)} MiB/s`,
     );
   }
   await handle.close();

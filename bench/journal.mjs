@@ -5,7 +5,8 @@
 // ≤ 1.3). Each plan runs in its own process, so peak RSS is per scenario.
 //
 //   node bench/journal.mjs            (1,000,000 committed + 10,000 new lines, 5 runs each)
-//   node bench/journal.mjs --quick    (200,000 committed + 5,000 new lines, 3 runs each: well under a minute)
+// node bench/journal.mjs --quick (200,000 committed + 5,000 new lines, 3 runs each: well under a
+// minute)
 //
 // Needs the built packages (`npm run build`); `npm run bench` builds first and runs this too.
 import { spawn } from 'node:child_process';
@@ -80,7 +81,9 @@ async function writeLines(file, count, line) {
   await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
 }
 
-/** Builds the source (N new files), a history journal with its saved cursor, and a fresh journal. */
+/**
+ * Builds the source (N new files), a history journal with its saved cursor, and a fresh journal.
+ */
 async function prepare(work, committed, fresh) {
   await rm(work, { recursive: true, force: true });
   const source = path.join(work, 'source');
@@ -98,12 +101,10 @@ async function prepare(work, committed, fresh) {
     journal: path.join(work, 'fresh.log'),
     stateDir: path.join(work, 'state-fresh'),
   };
-  await writeLines(
-    history.journal,
-    committed,
-    (i) =>
-      `archive/${2020 + (i % 6)}-${String(1 + (i % 12)).padStart(2, '0')}/call-${String(i).padStart(8, '0')}.wav`,
-  );
+  await writeLines(history.journal, committed, (i) => {
+    const month = `${2020 + (i % 6)}-${String(1 + (i % 12)).padStart(2, '0')}`;
+    return `archive/${month}/call-${String(i).padStart(8, '0')}.wav`;
+  });
   await saveCursorAtEnd(history);
   await appendToJournal(
     history.journal,
@@ -169,7 +170,8 @@ async function main() {
   const fresh = opts.quick ? 5_000 : 10_000;
   const runs = opts.quick ? 3 : 5;
   log(
-    `preparing ${committed.toLocaleString('en')} committed + ${fresh.toLocaleString('en')} new journal lines in ${opts.work} …`,
+    `preparing ${committed.toLocaleString('en')} committed + ${fresh.toLocaleString('en')} ` +
+      `new journal lines in ${opts.work} …`,
   );
   const { history, only } = await prepare(opts.work, committed, fresh);
   const results = { history: [], only: [] };
@@ -183,7 +185,8 @@ async function main() {
       throw new Error(`a plan saw ${r.files} files (${r.upload} to upload), expected ${fresh}`);
   }
   const row = (name, rs) =>
-    `| ${name} | ${median(rs.map((r) => r.ms)).toFixed(0)} ms | ${rs[0].files} | ${(Math.max(...rs.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`;
+    `| ${name} | ${median(rs.map((r) => r.ms)).toFixed(0)} ms | ${rs[0].files} | ` +
+    `${(Math.max(...rs.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB |`;
   const ratio = median(results.history.map((r) => r.ms)) / median(results.only.map((r) => r.ms));
   console.log(`| journal plan (median of ${runs}) | time | files | peak RSS |`);
   console.log('|---|---:|---:|---:|');
@@ -195,7 +198,8 @@ async function main() {
   );
   console.log(row(`${fresh.toLocaleString('en')}-line journal`, results.only));
   console.log(
-    `\n- ratio ${ratio.toFixed(2)} (target ≤ 1.3: the cursor seeks, it never rereads history) ${ratio <= 1.3 ? 'met' : 'NOT met'}`,
+    `\n- ratio ${ratio.toFixed(2)} (target ≤ 1.3: the cursor seeks, it never rereads ` +
+      `history) ${ratio <= 1.3 ? 'met' : 'NOT met'}`,
   );
   await rm(opts.work, { recursive: true, force: true });
 }

@@ -66,7 +66,10 @@ const { values: opts } = parseArgs({
 
 const dayName = (index) => new Date(FIRST_DAY + index * DAY).toISOString().slice(0, 10);
 
-/** Writes day folders [first, first + count) of `root`; old days get mtimes inside their day, files and folders alike. */
+/**
+ * Writes day folders [first, first + count) of `root`; old days get mtimes inside their day, files
+ * and folders alike.
+ */
 function writeDays(root, first, count, total, { old }) {
   const body = Buffer.from('call audio ....\n');
   for (let day = first; day < first + count; day++) {
@@ -109,7 +112,8 @@ async function generate(root, files) {
           ]);
     }),
   );
-  // The marker after every old ctime (the kernel stamps with a coarse clock), the fresh day after the marker.
+  // The marker after every old ctime (the kernel stamps with a coarse clock), the fresh day after
+  // the marker.
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const marker = path.join(path.dirname(root), 'marker');
   await writeFile(marker, '');
@@ -118,7 +122,8 @@ async function generate(root, files) {
   await new Promise((resolve) => setTimeout(resolve, 50));
   writeDays(root, oldDays, 1, files, { old: false });
   log(
-    `  generated ${files.toLocaleString('en-US')} files in ${days} day folders in ${((performance.now() - t) / 1000).toFixed(0)}s`,
+    `  generated ${files.toLocaleString('en-US')} files in ${days} day folders in ` +
+      `${((performance.now() - t) / 1000).toFixed(0)}s`,
   );
   return { marker, newFiles: files - oldDays * FILES_PER_DAY };
 }
@@ -140,7 +145,9 @@ function run(cmd, args) {
   });
 }
 
-/** `find ROOT -newer MARKER -type f | wc -l`, with find's CPU time and peak RSS from /usr/bin/time. */
+/**
+ * `find ROOT -newer MARKER -type f | wc -l`, with find's CPU time and peak RSS from /usr/bin/time.
+ */
 async function timeFind(root, marker) {
   const r = await run('sh', [
     '-c',
@@ -243,7 +250,9 @@ export default defineConfig({
     target: { bucket: 'bench', endpoint: '${endpoint}', forcePathStyle: true },
     filters: { settle: '0s' },
     remoteCheck: 'none',
-    strategy: mtimeCutoff({ start: '${cutoff}', writeOnce: false${opts.threads === undefined ? '' : `, threads: ${Number(opts.threads)}`} }),
+    strategy: mtimeCutoff({ start: '${cutoff}', writeOnce: false${
+      opts.threads === undefined ? '' : `, threads: ${Number(opts.threads)}`
+    } }),
   } },
 });
 `,
@@ -278,7 +287,9 @@ async function measureSize(size, runs) {
       samples.pruned.push(await timeWalk(root, cutoff, true));
       const last = (k) => samples[k].at(-1);
       log(
-        `  run ${i + 1}/${runs}: find ${fmt(last('find').ms)} ms, recsync plan ${fmt(last('plan').ms)} ms, walk ${fmt(last('walk').ms)} ms, write-once ${fmt(last('pruned').ms)} ms`,
+        `  run ${i + 1}/${runs}: find ${fmt(last('find').ms)} ms, recsync plan ` +
+          `${fmt(last('plan').ms)} ms, walk ${fmt(last('walk').ms)} ms, write-once ` +
+          `${fmt(last('pruned').ms)} ms`,
       );
     }
     for (const [name, list] of Object.entries(samples)) {
@@ -307,17 +318,25 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
 function report(rows, runs) {
   const lines = [
-    `Archive: date folders of ${FILES_PER_DAY} files (${AGENTS} agent folders each), old mtimes, the newest day fresh. ` +
-      `Median of ${runs} run(s), page cache warm. recsync = the strategy's walk (threads: ${opts.threads ?? 'default, 2'}), Node start and imports apart.`,
+    `Archive: date folders of ${FILES_PER_DAY} files (${AGENTS} agent folders each), old ` +
+      'mtimes, the newest day fresh. ' +
+      `Median of ${runs} run(s), page cache warm. recsync = the strategy's walk (threads: ` +
+      `${opts.threads ?? 'default, 2'}), Node start and imports apart.`,
     '',
-    '| files | new | find -newer ms | recsync plan ms (end to end) | plan / find | plan peak RSS MB | recsync walk ms | walk / find | write-once ms | find / write-once | peak RSS walk, write-once MB | CPU µs per file: find, walk |',
+    '| files | new | find -newer ms | recsync plan ms (end to end) | plan / find | plan peak RSS ' +
+      'MB | recsync walk ms | walk / find | write-once ms | find / write-once | peak RSS ' +
+      'walk, write-once MB | CPU µs per file: find, walk |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${fmt(r.find.ms)} | ${fmt(r.plan.ms)} | ${fmt(r.plan.ms / r.find.ms, 2)}x | ${fmt(r.plan.rssMB)} | ${fmt(r.walk.ms)} | ${fmt(r.walk.ms / r.find.ms, 2)}x | ` +
-        `${fmt(r.pruned.ms)} | ${fmt(r.find.ms / r.pruned.ms, 1)}x | ${fmt(r.walk.rssMB)}, ${fmt(r.pruned.rssMB)} | ` +
-        `${fmt((r.find.cpuMs * 1000) / r.size, 2)}, ${fmt((r.walk.cpuMs * 1000) / r.walk.facts.filesStated, 2)} |`,
+      `| ${r.size.toLocaleString('en-US')} | ${r.newFiles} | ${fmt(r.find.ms)} | ` +
+        `${fmt(r.plan.ms)} | ${fmt(r.plan.ms / r.find.ms, 2)}x | ${fmt(r.plan.rssMB)} | ` +
+        `${fmt(r.walk.ms)} | ${fmt(r.walk.ms / r.find.ms, 2)}x | ` +
+        `${fmt(r.pruned.ms)} | ${fmt(r.find.ms / r.pruned.ms, 1)}x | ${fmt(r.walk.rssMB)}, ` +
+        `${fmt(r.pruned.rssMB)} | ` +
+        `${fmt((r.find.cpuMs * 1000) / r.size, 2)}, ` +
+        `${fmt((r.walk.cpuMs * 1000) / r.walk.facts.filesStated, 2)} |`,
     );
   }
   const last = rows.at(-1);
@@ -325,14 +344,40 @@ function report(rows, runs) {
   lines.push(
     '',
     'Targets:',
-    `- recsync plan end to end (start-up included, write-once off) ≤ 1.0x find: ${rows.map((r) => `${fmt(r.plan.ms / r.find.ms, 2)}x at ${r.size.toLocaleString('en-US')} (${r.plan.ms / r.find.ms <= 1 ? 'met' : 'missed'})`).join(', ')}`,
-    `- peak RSS of plan ≤ 150 MB: ${rows.map((r) => `${fmt(r.plan.rssMB)} MB at ${r.size.toLocaleString('en-US')} (${r.plan.rssMB <= 150 ? 'met' : 'missed'})`).join(', ')}`,
-    `- walk alone ≤ 1.0x find: ${rows.map((r) => `${fmt(r.walk.ms / r.find.ms, 2)}x at ${r.size.toLocaleString('en-US')}`).join(', ')}`,
-    `- write-once pruning ≥ 5x faster than find: ${rows.map((r) => `${fmt(r.find.ms / r.pruned.ms, 1)}x at ${r.size.toLocaleString('en-US')}`).join(', ')}`,
-    `- peak RSS flat as the tree grows: walk ${fmt(first.walk.rssMB)} → ${fmt(last.walk.rssMB)} MB, write-once ${fmt(first.pruned.rssMB)} → ${fmt(last.pruned.rssMB)} MB`,
-    `- Node start + imports (not in the walk times): ${fmt(last.walk.importMs)} ms of ${fmt(last.walk.processMs)} ms for the walk's process`,
-    `- walk at ${last.size.toLocaleString('en-US')}: ${last.walk.facts.filesStated.toLocaleString('en-US')} files stat'ed in ${last.walk.facts.dirsWalked.toLocaleString('en-US')} folders; ` +
-      `write-once: ${last.pruned.facts.filesStated.toLocaleString('en-US')} stat'ed, ${last.pruned.facts.dirsWalked.toLocaleString('en-US')} folders read, ${last.pruned.facts.prunedDirs.toLocaleString('en-US')} pruned`,
+    '- recsync plan end to end (start-up included, write-once off) ≤ 1.0x find: ' +
+      `${rows
+        .map(
+          (r) =>
+            `${fmt(r.plan.ms / r.find.ms, 2)}x at ${r.size.toLocaleString('en-US')} ` +
+            `(${r.plan.ms / r.find.ms <= 1 ? 'met' : 'missed'})`,
+        )
+        .join(', ')}`,
+    '- peak RSS of plan ≤ 150 MB: ' +
+      `${rows
+        .map(
+          (r) =>
+            `${fmt(r.plan.rssMB)} MB at ${r.size.toLocaleString('en-US')} ` +
+            `(${r.plan.rssMB <= 150 ? 'met' : 'missed'})`,
+        )
+        .join(', ')}`,
+    '- walk alone ≤ 1.0x find: ' +
+      `${rows
+        .map((r) => `${fmt(r.walk.ms / r.find.ms, 2)}x at ` + `${r.size.toLocaleString('en-US')}`)
+        .join(', ')}`,
+    '- write-once pruning ≥ 5x faster than find: ' +
+      `${rows
+        .map((r) => `${fmt(r.find.ms / r.pruned.ms, 1)}x at ` + `${r.size.toLocaleString('en-US')}`)
+        .join(', ')}`,
+    `- peak RSS flat as the tree grows: walk ${fmt(first.walk.rssMB)} → ${fmt(last.walk.rssMB)} ` +
+      `MB, write-once ${fmt(first.pruned.rssMB)} → ${fmt(last.pruned.rssMB)} MB`,
+    `- Node start + imports (not in the walk times): ${fmt(last.walk.importMs)} ms of ` +
+      `${fmt(last.walk.processMs)} ms for the walk's process`,
+    `- walk at ${last.size.toLocaleString('en-US')}: ` +
+      `${last.walk.facts.filesStated.toLocaleString('en-US')} files stat'ed in ` +
+      `${last.walk.facts.dirsWalked.toLocaleString('en-US')} folders; ` +
+      `write-once: ${last.pruned.facts.filesStated.toLocaleString('en-US')} stat'ed, ` +
+      `${last.pruned.facts.dirsWalked.toLocaleString('en-US')} folders read, ` +
+      `${last.pruned.facts.prunedDirs.toLocaleString('en-US')} pruned`,
   );
   return lines.join('\n');
 }
@@ -344,7 +389,8 @@ async function main() {
   const runs = Number(opts.runs ?? (opts.quick ? 1 : 3));
   const rows = [];
   for (const size of sizes) rows.push(await measureSize(size, runs));
-  if (!opts.keep) await rmdir(opts.work).catch(() => undefined); // only when empty: --work may hold other things
+  // only when empty: --work may hold other things
+  if (!opts.keep) await rmdir(opts.work).catch(() => undefined);
   console.log(report(rows, runs));
   if (opts.json) await writeFile(opts.json, `${JSON.stringify({ runs, rows }, null, 2)}\n`);
 }

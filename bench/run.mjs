@@ -7,14 +7,16 @@
 //   npm run bench -- --quick          (20k files; 500 and 2,000 new; 2 × 64 MiB; 1 run: minutes)
 //   npm run bench                     (200k files; 1,000 and 20,000 new; 8 × 256 MiB; 3 runs)
 //   npm run bench -- --sizes 200000,1000000,7000000   (1M and 7M: 20,000 files a day)
-//   npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof   (CPU profiles of recsync)
+// npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof (CPU profiles of recsync)
+//   npm run bench -- --startup        (start-up alone, bench/startup.mjs: under a minute)
 //   npm run bench -- --only large --large 8x256 --large-runs 3 --skip-strategies   (large files only)
 //
 // Archives and the pre-filled bucket are cached between runs under --cache (default
 // /var/tmp/recsync-bench, outside the repository), keyed by size and layout: the 7M-file
 // reference archive takes tens of minutes to build once. Peers: `apt-get install awscli rclone`
 // (a missing one is reported as not installed and skipped).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
+// the pinned SDK supports Node 20
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
@@ -49,6 +51,7 @@ const { values: opts } = parseArgs({
     'skip-strategies': { type: 'boolean', default: false },
     profile: { type: 'string' },
     out: { type: 'string' },
+    startup: { type: 'boolean', default: false },
   },
 });
 if (opts.profile) process.env.RECSYNC_BENCH_PROFILE = path.resolve(opts.profile);
@@ -176,7 +179,8 @@ async function prepareArchive(size, perDay) {
   const runDir = path.join(work, key);
   await mkdir(runDir, { recursive: true });
   log(
-    `\n== ${size.toLocaleString('en-US')} files, ${perDay.toLocaleString('en-US')} a day: ${cacheDir}`,
+    `\n== ${size.toLocaleString('en-US')} files, ` +
+      `${perDay.toLocaleString('en-US')} a day: ${cacheDir}`,
   );
   const days = Math.max(REAL_DAYS, Math.round(size / perDay));
   const params = { files: days * perDay, days, newest: NEWEST, seed: 1, realDays: REAL_DAYS };
@@ -278,7 +282,13 @@ async function runCase(c, p, client) {
       error = `uploaded ${keys.length} of ${ctx.newFiles} new files`;
   }
   log(
-    `  ${c.name.padEnd(13)} ${error ? `FAILED: ${error}` : `${r.seconds.toFixed(2)}s  CPU ${r.cpu.toFixed(2)}s  ${(r.rssKB / 1024).toFixed(0)} MB`}`,
+    `  ${c.name.padEnd(13)} ` +
+      `${
+        error
+          ? `FAILED: ${error}`
+          : `${r.seconds.toFixed(2)}s  CPU ${r.cpu.toFixed(2)}s  ` +
+            `${(r.rssKB / 1024).toFixed(0)} MB`
+      }`,
   );
   return {
     case: c.name,
@@ -306,7 +316,9 @@ async function idleNight(p) {
   const sync = await measure(process.execPath, [RECSYNC, 'sync', '--config', p.idleConfigFile]);
   if (sync.code !== 0)
     return {
-      error: `sync before the idle plans exited ${sync.code}: ${sync.err.trim().split('\n').at(-1)}`,
+      error:
+        `sync before the idle plans exited ${sync.code}: ` +
+        `${sync.err.trim().split('\n').at(-1)}`,
     };
   const plan = [];
   const bare = [];
@@ -331,7 +343,8 @@ async function idleNight(p) {
   }
   const result = { plan: median(plan), node: median(bare), requests, rssMB: rssKB / 1024 };
   log(
-    `  idle night: plan ${result.plan.toFixed(2)}s (node -e 0 ${result.node.toFixed(2)}s), ${requests} S3 requests, ${result.rssMB.toFixed(0)} MB`,
+    `  idle night: plan ${result.plan.toFixed(2)}s (node -e 0 ${result.node.toFixed(2)}s), ` +
+      `${requests} S3 requests, ${result.rssMB.toFixed(0)} MB`,
   );
   return result;
 }
@@ -395,6 +408,7 @@ async function largeFiles(results) {
 }
 
 async function main() {
+  if (opts.startup) return startupOnly();
   await mkdir(work, { recursive: true });
   const only = opts.only?.split(',');
   const selected = cases().filter((c) => c.available && (!only || only.includes(c.name)));
@@ -453,7 +467,14 @@ async function main() {
   const lines = targetLines(targets, meta);
   const outDir = opts.out ? path.resolve(opts.out) : path.join(here, 'results');
   await mkdir(outDir, { recursive: true });
-  const doc = { meta, rows, idle, targets, mtime: strategies.mtime?.json ?? null };
+  const doc = {
+    meta,
+    rows,
+    idle,
+    targets,
+    mtime: strategies.mtime?.json ?? null,
+    startup: strategies.startup?.json ?? null,
+  };
   await writeFile(path.join(outDir, 'latest.json'), `${JSON.stringify(doc, null, 2)}\n`);
   const strategyText = Object.entries(strategies)
     .map(([name, s]) => `\n## ${name} benchmark\n\n${s.text}\n`)
@@ -473,7 +494,15 @@ async function main() {
   for (const size of sizes.filter((s) => s >= BIG))
     await writeFile(
       path.join(outDir, `scale-${size}.json`),
-      `${JSON.stringify({ meta, rows: rows.filter((r) => r.size === size), idle: Object.values(idle).filter((i) => i.size === size) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          meta,
+          rows: rows.filter((r) => r.size === size),
+          idle: Object.values(idle).filter((i) => i.size === size),
+        },
+        null,
+        2,
+      )}\n`,
     );
   console.log(`${table}\n\n${lines.join('\n')}${strategyText}`);
   const full = !quick && !only && !opts.sizes && !opts['per-day'];
@@ -508,7 +537,8 @@ async function writeReadme(rows, meta, lines) {
   const section = [
     README_START,
     '',
-    `Run of ${meta.date.slice(0, 10)}: Node ${meta.node}, ${meta.cpus} CPUs, load average at the end ${meta.load.join(' ')}.`,
+    `Run of ${meta.date.slice(0, 10)}: Node ${meta.node}, ${meta.cpus} CPUs, load average at the ` +
+      `end ${meta.load.join(' ')}.`,
     '',
     markdown([...rows, ...extra], meta),
     '',
@@ -518,6 +548,18 @@ async function writeReadme(rows, meta, lines) {
   ].join('\n');
   await writeFile(readme, text.slice(0, start) + section + text.slice(end + README_END.length));
   log('README.md results section updated');
+}
+
+/** `--startup`: the start-up benchmark alone; bench/results/startup.{md,json} (or --out). */
+async function startupOnly() {
+  const { startupBench, startupMarkdown } = await import('./startup.mjs');
+  const result = await startupBench({ log });
+  const text = startupMarkdown(result);
+  const outDir = opts.out ? path.resolve(opts.out) : path.join(here, 'results');
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'startup.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(outDir, 'startup.md'), `${text}\n`);
+  console.log(text);
 }
 
 /** The other benchmarks whose numbers belong to the targets: start-up, mtime, journal. */
@@ -530,7 +572,7 @@ async function strategyBenches() {
     log(`\n== ${name} benchmark`);
     const args =
       name === 'startup'
-        ? [script]
+        ? [script, '--json', json]
         : [script, ...(quick ? ['--quick'] : []), ...(name === 'mtime' ? ['--json', json] : [])];
     const r = await measure(process.execPath, args);
     out[name] = {

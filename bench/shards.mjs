@@ -128,7 +128,8 @@ try {
       const res = await scenario(server, client, source, n);
       results[n].push(res);
       log(
-        `run ${r + 1}: ${n} process(es): ${res.wall.toFixed(2)} s wall, recsync CPU ${res.recsyncCpu.toFixed(2)} s, server CPU ${res.serverCpu.toFixed(2)} s`,
+        `run ${r + 1}: ${n} process(es): ${res.wall.toFixed(2)} s wall, recsync CPU ` +
+          `${res.recsyncCpu.toFixed(2)} s, server CPU ${res.serverCpu.toFixed(2)} s`,
       );
     }
   }
@@ -137,9 +138,13 @@ try {
   const many = pick(SHARDS, 'wall');
   const cores = os.availableParallelism();
   const line = (n) =>
-    `${n === 1 ? '1 process' : `${n} shards`}: ${pick(n, 'wall').toFixed(2)} s wall; CPU recsync ${pick(n, 'recsyncCpu').toFixed(2)} s, server ${pick(n, 'serverCpu').toFixed(2)} s (of ${(pick(n, 'wall') * cores).toFixed(2)} s available on ${cores} cores)`;
+    `${n === 1 ? '1 process' : `${n} shards`}: ${pick(n, 'wall').toFixed(2)} s wall; CPU ` +
+    `recsync ${pick(n, 'recsyncCpu').toFixed(2)} s, server ` +
+    `${pick(n, 'serverCpu').toFixed(2)} s (of ${(pick(n, 'wall') * cores).toFixed(2)} s ` +
+    `available on ${cores} cores)`;
   console.log(
-    `shards benchmark: ${FILES} files of 16 KiB in ${DAYS} day folders, local s3rver, median of ${RUNS}`,
+    `shards benchmark: ${FILES} files of 16 KiB in ${DAYS} day folders, local s3rver, ` +
+      `median of ${RUNS}`,
   );
   console.log(line(1));
   console.log(line(SHARDS));

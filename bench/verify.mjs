@@ -93,14 +93,16 @@ async function buildArchive() {
   await flush();
   await writeFile(marker, '');
   log(
-    `  archive of ${n.toLocaleString('en-US')} files built in ${((Date.now() - started) / 1000).toFixed(0)}s`,
+    `  archive of ${n.toLocaleString('en-US')} files built in ` +
+      `${((Date.now() - started) / 1000).toFixed(0)}s`,
   );
 }
 
 async function main() {
   await mkdir(work, { recursive: true });
   log(
-    `== verify --all over ${(DAYS * PER_DAY).toLocaleString('en-US')} files (${DAYS} days): ${work}`,
+    `== verify --all over ${(DAYS * PER_DAY).toLocaleString('en-US')} files (${DAYS} ` +
+      `days): ${work}`,
   );
   await buildArchive();
   const s3dir = path.join(work, 's3');
@@ -123,7 +125,8 @@ async function main() {
       );
       await writeFile(path.join(work, 'bucket.done'), '');
       log(
-        `  bucket pre-filled with ${count.toLocaleString('en-US')} objects in ${((Date.now() - t) / 1000).toFixed(0)}s`,
+        `  bucket pre-filled with ${count.toLocaleString('en-US')} objects in ` +
+          `${((Date.now() - t) / 1000).toFixed(0)}s`,
       );
     }
     const config = path.join(work, 'recsync.config.json');
@@ -164,7 +167,8 @@ async function main() {
       objects: summary.objects,
     });
     log(
-      `  recsync verify --all: ${verify.seconds}s, peak RSS ${verify.rssMB.toFixed(0)} MB, exit ${verify.code}, ${summary.files} files / ${summary.objects} objects`,
+      `  recsync verify --all: ${verify.seconds}s, peak RSS ${verify.rssMB.toFixed(0)} MB, ` +
+        `exit ${verify.code}, ${summary.files} files / ${summary.objects} objects`,
     );
     const rclone = ['/usr/bin/rclone', '/usr/local/bin/rclone'].find((p) => existsSync(p));
     if (rclone && opts.rclone) {
@@ -191,7 +195,8 @@ async function main() {
         exit: r.code,
       });
       log(
-        `  rclone check --size-only --one-way: ${r.seconds}s, peak RSS ${r.rssMB.toFixed(0)} MB, exit ${r.code}`,
+        `  rclone check --size-only --one-way: ${r.seconds}s, peak RSS ` +
+          `${r.rssMB.toFixed(0)} MB, exit ${r.code}`,
       );
     }
     console.log(

@@ -59,7 +59,8 @@ if (command === 'version') {
     { cwd: ROOT, stdio: 'inherit' },
   );
   console.log(
-    `all packages at ${version}; next: update CHANGELOG.md, commit, tag v${version}, npm run release:publish`,
+    `all packages at ${version}; next: update CHANGELOG.md, commit, tag v${version}, npm ` +
+      'run release:publish',
   );
 } else if (command === 'check') {
   const found = problems();

@@ -1,5 +1,6 @@
 // Deterministic archive generator for benchmarks: `days` date folders (YYYY-MM-DD) ending with
-// the newest ("new") day, `files / days` files a day, files with a realistic size spread (mostly small
+// the newest ("new") day, `files / days` files a day, files with a realistic size spread (mostly
+// small
 // call recordings, a few large) and mtimes inside their day. Same seed, same archive.
 // With `realDays`, only the newest `realDays` days get contents; older files are empty (same
 // names and mtimes): nothing in the benchmark reads them, and a 7M-file archive then costs
@@ -8,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+const pad = (n, width) => String(n).padStart(width, '0');
 
 const DAY = 86_400_000;
 
@@ -51,7 +54,7 @@ export function* archiveFiles({ files, days, newest, seed = 1, realDays = Infini
       const mtime = new Date(start + Math.floor(rnd() * (DAY - 60_000)));
       const size = fileSize(rnd); // drawn for every file, so the sequence is the same either way
       yield {
-        rel: `${day}/agent-${String(agent).padStart(2, '0')}/call-${String(i).padStart(6, '0')}.wav`,
+        rel: `${day}/agent-${pad(agent, 2)}/call-${pad(i, 6)}.wav`,
         size: real ? size : 0,
         mtime,
       };

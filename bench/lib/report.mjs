@@ -9,7 +9,10 @@ export function median(values) {
       : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** results: [{ case, label, kind, group, size, perDay, newFiles, bytes?, seconds, cpu, rssKB, error? }] */
+/**
+ * results: [{ case, label, kind, group, size, perDay, newFiles, bytes?, seconds, cpu, rssKB, error?
+ * }]
+ */
 export function summarize(results) {
   const byKey = new Map();
   for (const r of results) {
@@ -75,12 +78,16 @@ const count = (n) => n.toLocaleString('en-US');
 
 export function markdown(rows, meta) {
   const lines = [
-    `Archives: date folders, the newest day new (its file count = "new files"), the bucket pre-filled with the days before it; ` +
+    'Archives: date folders, the newest day new (its file count = "new files"), the bucket ' +
+      'pre-filled with the days before it; ' +
       `large files: ${meta.large.count} × ${meta.large.mib} MiB new into an empty bucket. ` +
-      `Small files: median of ${meta.runs} run(s); large files: best of ${meta.largeRuns}. Wall time and CPU (user + sys of the client process, ` +
-      "from /usr/bin/time) include process start. Ratio = wall time / recsync's for the same job (plan vs plan, sync vs sync).",
+      `Small files: median of ${meta.runs} run(s); large files: best of ${meta.largeRuns}. Wall ` +
+      'time and CPU (user + sys of the client process, ' +
+      "from /usr/bin/time) include process start. Ratio = wall time / recsync's for the same job " +
+      '(plan vs plan, sync vs sync).',
     '',
-    '| files in archive | new files | command | wall s | min–max s | ratio to recsync | CPU s | CPU per file ms (per GiB s) | peak RSS MB |',
+    '| files in archive | new files | command | wall s | min–max s | ratio to recsync | CPU s | ' +
+      'CPU per file ms (per GiB s) | peak RSS MB |',
     '|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
@@ -92,7 +99,10 @@ export function markdown(rows, meta) {
         : count(r.size);
     const per = r.cpuPerFileMs ?? r.cpuPerGiB;
     lines.push(
-      `| ${files} | ${count(r.newFiles)} | ${r.label}${status}${r.note ? ` (${r.note})` : ''} | ${fmt(r.time)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.ratio)}x | ${fmt(r.cpuTime)} | ${per === undefined ? '' : r.cpuPerGiB !== undefined ? `(${fmt(per)})` : fmt(per)} | ${fmt(r.peakRssMB, 0)} |`,
+      `| ${files} | ${count(r.newFiles)} | ${r.label}${status}${r.note ? ` (${r.note})` : ''} | ` +
+        `${fmt(r.time)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.ratio)}x | ${fmt(r.cpuTime)} ` +
+        `| ${per === undefined ? '' : r.cpuPerGiB !== undefined ? `(${fmt(per)})` : fmt(per)} ` +
+        `| ${fmt(r.peakRssMB, 0)} |`,
     );
   }
   return lines.join('\n');
@@ -179,10 +189,12 @@ export function evaluate({ rows, idle, mtime }) {
       const other = marginal(peer);
       add(
         '3b',
-        `client CPU per file without start-up (${count(few)} → ${count(many)} new files, ${count(size)} in archive): recsync sync / ${name}`,
+        `client CPU per file without start-up (${count(few)} → ${count(many)} new files, ` +
+          `${count(size)} in archive): recsync sync / ${name}`,
         mine / other,
         limit,
-        `${fmt(mine, 3)} vs ${fmt(other, 3)} ms per extra file; shows whether start-up or per-file work decides target 3`,
+        `${fmt(mine, 3)} vs ${fmt(other, 3)} ms per extra file; shows whether start-up or ` +
+          'per-file work decides target 3',
       );
     }
   }
@@ -225,7 +237,8 @@ export function evaluate({ rows, idle, mtime }) {
   ))
     add(
       6,
-      `peak RSS, ${r.case.replace('recsync-', 'recsync ')}, ${count(r.size)} files, ${count(r.perDay)} new`,
+      `peak RSS, ${r.case.replace('recsync-', 'recsync ')}, ${count(r.size)} ` +
+        `files, ${count(r.perDay)} new`,
       r.peakRssMB,
       150,
       'MB',
@@ -255,14 +268,16 @@ export function targetLines(targets, meta) {
           ? `${Number.isFinite(t.value) ? t.value : '—'} (target ${t.limit})`
           : `${fmt(t.value)}x (target ≤${t.limit}x)`;
     lines.push(
-      `- ${t.id}. ${t.what}: ${value} — ${state}${t.detail && t.detail !== 'MB' ? `; ${t.detail}` : ''}`,
+      `- ${t.id}. ${t.what}: ${value} — ` +
+        `${state}${t.detail && t.detail !== 'MB' ? `; ${t.detail}` : ''}`,
     );
   }
   const scale = meta.sizes.filter((s) => s >= 7_000_000);
   lines.push(
     scale.length
       ? `- 7. scale: ${scale.map(count).join(', ')} files measured in this run — met`
-      : '- 7. scale: the 7M-file reference archive is not in this run (`npm run bench -- --sizes 200000,7000000`); the README keeps its last run',
+      : '- 7. scale: the 7M-file reference archive is not in this run (`npm run bench -- --sizes ' +
+          '200000,7000000`); the README keeps its last run',
   );
   if (meta.peers.aws === 'not installed')
     lines.push('- aws-cli: not installed (apt-get install awscli); its ratios are not measured');
@@ -306,15 +321,18 @@ export function svgChart(rows, title) {
   for (let e = y0; e <= y1; e++) {
     parts.push(
       `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/>`,
-      `<text x="${m.l - 8}" y="${Y(10 ** e) + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} s</text>`,
+      `<text x="${m.l - 8}" y="${Y(10 ** e) + 4}" ` +
+        `text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} s</text>`,
     );
   }
   for (const s of sizes)
     parts.push(
-      `<text x="${X(s)}" y="${H - m.b + 18}" text-anchor="middle">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`,
+      `<text x="${X(s)}" y="${H - m.b + 18}" ` +
+        `text-anchor="middle">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`,
     );
   parts.push(
-    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">files in archive (one new day each)</text>`,
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">files in archive ` +
+      '(one new day each)</text>',
   );
   const cases = [...new Set(rows.map((r) => r.case))];
   cases.forEach((c, i) => {
@@ -325,7 +343,8 @@ export function svgChart(rows, title) {
     const color = COLORS[i % COLORS.length];
     const width = c.startsWith('recsync') ? 3 : 1.5;
     parts.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="${width}" points="${pts.map((p) => `${X(p.size)},${Y(p.median)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="${width}" ` +
+        `points="${pts.map((p) => `${X(p.size)},${Y(p.median)}`).join(' ')}"/>`,
     );
     for (const p of pts)
       parts.push(`<circle cx="${X(p.size)}" cy="${Y(p.median)}" r="3" fill="${color}"/>`);

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RECSYNC = path.join(here, '..', '..', 'packages', 'cli', 'bin', 'run.js');
-/** aws-cli: Debian's, or the real script behind a pyenv shim (the shim's own bash would count as aws's CPU). */
+/**
+ * aws-cli: Debian's, or the real script behind a pyenv shim (the shim's own bash would count as
+ * aws's CPU).
+ */
 export const AWS = findAws();
 export const RCLONE = ['/usr/bin/rclone', '/usr/local/bin/rclone'].find((p) => existsSync(p));
 
@@ -40,7 +43,8 @@ function findAws() {
 
 /**
  * ctx: { root, newDay, newFiles, bucket, endpoint, configDir, marker, newDayStart, env }
- * Each case: { name, label, kind: 'plan'|'discover'|'sync', available, command(ctx) → [cmd, args, env?], check(ctx, out) → error|undefined }
+ * Each case: { name, label, kind: 'plan'|'discover'|'sync', available, command(ctx) → [cmd, args,
+ * env?], check(ctx, out) → error|undefined }
  */
 export function cases() {
   const list = [
@@ -217,7 +221,9 @@ export function cases() {
   return list;
 }
 
-/** Large files: the new day's few big files, by recsync and the two peers that do multipart well. */
+/**
+ * Large files: the new day's few big files, by recsync and the two peers that do multipart well.
+ */
 export function largeCases() {
   const byName = new Map(cases().map((c) => [c.name, c]));
   return [

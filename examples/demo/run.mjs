@@ -2,9 +2,11 @@
 // `npm run demo`: builds a 14-day sample archive of fake call recordings, starts a local
 // S3-compatible server (s3rver) on a free port, pre-fills the bucket with the first 10 days as
 // an old `aws s3 sync` job would have, then runs `recsync plan`, `recsync sync`, a second
-// `recsync sync` (nothing left to do), `recsync status` and the metrics file, shows what landed, and stops the
+// `recsync sync` (nothing left to do), `recsync status` and the metrics file, shows what landed,
+// and stops the
 // server. Everything lives in examples/demo/.demo and is recreated on each run.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the pinned SDK supports Node 20
+// the pinned SDK supports Node 20
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,7 +52,8 @@ function archiveSpec(now) {
         d === 0
           ? now - 10 * 60_000 - Math.floor(rnd() * 60 * 60_000)
           : start + Math.floor(rnd() * DAY);
-      const name = `${dayId(start)}/call-${String(i).padStart(4, '0')}-agent${1 + Math.floor(rnd() * 9)}.wav`;
+      const agent = 1 + Math.floor(rnd() * 9);
+      const name = `${dayId(start)}/call-${String(i).padStart(4, '0')}-agent${agent}.wav`;
       spec[name] = {
         size: 8 * 1024 + Math.floor(rnd() * 56 * 1024),
         mtime: new Date(Math.max(start, at)),
@@ -58,8 +61,10 @@ function archiveSpec(now) {
     }
   }
   const todayId = dayId(today);
-  spec[`${todayId}/call-9998-being-recorded.wav`] = { size: 12 * 1024, mtime: new Date(now) }; // younger than settle: deferred
-  spec[`${todayId}/call-9999.wav.tmp`] = { size: 4 * 1024, mtime: new Date(now - 30 * 60_000) }; // excluded
+  // younger than settle: deferred
+  spec[`${todayId}/call-9998-being-recorded.wav`] = { size: 12 * 1024, mtime: new Date(now) };
+  // excluded
+  spec[`${todayId}/call-9999.wav.tmp`] = { size: 4 * 1024, mtime: new Date(now - 30 * 60_000) };
   spec['misc/readme.txt'] = 'not a date folder: ignored by the strategy';
   return {
     spec,
@@ -96,7 +101,8 @@ async function main() {
     const old = Object.keys(spec).filter((p) => firstDays.some((d) => p.startsWith(`${d}/`)));
     for (const p of old) await client.put(bucket, p, tree.contentOf(p, spec[p]));
     console.log(
-      `pre-filled the bucket with ${old.length} files of the first ${PREFILLED} days (an old backup job's work)`,
+      `pre-filled the bucket with ${old.length} files of the first ${PREFILLED} days (an ` +
+        `old backup job's work)`,
     );
 
     const env = {
@@ -128,7 +134,8 @@ async function main() {
       const remote = await client.get(bucket, sample);
       const head = await client.head(bucket, sample);
       console.log(
-        `sample ${sample}: ${remote.length} bytes, byte-exact: ${Buffer.compare(local, remote) === 0}, metadata ${JSON.stringify(head.metadata)}`,
+        `sample ${sample}: ${remote.length} bytes, byte-exact: ` +
+          `${Buffer.compare(local, remote) === 0}, metadata ${JSON.stringify(head.metadata)}`,
       );
       if (Buffer.compare(local, remote) !== 0) failures++;
     }
@@ -136,7 +143,8 @@ async function main() {
     client.destroy();
     await server.stop();
     console.log(
-      '\nlocal S3 server stopped. Archive and state stay in examples/demo/.demo until the next demo.',
+      '\nlocal S3 server stopped. Archive and state stay in examples/demo/.demo until the ' +
+        'next demo.',
     );
   }
   if (failures > 0) process.exitCode = 1;

@@ -20,7 +20,8 @@ export default defineConfig({
         responseChecksumValidation: 'when_required',
       },
       strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
-      // B2 charges by transaction class, not bandwidth; a home or office uplink may still want a limit.
+      // B2 charges by transaction class, not bandwidth; a home or office uplink may still want a
+      // limit.
       upload: { maxBandwidth: '20MiB/s' },
     },
   },

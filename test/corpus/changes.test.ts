@@ -5,19 +5,15 @@
  */
 import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { definePlugin, type Plugin } from '@recsync/framework';
-import { harness } from '../support/harness.js';
+import { harness, harnessPerTest } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const LATER = new Date('2026-11-26T12:00:00Z');
 const KEY = '2026-11-24/call.wav';
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 /** Runs `change` on the file once, while its upload is under way (between open and PUT). */
 function during(change: (file: string) => Promise<void>, file: () => string): Plugin {
@@ -66,7 +62,7 @@ describe('files changing during their upload', () => {
         files: { [KEY]: { size: 5000, mtime: '2026-11-24T10:00:00Z' } },
         job: { filters: { settle: '0s' } },
       });
-      cleanup.push(h.dispose);
+      each.defer(h.dispose);
       const file = path.join(h.tree.root, KEY);
       const first = await h.sync({ now: NOW, plugins: [during(change, () => file)] });
       const event = first.events.find((e) => e.path === KEY)!;
@@ -86,14 +82,14 @@ describe('files changing during their upload', () => {
     },
   );
 
-  it('a file that vanishes before it is opened is reported vanished, with a warning, exit 0', async () => {
+  it('a file that vanishes before it is opened is reported vanished, warned, exit 0', async () => {
     const h = await harness({
       files: {
         [KEY]: { size: 100, mtime: '2026-11-24T10:00:00Z' },
         '2026-11-24/other.wav': { size: 10, mtime: '2026-11-24T10:00:00Z' },
       },
     });
-    cleanup.push(h.dispose);
+    each.defer(h.dispose);
     const file = path.join(h.tree.root, KEY);
     const gone = definePlugin({
       name: 'gone',

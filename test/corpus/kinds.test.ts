@@ -7,22 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { dayFiles, harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = '2026-11-24';
 const asRoot = process.getuid?.() === 0;
 
-let cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(followSymlinks = false) {
   const h = await harness({ files: dayFiles(DAY, 3), job: { followSymlinks } });
-  cleanup.push(h.dispose);
+  each.defer(h.dispose);
   return { h, day: path.join(h.tree.root, DAY) };
 }
 
@@ -44,7 +40,7 @@ describe('entries that are not regular files', () => {
     const { h, day } = await setup();
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(path.join(day, 'agent.sock'), resolve));
-    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    each.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(0);
     expect(run.uploadedKeys()).toEqual(regular);
@@ -80,24 +76,28 @@ describe('entries that are not regular files', () => {
     );
   });
 
-  it('followed symlinks to a file and to a folder inside the source are backed up under the link name', async () => {
-    const { h, day } = await setup(true);
-    await h.tree.write({
-      'elsewhere/inside.wav': { content: 'inside', mtime: `${DAY}T09:00:00Z` },
-    });
-    await symlink(path.join(day, 'call-000.wav'), path.join(day, 'link.wav'));
-    await symlink(path.join(h.tree.root, 'elsewhere'), path.join(day, 'linked-dir'));
-    const run = await h.sync({ now: NOW });
-    expect(run.stats.exitCode).toBe(0);
-    expect(run.uploadedKeys()).toEqual(
-      [...regular, `${DAY}/link.wav`, `${DAY}/linked-dir/inside.wav`].sort(),
-    );
-  });
+  it(
+    'followed symlinks to a file and to a folder inside the source are backed up under the ' +
+      'link name',
+    async () => {
+      const { h, day } = await setup(true);
+      await h.tree.write({
+        'elsewhere/inside.wav': { content: 'inside', mtime: `${DAY}T09:00:00Z` },
+      });
+      await symlink(path.join(day, 'call-000.wav'), path.join(day, 'link.wav'));
+      await symlink(path.join(h.tree.root, 'elsewhere'), path.join(day, 'linked-dir'));
+      const run = await h.sync({ now: NOW });
+      expect(run.stats.exitCode).toBe(0);
+      expect(run.uploadedKeys()).toEqual(
+        [...regular, `${DAY}/link.wav`, `${DAY}/linked-dir/inside.wav`].sort(),
+      );
+    },
+  );
 
-  it('a followed symlink leading outside the source is refused with a warning (rule 6)', async () => {
+  it('a followed symlink out of the source is refused with a warning (rule 6)', async () => {
     const { h, day } = await setup(true);
     const outside = await harness({ files: { 'secret.txt': 'secret' }, bucket: null });
-    cleanup.push(outside.dispose);
+    each.defer(outside.dispose);
     await symlink(path.join(outside.tree.root, 'secret.txt'), path.join(day, 'escape.wav'));
     await symlink(outside.tree.root, path.join(day, 'escape-dir'));
     const run = await h.sync({ now: NOW });

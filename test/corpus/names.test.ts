@@ -87,7 +87,8 @@ beforeAll(async () => {
   second = await runCli(['sync', '--json'], { cwd });
   keys = await client.keys(bucket).catch((e) => {
     throw new Error(
-      `listing failed after sync exit ${first.code}/${second.code}: ${first.stdout}\n${first.stderr}\n${second.stdout.slice(-2000)}\n${second.stderr}`,
+      `listing failed after sync exit ${first.code}/${second.code}: ` +
+        `${first.stdout}\n${first.stderr}\n${second.stdout.slice(-2000)}\n${second.stderr}`,
       { cause: e },
     );
   });

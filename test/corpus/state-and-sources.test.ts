@@ -104,7 +104,7 @@ describe('state files', () => {
     },
   );
 
-  it('a version 1 state from the first release: the run goes on and rewrites it as version 2', async () => {
+  it('a version 1 state of the first release: the run goes on and rewrites it as 2', async () => {
     const f = await synced();
     const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
     const { source: _source, ...v1 } = state;
@@ -119,7 +119,7 @@ describe('state files', () => {
 });
 
 describe('clocks', () => {
-  it('a cursor in the future: exit 2 naming the reset, and a --since backfill still runs', async () => {
+  it('a cursor in the future: exit 2 naming the reset; a --since backfill still runs', async () => {
     const f = await synced();
     const state = JSON.parse(await readFile(f.stateFile, 'utf8'));
     await writeFile(f.stateFile, JSON.stringify({ ...state, cursor: { through: '2099-01-01' } }));
@@ -148,25 +148,29 @@ describe('sources', () => {
     await nothingLost(f);
   });
 
-  it('an emptied source (the mount point without its mount): exit 2 on plan and sync, the cursor kept', async () => {
-    const f = await synced();
-    await rename(f.tree.root, `${f.tree.root}.away`);
-    await mkdir(f.tree.root);
-    const before = await readFile(f.stateFile, 'utf8');
-    for (const command of ['plan', 'sync']) {
-      const run = await runCli([command], { cwd: f.cwd });
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain('E_SOURCE_EMPTY');
-      expect(run.stderr).toContain('--accept-source-change');
-      noStack(run.stderr);
-    }
-    expect(await readFile(f.stateFile, 'utf8')).toBe(before);
-    await rm(f.tree.root, { recursive: true });
-    await rename(`${f.tree.root}.away`, f.tree.root);
-    await nothingLost(f);
-  });
+  it(
+    'an emptied source (the mount point without its mount): exit 2 on plan and sync, the ' +
+      'cursor kept',
+    async () => {
+      const f = await synced();
+      await rename(f.tree.root, `${f.tree.root}.away`);
+      await mkdir(f.tree.root);
+      const before = await readFile(f.stateFile, 'utf8');
+      for (const command of ['plan', 'sync']) {
+        const run = await runCli([command], { cwd: f.cwd });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain('E_SOURCE_EMPTY');
+        expect(run.stderr).toContain('--accept-source-change');
+        noStack(run.stderr);
+      }
+      expect(await readFile(f.stateFile, 'utf8')).toBe(before);
+      await rm(f.tree.root, { recursive: true });
+      await rename(`${f.tree.root}.away`, f.tree.root);
+      await nothingLost(f);
+    },
+  );
 
-  it('a completed day that lost files: exit 2; --accept-source-change accepts it once', async () => {
+  it('a completed day that lost files: exit 2; --accept-source-change takes it once', async () => {
     const f = await synced();
     await rm(path.join(f.tree.root, days[0], 'rec-0.wav'));
     await rm(path.join(f.tree.root, days[1], 'rec-0.wav'));

@@ -168,6 +168,42 @@ describe('errors at the command line', () => {
   });
 });
 
+describe('state commands with --json', () => {
+  it('state adopt and state reset print one JSON document, also with nothing to do', async () => {
+    const { cwd } = await fixture(1, 1);
+    const json = async (args: string[]) => {
+      const result = await runCli([...args, '--json'], { cwd });
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    expect(await json(['state', 'adopt', '--job', 'rec'])).toEqual({
+      command: 'state adopt',
+      jobs: [{ job: 'rec', adopted: false }],
+    });
+    expect((await runCli(['sync'], { cwd })).code).toBe(0);
+    const adopted = await json(['state', 'adopt', '--job', 'rec']);
+    expect(adopted.jobs).toEqual([
+      {
+        job: 'rec',
+        adopted: true,
+        states: 1,
+        before: expect.any(Object),
+        after: adopted.jobs[0].after,
+      },
+    ]);
+    const reset = await json(['state', 'reset', '--job', 'rec']);
+    expect(reset.command).toBe('state reset');
+    expect(reset.jobs).toEqual([
+      { job: 'rec', movedTo: [expect.stringMatching(/rec\.state\.json\..+\.bak$/)] },
+    ]);
+    expect(existsSync(reset.jobs[0].movedTo[0])).toBe(true);
+    expect(await json(['state', 'reset', '--all'])).toEqual({
+      command: 'state reset',
+      jobs: [{ job: 'rec', movedTo: [] }],
+    });
+  });
+});
+
 describe('concurrency and crashes', () => {
   it('lets only one of two overlapping syncs run: the other exits 3', async () => {
     const { cwd, bucket, tree, spec } = await fixture(3, 1);
@@ -186,26 +222,30 @@ describe('concurrency and crashes', () => {
     expect(await byteExact(tree, bucket, spec)).toBe(true);
   });
 
-  it('a sync killed with SIGKILL mid-upload, then rerun, ends with every file present and byte-exact', async () => {
-    const { cwd, bucket, tree, spec } = await fixture(10, 3);
-    const gate = path.join(cwd, 'never-opened');
-    const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '5' } });
-    await waitFor(
-      () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 5,
-      'five uploads',
-    );
-    run.child.kill('SIGKILL');
-    expect((await run.done).signal).toBe('SIGKILL');
-    expect((await client.keys(bucket)).length).toBeLessThan(30);
+  it(
+    'a sync killed with SIGKILL mid-upload, then rerun, ends with every file present and ' +
+      'byte-exact',
+    async () => {
+      const { cwd, bucket, tree, spec } = await fixture(10, 3);
+      const gate = path.join(cwd, 'never-opened');
+      const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '5' } });
+      await waitFor(
+        () => (run.stdout().match(/"outcome":"uploaded"/g) ?? []).length >= 5,
+        'five uploads',
+      );
+      run.child.kill('SIGKILL');
+      expect((await run.done).signal).toBe('SIGKILL');
+      expect((await client.keys(bucket)).length).toBeLessThan(30);
 
-    const rerun = await runCli(['sync'], { cwd });
-    expect(rerun.code).toBe(0);
-    expect(rerun.stderr).toContain('taking over a stale lease');
-    expect(rerun.stderr).toContain('is no longer running on this host');
-    expect(await byteExact(tree, bucket, spec)).toBe(true);
-  });
+      const rerun = await runCli(['sync'], { cwd });
+      expect(rerun.code).toBe(0);
+      expect(rerun.stderr).toContain('taking over a stale lease');
+      expect(rerun.stderr).toContain('is no longer running on this host');
+      expect(await byteExact(tree, bucket, spec)).toBe(true);
+    },
+  );
 
-  it('stops cleanly on SIGINT: exit 130, state saved, and the next run finishes the job', async () => {
+  it('stops cleanly on SIGINT: exit 130, state saved; the next run finishes the job', async () => {
     const { cwd, bucket, tree, spec } = await fixture(6, 2);
     const gate = path.join(cwd, 'gate');
     const run = startCli(['sync', '--json'], { cwd, env: { GATE: gate, GATE_PASS: '2' } });

@@ -47,7 +47,8 @@ describe('errors that say the truth', () => {
       const result = await runCli([command], { cwd });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(
-        `recsync: error E_STATE_DIR: the state folder ${path.join(cwd, 'state')} (config key stateDir) is not a folder`,
+        `recsync: error E_STATE_DIR: the state folder ${path.join(cwd, 'state')} (config ` +
+          'key stateDir) is not a folder',
       );
       expect(result.stderr).not.toContain('unexpected error');
     }
@@ -83,7 +84,8 @@ describe('errors that say the truth', () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-errors-'));
     await writeFile(
       path.join(cwd, 'recsync.config.mjs'),
-      "import { nas } from 'recsync-strategy-nas';\nexport default { jobs: { rec: { source: '.', target: { bucket: 'b' }, strategy: nas() } } };\n",
+      "import { nas } from 'recsync-strategy-nas';\nexport default { jobs: { rec: { " +
+        "source: '.', target: { bucket: 'b' }, strategy: nas() } } };\n",
     );
     const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(2);
@@ -100,7 +102,16 @@ describe('JavaScript configs', () => {
     const tree = await archive();
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-mjs-'));
     const config = `import { dateFolders } from '@recsync/strategy-date';
-export default { jobs: { rec: { source: ${JSON.stringify(tree.root)}, target: { bucket: 'b' }, remoteCheck: 'none', strategy: dateFolders({ timezone: 'UTC' }) } } };
+export default {
+  jobs: {
+    rec: {
+      source: ${JSON.stringify(tree.root)},
+      target: { bucket: 'b' },
+      remoteCheck: 'none',
+      strategy: dateFolders({ timezone: 'UTC' }),
+    },
+  },
+};
 `;
     await writeFile(path.join(cwd, 'recsync.config.mjs'), config);
     const result = await runCli(['plan', '--json'], { cwd });
@@ -145,32 +156,36 @@ describe('credentials in the endpoint URL', () => {
     expect(await readFile(stateFile, 'utf8')).not.toContain(secret);
   });
 
-  it('a state written with the credentials in its fingerprint is accepted once and rewritten without them', async () => {
-    const bucket = `sec-${randomBytes(5).toString('hex')}`;
-    await client.createBucket(bucket);
-    const tree = await archive();
-    const secret = 'old-pa55word';
-    const withCredentials = endpoint.replace('http://', `http://backup-user:${secret}@`);
-    const cwd = await jsonConfig({
-      source: tree.root,
-      target: { bucket, endpoint: withCredentials, forcePathStyle: true },
-    });
-    expect((await runCli(['sync'], { cwd })).code).toBe(0);
-    const stateFile = path.join(cwd, '.recsync', 'rec.state.json');
-    const state = JSON.parse(await readFile(stateFile, 'utf8'));
-    // As an older recsync wrote it:
-    await writeFile(
-      stateFile,
-      JSON.stringify({
-        ...state,
-        fingerprint: { ...state.fingerprint, endpoint: withCredentials },
-      }),
-    );
-    const again = await runCli(['sync'], { cwd });
-    expect(again.code).toBe(0);
-    expect(again.stderr).not.toContain('E_STATE_MISMATCH');
-    const rewritten = await readFile(stateFile, 'utf8');
-    expect(rewritten).not.toContain(secret);
-    expect(JSON.parse(rewritten).fingerprint.endpoint).toBe(endpoint);
-  });
+  it(
+    'a state written with the credentials in its fingerprint is accepted once and rewritten ' +
+      'without them',
+    async () => {
+      const bucket = `sec-${randomBytes(5).toString('hex')}`;
+      await client.createBucket(bucket);
+      const tree = await archive();
+      const secret = 'old-pa55word';
+      const withCredentials = endpoint.replace('http://', `http://backup-user:${secret}@`);
+      const cwd = await jsonConfig({
+        source: tree.root,
+        target: { bucket, endpoint: withCredentials, forcePathStyle: true },
+      });
+      expect((await runCli(['sync'], { cwd })).code).toBe(0);
+      const stateFile = path.join(cwd, '.recsync', 'rec.state.json');
+      const state = JSON.parse(await readFile(stateFile, 'utf8'));
+      // As an older recsync wrote it:
+      await writeFile(
+        stateFile,
+        JSON.stringify({
+          ...state,
+          fingerprint: { ...state.fingerprint, endpoint: withCredentials },
+        }),
+      );
+      const again = await runCli(['sync'], { cwd });
+      expect(again.code).toBe(0);
+      expect(again.stderr).not.toContain('E_STATE_MISMATCH');
+      const rewritten = await readFile(stateFile, 'utf8');
+      expect(rewritten).not.toContain(secret);
+      expect(JSON.parse(rewritten).fingerprint.endpoint).toBe(endpoint);
+    },
+  );
 });

@@ -63,29 +63,33 @@ describe('run lease', () => {
     expect(existsSync(f.lockFile)).toBe(false);
   });
 
-  it('refuses state reset while a sync renews the lease (exit 3), and without --job or --all (exit 2)', async () => {
-    const f = await fixture();
-    const bare = await runCli(['state', 'reset'], { cwd: f.cwd });
-    expect(bare.code).toBe(2);
-    expect(bare.stderr).toContain('state reset needs --job NAME (repeatable) or --all');
+  it(
+    'refuses state reset while a sync renews the lease (exit 3), and without --job or --all ' +
+      '(exit 2)',
+    async () => {
+      const f = await fixture();
+      const bare = await runCli(['state', 'reset'], { cwd: f.cwd });
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toContain('state reset needs --job NAME (repeatable) or --all');
 
-    const gate = path.join(f.cwd, 'gate');
-    const sync = startCli(['sync'], { cwd: f.cwd, env: { ...LEASE, GATE: gate } });
-    await waitFor(() => existsSync(f.lockFile), 'the sync to take the lease');
-    const status = await runCli(['status', '--json'], { cwd: f.cwd });
-    expect(JSON.parse(status.stdout).jobs[0].lease).toMatchObject({
-      owner: { pid: sync.child.pid, command: 'sync' },
-    });
-    const reset = await runCli(['state', 'reset', '--all'], { cwd: f.cwd, env: LEASE });
-    expect(reset.code).toBe(3);
-    expect(reset.stderr).toContain('E_LOCKED');
-    expect(reset.stderr).toContain('this state reset changed nothing');
-    await writeFile(gate, '');
-    expect((await sync.done).code).toBe(0);
-    expect(JSON.parse(await readFile(f.stateFile, 'utf8')).cursor).toEqual({
-      through: recentDays(1)[0],
-    });
-  });
+      const gate = path.join(f.cwd, 'gate');
+      const sync = startCli(['sync'], { cwd: f.cwd, env: { ...LEASE, GATE: gate } });
+      await waitFor(() => existsSync(f.lockFile), 'the sync to take the lease');
+      const status = await runCli(['status', '--json'], { cwd: f.cwd });
+      expect(JSON.parse(status.stdout).jobs[0].lease).toMatchObject({
+        owner: { pid: sync.child.pid, command: 'sync' },
+      });
+      const reset = await runCli(['state', 'reset', '--all'], { cwd: f.cwd, env: LEASE });
+      expect(reset.code).toBe(3);
+      expect(reset.stderr).toContain('E_LOCKED');
+      expect(reset.stderr).toContain('this state reset changed nothing');
+      await writeFile(gate, '');
+      expect((await sync.done).code).toBe(0);
+      expect(JSON.parse(await readFile(f.stateFile, 'utf8')).cursor).toEqual({
+        through: recentDays(1)[0],
+      });
+    },
+  );
 
   it('unlock removes a lease left by a pod that is gone and says whose it was', async () => {
     const f = await fixture();
@@ -113,36 +117,41 @@ describe('run lease', () => {
     expect(unlock.code).toBe(0);
     expect(unlock.stdout).toContain('removed the lease of pid 4242 on recsync-28871-x7k2p');
     expect(existsSync(f.lockFile)).toBe(false);
-    const sync = await runCli(['sync'], { cwd: f.cwd }); // default 2m lease timeout: runs at once only because the lease is gone
+    // default 2m lease timeout: runs at once only because the lease is gone
+    const sync = await runCli(['sync'], { cwd: f.cwd });
     expect(sync.code).toBe(0);
     expect(await client.keys(f.bucket)).toHaveLength(4);
   });
 
-  it('takes over the lease of a pod that was killed once its heartbeat stood still for the lease timeout', async () => {
-    const f = await fixture();
-    await mkdir(path.dirname(f.lockFile), { recursive: true });
-    const owner = {
-      pid: 77,
-      host: 'recsync-28871-x7k2p',
-      startedAt: '2026-11-30T01:00:00.000Z',
-      command: 'sync',
-    };
-    const record = {
-      format: 'recsync-lease',
-      version: 1,
-      token: 'b'.repeat(32),
-      owner,
-      heartbeat: 41,
-      renewedAt: '2099-01-01T00:00:00.000Z',
-    };
-    await writeFile(f.lockFile, JSON.stringify(record));
-    const sync = await runCli(['sync'], { cwd: f.cwd, env: LEASE });
-    expect(sync.code).toBe(0);
-    expect(sync.stderr).toContain(
-      `taking over a stale lease ${f.lockFile}: pid 77 on recsync-28871-x7k2p`,
-    );
-    expect(sync.stderr).toContain("its heartbeat did not change for 1s (by this host's clock)");
-    expect(await client.keys(f.bucket)).toHaveLength(4);
-    expect(existsSync(f.lockFile)).toBe(false);
-  });
+  it(
+    'takes over the lease of a pod that was killed once its heartbeat stood still for the ' +
+      'lease timeout',
+    async () => {
+      const f = await fixture();
+      await mkdir(path.dirname(f.lockFile), { recursive: true });
+      const owner = {
+        pid: 77,
+        host: 'recsync-28871-x7k2p',
+        startedAt: '2026-11-30T01:00:00.000Z',
+        command: 'sync',
+      };
+      const record = {
+        format: 'recsync-lease',
+        version: 1,
+        token: 'b'.repeat(32),
+        owner,
+        heartbeat: 41,
+        renewedAt: '2099-01-01T00:00:00.000Z',
+      };
+      await writeFile(f.lockFile, JSON.stringify(record));
+      const sync = await runCli(['sync'], { cwd: f.cwd, env: LEASE });
+      expect(sync.code).toBe(0);
+      expect(sync.stderr).toContain(
+        `taking over a stale lease ${f.lockFile}: pid 77 on recsync-28871-x7k2p`,
+      );
+      expect(sync.stderr).toContain("its heartbeat did not change for 1s (by this host's clock)");
+      expect(await client.keys(f.bucket)).toHaveLength(4);
+      expect(existsSync(f.lockFile)).toBe(false);
+    },
+  );
 });

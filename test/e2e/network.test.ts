@@ -71,7 +71,13 @@ async function fixture(target: (bucket: string) => string, awsConfig = ''): Prom
     `import { defineConfig } from '@recsync/framework';
 import { dateFolders } from '@recsync/strategy-date';
 export default defineConfig({
-  jobs: { rec: { source: ${JSON.stringify(tree.root)}, target: ${target(bucket)}, strategy: dateFolders({ timezone: 'UTC' }) } },
+  jobs: {
+    rec: {
+      source: ${JSON.stringify(tree.root)},
+      target: ${target(bucket)},
+      strategy: dateFolders({ timezone: 'UTC' }),
+    },
+  },
 });
 `,
   );
@@ -87,64 +93,78 @@ const NO_ENV_KEYS = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
 const S3RVER_KEYS = 'aws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n';
 
 describe('endpoints and profiles', () => {
-  it("uses AWS_PROFILE's endpoint_url with AWS_DEFAULT_REGION, shows both sources, and records the endpoint in the state", async () => {
-    const f = await fixture(
-      (b) => `{ bucket: ${JSON.stringify(b)}, forcePathStyle: true }`,
-      `[profile store]\nendpoint_url = ${endpoint}\n${S3RVER_KEYS}`,
-    );
-    const env = { AWS_PROFILE: 'store', AWS_DEFAULT_REGION: 'eu-west-3', ...NO_ENV_KEYS };
-    const plan = await run(f, ['plan'], env);
-    expect(plan.stderr).toBe('');
-    expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain(
-      `via endpoint ${endpoint} (profile "store"), region eu-west-3 (AWS_DEFAULT_REGION), profile store (AWS_PROFILE)`,
-    );
-    const sync = await run(f, ['sync'], env);
-    expect(sync.code).toBe(0);
-    expect(await client.keys(f.bucket)).toHaveLength(2);
-    const state = JSON.parse(
-      await readFile(path.join(f.cwd, '.recsync', 'rec.state.json'), 'utf8'),
-    );
-    expect(state.fingerprint.endpoint).toBe(endpoint);
-    // The same store named through AWS_ENDPOINT_URL later is no change of target.
-    const again = await run(f, ['plan', '--json'], {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    });
-    expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout).jobs[0].run.connection.endpoint).toEqual({
-      value: endpoint,
-      from: 'AWS_ENDPOINT_URL',
-    });
-  });
+  it(
+    "uses AWS_PROFILE's endpoint_url with AWS_DEFAULT_REGION, shows both sources, and " +
+      'records the endpoint in the state',
+    async () => {
+      const f = await fixture(
+        (b) => `{ bucket: ${JSON.stringify(b)}, forcePathStyle: true }`,
+        `[profile store]\nendpoint_url = ${endpoint}\n${S3RVER_KEYS}`,
+      );
+      const env = { AWS_PROFILE: 'store', AWS_DEFAULT_REGION: 'eu-west-3', ...NO_ENV_KEYS };
+      const plan = await run(f, ['plan'], env);
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain(
+        `via endpoint ${endpoint} (profile "store"), region eu-west-3 (AWS_DEFAULT_REGION), ` +
+          'profile store (AWS_PROFILE)',
+      );
+      const sync = await run(f, ['sync'], env);
+      expect(sync.code).toBe(0);
+      expect(await client.keys(f.bucket)).toHaveLength(2);
+      const state = JSON.parse(
+        await readFile(path.join(f.cwd, '.recsync', 'rec.state.json'), 'utf8'),
+      );
+      expect(state.fingerprint.endpoint).toBe(endpoint);
+      // The same store named through AWS_ENDPOINT_URL later is no change of target.
+      const again = await run(f, ['plan', '--json'], {
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      });
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).jobs[0].run.connection.endpoint).toEqual({
+        value: endpoint,
+        from: 'AWS_ENDPOINT_URL',
+      });
+    },
+  );
 
-  it("uses target.profile's endpoint_url and addressing style; a missing profile is reported as such (exit 2)", async () => {
-    const f = await fixture(
-      (b) => `{ bucket: ${JSON.stringify(b)}, profile: 'minio' }`,
-      `[profile minio]\nendpoint_url = ${endpoint}\ns3 =\n  addressing_style = path\n${S3RVER_KEYS}`,
-    );
-    const sync = await run(f, ['sync'], NO_ENV_KEYS);
-    expect(sync.stderr).toBe('');
-    expect(sync.code).toBe(0);
-    expect(sync.stdout).toContain(
-      `via endpoint ${endpoint} (profile "minio"), region us-east-1 (default for a custom endpoint), profile minio (target.profile)`,
-    );
-    expect(await client.keys(f.bucket)).toHaveLength(2);
+  it(
+    "uses target.profile's endpoint_url and addressing style; a missing profile is reported " +
+      'as such (exit 2)',
+    async () => {
+      const f = await fixture(
+        (b) => `{ bucket: ${JSON.stringify(b)}, profile: 'minio' }`,
+        `[profile minio]\nendpoint_url = ${endpoint}\ns3 =\n  addressing_style = ` +
+          `path\n${S3RVER_KEYS}`,
+      );
+      const sync = await run(f, ['sync'], NO_ENV_KEYS);
+      expect(sync.stderr).toBe('');
+      expect(sync.code).toBe(0);
+      expect(sync.stdout).toContain(
+        `via endpoint ${endpoint} (profile "minio"), region us-east-1 (default for a custom ` +
+          'endpoint), profile minio (target.profile)',
+      );
+      expect(await client.keys(f.bucket)).toHaveLength(2);
 
-    await writeFile(f.awsConfig, '[profile other]\nregion = eu-west-1\n');
-    const missing = await run(f, ['plan']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('the AWS profile "minio" (from target.profile) is in neither');
-    expect(missing.stderr).not.toMatch(/Region is missing/i);
-  });
+      await writeFile(f.awsConfig, '[profile other]\nregion = eu-west-1\n');
+      const missing = await run(f, ['plan']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain(
+        'the AWS profile "minio" (from target.profile) is in neither',
+      );
+      expect(missing.stderr).not.toMatch(/Region is missing/i);
+    },
+  );
 });
 
 describe('company networks', () => {
   it('sends requests through HTTP_PROXY, and past it for hosts in NO_PROXY', async () => {
     const f = await fixture(
       (b) =>
-        `{ bucket: ${JSON.stringify(b)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true }`,
+        `{ bucket: ${JSON.stringify(b)}, endpoint: ${JSON.stringify(endpoint)}, ` +
+        'forcePathStyle: true }',
     );
     const env = { AWS_REGION: 'us-east-1', HTTP_PROXY: proxy.url };
     const before = proxy.seen.requests.length;
@@ -163,41 +183,47 @@ describe('company networks', () => {
     expect(proxy.seen.requests.length).toBe(direct);
   });
 
-  it('trusts a private CA from target.caBundle or AWS_CA_BUNDLE, also through an HTTPS_PROXY tunnel', async () => {
-    const target = (b: string) =>
-      `{ bucket: ${JSON.stringify(b)}, endpoint: ${JSON.stringify(front.endpoint)}, forcePathStyle: true, caBundle: process.env.TEST_CA || undefined }`;
-    const f = await fixture(target);
-    const env = { AWS_REGION: 'us-east-1' };
+  it(
+    'trusts a private CA from target.caBundle or AWS_CA_BUNDLE, also through an HTTPS_PROXY ' +
+      'tunnel',
+    async () => {
+      const target = (b: string) =>
+        `{ bucket: ${JSON.stringify(b)}, endpoint: ${JSON.stringify(front.endpoint)}, ` +
+        'forcePathStyle: true, caBundle: process.env.TEST_CA || undefined }';
+      const f = await fixture(target);
+      const env = { AWS_REGION: 'us-east-1' };
 
-    const untrusted = await run(f, ['plan'], env);
-    expect(untrusted.code).toBe(4);
-    expect(untrusted.stderr).toMatch(/E_TARGET_UNREACHABLE|self.signed|unable to (get|verify)/i);
+      const untrusted = await run(f, ['plan'], env);
+      expect(untrusted.code).toBe(4);
+      expect(untrusted.stderr).toMatch(/E_TARGET_UNREACHABLE|self.signed|unable to (get|verify)/i);
 
-    const viaConfig = await run(f, ['plan'], { ...env, TEST_CA: front.caFile });
-    expect(viaConfig.stderr).toBe('');
-    expect(viaConfig.code).toBe(0);
-    expect(viaConfig.stdout).toContain(`CA bundle ${front.caFile} (target.caBundle)`);
+      const viaConfig = await run(f, ['plan'], { ...env, TEST_CA: front.caFile });
+      expect(viaConfig.stderr).toBe('');
+      expect(viaConfig.code).toBe(0);
+      expect(viaConfig.stdout).toContain(`CA bundle ${front.caFile} (target.caBundle)`);
 
-    const tunnels = proxy.seen.tunnels.length;
-    const sync = await run(f, ['sync'], {
-      ...env,
-      AWS_CA_BUNDLE: front.caFile,
-      HTTPS_PROXY: proxy.url,
-    });
-    expect(sync.stderr).toBe('');
-    expect(sync.code).toBe(0);
-    expect(sync.stdout).toContain(`CA bundle ${front.caFile} (AWS_CA_BUNDLE)`);
-    expect(await client.keys(f.bucket)).toHaveLength(2);
-    expect(proxy.seen.tunnels.slice(tunnels).length).toBeGreaterThan(0);
-    expect(proxy.seen.tunnels.slice(tunnels).every((t) => t === new URL(front.endpoint).host)).toBe(
-      true,
-    );
-  });
+      const tunnels = proxy.seen.tunnels.length;
+      const sync = await run(f, ['sync'], {
+        ...env,
+        AWS_CA_BUNDLE: front.caFile,
+        HTTPS_PROXY: proxy.url,
+      });
+      expect(sync.stderr).toBe('');
+      expect(sync.code).toBe(0);
+      expect(sync.stdout).toContain(`CA bundle ${front.caFile} (AWS_CA_BUNDLE)`);
+      expect(await client.keys(f.bucket)).toHaveLength(2);
+      expect(proxy.seen.tunnels.slice(tunnels).length).toBeGreaterThan(0);
+      expect(
+        proxy.seen.tunnels.slice(tunnels).every((t) => t === new URL(front.endpoint).host),
+      ).toBe(true);
+    },
+  );
 
   it('refuses a CA bundle that cannot be read, naming where it was set (exit 2)', async () => {
     const f = await fixture(
       (b) =>
-        `{ bucket: ${JSON.stringify(b)}, endpoint: ${JSON.stringify(front.endpoint)}, forcePathStyle: true }`,
+        `{ bucket: ${JSON.stringify(b)}, endpoint: ${JSON.stringify(front.endpoint)}, ` +
+        'forcePathStyle: true }',
     );
     const result = await run(f, ['plan'], {
       AWS_REGION: 'us-east-1',

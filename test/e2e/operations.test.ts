@@ -54,7 +54,11 @@ export default defineConfig({
   jobs: {
     rec: {
       source: ${JSON.stringify(tree.root)},
-      target: { bucket: ${JSON.stringify(bucket)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true },
+      target: {
+        bucket: ${JSON.stringify(bucket)},
+        endpoint: ${JSON.stringify(endpoint)},
+        forcePathStyle: true,
+      },
       strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', lookback: 1 }),
       upload: { concurrency: 2, attempts: 1 },
       plugins: [failBad],
@@ -120,12 +124,13 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(line).toMatch(ISO_LINE);
     expect(sync.stderr).toMatch(/^\S+Z failed: .*bad-1\.wav: .*injected upload failure/m);
-    expect(sync.stdout).toContain(`cursor: through ${recentDays(1)[0]}`); // a failed file is pending: its day is done
+    // a failed file is pending: its day is done
+    expect(sync.stdout).toContain(`cursor: through ${recentDays(1)[0]}`);
     expect(sync.stdout).toContain('exit 1');
     expect(sync.stdout).not.toContain('\u001b['); // no terminal control codes in a log
   });
 
-  it('writes the metrics file atomically, in the Prometheus text format, labelled by job', async () => {
+  it('writes the metrics file atomically, in Prometheus text format, labelled by job', async () => {
     const dir = path.join(f.cwd, 'metrics');
     const text = await readFile(path.join(dir, 'recsync.prom'), 'utf8');
     expect(await readdir(dir)).toEqual(['recsync.prom']); // no temp file left behind
@@ -147,7 +152,7 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
       expect(line).toMatch(/^recsync_[a-z_]+\{job="rec"\} -?[\d.e+]+$/);
   });
 
-  it('status shows the cursor in words, the lock, the run history and the pending file', async () => {
+  it('status shows the cursor in words, the lock, the history and the pending file', async () => {
     const status = await runCli(['status'], { cwd: f.cwd });
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(
@@ -218,8 +223,11 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
     expect(existsSync(path.join(f.cwd, '.recsync', 'rec.lock'))).toBe(false);
   });
 
-  it('a sync stopped by the target (exit 4) is recorded in the history and the metrics file', async () => {
-    const denied = await runCli(['sync'], { cwd: f.cwd, env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' } });
+  it('a sync stopped by the target (exit 4) is in the history and the metrics file', async () => {
+    const denied = await runCli(['sync'], {
+      cwd: f.cwd,
+      env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' },
+    });
     expect(denied.code).toBe(4);
     const json = JSON.parse((await runCli(['status', '--json'], { cwd: f.cwd })).stdout);
     expect(json.jobs[0].state.history.at(-1)).toMatchObject({
@@ -227,7 +235,8 @@ describe('a sync with a failing file, seen as an operator sees it', () => {
       outcome: 'fatal',
       error: { code: 'E_TARGET_AUTH' },
     });
-    expect(json.jobs[0].state.pending).toHaveProperty([`${recentDays(1)[0]}/bad-1.wav`]); // nothing else became pending
+    // nothing else became pending
+    expect(json.jobs[0].state.pending).toHaveProperty([`${recentDays(1)[0]}/bad-1.wav`]);
     expect(Object.keys(json.jobs[0].state.pending)).toHaveLength(1);
     const text = await readFile(path.join(f.cwd, 'metrics', 'recsync.prom'), 'utf8');
     expect(text).toMatch(/^recsync_last_run_exit_code\{job="rec"\} 4$/m);
@@ -247,7 +256,16 @@ describe('config mistakes', () => {
     await writeFile(
       path.join(cwd, 'recsync.config.ts'),
       `import { dateFolders } from '@recsync/strategy-date';
-export default { jobs: { rec: { source: '.', target: { bucket: 'b' }, uplaod: { concurrency: 2 }, strategy: dateFolders({ layot: '{yyyy}' } as never) } } };
+export default {
+  jobs: {
+    rec: {
+      source: '.',
+      target: { bucket: 'b' },
+      uplaod: { concurrency: 2 },
+      strategy: dateFolders({ layot: '{yyyy}' } as never),
+    },
+  },
+};
 `,
     );
     const plan = await runCli(['plan'], { cwd });
@@ -352,7 +370,8 @@ describe.skipIf(!hasScript)('progress on a terminal (pseudo-terminal)', () => {
   it('init asks on a terminal, offering the layout it guessed', async () => {
     const tree = await createTree({ '2026-11-24/a.wav': 'a', '2026-11-25/b.wav': 'b' });
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-init-tty-'));
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} init --timezone UTC`;
+    const [node, bin] = [process.execPath, BIN].map((p) => JSON.stringify(p));
+    const command = `${node} ${bin} init --timezone UTC`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },

@@ -13,7 +13,8 @@ import { runCli } from '../support/cli.js';
 let dir: string;
 
 const files: Record<string, string> = {
-  'plugins/tagger.mjs': `export default (options) => ({ name: 'tagger:' + options.tag, apply() {} });`,
+  'plugins/tagger.mjs':
+    `export default (options) => ({ name: 'tagger:' + options.tag, apply() ` + '{} });',
   'plugins/object.mjs': `export default { name: 'plain', apply() {} };`,
   'plugins/broken.mjs': `export default {`,
   'plugins/needs-dep.mjs': `import x from 'recsync-left-pad-that-is-not-there'; export default x;`,
@@ -80,10 +81,14 @@ describe('plugins and strategies named with { use, with }', () => {
     );
     expect(message).toContain('npm i recsync-plugin-that-is-not-installed');
     expect(message).toMatch(
-      /jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be loaded: .*Unexpected token .*broken\.mjs:\d+/,
+      new RegExp(
+        String.raw`jobs\.a\.plugins\.2\.use: "\.\/plugins\/broken\.mjs" was found but cannot be ` +
+          String.raw`loaded: .*Unexpected token .*broken\.mjs:\d+`,
+      ),
     );
     expect(message).toContain(
-      `jobs.a.plugins.3.use: "./plugins/needs-dep.mjs" was found but cannot be loaded: MODULE_NOT_FOUND: Cannot find module 'recsync-left-pad-that-is-not-there'`,
+      'jobs.a.plugins.3.use: "./plugins/needs-dep.mjs" was found but cannot be loaded: ' +
+        `MODULE_NOT_FOUND: Cannot find module 'recsync-left-pad-that-is-not-there'`,
     );
     expect(message).toContain(
       'jobs.a.plugins.4.use: "./plugins/not-a-plugin.mjs" is not a recsync plugin',
@@ -101,7 +106,8 @@ describe('plugins and strategies named with { use, with }', () => {
       'jobs.a.strategy.use: the package "recsync-strategy-that-is-not-installed" is not installed',
     );
     expect(await problemsOf('s2.json', config([], { use: './plugins/tagger.mjs' }))).toContain(
-      'jobs.a.strategy.use: "./plugins/tagger.mjs" is not a recsync strategy: it exports a function, not a strategy',
+      'jobs.a.strategy.use: "./plugins/tagger.mjs" is not a recsync strategy: it exports a ' +
+        'function, not a strategy',
     );
   });
 

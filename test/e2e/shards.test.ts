@@ -45,7 +45,9 @@ async function fixture() {
   return { bucket, cwd, tree };
 }
 
-/** Object PUTs per key in `bucket` recorded since `from` (multipart never happens at these sizes). */
+/**
+ * Object PUTs per key in `bucket` recorded since `from` (multipart never happens at these sizes).
+ */
 function putsSince(bucket: string, from: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of proxy.requests.slice(from)) {
@@ -151,32 +153,40 @@ describe('N shards at once', { timeout: 240_000 }, () => {
     expect(putsSince(f.bucket, idle).size).toBe(0);
   });
 
-  it('a change of the shard count is refused with the way to migrate (exit 2), and status shows every shard', async () => {
-    const f = await fixture();
-    for (const r of await runShards(f.cwd, 3)) expect(r.code, r.stderr).toBe(0);
-    const changed = await runCli(['sync', '--shard', '0/4'], { cwd: f.cwd });
-    expect(changed.code).toBe(2);
-    expect(changed.stderr).toContain('E_SHARDS_CHANGED');
-    expect(changed.stderr).toContain('saved state for 3 shards');
-    expect(changed.stderr).toContain('recsync state reset --job rec');
-    const whole = await runCli(['sync'], { cwd: f.cwd });
-    expect(whole.code).toBe(2);
-    expect(whole.stderr).toContain('E_SHARDS_CHANGED');
-    const conflict = await runCli(['sync', '--shard', '0/3', '--shards', '4'], { cwd: f.cwd });
-    expect(conflict.code).toBe(2);
-    expect(conflict.stderr).toContain('different shard counts');
+  it(
+    'a change of the shard count is refused with the way to migrate (exit 2), and status ' +
+      'shows every shard',
+    async () => {
+      const f = await fixture();
+      for (const r of await runShards(f.cwd, 3)) expect(r.code, r.stderr).toBe(0);
+      const changed = await runCli(['sync', '--shard', '0/4'], { cwd: f.cwd });
+      expect(changed.code).toBe(2);
+      expect(changed.stderr).toContain('E_SHARDS_CHANGED');
+      expect(changed.stderr).toContain('saved state for 3 shards');
+      expect(changed.stderr).toContain('recsync state reset --job rec');
+      const whole = await runCli(['sync'], { cwd: f.cwd });
+      expect(whole.code).toBe(2);
+      expect(whole.stderr).toContain('E_SHARDS_CHANGED');
+      const conflict = await runCli(['sync', '--shard', '0/3', '--shards', '4'], { cwd: f.cwd });
+      expect(conflict.code).toBe(2);
+      expect(conflict.stderr).toContain('different shard counts');
 
-    const status = await runCli(['status', '--json'], { cwd: f.cwd });
-    const doc = JSON.parse(status.stdout) as {
-      jobs: { shard: { index: number; count: number }; state: { lastRun: { exitCode: number } } }[];
-    };
-    expect(doc.jobs.map((j) => j.shard)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
-    expect(doc.jobs.every((j) => j.state.lastRun.exitCode === 0)).toBe(true);
+      const status = await runCli(['status', '--json'], { cwd: f.cwd });
+      const doc = JSON.parse(status.stdout) as {
+        jobs: {
+          shard: { index: number; count: number };
+          state: { lastRun: { exitCode: number } };
+        }[];
+      };
+      expect(doc.jobs.map((j) => j.shard)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
+      expect(doc.jobs.every((j) => j.state.lastRun.exitCode === 0)).toBe(true);
 
-    const reset = await runCli(['state', 'reset', '--job', 'rec'], { cwd: f.cwd });
-    expect(reset.code, reset.stderr).toBe(0);
-    const mark = proxy.requests.length;
-    for (const r of await runShards(f.cwd, 4)) expect(r.code, r.stderr).toBe(0);
-    expect(putsSince(f.bucket, mark).size).toBe(0); // everything found present: nothing uploaded twice
-  });
+      const reset = await runCli(['state', 'reset', '--job', 'rec'], { cwd: f.cwd });
+      expect(reset.code, reset.stderr).toBe(0);
+      const mark = proxy.requests.length;
+      for (const r of await runShards(f.cwd, 4)) expect(r.code, r.stderr).toBe(0);
+      // everything found present: nothing uploaded twice
+      expect(putsSince(f.bucket, mark).size).toBe(0);
+    },
+  );
 });

@@ -46,7 +46,7 @@ describe('example: custom strategy package', () => {
   });
   for (const check of checks) it(check.name, check.run);
 
-  it('backs up the files its manifests name, and waits for a listed file that is not there yet', async () => {
+  it('backs up the files its manifests name, and waits for a listed file not there', async () => {
     const endpoint = inject('s3Endpoint');
     const client = createTestClient(endpoint);
     const bucket = `ex-${randomBytes(4).toString('hex')}`;
@@ -103,26 +103,30 @@ describe('example configs', () => {
     expect(config.jobs[0].filters.settle).toBe(120_000);
   });
 
-  it('loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, manifest, mimeTypes)', async () => {
-    const config = await loadConfig({
-      configPath: path.join(examples, 'compliance', 'recsync.config.ts'),
-      cwd: examples,
-    });
-    const { target, plugins } = config.jobs[0];
-    expect(target.objectLock).toEqual({
-      mode: 'COMPLIANCE',
-      retain: { amount: 7, unit: 'years' },
-      from: 'partition',
-    });
-    expect(target.noOverwrite).toBe(true);
-    expect(target.sse).toEqual({
-      type: 'aws:kms',
-      keyId: 'alias/call-recordings',
-      bucketKey: true,
-    });
-    expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
-    expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
-  });
+  it(
+    'loads the compliance config (write-once, Object Lock from the partition date, SSE-KMS, ' +
+      'manifest, mimeTypes)',
+    async () => {
+      const config = await loadConfig({
+        configPath: path.join(examples, 'compliance', 'recsync.config.ts'),
+        cwd: examples,
+      });
+      const { target, plugins } = config.jobs[0];
+      expect(target.objectLock).toEqual({
+        mode: 'COMPLIANCE',
+        retain: { amount: 7, unit: 'years' },
+        from: 'partition',
+      });
+      expect(target.noOverwrite).toBe(true);
+      expect(target.sse).toEqual({
+        type: 'aws:kms',
+        keyId: 'alias/call-recordings',
+        bucketKey: true,
+      });
+      expect(target.manifest).toEqual({ prefix: '_recsync/manifests/', keep: 400 });
+      expect(plugins.map((p) => p.name)).toEqual(['recsync:mime-types']);
+    },
+  );
 });
 
 describe('scheduling examples', () => {

@@ -40,9 +40,10 @@ function commandOf(command: string[]) {
 function checkPodSpec(
   spec: Record<string, any>,
   shards: number,
-  source: string,
+  job: { source: string; stateDir: string },
   configKey: string,
 ) {
+  const source = job.source;
   expect(spec.restartPolicy).toBe('Never');
   expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   expect(spec.serviceAccountName).toBeTruthy();
@@ -59,6 +60,10 @@ function checkPodSpec(
   const configMount = mounts.find((m) => run.config === path.posix.join(m.mountPath, configKey));
   expect(configMount, 'the --config path is the ConfigMap key in its mount').toBeTruthy();
   expect(volumes.get(configMount!.name)?.configMap?.name).toBe('recsync-config');
+  // Each sync streams its audit manifest into stateDir: it must be a writable mount.
+  const scratch = mounts.find((m) => m.mountPath === job.stateDir);
+  expect(scratch, `stateDir ${job.stateDir} is a mounted volume`).toBeTruthy();
+  expect(scratch?.readOnly, 'stateDir is writable').toBeFalsy();
 }
 
 function checkJobSpec(spec: Record<string, any>, shards: number) {
@@ -74,7 +79,7 @@ function checkJobSpec(spec: Record<string, any>, shards: number) {
 }
 
 describe('examples/kubernetes', () => {
-  it('the ConfigMap holds a valid sharded config, and the Indexed Job and CronJob run it', async () => {
+  it('the ConfigMap holds a valid sharded config; the Indexed Job and CronJob run it', async () => {
     const [configMap] = await yamlDocs('kubernetes/configmap.yaml');
     expect(configMap).toMatchObject({
       apiVersion: 'v1',
@@ -88,7 +93,7 @@ describe('examples/kubernetes', () => {
     const [indexed] = await yamlDocs('kubernetes/indexed-job.yaml');
     expect(indexed).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job' });
     checkJobSpec(indexed.spec, shards);
-    checkPodSpec(indexed.spec.template.spec, shards, job.source, configKey);
+    checkPodSpec(indexed.spec.template.spec, shards, job, configKey);
 
     const [cron] = await yamlDocs('kubernetes/cronjob.yaml');
     expect(cron).toMatchObject({

@@ -48,7 +48,8 @@ describe('installing the packed packages', () => {
     await npm(['install', '--global', '--prefix', prefix, ...Object.values(tarballs)], os.tmpdir());
   }, 240_000);
 
-  it('gives a working recsync whose config type-checks and plans against the S3 server', async () => {
+  it('gives a working recsync whose config type-checks and ' +
+    'plans against the S3 server', async () => {
     const bin = path.join(prefix, 'bin', 'recsync');
     const version = JSON.parse(
       await import('node:fs').then((fs) =>
@@ -93,7 +94,11 @@ export default defineConfig({
   jobs: {
     rec: {
       source: ${JSON.stringify(tree.root)},
-      target: { bucket: ${JSON.stringify(bucket)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true },
+      target: {
+        bucket: ${JSON.stringify(bucket)},
+        endpoint: ${JSON.stringify(endpoint)},
+        forcePathStyle: true,
+      },
       strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
       remoteCheck: ${JSON.stringify(remoteCheck)},
       upload: { maxBandwidth: '50MiB/s' },

@@ -46,7 +46,8 @@ describe('acceptance: 60 days x 500 files, 58 already in the bucket', async () =
     .sort();
 
   // One case, in steps: each step needs the bucket and state the previous one left.
-  it('uploads exactly the last two days, byte-exact; then nothing, with no listing (or only the look-back ones)', async () => {
+  it('uploads exactly the last two days, byte-exact; then nothing, with no listing (or only ' +
+    'the look-back ones)', async () => {
     const old = Object.keys(files).filter((p) => !newKeys.includes(p));
     const seeded = await seedStore(
       inject('s3Directory'),

@@ -30,7 +30,7 @@ const targetConfig = (bucket: string) =>
   }).jobs.j!.target;
 
 describe('upload bandwidth limiter', () => {
-  it('meters every body byte of single and multipart uploads, and the objects stay byte-exact', async () => {
+  it('meters every body byte of single and multipart uploads; objects are byte-exact', async () => {
     const bucket = `bw-${randomBytes(5).toString('hex')}`;
     await client.createBucket(bucket);
     const limiter = recordingLimiter();

@@ -5,23 +5,13 @@
  * encryption headers; the audit manifest under the state dir and in the bucket.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { b64, crc32cRaw } from '../support/checksums.js';
-import { harness } from '../support/harness.js';
-import {
-  startRecordingProxy,
-  s3Error,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { type harness, harnessPerTest } from '../support/harness.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 const isLockConfig = (r: RecordedRequest) => r.method === 'GET' && r.query.has('object-lock');
 const lockedBucket: ProxyOptions = {
@@ -29,7 +19,10 @@ const lockedBucket: ProxyOptions = {
     isLockConfig(r)
       ? {
           status: 200,
-          body: '<?xml version="1.0" encoding="UTF-8"?><ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
+          body:
+            '<?xml version="1.0" ' +
+            'encoding="UTF-8"?><ObjectLockConfiguration>' +
+            '<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
         }
       : undefined,
 };
@@ -42,9 +35,7 @@ async function setup(
   options: ProxyOptions = lockedBucket,
   job: Record<string, unknown> = {},
 ) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({ files, job, target: { endpoint: proxy.endpoint, ...target } });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied({ files, job, target: target }, options);
   return { h, proxy };
 }
 
@@ -54,28 +45,34 @@ describe('Object Lock', () => {
     '2026-08-01/old.wav': { content: 'o', mtime: '2026-08-01T10:00:00Z' },
   };
 
-  it('retains each object until its partition date plus the retention; one already past goes without, counted in a warning', async () => {
-    const { h, proxy } = await setup(files, {
-      objectLock: { mode: 'COMPLIANCE', retain: '3mo', from: 'partition', legalHold: true },
-    });
-    const run = await h.sync({ now: NOW });
-    expect(run.stats.exitCode).toBe(0);
-    const byKey = Object.fromEntries(
-      puts(proxy.requests).map((r) => [r.path.split('/').slice(2).join('/'), r.headers]),
-    );
-    expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-mode']).toBe('COMPLIANCE');
-    expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-retain-until-date']).toBe(
-      '2027-02-24T00:00:00Z',
-    );
-    expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-legal-hold']).toBe('ON');
-    expect(byKey['2026-08-01/old.wav']['x-amz-object-lock-mode']).toBeUndefined(); // 2026-11-01 is past
-    expect(run.warnings).toContain(
-      '1 file(s) uploaded without Object Lock retention: their retain-until date had already passed',
-    );
-    expect(run.events.find((e) => e.path === '2026-11-24/a.wav')?.stored?.retainUntil).toBe(
-      '2027-02-24T00:00:00.000Z',
-    );
-  });
+  it(
+    'retains each object until its partition date plus the retention; one already past goes ' +
+      'without, counted in a warning',
+    async () => {
+      const { h, proxy } = await setup(files, {
+        objectLock: { mode: 'COMPLIANCE', retain: '3mo', from: 'partition', legalHold: true },
+      });
+      const run = await h.sync({ now: NOW });
+      expect(run.stats.exitCode).toBe(0);
+      const byKey = Object.fromEntries(
+        puts(proxy.requests).map((r) => [r.path.split('/').slice(2).join('/'), r.headers]),
+      );
+      expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-mode']).toBe('COMPLIANCE');
+      expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-retain-until-date']).toBe(
+        '2027-02-24T00:00:00Z',
+      );
+      expect(byKey['2026-11-24/a.wav']['x-amz-object-lock-legal-hold']).toBe('ON');
+      // 2026-11-01 is past
+      expect(byKey['2026-08-01/old.wav']['x-amz-object-lock-mode']).toBeUndefined();
+      expect(run.warnings).toContain(
+        '1 file(s) uploaded without Object Lock retention: their retain-until date had ' +
+          'already passed',
+      );
+      expect(run.events.find((e) => e.path === '2026-11-24/a.wav')?.stored?.retainUntil).toBe(
+        '2027-02-24T00:00:00.000Z',
+      );
+    },
+  );
 
   it('counts from the mtime or the upload time when asked', async () => {
     const { h, proxy } = await setup(
@@ -121,7 +118,7 @@ describe('Object Lock', () => {
 });
 
 describe('encryption', () => {
-  it('sends SSE-KMS with the key id and bucket key on PutObject and CreateMultipartUpload', async () => {
+  it('sends SSE-KMS, key id and bucket key on PutObject and CreateMultipartUpload', async () => {
     const files = {
       '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' },
       '2026-11-24/big.wav': { size: 6 * 1024 * 1024, mtime: '2026-11-24T10:00:00Z' },
@@ -156,45 +153,53 @@ describe('encryption', () => {
 });
 
 describe('audit manifest', () => {
-  it('writes what the sync did as JSON lines under the state dir and, with a prefix, as one object in the bucket', async () => {
-    const files = { '2026-11-24/a.wav': { content: 'abc', mtime: '2026-11-24T10:00:00Z' } };
-    const { h } = await setup(files, { manifest: { prefix: '_recsync/manifests/', keep: 2 } }, {});
-    await h.sync({ now: NOW });
-    const dir = `${h.stateDir}/manifests/rec`;
-    const [name] = await readdir(dir);
-    const lines = (await readFile(`${dir}/${name}`, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ type: 'run', job: 'rec' });
-    expect(lines[1]).toMatchObject({
-      type: 'file',
-      outcome: 'uploaded',
-      key: '2026-11-24/a.wav',
-      size: 3,
-      mtime: '1795514400.000000000',
-      checksum: {
-        algorithm: 'CRC32C',
-        value: b64(crc32cRaw(Buffer.from('abc'))),
-        verifiedBy: 'none',
-      },
-      etag: expect.any(String),
-    });
-    expect(lines.at(-1)).toMatchObject({ type: 'done', exitCode: 0 });
-    const stored = await h.client.get(h.bucket, `_recsync/manifests/rec/${name}`);
-    expect(stored.toString()).toBe(await readFile(`${dir}/${name}`, 'utf8'));
-    // retention: the newest `keep` manifests stay
-    await h.sync({ now: new Date(NOW.getTime() + 1000) });
-    await h.sync({ now: new Date(NOW.getTime() + 2000) });
-    expect((await readdir(dir)).sort()).toEqual([
-      '2026-11-25T12-00-01.000Z.jsonl',
-      '2026-11-25T12-00-02.000Z.jsonl',
-    ]);
-    // the next run's listing of the partition does not see it
-    expect(
-      (await h.sync({ now: new Date(NOW.getTime() + 3000) })).events.every(
-        (e) => !e.key.startsWith('_recsync'),
-      ),
-    ).toBe(true);
-  });
+  it(
+    'writes what the sync did as JSON lines under the state dir and, with a prefix, as one ' +
+      'object in the bucket',
+    async () => {
+      const files = { '2026-11-24/a.wav': { content: 'abc', mtime: '2026-11-24T10:00:00Z' } };
+      const { h } = await setup(
+        files,
+        { manifest: { prefix: '_recsync/manifests/', keep: 2 } },
+        {},
+      );
+      await h.sync({ now: NOW });
+      const dir = `${h.stateDir}/manifests/rec`;
+      const [name] = await readdir(dir);
+      const lines = (await readFile(`${dir}/${name}`, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ type: 'run', job: 'rec' });
+      expect(lines[1]).toMatchObject({
+        type: 'file',
+        outcome: 'uploaded',
+        key: '2026-11-24/a.wav',
+        size: 3,
+        mtime: '1795514400.000000000',
+        checksum: {
+          algorithm: 'CRC32C',
+          value: b64(crc32cRaw(Buffer.from('abc'))),
+          verifiedBy: 'none',
+        },
+        etag: expect.any(String),
+      });
+      expect(lines.at(-1)).toMatchObject({ type: 'done', exitCode: 0 });
+      const stored = await h.client.get(h.bucket, `_recsync/manifests/rec/${name}`);
+      expect(stored.toString()).toBe(await readFile(`${dir}/${name}`, 'utf8'));
+      // retention: the newest `keep` manifests stay
+      await h.sync({ now: new Date(NOW.getTime() + 1000) });
+      await h.sync({ now: new Date(NOW.getTime() + 2000) });
+      expect((await readdir(dir)).sort()).toEqual([
+        '2026-11-25T12-00-01.000Z.jsonl',
+        '2026-11-25T12-00-02.000Z.jsonl',
+      ]);
+      // the next run's listing of the partition does not see it
+      expect(
+        (await h.sync({ now: new Date(NOW.getTime() + 3000) })).events.every(
+          (e) => !e.key.startsWith('_recsync'),
+        ),
+      ).toBe(true);
+    },
+  );
 });

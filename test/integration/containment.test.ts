@@ -6,16 +6,12 @@
 import { mkdtemp, rename, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineStrategy, resolveConfig, syncJob, useStrategy, z } from '@recsync/framework';
-import { harness } from '../support/harness.js';
+import { harness, harnessPerTest } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 describe('containment', () => {
   it('does not follow a symlinked folder or file out of the source', async () => {
@@ -24,7 +20,7 @@ describe('containment', () => {
     const h = await harness({
       files: { '2026-11-24/a.wav': { content: 'a', mtime: '2026-11-24T10:00:00Z' } },
     });
-    cleanup.push(h.dispose);
+    each.defer(h.dispose);
     await symlink(outside, h.tree.path('2026-11-24/linked'));
     await symlink(path.join(outside, 'secret.wav'), h.tree.path('2026-11-24/secret.wav'));
     const run = await h.sync({ now: NOW });
@@ -32,13 +28,13 @@ describe('containment', () => {
     expect(await h.keys()).toEqual(['2026-11-24/a.wav']);
   });
 
-  it('refuses a pending file whose folder was replaced by a symlink out of the root (exit 1)', async () => {
+  it('refuses a pending file whose folder became a symlink out of the root (exit 1)', async () => {
     const h = await harness({
       files: {
         '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
       },
     });
-    cleanup.push(h.dispose);
+    each.defer(h.dispose);
     const first = await h.sync({ now: NOW });
     expect(first.events[0]).toMatchObject({ path: '2026-11-25/sub/a.wav', outcome: 'deferred' });
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
@@ -88,8 +84,9 @@ describe('containment', () => {
         advance: (c) => c,
       }),
     });
-    const h = await harness({ files: { 'journal.log': { content: 'x' } } }); // a source with entries (an empty one is refused)
-    cleanup.push(h.dispose);
+    // a source with entries (an empty one is refused)
+    const h = await harness({ files: { 'journal.log': { content: 'x' } } });
+    each.defer(h.dispose);
     const config = {
       stateDir: h.stateDir,
       jobs: {
@@ -121,7 +118,7 @@ describe('containment', () => {
     const h = await harness({
       files: { 'in/ok.wav': { content: 'ok', mtime: '2026-11-20T00:00:00Z' } },
     });
-    cleanup.push(h.dispose);
+    each.defer(h.dispose);
     await symlink(outside, h.tree.path('linked'));
     const listing = defineStrategy({
       name: 'listing',
@@ -181,26 +178,30 @@ describe('containment', () => {
     expect(await h.keys()).toEqual(['in/ok.wav']);
   });
 
-  it('reports a pending file whose folder became a symlink out of the root as E_FILE_SYMLINK_OUT', async () => {
-    const h = await harness({
-      files: {
-        '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
-      },
-    });
-    cleanup.push(h.dispose);
-    await h.sync({ now: NOW });
-    const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
-    await writeFile(path.join(outside, 'a.wav'), 'not yours');
-    await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
-    await symlink(outside, h.tree.path('2026-11-25/sub'));
-    const codes: string[] = [];
-    await h.sync({
-      now: new Date(NOW.getTime() + 3_600_000),
-      plugins: [
-        { name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) },
-      ],
-    });
-    expect(codes).toContain('E_FILE_SYMLINK_OUT');
-    expect(codes).not.toContain('E_FILE_OUTSIDE_ROOT');
-  });
+  it(
+    'reports a pending file whose folder became a symlink out of the root as ' +
+      'E_FILE_SYMLINK_OUT',
+    async () => {
+      const h = await harness({
+        files: {
+          '2026-11-25/sub/a.wav': { content: 'young', mtime: new Date(NOW.getTime() - 1000) },
+        },
+      });
+      each.defer(h.dispose);
+      await h.sync({ now: NOW });
+      const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
+      await writeFile(path.join(outside, 'a.wav'), 'not yours');
+      await rename(h.tree.path('2026-11-25/sub'), h.tree.path('2026-11-25/moved'));
+      await symlink(outside, h.tree.path('2026-11-25/sub'));
+      const codes: string[] = [];
+      await h.sync({
+        now: new Date(NOW.getTime() + 3_600_000),
+        plugins: [
+          { name: 'c', apply: (hooks) => hooks.warning.tap('c', (w) => void codes.push(w.code)) },
+        ],
+      });
+      expect(codes).toContain('E_FILE_SYMLINK_OUT');
+      expect(codes).not.toContain('E_FILE_OUTSIDE_ROOT');
+    },
+  );
 });

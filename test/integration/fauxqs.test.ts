@@ -48,44 +48,54 @@ describe.skipIf(!fauxqsInstalled)('on fauxqs', () => {
     return { h, head };
   }
 
-  it('CRC32: a COMPOSITE answer for the multipart object is compared like with like and accepted at once', async () => {
-    const { h, head } = await setup({ checksum: 'CRC32' });
-    try {
-      const run = await h.sync({ now: NOW });
-      expect(run.stats.exitCode).toBe(0);
-      expect(run.events.map((e) => e.attempts)).toEqual([1, 1]); // no rejected correct uploads
-      expect(run.stats.verification).toEqual({ store: 1, recsync: 1, unverified: 0 });
-      const big = fixtureBytes(BIG, 6 * MiB + 1234);
-      const stored = await head(BIG);
-      expect(stored.ChecksumType).toBe('COMPOSITE');
-      expect(stored.ChecksumCRC32).toBe(composite(big, 5 * MiB, crc32Raw));
-      expect(stored.Metadata?.['checksum-crc32']).toBe(b64(crc32Raw(big)));
-      expect((await head(SMALL)).ChecksumCRC32).toBe(
-        b64(crc32Raw(fixtureBytes(SMALL, 200 * 1024))),
-      );
-      expect(await h.byteExact([BIG, SMALL])).toBe(true);
-      // a second run: both present, nothing sent again
-      expect((await h.sync({ now: NOW })).uploadedKeys()).toEqual([]);
-    } finally {
-      await h.dispose();
-    }
-  });
+  it(
+    'CRC32: a COMPOSITE answer for the multipart object is compared like with like and ' +
+      'accepted at once',
+    async () => {
+      const { h, head } = await setup({ checksum: 'CRC32' });
+      try {
+        const run = await h.sync({ now: NOW });
+        expect(run.stats.exitCode).toBe(0);
+        expect(run.events.map((e) => e.attempts)).toEqual([1, 1]); // no rejected correct uploads
+        expect(run.stats.verification).toEqual({ store: 1, recsync: 1, unverified: 0 });
+        const big = fixtureBytes(BIG, 6 * MiB + 1234);
+        const stored = await head(BIG);
+        expect(stored.ChecksumType).toBe('COMPOSITE');
+        expect(stored.ChecksumCRC32).toBe(composite(big, 5 * MiB, crc32Raw));
+        expect(stored.Metadata?.['checksum-crc32']).toBe(b64(crc32Raw(big)));
+        expect((await head(SMALL)).ChecksumCRC32).toBe(
+          b64(crc32Raw(fixtureBytes(SMALL, 200 * 1024))),
+        );
+        expect(await h.byteExact([BIG, SMALL])).toBe(true);
+        // a second run: both present, nothing sent again
+        expect((await h.sync({ now: NOW })).uploadedKeys()).toEqual([]);
+      } finally {
+        await h.dispose();
+      }
+    },
+  );
 
-  it('SHA256: composite on multipart, compared by recsync; the whole-file value is in the metadata', async () => {
-    const { h, head } = await setup({ checksum: 'SHA256' });
-    try {
-      const run = await h.sync({ now: NOW });
-      expect(run.stats.exitCode).toBe(0);
-      expect(run.events.find((e) => e.path === BIG)?.stored?.checksum?.verifiedBy).toBe('recsync');
-      expect((await head(BIG)).Metadata?.['checksum-sha256']).toBe(
-        b64(sha256Raw(fixtureBytes(BIG, 6 * MiB + 1234))),
-      );
-    } finally {
-      await h.dispose();
-    }
-  });
+  it(
+    'SHA256: composite on multipart, compared by recsync; the whole-file value is in the ' +
+      'metadata',
+    async () => {
+      const { h, head } = await setup({ checksum: 'SHA256' });
+      try {
+        const run = await h.sync({ now: NOW });
+        expect(run.stats.exitCode).toBe(0);
+        expect(run.events.find((e) => e.path === BIG)?.stored?.checksum?.verifiedBy).toBe(
+          'recsync',
+        );
+        expect((await head(BIG)).Metadata?.['checksum-sha256']).toBe(
+          b64(sha256Raw(fixtureBytes(BIG, 6 * MiB + 1234))),
+        );
+      } finally {
+        await h.dispose();
+      }
+    },
+  );
 
-  it('CRC32C, which fauxqs does not keep: uploaded byte-exact and counted as unverified', async () => {
+  it('CRC32C, which fauxqs does not keep: uploaded byte-exact, counted unverified', async () => {
     const { h } = await setup({});
     try {
       const run = await h.sync({ now: NOW });

@@ -4,17 +4,13 @@
  * would, and read instead of a listing.
  */
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { openInventoryCheck, type Finding } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 interface Row {
   bucket: string;
@@ -31,7 +27,7 @@ async function setup() {
     files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
     target: { sse: { type: 'AES256' } },
   });
-  cleanup.push(h.dispose);
+  each.defer(h.dispose);
   expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
   const rows: Row[] = [];
   for (const key of await h.keys())
@@ -43,7 +39,8 @@ async function setup() {
       encryption: 'SSE-S3',
       isLatest: true,
     });
-  // Faults: one object gone, one of the wrong size, one not encrypted, one extra, one archived, an old version (ignored).
+  // Faults: one object gone, one of the wrong size, one not encrypted, one extra, one archived, an
+  // old version (ignored).
   const faulty = rows
     .filter((r) => r.key !== '2026-11-23/call-000.wav')
     .map((r) =>
@@ -129,7 +126,8 @@ describe('verify --inventory', () => {
       h,
       `s3://${h.bucket}/inventory/${h.bucket}/daily/2026-11-25T01-00Z/manifest.json`,
     );
-    // the report's own objects are in the bucket root's "inventory/" folder, which has no local folder
+    // the report's own objects are in the bucket root's "inventory/" folder, which has no local
+    // folder
     expect(found.filter(([, k]) => !k.startsWith('inventory/'))).toEqual(EXPECTED);
     expect(summary.exitCode).toBe(1);
   });

@@ -6,15 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { harness } from '../support/harness.js';
-import {
-  startRecordingProxy,
-  s3Error,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerTest } from '../support/harness.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
@@ -24,16 +18,10 @@ const files = {
   '2026-11-24/small.wav': { content: 'x', mtime: '2026-11-24T10:00:00Z' },
 };
 const MULTIPART = { upload: { multipartThreshold: '5MiB', partSize: '5MiB', attempts: 1 } };
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(options: ProxyOptions = {}) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({ files, job: MULTIPART, target: { endpoint: proxy.endpoint } });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied({ files, job: MULTIPART }, options);
   const stateFile = `${h.stateDir}/rec.state.json`;
   return {
     h,
@@ -98,51 +86,68 @@ describe('multipart uploads left on the server', () => {
     const second = await h.sync({ now: NOW });
     expect(second.stats.exitCode).toBe(0);
     expect(second.warnings.join('\n')).toMatch(
-      /could not abort the multipart upload of 2026-11-24\/big\.wav .*does not implement AbortMultipartUpload/,
+      new RegExp(
+        String.raw`could not abort the multipart upload of 2026-11-24\/big\.wav ` +
+          '.*does not implement AbortMultipartUpload',
+      ),
     );
     expect((await readState()).openUploads).toBeUndefined();
   });
 
-  it('sweeps uploads under the prefix older than the safety age, once a day, starting a day after the first run', async () => {
-    const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
-    const young = new Date(Date.now() - 3_600_000).toISOString();
-    const listing = (bucket: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>` +
-      `<Upload><Key>2026-11-20/lost.wav</Key><UploadId>old-1</UploadId><Initiated>${old}</Initiated></Upload>` +
-      `<Upload><Key>2026-11-25/now.wav</Key><UploadId>young-1</UploadId><Initiated>${young}</Initiated></Upload></ListMultipartUploadsResult>`;
-    const { h, proxy, stateFile, readState } = await setup();
-    proxy.options = {
-      intercept: (req) =>
-        isListUploads(req)
-          ? { status: 200, body: listing(h.bucket) }
-          : isAbort(req)
-            ? aborted
-            : undefined,
-    };
-    await h.sync({ now: NOW });
-    expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // a job that never ran has nothing left
-    expect(Date.parse((await readState()).multipartSweptAt)).toBeGreaterThan(Date.now() - 60_000); // the clock starts
-    const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
-    await writeFile(
-      stateFile,
-      JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }),
-    );
-    const second = await h.sync({ now: NOW });
-    expect(proxy.requests.filter(isListUploads)[0].query.get('prefix')).toBe('');
-    expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['old-1']);
-    expect(second.stats.multipart?.swept).toBe(1);
-    proxy.requests.length = 0;
-    await h.sync({ now: NOW });
-    expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // at most once a day
-  });
+  it(
+    'sweeps uploads under the prefix older than the safety age, once a day, starting a day ' +
+      'after the first run',
+    async () => {
+      const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
+      const young = new Date(Date.now() - 3_600_000).toISOString();
+      const listing = (bucket: string) =>
+        '<?xml version="1.0" ' +
+        `encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket>` +
+        '<IsTruncated>false</IsTruncated>' +
+        '<Upload><Key>2026-11-20/lost.wav</Key><UploadId>old-1</UploadId>' +
+        `<Initiated>${old}</Initiated></Upload>` +
+        '<Upload><Key>2026-11-25/now.wav</Key><UploadId>young-1</UploadId>' +
+        `<Initiated>${young}</Initiated></Upload></ListMultipartUploadsResult>`;
+      const { h, proxy, stateFile, readState } = await setup();
+      proxy.options = {
+        intercept: (req) =>
+          isListUploads(req)
+            ? { status: 200, body: listing(h.bucket) }
+            : isAbort(req)
+              ? aborted
+              : undefined,
+      };
+      await h.sync({ now: NOW });
+      // a job that never ran has nothing left
+      expect(proxy.requests.filter(isListUploads)).toHaveLength(0);
+      // the clock starts
+      expect(Date.parse((await readState()).multipartSweptAt)).toBeGreaterThan(Date.now() - 60_000);
+      const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
+      await writeFile(
+        stateFile,
+        JSON.stringify({ ...(await readState()), multipartSweptAt: dayAgo }),
+      );
+      const second = await h.sync({ now: NOW });
+      expect(proxy.requests.filter(isListUploads)[0].query.get('prefix')).toBe('');
+      expect(proxy.requests.filter(isAbort).map((r) => r.query.get('uploadId'))).toEqual(['old-1']);
+      expect(second.stats.multipart?.swept).toBe(1);
+      proxy.requests.length = 0;
+      await h.sync({ now: NOW });
+      expect(proxy.requests.filter(isListUploads)).toHaveLength(0); // at most once a day
+    },
+  );
 
   it("a shard sweeps only the uploads of keys it owns, never a sibling's", async () => {
     const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
     // By the shard hash with 2 shards: 2026-11-20/lost.wav → 0, 2026-11-19/lost.wav → 1.
     const listing = (bucket: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>` +
-      `<Upload><Key>2026-11-20/lost.wav</Key><UploadId>mine-1</UploadId><Initiated>${old}</Initiated></Upload>` +
-      `<Upload><Key>2026-11-19/lost.wav</Key><UploadId>sibling-1</UploadId><Initiated>${old}</Initiated></Upload></ListMultipartUploadsResult>`;
+      '<?xml version="1.0" ' +
+      `encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket>` +
+      '<IsTruncated>false</IsTruncated>' +
+      '<Upload><Key>2026-11-20/lost.wav</Key><UploadId>mine-1</UploadId>' +
+      `<Initiated>${old}</Initiated></Upload>` +
+      '<Upload><Key>2026-11-19/lost.wav</Key><UploadId>sibling-1</UploadId>' +
+      `<Initiated>${old}</Initiated></Upload></ListMultipartUploadsResult>`;
     const { h, proxy } = await setup();
     proxy.options = {
       intercept: (req) =>
@@ -169,7 +174,7 @@ describe('multipart uploads left on the server', () => {
     expect(second.stats.multipart?.swept).toBe(1);
   });
 
-  it('a store without ListMultipartUploads (s3rver: 501) gets a warning and the run goes on', async () => {
+  it('a store without ListMultipartUploads (s3rver: 501): a warning, the run goes on', async () => {
     const { h, stateFile, readState } = await setup();
     await h.sync({ now: NOW });
     const dayAgo = new Date(Date.now() - 86_400_000 - 1000).toISOString();
@@ -206,29 +211,34 @@ describe('multipart uploads left on the server', () => {
     expect((await readState()).cursor).toBeNull();
   });
 
-  it("a read error in the middle of a multipart upload is the file's error (E_FILE_READ), and the upload is aborted", async () => {
-    const { h, proxy, readState } = await setup({
-      intercept: (req) => (isAbort(req) ? aborted : undefined),
-    });
-    const created = () => proxy.requests.some((r) => r.method === 'POST' && r.query.has('uploads'));
-    const openFile = async (p: string | Buffer, flags: number) => {
-      const handle = await open(p, flags);
-      if (!String(p).endsWith('big.wav')) return handle;
-      const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
-      // reads after CreateMultipartUpload are part reads: they fail
-      (handle as unknown as { read: unknown }).read = (...args: unknown[]) =>
-        created()
-          ? Promise.reject(
-              Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' }),
-            )
-          : read(...args);
-      return handle;
-    };
-    const run = await h.sync({ now: NOW, openFile: openFile as never });
-    const event = run.events.find((e) => e.path === BIG);
-    expect(event?.error?.code).toBe('E_FILE_READ');
-    expect(event?.error?.message).toContain('EIO');
-    expect(proxy.requests.filter(isAbort).length).toBeGreaterThan(0);
-    expect((await readState()).openUploads).toBeUndefined();
-  });
+  it(
+    "a read error in the middle of a multipart upload is the file's error (E_FILE_READ), and " +
+      'the upload is aborted',
+    async () => {
+      const { h, proxy, readState } = await setup({
+        intercept: (req) => (isAbort(req) ? aborted : undefined),
+      });
+      const created = () =>
+        proxy.requests.some((r) => r.method === 'POST' && r.query.has('uploads'));
+      const openFile = async (p: string | Buffer, flags: number) => {
+        const handle = await open(p, flags);
+        if (!String(p).endsWith('big.wav')) return handle;
+        const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
+        // reads after CreateMultipartUpload are part reads: they fail
+        (handle as unknown as { read: unknown }).read = (...args: unknown[]) =>
+          created()
+            ? Promise.reject(
+                Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' }),
+              )
+            : read(...args);
+        return handle;
+      };
+      const run = await h.sync({ now: NOW, openFile: openFile as never });
+      const event = run.events.find((e) => e.path === BIG);
+      expect(event?.error?.code).toBe('E_FILE_READ');
+      expect(event?.error?.message).toContain('EIO');
+      expect(proxy.requests.filter(isAbort).length).toBeGreaterThan(0);
+      expect((await readState()).openUploads).toBeUndefined();
+    },
+  );
 });

@@ -16,7 +16,7 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   openRestore,
   openVerify,
@@ -24,26 +24,22 @@ import {
   type RestoreEvent,
   type RestoreOptions,
 } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 import { startRecordingProxy } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function synced(files = {}) {
   const h = await harness({
     files: { ...dayFiles('2026-11-23', 5), ...dayFiles('2026-11-24', 5), ...files },
   });
-  cleanup.push(h.dispose);
+  each.defer(h.dispose);
   expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
   const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-restore-'));
-  cleanup.push(() => rm(to, { recursive: true, force: true }));
+  each.defer(() => rm(to, { recursive: true, force: true }));
   return { h, to };
 }
 
@@ -64,45 +60,53 @@ async function restore(job: ResolvedJob, options: RestoreOptions) {
 }
 
 describe('restore', () => {
-  it('round-trips a synced archive byte-exact with mtimes (diff -r, stat), including ranged GETs', async () => {
-    const { h, to } = await synced({
-      '2026-11-24/big.wav': { size: 5 * MiB + 123, mtime: '2026-11-24T08:00:00.123456Z' },
-    });
-    const job = await h.makeJob();
-    const { summary } = await restore(job, { to, rangedFrom: MiB, partSize: MiB });
-    expect(summary.counts.restored.objects).toBe(11);
-    expect(summary.counts.unverified).toBe(0);
-    expect(summary.exitCode).toBe(0);
-    expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
-    for (const p of ['2026-11-24/big.wav', '2026-11-23/call-002.wav']) {
-      const [a, b] = [
-        await stat(h.tree.path(p), { bigint: true }),
-        await stat(path.join(to, p), { bigint: true }),
-      ];
-      // utimes takes a double: equal to the microsecond.
-      expect(b.mtimeNs / 1000n).toBe(a.mtimeNs / 1000n);
-    }
-  });
+  it(
+    'round-trips a synced archive byte-exact with mtimes (diff -r, stat), including ranged ' +
+      'GETs',
+    async () => {
+      const { h, to } = await synced({
+        '2026-11-24/big.wav': { size: 5 * MiB + 123, mtime: '2026-11-24T08:00:00.123456Z' },
+      });
+      const job = await h.makeJob();
+      const { summary } = await restore(job, { to, rangedFrom: MiB, partSize: MiB });
+      expect(summary.counts.restored.objects).toBe(11);
+      expect(summary.counts.unverified).toBe(0);
+      expect(summary.exitCode).toBe(0);
+      expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
+      for (const p of ['2026-11-24/big.wav', '2026-11-23/call-002.wav']) {
+        const [a, b] = [
+          await stat(h.tree.path(p), { bigint: true }),
+          await stat(path.join(to, p), { bigint: true }),
+        ];
+        // utimes takes a double: equal to the microsecond.
+        expect(b.mtimeNs / 1000n).toBe(a.mtimeNs / 1000n);
+      }
+    },
+  );
 
-  it('never overwrites a different file without --overwrite; skips files already restored (resume)', async () => {
-    const { h, to } = await synced();
-    const job = await h.makeJob();
-    await restore(job, { to });
-    await writeFile(path.join(to, '2026-11-23/call-000.wav'), 'mine');
-    await rm(path.join(to, '2026-11-24/call-004.wav'));
-    const again = await restore(job, { to });
-    expect(again.of('restored')).toEqual(['2026-11-24/call-004.wav']);
-    expect(again.events.find((e) => e.key === '2026-11-23/call-000.wav')).toMatchObject({
-      outcome: 'skipped',
-      conflict: true,
-    });
-    expect(again.of('skipped')).toHaveLength(9);
-    expect(again.summary.exitCode).toBe(1);
-    expect(await readFile(path.join(to, '2026-11-23/call-000.wav'), 'utf8')).toBe('mine');
-    const forced = await restore(job, { to, overwrite: true });
-    expect(forced.of('restored')).toEqual(['2026-11-23/call-000.wav']);
-    expect(forced.summary.exitCode).toBe(0);
-  });
+  it(
+    'never overwrites a different file without --overwrite; skips files already restored ' +
+      '(resume)',
+    async () => {
+      const { h, to } = await synced();
+      const job = await h.makeJob();
+      await restore(job, { to });
+      await writeFile(path.join(to, '2026-11-23/call-000.wav'), 'mine');
+      await rm(path.join(to, '2026-11-24/call-004.wav'));
+      const again = await restore(job, { to });
+      expect(again.of('restored')).toEqual(['2026-11-24/call-004.wav']);
+      expect(again.events.find((e) => e.key === '2026-11-23/call-000.wav')).toMatchObject({
+        outcome: 'skipped',
+        conflict: true,
+      });
+      expect(again.of('skipped')).toHaveLength(9);
+      expect(again.summary.exitCode).toBe(1);
+      expect(await readFile(path.join(to, '2026-11-23/call-000.wav'), 'utf8')).toBe('mine');
+      const forced = await restore(job, { to, overwrite: true });
+      expect(forced.of('restored')).toEqual(['2026-11-23/call-000.wav']);
+      expect(forced.summary.exitCode).toBe(0);
+    },
+  );
 
   it('reports a corrupted object instead of writing it', async () => {
     const { h, to } = await synced();
@@ -134,7 +138,8 @@ describe('restore', () => {
         const extra = hostile
           .map(
             (k) =>
-              `<Contents><Key>${k}</Key><Size>7</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+              `<Contents><Key>${k}</Key><Size>7</Size>` +
+              '<StorageClass>STANDARD</StorageClass></Contents>',
           )
           .join('');
         return {
@@ -145,12 +150,12 @@ describe('restore', () => {
         };
       },
     });
-    cleanup.push(proxy.close);
+    each.defer(proxy.close);
     const { h, to } = await synced();
     for (const key of ['folder/', 'clash', 'clash/inner.wav'])
       await h.client.put(h.bucket, key, 'hostile');
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
-    cleanup.push(() => rm(outside, { recursive: true, force: true }));
+    each.defer(() => rm(outside, { recursive: true, force: true }));
     await symlink(outside, path.join(to, '2026-11-24'));
     const { events, summary } = await restore(
       await h.makeJob({ target: { endpoint: proxy.endpoint } }),
@@ -178,41 +183,49 @@ describe('restore', () => {
     expect(summary.exitCode).toBe(1);
   });
 
-  it('names that are not valid UTF-8: verify finds them in place, restore writes the original bytes', async () => {
-    const h = await harness({ files: dayFiles('2026-11-24', 2) });
-    cleanup.push(h.dispose);
-    const raw = Buffer.concat([
-      Buffer.from(`${h.tree.root}/2026-11-24/`),
-      Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]),
-    ]);
-    await writeFile(raw, 'latin-1 name');
-    await utimes(raw, new Date('2026-11-24T10:00:00Z'), new Date('2026-11-24T10:00:00Z'));
-    expect((await h.sync({ now: NOW })).stats.counts.uploaded.files).toBe(3);
-    const job = await h.makeJob();
-    const run = await openVerify(job, { now: NOW, all: true, level: 'head' });
-    const found = [];
-    for await (const item of run.items) if (item.type === 'finding') found.push(item.finding);
-    await run.dispose();
-    expect(found).toEqual([]);
-    expect(run.summary().files).toBe(3);
-    const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-raw-'));
-    cleanup.push(() => rm(to, { recursive: true, force: true }));
-    const { summary } = await restore(job, { to });
-    expect(summary.counts.restored.objects).toBe(3);
-    const names = await readdir(Buffer.from(path.join(to, '2026-11-24')), { encoding: 'buffer' });
-    expect(
-      names.some((n) => n.equals(Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]))),
-    ).toBe(true);
-    expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
-  });
+  it(
+    'names that are not valid UTF-8: verify finds them in place, restore writes the original ' +
+      'bytes',
+    async () => {
+      const h = await harness({ files: dayFiles('2026-11-24', 2) });
+      each.defer(h.dispose);
+      const raw = Buffer.concat([
+        Buffer.from(`${h.tree.root}/2026-11-24/`),
+        Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]),
+      ]);
+      await writeFile(raw, 'latin-1 name');
+      await utimes(raw, new Date('2026-11-24T10:00:00Z'), new Date('2026-11-24T10:00:00Z'));
+      expect((await h.sync({ now: NOW })).stats.counts.uploaded.files).toBe(3);
+      const job = await h.makeJob();
+      const run = await openVerify(job, { now: NOW, all: true, level: 'head' });
+      const found = [];
+      for await (const item of run.items) if (item.type === 'finding') found.push(item.finding);
+      await run.dispose();
+      expect(found).toEqual([]);
+      expect(run.summary().files).toBe(3);
+      const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-raw-'));
+      each.defer(() => rm(to, { recursive: true, force: true }));
+      const { summary } = await restore(job, { to });
+      expect(summary.counts.restored.objects).toBe(3);
+      const names = await readdir(Buffer.from(path.join(to, '2026-11-24')), { encoding: 'buffer' });
+      expect(
+        names.some((n) => n.equals(Buffer.from([0x62, 0xe9, 0x6c, 0xff, 0x2e, 0x77, 0x61, 0x76]))),
+      ).toBe(true);
+      expect(() => execFileSync('diff', ['-r', h.tree.root, to])).not.toThrow();
+    },
+  );
 
-  it('--dry-run lists what would be downloaded and writes nothing; --prefix and --partition scope it', async () => {
-    const { h, to } = await synced();
-    const job = await h.makeJob();
-    const dry = await restore(job, { to, dryRun: true });
-    expect(dry.of('planned')).toHaveLength(10);
-    expect(execFileSync('ls', ['-A', to]).toString()).toBe('');
-    expect((await restore(job, { to, prefix: '2026-11-23/' })).of('restored')).toHaveLength(5);
-    expect((await restore(job, { to, partition: '2026-11-24' })).of('restored')).toHaveLength(5);
-  });
+  it(
+    '--dry-run lists what would be downloaded and writes nothing; --prefix and --partition ' +
+      'scope it',
+    async () => {
+      const { h, to } = await synced();
+      const job = await h.makeJob();
+      const dry = await restore(job, { to, dryRun: true });
+      expect(dry.of('planned')).toHaveLength(10);
+      expect(execFileSync('ls', ['-A', to]).toString()).toBe('');
+      expect((await restore(job, { to, prefix: '2026-11-23/' })).of('restored')).toHaveLength(5);
+      expect((await restore(job, { to, partition: '2026-11-24' })).of('restored')).toHaveLength(5);
+    },
+  );
 });

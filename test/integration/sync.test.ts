@@ -17,32 +17,36 @@ const { setup } = harnessPerTest();
 const readState = readJobState;
 
 describe('sync with date folders', () => {
-  it('uploads exactly the archive, byte-exact with mtime metadata; a second run uploads nothing', async () => {
-    const files = {
-      ...dayFiles('2026-11-23', 5),
-      ...dayFiles('2026-11-24', 4),
-      ...dayFiles('2026-11-25', 3),
-      '2026-11-24/sub/deep.wav': { size: 100, mtime: '2026-11-24T05:00:00Z' },
-    };
-    const h = await setup({ files });
-    const first = await h.sync({ now: NOW });
-    expect(first.stats.exitCode).toBe(0);
-    expect(first.uploadedKeys()).toEqual(Object.keys(files).sort());
-    expect(await h.keys()).toEqual(Object.keys(files).sort());
-    expect(await h.byteExact(Object.keys(files))).toBe(true);
-    const head = await h.client.head(h.bucket, '2026-11-24/sub/deep.wav');
-    expect(head.metadata).toMatchObject({
-      mtime: `${String(Date.parse('2026-11-24T05:00:00Z') / 1000)}.000000000`,
-      size: '100',
-    });
-    // the open day (today) is synced but not complete: the cursor stops at yesterday
-    expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
+  it(
+    'uploads exactly the archive, byte-exact with mtime metadata; a second run uploads ' +
+      'nothing',
+    async () => {
+      const files = {
+        ...dayFiles('2026-11-23', 5),
+        ...dayFiles('2026-11-24', 4),
+        ...dayFiles('2026-11-25', 3),
+        '2026-11-24/sub/deep.wav': { size: 100, mtime: '2026-11-24T05:00:00Z' },
+      };
+      const h = await setup({ files });
+      const first = await h.sync({ now: NOW });
+      expect(first.stats.exitCode).toBe(0);
+      expect(first.uploadedKeys()).toEqual(Object.keys(files).sort());
+      expect(await h.keys()).toEqual(Object.keys(files).sort());
+      expect(await h.byteExact(Object.keys(files))).toBe(true);
+      const head = await h.client.head(h.bucket, '2026-11-24/sub/deep.wav');
+      expect(head.metadata).toMatchObject({
+        mtime: `${String(Date.parse('2026-11-24T05:00:00Z') / 1000)}.000000000`,
+        size: '100',
+      });
+      // the open day (today) is synced but not complete: the cursor stops at yesterday
+      expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
 
-    const second = await h.sync({ now: after(60_000) });
-    expect(second.stats.exitCode).toBe(0);
-    expect(second.uploadedKeys()).toEqual([]);
-    expect(second.stats.counts.present.files).toBeGreaterThan(0);
-  });
+      const second = await h.sync({ now: after(60_000) });
+      expect(second.stats.exitCode).toBe(0);
+      expect(second.uploadedKeys()).toEqual([]);
+      expect(second.stats.counts.present.files).toBeGreaterThan(0);
+    },
+  );
 
   it('adopts a bucket that already holds most days: only the missing files upload', async () => {
     const all = days('2026-11-15', 10);
@@ -61,41 +65,45 @@ describe('sync with date folders', () => {
     expect(await h.byteExact(Object.keys(files))).toBe(true);
   });
 
-  it('catches up every day missed while the machine was off, and lists only look-back days afterwards', async () => {
-    const h = await setup({
-      files: { ...dayFiles('2026-11-20', 2), ...dayFiles('2026-11-21', 2) },
-      strategy: { lookback: 1 },
-    });
-    await h.sync({ now: new Date('2026-11-22T12:00:00Z') });
-    expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-21' });
-    await h.tree.write({
-      ...dayFiles('2026-11-22', 2),
-      ...dayFiles('2026-11-23', 2),
-      ...dayFiles('2026-11-24', 2),
-      ...dayFiles('2026-11-25', 1),
-    });
-    const items = await h.plan({ now: NOW });
-    const partitions = items
-      .filter((i) => i.type === 'partition')
-      .map((i) => i.type === 'partition' && i.partition);
-    expect(partitions.map((p) => p && [p.id, p.recheck, p.closed])).toEqual([
-      ['2026-11-21', true, true],
-      ['2026-11-22', false, true],
-      ['2026-11-23', false, true],
-      ['2026-11-24', false, true],
-      ['2026-11-25', false, false],
-    ]);
-    const run = await h.sync({ now: NOW });
-    expect(run.uploadedKeys()).toEqual(
-      Object.keys({
+  it(
+    'catches up every day missed while the machine was off, and lists only look-back days ' +
+      'afterwards',
+    async () => {
+      const h = await setup({
+        files: { ...dayFiles('2026-11-20', 2), ...dayFiles('2026-11-21', 2) },
+        strategy: { lookback: 1 },
+      });
+      await h.sync({ now: new Date('2026-11-22T12:00:00Z') });
+      expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-21' });
+      await h.tree.write({
         ...dayFiles('2026-11-22', 2),
         ...dayFiles('2026-11-23', 2),
         ...dayFiles('2026-11-24', 2),
         ...dayFiles('2026-11-25', 1),
-      }).sort(),
-    );
-    expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
-  });
+      });
+      const items = await h.plan({ now: NOW });
+      const partitions = items
+        .filter((i) => i.type === 'partition')
+        .map((i) => i.type === 'partition' && i.partition);
+      expect(partitions.map((p) => p && [p.id, p.recheck, p.closed])).toEqual([
+        ['2026-11-21', true, true],
+        ['2026-11-22', false, true],
+        ['2026-11-23', false, true],
+        ['2026-11-24', false, true],
+        ['2026-11-25', false, false],
+      ]);
+      const run = await h.sync({ now: NOW });
+      expect(run.uploadedKeys()).toEqual(
+        Object.keys({
+          ...dayFiles('2026-11-22', 2),
+          ...dayFiles('2026-11-23', 2),
+          ...dayFiles('2026-11-24', 2),
+          ...dayFiles('2026-11-25', 1),
+        }).sort(),
+      );
+      expect((await readState(h.stateDir)).cursor).toEqual({ through: '2026-11-24' });
+    },
+  );
 
   it('uploads a late file inside the look-back window, and not outside it', async () => {
     const h = await setup({
@@ -107,7 +115,8 @@ describe('sync with date folders', () => {
       '2026-11-23/late.wav': { content: 'late but inside', mtime: '2026-11-25T08:00:00Z' },
       '2026-11-20/late.wav': { content: 'late and outside', mtime: '2026-11-25T08:00:00Z' },
     });
-    // On 11-26 the cursor is 11-24 (11-25 was still open last run): look-back re-checks 11-23 and 11-24.
+    // On 11-26 the cursor is 11-24 (11-25 was still open last run): look-back re-checks 11-23 and
+    // 11-24.
     const run = await h.sync({ now: after(DAY) });
     expect(run.uploadedKeys()).toEqual(['2026-11-23/late.wav']);
     expect(await h.keys('2026-11-20/')).not.toContain('2026-11-20/late.wav');
@@ -137,7 +146,8 @@ describe('sync with date folders', () => {
       reason: 'failed',
       attempts: 4,
     });
-    expect(state.cursor).toEqual({ through: '2026-11-24' }); // the poison file does not block the cursor
+    // the poison file does not block the cursor
+    expect(state.cursor).toEqual({ through: '2026-11-24' });
     expect(await h.keys()).toEqual(['2026-11-24/call-000.wav', '2026-11-24/call-002.wav']);
 
     const second = await h.sync({ now: after(60_000) });

@@ -2,18 +2,14 @@
  * Rule 10, a target that fails mid-run: the run stops with exit 4, says what it did before,
  * and pours nothing into the pending set.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { JobState } from '@recsync/framework';
-import { dayFiles, harness } from '../support/harness.js';
+import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(mode: '503' | 'gone') {
   const proxy = await startFaultProxy(inject('s3Endpoint'), { passPuts: 6, mode });
@@ -23,12 +19,12 @@ async function setup(mode: '503' | 'gone') {
     target: { endpoint: proxy.endpoint },
     job: { upload: { concurrency: 4, attempts: 2 } },
   });
-  cleanup.push(proxy.close, h.dispose);
+  each.defer(proxy.close, h.dispose);
   return { h, proxy };
 }
 
 describe('a target that fails during the run', () => {
-  it('a store answering 503 to every upload: exit 4 after the failure streak, nothing pending', async () => {
+  it('503 to every upload: exit 4 after a failure streak, nothing pending', async () => {
     const { h } = await setup('503');
     const run = await h.sync({ now: NOW });
     expect(run.stats.exitCode).toBe(4);
@@ -43,21 +39,25 @@ describe('a target that fails during the run', () => {
     expect(run.stats.error?.message).toContain('No file was marked pending because of the target');
   });
 
-  it('an endpoint that goes away: exit 4 E_TARGET_UNREACHABLE, says what was uploaded, nothing pending', async () => {
-    const { h } = await setup('gone');
-    const run = await h.sync({ now: NOW });
-    expect(run.stats.exitCode).toBe(4);
-    expect(run.stats.error?.code).toBe('E_TARGET_UNREACHABLE');
-    expect(run.stats.pending).toBe(0);
-    // Replies cut off with the connections: the store may hold more than the run saw confirmed.
-    const uploaded = run.stats.counts.uploaded.files;
-    expect(uploaded).toBeGreaterThan(0);
-    expect(uploaded).toBeLessThanOrEqual((await h.keys()).length);
-    expect(run.stats.error?.message).toContain(
-      `Before that, this run uploaded ${uploaded} file(s)`,
-    );
-    expect(`${run.stats.error?.message} ${run.stats.error?.hint}`).not.toContain(
-      'nothing was changed',
-    );
-  });
+  it(
+    'an endpoint that goes away: exit 4 E_TARGET_UNREACHABLE, says what was uploaded, ' +
+      'nothing pending',
+    async () => {
+      const { h } = await setup('gone');
+      const run = await h.sync({ now: NOW });
+      expect(run.stats.exitCode).toBe(4);
+      expect(run.stats.error?.code).toBe('E_TARGET_UNREACHABLE');
+      expect(run.stats.pending).toBe(0);
+      // Replies cut off with the connections: the store may hold more than the run saw confirmed.
+      const uploaded = run.stats.counts.uploaded.files;
+      expect(uploaded).toBeGreaterThan(0);
+      expect(uploaded).toBeLessThanOrEqual((await h.keys()).length);
+      expect(run.stats.error?.message).toContain(
+        `Before that, this run uploaded ${uploaded} file(s)`,
+      );
+      expect(`${run.stats.error?.message} ${run.stats.error?.hint}`).not.toContain(
+        'nothing was changed',
+      );
+    },
+  );
 });

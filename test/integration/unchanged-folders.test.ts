@@ -4,9 +4,9 @@
  */
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPlan } from '@recsync/framework';
-import { dayFiles, harness } from '../support/harness.js';
+import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { inject } from 'vitest';
 
@@ -14,11 +14,7 @@ const NOW = new Date('2026-11-25T12:00:00Z');
 const LATER = new Date('2026-11-26T01:00:00Z');
 const HOUR_AGO = () => new Date(Date.now() - 3_600_000);
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(job: Record<string, unknown> = {}) {
   const proxy = await startRecordingProxy(inject('s3Endpoint'));
@@ -34,7 +30,7 @@ async function setup(job: Record<string, unknown> = {}) {
     strategy: { lookback: 2 },
     job,
   });
-  cleanup.push(async () => {
+  each.defer(async () => {
     await h.dispose();
     await proxy.close();
   });
@@ -65,19 +61,21 @@ describe('unchanged folders', () => {
       '2026-11-25',
       '2026-11-26',
     ]);
-    // the folders that exist were complete and unchanged; the two newest days have no folder, so nothing to list
+    // the folders that exist were complete and unchanged; the two newest days have no folder, so
+    // nothing to list
     expect(ends.filter((e) => e.partition.unchanged).map((e) => e.partition.id)).toEqual([
       '2026-11-23',
       '2026-11-24',
     ]);
   });
 
-  it('a new file in a look-back day re-reads and lists that day only, and uploads the file', async () => {
+  it('a new file in a look-back day: only that day is read and listed', async () => {
     const { h, proxy } = await setup();
     await h.sync({ now: NOW });
     await writeFile(path.join(h.tree.root, '2026-11-23', 'late.wav'), 'late arrival');
     await utimes(path.join(h.tree.root, '2026-11-23', 'late.wav'), NOW, NOW);
-    await utimes(path.join(h.tree.root, '2026-11-23'), HOUR_AGO(), HOUR_AGO()); // changed an hour ago, but changed
+    // changed an hour ago, but changed
+    await utimes(path.join(h.tree.root, '2026-11-23'), HOUR_AGO(), HOUR_AGO());
     proxy.requests.length = 0;
     const run = await h.sync({ now: LATER });
     expect(run.uploadedKeys()).toEqual(['2026-11-23/late.wav']);
@@ -113,7 +111,7 @@ describe('unchanged folders', () => {
     expect(listed(proxy)).toEqual(['2026-11-23/', '2026-11-24/']);
   });
 
-  it('a config change (a new exclude) drops the records: every partition is read again', async () => {
+  it('a new exclude drops the records: every partition is read again', async () => {
     const { h, proxy } = await setup();
     await h.sync({ now: NOW });
     proxy.requests.length = 0;

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   openManifestCheck,
   openRestore,
@@ -15,29 +15,21 @@ import {
   type RestoreEvent,
   type VerifyRun,
 } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
-import {
-  s3Error,
-  startRecordingProxy,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function setup(target: Record<string, unknown> = {}, options: ProxyOptions = {}) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({
-    files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
-    target: { endpoint: proxy.endpoint, ...target },
-  });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied(
+    {
+      files: { ...dayFiles('2026-11-23', 3), ...dayFiles('2026-11-24', 3) },
+      target: target,
+    },
+    options,
+  );
   return { h, proxy };
 }
 
@@ -65,14 +57,17 @@ describe('verify: retention and manifests', () => {
         isLockConfig(r)
           ? {
               status: 200,
-              body: '<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
+              body:
+                '<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>' +
+                '</ObjectLockConfiguration>',
             }
           : undefined,
       rewrite: (r, answer) => {
         const key = r.path.split('/').slice(2).join('/');
         if (r.method === 'PUT')
           retained.set(key, String(r.headers['x-amz-object-lock-retain-until-date']));
-        // GET, not HEAD: the proxy's own answers carry a body (a HEAD answer would lose its Content-Length).
+        // GET, not HEAD: the proxy's own answers carry a body (a HEAD answer would lose its
+        // Content-Length).
         if (r.method !== 'GET' || !retained.has(key)) return undefined;
         const until =
           key === '2026-11-23/call-000.wav' ? '2030-01-01T00:00:00Z' : retained.get(key)!;
@@ -136,99 +131,108 @@ describe('verify: retention and manifests', () => {
 });
 
 describe('restore: archive classes', () => {
-  it('lists what needs a restore request from ListObjectsV2 RestoreStatus, requests it, downloads what is ready', async () => {
-    const classes: Record<string, string> = {
-      '2026-11-23/call-000.wav': '<StorageClass>GLACIER</StorageClass>',
-      '2026-11-23/call-001.wav':
-        '<StorageClass>DEEP_ARCHIVE</StorageClass><RestoreStatus><IsRestoreInProgress>true</IsRestoreInProgress></RestoreStatus>',
-      '2026-11-23/call-002.wav':
-        '<StorageClass>GLACIER</StorageClass><RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress><RestoreExpiryDate>2026-12-01T00:00:00.000Z</RestoreExpiryDate></RestoreStatus>',
-      '2026-11-24/call-000.wav': '<StorageClass>INTELLIGENT_TIERING</StorageClass>',
-    };
-    const { h, proxy } = await setup();
-    expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
-    proxy.options = {
-      intercept: (r) => {
-        const key = r.path.split('/').slice(2).join('/');
-        if (r.method === 'POST' && r.query.has('restore')) return { status: 202 };
-        if (r.method === 'GET' && key === '2026-11-24/call-000.wav')
-          return s3Error(
-            403,
-            'InvalidObjectState',
-            "The operation is not valid for the object's access tier",
-          );
-        return undefined;
-      },
-      rewrite: (r, answer) => {
-        if (!isList(r)) return undefined;
-        let body = answer.body.toString();
-        for (const [key, xml] of Object.entries(classes))
-          body = body.replace(
-            new RegExp(
-              `(<Key>${key}</Key>(?:(?!</Contents>).)*)<StorageClass>STANDARD</StorageClass>`,
-              's',
-            ),
-            `$1${xml}`,
-          );
-        return { status: 200, body };
-      },
-    };
-    const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-archive-'));
-    cleanup.push(() => rm(to, { recursive: true, force: true }));
-    const run = async (archiveRestore?: { tier: 'Bulk'; days: number }) => {
-      const r = await openRestore(await h.makeJob(), {
-        to,
-        ...(archiveRestore ? { archiveRestore } : {}),
-      });
-      const events: RestoreEvent[] = [];
-      for await (const e of r.events) events.push(e);
-      r.dispose();
-      return {
-        events,
-        summary: r.summary(),
-        of: (key: string) => events.find((e) => e.key === key)!,
+  it(
+    'lists what needs a restore request from ListObjectsV2 RestoreStatus, requests it, ' +
+      'downloads what is ready',
+    async () => {
+      const classes: Record<string, string> = {
+        '2026-11-23/call-000.wav': '<StorageClass>GLACIER</StorageClass>',
+        '2026-11-23/call-001.wav':
+          '<StorageClass>DEEP_ARCHIVE</StorageClass><RestoreStatus>' +
+          '<IsRestoreInProgress>true</IsRestoreInProgress></RestoreStatus>',
+        '2026-11-23/call-002.wav':
+          '<StorageClass>GLACIER</StorageClass><RestoreStatus>' +
+          '<IsRestoreInProgress>false</IsRestoreInProgress>' +
+          '<RestoreExpiryDate>2026-12-01T00:00:00.000Z</RestoreExpiryDate></RestoreStatus>',
+        '2026-11-24/call-000.wav': '<StorageClass>INTELLIGENT_TIERING</StorageClass>',
       };
-    };
-    const mark = proxy.requests.length;
-    const first = await run();
-    const listings = proxy.requests
-      .slice(mark)
-      .filter((r) => isList(r) && r.query.get('max-keys') !== '1'); // not the preflight
-    expect(listings.length).toBeGreaterThan(0);
-    expect(
-      listings.every((r) => r.headers['x-amz-optional-object-attributes'] === 'RestoreStatus'),
-    ).toBe(true);
-    expect(first.of('2026-11-23/call-000.wav')).toMatchObject({
-      outcome: 'archived',
-      reason: expect.stringMatching(/GLACIER: needs a restore request first/),
-    });
-    expect(first.of('2026-11-23/call-001.wav')).toMatchObject({
-      outcome: 'archived',
-      reason: expect.stringMatching(/in progress/),
-    });
-    expect(first.of('2026-11-23/call-002.wav').outcome).toBe('restored'); // a restored copy is readable
-    expect(first.of('2026-11-24/call-000.wav')).toMatchObject({
-      outcome: 'archived',
-      reason: expect.stringMatching(/needs a restore request/),
-    });
-    expect(first.summary.counts.archived.objects).toBe(3);
-    expect(first.summary.exitCode).toBe(1);
-    // No GET for objects the listing showed as archived.
-    expect(
-      proxy.requests.filter(
-        (r) => r.method === 'GET' && r.path.endsWith('2026-11-23/call-000.wav'),
-      ),
-    ).toEqual([]);
+      const { h, proxy } = await setup();
+      expect((await h.sync({ now: NOW })).stats.exitCode).toBe(0);
+      proxy.options = {
+        intercept: (r) => {
+          const key = r.path.split('/').slice(2).join('/');
+          if (r.method === 'POST' && r.query.has('restore')) return { status: 202 };
+          if (r.method === 'GET' && key === '2026-11-24/call-000.wav')
+            return s3Error(
+              403,
+              'InvalidObjectState',
+              "The operation is not valid for the object's access tier",
+            );
+          return undefined;
+        },
+        rewrite: (r, answer) => {
+          if (!isList(r)) return undefined;
+          let body = answer.body.toString();
+          for (const [key, xml] of Object.entries(classes))
+            body = body.replace(
+              new RegExp(
+                `(<Key>${key}</Key>(?:(?!</Contents>).)*)<StorageClass>STANDARD</StorageClass>`,
+                's',
+              ),
+              `$1${xml}`,
+            );
+          return { status: 200, body };
+        },
+      };
+      const to = await mkdtemp(path.join(os.tmpdir(), 'recsync-archive-'));
+      each.defer(() => rm(to, { recursive: true, force: true }));
+      const run = async (archiveRestore?: { tier: 'Bulk'; days: number }) => {
+        const r = await openRestore(await h.makeJob(), {
+          to,
+          ...(archiveRestore ? { archiveRestore } : {}),
+        });
+        const events: RestoreEvent[] = [];
+        for await (const e of r.events) events.push(e);
+        r.dispose();
+        return {
+          events,
+          summary: r.summary(),
+          of: (key: string) => events.find((e) => e.key === key)!,
+        };
+      };
+      const mark = proxy.requests.length;
+      const first = await run();
+      const listings = proxy.requests
+        .slice(mark)
+        .filter((r) => isList(r) && r.query.get('max-keys') !== '1'); // not the preflight
+      expect(listings.length).toBeGreaterThan(0);
+      expect(
+        listings.every((r) => r.headers['x-amz-optional-object-attributes'] === 'RestoreStatus'),
+      ).toBe(true);
+      expect(first.of('2026-11-23/call-000.wav')).toMatchObject({
+        outcome: 'archived',
+        reason: expect.stringMatching(/GLACIER: needs a restore request first/),
+      });
+      expect(first.of('2026-11-23/call-001.wav')).toMatchObject({
+        outcome: 'archived',
+        reason: expect.stringMatching(/in progress/),
+      });
+      // a restored copy is readable
+      expect(first.of('2026-11-23/call-002.wav').outcome).toBe('restored');
+      expect(first.of('2026-11-24/call-000.wav')).toMatchObject({
+        outcome: 'archived',
+        reason: expect.stringMatching(/needs a restore request/),
+      });
+      expect(first.summary.counts.archived.objects).toBe(3);
+      expect(first.summary.exitCode).toBe(1);
+      // No GET for objects the listing showed as archived.
+      expect(
+        proxy.requests.filter(
+          (r) => r.method === 'GET' && r.path.endsWith('2026-11-23/call-000.wav'),
+        ),
+      ).toEqual([]);
 
-    const second = await run({ tier: 'Bulk', days: 3 });
-    const requests = proxy.requests.filter((r) => r.method === 'POST' && r.query.has('restore'));
-    expect(requests.map((r) => r.path.split('/').slice(2).join('/')).sort()).toEqual([
-      '2026-11-23/call-000.wav',
-      '2026-11-24/call-000.wav',
-    ]);
-    expect(second.of('2026-11-23/call-000.wav').reason).toMatch(
-      /restore requested \(Bulk, 3 days\)/,
-    );
-    expect(second.of('2026-11-24/call-000.wav').reason).toMatch(/restore requested \(Bulk\)/); // no Days for Intelligent-Tiering
-  });
+      const second = await run({ tier: 'Bulk', days: 3 });
+      const requests = proxy.requests.filter((r) => r.method === 'POST' && r.query.has('restore'));
+      expect(requests.map((r) => r.path.split('/').slice(2).join('/')).sort()).toEqual([
+        '2026-11-23/call-000.wav',
+        '2026-11-24/call-000.wav',
+      ]);
+      expect(second.of('2026-11-23/call-000.wav').reason).toMatch(
+        /restore requested \(Bulk, 3 days\)/,
+      );
+      // no Days for Intelligent-Tiering
+      expect(second.of('2026-11-24/call-000.wav').reason).toMatch(/restore requested \(Bulk\)/);
+    },
+  );
 });

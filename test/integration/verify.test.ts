@@ -3,7 +3,7 @@
  * level finds, what it cannot, repairs, the subset rotation and the local checksum cache.
  */
 import { readFile, rm, utimes, writeFile, stat } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   openVerify,
   type Finding,
@@ -12,15 +12,11 @@ import {
   type VerifySummary,
   type RepairOutcome,
 } from '@recsync/framework';
-import { harness, dayFiles } from '../support/harness.js';
+import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 async function synced(extra: Parameters<typeof harness>[0] = { files: {} }) {
   const files = {
@@ -30,7 +26,7 @@ async function synced(extra: Parameters<typeof harness>[0] = { files: {} }) {
     ...extra.files,
   };
   const h = await harness({ ...extra, files });
-  cleanup.push(h.dispose);
+  each.defer(h.dispose);
   const result = await h.sync({ now: NOW });
   expect(result.stats.exitCode).toBe(0);
   return h;
@@ -103,7 +99,8 @@ describe('verify', () => {
     const head = await verify(job, { all: true, level: 'head' });
     expect(head.byKind('local-differs')).toEqual([k('2026-11-24', 3)]);
     expect(head.byKind('no-checksum')).toEqual([k('2026-11-24', 2)]);
-    expect(head.byKind('object-corrupt')).toEqual([]); // bytes inside an object: only --deep reads them
+    // bytes inside an object: only --deep reads them
+    expect(head.byKind('object-corrupt')).toEqual([]);
 
     const deep = await verify(job, { all: true, level: 'deep' });
     expect(deep.byKind('object-corrupt')).toEqual([k('2026-11-23', 1)]);

@@ -4,24 +4,14 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { harness } from '../support/harness.js';
-import {
-  startRecordingProxy,
-  s3Error,
-  type ProxyOptions,
-  type RecordedRequest,
-} from '../support/recording-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerTest } from '../support/harness.js';
+import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';
 import { b64, crc32cRaw } from '../support/checksums.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MiB = 1024 * 1024;
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const each = harnessPerTest();
 
 const isSinglePut = (r: RecordedRequest) => r.method === 'PUT' && !r.query.has('partNumber');
 const isCreate = (r: RecordedRequest) => r.method === 'POST' && r.query.has('uploads');
@@ -35,13 +25,14 @@ const files = {
 };
 
 async function setup(job: Record<string, unknown> = {}, options: ProxyOptions = {}) {
-  const proxy = await startRecordingProxy(inject('s3Endpoint'), options);
-  const h = await harness({
-    files,
-    job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' }, ...job },
-    target: { endpoint: proxy.endpoint, noOverwrite: true },
-  });
-  cleanup.push(proxy.close, h.dispose);
+  const { h, proxy } = await each.proxied(
+    {
+      files,
+      job: { upload: { multipartThreshold: '5MiB', partSize: '5MiB' }, ...job },
+      target: { noOverwrite: true },
+    },
+    options,
+  );
   const putExisting = (key: string, body: string, metadata: Record<string, string>) =>
     h.client.client.send(
       new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: body, Metadata: metadata }),
@@ -122,7 +113,7 @@ describe('write-once (noOverwrite)', () => {
     expect(await h.byteExact([BIG])).toBe(true);
   });
 
-  it('with remoteCheck none, files that go multipart are still checked with HEAD first', async () => {
+  it('remoteCheck none: multipart files are still checked with HEAD first', async () => {
     const { h, proxy } = await setup({ remoteCheck: 'none' });
     await h.client.put(h.bucket, BIG, h.tree.contentOf(BIG, files[BIG]));
     const run = await h.sync({ now: NOW });
@@ -131,6 +122,7 @@ describe('write-once (noOverwrite)', () => {
     const heads = proxy.requests
       .filter((r) => r.method === 'HEAD' && r.path !== `/${h.bucket}/`)
       .map((r) => r.path);
-    expect(heads).toEqual([`/${h.bucket}/${BIG}`]); // the small file's conditional PUT needs no HEAD
+    // the small file's conditional PUT needs no HEAD
+    expect(heads).toEqual([`/${h.bucket}/${BIG}`]);
   });
 });

@@ -91,7 +91,11 @@ export default defineConfig({
   jobs: {
     rec: {
       source: ${JSON.stringify(options.source)},
-      target: { bucket: ${JSON.stringify(options.bucket)}, endpoint: ${JSON.stringify(options.endpoint)}, forcePathStyle: true },
+      target: {
+        bucket: ${JSON.stringify(options.bucket)},
+        endpoint: ${JSON.stringify(options.endpoint)},
+        forcePathStyle: true,
+      },
       strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC', lookback: 1 }),
       upload: { concurrency: 2 },
       plugins: [gatePlugin],

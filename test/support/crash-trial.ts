@@ -35,7 +35,9 @@ export interface CrashFigures {
   cursorChecks: number;
   /** Files compared byte for byte at the end of trials. */
   filesChecked: number;
-  /** After a stop: files neither in the bucket nor planned by the next run (the cursor passed them). */
+  /**
+   * After a stop: files neither in the bucket nor planned by the next run (the cursor passed them).
+   */
   uncovered: number;
   /** At the end: files missing from the bucket after the clean run. */
   filesLost: number;
@@ -71,7 +73,9 @@ export interface CrashTrialOptions {
   readonly stops:
     | readonly StopKind[]
     | { readonly random: readonly StopKind[]; readonly maxStops: number };
-  /** Typical length of a full run (ms): time-based stops are drawn below it. Updated by the trial. */
+  /**
+   * Typical length of a full run (ms): time-based stops are drawn below it. Updated by the trial.
+   */
   readonly horizon: { ms: number };
 }
 
@@ -141,7 +145,9 @@ function judgeExit(kind: StopKind, result: CliResult): { stopped: boolean; probl
   const expected = kind === 'SIGKILL' ? 'killed' : '130, interrupted';
   return {
     stopped: false,
-    problem: `after ${kind}: exit ${result.code} signal ${result.signal} (expected ${expected})\n${result.stderr.slice(-600)}`,
+    problem:
+      `after ${kind}: exit ${result.code} signal ${result.signal} (expected ` +
+      `${expected})\n${result.stderr.slice(-600)}`,
   };
 }
 
@@ -189,7 +195,8 @@ async function stoppedRun(
     figures.uncovered += lost.length;
     if (lost.length) {
       problems.push(
-        `after ${kind} (${JSON.stringify(moment)}): not in the bucket, not planned by the next run: ${lost.slice(0, 5).join(', ')}`,
+        `after ${kind} (${JSON.stringify(moment)}): not in the bucket, not planned by the ` +
+          `next run: ${lost.slice(0, 5).join(', ')}`,
       );
     }
   }

@@ -1,6 +1,7 @@
 /**
  * A fault-injecting HTTP proxy in front of the local S3 server, for what a healthy server never
- * shows: 500 InternalError, 503 SlowDown, 403 auth errors, 400 BadDigest, 404 NoSuchUpload (each with S3's XML
+ * shows: 500 InternalError, 503 SlowDown, 403 auth errors, 400 BadDigest, 404 NoSuchUpload (each
+ * with S3's XML
  * error body), connections reset before the request reaches the server or after the server
  * answered, stalls, and slow bodies. Requests that draw no fault are forwarded unchanged, so
  * signatures stay valid. Faults are drawn from a seeded PRNG; every request is recorded with
@@ -109,13 +110,15 @@ const ERRORS: Record<
     status: 404,
     code: 'NoSuchUpload',
     message:
-      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+      'The specified upload does not exist. The upload ID may be invalid, or the upload ' +
+      'may have been aborted or completed.',
   },
   badDigest: {
     status: 400,
     code: 'BadDigest',
     message:
-      'The Content-MD5 or checksum value that you specified did not match what the server received.',
+      'The Content-MD5 or checksum value that you specified did not match what the server ' +
+      'received.',
   },
 };
 const AUTH_MESSAGES = {
@@ -161,7 +164,8 @@ export function classifyRequest(
 function errorXml(code: string, message: string, resource: string): string {
   const id = Math.random().toString(16).slice(2, 18).toUpperCase();
   return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
+    '<?xml version="1.0" ' +
+    `encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
     `<Resource>${resource}</Resource><RequestId>${id}</RequestId></Error>`
   );
 }

@@ -27,7 +27,8 @@ export async function startFaultProxy(
         req.resume();
         res.writeHead(503, { 'content-type': 'application/xml' });
         res.end(
-          '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+          '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your ' +
+            'request rate.</Message></Error>',
         );
         return;
       }

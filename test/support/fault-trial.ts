@@ -2,8 +2,8 @@
  * Server-fault trials: a trial job whose endpoint is a fault-injecting proxy, synced in process
  * (the engine and the S3 client are the ones the CLI runs), with what the run reported.
  */
-import { definePlugin, syncJob, type FileEvent, type RunStats } from '@recsync/framework';
-import type { TestBucketClient } from '@recsync/framework/testing';
+import { syncJob, type FileEvent, type RunStats } from '@recsync/framework';
+import { recordEvents, type TestBucketClient } from '@recsync/framework/testing';
 import {
   FAULT_KINDS,
   type FaultKind,
@@ -39,23 +39,10 @@ export async function createFaultJob(options: {
 }
 
 export async function syncOnce(trial: TrialJob): Promise<FaultRun> {
-  const events: FileEvent[] = [];
-  const warnings: { code: string; message: string }[] = [];
-  const recorder = definePlugin({
-    name: 'trial:recorder',
-    apply(hooks) {
-      for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
-        hook.tap('trial', (e) => void events.push(e));
-      hooks.warning.tap('trial', (w) => void warnings.push({ code: w.code, message: w.message }));
-    },
-  });
-  const stats = await syncJob(trial.job, { plugins: [recorder] });
-  return {
-    stats,
-    events,
-    warnings,
-    uploaded: events.filter((e) => e.outcome === 'uploaded').map((e) => e.key),
-  };
+  const recorded = recordEvents();
+  const stats = await syncJob(trial.job, { plugins: [recorded.plugin] });
+  const { events, warnings } = recorded;
+  return { stats, events, warnings, uploaded: recorded.uploaded() };
 }
 
 /** Moderate random faults of every transient kind, on every kind of request. */
@@ -80,7 +67,10 @@ export interface FaultFigures {
   requests: number;
   /** Exit codes of the runs with faults (1: a file ran out of attempts and was rerun). */
   exits: Record<string, number>;
-  /** Files that ran out of attempts in a faulted run (pending, retried by the next run), with a sample of reasons. */
+  /**
+   * Files that ran out of attempts in a faulted run (pending, retried by the next run), with a
+   * sample of reasons.
+   */
   filesFailed: number;
   reasons: string[];
   injected: Record<FaultKind, number>;

@@ -3,30 +3,20 @@
  * fresh bucket, a resolved job (through the real config schema), and sync/plan helpers that
  * collect what the hooks reported.
  */
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { afterEach, inject } from 'vitest';
+import { stateFilePath, type RunOptions } from '@recsync/framework';
 import {
-  definePlugin,
-  stateFilePath,
-  openPlan,
-  resolveConfig,
-  syncJob,
-  type FileEvent,
-  type PlanItem,
-  type ResolvedJob,
-  type RunOptions,
-  type RunStats,
-} from '@recsync/framework';
-import {
-  createTestClient,
+  createTestJob,
   createTree,
   type FixtureTree,
+  type TestJobOverrides,
+  type TestSyncResult,
   type TreeSpec,
+  tempDirs,
 } from '@recsync/framework/testing';
 import { dateFolders, type DateFoldersOptions } from '@recsync/strategy-date';
+import { startRecordingProxy, type ProxyOptions } from './recording-proxy.js';
 
 export interface HarnessOptions {
   readonly files: TreeSpec;
@@ -38,113 +28,65 @@ export interface HarnessOptions {
   readonly endpoint?: string;
 }
 
-export interface SyncResult {
-  readonly stats: RunStats;
-  readonly events: FileEvent[];
+export interface SyncResult extends Omit<TestSyncResult, 'warnings'> {
+  /** The warnings' messages. */
   readonly warnings: string[];
   uploadedKeys(): string[];
 }
 
 export async function harness(options: HarnessOptions) {
   const endpoint = options.endpoint ?? inject('s3Endpoint');
-  const client = createTestClient(endpoint);
-  const bucket =
-    options.bucket === undefined ? `t-${randomBytes(5).toString('hex')}` : options.bucket;
-  if (bucket && options.bucket === undefined) await client.createBucket(bucket);
   const tree: FixtureTree = await createTree(options.files);
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
+  const job = await createTestJob({
+    endpoint,
+    source: tree.root,
+    strategy: dateFolders({
+      layout: '{yyyy}-{MM}-{dd}',
+      timezone: 'UTC',
+      grace: '1h',
+      lookback: 2,
+      ...options.strategy,
+    }),
+    job: { upload: { concurrency: 8 }, ...options.job },
+    target: options.target,
+    // null: a bucket that does not exist
+    bucket: options.bucket === null ? 'missing' : options.bucket,
+  });
+  const { client, bucket, stateDir } = job;
 
-  const makeJob = async (
-    overrides: {
-      target?: Record<string, unknown>;
-      job?: Record<string, unknown>;
-      shard?: ResolvedJob['shard'];
-    } = {},
-  ): Promise<ResolvedJob> => {
-    const config = {
-      stateDir,
-      jobs: {
-        rec: {
-          source: tree.root,
-          target: {
-            bucket: bucket ?? 'missing',
-            endpoint,
-            forcePathStyle: true,
-            ...options.target,
-            ...overrides.target,
-          },
-          strategy: dateFolders({
-            layout: '{yyyy}-{MM}-{dd}',
-            timezone: 'UTC',
-            grace: '1h',
-            lookback: 2,
-            ...options.strategy,
-          }),
-          upload: { concurrency: 8 },
-          ...options.job,
-          ...overrides.job,
-        },
-      },
-    };
-    const job = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs[0];
-    return overrides.shard ? { ...job, shard: overrides.shard } : job;
-  };
-
-  const sync = async (runOptions: RunOptions = {}, overrides = {}): Promise<SyncResult> => {
-    const events: FileEvent[] = [];
-    const warnings: string[] = [];
-    const recorder = definePlugin({
-      name: 'test:recorder',
-      apply(hooks) {
-        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
-          hook.tap('test', (e) => void events.push(e));
-        hooks.warning.tap('test', (w) => void warnings.push(w.message));
-      },
-    });
-    const stats = await syncJob(await makeJob(overrides), {
-      ...runOptions,
-      plugins: [recorder, ...(runOptions.plugins ?? [])],
-    });
+  const sync = async (
+    runOptions: RunOptions = {},
+    overrides: TestJobOverrides = {},
+  ): Promise<SyncResult> => {
+    const result = await job.sync(runOptions, overrides);
     return {
-      stats,
-      events,
-      warnings,
-      uploadedKeys: () =>
-        events
-          .filter((e) => e.outcome === 'uploaded')
-          .map((e) => e.key)
-          .sort(),
+      ...result,
+      warnings: result.warnings.map((w) => w.message),
+      uploadedKeys: result.uploaded,
     };
-  };
-
-  const plan = async (runOptions: RunOptions = {}, overrides = {}): Promise<PlanItem[]> => {
-    const run = await openPlan(await makeJob(overrides), runOptions);
-    const items: PlanItem[] = [];
-    for await (const item of run.items) items.push(item);
-    return items;
   };
 
   return {
     endpoint,
     client,
-    bucket: bucket!,
+    bucket,
     tree,
     stateDir,
-    makeJob,
+    makeJob: job.makeJob,
     sync,
-    plan,
+    plan: job.plan,
     /** Every key in the bucket, sorted. */
-    keys: (prefix?: string) => client.keys(bucket!, prefix),
+    keys: job.keys,
     /** True when every listed path is in the bucket with exactly the local bytes. */
     async byteExact(paths: string[]): Promise<boolean> {
       for (const p of paths) {
-        const remote = await client.get(bucket!, p);
+        const remote = await client.get(bucket, p);
         if (Buffer.compare(remote, tree.contentOf(p, options.files[p] ?? '')) !== 0) return false;
       }
       return true;
     },
     dispose: async () => {
-      client.destroy();
+      await job.dispose();
       await tree.cleanup();
     },
   };
@@ -171,24 +113,41 @@ export function days(first: string, count: number): string[] {
 }
 
 /**
- * Harnesses that live for one test: `setup` makes one and disposes of it after the test;
- * `defer` adds any other clean-up. Call at the top of a test file.
+ * Harnesses and other resources that live for one test: made through the returned helpers,
+ * released after the test, last made first. Call at the top of a test file.
  */
 export function harnessPerTest() {
-  let cleanups: (() => Promise<unknown>)[] = [];
+  let cleanups: (() => unknown)[] = [];
   afterEach(async () => {
-    for (const c of cleanups) await c();
+    for (const c of cleanups.reverse()) await c();
     cleanups = [];
   });
+  const defer = (...cleanup: (() => unknown)[]): void => void cleanups.push(...cleanup);
   return {
     async setup(options: HarnessOptions) {
       const h = await harness(options);
-      cleanups.push(h.dispose);
+      defer(h.dispose);
       return h;
     },
-    defer(cleanup: () => Promise<unknown>): void {
-      cleanups.push(cleanup);
+    /** A harness whose target is a recording proxy in front of the suite's server. */
+    async proxied(options: HarnessOptions, proxyOptions: ProxyOptions = {}) {
+      const proxy = await startRecordingProxy(inject('s3Endpoint'), proxyOptions);
+      defer(proxy.close);
+      const h = await harness({
+        ...options,
+        target: { endpoint: proxy.endpoint, ...options.target },
+      });
+      defer(h.dispose);
+      return { h, proxy };
     },
+    /** A temporary folder, removed after the test. */
+    async tempDir(prefix = 'recsync-test-'): Promise<string> {
+      const temp = tempDirs(prefix);
+      defer(temp.cleanup);
+      return temp.make();
+    },
+    /** Any other clean-up. */
+    defer,
   };
 }
 

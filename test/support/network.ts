@@ -14,7 +14,9 @@ import { createProxy } from 'proxy';
 
 export interface ForwardProxy {
   readonly url: string;
-  /** Plain proxied requests (http targets) and CONNECT tunnels (https targets), with their hosts. */
+  /**
+   * Plain proxied requests (http targets) and CONNECT tunnels (https targets), with their hosts.
+   */
   readonly seen: { requests: string[]; tunnels: string[] };
   close(): Promise<void>;
 }

@@ -56,7 +56,9 @@ function reply(res: http.ServerResponse, r: ProxyReply): void {
 export function s3Error(status: number, code: string, message = code): ProxyReply {
   return {
     status,
-    body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    body:
+      '<?xml version="1.0" ' +
+      `encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
   };
 }
 

@@ -91,7 +91,9 @@ export async function createTrialJob(options: TrialJobOptions): Promise<TrialJob
   return { cwd, bucket, stateFile: path.join(stateDir, 'rec.state.json'), job: resolved.jobs[0]! };
 }
 
-/** Writes the journal of every archive file with `recsync journal add`, as a recorder's hook would. */
+/**
+ * Writes the journal of every archive file with `recsync journal add`, as a recorder's hook would.
+ */
 export async function writeJournal(archive: TrialArchive, endpoint: string): Promise<string> {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'recsync-journal-'));
   const journal = path.join(cwd, 'written.log');
@@ -133,7 +135,10 @@ export interface StateCheck {
   readonly lastExitCode?: number;
 }
 
-/** The state file, if any, parses as JSON with a valid format and version, and recsync's own loader accepts it. */
+/**
+ * The state file, if any, parses as JSON with a valid format and version, and recsync's own loader
+ * accepts it.
+ */
 export async function checkState(stateFile: string): Promise<StateCheck> {
   let text: string;
   try {

@@ -18,7 +18,10 @@ export const canRunUnprivileged =
   !unprivileged ||
   spawnSync(process.execPath, ['-e', '0'], { ...unprivileged, stdio: 'ignore' }).status === 0;
 
-/** Opens `root`'s tree to other users (read-only files, traversable folders) and `writable` folders fully. */
+/**
+ * Opens `root`'s tree to other users (read-only files, traversable folders) and `writable` folders
+ * fully.
+ */
 export async function shareTree(root: string, writable: string[] = []): Promise<void> {
   for (const dir of [root, ...writable]) await chmod(dir, 0o777);
   const walk = async (dir: string): Promise<void> => {

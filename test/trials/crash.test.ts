@@ -79,7 +79,7 @@ describe('crash trials: recsync sync stopped at random moments, then rerun', () 
   // A graceful stop that lands while a partition's files are being listed ends the strategy's
   // walk early; the partition must not count as done (found by `npm run trials`: date, SIGTERM
   // after 13 files left a whole day folder never uploaded, every later run exit 0).
-  it('a graceful stop while a partition is being listed does not mark that partition done', async () => {
+  it('a graceful stop while a partition is listed leaves it not done', async () => {
     const trial = await createTrialJob({ strategy: 'date', archive, endpoint, client });
     const stop = new AbortController();
     const stopAtSecond = definePlugin({

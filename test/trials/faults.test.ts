@@ -57,71 +57,79 @@ const putsOf = (trial: TrialJob, key: string, from: number) =>
 
 describe('transient faults: runs complete through retries', () => {
   for (const strategy of TRIAL_STRATEGIES) {
-    it(`${strategy}: 10% of all requests fail, reset, stall or crawl; exit 0, every file byte-exact`, async () => {
-      const figures = emptyFaultFigures();
-      const problems = await runFaultTrial(
-        {
-          strategy,
-          archive,
-          proxy,
-          client,
-          journal,
-          rules: transientFaults(0.1),
-          seed: 42,
-          maxRuns: 1,
-        },
-        figures,
-      );
-      expect(problems).toEqual([]);
-      expect(figures.runs).toBe(2); // the faulty run ended 0 by itself, then the clean run
-      expect(figures.filesChecked).toBe(archive.files.length);
-      const injected = Object.values(figures.injected).reduce((a, b) => a + b, 0);
-      expect(injected).toBeGreaterThan(0);
-    });
+    it(
+      `${strategy}: 10% of all requests fail, reset, stall or crawl; exit 0, every file ` +
+        'byte-exact',
+      async () => {
+        const figures = emptyFaultFigures();
+        const problems = await runFaultTrial(
+          {
+            strategy,
+            archive,
+            proxy,
+            client,
+            journal,
+            rules: transientFaults(0.1),
+            seed: 42,
+            maxRuns: 1,
+          },
+          figures,
+        );
+        expect(problems).toEqual([]);
+        expect(figures.runs).toBe(2); // the faulty run ended 0 by itself, then the clean run
+        expect(figures.filesChecked).toBe(archive.files.length);
+        const injected = Object.values(figures.injected).reduce((a, b) => a + b, 0);
+        expect(injected).toBeGreaterThan(0);
+      },
+    );
   }
 });
 
 describe('permanent failures', () => {
-  it('end pending with exit 1 after exactly `attempts` tries, and the next clean run uploads them', async () => {
-    const failing = [small()[3]!, small()[17]!, large()[0]!];
-    const trial = await createFaultJob({
-      strategy: 'date',
-      archive,
-      proxy,
-      client,
-      upload: { attempts: 3 },
-    });
-    const from = proxy.requests.length;
-    proxy.rules = [
-      {
-        kind: 'error500',
-        rate: 1,
-        match: (r) => r.bucket === trial.bucket && isWrite(r) && failing.includes(r.key),
-      },
-    ];
-    const first = await syncOnce(trial);
-    expect(first.stats.exitCode).toBe(1);
-    expect(
-      first.events
-        .filter((e) => e.outcome === 'failed')
-        .map((e) => e.key)
-        .sort(),
-    ).toEqual([...failing].sort());
-    expect((await checkState(trial.stateFile)).pending.sort()).toEqual([...failing].sort());
-    // A single PUT is retried by recsync itself: one request per attempt, no more.
-    expect(putsOf(trial, failing[0]!, from)).toHaveLength(3);
-    expect((await checkBucket(client, trial.bucket, archive)).missing.sort()).toEqual(
-      [...failing].sort(),
-    );
+  it(
+    'end pending with exit 1 after exactly `attempts` tries, and the next clean run uploads ' +
+      'them',
+    async () => {
+      const failing = [small()[3]!, small()[17]!, large()[0]!];
+      const trial = await createFaultJob({
+        strategy: 'date',
+        archive,
+        proxy,
+        client,
+        upload: { attempts: 3 },
+      });
+      const from = proxy.requests.length;
+      proxy.rules = [
+        {
+          kind: 'error500',
+          rate: 1,
+          match: (r) => r.bucket === trial.bucket && isWrite(r) && failing.includes(r.key),
+        },
+      ];
+      const first = await syncOnce(trial);
+      expect(first.stats.exitCode).toBe(1);
+      expect(
+        first.events
+          .filter((e) => e.outcome === 'failed')
+          .map((e) => e.key)
+          .sort(),
+      ).toEqual([...failing].sort());
+      expect((await checkState(trial.stateFile)).pending.sort()).toEqual([...failing].sort());
+      // A single PUT is retried by recsync itself: one request per attempt, no more.
+      expect(putsOf(trial, failing[0]!, from)).toHaveLength(3);
+      expect((await checkBucket(client, trial.bucket, archive)).missing.sort()).toEqual(
+        [...failing].sort(),
+      );
 
-    proxy.rules = [];
-    const second = await syncOnce(trial);
-    expect(second.stats.exitCode).toBe(0);
-    expect(second.uploaded.sort()).toEqual([...failing].sort());
-    expect((await checkState(trial.stateFile)).pending).toEqual([]);
-    const bucket = await checkBucket(client, trial.bucket, archive);
-    expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
-  });
+      proxy.rules = [];
+      const second = await syncOnce(trial);
+      expect(second.stats.exitCode).toBe(0);
+      expect(second.uploaded.sort()).toEqual([...failing].sort());
+      expect((await checkState(trial.stateFile)).pending).toEqual([]);
+      const bucket = await checkBucket(client, trial.bucket, archive);
+      expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
+    },
+  );
 });
 
 describe('one retry layer per request', () => {
@@ -185,7 +193,8 @@ describe('throttling (503 SlowDown)', () => {
     ];
     const run = await syncOnce(trial);
     proxy.rules = [];
-    // Three SlowDowns, then success: more requests than `attempts`, because throttling is not the file's fault...
+    // Three SlowDowns, then success: more requests than `attempts`, because throttling is not the
+    // file's fault...
     const puts = putsOf(trial, throttled, from);
     expect(puts.map((r) => r.fault ?? r.status)).toEqual(['slowDown', 'slowDown', 'slowDown', 200]);
     expect(run.uploaded).toContain(throttled);
@@ -198,26 +207,30 @@ describe('throttling (503 SlowDown)', () => {
     expect(gaps.map((gap, i) => gap >= 125 * 2 ** i - 5)).toEqual([true, true, true]);
   });
 
-  it('a throttling storm on a fifth of all writes slows the run down but loses nothing and trips no breaker', async () => {
-    const trial = await createFaultJob({
-      strategy: 'date',
-      archive,
-      proxy,
-      client,
-      upload: { attempts: 2 },
-    });
-    const from = proxy.requests.length;
-    proxy.rules = [
-      { kind: 'slowDown', rate: 0.2, match: (r) => r.bucket === trial.bucket && isWrite(r) },
-    ];
-    const run = await syncOnce(trial);
-    proxy.rules = [];
-    expect(run.stats.error).toBeUndefined();
-    expect(run.stats.exitCode).toBe(0);
-    expect(sent(trial, from).filter((r) => r.fault === 'slowDown').length).toBeGreaterThan(5);
-    const bucket = await checkBucket(client, trial.bucket, archive);
-    expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
-  });
+  it(
+    'a throttling storm on a fifth of all writes slows the run down but loses nothing and ' +
+      'trips no breaker',
+    async () => {
+      const trial = await createFaultJob({
+        strategy: 'date',
+        archive,
+        proxy,
+        client,
+        upload: { attempts: 2 },
+      });
+      const from = proxy.requests.length;
+      proxy.rules = [
+        { kind: 'slowDown', rate: 0.2, match: (r) => r.bucket === trial.bucket && isWrite(r) },
+      ];
+      const run = await syncOnce(trial);
+      proxy.rules = [];
+      expect(run.stats.error).toBeUndefined();
+      expect(run.stats.exitCode).toBe(0);
+      expect(sent(trial, from).filter((r) => r.fault === 'slowDown').length).toBeGreaterThan(5);
+      const bucket = await checkBucket(client, trial.bucket, archive);
+      expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
+    },
+  );
 });
 
 describe('the target fails as a whole: exit 4, nothing poured into the pending set', () => {
@@ -239,28 +252,32 @@ describe('the target fails as a whole: exit 4, nothing poured into the pending s
     expect((await checkState(trial.stateFile)).pending).toEqual([]);
   });
 
-  it('403 SignatureDoesNotMatch on writes only: E_TARGET_AUTH at the first upload, nothing pending', async () => {
-    const trial = await createFaultJob({ strategy: 'date', archive, proxy, client });
-    const from = proxy.requests.length;
-    proxy.rules = [
-      {
-        kind: 'auth',
-        rate: 1,
-        code: 'SignatureDoesNotMatch',
-        match: (r) => r.bucket === trial.bucket && isWrite(r),
-      },
-    ];
-    const run = await syncOnce(trial);
-    proxy.rules = [];
-    expect(run.stats.exitCode).toBe(4);
-    expect(run.stats.error?.code).toBe('E_TARGET_AUTH');
-    expect(run.events.filter((e) => e.outcome === 'failed')).toEqual([]);
-    expect((await checkState(trial.stateFile)).pending).toEqual([]);
-    // Not retried: an auth error will not go away by asking again.
-    expect(sent(trial, from).filter(isWrite).length).toBeLessThanOrEqual(
-      trial.job.upload.concurrency + 4,
-    );
-  });
+  it(
+    '403 SignatureDoesNotMatch on writes only: E_TARGET_AUTH at the first upload, nothing ' +
+      'pending',
+    async () => {
+      const trial = await createFaultJob({ strategy: 'date', archive, proxy, client });
+      const from = proxy.requests.length;
+      proxy.rules = [
+        {
+          kind: 'auth',
+          rate: 1,
+          code: 'SignatureDoesNotMatch',
+          match: (r) => r.bucket === trial.bucket && isWrite(r),
+        },
+      ];
+      const run = await syncOnce(trial);
+      proxy.rules = [];
+      expect(run.stats.exitCode).toBe(4);
+      expect(run.stats.error?.code).toBe('E_TARGET_AUTH');
+      expect(run.events.filter((e) => e.outcome === 'failed')).toEqual([]);
+      expect((await checkState(trial.stateFile)).pending).toEqual([]);
+      // Not retried: an auth error will not go away by asking again.
+      expect(sent(trial, from).filter(isWrite).length).toBeLessThanOrEqual(
+        trial.job.upload.concurrency + 4,
+      );
+    },
+  );
 
   it('every write answered 500: E_TARGET_FAILING early, not the whole archive tried', async () => {
     const trial = await createFaultJob({
@@ -292,7 +309,7 @@ describe('the target fails as a whole: exit 4, nothing poured into the pending s
     expect([bucket.missing, bucket.corrupt]).toEqual([[], []]);
   });
 
-  it('every write answered 500: the files that tripped the breaker are not marked pending', async () => {
+  it('every write answered 500: files that tripped the breaker are not pending', async () => {
     const trial = await createFaultJob({
       strategy: 'date',
       archive,
@@ -371,7 +388,7 @@ describe('400 BadDigest', () => {
 });
 
 describe('resets after the server answered', () => {
-  it('a multipart upload whose Complete answer was lost is uploaded again, not failed', async () => {
+  it('a multipart upload whose Complete answer was lost is sent again', async () => {
     const key = large()[2]!;
     const trial = await createFaultJob({
       strategy: 'date',
@@ -384,7 +401,8 @@ describe('resets after the server answered', () => {
     const complete = (r: ProxyRequest) =>
       r.bucket === trial.bucket && r.op === 'complete' && r.key === key;
     // The server completes the upload but the answer is lost; the SDK retries the Complete and
-    // S3 answers NoSuchUpload (the upload is gone: it was completed). recsync starts the file over.
+    // S3 answers NoSuchUpload (the upload is gone: it was completed). recsync starts the file
+    // over.
     proxy.rules = [
       { kind: 'resetAfter', rate: 1, limit: 1, match: complete },
       { kind: 'noSuchUpload', rate: 1, limit: 1, match: complete },

@@ -89,7 +89,10 @@ async function runAll(
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
 }
 
-/** Extra rules for some fault trials (`--permanent`, default 0.3): keys that always fail, so runs end 1 and are rerun. */
+/**
+ * Extra rules for some fault trials (`--permanent`, default 0.3): keys that always fail, so runs
+ * end 1 and are rerun.
+ */
 function permanentRules(seed: number, keys: readonly string[]): FaultRule[] {
   const random = createRandom(seed ^ 0x5eed);
   if (!random.chance(Number(opts.permanent))) return [];
@@ -107,23 +110,28 @@ function printCrash(f: CrashFigures): void {
   const stops = Object.values(f.stops).reduce((a, b) => a + b, 0);
   log(`\ncrash trials: ${f.trials} (strategies ${strategies.join(', ')}; first seed ${firstSeed})`);
   log(
-    `  runs ${f.runs}; stops that hit a running sync ${stops}: ${STOP_KINDS.map((k) => `${k} ${f.stops[k]}`).join(', ')}; signals too late ${f.late}`,
+    `  runs ${f.runs}; stops that hit a running sync ${stops}: ` +
+      `${STOP_KINDS.map((k) => `${k} ${f.stops[k]}`).join(', ')}; signals too late ${f.late}`,
   );
   log(
-    `  cursor checks after a stop ${f.cursorChecks} (files the cursor had passed while missing: ${f.uncovered}); files compared byte for byte ${f.filesChecked}`,
+    `  cursor checks after a stop ${f.cursorChecks} (files the cursor had passed while ` +
+      `missing: ${f.uncovered}); files compared byte for byte ${f.filesChecked}`,
   );
   log(
-    `  files lost ${f.filesLost}; objects not byte-exact ${f.filesCorrupt}; stray state temp files ${f.strayTempFiles}; failed trials' problems ${f.failures.length}`,
+    `  files lost ${f.filesLost}; objects not byte-exact ${f.filesCorrupt}; stray state ` +
+      `temp files ${f.strayTempFiles}; failed trials' problems ${f.failures.length}`,
   );
 }
 
 function printFaults(f: FaultFigures): void {
   const injected = Object.values(f.injected).reduce((a, b) => a + b, 0);
   log(
-    `\nfault trials: ${f.trials} at rate ${rate} (strategies ${strategies.join(', ')}; first seed ${firstSeed})`,
+    `\nfault trials: ${f.trials} at rate ${rate} (strategies ${strategies.join(', ')}; ` +
+      `first seed ${firstSeed})`,
   );
   log(
-    `  runs ${f.runs}; requests ${f.requests}; faults injected ${injected} (${((100 * injected) / Math.max(1, f.requests)).toFixed(1)}%)`,
+    `  runs ${f.runs}; requests ${f.requests}; faults injected ${injected} ` +
+      `(${((100 * injected) / Math.max(1, f.requests)).toFixed(1)}%)`,
   );
   log(
     `  exit codes of runs with faults: ${Object.entries(f.exits)
@@ -140,7 +148,8 @@ function printFaults(f: FaultFigures): void {
       .join(', ')}`,
   );
   log(
-    `  files compared byte for byte ${f.filesChecked}; files lost ${f.filesLost}; objects not byte-exact ${f.filesCorrupt}; problems ${f.failures.length}`,
+    `  files compared byte for byte ${f.filesChecked}; files lost ${f.filesLost}; objects ` +
+      `not byte-exact ${f.filesCorrupt}; problems ${f.failures.length}`,
   );
 }
 
@@ -156,7 +165,8 @@ async function main(): Promise<number> {
     ? await writeJournal(archive, server.endpoint)
     : undefined;
   log(
-    `archive: ${archive.files.length} files, ${(archive.bytes / 1048576).toFixed(1)} MiB in ${archive.days.length} day folders; server ${server.endpoint}`,
+    `archive: ${archive.files.length} files, ${(archive.bytes / 1048576).toFixed(1)} MiB ` +
+      `in ${archive.days.length} day folders; server ${server.endpoint}`,
   );
   try {
     if (opts.faults) {
@@ -196,7 +206,8 @@ async function main(): Promise<number> {
           figures,
         ),
       () =>
-        `stops ${Object.values(figures.stops).reduce((a, b) => a + b, 0)}, files lost ${figures.filesLost}, problems ${figures.failures.length}`,
+        `stops ${Object.values(figures.stops).reduce((a, b) => a + b, 0)}, files lost ` +
+        `${figures.filesLost}, problems ${figures.failures.length}`,
     );
     printCrash(figures);
     if (opts.json) process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -2,7 +2,7 @@
 // (`20261125_000123_agent042.wav`):
 //
 // - beforeUpload: adds the call's date, id and agent as object metadata
-//   (`x-amz-meta-call-date: 2026-11-25`, `x-amz-meta-call-id: 000123`, `x-amz-meta-agent: agent042`),
+// (`x-amz-meta-call-date: 2026-11-25`, `x-amz-meta-call-id: 000123`, `x-amz-meta-agent: agent042`),
 //   so a bucket inventory or a restore can find recordings by call without a database;
 // - done: when a sync ends with a non-zero exit code (files pending, a fatal target error, an
 //   interruption), POSTs a JSON summary to a webhook (Slack-compatible: it has a `text` field).
@@ -10,7 +10,8 @@
 //   the error. A webhook that cannot be reached is a warning; it never changes the run's outcome.
 //
 // Use it from recsync.config.ts:   plugins: [callMetadata({ webhook: 'https://hooks.example.com/recsync' })]
-// or from JSON/YAML:               "plugins": [{ "use": "recsync-plugin-call-metadata", "with": { "webhook": "…" } }]
+// or from JSON/YAML: "plugins": [{ "use": "recsync-plugin-call-metadata", "with": { "webhook": "…"
+// } }]
 import path from 'node:path';
 import { definePlugin, durationSchema, z } from '@recsync/framework';
 
@@ -27,7 +28,8 @@ const optionsSchema = z.strictObject({
 });
 
 /**
- * Reads `20261125_000123_agent042.wav` as `{ date: '2026-11-25', callId: '000123', agent: 'agent042' }`;
+ * Reads `20261125_000123_agent042.wav` as `{ date: '2026-11-25', callId: '000123', agent:
+ * 'agent042' }`;
  * undefined for names that do not follow the pattern or carry an impossible date.
  */
 export function parseCallName(fileName) {

@@ -117,24 +117,28 @@ describe('call-metadata plugin in a sync', () => {
     return { tree, bucket, job: job! };
   }
 
-  it('writes date, call id and agent as metadata, leaves other names alone, and stays quiet when the run succeeds', async () => {
-    const hook = await startWebhook();
-    const { tree, bucket, job } = await setup(hook.url);
-    const stats = await syncJob(job, { now: new Date('2026-11-27T00:00:00Z') });
-    expect(stats.exitCode).toBe(0);
-    expect(stats.counts.uploaded.files).toBe(3);
-    const call = await client.head(bucket, '2026/11/25/20261125_000123_agent042.wav');
-    expect(call.metadata).toMatchObject({
-      'call-date': '2026-11-25',
-      'call-id': '000123',
-      agent: 'agent042',
-    });
-    const notes = await client.head(bucket, '2026/11/25/notes.txt');
-    expect(notes.metadata['call-id']).toBeUndefined();
-    expect(hook.received).toEqual([]);
-    hook.server.close();
-    await tree.cleanup();
-  });
+  it(
+    'writes date, call id and agent as metadata, leaves other names alone, and stays quiet ' +
+      'when the run succeeds',
+    async () => {
+      const hook = await startWebhook();
+      const { tree, bucket, job } = await setup(hook.url);
+      const stats = await syncJob(job, { now: new Date('2026-11-27T00:00:00Z') });
+      expect(stats.exitCode).toBe(0);
+      expect(stats.counts.uploaded.files).toBe(3);
+      const call = await client.head(bucket, '2026/11/25/20261125_000123_agent042.wav');
+      expect(call.metadata).toMatchObject({
+        'call-date': '2026-11-25',
+        'call-id': '000123',
+        agent: 'agent042',
+      });
+      const notes = await client.head(bucket, '2026/11/25/notes.txt');
+      expect(notes.metadata['call-id']).toBeUndefined();
+      expect(hook.received).toEqual([]);
+      hook.server.close();
+      await tree.cleanup();
+    },
+  );
 
   it('posts a summary to the webhook when files fail', async () => {
     const hook = await startWebhook();

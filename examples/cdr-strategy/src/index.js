@@ -3,7 +3,8 @@
 // the recordings of the rows added since the last run: the cursor is the last row id done.
 //
 // Use it from recsync.config.ts:   strategy: cdrRows({ database: 'cdr.sqlite' })
-// or from JSON/YAML:               "strategy": { "use": "recsync-strategy-cdr", "with": { "database": "cdr.sqlite" } }
+// or from JSON/YAML: "strategy": { "use": "recsync-strategy-cdr", "with": { "database":
+// "cdr.sqlite" } }
 //
 // SQLite is read with sql.js (SQLite compiled to WebAssembly: no native build, any Node >= 20).
 // sql.js reads the whole database file into memory, which suits CDR databases up to a few
@@ -58,11 +59,17 @@ export const cdrStrategy = defineStrategy({
           const maxId = queryMaxId(db, opts);
           if (lastId > maxId) {
             throw new RecsyncError('E_CURSOR_FUTURE', {
-              message: `the saved cursor (row id ${lastId}) is beyond the highest id in ${opts.table} (${maxId}): the table was recreated or restored from an older copy, and a run would select nothing`,
-              hint: 'if the table was rebuilt, start over (recordings already in the bucket are not uploaded again): recsync state reset --job NAME',
+              message:
+                `the saved cursor (row id ${lastId}) is beyond the highest id in ` +
+                `${opts.table} (${maxId}): the table was recreated or restored from an older ` +
+                'copy, and a run would select nothing',
+              hint:
+                'if the table was rebuilt, start over (recordings already in the bucket are ' +
+                'not uploaded again): recsync state reset --job NAME',
             });
           }
-          // Rows are read up to the highest id seen at the start: rows added during the run are the next run's.
+          // Rows are read up to the highest id seen at the start: rows added during the run are the
+          // next run's.
           for (let after = lastId; after < maxId && !signal.aborted; ) {
             const rows = queryBatch(db, opts, after, maxId);
             if (rows.length === 0) break;
@@ -92,7 +99,9 @@ async function openDatabase(file) {
   } catch (error) {
     throw new RecsyncError('E_SOURCE_MISSING', {
       message: `cannot read the CDR database ${file}: ${error.message}`,
-      hint: 'check the strategy option "database" (relative to the job\'s source) and that the file is readable',
+      hint:
+        'check the strategy option "database" (relative to the job\'s source) and that the ' +
+        'file is readable',
     });
   }
   const SQL = await sqlite();
@@ -114,7 +123,8 @@ function queryMaxId(db, opts) {
 function queryBatch(db, opts, after, maxId) {
   const statement = db.prepare(
     `SELECT "${opts.idColumn}" AS id, "${opts.pathColumn}" AS path FROM "${opts.table}" ` +
-      `WHERE "${opts.idColumn}" > ? AND "${opts.idColumn}" <= ? ORDER BY "${opts.idColumn}" LIMIT ?`,
+      `WHERE "${opts.idColumn}" > ? AND "${opts.idColumn}" <= ? ORDER BY ` +
+      `"${opts.idColumn}" LIMIT ?`,
   );
   try {
     statement.bind([after, maxId, opts.batch]);

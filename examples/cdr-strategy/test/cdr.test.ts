@@ -92,68 +92,73 @@ describe('CDR strategy: syncs against a local S3 server', () => {
     return resolved!;
   }
 
-  it('backs up the recordings of new rows only, waits for one not there yet, and refuses a path outside the source', async () => {
-    const tree = await createTree(recordings);
-    const database = tree.path('cdr.sqlite');
-    await writeCdrDatabase(database, [
-      ...rows,
-      { path: 'rec/2026/11/25/late.wav' },
-      { path: '../../etc/passwd' },
-      { path: null },
-    ]);
-    const calls = await job(tree.root);
-    const warnings: WarningEvent[] = [];
-    const collect = {
-      name: 'collect',
-      apply: (hooks: Hooks) => hooks.warning.tap('collect', (w) => void warnings.push(w)),
-    };
-    const first = await syncJob(calls, {
-      now: new Date('2026-11-25T12:00:00Z'),
-      plugins: [collect],
-    });
-    expect(
-      warnings
-        .filter((w) => w.code.startsWith('E_FILE'))
-        .map((w) => w.code)
-        .sort(),
-    ).toEqual(['E_FILE_BAD_PATH', 'E_FILE_OUTSIDE_ROOT']);
-    expect(first.counts.uploaded.files).toBe(3);
-    expect(first.counts.deferred.files).toBe(1); // late.wav: in the table, not on disk yet
-    expect(first.exitCode).toBe(1); // two rows were refused
-    expect(first.cursor).toEqual({ lastId: 6 });
-    expect(await client.keys(calls.target.bucket)).toEqual(Object.keys(recordings));
-    const bytes = await client.get(calls.target.bucket, 'rec/2026/11/24/call-1.wav');
-    expect(
-      bytes.equals(
-        tree.contentOf('rec/2026/11/24/call-1.wav', recordings['rec/2026/11/24/call-1.wav']),
-      ),
-    ).toBe(true);
+  it(
+    'backs up the recordings of new rows only, waits for one not there yet, and refuses a ' +
+      'path outside the source',
+    async () => {
+      const tree = await createTree(recordings);
+      const database = tree.path('cdr.sqlite');
+      await writeCdrDatabase(database, [
+        ...rows,
+        { path: 'rec/2026/11/25/late.wav' },
+        { path: '../../etc/passwd' },
+        { path: null },
+      ]);
+      const calls = await job(tree.root);
+      const warnings: WarningEvent[] = [];
+      const collect = {
+        name: 'collect',
+        apply: (hooks: Hooks) => hooks.warning.tap('collect', (w) => void warnings.push(w)),
+      };
+      const first = await syncJob(calls, {
+        now: new Date('2026-11-25T12:00:00Z'),
+        plugins: [collect],
+      });
+      expect(
+        warnings
+          .filter((w) => w.code.startsWith('E_FILE'))
+          .map((w) => w.code)
+          .sort(),
+      ).toEqual(['E_FILE_BAD_PATH', 'E_FILE_OUTSIDE_ROOT']);
+      expect(first.counts.uploaded.files).toBe(3);
+      expect(first.counts.deferred.files).toBe(1); // late.wav: in the table, not on disk yet
+      expect(first.exitCode).toBe(1); // two rows were refused
+      expect(first.cursor).toEqual({ lastId: 6 });
+      expect(await client.keys(calls.target.bucket)).toEqual(Object.keys(recordings));
+      const bytes = await client.get(calls.target.bucket, 'rec/2026/11/24/call-1.wav');
+      expect(
+        bytes.equals(
+          tree.contentOf('rec/2026/11/24/call-1.wav', recordings['rec/2026/11/24/call-1.wav']),
+        ),
+      ).toBe(true);
 
-    // The late recording arrives and a new call is recorded: only those two are read and uploaded.
-    await tree.write({
-      'rec/2026/11/25/late.wav': { size: 9 },
-      'rec/2026/11/26/call-7.wav': { size: 7 },
-    });
-    await writeCdrDatabase(database, [
-      ...rows,
-      { path: 'rec/2026/11/25/late.wav' },
-      { path: '../../etc/passwd' },
-      { path: null },
-      { path: `${tree.root}/rec/2026/11/26/call-7.wav` },
-    ]);
-    const second = await syncJob(calls, { now: new Date('2026-11-26T12:00:00Z') });
-    expect(second.counts.uploaded.files).toBe(2);
-    expect(second.counts.present.files).toBe(0);
-    expect(second.exitCode).toBe(0);
-    expect(second.pending).toBe(0);
-    expect(second.cursor).toEqual({ lastId: 7 });
-    expect(await client.keys(calls.target.bucket, 'rec/2026/11/2')).toContain(
-      'rec/2026/11/26/call-7.wav',
-    );
-    await tree.cleanup();
-  });
+      // The late recording arrives and a new call is recorded: only those two are read and
+      // uploaded.
+      await tree.write({
+        'rec/2026/11/25/late.wav': { size: 9 },
+        'rec/2026/11/26/call-7.wav': { size: 7 },
+      });
+      await writeCdrDatabase(database, [
+        ...rows,
+        { path: 'rec/2026/11/25/late.wav' },
+        { path: '../../etc/passwd' },
+        { path: null },
+        { path: `${tree.root}/rec/2026/11/26/call-7.wav` },
+      ]);
+      const second = await syncJob(calls, { now: new Date('2026-11-26T12:00:00Z') });
+      expect(second.counts.uploaded.files).toBe(2);
+      expect(second.counts.present.files).toBe(0);
+      expect(second.exitCode).toBe(0);
+      expect(second.pending).toBe(0);
+      expect(second.cursor).toEqual({ lastId: 7 });
+      expect(await client.keys(calls.target.bucket, 'rec/2026/11/2')).toContain(
+        'rec/2026/11/26/call-7.wav',
+      );
+      await tree.cleanup();
+    },
+  );
 
-  it('refuses a saved cursor beyond the table (a recreated table) instead of selecting nothing', async () => {
+  it('refuses a cursor beyond the table (recreated) instead of selecting nothing', async () => {
     const tree = await createTree(recordings);
     await writeCdrDatabase(tree.path('cdr.sqlite'), rows);
     const calls = await job(tree.root);

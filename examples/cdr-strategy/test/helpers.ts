@@ -12,7 +12,8 @@ export async function writeCdrDatabase(file: string, rows: readonly CdrRow[]): P
   const SQL = await initSqlJs();
   const db = new SQL.Database();
   db.run(
-    'CREATE TABLE cdr (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, agent TEXT, recording_path TEXT)',
+    'CREATE TABLE cdr (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, agent TEXT, ' +
+      'recording_path TEXT)',
   );
   for (const row of rows) {
     db.run('INSERT INTO cdr (started_at, agent, recording_path) VALUES (?, ?, ?)', [

@@ -3,7 +3,8 @@
 // One partition per manifest, oldest first; the cursor is the last completed batch name.
 //
 // Use it from recsync.config.ts:   strategy: manifestBatches({ dir: 'batches' })
-// or from JSON/YAML:               "strategy": { "use": "recsync-strategy-manifest", "with": { "dir": "batches" } }
+// or from JSON/YAML: "strategy": { "use": "recsync-strategy-manifest", "with": { "dir": "batches" }
+// }
 import { readFile, readdir, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { defineStrategy, useStrategy, z } from '@recsync/framework';

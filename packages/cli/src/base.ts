@@ -23,7 +23,8 @@ export abstract class RecsyncCommand extends Command {
       char: 'c',
       helpValue: 'PATH',
       description:
-        'config file (default: recsync.config.* or a "recsync" key in package.json, searched from the working directory up)',
+        'config file (default: recsync.config.* or a "recsync" key in package.json, ' +
+        'searched from the working directory up)',
     }),
     job: Flags.string({
       char: 'j',
@@ -66,7 +67,9 @@ export abstract class RecsyncCommand extends Command {
       const names = config.jobs.map((j) => j.name);
       const guess = closestName(unknown[0], names);
       throw new RecsyncError('E_USAGE', {
-        message: `no job named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${config.configPath ?? 'the config'}`,
+        message:
+          `no job named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ` +
+          `${config.configPath ?? 'the config'}`,
         hint: `${guess ? `did you mean ${JSON.stringify(guess)}? ` : ''}jobs: ${names.join(', ')}`,
       });
     }
@@ -79,7 +82,9 @@ export abstract class RecsyncCommand extends Command {
     return describeCursor(job?.strategy, cursor).text;
   }
 
-  /** Prints an error without a stack trace (unless --verbose) and exits with its documented code. */
+  /**
+   * Prints an error without a stack trace (unless --verbose) and exits with its documented code.
+   */
   protected override async catch(
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
@@ -131,7 +136,8 @@ export const rangeFlags = {
   since: Flags.string({
     helpValue: 'WHEN',
     description:
-      'start of a one-off range (backfill or full reconcile); ignores the cursor and does not move it',
+      'start of a one-off range (backfill or full reconcile); ignores the cursor and does ' +
+      'not move it',
   }),
   until: Flags.string({
     helpValue: 'WHEN',
@@ -143,7 +149,9 @@ export const rangeFlags = {
 export const sourceChangeFlags = {
   'accept-source-change': Flags.boolean({
     description:
-      'accept, for this run, an empty source or a completed partition folder with fewer entries than before (a deliberate move or pruning); the run records the source as it is now',
+      'accept, for this run, an empty source or a completed partition folder with fewer ' +
+      'entries than before (a deliberate move or pruning); the run records the source as it ' +
+      'is now',
   }),
 };
 
@@ -152,7 +160,9 @@ export const shardFlags = {
   shard: Flags.string({
     helpValue: 'I/N|auto',
     description:
-      'run one shard of the job: files whose hash(object key) mod N is I; "auto" reads I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job)',
+      'run one shard of the job: files whose hash(object key) mod N is I; "auto" reads I ' +
+      'from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS ' +
+      'Batch array job)',
   }),
   shards: Flags.integer({
     min: 1,
@@ -163,12 +173,20 @@ export const shardFlags = {
   }),
 };
 
-/** The jobs as this process runs them: each with its shard from --shard/--shards/`shards`. */
+/**
+ * The jobs as this process runs them: each with its shard from --shard/--shards/`shards`, by the
+ * same rules for every command (plan, sync, verify, restore). With `whole`, a job whose `shards`
+ * setting is N > 1 may still run whole when neither --shard nor --shards is given (restore: one
+ * process brings everything back).
+ */
 export function withShards(
   jobs: readonly ResolvedJob[],
   flags: { shard?: string; shards?: number },
+  options: { whole?: boolean } = {},
 ): ResolvedJob[] {
+  const whole = options.whole && flags.shard === undefined && flags.shards === undefined;
   return jobs.map((job) => {
+    if (whole) return job;
     const shard = resolveShard(job, { shard: flags.shard, shards: flags.shards });
     return shard ? { ...job, shard } : job;
   });

@@ -11,8 +11,8 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { createJiti } from 'jiti';
 import { RecsyncError, resolveConfig, type ResolvedConfig } from '@recsync/framework';
 
 export const SEARCH_PLACES = [
@@ -35,9 +35,24 @@ const OWN_PACKAGES = [
   '@recsync/strategy-journal',
 ];
 
-function createImporter() {
-  const require = createRequire(import.meta.url);
+/** True in the CLI's bundle (scripts/bundle.mjs defines it), where this file is a chunk. */
+declare const RECSYNC_BUNDLE: boolean | undefined;
+
+/**
+ * Where a config's `@recsync/*` imports go: the copies the commands themselves run, so a config
+ * and the CLI share one instance of each. In the bundle these are its entry files next to this
+ * chunk (`framework.js`, `strategy-date.js`, …); otherwise the installed packages.
+ */
+function ownPackages(): Record<string, string> {
   const alias: Record<string, string> = {};
+  if (typeof RECSYNC_BUNDLE !== 'undefined' && RECSYNC_BUNDLE) {
+    for (const name of OWN_PACKAGES)
+      alias[name] = fileURLToPath(
+        new URL(`./${name.slice('@recsync/'.length)}.js`, import.meta.url),
+      );
+    return alias;
+  }
+  const require = createRequire(import.meta.url);
   for (const name of OWN_PACKAGES) {
     try {
       alias[name] = require.resolve(name);
@@ -45,10 +60,19 @@ function createImporter() {
       // not installed with this CLI: left to normal resolution
     }
   }
-  return createJiti(import.meta.url, { alias, interopDefault: true });
+  return alias;
 }
 
-let jiti: ReturnType<typeof createJiti> | undefined;
+type Jiti = typeof import('jiti');
+
+function createImporter() {
+  // jiti's CommonJS build, required when a config is first loaded: importing it as an ES module
+  // would make Node scan its 190 KB for export names on every start.
+  const { createJiti } = createRequire(import.meta.url)('jiti') as Jiti;
+  return createJiti(import.meta.url, { alias: ownPackages(), interopDefault: true });
+}
+
+let jiti: ReturnType<Jiti['createJiti']> | undefined;
 const importer = () => (jiti ??= createImporter());
 
 const tsLoader: Loader = async (filepath) => importer().import(filepath, { default: true });
@@ -103,14 +127,18 @@ export async function loadConfig(options: {
       message: result?.isEmpty
         ? `the config ${result.filepath} is empty`
         : `no recsync config found in ${options.cwd} or its parent folders`,
-      hint: 'create recsync.config.ts (see examples/ in the recsync repository) or pass --config PATH',
+      hint:
+        'create recsync.config.ts (see examples/ in the recsync repository) or pass --config ' +
+        'PATH',
     });
   }
   const raw = unwrapDefault(result.config);
   return resolveConfig(raw, { configPath: result.filepath, importModule });
 }
 
-/** Why a config file could not be loaded: a missing import, a syntax error, or an error it threw. */
+/**
+ * Why a config file could not be loaded: a missing import, a syntax error, or an error it threw.
+ */
 function loadError(error: unknown, configPath: string | undefined): RecsyncError {
   const e = error as NodeJS.ErrnoException;
   const where = configPath ? ` ${configPath}` : '';
@@ -118,8 +146,13 @@ function loadError(error: unknown, configPath: string | undefined): RecsyncError
   if (missing) {
     const from = /imported from (\S+)/.exec(e.message)?.[1];
     return new RecsyncError('E_CONFIG_LOAD', {
-      message: `the config${where} imports ${JSON.stringify(missing)}, which cannot be found${from ? ` (imported from ${from})` : ''}`,
-      hint: `install it next to the config (npm i ${missing.startsWith('.') || missing.startsWith('/') ? '…' : packageName(missing)}) or fix the import path; @recsync/* packages come with the CLI`,
+      message:
+        `the config${where} imports ${JSON.stringify(missing)}, which cannot be ` +
+        `found${from ? ` (imported from ${from})` : ''}`,
+      hint:
+        'install it next to the config (npm i ' +
+        `${missing.startsWith('.') || missing.startsWith('/') ? '…' : packageName(missing)}) ` +
+        'or fix the import path; @recsync/* packages come with the CLI',
       cause: error,
     });
   }

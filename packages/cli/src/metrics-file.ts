@@ -17,7 +17,10 @@ import {
   type ResolvedJob,
 } from '@recsync/framework';
 
-/** Gauge name → help text and the number it shows. Every gauge has the label `job`, and `shard` (`I/N`) for a sharded job. */
+/**
+ * Gauge name → help text and the number it shows. Every gauge has the label `job`, and `shard`
+ * (`I/N`) for a sharded job.
+ */
 export const GAUGES: readonly {
   name: string;
   help: string;

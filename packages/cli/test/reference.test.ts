@@ -19,54 +19,62 @@ describe('config reference', () => {
     }
   });
 
-  it('documents every option with a description, and the built-in strategies for data-only configs', () => {
-    const schema = configJsonSchema() as { properties: Record<string, { description?: string }> };
-    const job = (
-      schema.properties.jobs as unknown as {
-        additionalProperties: {
-          properties: Record<string, { description?: string; anyOf?: unknown[] }>;
-        };
-      }
-    ).additionalProperties.properties;
-    for (const [key, prop] of Object.entries({ ...schema.properties, ...job }))
-      expect(prop.description, key).toBeTruthy();
-    expect(job.strategy.anyOf).toHaveLength(4);
-    expect(JSON.stringify(job.strategy)).toContain('"const":"@recsync/strategy-date"');
-    expect(JSON.stringify(schema)).toContain('"textfile"');
-  });
+  it(
+    'documents every option with a description, and the built-in strategies for data-only ' +
+      'configs',
+    () => {
+      const schema = configJsonSchema() as { properties: Record<string, { description?: string }> };
+      const job = (
+        schema.properties.jobs as unknown as {
+          additionalProperties: {
+            properties: Record<string, { description?: string; anyOf?: unknown[] }>;
+          };
+        }
+      ).additionalProperties.properties;
+      for (const [key, prop] of Object.entries({ ...schema.properties, ...job }))
+        expect(prop.description, key).toBeTruthy();
+      expect(job.strategy.anyOf).toHaveLength(4);
+      expect(JSON.stringify(job.strategy)).toContain('"const":"@recsync/strategy-date"');
+      expect(JSON.stringify(schema)).toContain('"textfile"');
+    },
+  );
 
-  it('accepts the data-only example configs and refuses a misspelt key (editor completion uses it)', async () => {
-    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-    const validate = ajv.compile(configJsonSchema());
-    const yamlConfig = parseYaml(
-      await readFile(`${repo}examples/data-only/recsync.config.yaml`, 'utf8'),
-    );
-    expect(validate(yamlConfig), JSON.stringify(validate.errors)).toBe(true);
-    const k8s = await readFile(`${repo}examples/scheduling/kubernetes-cronjob.yaml`, 'utf8');
-    const configMap = parseYaml(k8s.split(/^---$/m)[1]) as { data: Record<string, string> };
-    expect(
-      validate(JSON.parse(configMap.data['recsync.config.json'])),
-      JSON.stringify(validate.errors),
-    ).toBe(true);
-    const typo = {
-      jobs: {
-        rec: {
-          source: '/a',
-          target: { bucket: 'b', prefx: 'x' },
-          strategy: { use: '@recsync/strategy-date', with: { layout: '{yyyy}' } },
+  it(
+    'accepts the data-only example configs and refuses a misspelt key (editor completion ' +
+      'uses it)',
+    async () => {
+      const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+      const validate = ajv.compile(configJsonSchema());
+      const yamlConfig = parseYaml(
+        await readFile(`${repo}examples/data-only/recsync.config.yaml`, 'utf8'),
+      );
+      expect(validate(yamlConfig), JSON.stringify(validate.errors)).toBe(true);
+      const k8s = await readFile(`${repo}examples/scheduling/kubernetes-cronjob.yaml`, 'utf8');
+      const configMap = parseYaml(k8s.split(/^---$/m)[1]) as { data: Record<string, string> };
+      expect(
+        validate(JSON.parse(configMap.data['recsync.config.json'])),
+        JSON.stringify(validate.errors),
+      ).toBe(true);
+      const typo = {
+        jobs: {
+          rec: {
+            source: '/a',
+            target: { bucket: 'b', prefx: 'x' },
+            strategy: { use: '@recsync/strategy-date', with: { layout: '{yyyy}' } },
+          },
         },
-      },
-    };
-    expect(validate(typo)).toBe(false);
-    const badOption = {
-      jobs: {
-        rec: {
-          source: '/a',
-          target: { bucket: 'b' },
-          strategy: { use: '@recsync/strategy-date', with: { lookbak: 2 } },
+      };
+      expect(validate(typo)).toBe(false);
+      const badOption = {
+        jobs: {
+          rec: {
+            source: '/a',
+            target: { bucket: 'b' },
+            strategy: { use: '@recsync/strategy-date', with: { lookbak: 2 } },
+          },
         },
-      },
-    };
-    expect(validate(badOption)).toBe(false);
-  });
+      };
+      expect(validate(badOption)).toBe(false);
+    },
+  );
 });

@@ -59,7 +59,8 @@ describe('progress line', () => {
     });
     const line = progressLine(s, 5 * 1024 * 1024);
     expect(line).toContain(
-      '2026-11-25 █████░░░░░░░░░░░░░░░  25% · 50/200 files · 25MiB/100MiB · 5MiB/s · ETA 15s · failed 1',
+      '2026-11-25 █████░░░░░░░░░░░░░░░  25% · 50/200 files · 25MiB/100MiB · 5MiB/s · ETA ' +
+        '15s · failed 1',
     );
   });
 

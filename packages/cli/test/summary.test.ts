@@ -27,33 +27,38 @@ describe('sync summary', () => {
       'nothing yet',
     );
     expect(text).toContain(
-      'checksums: 1 confirmed by the store, 1 compared by recsync, 1 unverified (the store returned none)',
+      'checksums: 1 confirmed by the store, 1 compared by recsync, 1 unverified (the store ' +
+        'returned none)',
     );
   });
 
-  it('after a second signal, names the multipart uploads it aborted instead of claiming they finished', () => {
-    const text = summary(
-      stats({
-        interrupted: true,
-        hardStopped: true,
-        exitCode: 130,
-        multipart: {
-          earlierAborted: 2,
-          swept: 0,
-          interrupted: [
-            { key: 'a/big.wav', uploadId: 'u1', aborted: true },
-            { key: 'a/huge.wav', uploadId: 'u2', aborted: false },
-          ],
-        },
-      }),
-      'nothing yet',
-    );
-    expect(text).not.toContain('in-flight uploads finished');
-    expect(text).toContain('interrupted: in-flight uploads aborted, state saved');
-    expect(text).toContain(
-      'multipart uploads aborted: 2 left by an earlier run, 0 abandoned under the prefix',
-    );
-    expect(text).toContain('    a/big.wav: aborted on the store');
-    expect(text).toContain('    a/huge.wav: abort failed: recorded, the next run aborts it');
-  });
+  it(
+    'after a second signal, names the multipart uploads it aborted instead of claiming they ' +
+      'finished',
+    () => {
+      const text = summary(
+        stats({
+          interrupted: true,
+          hardStopped: true,
+          exitCode: 130,
+          multipart: {
+            earlierAborted: 2,
+            swept: 0,
+            interrupted: [
+              { key: 'a/big.wav', uploadId: 'u1', aborted: true },
+              { key: 'a/huge.wav', uploadId: 'u2', aborted: false },
+            ],
+          },
+        }),
+        'nothing yet',
+      );
+      expect(text).not.toContain('in-flight uploads finished');
+      expect(text).toContain('interrupted: in-flight uploads aborted, state saved');
+      expect(text).toContain(
+        'multipart uploads aborted: 2 left by an earlier run, 0 abandoned under the prefix',
+      );
+      expect(text).toContain('    a/big.wav: aborted on the store');
+      expect(text).toContain('    a/huge.wav: abort failed: recorded, the next run aborts it');
+    },
+  );
 });

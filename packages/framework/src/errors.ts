@@ -135,9 +135,28 @@ export interface RecsyncErrorDetails {
   cause?: unknown;
 }
 
+/**
+ * Marks a RecsyncError whichever copy of this package made it: a plugin or strategy installed
+ * with its own copy of the framework, or the CLI's bundled one, throws errors of another class
+ * object, which `instanceof` would not recognise.
+ */
+const RECSYNC_ERROR = Symbol.for('recsync.error');
+
 export class RecsyncError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
+
+  /** `x instanceof RecsyncError` holds for a RecsyncError made by any copy of this package. */
+  static override [Symbol.hasInstance](value: unknown): value is RecsyncError {
+    // biome-ignore lint/complexity/noThisInStatic: a subclass keeps the ordinary prototype check
+    if (this !== RecsyncError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[RECSYNC_ERROR] === true &&
+      typeof (value as { code?: unknown }).code === 'string'
+    );
+  }
 
   constructor(code: ErrorCode, details: RecsyncErrorDetails) {
     super(redactText(details.message), { cause: details.cause });
@@ -154,12 +173,17 @@ export class RecsyncError extends Error {
     return EXIT_BY_CLASS[this.errorClass];
   }
 
+  get [RECSYNC_ERROR](): true {
+    return true;
+  }
+
   /** Plain JSON for `--json` output and event logs. */
   toJSON(): { code: ErrorCode; message: string; hint?: string } {
     return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
   }
 }
 
+/** A RecsyncError from any copy of this package (see {@link RecsyncError}'s `instanceof`). */
 export function isRecsyncError(error: unknown): error is RecsyncError {
   return error instanceof RecsyncError;
 }

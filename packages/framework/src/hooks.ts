@@ -22,7 +22,9 @@ import type { PlanCounts, PlanFile } from './engine/plan.js';
 
 /** Returned by a `filter` tap to skip a file. */
 export interface SkipDecision {
-  /** `excluded`: never upload (a permanent filter). `deferred`: not yet; goes to the pending set. */
+  /**
+   * `excluded`: never upload (a permanent filter). `deferred`: not yet; goes to the pending set.
+   */
   readonly outcome: 'excluded' | 'deferred';
   /** Short reason shown in plan and logs (`exclude **\/*.tmp`, `settle 5m`). */
   readonly reason: string;
@@ -68,7 +70,10 @@ export interface FileEvent {
 
 export interface WarningEvent {
   readonly job: string;
-  /** recsync's own `W_*` codes, an `E_*` code (a refused path, a partition that failed), or a plugin's. */
+  /**
+   * recsync's own `W_*` codes, an `E_*` code (a refused path, a partition that failed), or a
+   * plugin's.
+   */
   readonly code: WarningCode | ErrorCode | (string & {});
   readonly message: string;
   readonly path?: string;
@@ -123,7 +128,9 @@ export function createHooks() {
     skipped: new SyncHook<[FileEvent]>(['event']),
     /** Failed after retries; the file is in the pending set. Sync; observe only. */
     uploadFailed: new SyncHook<[FileEvent]>(['event']),
-    /** Something worth telling that is not a file outcome (unreadable folder, refused path). Sync. */
+    /**
+     * Something worth telling that is not a file outcome (unreadable folder, refused path). Sync.
+     */
     warning: new SyncHook<[WarningEvent]>(['warning']),
   };
 }

@@ -84,7 +84,8 @@ export function resolveShard(
     if (count !== undefined && count > 1) {
       throw usage(
         `job "${job.name}" runs as ${count} shards (${counts[0].from}) but no --shard was given`,
-        `run each shard with --shard I/${count} (I from 0 to ${count - 1}), or --shard auto in a Kubernetes Indexed Job or AWS Batch array job`,
+        `run each shard with --shard I/${count} (I from 0 to ${count - 1}), or --shard ` +
+          'auto in a Kubernetes Indexed Job or AWS Batch array job',
       );
     }
     return undefined;
@@ -98,7 +99,8 @@ export function resolveShard(
   const index = fromFlag ? fromFlag.index : indexFromEnv(env);
   if (index >= count) {
     throw usage(
-      `shard index ${index} is out of range for ${count} shards (indexes run from 0 to ${count - 1})`,
+      `shard index ${index} is out of range for ${count} shards (indexes run from 0 to ` +
+        `${count - 1})`,
       'check the completions / array size against the shard count',
     );
   }
@@ -139,7 +141,8 @@ function indexFromEnv(env: NodeJS.ProcessEnv): number {
   }
   throw usage(
     `--shard auto found no shard index: neither ${SHARD_INDEX_VARIABLES.join(' nor ')} is set`,
-    'run it as a Kubernetes Indexed Job (completionMode: Indexed) or an AWS Batch array job, or give --shard I/N',
+    'run it as a Kubernetes Indexed Job (completionMode: Indexed) or an AWS Batch array ' +
+      'job, or give --shard I/N',
   );
 }
 

@@ -87,7 +87,9 @@ export const bandwidthSchema = z.union([z.string(), z.number()]).transform((valu
   if (parsed === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: `expected a rate such as "50MiB/s", "10MB/s" or a number of bytes per second, got ${JSON.stringify(value)}`,
+      message:
+        'expected a rate such as "50MiB/s", "10MB/s" or a number of bytes per second, got ' +
+        `${JSON.stringify(value)}`,
     });
     return z.NEVER;
   }

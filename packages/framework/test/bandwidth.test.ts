@@ -61,7 +61,7 @@ describe('rate limiter', () => {
     expect(clock.sleeps).toEqual([500, 1000, 1500]);
   });
 
-  it('lets a small burst go after idle time, but idle time earns no more than the burst', async () => {
+  it('lets a small burst go after idle time; idle time earns no more than a burst', async () => {
     const clock = virtualClock();
     const limiter = createRateLimiter({ bytesPerSecond: 1000, burst: 200, ...clock });
     await limiter.take(200); // within the burst: no wait

@@ -38,34 +38,38 @@ describe('checksums', () => {
 
 describe('judging a store answer', () => {
   const local = { algorithm: 'CRC32' as const, value: hex('cbf43926') };
-  it('an echo of the whole-object value is verified by the store; no answer is unverified', async () => {
+  it('an echo of the whole-object value is store-verified; no answer is unverified', async () => {
     expect(await judgeAnswer('k', local, { algorithm: 'CRC32', value: local.value })).toBe('store');
     expect(await judgeAnswer('k', local, undefined)).toBe('none');
     expect(await judgeAnswer('k', undefined, { algorithm: 'CRC32', value: local.value })).toBe(
       'none',
     );
   });
-  it('a composite answer is compared with the composite of the local parts, never with the whole-file value', async () => {
-    const partDigests = [
-      await digestOf(Buffer.from('1234'), 'CRC32'),
-      await digestOf(Buffer.from('56789'), 'CRC32'),
-    ];
-    const composite = await compositeChecksum('CRC32', partDigests);
-    expect(
-      await judgeAnswer(
-        'k',
-        { ...local, partDigests },
-        { algorithm: 'CRC32', value: composite, type: 'COMPOSITE' },
-      ),
-    ).toBe('recsync');
-    await expect(
-      judgeAnswer(
-        'k',
-        { ...local, partDigests },
-        { algorithm: 'CRC32', value: `${local.value}-2`, type: 'COMPOSITE' },
-      ),
-    ).rejects.toBeInstanceOf(ChecksumMismatch);
-  });
+  it(
+    'a composite answer is compared with the composite of the local parts, never with the ' +
+      'whole-file value',
+    async () => {
+      const partDigests = [
+        await digestOf(Buffer.from('1234'), 'CRC32'),
+        await digestOf(Buffer.from('56789'), 'CRC32'),
+      ];
+      const composite = await compositeChecksum('CRC32', partDigests);
+      expect(
+        await judgeAnswer(
+          'k',
+          { ...local, partDigests },
+          { algorithm: 'CRC32', value: composite, type: 'COMPOSITE' },
+        ),
+      ).toBe('recsync');
+      await expect(
+        judgeAnswer(
+          'k',
+          { ...local, partDigests },
+          { algorithm: 'CRC32', value: `${local.value}-2`, type: 'COMPOSITE' },
+        ),
+      ).rejects.toBeInstanceOf(ChecksumMismatch);
+    },
+  );
   it('a different whole-object value is a mismatch', async () => {
     await expect(
       judgeAnswer('k', local, { algorithm: 'CRC32', value: hex('00000000') }),

@@ -59,7 +59,7 @@ describe('retry classification (the SDK’s own)', () => {
     expect(isThrottling(answer('InternalError', 500))).toBe(false);
   });
 
-  it('does not try a file again for a request the SDK already retried, unless it must be resent', () => {
+  it('does not retry a file after the SDK retried the request, unless it must be resent', () => {
     expect(retriedBySdk(answer('InternalError', 500, 4))).toBe(true);
     expect(retriedBySdk(answer('InternalError', 500, 1))).toBe(false);
     expect(retriedBySdk(answer('InternalError', 500))).toBe(false); // a streamed PUT: one try

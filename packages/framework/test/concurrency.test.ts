@@ -50,7 +50,7 @@ describe('runPool', () => {
 });
 
 describe('mapUnordered', () => {
-  it('yields every item already taken from a source that then fails, before the error', async () => {
+  it('yields every item taken from a source that then fails, before the error', async () => {
     async function* source() {
       for (let i = 0; i < 6; i++) yield i;
       throw new Error('folder went away');

@@ -104,17 +104,20 @@ describe('config validation', () => {
       /jobs\.rec\.remoteCheck: Invalid option: expected one of "list"\|"head"\|"none"; got "lst"/,
     );
     expect(message).toContain(
-      'jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0); got "5 minutes please"',
+      'jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" ' +
+        'or "2d" (or 0); got "5 minutes please"',
     );
   });
 
   it('shows a bad duration or size value once', async () => {
     const message = await problems(valid({ filters: { settle: 5, maxSize: '5 bananas' } }));
     expect(message).toContain(
-      'jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" or "2d" (or 0); got 5\n',
+      'jobs.rec.filters.settle: expected a duration with a unit such as "90s", "5m", "1h" ' +
+        'or "2d" (or 0); got 5\n',
     );
     expect(message).toContain(
-      'jobs.rec.filters.maxSize: expected a size such as "16MiB", "100MB" or a number of bytes; got "5 bananas"',
+      'jobs.rec.filters.maxSize: expected a size such as "16MiB", "100MB" or a number of ' +
+        'bytes; got "5 bananas"',
     );
     expect(message).not.toMatch(/got .*got /);
   });
@@ -129,7 +132,8 @@ describe('config validation', () => {
       'jobs.rec.target.prefix: must not contain empty segments ("//"); got "calls//2026"',
     );
     expect(message).toContain(
-      'jobs.rec.target.endpoint: expected an http:// or https:// URL such as "http://127.0.0.1:9000"; got "ftp://backup.example.com"',
+      'jobs.rec.target.endpoint: expected an http:// or https:// URL such as ' +
+        '"http://127.0.0.1:9000"; got "ftp://backup.example.com"',
     );
     const fine = await resolveConfig(
       valid({ target: { bucket: 'b', prefix: 'calls/2026/', endpoint: 'https://s3.example.com' } }),
@@ -138,27 +142,34 @@ describe('config validation', () => {
     expect(fine.jobs[0].target.prefix).toBe('calls/2026/');
   });
 
-  it('takes the lease timing from the config, and refuses a heartbeat longer than half the timeout', async () => {
-    const saved = {
-      timeout: process.env.RECSYNC_LEASE_TIMEOUT,
-      heartbeat: process.env.RECSYNC_LEASE_HEARTBEAT,
-    };
-    delete process.env.RECSYNC_LEASE_TIMEOUT;
-    delete process.env.RECSYNC_LEASE_HEARTBEAT;
-    try {
-      const resolved = await resolveConfig(
-        { ...valid(), lease: { timeout: '10m', heartbeat: '30s' } },
-        { importModule },
-      );
-      expect(resolved.jobs[0].lease).toEqual({ timeoutMs: 600_000, heartbeatMs: 30_000 });
-      await expect(
-        resolveConfig({ ...valid(), lease: { timeout: '1m', heartbeat: '45s' } }, { importModule }),
-      ).rejects.toThrow(/at most half the lease timeout/);
-    } finally {
-      if (saved.timeout !== undefined) process.env.RECSYNC_LEASE_TIMEOUT = saved.timeout;
-      if (saved.heartbeat !== undefined) process.env.RECSYNC_LEASE_HEARTBEAT = saved.heartbeat;
-    }
-  });
+  it(
+    'takes the lease timing from the config, and refuses a heartbeat longer than half the ' +
+      'timeout',
+    async () => {
+      const saved = {
+        timeout: process.env.RECSYNC_LEASE_TIMEOUT,
+        heartbeat: process.env.RECSYNC_LEASE_HEARTBEAT,
+      };
+      delete process.env.RECSYNC_LEASE_TIMEOUT;
+      delete process.env.RECSYNC_LEASE_HEARTBEAT;
+      try {
+        const resolved = await resolveConfig(
+          { ...valid(), lease: { timeout: '10m', heartbeat: '30s' } },
+          { importModule },
+        );
+        expect(resolved.jobs[0].lease).toEqual({ timeoutMs: 600_000, heartbeatMs: 30_000 });
+        await expect(
+          resolveConfig(
+            { ...valid(), lease: { timeout: '1m', heartbeat: '45s' } },
+            { importModule },
+          ),
+        ).rejects.toThrow(/at most half the lease timeout/);
+      } finally {
+        if (saved.timeout !== undefined) process.env.RECSYNC_LEASE_TIMEOUT = saved.timeout;
+        if (saved.heartbeat !== undefined) process.env.RECSYNC_LEASE_HEARTBEAT = saved.heartbeat;
+      }
+    },
+  );
 
   it('refuses a bare number as a duration and a tiny part size', async () => {
     const message = await problems(
@@ -229,19 +240,23 @@ describe('config validation', () => {
       'jobs.rec.plugins.1.use: "fake-strategy" is a recsync strategy, not a plugin',
     );
     expect(message).toContain(
-      'jobs.rec.plugins.2.use: "not-a-strategy" is not a recsync plugin: it exports no plugin factory',
+      'jobs.rec.plugins.2.use: "not-a-strategy" is not a recsync plugin: it exports no ' +
+        'plugin factory',
     );
     expect(message).toContain(
-      'jobs.rec.plugins.3.with: the plugin factory of "plugin-factory" refused its options: tag must be a string',
+      'jobs.rec.plugins.3.with: the plugin factory of "plugin-factory" refused its ' +
+        'options: tag must be a string',
     );
     expect(message).toContain(
-      'jobs.rec.plugins.4.use: "returns-nothing" is not a recsync plugin: its default export returned undefined',
+      'jobs.rec.plugins.4.use: "returns-nothing" is not a recsync plugin: its default ' +
+        'export returned undefined',
     );
     expect(message).toContain(
       'jobs.rec.plugins.5.use: "plugin-object" exports a plugin object, which takes no options',
     );
     expect(message).toContain(
-      'jobs.rec.plugins.6.use: "async-factory" is not a recsync plugin: its default export returned a promise',
+      'jobs.rec.plugins.6.use: "async-factory" is not a recsync plugin: its default export ' +
+        'returned a promise',
     );
   });
 

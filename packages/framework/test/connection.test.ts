@@ -33,18 +33,21 @@ describe('endpoint and region resolution', () => {
     expect(c.profile).toEqual({ value: 'minio', from: 'target.profile' });
   });
 
-  it("takes AWS_PROFILE's endpoint_url and services section, the service-specific one first", () => {
-    const config = {
-      dev: { endpoint_url: 'http://general:1', services: 'local' },
-      'services.local': { 's3.endpoint_url': 'http://s3-only:2' },
-    };
-    const c = resolveConnection(target(), { AWS_PROFILE: 'dev' }, files(config));
-    expect(c.endpoint).toEqual({
-      value: 'http://s3-only:2',
-      from: 'profile "dev" (services "local")',
-    });
-    expect(c.region).toEqual({ value: 'us-east-1', from: 'default for a custom endpoint' });
-  });
+  it(
+    "takes AWS_PROFILE's endpoint_url and services section, the " + 'service-specific one first',
+    () => {
+      const config = {
+        dev: { endpoint_url: 'http://general:1', services: 'local' },
+        'services.local': { 's3.endpoint_url': 'http://s3-only:2' },
+      };
+      const c = resolveConnection(target(), { AWS_PROFILE: 'dev' }, files(config));
+      expect(c.endpoint).toEqual({
+        value: 'http://s3-only:2',
+        from: 'profile "dev" (services "local")',
+      });
+      expect(c.region).toEqual({ value: 'us-east-1', from: 'default for a custom endpoint' });
+    },
+  );
 
   it('orders config, environment and profile like the SDK', () => {
     const shared = files({
@@ -86,14 +89,18 @@ describe('endpoint and region resolution', () => {
     expect(resolveConnection(target(), {}, shared).region.from).toBe('profile "default"');
   });
 
-  it('with an endpoint and AWS_DEFAULT_REGION only, uses that region (the SDK alone would find none)', () => {
-    const c = resolveConnection(
-      target({ endpoint: 'http://127.0.0.1:9000' }),
-      { AWS_DEFAULT_REGION: 'eu-west-3' },
-      files(),
-    );
-    expect(c.region).toEqual({ value: 'eu-west-3', from: 'AWS_DEFAULT_REGION' });
-  });
+  it(
+    'with an endpoint and AWS_DEFAULT_REGION only, uses that region (the SDK alone would ' +
+      'find none)',
+    () => {
+      const c = resolveConnection(
+        target({ endpoint: 'http://127.0.0.1:9000' }),
+        { AWS_DEFAULT_REGION: 'eu-west-3' },
+        files(),
+      );
+      expect(c.region).toEqual({ value: 'eu-west-3', from: 'AWS_DEFAULT_REGION' });
+    },
+  );
 
   it('reports a named profile that does not exist as such, not as a missing region', () => {
     expect(() => resolveConnection(target({ profile: 'nope' }), {}, files({ other: {} }))).toThrow(
@@ -179,25 +186,29 @@ describe('endpoint and region resolution', () => {
     }
   });
 
-  it('checks the CA bundle when the connection is resolved: not PEM is exit 2; plain http never reads it', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ca-'));
-    const der = path.join(dir, 'ca.cer');
-    await writeFile(der, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
-    const region = { value: 'r', from: 'target.region' };
-    const https = {
-      region,
-      endpoint: { value: 'https://s3.example', from: 'target.endpoint' },
-      caBundle: { value: der, from: 'AWS_CA_BUNDLE' },
-    };
-    await expect(loadCaBundle(https)).rejects.toMatchObject({
-      code: 'E_CONFIG_INVALID',
-      message: expect.stringContaining(`${der} (from AWS_CA_BUNDLE) holds no PEM certificate`),
-    });
-    const http = {
-      ...https,
-      endpoint: { value: 'http://127.0.0.1:9000', from: 'target.endpoint' },
-      caBundle: { value: '/nonexistent.pem', from: 'AWS_CA_BUNDLE' },
-    };
-    await expect(loadCaBundle(http)).resolves.toBeUndefined();
-  });
+  it(
+    'checks the CA bundle when the connection is resolved: not PEM is exit 2; plain http ' +
+      'never reads it',
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-ca-'));
+      const der = path.join(dir, 'ca.cer');
+      await writeFile(der, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
+      const region = { value: 'r', from: 'target.region' };
+      const https = {
+        region,
+        endpoint: { value: 'https://s3.example', from: 'target.endpoint' },
+        caBundle: { value: der, from: 'AWS_CA_BUNDLE' },
+      };
+      await expect(loadCaBundle(https)).rejects.toMatchObject({
+        code: 'E_CONFIG_INVALID',
+        message: expect.stringContaining(`${der} (from AWS_CA_BUNDLE) holds no PEM certificate`),
+      });
+      const http = {
+        ...https,
+        endpoint: { value: 'http://127.0.0.1:9000', from: 'target.endpoint' },
+        caBundle: { value: '/nonexistent.pem', from: 'AWS_CA_BUNDLE' },
+      };
+      await expect(loadCaBundle(http)).resolves.toBeUndefined();
+    },
+  );
 });

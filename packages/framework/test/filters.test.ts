@@ -85,11 +85,15 @@ describe('settle time', () => {
     expect(await decide([settlePlugin(0)], { path: 'a', mtimeMs: NOW })).toBeUndefined();
   });
 
-  it('lets an exclude win over a deferral, so excluded temp files never wait in the pending set', async () => {
-    const plugins = [settlePlugin(300_000), globFilterPlugin({ exclude: ['*.tmp'] })];
-    expect(await decide(plugins, { path: 'a.tmp', mtimeMs: NOW })).toEqual({
-      outcome: 'excluded',
-      reason: 'exclude *.tmp',
-    });
-  });
+  it(
+    'lets an exclude win over a deferral, so excluded temp files never wait in the pending ' +
+      'set',
+    async () => {
+      const plugins = [settlePlugin(300_000), globFilterPlugin({ exclude: ['*.tmp'] })];
+      expect(await decide(plugins, { path: 'a.tmp', mtimeMs: NOW })).toEqual({
+        outcome: 'excluded',
+        reason: 'exclude *.tmp',
+      });
+    },
+  );
 });

@@ -38,20 +38,24 @@ function foreignRecord(host: string, heartbeat = 7): LeaseRecord {
 const quiet = { command: 'sync', timing: fast, warn: () => undefined };
 
 describe('run lease', () => {
-  it('refuses a second run while the holder renews it (exit 3), then can be taken again after release', async () => {
-    const file = await leaseFile();
-    const lease = await acquireLease(fileLeaseBackend(file), quiet);
-    const error = await acquireLease(fileLeaseBackend(file), {
-      ...quiet,
-      timing: { timeoutMs: 5000, heartbeatMs: 40 },
-    }).catch((e) => e);
-    expect(error.code).toBe('E_LOCKED');
-    expect(error.exitCode).toBe(3);
-    expect(error.message).toContain(`pid ${process.pid} on ${os.hostname()}`);
-    await lease.release();
-    expect(existsSync(file)).toBe(false);
-    await (await acquireLease(fileLeaseBackend(file), quiet)).release();
-  });
+  it(
+    'refuses a second run while the holder renews it (exit 3), then can be taken again after ' +
+      'release',
+    async () => {
+      const file = await leaseFile();
+      const lease = await acquireLease(fileLeaseBackend(file), quiet);
+      const error = await acquireLease(fileLeaseBackend(file), {
+        ...quiet,
+        timing: { timeoutMs: 5000, heartbeatMs: 40 },
+      }).catch((e) => e);
+      expect(error.code).toBe('E_LOCKED');
+      expect(error.exitCode).toBe(3);
+      expect(error.message).toContain(`pid ${process.pid} on ${os.hostname()}`);
+      await lease.release();
+      expect(existsSync(file)).toBe(false);
+      await (await acquireLease(fileLeaseBackend(file), quiet)).release();
+    },
+  );
 
   it('creates the lease file private to its owner (0600)', async () => {
     const file = await leaseFile();
@@ -60,7 +64,7 @@ describe('run lease', () => {
     await lease.release();
   });
 
-  it('takes over a lease from another host whose heartbeat stopped, with a warning naming it', async () => {
+  it('takes over a lease of another host whose heartbeat stopped, warning who it was', async () => {
     const file = await leaseFile();
     await writeFile(file, JSON.stringify(foreignRecord('recsync-7f9c-pod-xk2lp')));
     const warnings: string[] = [];
@@ -116,27 +120,31 @@ describe('run lease', () => {
     await first.release();
   });
 
-  it('reads a lock file written by an older recsync (no token, no heartbeat) and takes it over once stale', async () => {
-    const file = await leaseFile();
-    await writeFile(
-      file,
-      JSON.stringify({
-        pid: 1,
-        host: 'old-host',
-        startedAt: '2026-11-01T00:00:00.000Z',
-        command: 'sync',
-      }),
-    );
-    const warnings: string[] = [];
-    const lease = await acquireLease(fileLeaseBackend(file), {
-      ...quiet,
-      warn: (m) => warnings.push(m),
-    });
-    expect(warnings[0]).toContain('pid 1 on old-host, started 2026-11-01T00:00:00.000Z (sync)');
-    await lease.release();
-  });
+  it(
+    'reads a lock file written by an older recsync (no token, no heartbeat) and takes it ' +
+      'over once stale',
+    async () => {
+      const file = await leaseFile();
+      await writeFile(
+        file,
+        JSON.stringify({
+          pid: 1,
+          host: 'old-host',
+          startedAt: '2026-11-01T00:00:00.000Z',
+          command: 'sync',
+        }),
+      );
+      const warnings: string[] = [];
+      const lease = await acquireLease(fileLeaseBackend(file), {
+        ...quiet,
+        warn: (m) => warnings.push(m),
+      });
+      expect(warnings[0]).toContain('pid 1 on old-host, started 2026-11-01T00:00:00.000Z (sync)');
+      await lease.release();
+    },
+  );
 
-  it('tries again when the lease it watches is released, instead of reporting it held', async () => {
+  it('tries again when the lease it watches is released, not reporting it held', async () => {
     const file = await leaseFile();
     const first = await acquireLease(fileLeaseBackend(file), {
       ...quiet,
@@ -168,7 +176,7 @@ describe('run lease', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).owner.host).toBe('busy-host');
   });
 
-  it('fences a holder that lost its lease: its heartbeat stops, assertHeld throws E_LEASE_LOST', async () => {
+  it('fences a holder that lost its lease: assertHeld throws E_LEASE_LOST', async () => {
     const file = await leaseFile();
     const a = await acquireLease(fileLeaseBackend(file), quiet);
     // As if `a` were paused past the timeout: another run removes it and takes the lease.
@@ -198,7 +206,11 @@ describe('run lease', () => {
       const [file, go, release] = process.argv.slice(1);
       while (!existsSync(go)) await new Promise((r) => setTimeout(r, 5));
       try {
-        const lease = await acquireLease(fileLeaseBackend(file), { command: 'sync', timing: { timeoutMs: 400, heartbeatMs: 40 }, warn: () => {} });
+        const lease = await acquireLease(fileLeaseBackend(file), {
+          command: 'sync',
+          timing: { timeoutMs: 400, heartbeatMs: 40 },
+          warn: () => {},
+        });
         console.log('WON ' + lease.token);
         while (!existsSync(release)) await new Promise((r) => setTimeout(r, 5));
         await lease.release();
@@ -225,7 +237,8 @@ describe('run lease', () => {
       const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
       return { answered, exited, out: () => out.trim() };
     });
-    await new Promise((r) => setTimeout(r, 300)); // let the processes start: not a correctness condition
+    // let the processes start: not a correctness condition
+    await new Promise((r) => setTimeout(r, 300));
     await writeFile(go, '');
     await Promise.all(children.map((c) => c.answered));
     const answers = children.map((c) => c.out());
@@ -257,7 +270,7 @@ describe('lease timing', () => {
     ).toEqual({ timeoutMs: 2000, heartbeatMs: 200 });
   });
 
-  it('refuses a heartbeat longer than half the timeout, and a variable that is not a duration', () => {
+  it('refuses a heartbeat over half the timeout, and a variable that is not a duration', () => {
     expect(() => resolveLeaseTiming({ timeoutMs: 10_000, heartbeatMs: 6000 }, {})).toThrow(
       /at most half the lease timeout/,
     );

@@ -156,7 +156,7 @@ describe('cursor in words', () => {
 });
 
 describe('range checked before a run', () => {
-  it('refuses a range for a strategy without one, and a bad value through the capability', async () => {
+  it('refuses a range for a strategy without one, and a bad value via the capability', async () => {
     await expect(async () =>
       checkRange(await jobWith(useStrategy(plain, {})), { since: '2026-11-01' }),
     ).rejects.toThrow(/mean nothing/);

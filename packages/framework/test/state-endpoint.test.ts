@@ -60,22 +60,30 @@ describe('the endpoint in the state fingerprint', () => {
     await expect(JobState.load(j, aws)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
   });
 
-  it('accepts a state saved with endpoint null once when the endpoint comes from a profile, and rewrites it', async () => {
-    const j = await stateWithNullEndpoint();
-    const state = await JobState.load(j, viaProfile);
-    expect(state.cursor).toEqual({ through: '2026-11-24' });
-    await state.save();
-    expect(JSON.parse(await readFile(stateFilePath(j), 'utf8')).fingerprint.endpoint).toBe(
-      'http://127.0.0.1:9000',
-    );
-    // from now on the endpoint is part of the fingerprint: switching back to AWS is refused
-    await expect(JobState.load(j, aws)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
-    // switching to the same endpoint through the environment is no change
-    await expect(JobState.load(j, viaEnv)).resolves.toBeInstanceOf(JobState);
-  });
+  it(
+    'accepts a state saved with endpoint null once when the endpoint comes from a profile, ' +
+      'and rewrites it',
+    async () => {
+      const j = await stateWithNullEndpoint();
+      const state = await JobState.load(j, viaProfile);
+      expect(state.cursor).toEqual({ through: '2026-11-24' });
+      await state.save();
+      expect(JSON.parse(await readFile(stateFilePath(j), 'utf8')).fingerprint.endpoint).toBe(
+        'http://127.0.0.1:9000',
+      );
+      // from now on the endpoint is part of the fingerprint: switching back to AWS is refused
+      await expect(JobState.load(j, aws)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
+      // switching to the same endpoint through the environment is no change
+      await expect(JobState.load(j, viaEnv)).resolves.toBeInstanceOf(JobState);
+    },
+  );
 
-  it('still refuses endpoint null against an endpoint from the environment or config (null meant AWS)', async () => {
-    const j = await stateWithNullEndpoint();
-    await expect(JobState.load(j, viaEnv)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
-  });
+  it(
+    'still refuses endpoint null against an endpoint from the environment or config (null ' +
+      'meant AWS)',
+    async () => {
+      const j = await stateWithNullEndpoint();
+      await expect(JobState.load(j, viaEnv)).rejects.toMatchObject({ code: 'E_STATE_MISMATCH' });
+    },
+  );
 });

@@ -52,25 +52,29 @@ async function stateDirWith(content: string | Record<string, unknown>): Promise<
 }
 
 describe('state format', () => {
-  it('reads a version 1 state written by the first release, and writes it back as the current version', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-format-'));
-    await copyFile(V1_FILE, path.join(dir, 'recordings.state.json'));
-    const state = await JobState.load(await fixtureJob(dir));
-    expect(state.migratedFrom).toBe(1);
-    expect(state.cursor).toEqual({ through: '2026-12-01' });
-    expect([...state.pending.keys()]).toEqual(['2026-12-02/call-9998-being-recorded.wav']);
-    expect(state.lastRun?.exitCode).toBe(0);
-    expect(state.source).toBeUndefined();
-    await state.save();
-    const written = JSON.parse(await readFile(path.join(dir, 'recordings.state.json'), 'utf8'));
-    expect(written.version).toBe(STATE_VERSION);
-    expect(STATE_VERSION).toBe(2);
-    expect(written.pending).toEqual(JSON.parse(await readFile(V1_FILE, 'utf8')).pending);
-    const again = await JobState.load(await fixtureJob(dir));
-    expect(again.migratedFrom).toBeUndefined();
-  });
+  it(
+    'reads a version 1 state written by the first release, and writes it back as the current ' +
+      'version',
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-format-'));
+      await copyFile(V1_FILE, path.join(dir, 'recordings.state.json'));
+      const state = await JobState.load(await fixtureJob(dir));
+      expect(state.migratedFrom).toBe(1);
+      expect(state.cursor).toEqual({ through: '2026-12-01' });
+      expect([...state.pending.keys()]).toEqual(['2026-12-02/call-9998-being-recorded.wav']);
+      expect(state.lastRun?.exitCode).toBe(0);
+      expect(state.source).toBeUndefined();
+      await state.save();
+      const written = JSON.parse(await readFile(path.join(dir, 'recordings.state.json'), 'utf8'));
+      expect(written.version).toBe(STATE_VERSION);
+      expect(STATE_VERSION).toBe(2);
+      expect(written.pending).toEqual(JSON.parse(await readFile(V1_FILE, 'utf8')).pending);
+      const again = await JobState.load(await fixtureJob(dir));
+      expect(again.migratedFrom).toBeUndefined();
+    },
+  );
 
-  it('refuses a state written by a newer release, and says to upgrade rather than reset', async () => {
+  it('refuses a state written by a newer release, saying to upgrade, not reset', async () => {
     const v1 = JSON.parse(await readFile(V1_FILE, 'utf8'));
     const dir = await stateDirWith({ ...v1, version: STATE_VERSION + 1 });
     const error = await JobState.load(await fixtureJob(dir)).catch((e) => e);
@@ -79,26 +83,30 @@ describe('state format', () => {
     expect(error.hint).toContain('upgrade recsync');
   });
 
-  it('keeps fields it does not know (added by a later release of the same version) on every rewrite', async () => {
-    const v1 = JSON.parse(await readFile(V1_FILE, 'utf8'));
-    const dir = await stateDirWith({
-      ...v1,
-      version: 2,
-      runs: [{ exitCode: 0 }],
-      shards: { n: 3 },
-    });
-    const state = await JobState.load(await fixtureJob(dir));
-    state.cursor = { through: '2026-12-02' };
-    await state.save();
-    const written = JSON.parse(await readFile(path.join(dir, 'recordings.state.json'), 'utf8'));
-    expect(written).toMatchObject({
-      version: 2,
-      runs: [{ exitCode: 0 }],
-      shards: { n: 3 },
-      cursor: { through: '2026-12-02' },
-    });
-    expect(written.extra).toBeUndefined();
-  });
+  it(
+    'keeps fields it does not know (added by a later release of the same version) on every ' +
+      'rewrite',
+    async () => {
+      const v1 = JSON.parse(await readFile(V1_FILE, 'utf8'));
+      const dir = await stateDirWith({
+        ...v1,
+        version: 2,
+        runs: [{ exitCode: 0 }],
+        shards: { n: 3 },
+      });
+      const state = await JobState.load(await fixtureJob(dir));
+      state.cursor = { through: '2026-12-02' };
+      await state.save();
+      const written = JSON.parse(await readFile(path.join(dir, 'recordings.state.json'), 'utf8'));
+      expect(written).toMatchObject({
+        version: 2,
+        runs: [{ exitCode: 0 }],
+        shards: { n: 3 },
+        cursor: { through: '2026-12-02' },
+      });
+      expect(written.extra).toBeUndefined();
+    },
+  );
 
   it.each([
     ['truncated by a full disk', '{"format":"recsync-state","version":2,"job":"recor'],

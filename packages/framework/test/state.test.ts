@@ -53,7 +53,7 @@ describe('job state', () => {
     expect([...again.pending.keys()]).toEqual(['2026-11-25/a.wav']);
   });
 
-  it('refuses state written for another bucket or layout, and says how to reset or adopt', async () => {
+  it('refuses state of another bucket or layout, and says how to reset or adopt', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
     const state = await JobState.load(await job(dir));
     state.cursor = { through: '2026-11-24' };
@@ -86,7 +86,7 @@ describe('job state', () => {
     expect((await stat(path.join(dir, 'rec.state.json'))).mode & 0o777).toBe(0o600);
   });
 
-  it('removes temp files a run killed during a save left, once the next run holds the lease', async () => {
+  it('removes temp files left by a killed save, once the next run has the lease', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-state-'));
     const leftovers = [
       '.rec.state.json.4242.1764633600000.tmp',

@@ -19,9 +19,14 @@ import { makePeriod, type Period, type PeriodFields } from './period.js';
 export interface DiscoveryCounts {
   /** Folders at a layout level whose names do not fit it. */
   ignoredFolders: number;
-  /** Files (and special files) at a layout level above the partitions: they belong to no partition. */
+  /**
+   * Files (and special files) at a layout level above the partitions: they belong to no partition.
+   */
   ignoredFiles: number;
-  /** Symlinks at a layout level that were not followed (following is off, or the target is outside the source). */
+  /**
+   * Symlinks at a layout level that were not followed (following is off, or the target is outside
+   * the source).
+   */
   skippedSymlinks: number;
   /** A few ignored paths, relative to the source, for a warning. */
   examples: string[];
@@ -132,7 +137,10 @@ async function readLevel(
   return matches.sort((a, b) => compareFields(a.fields, b.fields));
 }
 
-/** A symlink discovery may descend through: following is on and it leads to a folder inside the source. */
+/**
+ * A symlink discovery may descend through: following is on and it leads to a folder inside the
+ * source.
+ */
 async function followableDir(ctx: LevelContext, abs: string): Promise<boolean> {
   if (!ctx.followSymlinks) return false;
   try {

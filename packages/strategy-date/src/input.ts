@@ -20,11 +20,15 @@ import {
 } from './period.js';
 
 export const DATE_INPUT_FORMS =
-  '2026-11-25, 2026-11-25T13 or 2026-11-25T13:00 (hours), 2026-11 or 2026, or a folder name in the layout';
+  '2026-11-25, 2026-11-25T13 or 2026-11-25T13:00 (hours), 2026-11 or 2026, or a folder ' +
+  'name in the layout';
 
 const INPUT_PATTERN = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2}))?)?)?)?$/;
 
-/** Parses a typed date at its own precision; undefined when it is not one of {@link DATE_INPUT_FORMS}. */
+/**
+ * Parses a typed date at its own precision; undefined when it is not one of {@link
+ * DATE_INPUT_FORMS}.
+ */
 export function parseDateInput(text: string, layout: Layout): Period | undefined {
   const trimmed = text.trim();
   const match = INPUT_PATTERN.exec(trimmed);

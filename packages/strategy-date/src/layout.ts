@@ -1,5 +1,6 @@
 /**
- * Folder layouts: `{yyyy}-{MM}-{dd}`, `{yyyy}/{MM}/{dd}`, `rec-{yyyy}{MM}{dd}`, `{yyyy}-{MM}-{dd}/{HH}` …
+ * Folder layouts: `{yyyy}-{MM}-{dd}`, `{yyyy}/{MM}/{dd}`, `rec-{yyyy}{MM}{dd}`,
+ * `{yyyy}-{MM}-{dd}/{HH}` …
  *
  * A layout is fixed text and the tokens `{yyyy}` `{MM}` `{dd}` `{HH}` (4-digit year, 2-digit
  * month, day and 24-hour hour), with `/` separating folder levels. Its granularity is its finest
@@ -87,7 +88,10 @@ export function parseLayout(text: string): LayoutResult {
   return { ok: true, layout: { text, granularity, segments } };
 }
 
-/** Splits one folder level into fixed text and tokens; unknown tokens and stray braces become errors. */
+/**
+ * Splits one folder level into fixed text and tokens; unknown tokens and stray braces become
+ * errors.
+ */
 function parseSegment(segment: string, quoted: string, errors: string[]): LayoutSegment {
   const parts: LayoutPart[] = [];
   const addText = (piece: string): void => {
@@ -148,7 +152,8 @@ function checkTokens(
     const finer = names.slice(rank + 1).find((n) => seen.has(n));
     if (!seen.has(name) && rank > 0 && finer && seen.has('yyyy')) {
       errors.push(
-        `layout ${quoted} has {${finer}} but no {${name}}; a layout cannot skip a level between {yyyy} and its finest token`,
+        `layout ${quoted} has {${finer}} but no {${name}}; a layout cannot skip a level ` +
+          'between {yyyy} and its finest token',
       );
       break;
     }
@@ -157,7 +162,8 @@ function checkTokens(
     const [before, after] = [tokens[i - 1]!, tokens[i]!];
     if (granularityRank(after.granularity) < granularityRank(before.granularity)) {
       errors.push(
-        `{${before.token}} comes before {${after.token}} in layout ${quoted}; tokens must go from coarse to fine ` +
+        `{${before.token}} comes before {${after.token}} in layout ${quoted}; tokens must ` +
+          'go from coarse to fine ' +
           '({yyyy}, {MM}, {dd}, {HH}) so that folder names sort in time order',
       );
       break;
@@ -166,7 +172,10 @@ function checkTokens(
   return errors;
 }
 
-/** Parses a layout, throwing one Error with every problem: for callers holding an already-validated layout. */
+/**
+ * Parses a layout, throwing one Error with every problem: for callers holding an already-validated
+ * layout.
+ */
 export function compileLayout(text: string): Layout {
   const result = parseLayout(text);
   if (!result.ok) throw new Error(result.errors.join('; '));
@@ -210,7 +219,10 @@ export function matchSegment(
   return !anyToken || fieldsAreValid(next) ? next : undefined;
 }
 
-/** The period a folder path (partition id, `/`-separated) names, or undefined when it does not fit the layout. */
+/**
+ * The period a folder path (partition id, `/`-separated) names, or undefined when it does not fit
+ * the layout.
+ */
 export function parseFolderPath(layout: Layout, folderPath: string): Period | undefined {
   const names = folderPath.split('/');
   if (names.length !== layout.segments.length) return undefined;

@@ -26,7 +26,8 @@ const timezoneSchema = z
   .string({ error: 'timezone must be an IANA zone name such as "Europe/Berlin" or "UTC"' })
   .refine((zone) => IANAZone.isValidZone(zone), {
     error: (issue) =>
-      `unknown timezone ${JSON.stringify(issue.input)}; use an IANA zone name such as "Europe/Berlin", "America/New_York" or "UTC"`,
+      `unknown timezone ${JSON.stringify(issue.input)}; use an IANA zone name such as ` +
+      '"Europe/Berlin", "America/New_York" or "UTC"',
   });
 
 export const dateOptionsSchema = z
@@ -35,22 +36,31 @@ export const dateOptionsSchema = z
     layout: layoutSchema
       .default(DEFAULT_LAYOUT)
       .describe(
-        'Folder layout below the source, with tokens {yyyy} {MM} {dd} {HH}: "{yyyy}-{MM}-{dd}", "{yyyy}/{MM}/{dd}", "rec-{yyyy}{MM}{dd}/{HH}".',
+        'Folder layout below the source, with tokens {yyyy} {MM} {dd} {HH}: ' +
+          '"{yyyy}-{MM}-{dd}", "{yyyy}/{MM}/{dd}", "rec-{yyyy}{MM}{dd}/{HH}".',
       ),
     /** Zone the folder names are written in; default: this machine's zone. */
     timezone: timezoneSchema
       .prefault(machineZone)
       .describe(
-        'IANA zone the folder names are written in ("Europe/Berlin", "UTC"). Default: this machine\'s zone.',
+        'IANA zone the folder names are written in ("Europe/Berlin", "UTC"). Default: this ' +
+          "machine's zone.",
       ),
-    /** First period of the first run (`2024-01-01`, `2024-01-01T13`); default: the oldest folder found. */
+    /**
+     * First period of the first run (`2024-01-01`, `2024-01-01T13`); default: the oldest folder
+     * found.
+     */
     start: z
       .string({ error: `start must be a date such as ${DATE_INPUT_FORMS}` })
       .optional()
       .describe(
-        'First period of the first run ("2024-01-01", "2024-01-01T13"). Default: the oldest folder found.',
+        'First period of the first run ("2024-01-01", "2024-01-01T13"). Default: the ' +
+          'oldest folder found.',
       ),
-    /** Number of already-completed partitions re-checked each run (periods, not days: 2 on an hourly layout is two hours). */
+    /**
+     * Number of already-completed partitions re-checked each run (periods, not days: 2 on an hourly
+     * layout is two hours).
+     */
     lookback: z
       .number({ error: 'lookback must be a whole number of partitions (0 or more)' })
       .int({ error: 'lookback must be a whole number of partitions (0 or more)' })
@@ -60,7 +70,8 @@ export const dateOptionsSchema = z
       })
       .default(2)
       .describe(
-        'Completed partitions re-checked each run for late files (periods, not days: 2 on an hourly layout is two hours).',
+        'Completed partitions re-checked each run for late files (periods, not days: 2 on ' +
+          'an hourly layout is two hours).',
       ),
     /** Time after a period ends before its partition counts as closed. */
     grace: durationSchema

@@ -39,7 +39,10 @@ export function granularityRank(granularity: Granularity): number {
   return GRANULARITIES.indexOf(granularity);
 }
 
-/** Builds a period, or undefined when the fields name no real calendar period (month 13, 30 February). */
+/**
+ * Builds a period, or undefined when the fields name no real calendar period (month 13, 30
+ * February).
+ */
 export function makePeriod(granularity: Granularity, fields: PeriodFields): Period | undefined {
   const rank = granularityRank(granularity);
   const period: Period = {
@@ -62,7 +65,10 @@ export function makePeriod(granularity: Granularity, fields: PeriodFields): Peri
   return real ? period : undefined;
 }
 
-/** True when the given leading fields are a valid calendar prefix (used while descending nested folders). */
+/**
+ * True when the given leading fields are a valid calendar prefix (used while descending nested
+ * folders).
+ */
 export function fieldsAreValid(fields: PeriodFields): boolean {
   const finest = GRANULARITIES.filter((g) => fields[g] !== undefined).at(-1);
   return finest !== undefined && makePeriod(finest, fields) !== undefined;
@@ -149,7 +155,10 @@ export function periodClosesAt(period: Period, zone: string, graceMs: number): n
   return periodStart(nextPeriod(period), zone).toMillis() + graceMs;
 }
 
-/** The period with the same leading fields at another granularity (truncates, or takes the first sub-period). */
+/**
+ * The period with the same leading fields at another granularity (truncates, or takes the first
+ * sub-period).
+ */
 export function toGranularity(period: Period, granularity: Granularity): Period {
   return fromDateTime(labelInstant(period), granularity);
 }

@@ -38,12 +38,16 @@ export interface Selection {
 
 const earlier = (a: Period, b: Period): Period => (comparePeriods(a, b) <= 0 ? a : b);
 
-/** The first period of year 1: a look-back never reaches before it (no folder can be named there). */
+/**
+ * The first period of year 1: a look-back never reaches before it (no folder can be named there).
+ */
 function calendarStart(granularity: Granularity): Period {
   return makePeriod(granularity, { year: 1, month: 1, day: 1, hour: 0 })!;
 }
 
-/** A later run: re-check the last `lookback` completed periods, then everything after the cursor. */
+/**
+ * A later run: re-check the last `lookback` completed periods, then everything after the cursor.
+ */
 export function cursorSelection(
   through: Period,
   current: Period,
@@ -58,7 +62,9 @@ export function cursorSelection(
     : { first, last: current };
 }
 
-/** A first run: from `first` (the `start` option or the oldest folder) through the current period. */
+/**
+ * A first run: from `first` (the `start` option or the oldest folder) through the current period.
+ */
 export function firstRunSelection(
   first: Period | undefined,
   current: Period,

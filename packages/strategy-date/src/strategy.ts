@@ -73,7 +73,9 @@ export const dateStrategy = defineStrategy({
     const current = periodContaining(now, layout.granularity, options.timezone);
     rangeSelection(parseRangeBounds(range, layout, options.timezone), current, undefined);
   },
-  /** The last completed period; its end (in the layout's zone) is the time the cursor stands for. */
+  /**
+   * The last completed period; its end (in the layout's zone) is the time the cursor stands for.
+   */
   describeCursor: (cursor, options) => {
     const layout = compileLayout(options.layout);
     const period = parsePeriodKey(cursor.through, layout.granularity);
@@ -104,7 +106,10 @@ interface SkipCounts extends WalkSkipCounts {
   partitionLinks: number;
 }
 
-/** One job's instance. Keeps counters for {@link DateFolders.describe}; otherwise stateless between calls. */
+/**
+ * One job's instance. Keeps counters for {@link DateFolders.describe}; otherwise stateless between
+ * calls.
+ */
 class DateFolders implements StrategyInstance<DateCursor> {
   private readonly layout: Layout;
   private readonly start?: Period;
@@ -151,7 +156,9 @@ class DateFolders implements StrategyInstance<DateCursor> {
     const period = parseFolderPath(this.layout, partition.id);
     if (!period) {
       throw new RecsyncError('E_PARTITION', {
-        message: `partition ${JSON.stringify(partition.id)} does not fit layout ${JSON.stringify(this.layout.text)}`,
+        message:
+          `partition ${JSON.stringify(partition.id)} does not fit layout ` +
+          `${JSON.stringify(this.layout.text)}`,
         hint: 'advance() only accepts partitions this strategy yielded.',
       });
     }
@@ -160,7 +167,10 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return { through: periodKey(period) };
   }
 
-  /** The instant a partition's period begins in the layout's timezone (Object Lock `from: 'partition'`). */
+  /**
+   * The instant a partition's period begins in the layout's timezone (Object Lock `from:
+   * 'partition'`).
+   */
   partitionStart(id: string): Date | undefined {
     const period = parseFolderPath(this.layout, id);
     return period ? periodStart(period, this.options.timezone).toJSDate() : undefined;
@@ -175,7 +185,10 @@ class DateFolders implements StrategyInstance<DateCursor> {
     const through = this.readCursor(cursor);
     const current = periodContaining(now, this.layout.granularity, this.options.timezone);
     if (comparePeriods(through, current) < 0) return undefined;
-    return `it says ${cursor.through} is complete, but the current ${this.layout.granularity} in ${this.options.timezone} is ${periodKey(current)}`;
+    return (
+      `it says ${cursor.through} is complete, but the current ${this.layout.granularity} in ` +
+      `${this.options.timezone} is ${periodKey(current)}`
+    );
   }
 
   describe(): Record<string, string | number | boolean> {
@@ -219,14 +232,18 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return firstRunSelection(this.start ?? (await this.discover(request.signal)), current);
   }
 
-  /** A saved cursor of another granularity cannot be read under this layout: refuse rather than guess. */
+  /**
+   * A saved cursor of another granularity cannot be read under this layout: refuse rather than
+   * guess.
+   */
   private readCursor(cursor: DateCursor): Period {
     const through = parsePeriodKey(cursor.through, this.layout.granularity);
     if (!through) {
       throw new RecsyncError('E_STATE_MISMATCH', {
         message:
           `the saved cursor "${cursor.through}" does not name one ${this.layout.granularity} ` +
-          `(like "${KEY_EXAMPLES[this.layout.granularity]}"), which layout ${JSON.stringify(this.layout.text)} needs`,
+          `(like "${KEY_EXAMPLES[this.layout.granularity]}"), which layout ` +
+          `${JSON.stringify(this.layout.text)} needs`,
         hint: "Reset this job's state, and set `start` to choose where the next run begins.",
       });
     }
@@ -245,8 +262,10 @@ class DateFolders implements StrategyInstance<DateCursor> {
     const ignored = counts.ignoredFolders + counts.ignoredFiles + counts.skippedSymlinks;
     if (ignored > 0) {
       this.context.warn(
-        `${ignored} entr${ignored === 1 ? 'y' : 'ies'} in ${source} do not fit layout ${JSON.stringify(this.layout.text)} ` +
-          `and are not synced (${counts.ignoredFolders} folder(s), ${counts.ignoredFiles} file(s), ` +
+        `${ignored} entr${ignored === 1 ? 'y' : 'ies'} in ${source} do not fit layout ` +
+          `${JSON.stringify(this.layout.text)} ` +
+          `and are not synced (${counts.ignoredFolders} folder(s), ${counts.ignoredFiles} ` +
+          'file(s), ' +
           `${counts.skippedSymlinks} symlink(s); e.g. ${counts.examples.join(', ')})`,
       );
     }
@@ -269,7 +288,10 @@ class DateFolders implements StrategyInstance<DateCursor> {
     };
   }
 
-  /** The files below the partition folder (subfolders included); a missing folder is an empty partition. */
+  /**
+   * The files below the partition folder (subfolders included); a missing folder is an empty
+   * partition.
+   */
   private async *files(
     id: string,
     dir: string,
@@ -298,7 +320,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
         ].filter(Boolean);
         if (parts.length > 0)
           this.context.warn(
-            `partition ${id}: skipped ${parts.join(', ')}: not regular files inside the source, so not backed up`,
+            `partition ${id}: skipped ${parts.join(', ')}: not regular files inside the ` +
+              'source, so not backed up',
           );
       },
     });
@@ -331,7 +354,10 @@ class DateFolders implements StrategyInstance<DateCursor> {
     return true;
   }
 
-  /** A followed link must lead to a folder inside the source; an unfollowed one is skipped and counted. */
+  /**
+   * A followed link must lead to a folder inside the source; an unfollowed one is skipped and
+   * counted.
+   */
   private async linkIsWalkable(id: string, abs: string): Promise<boolean> {
     if (!this.context.followSymlinks) {
       this.skipped.partitionLinks++;
@@ -346,7 +372,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
     if (inside && (await stat(target)).isDirectory()) return true;
     this.skipped.outside++;
     this.context.warn(
-      `${abs} (partition ${id}) is a symlink that does not lead to a folder inside the source: not synced`,
+      `${abs} (partition ${id}) is a symlink that does not lead to a folder inside the ` +
+        'source: not synced',
     );
     return false;
   }

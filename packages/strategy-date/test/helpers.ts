@@ -1,9 +1,10 @@
 /** Test helpers: temp trees, an instance with a pinned clock, and partition collection. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { Partition, RangeRequest, StrategyInstance } from '@recsync/framework';
+import { runStrategy, tempDirs } from '@recsync/framework/testing';
 import {
   dateOptionsSchema,
   dateStrategy,
@@ -11,16 +12,15 @@ import {
   type DateFoldersOptions,
 } from '../src/index.js';
 
-const made: string[] = [];
+const temp = tempDirs('recsync-date-');
+afterEach(temp.cleanup);
 
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-/** A temp source folder holding `files` (relative paths, each with a little content) and empty `dirs`. */
+/**
+ * A temp source folder holding `files` (relative paths, each with a little content) and empty
+ * `dirs`.
+ */
 export async function tree(spec: { files?: string[]; dirs?: string[] } = {}): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'recsync-date-'));
-  made.push(root);
+  const root = await temp.make();
   for (const dir of spec.dirs ?? []) await mkdir(path.join(root, dir), { recursive: true });
   for (const file of spec.files ?? []) {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
@@ -60,15 +60,8 @@ export async function collect(
   instance: StrategyInstance<DateCursor>,
   request: { now: string; cursor?: DateCursor; range?: RangeRequest },
 ): Promise<{ partitions: Partition[]; summary: Collected[] }> {
-  const partitions: Partition[] = [];
-  for await (const partition of instance.partitions({
-    now: new Date(request.now),
-    cursor: request.cursor,
-    range: request.range,
-    signal: new AbortController().signal,
-  })) {
-    partitions.push(partition);
-  }
+  const run = await runStrategy(instance, { ...request, files: false });
+  const partitions = run.partitions.map((p) => p.partition);
   const summary = partitions.map((p) => ({
     id: p.id,
     closed: p.closed,

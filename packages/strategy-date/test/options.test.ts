@@ -37,7 +37,8 @@ describe('options', () => {
 
   it('refuses an unknown timezone with a clear message', () => {
     expect(issues({ timezone: 'Europe/Atlantis' })).toEqual([
-      'timezone: unknown timezone "Europe/Atlantis"; use an IANA zone name such as "Europe/Berlin", "America/New_York" or "UTC"',
+      'timezone: unknown timezone "Europe/Atlantis"; use an IANA zone name such as ' +
+        '"Europe/Berlin", "America/New_York" or "UTC"',
     ]);
   });
 
@@ -59,13 +60,15 @@ describe('options', () => {
 
   it('reports layout problems on the layout path', () => {
     expect(issues({ layout: '{yyyy}-{dd}' })).toEqual([
-      'layout: layout "{yyyy}-{dd}" has {dd} but no {MM}; a layout cannot skip a level between {yyyy} and its finest token',
+      'layout: layout "{yyyy}-{dd}" has {dd} but no {MM}; a layout cannot skip a level ' +
+        'between {yyyy} and its finest token',
     ]);
   });
 
   it('checks start against the layout', () => {
     expect(issues({ start: '2026-13-01' })).toEqual([
-      'start: start "2026-13-01" is not a date; use 2026-11-25, 2026-11-25T13 or 2026-11-25T13:00 (hours), 2026-11 or 2026, or a folder name in the layout',
+      'start: start "2026-13-01" is not a date; use 2026-11-25, 2026-11-25T13 or ' +
+        '2026-11-25T13:00 (hours), 2026-11 or 2026, or a folder name in the layout',
     ]);
     expect(
       dateOptionsSchema.parse({ layout: '{yyyy}-{MM}-{dd}/{HH}', start: '2024-01-01T13:00' }).start,

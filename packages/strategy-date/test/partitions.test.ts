@@ -1,22 +1,109 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RecsyncError, type Partition } from '@recsync/framework';
+import { RecsyncError, type Partition, type RangeRequest } from '@recsync/framework';
+import type { DateCursor, DateFoldersOptions } from '../src/index.js';
 import { collect, harness, ids, tree } from './helpers.js';
 
 const NOON = '2026-11-25T12:00:00Z';
 const utcDaily = { timezone: 'UTC', grace: '1h' } as const;
 
-describe('first run', () => {
-  it('starts at `start` and runs through the current period, which stays open', async () => {
-    const { instance } = harness({ ...utcDaily, start: '2026-11-22' });
-    expect((await collect(instance, { now: NOON })).summary).toEqual([
-      { id: '2026-11-22', closed: true, recheck: false },
-      { id: '2026-11-23', closed: true, recheck: false },
-      { id: '2026-11-24', closed: true, recheck: false },
-      { id: '2026-11-25', closed: false, recheck: false },
-    ]);
-  });
+/** A partition in one word or three: its id, then "recheck" or "open" when it is one. */
+const described = (p: { id: string; closed: boolean; recheck: boolean }) =>
+  [p.id, p.recheck && 'recheck', !p.closed && 'open'].filter(Boolean).join(' ');
 
+describe('which partitions a run selects', () => {
+  const cases: {
+    name: string;
+    options: DateFoldersOptions;
+    now?: string;
+    cursor?: DateCursor;
+    range?: RangeRequest;
+    expected: string[];
+  }[] = [
+    {
+      name: 'a first run starts at `start` and runs through the current period, which stays open',
+      options: { ...utcDaily, start: '2026-11-22' },
+      expected: ['2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25 open'],
+    },
+    {
+      name: 'a first run yields nothing from a source that does not exist yet',
+      options: utcDaily,
+      expected: [],
+    },
+    {
+      name: 'a first run never yields a future period, even when `start` is in the future',
+      options: { ...utcDaily, start: '2026-12-01' },
+      expected: [],
+    },
+    {
+      name: 'a later run catches up on missed days: everything after the cursor, through today',
+      options: { ...utcDaily, lookback: 0 },
+      cursor: { through: '2026-11-21' },
+      expected: ['2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25 open'],
+    },
+    {
+      name: 'a later run re-checks exactly the last `lookback` completed periods',
+      options: { ...utcDaily, lookback: 2 },
+      cursor: { through: '2026-11-24' },
+      expected: ['2026-11-23 recheck', '2026-11-24 recheck', '2026-11-25 open'],
+    },
+    {
+      name: 'a later run combines look-back and catch-up',
+      options: { ...utcDaily, lookback: 2 },
+      cursor: { through: '2026-11-21' },
+      expected: [
+        '2026-11-20 recheck',
+        '2026-11-21 recheck',
+        '2026-11-22',
+        '2026-11-23',
+        '2026-11-24',
+        '2026-11-25 open',
+      ],
+    },
+    {
+      name: 'a cursor from the future yields nothing newer than the current period',
+      options: { ...utcDaily, lookback: 2 },
+      cursor: { through: '2026-12-05' },
+      expected: [],
+    },
+    {
+      name: '--since/--until select since..until inclusive and ignore the cursor',
+      options: utcDaily,
+      cursor: { through: '2026-11-24' },
+      range: { since: '2026-11-01', until: '2026-11-03' },
+      expected: ['2026-11-01', '2026-11-02', '2026-11-03'],
+    },
+    {
+      name: 'an hourly layout selects hours, and look-back counts hours',
+      options: { layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0, lookback: 2 },
+      now: '2026-11-26T00:30:00Z',
+      cursor: { through: '2026-11-25T21' },
+      expected: [
+        '2026-11-25/20 recheck',
+        '2026-11-25/21 recheck',
+        '2026-11-25/22',
+        '2026-11-25/23',
+        '2026-11-26/00 open',
+      ],
+    },
+    {
+      name: 'months close at the start of the next month',
+      options: { layout: '{yyyy}/{MM}', timezone: 'UTC', grace: 0, lookback: 1 },
+      now: '2026-12-01T00:00:00Z',
+      cursor: { through: '2026-10' },
+      expected: ['2026/10 recheck', '2026/11', '2026/12 open'],
+    },
+  ];
+
+  it.each(cases)('$name', async ({ options, now = NOON, cursor, range, expected }) => {
+    const { instance } = harness(options);
+    expect((await collect(instance, { now, cursor, range })).summary.map(described)).toEqual(
+      expected,
+    );
+  });
+});
+
+describe('first run', () => {
   it('starts at the oldest folder found when there is no `start`', async () => {
     const source = await tree({
       dirs: ['2026-11-24', '2026-11-22', 'notes', '2026-11-23-old'],
@@ -39,55 +126,9 @@ describe('first run', () => {
       /1 entry in .* do not fit layout "\{yyyy\}-\{MM\}-\{dd\}" .*e\.g\. notes/,
     );
   });
-
-  it('yields nothing from a source that does not exist yet', async () => {
-    const { instance } = harness(utcDaily);
-    expect(await ids(instance, { now: NOON })).toEqual([]);
-  });
-
-  it('never yields a future period, even when `start` is in the future', async () => {
-    const { instance } = harness({ ...utcDaily, start: '2026-12-01' });
-    expect(await ids(instance, { now: NOON })).toEqual([]);
-  });
 });
 
 describe('later runs', () => {
-  it('catches up on missed days: everything after the cursor, closed, through today', async () => {
-    const { instance } = harness({ ...utcDaily, lookback: 0 });
-    expect(
-      (await collect(instance, { now: NOON, cursor: { through: '2026-11-21' } })).summary,
-    ).toEqual([
-      { id: '2026-11-22', closed: true, recheck: false },
-      { id: '2026-11-23', closed: true, recheck: false },
-      { id: '2026-11-24', closed: true, recheck: false },
-      { id: '2026-11-25', closed: false, recheck: false },
-    ]);
-  });
-
-  it('re-checks exactly the last `lookback` completed periods', async () => {
-    const { instance } = harness({ ...utcDaily, lookback: 2 });
-    expect(
-      (await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } })).summary,
-    ).toEqual([
-      { id: '2026-11-23', closed: true, recheck: true },
-      { id: '2026-11-24', closed: true, recheck: true },
-      { id: '2026-11-25', closed: false, recheck: false },
-    ]);
-  });
-
-  it('combines look-back and catch-up', async () => {
-    const { instance } = harness({ ...utcDaily, lookback: 2 });
-    const { summary } = await collect(instance, { now: NOON, cursor: { through: '2026-11-21' } });
-    expect(summary.map((p) => `${p.id}${p.recheck ? ' recheck' : ''}`)).toEqual([
-      '2026-11-20 recheck',
-      '2026-11-21 recheck',
-      '2026-11-22',
-      '2026-11-23',
-      '2026-11-24',
-      '2026-11-25',
-    ]);
-  });
-
   it('keeps yesterday open within the grace time', async () => {
     const { instance } = harness({ ...utcDaily, lookback: 0 });
     const yesterday = async (now: string) =>
@@ -108,11 +149,6 @@ describe('later runs', () => {
     expect(got[0]).toBe('0001');
     expect(got.at(-1)).toBe('2026');
     expect(got).toHaveLength(2026);
-  });
-
-  it('yields nothing newer than the current period for a cursor from the future', async () => {
-    const { instance } = harness({ ...utcDaily, lookback: 2 });
-    expect(await ids(instance, { now: NOON, cursor: { through: '2026-12-05' } })).toEqual([]);
   });
 
   it('refuses a saved cursor of another granularity', async () => {
@@ -153,21 +189,7 @@ describe('--since/--until', () => {
     return ids(instance, { now: NOON, cursor: { through: '2026-11-24' }, range: { since, until } });
   };
 
-  it('selects since..until inclusive and ignores the cursor', async () => {
-    const { instance } = harness(utcDaily);
-    const { summary } = await collect(instance, {
-      now: NOON,
-      cursor: { through: '2026-11-24' },
-      range: { since: '2026-11-01', until: '2026-11-03' },
-    });
-    expect(summary).toEqual([
-      { id: '2026-11-01', closed: true, recheck: false },
-      { id: '2026-11-02', closed: true, recheck: false },
-      { id: '2026-11-03', closed: true, recheck: false },
-    ]);
-  });
-
-  it('runs through the current period without --until, and cuts a future --until there', async () => {
+  it('runs through the current period without --until, and cuts a future --until', async () => {
     expect(await range('2026-11-23', undefined)).toEqual([
       '2026-11-23',
       '2026-11-24',
@@ -210,23 +232,16 @@ describe('--since/--until', () => {
 });
 
 describe('other layouts', () => {
-  it('selects hours with an hourly layout; look-back counts hours', async () => {
+  it('gives hourly partitions their folder as dir and key prefix', async () => {
     const source = '/archive';
     const { instance } = harness(
       { layout: '{yyyy}-{MM}-{dd}/{HH}', timezone: 'UTC', grace: 0, lookback: 2 },
       source,
     );
-    const { summary, partitions } = await collect(instance, {
+    const { partitions } = await collect(instance, {
       now: '2026-11-26T00:30:00Z',
       cursor: { through: '2026-11-25T21' },
     });
-    expect(summary).toEqual([
-      { id: '2026-11-25/20', closed: true, recheck: true },
-      { id: '2026-11-25/21', closed: true, recheck: true },
-      { id: '2026-11-25/22', closed: true, recheck: false },
-      { id: '2026-11-25/23', closed: true, recheck: false },
-      { id: '2026-11-26/00', closed: false, recheck: false },
-    ]);
     expect(partitions[0]).toMatchObject({
       dir: path.join(source, '2026-11-25', '20'),
       prefix: '2026-11-25/20/',
@@ -255,19 +270,6 @@ describe('other layouts', () => {
     });
     expect(partitions.map((p) => [p.id, p.dir, p.prefix])).toEqual([
       ['2026/11/25', path.join('/archive', '2026', '11', '25'), '2026/11/25/'],
-    ]);
-  });
-
-  it('closes months at the start of the next month', async () => {
-    const { instance } = harness({ layout: '{yyyy}/{MM}', timezone: 'UTC', grace: 0, lookback: 1 });
-    const { summary } = await collect(instance, {
-      now: '2026-12-01T00:00:00Z',
-      cursor: { through: '2026-10' },
-    });
-    expect(summary).toEqual([
-      { id: '2026/10', closed: true, recheck: true },
-      { id: '2026/11', closed: true, recheck: false },
-      { id: '2026/12', closed: false, recheck: false },
     ]);
   });
 });

@@ -95,7 +95,9 @@ async function journalFile(journal: string, options: AppendOptions): Promise<str
     options.segment ?? `${(options.now ?? new Date()).toISOString().slice(0, 10)}.log`;
   if (segment.includes('/') || segment.startsWith('.')) {
     throw new RecsyncError('E_USAGE', {
-      message: `segment name ${JSON.stringify(segment)} must be a plain file name not starting with "."`,
+      message:
+        `segment name ${JSON.stringify(segment)} must be a plain file name not starting with ` +
+        '"."',
     });
   }
   return path.join(journal, segment);

@@ -51,7 +51,8 @@ export class EntryChecker {
       origin,
       ...(waiting ? { waiting } : {}),
     });
-    // Unknown state (EACCES, EIO): handed to the engine, whose upload reports it and keeps it pending.
+    // Unknown state (EACCES, EIO): handed to the engine, whose upload reports it and keeps it
+    // pending.
     const unreadable: FileCandidate = { path: entry.path, size: 0, mtimeMs: 0, origin };
     const dir = await this.dirState(path.posix.dirname(entry.path));
     if ('problem' in dir) return dir;

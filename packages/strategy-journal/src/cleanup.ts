@@ -40,7 +40,8 @@ export class SegmentCleanup {
     this.cleanedBefore = cursor.file;
     if (kept.length > 0) {
       throw new Error(
-        `kept segment(s) written after a later segment existed; their new lines were not read: ${kept.join(', ')}`,
+        'kept segment(s) written after a later segment existed; their new lines were not ' +
+          `read: ${kept.join(', ')}`,
       );
     }
   }

@@ -22,13 +22,18 @@ export const journalStrategy = defineStrategy({
   defaultSettleMs: 0,
   /** The line reached; the journal file's mtime when it was read is the time it stands for. */
   describeCursor: (cursor) => ({
-    text: `${cursor.line.toLocaleString('en-US')} line(s) of ${path.basename(cursor.file)} done (byte ${formatBytes(cursor.offset)})`,
+    text:
+      `${cursor.line.toLocaleString('en-US')} line(s) of ${path.basename(cursor.file)} done ` +
+      `(byte ${formatBytes(cursor.offset)})`,
     time: new Date(cursor.mtimeMs).toISOString(),
   }),
   create: (options, context) => new JournalInstance(options, context),
 });
 
-/** The factory for `recsync.config.ts`: `strategy: journal({ path: '/var/lib/recorder/written.log' })`. */
+/**
+ * The factory for `recsync.config.ts`: `strategy: journal({ path: '/var/lib/recorder/written.log'
+ * })`.
+ */
 export function journal(options: JournalOptions): StrategyRef {
   return useStrategy(journalStrategy, options);
 }

@@ -3,7 +3,8 @@
  * NVR) lists in an append-only journal, read from a saved offset: no directory walk at all.
  *
  * The default export is the strategy definition, so data-only configs can name the package:
- * `"strategy": { "use": "@recsync/strategy-journal", "with": { "path": "/var/lib/recorder/written.log" } }`.
+ * `"strategy": { "use": "@recsync/strategy-journal", "with": { "path":
+ * "/var/lib/recorder/written.log" } }`.
  */
 import { journalStrategy } from './definition.js';
 

@@ -143,7 +143,10 @@ export async function tailHash(handle: FileHandle, offset: number): Promise<stri
   return digest.digest('hex').slice(0, 32);
 }
 
-/** Counts the complete lines in `[0, limit)` and returns the offset after the last one (`start: 'end'`). */
+/**
+ * Counts the complete lines in `[0, limit)` and returns the offset after the last one (`start:
+ * 'end'`).
+ */
 export async function endOfCompleteLines(
   handle: FileHandle,
   limit: number,

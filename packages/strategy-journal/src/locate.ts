@@ -76,7 +76,10 @@ export function sameFile(
   return file.dev === other.dev && file.ino === other.ino;
 }
 
-/** Whether the cursor's position is still valid in `file`: long enough, same bytes before the offset. */
+/**
+ * Whether the cursor's position is still valid in `file`: long enough, same bytes before the
+ * offset.
+ */
 async function continues(file: JournalFile, cursor: JournalCursor): Promise<boolean> {
   if (file.size < cursor.offset) return false;
   const handle = await open(file.abs, 'r');
@@ -147,9 +150,16 @@ async function planAfterBreak(
     : [];
   if (!resume) {
     notes.push(
-      `the journal file the cursor is in (${cursor.file}, inode ${cursor.ino}, byte ${cursor.offset}, line ${cursor.line}) ` +
-        `is gone or was truncated${compressed.length ? ` (${compressed.length} compressed rotated file(s) cannot be read)` : ''}: ` +
-        'entries written to it after that position, if any, cannot be recovered; newer journal files are read with HEAD checks',
+      `the journal file the cursor is in (${cursor.file}, inode ${cursor.ino}, byte ` +
+        `${cursor.offset}, line ${cursor.line}) ` +
+        'is gone or was ' +
+        `truncated${
+          compressed.length
+            ? ` (${compressed.length} compressed rotated file(s) cannot be read)`
+            : ''
+        }: ` +
+        'entries written to it after that position, if any, cannot be recovered; newer ' +
+        'journal files are read with HEAD checks',
     );
   }
   if (resume === current) return { steps, notes };
@@ -162,7 +172,8 @@ async function planAfterBreak(
     const truncated = sameFile(current, cursor);
     if (truncated && resume)
       notes.push(
-        `${journal} was truncated (copy-truncate rotation): the rest of its copy ${resume.abs} is read first, then ${journal} from the start with HEAD checks`,
+        `${journal} was truncated (copy-truncate rotation): the rest of its copy ` +
+          `${resume.abs} is read first, then ${journal} from the start with HEAD checks`,
       );
     steps.push(fromStart(current, !resume || truncated));
   }
@@ -182,7 +193,9 @@ async function findResume(
   return undefined;
 }
 
-/** Files next to the journal named like it plus a suffix (`.1`, `-20261125`, `_old`), oldest first. */
+/**
+ * Files next to the journal named like it plus a suffix (`.1`, `-20261125`, `_old`), oldest first.
+ */
 async function rotatedSiblings(
   journal: string,
 ): Promise<{ readable: JournalFile[]; compressed: string[] }> {
@@ -261,13 +274,16 @@ export async function planSegments(
       steps.push({ file: first, from: cursor.offset, linesBefore: cursor.line, recheck: false });
     else {
       notes.push(
-        `segment ${first.abs} was replaced or truncated since byte ${cursor.offset} was read: it is read again from the start with HEAD checks`,
+        `segment ${first.abs} was replaced or truncated since byte ${cursor.offset} was ` +
+          'read: it is read again from the start with HEAD checks',
       );
       steps.push(fromStart(first, true));
     }
   } else {
     notes.push(
-      `segment ${path.join(dir, cursor.file)}, which the cursor is in (byte ${cursor.offset}, line ${cursor.line}), is gone: entries written to it after that position, if any, cannot be recovered`,
+      `segment ${path.join(dir, cursor.file)}, which the cursor is in (byte ` +
+        `${cursor.offset}, line ${cursor.line}), is gone: entries written to it after that ` +
+        'position, if any, cannot be recovered',
     );
   }
   return { steps: [...steps, ...files.map((f) => fromStart(f))], notes };

@@ -8,7 +8,10 @@ const cleanupSchema = z.union(
   [
     z.enum(['keep', 'delete']),
     z.strictObject({
-      /** Folder committed segments are renamed into (same filesystem); relative to the segment folder. */
+      /**
+       * Folder committed segments are renamed into (same filesystem); relative to the segment
+       * folder.
+       */
       moveTo: z.string().min(1, { error: 'moveTo must name a folder' }),
     }),
   ],
@@ -17,19 +20,26 @@ const cleanupSchema = z.union(
 
 export const journalOptionsSchema = z
   .strictObject({
-    /** A single journal file (`/var/lib/recorder/written.log`). Relative paths are relative to the source. */
+    /**
+     * A single journal file (`/var/lib/recorder/written.log`). Relative paths are relative to the
+     * source.
+     */
     path: z
       .string()
       .min(1, { error: 'path must name the journal file' })
       .optional()
       .describe('A single journal file; relative to the source. Set this or directory.'),
-    /** A folder of journal segment files, read in name order. Relative paths are relative to the source. */
+    /**
+     * A folder of journal segment files, read in name order. Relative paths are relative to the
+     * source.
+     */
     directory: z
       .string()
       .min(1, { error: 'directory must name the segment folder' })
       .optional()
       .describe(
-        'A folder of journal segment files, read in name order; relative to the source. Set this or path.',
+        'A folder of journal segment files, read in name order; relative to the source. ' +
+          'Set this or path.',
       ),
     /** Journal lines per partition: the cursor moves in steps of at most this many lines. */
     linesPerPartition: z
@@ -41,7 +51,10 @@ export const journalOptionsSchema = z
       .describe(
         'Journal lines per partition: the cursor moves in steps of at most this many lines.',
       ),
-    /** How long an entry naming a file that does not exist stays pending before it is reported missing. */
+    /**
+     * How long an entry naming a file that does not exist stays pending before it is reported
+     * missing.
+     */
     missingTimeout: durationSchema
       .prefault('7d')
       .describe(
@@ -54,9 +67,13 @@ export const journalOptionsSchema = z
     rotationGrace: durationSchema
       .prefault('1m')
       .describe(
-        'How long a rotated file or older segment must be left unwritten before the cursor moves on to the next.',
+        'How long a rotated file or older segment must be left unwritten before the cursor ' +
+          'moves on to the next.',
       ),
-    /** Where a first run starts: every line the journal holds, or its current end (adopting a backed-up archive). */
+    /**
+     * Where a first run starts: every line the journal holds, or its current end (adopting a
+     * backed-up archive).
+     */
     start: z
       .enum(['beginning', 'end'], { error: 'start must be "beginning" or "end"' })
       .default('beginning')
@@ -65,7 +82,8 @@ export const journalOptionsSchema = z
     committedSegments: cleanupSchema
       .default('keep')
       .describe(
-        'What happens to segment files the cursor has moved past: "keep", "delete" or { moveTo: folder }.',
+        'What happens to segment files the cursor has moved past: "keep", "delete" or { ' +
+          'moveTo: folder }.',
       ),
   })
   .superRefine((options, ctx) => {
@@ -82,7 +100,8 @@ export const journalOptionsSchema = z
         code: 'custom',
         path: ['committedSegments'],
         message:
-          'committedSegments applies to segment folders (directory) only; a single journal file is rotated by logrotate',
+          'committedSegments applies to segment folders (directory) only; a single journal ' +
+          'file is rotated by logrotate',
       });
     }
   });

@@ -106,7 +106,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
       if (end === 'stop' || (end === 'busy' && !last)) {
         if (end === 'busy')
           this.context.warn(
-            `${step.file.abs} was written less than ${formatDuration(this.options.rotationGrace)} ago: later journal files wait for the next run`,
+            `${step.file.abs} was written less than ` +
+              `${formatDuration(this.options.rotationGrace)} ago: later journal files wait ` +
+              'for the next run',
           );
         return;
       }
@@ -122,7 +124,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     const chunk = this.chunks.get(partition.id);
     if (!chunk) {
       throw new RecsyncError('E_PARTITION', {
-        message: `partition ${JSON.stringify(partition.id)} was not read by this run of the journal strategy`,
+        message:
+          `partition ${JSON.stringify(partition.id)} was not read by this run of the journal ` +
+          'strategy',
         hint: 'advance() only accepts partitions yielded by the same instance in its latest run',
       });
     }
@@ -158,7 +162,10 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     }
   }
 
-  /** Yields the partitions of one journal file from the step's offset; says whether the file is quiet. */
+  /**
+   * Yields the partitions of one journal file from the step's offset; says whether the file is
+   * quiet.
+   */
   private async *readStep(
     step: ReadStep,
     ctx: { run: JournalRun; request: PartitionsRequest<JournalCursor> },
@@ -214,7 +221,9 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     }
   }
 
-  /** Opens a planned file and takes its size now; undefined (with a warning) when it changed since. */
+  /**
+   * Opens a planned file and takes its size now; undefined (with a warning) when it changed since.
+   */
   private async openStep(
     step: ReadStep,
   ): Promise<{ handle: FileHandle; file: JournalFile } | undefined> {

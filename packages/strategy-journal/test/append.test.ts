@@ -46,27 +46,31 @@ describe('appendToJournal', () => {
     expect(await readFile(journal, 'utf8')).toBe('a.wav\n');
   });
 
-  it('writes JSON entries for facts and for paths the text form cannot carry; the reader gets them back', async () => {
-    const { source, journalDir } = await archive();
-    const journal = path.join(journalDir, 'written.log');
-    const odd = ['line\nbreak.wav', '{curly}.wav', '#hash.wav', '  '];
-    await appendToJournal(
-      journal,
-      [...odd, { path: 'sized.wav', size: 12, mtime: 1_700_000_000_000 }],
-      { source, cwd: source },
-    );
-    const text = await readFile(journal, 'utf8');
-    expect(
-      text
-        .split('\n')
-        .filter(Boolean)
-        .every((l) => l.startsWith('{"path":')),
-    ).toBe(true);
-    const runs = await collect(harness({ path: journal }, source).instance);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path)).sort()).toEqual(
-      [...odd, 'sized.wav'].sort(),
-    );
-  });
+  it(
+    'writes JSON entries for facts and for paths the text form cannot carry; the reader gets ' +
+      'them back',
+    async () => {
+      const { source, journalDir } = await archive();
+      const journal = path.join(journalDir, 'written.log');
+      const odd = ['line\nbreak.wav', '{curly}.wav', '#hash.wav', '  '];
+      await appendToJournal(
+        journal,
+        [...odd, { path: 'sized.wav', size: 12, mtime: 1_700_000_000_000 }],
+        { source, cwd: source },
+      );
+      const text = await readFile(journal, 'utf8');
+      expect(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .every((l) => l.startsWith('{"path":')),
+      ).toBe(true);
+      const runs = await collect(harness({ path: journal }, source).instance);
+      expect(runs.flatMap((r) => r.files.map((f) => f.path)).sort()).toEqual(
+        [...odd, 'sized.wav'].sort(),
+      );
+    },
+  );
 
   it("appends to the day's segment of a segment folder", async () => {
     const { source, journalDir } = await archive();
@@ -81,7 +85,7 @@ describe('appendToJournal', () => {
     ).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
-  it('stops an async source at the first refused entry, after writing the ones before it', async () => {
+  it('stops an async source at the first refused entry, after those before it', async () => {
     const { source, journalDir } = await archive();
     const journal = path.join(journalDir, 'written.log');
     async function* paths() {
@@ -104,8 +108,13 @@ describe('appendToJournal', () => {
       new Promise<number | null>((resolve) => {
         const script = `
           const { appendToJournal } = await import(${JSON.stringify(moduleUrl)});
-          const paths = Array.from({ length: 2000 }, (_, i) => 'x/${tag}-' + i + '-' + '${tag}'.repeat(200) + '.wav');
-          for (let i = 0; i < paths.length; i += 50) await appendToJournal(${JSON.stringify(journal)}, paths.slice(i, i + 50), { source: ${JSON.stringify(source)}, cwd: ${JSON.stringify(source)} });`;
+          const paths = Array.from(
+            { length: 2000 },
+            (_, i) => 'x/${tag}-' + i + '-' + '${tag}'.repeat(200) + '.wav',
+          );
+          const options = { source: ${JSON.stringify(source)}, cwd: ${JSON.stringify(source)} };
+          for (let i = 0; i < paths.length; i += 50)
+            await appendToJournal(${JSON.stringify(journal)}, paths.slice(i, i + 50), options);`;
         spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on(
           'exit',
           resolve,

@@ -1,15 +1,17 @@
-import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { createTree, strategyConformance } from '@recsync/framework/testing';
+import { createTree, strategyConformance, tempDirs } from '@recsync/framework/testing';
 import { journalStrategy } from '../src/index.js';
 
 const FIRST = ['2026-11-24/a.wav', '2026-11-24/sub/b.wav', '2026-11-25/c.wav', 'loose.wav'];
 
-/** A source with files, and a journal beside it (`../journal`) listing them, absolute and relative. */
+/**
+ * A source with files, and a journal beside it (`../journal`) listing them, absolute and relative.
+ */
 async function fixture(journalAt: (dir: string) => string) {
-  const root = await mkdtemp(path.join(tmpdir(), 'recsync-journal-conf-'));
+  const temp = tempDirs();
+  const root = await temp.make('recsync-journal-conf-');
   const tree = await createTree(
     Object.fromEntries(FIRST.map((p, i) => [p, { size: 10 + i, mtime: '2026-11-24T10:00:00Z' }])),
     { root: path.join(root, 'RECORDINGS') },
@@ -28,7 +30,7 @@ async function fixture(journalAt: (dir: string) => string) {
       await appendFile(journalAt(dir), `${added.join('\n')}\n`);
       return added;
     },
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    cleanup: temp.cleanup,
   };
 }
 

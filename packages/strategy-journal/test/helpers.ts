@@ -1,9 +1,11 @@
-/** Test helpers: temp folders, an instance with collected warnings, runs driven by hand. */
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+/**
+ * Test helpers: temp folders, an instance with collected warnings, runs driven as the engine does.
+ */
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { FileCandidate, Partition, StrategyInstance } from '@recsync/framework';
+import { advanceCursor, runStrategy, tempDirs } from '@recsync/framework/testing';
 import {
   journalOptionsSchema,
   journalStrategy,
@@ -11,20 +13,15 @@ import {
   type JournalOptions,
 } from '../src/index.js';
 
-const made: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const temp = tempDirs('recsync-journal-');
+afterEach(temp.cleanup);
 
 /** A temp folder removed after the test. */
-export async function tempDir(prefix = 'recsync-journal-'): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+export const tempDir = temp.make;
 
-/** A source folder with `files` (relative paths, small content) and a `journal` folder beside it. */
+/**
+ * A source folder with `files` (relative paths, small content) and a `journal` folder beside it.
+ */
 export async function archive(
   files: string[] = [],
 ): Promise<{ root: string; source: string; journalDir: string }> {
@@ -75,17 +72,11 @@ export async function collect(
   cursor?: JournalCursor,
   now = new Date(),
 ): Promise<Collected[]> {
-  const out: Collected[] = [];
-  for await (const partition of instance.partitions({
-    cursor,
-    now,
-    signal: new AbortController().signal,
-  })) {
-    const files: FileCandidate[] = [];
-    for await (const file of partition.files()) files.push(file);
-    out.push({ partition, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) });
-  }
-  return out;
+  const run = await runStrategy(instance, { cursor, now });
+  return run.partitions.map(({ partition, files }) => ({
+    partition,
+    files: [...files].sort((a, b) => (a.path < b.path ? -1 : 1)),
+  }));
 }
 
 /** The cursor after every partition is done, in order. */
@@ -94,12 +85,17 @@ export function advanceAll(
   cursor: JournalCursor | undefined,
   runs: Collected[],
 ): JournalCursor | undefined {
-  let current = cursor;
-  for (const { partition } of runs) current = instance.advance(current, partition);
-  return current;
+  return advanceCursor(
+    instance,
+    cursor,
+    runs.map((r) => r.partition),
+  );
 }
 
-/** One run from `cursor`: the paths it yields (in partition order) and the cursor after it, through JSON. */
+/**
+ * One run from `cursor`: the paths it yields (in partition order, sorted within each) and the
+ * cursor after it, through JSON.
+ */
 export async function runOnce(
   h: Harness,
   cursor?: JournalCursor,

@@ -88,7 +88,8 @@ describe('tail fingerprint', () => {
       expect(await tailHash(ha, 4)).toBe(await tailHash(hb, 4));
       expect(await tailHash(ha, 8)).not.toBe(await tailHash(hb, 8));
       expect(await tailHash(ha, 0)).toMatch(/^[0-9a-f]{32}$/);
-      expect(await tailHash(ha, 100)).not.toBe(await tailHash(ha, 14)); // past the end never matches a real position
+      // past the end never matches a real position
+      expect(await tailHash(ha, 100)).not.toBe(await tailHash(ha, 14));
     } finally {
       await ha.close();
       await hb.close();

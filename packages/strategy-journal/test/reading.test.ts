@@ -68,7 +68,7 @@ describe('reading a journal file from the saved offset', () => {
     expect((await runOnce(h, one.cursor)).paths).toEqual(['bb/c.wav']);
   });
 
-  it('yields chunks of linesPerPartition lines as closed partitions without a key prefix', async () => {
+  it('yields chunks of linesPerPartition lines as closed partitions, no key prefix', async () => {
     const lines = calls(0, 7);
     const { source, journalDir } = await archive(lines);
     const journal = path.join(journalDir, 'written.log');
@@ -89,33 +89,39 @@ describe('reading a journal file from the saved offset', () => {
     }
   });
 
-  it('moves the offset only over the longest prefix of done partitions, whatever order they finish in', async () => {
-    const lines = calls(0, 10);
-    const { source, journalDir } = await archive(lines);
-    const journal = path.join(journalDir, 'written.log');
-    await appendLines(journal, lines);
-    const h = harness({ path: journal, linesPerPartition: 2 }, source);
-    const runs = await collect(h.instance);
-    // Partitions 1, 3 and 4 finish first; 0 is still uploading: the cursor may not move at all.
-    const done = new Set<number>();
-    let cursor: JournalCursor | undefined;
-    let frontier = 0;
-    const finish = (i: number) => {
-      done.add(i);
-      while (done.has(frontier)) cursor = h.instance.advance(cursor, runs[frontier++]!.partition);
-    };
-    for (const i of [1, 3, 4]) finish(i);
-    expect(cursor).toBeUndefined();
-    finish(0);
-    expect(cursor).toMatchObject({ line: 4 }); // partitions 0 and 1: lines 1-4; 2 is still in flight
-    // A crash now: the next run starts after line 4 and re-reads lines 5-10 (3 and 4 again, never 1-4).
-    const rerun = await runOnce(
-      harness({ path: journal, linesPerPartition: 2 }, source),
-      JSON.parse(JSON.stringify(cursor)),
-    );
-    expect(rerun.paths).toEqual(lines.slice(4));
-    expect(rerun.cursor).toMatchObject({ line: 10 });
-  });
+  it(
+    'moves the offset only over the longest prefix of done partitions, whatever order they ' +
+      'finish in',
+    async () => {
+      const lines = calls(0, 10);
+      const { source, journalDir } = await archive(lines);
+      const journal = path.join(journalDir, 'written.log');
+      await appendLines(journal, lines);
+      const h = harness({ path: journal, linesPerPartition: 2 }, source);
+      const runs = await collect(h.instance);
+      // Partitions 1, 3 and 4 finish first; 0 is still uploading: the cursor may not move at all.
+      const done = new Set<number>();
+      let cursor: JournalCursor | undefined;
+      let frontier = 0;
+      const finish = (i: number) => {
+        done.add(i);
+        while (done.has(frontier)) cursor = h.instance.advance(cursor, runs[frontier++]!.partition);
+      };
+      for (const i of [1, 3, 4]) finish(i);
+      expect(cursor).toBeUndefined();
+      finish(0);
+      // partitions 0 and 1: lines 1-4; 2 is still in flight
+      expect(cursor).toMatchObject({ line: 4 });
+      // A crash now: the next run starts after line 4 and re-reads lines 5-10 (3 and 4 again, never
+      // 1-4).
+      const rerun = await runOnce(
+        harness({ path: journal, linesPerPartition: 2 }, source),
+        JSON.parse(JSON.stringify(cursor)),
+      );
+      expect(rerun.paths).toEqual(lines.slice(4));
+      expect(rerun.cursor).toMatchObject({ line: 10 });
+    },
+  );
 
   it('yields an entry repeated within a run once, at its first line', async () => {
     const { source, journalDir } = await archive(['a.wav', 'b.wav']);
@@ -167,7 +173,8 @@ describe('reading a journal file from the saved offset', () => {
     expect(one.cursor).toMatchObject({ line: 4 });
     await appendFile(journal, '\n');
     await appendLines(journal, calls(4, 2));
-    expect((await runOnce(h, one.cursor)).paths).toEqual([...calls(4, 2), 'partial']); // sorted within the partition
+    // sorted within the partition
+    expect((await runOnce(h, one.cursor)).paths).toEqual([...calls(4, 2), 'partial']);
   });
 
   it('warns when the journal does not exist yet', async () => {
@@ -196,7 +203,8 @@ describe('reading a journal file from the saved offset', () => {
       const fs = require('node:fs');
       for (let i = 0; i < ${total}; i++) {
         const fd = fs.openSync(${JSON.stringify(journal)}, 'a');
-        fs.writeSync(fd, 'dir-' + (i % 7) + '/call-' + String(i).padStart(5, '0') + '-' + 'x'.repeat(i % 40) + '.wav\\n');
+        const name = 'call-' + String(i).padStart(5, '0') + '-' + 'x'.repeat(i % 40);
+        fs.writeSync(fd, 'dir-' + (i % 7) + '/' + name + '.wav\\n');
         fs.closeSync(fd);
       }`,
     ]);

@@ -38,20 +38,24 @@ describe('rotation by rename', () => {
     expect((await runOnce(h, run.cursor, LATER())).paths).toEqual(names(8, 1));
   });
 
-  it('moves the cursor into a new journal with no complete line yet, so deleting the old one loses nothing', async () => {
-    const { journal, h, cursor } = await readThree();
-    await rename(journal, `${journal}.1`);
-    await writeFile(journal, 'n-6.w');
-    const run = await runOnce(h, cursor, LATER());
-    expect(run.paths).toEqual(names(4, 2));
-    expect(run.cursor).toMatchObject({ file: 'written.log', offset: 0, line: 0 });
-    await rm(`${journal}.1`);
-    await writeFile(journal, 'n-6.wav\n');
-    expect((await runOnce(h, run.cursor, LATER())).paths).toEqual(names(6, 1));
-    expect(h.warnings).toEqual([]);
-  });
+  it(
+    'moves the cursor into a new journal with no complete line yet, so deleting the old one ' +
+      'loses nothing',
+    async () => {
+      const { journal, h, cursor } = await readThree();
+      await rename(journal, `${journal}.1`);
+      await writeFile(journal, 'n-6.w');
+      const run = await runOnce(h, cursor, LATER());
+      expect(run.paths).toEqual(names(4, 2));
+      expect(run.cursor).toMatchObject({ file: 'written.log', offset: 0, line: 0 });
+      await rm(`${journal}.1`);
+      await writeFile(journal, 'n-6.wav\n');
+      expect((await runOnce(h, run.cursor, LATER())).paths).toEqual(names(6, 1));
+      expect(h.warnings).toEqual([]);
+    },
+  );
 
-  it('does not leave a rotated file written within rotationGrace: a producer may still hold it', async () => {
+  it('stays on a rotated file written within rotationGrace: a producer may hold it', async () => {
     const { journal, h, cursor } = await readThree({ rotationGrace: '10m' });
     await rename(journal, `${journal}.1`);
     await appendLines(journal, names(6, 2));
@@ -60,7 +64,8 @@ describe('rotation by rename', () => {
     expect(h.warnings.join()).toMatch(
       /written\.log\.1 was written less than 10m ago: later journal files wait/,
     );
-    await appendLines(`${journal}.1`, names(20, 1)); // a late write by a producer that opened it before the rename
+    // a late write by a producer that opened it before the rename
+    await appendLines(`${journal}.1`, names(20, 1));
     const later = await runOnce(h, early.cursor, LATER());
     expect(later.paths).toEqual([...names(20, 1), ...names(6, 2)]);
   });
@@ -79,19 +84,30 @@ describe('rotation by rename', () => {
     expect((await runOnce(h, cursor, LATER())).paths).toEqual(names(4, 6));
   });
 
-  it('cannot recover a rotated file that was compressed away, says so, and checks the rest with HEAD', async () => {
-    const { journal, h, cursor } = await readThree();
-    await rename(journal, `${journal}.1`);
-    await appendLines(journal, names(6, 2));
-    await writeFile(`${journal}.1.gz`, 'compressed');
-    await rm(`${journal}.1`);
-    const runs = await partitionsOf(h, cursor);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual(names(6, 2));
-    expect(runs.every((r) => r.partition.remoteCheck === 'head' && r.partition.recheck)).toBe(true);
-    expect(h.warnings.join()).toMatch(
-      /the journal file the cursor is in \(written\.log, inode \d+, byte 24, line 3\) is gone or was truncated \(1 compressed rotated file\(s\) cannot be read\): entries written to it after that position, if any, cannot be recovered/,
-    );
-  });
+  it(
+    'cannot recover a rotated file that was compressed away, says so, and checks the rest ' +
+      'with HEAD',
+    async () => {
+      const { journal, h, cursor } = await readThree();
+      await rename(journal, `${journal}.1`);
+      await appendLines(journal, names(6, 2));
+      await writeFile(`${journal}.1.gz`, 'compressed');
+      await rm(`${journal}.1`);
+      const runs = await partitionsOf(h, cursor);
+      expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual(names(6, 2));
+      expect(runs.every((r) => r.partition.remoteCheck === 'head' && r.partition.recheck)).toBe(
+        true,
+      );
+      expect(h.warnings.join()).toMatch(
+        new RegExp(
+          String.raw`the journal file the cursor is in \(written\.log, inode \d+, ` +
+            String.raw`byte 24, line 3\) is gone or was truncated ` +
+            String.raw`\(1 compressed rotated file\(s\) cannot be read\): ` +
+            'entries written to it after that position, if any, cannot be recovered',
+        ),
+      );
+    },
+  );
 
   it('reads every uncompressed rotated file on a first run, oldest first', async () => {
     const { source, journalDir } = await archive();
@@ -110,38 +126,46 @@ describe('rotation by rename', () => {
 });
 
 describe('truncation', () => {
-  it('follows copy-truncate: the rest of the copy, then the truncated journal from the start with HEAD checks', async () => {
-    const { journal, h, cursor } = await readThree();
-    await copyFile(journal, `${journal}.1`);
-    await truncate(journal, 0);
-    await appendLines(journal, names(100, 6)); // grows past the old offset with other bytes
-    const runs = await partitionsOf(h, cursor);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual([
-      ...names(4, 2),
-      ...names(100, 6),
-    ]);
-    const [fromCopy, ...fromJournal] = runs;
-    expect(fromCopy!.partition.id).toMatch(/^written\.log\.1@\d+:24-40$/);
-    expect(fromCopy!.partition.remoteCheck).toBeUndefined();
-    expect(fromJournal.every((r) => r.partition.remoteCheck === 'head')).toBe(true);
-    expect(h.warnings.join()).toMatch(/was truncated \(copy-truncate rotation\)/);
-  });
+  it(
+    'follows copy-truncate: the rest of the copy, then the truncated journal from the start ' +
+      'with HEAD checks',
+    async () => {
+      const { journal, h, cursor } = await readThree();
+      await copyFile(journal, `${journal}.1`);
+      await truncate(journal, 0);
+      await appendLines(journal, names(100, 6)); // grows past the old offset with other bytes
+      const runs = await partitionsOf(h, cursor);
+      expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual([
+        ...names(4, 2),
+        ...names(100, 6),
+      ]);
+      const [fromCopy, ...fromJournal] = runs;
+      expect(fromCopy!.partition.id).toMatch(/^written\.log\.1@\d+:24-40$/);
+      expect(fromCopy!.partition.remoteCheck).toBeUndefined();
+      expect(fromJournal.every((r) => r.partition.remoteCheck === 'head')).toBe(true);
+      expect(h.warnings.join()).toMatch(/was truncated \(copy-truncate rotation\)/);
+    },
+  );
 
-  it('re-reads a journal rewritten in place (same inode, other bytes) from the start, checked with HEAD', async () => {
-    const { journal, h, cursor } = await readThree();
-    await writeFile(
-      journal,
-      names(50, 8)
-        .map((n) => `${n}\n`)
-        .join(''),
-    );
-    const runs = await partitionsOf(h, cursor);
-    expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual(names(50, 8));
-    expect(runs.every((r) => r.partition.remoteCheck === 'head')).toBe(true);
-    const next = (await runOnce(h, cursor, LATER())).cursor;
-    expect(next).toMatchObject({ line: 8, ino: cursor.ino });
-    expect(await runOnce(h, next, LATER())).toMatchObject({ paths: [] });
-  });
+  it(
+    're-reads a journal rewritten in place (same inode, other bytes) from the start, checked ' +
+      'with HEAD',
+    async () => {
+      const { journal, h, cursor } = await readThree();
+      await writeFile(
+        journal,
+        names(50, 8)
+          .map((n) => `${n}\n`)
+          .join(''),
+      );
+      const runs = await partitionsOf(h, cursor);
+      expect(runs.flatMap((r) => r.files.map((f) => f.path))).toEqual(names(50, 8));
+      expect(runs.every((r) => r.partition.remoteCheck === 'head')).toBe(true);
+      const next = (await runOnce(h, cursor, LATER())).cursor;
+      expect(next).toMatchObject({ line: 8, ino: cursor.ino });
+      expect(await runOnce(h, next, LATER())).toMatchObject({ paths: [] });
+    },
+  );
 
   it('re-reads a journal truncated below the offset from the start', async () => {
     const { journal, h, cursor } = await readThree();
@@ -152,12 +176,16 @@ describe('truncation', () => {
     ]);
   });
 
-  it('continues in a journal whose inode changed but whose bytes are the same (a copy moved into place)', async () => {
-    const { journal, h, cursor } = await readThree();
-    await copyFile(journal, `${journal}.new`);
-    await rename(`${journal}.new`, journal);
-    const run = await runOnce(h, cursor, LATER());
-    expect(run.paths).toEqual(names(4, 2));
-    expect(run.runs.every((r) => r.partition.remoteCheck === undefined)).toBe(true);
-  });
+  it(
+    'continues in a journal whose inode changed but whose bytes are the same (a copy moved ' +
+      'into place)',
+    async () => {
+      const { journal, h, cursor } = await readThree();
+      await copyFile(journal, `${journal}.new`);
+      await rename(`${journal}.new`, journal);
+      const run = await runOnce(h, cursor, LATER());
+      expect(run.paths).toEqual(names(4, 2));
+      expect(run.runs.every((r) => r.partition.remoteCheck === undefined)).toBe(true);
+    },
+  );
 });

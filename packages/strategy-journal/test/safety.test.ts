@@ -75,13 +75,14 @@ describe('a journal cannot be used to read files outside the source', () => {
     ]);
     expect(files.map((f) => f.path)).toEqual(['in/a.wav']);
     expect(h.warnings.sort()).toEqual([
-      `skipped ${journal}:1: out-dir/key.pem is reached through a symlinked folder and followSymlinks is off`,
+      `skipped ${journal}:1: out-dir/key.pem is reached through a symlinked folder and ` +
+        'followSymlinks is off',
       `skipped ${journal}:2: out-link.pem is a symlink and followSymlinks is off`,
       `skipped ${journal}:3: in-link.wav is a symlink and followSymlinks is off`,
     ]);
   });
 
-  it('refuses symlinks that lead outside the source when following them, with the line number', async () => {
+  it('refuses followed symlinks that lead outside the source, with the line number', async () => {
     const { root, journal, files, h } = await setup(
       ['out-dir/key.pem', 'out-link.pem', 'in-link.wav'],
       true,

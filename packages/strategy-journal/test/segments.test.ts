@@ -31,7 +31,8 @@ describe('a folder of segment files', () => {
     expect(one.cursor).toMatchObject({ file: '2026-11-25.log', line: 1 });
     await appendLines(path.join(dir, '2026-11-25.log'), ['d.wav']);
     await appendLines(path.join(dir, '2026-11-26.log'), ['e.wav']);
-    await appendLines(path.join(dir, '2026-11-24.log'), ['too-late.wav']); // before the cursor's segment: never read again
+    // before the cursor's segment: never read again
+    await appendLines(path.join(dir, '2026-11-24.log'), ['too-late.wav']);
     const two = await runOnce(h, one.cursor, LATER());
     expect(two.paths).toEqual(['d.wav', 'e.wav']);
     expect(two.cursor).toMatchObject({ file: '2026-11-26.log', line: 1 });
@@ -123,7 +124,10 @@ describe('committed segments', () => {
     const run = await runOnce(h, undefined, LATER());
     await appendLines(path.join(dir, '001.log'), ['straggler.wav']);
     await expect(h.instance.committed!(run.cursor!)).rejects.toThrow(
-      /kept segment\(s\) written after a later segment existed.*001\.log \(read up to byte 6, now 20 bytes\)/,
+      new RegExp(
+        String.raw`kept segment\(s\) written after a later segment existed.*` +
+          String.raw`001\.log \(read up to byte 6, now 20 bytes\)`,
+      ),
     );
     expect(existsSync(path.join(dir, '001.log'))).toBe(true);
   });

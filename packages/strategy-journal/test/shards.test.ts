@@ -45,6 +45,6 @@ describe('journal segments with shards', () => {
     expect(keys.filter((k) => FILES.includes(k)).sort()).toEqual(FILES);
     expect(FILES.filter((f) => shardOfKey(f, 2) === 0).length).toBeGreaterThan(0);
     expect((await syncJob(shard(0), { now: LATER() })).exitCode).toBe(0);
-    j.dispose();
+    await j.dispose();
   });
 });

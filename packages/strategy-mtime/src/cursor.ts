@@ -134,7 +134,9 @@ export function completeRun(
   return { base, partial: normalize(state.partial, base), unreadable };
 }
 
-/** Drops entries that another entry reaching at least as far, with a cutoff at least as new, covers. */
+/**
+ * Drops entries that another entry reaching at least as far, with a cutoff at least as new, covers.
+ */
 function normalize(entries: readonly PartialEntry[], base: number): PartialEntry[] {
   const byReachDescending = [...entries].sort(
     (a, b) => comparePartitionIds(b.through, a.through) || b.cutoff - a.cutoff,
@@ -149,7 +151,10 @@ function normalize(entries: readonly PartialEntry[], base: number): PartialEntry
   return kept.reverse();
 }
 
-/** Bounds the cursor: past the limit, the whole partition is walked again with the oldest missed cutoff. */
+/**
+ * Bounds the cursor: past the limit, the whole partition is walked again with the oldest missed
+ * cutoff.
+ */
 function capRemembered(
   id: string,
   remembered: ReadonlyMap<string, number>,

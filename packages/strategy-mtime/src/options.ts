@@ -24,7 +24,8 @@ export const mtimeOptionsSchema = z.strictObject({
     })
     .optional()
     .describe(
-      'Where the first run starts: a date-time, or a duration before the run ("30d"). Default: every file is a candidate.',
+      'Where the first run starts: a date-time, or a duration before the run ("30d"). ' +
+        'Default: every file is a candidate.',
     ),
   /**
    * Subtracted from the clock captured before the walk to give the next run's cutoff. Covers
@@ -34,14 +35,19 @@ export const mtimeOptionsSchema = z.strictObject({
   margin: durationSchema
     .prefault('5s')
     .describe(
-      'Subtracted from the clock before the walk to give the next cutoff; must exceed clock skew to the file server and timestamp granularity.',
+      'Subtracted from the clock before the walk to give the next cutoff; must exceed ' +
+        'clock skew to the file server and timestamp granularity.',
     ),
-  /** ctime counts too (finds files copied in with `cp -p`, renamed in, folders moved in). False: mtime only, as `find -newer`. */
+  /**
+   * ctime counts too (finds files copied in with `cp -p`, renamed in, folders moved in). False:
+   * mtime only, as `find -newer`.
+   */
   ctime: z
     .boolean({ error: 'ctime must be true or false' })
     .default(true)
     .describe(
-      'ctime counts too (files copied in with cp -p, renamed in, folders moved in). false: mtime only, as find -newer.',
+      'ctime counts too (files copied in with cp -p, renamed in, folders moved in). false: ' +
+        'mtime only, as find -newer.',
     ),
   /**
    * Write-once pruning: assume files are never modified in place once written, and skip the
@@ -51,11 +57,16 @@ export const mtimeOptionsSchema = z.strictObject({
     .boolean({ error: 'writeOnce must be true or false' })
     .default(false)
     .describe(
-      'Files are never modified in place: skip reading folders whose own mtime and ctime are older than the cutoff.',
+      'Files are never modified in place: skip reading folders whose own mtime and ctime ' +
+        'are older than the cutoff.',
     ),
-  /** Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened. */
+  /**
+   * Globs a file must match one of (relative to the source); folders that cannot contain a match
+   * are never opened.
+   */
   include: globsSchema('include').describe(
-    'Globs a file must match one of (relative to the source); folders that cannot contain a match are never opened.',
+    'Globs a file must match one of (relative to the source); folders that cannot contain ' +
+      'a match are never opened.',
   ),
   /** Globs of files to leave out; `dir/**` also keeps the walk out of `dir`. */
   exclude: globsSchema('exclude').describe(

@@ -79,7 +79,9 @@ export const mtimeStrategy = defineStrategy({
    * how a run looks, not what a saved cutoff means.
    */
   identity: (options) => ({ include: options.include, exclude: options.exclude }),
-  range: `${TIME_INPUT_FORMS}; --since replaces the saved cutoff for this run, --until leaves out changes after it`,
+  range:
+    `${TIME_INPUT_FORMS}; --since replaces the saved cutoff for this run, --until leaves out ` +
+    'changes after it',
   /**
    * `head`: one HEAD per candidate, proportional to what changed. It skips what is already
    * there with the same size and recorded mtime, so re-found files (the margin, a chmod, a
@@ -329,7 +331,8 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     return {
       id,
       dir: root ? this.context.source : path.join(this.context.source, id),
-      // The root's files share no prefix; a folder with a backslash has no safe one (its files are refused anyway).
+      // The root's files share no prefix; a folder with a backslash has no safe one (its files are
+      // refused anyway).
       ...(root || id.includes('\\') ? {} : { prefix: `${id}/` }),
       closed: true,
       files: () => this.files(run, top, id, signal),
@@ -396,19 +399,22 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     if (memory.unreadable.size > 0) {
       const examples = [...memory.unreadable.keys()].slice(0, 3).join(', ');
       this.context.warn(
-        `partition ${id}: ${memory.unreadable.size} folder(s) could not be read (${examples}${memory.unreadable.size > 3 ? ', …' : ''}); ` +
+        `partition ${id}: ${memory.unreadable.size} folder(s) could not be read ` +
+          `(${examples}${memory.unreadable.size > 3 ? ', …' : ''}); ` +
           'they are remembered and walked again by the next run with the cutoff they missed',
       );
     }
     if (counts.outsideLinks > 0)
       this.context.warn(
-        `partition ${id}: ${counts.outsideLinks} symlink(s) lead outside the source and were not followed`,
+        `partition ${id}: ${counts.outsideLinks} symlink(s) lead outside the source and ` +
+          'were not followed',
       );
     if (counts.symlinkLoops > 0)
       this.context.warn(`partition ${id}: ${counts.symlinkLoops} symlink loop(s) cut`);
     if (counts.undecodableNames > 0) {
       this.context.warn(
-        `partition ${id}: ${counts.undecodableNames} name(s) are not valid UTF-8: backed up under a key-safe name ` +
+        `partition ${id}: ${counts.undecodableNames} name(s) are not valid UTF-8: backed ` +
+          'up under a key-safe name ' +
           '(U+FFFD and a hash), the raw name in the metadata, and checked again on every run',
       );
     }

@@ -10,11 +10,18 @@
 import { parseDuration } from '@recsync/framework';
 
 export const TIME_INPUT_FORMS =
-  'a date-time (2026-11-25, 2026-11-25T13:00, 2026-11-25T13:00:00Z or with an offset such as +01:00; ' +
+  'a date-time (2026-11-25, 2026-11-25T13:00, 2026-11-25T13:00:00Z or with an offset such ' +
+  'as +01:00; ' +
   'local time without one) or a duration meaning that long before the run (7d, 36h, 90m)';
 
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const DATE_TIME = new RegExp(
+  [
+    String.raw`^(\d{4})-(\d{2})-(\d{2})`, // date
+    String.raw`(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?`, // time, seconds, fraction
+    String.raw`(Z|[+-]\d{2}(?::?\d{2})?)?$`, // zone
+  ].join(''),
+  'i',
+);
 
 /** Milliseconds since the epoch, or undefined when `text` is neither form. */
 export function parseTimeInput(text: string, now: Date): number | undefined {

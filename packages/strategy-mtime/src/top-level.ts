@@ -50,7 +50,9 @@ export async function readTopLevel(
   if (!rootStats?.isDirectory()) {
     throw new RecsyncError('E_USAGE', {
       message: `the source folder ${source} does not exist or is not a folder`,
-      hint: "check the job's `source`; an unmounted share would otherwise look like an archive with nothing new",
+      hint:
+        "check the job's `source`; an unmounted share would otherwise look like an archive " +
+        'with nothing new',
     });
   }
   const rootReal = await realpath(source);

@@ -26,34 +26,40 @@ async function archive(outsideFiles: Record<string, Date> = {}) {
 }
 
 describe('ctime: what find -newer misses', () => {
-  it('finds a file copied in with cp -p and a file renamed in with mv, both keeping their old mtime', async () => {
-    const a = await archive({ 'copied.mp4': OLD, 'moved.mp4': OLD });
-    await cp(path.join(a.outside, 'copied.mp4'), path.join(a.root, 'cam-1', 'copied.mp4'), {
-      preserveTimestamps: true,
-    });
-    await rename(path.join(a.outside, 'moved.mp4'), path.join(a.root, 'cam-2', 'moved.mp4'));
-    await tick();
+  it(
+    'finds a file copied in with cp -p and a file renamed in with mv, both keeping their old ' +
+      'mtime',
+    async () => {
+      const a = await archive({ 'copied.mp4': OLD, 'moved.mp4': OLD });
+      await cp(path.join(a.outside, 'copied.mp4'), path.join(a.root, 'cam-1', 'copied.mp4'), {
+        preserveTimestamps: true,
+      });
+      await rename(path.join(a.outside, 'moved.mp4'), path.join(a.root, 'cam-2', 'moved.mp4'));
+      await tick();
 
-    const withCtime = await run(subject({}, a.root).instance, {
-      now: Date.now(),
-      cursor: a.cursor,
-    });
-    expect(withCtime.paths).toEqual(['cam-1/copied.mp4', 'cam-2/moved.mp4']);
-    const mtimeOnly = await run(subject({ ctime: false }, a.root).instance, {
-      now: Date.now(),
-      cursor: a.cursor,
-    });
-    expect(mtimeOnly.paths).toEqual([]);
-  });
+      const withCtime = await run(subject({}, a.root).instance, {
+        now: Date.now(),
+        cursor: a.cursor,
+      });
+      expect(withCtime.paths).toEqual(['cam-1/copied.mp4', 'cam-2/moved.mp4']);
+      const mtimeOnly = await run(subject({ ctime: false }, a.root).instance, {
+        now: Date.now(),
+        cursor: a.cursor,
+      });
+      expect(mtimeOnly.paths).toEqual([]);
+    },
+  );
 
-  it('takes every file below a folder moved in with mv, though none of their own times changed', async () => {
+  it('takes every file below a folder moved in with mv, whatever their own times', async () => {
     const a = await archive({
       'restored/x.mp4': OLD,
       'restored/deep/y.mp4': OLD,
       'cam-9/z.mp4': OLD,
     });
-    await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored')); // into a partition
-    await rename(path.join(a.outside, 'cam-9'), path.join(a.root, 'cam-9')); // a new top-level folder
+    // into a partition
+    await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored'));
+    // a new top-level folder
+    await rename(path.join(a.outside, 'cam-9'), path.join(a.root, 'cam-9'));
     await tick();
 
     const { instance } = subject({}, a.root);
@@ -71,14 +77,18 @@ describe('ctime: what find -newer misses', () => {
     expect(await findNewer(a.root, marker, { ctime: true })).toEqual([]);
   });
 
-  it('takes every file below a folder whose times were restored after its files were written (tar, rsync -t)', async () => {
-    const a = await archive();
-    await writeFiles(a.root, { 'cam-3/old-1.mp4': OLD, 'cam-3/old-2.mp4': OLD });
-    await utimes(path.join(a.root, 'cam-3'), OLD, OLD);
-    await tick();
-    const result = await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor });
-    expect(result.paths).toEqual(['cam-3/old-1.mp4', 'cam-3/old-2.mp4']);
-  });
+  it(
+    'takes every file below a folder whose times were restored after its files were written ' +
+      '(tar, rsync -t)',
+    async () => {
+      const a = await archive();
+      await writeFiles(a.root, { 'cam-3/old-1.mp4': OLD, 'cam-3/old-2.mp4': OLD });
+      await utimes(path.join(a.root, 'cam-3'), OLD, OLD);
+      await tick();
+      const result = await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor });
+      expect(result.paths).toEqual(['cam-3/old-1.mp4', 'cam-3/old-2.mp4']);
+    },
+  );
 
   it('does not take a whole folder only because files were added to it', async () => {
     const a = await archive();
@@ -91,19 +101,25 @@ describe('ctime: what find -newer misses', () => {
     expect(instance.describe()).not.toHaveProperty('movedDirs');
   });
 
-  it('documented limit: a folder moved in and then written into before the next run looks like an old folder that got a new file', async () => {
-    const a = await archive({ 'restored/x.mp4': OLD });
-    await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored'));
-    await tick();
-    await writeFiles(a.root, { 'cam-1/restored/later.mp4': null }); // sets the folder's mtime to its ctime
-    await tick();
-    const result = await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor });
-    expect(result.paths).toEqual(['cam-1/restored/later.mp4']); // x.mp4 is missed (README: "not detected")
-  });
+  it(
+    'documented limit: a folder moved in and then written into before the next run looks ' +
+      'like an old folder that got a new file',
+    async () => {
+      const a = await archive({ 'restored/x.mp4': OLD });
+      await rename(path.join(a.outside, 'restored'), path.join(a.root, 'cam-1', 'restored'));
+      await tick();
+      // sets the folder's mtime to its ctime
+      await writeFiles(a.root, { 'cam-1/restored/later.mp4': null });
+      await tick();
+      const result = await run(subject({}, a.root).instance, { now: Date.now(), cursor: a.cursor });
+      // x.mp4 is missed (README: "not detected")
+      expect(result.paths).toEqual(['cam-1/restored/later.mp4']);
+    },
+  );
 });
 
 describe('clock-skew margin', () => {
-  it('finds a file stamped by a clock behind ours, within the margin, on the next run', async () => {
+  it('finds a file stamped by a clock behind ours, within the margin, next run', async () => {
     const root = await tempDir();
     await writeFiles(root, { 'nfs/a.mp4': OLD });
     const now = Date.parse('2030-01-01T12:00:00Z'); // ctimes (real) are long before this run
@@ -154,24 +170,28 @@ describe('the cutoff a run uses', () => {
     ).toEqual(['d/1-day.mp4']);
   });
 
-  it('--since replaces the saved cutoff and --until leaves out later changes; the cursor does not move', async () => {
-    const root = await tempDir();
-    await writeFiles(root, times);
-    const cursor = { cutoff: new Date(NOW - 3600_000).toISOString() };
-    const { instance } = subject({}, root);
-    const since = await run(instance, { now: NOW, cursor, range: { since: '4d' } });
-    expect(since.paths).toEqual(['d/1-day.mp4', 'd/3-days.mp4']);
-    expect(since.cursor).toEqual(cursor);
-    expect(instance.describe()).toMatchObject({
-      cutoff: new Date(NOW - 4 * 86_400_000).toISOString(),
-    });
-    const window = await run(subject({}, root).instance, {
-      now: NOW,
-      cursor,
-      range: { since: '10d', until: '2d' },
-    });
-    expect(window.paths).toEqual(['d/3-days.mp4', 'd/9-days.mp4']);
-  });
+  it(
+    '--since replaces the saved cutoff and --until leaves out later changes; the cursor does ' +
+      'not move',
+    async () => {
+      const root = await tempDir();
+      await writeFiles(root, times);
+      const cursor = { cutoff: new Date(NOW - 3600_000).toISOString() };
+      const { instance } = subject({}, root);
+      const since = await run(instance, { now: NOW, cursor, range: { since: '4d' } });
+      expect(since.paths).toEqual(['d/1-day.mp4', 'd/3-days.mp4']);
+      expect(since.cursor).toEqual(cursor);
+      expect(instance.describe()).toMatchObject({
+        cutoff: new Date(NOW - 4 * 86_400_000).toISOString(),
+      });
+      const window = await run(subject({}, root).instance, {
+        now: NOW,
+        cursor,
+        range: { since: '10d', until: '2d' },
+      });
+      expect(window.paths).toEqual(['d/3-days.mp4', 'd/9-days.mp4']);
+    },
+  );
 
   it('refuses a range it cannot read, with the forms it takes', async () => {
     const root = await tempDir();
@@ -186,12 +206,15 @@ describe('the cutoff a run uses', () => {
     );
   });
 
-  it("never moves the cursor backwards, even when a run's clock is behind the saved cutoff", async () => {
-    const root = await tempDir();
-    await mkdir(path.join(root, 'x'));
-    const cursor = { cutoff: new Date(NOW - 1000).toISOString() };
-    const result = await run(subject({}, root).instance, { now: NOW, cursor });
-    expect(result.ids).toEqual(['x']);
-    expect(result.cursor).toEqual(cursor);
-  });
+  it(
+    "never moves the cursor backwards, even when a run's clock is " + 'behind the saved cutoff',
+    async () => {
+      const root = await tempDir();
+      await mkdir(path.join(root, 'x'));
+      const cursor = { cutoff: new Date(NOW - 1000).toISOString() };
+      const result = await run(subject({}, root).instance, { now: NOW, cursor });
+      expect(result.ids).toEqual(['x']);
+      expect(result.cursor).toEqual(cursor);
+    },
+  );
 });

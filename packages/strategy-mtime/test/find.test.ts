@@ -167,23 +167,28 @@ describe('equality with find -newer', () => {
     });
   });
 
-  it('takes a file whose mtime equals the cutoff, which find -newer (strictly newer) leaves out', async () => {
-    const root = await tempDir();
-    const cutoff = Date.parse('2026-01-01T00:00:00.000Z');
-    await writeFiles(root, {
-      before: new Date(cutoff - 1),
-      at: new Date(cutoff),
-      after: new Date(cutoff + 1),
-    });
-    const marker = path.join(root, 'at');
-    await utimes(marker, new Date(cutoff), new Date(cutoff));
-    const { instance } = subject({ ctime: false }, root);
-    const result = await run(instance, {
-      now: Date.now(),
-      cursor: { cutoff: new Date(cutoff).toISOString() },
-    });
-    // find -newer is strictly newer; the cutoff itself is taken too (a time at the cutoff may be after the last walk).
-    expect(await findNewer(root, marker, { ctime: false })).toEqual(['after']);
-    expect(result.paths).toEqual(['after', 'at']);
-  });
+  it(
+    'takes a file whose mtime equals the cutoff, which find -newer (strictly newer) leaves ' +
+      'out',
+    async () => {
+      const root = await tempDir();
+      const cutoff = Date.parse('2026-01-01T00:00:00.000Z');
+      await writeFiles(root, {
+        before: new Date(cutoff - 1),
+        at: new Date(cutoff),
+        after: new Date(cutoff + 1),
+      });
+      const marker = path.join(root, 'at');
+      await utimes(marker, new Date(cutoff), new Date(cutoff));
+      const { instance } = subject({ ctime: false }, root);
+      const result = await run(instance, {
+        now: Date.now(),
+        cursor: { cutoff: new Date(cutoff).toISOString() },
+      });
+      // find -newer is strictly newer; the cutoff itself is taken too (a time at the cutoff may be
+      // after the last walk).
+      expect(await findNewer(root, marker, { ctime: false })).toEqual(['after']);
+      expect(result.paths).toEqual(['after', 'at']);
+    },
+  );
 });

@@ -1,11 +1,14 @@
-/** Test helpers: temp trees, instances with a pinned clock, whole runs the way the engine drives them. */
+/**
+ * Test helpers: temp trees, instances with a pinned clock, whole runs the way the engine drives
+ * them.
+ */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach } from 'vitest';
 import type { FileCandidate, RangeRequest } from '@recsync/framework';
+import { runStrategy, tempDirs } from '@recsync/framework/testing';
 import {
   MtimeCutoff,
   mtimeOptionsSchema,
@@ -14,18 +17,11 @@ import {
   type ScanFs,
 } from '@recsync/strategy-mtime';
 
-const made: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const temp = tempDirs('recsync-mtime-');
+afterEach(temp.cleanup);
 
 /** A temp folder removed after the test. */
-export async function tempDir(prefix = 'recsync-mtime-'): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+export const tempDir = temp.make;
 
 /** Writes files (relative path → mtime, or null for "now") below `root`. */
 export async function writeFiles(
@@ -87,27 +83,14 @@ export async function run(
   instance: MtimeCutoff,
   request: { now: Date | number; cursor?: MtimeCursor; range?: RangeRequest },
 ): Promise<RunResult> {
-  const ids: string[] = [];
-  const files: FileCandidate[] = [];
-  const partitions = [];
-  const signal = new AbortController().signal;
-  for await (const partition of instance.partitions({
-    now: new Date(request.now),
-    cursor: request.cursor,
-    range: request.range,
-    signal,
-  })) {
-    ids.push(partition.id);
-    partitions.push(partition);
-    for await (const file of partition.files()) files.push(file);
-  }
-  let cursor = request.cursor;
-  for (const p of partitions)
-    cursor = instance.advance(cursor, { id: p.id, closed: p.closed, recheck: p.recheck });
-  return { ids, files, paths: files.map((f) => f.path).sort(), cursor };
+  const { ids, files, paths, cursor } = await runStrategy(instance, request);
+  return { ids, files, paths, cursor };
 }
 
-/** Paths GNU find prints for `find ROOT -type f ( -newer MARKER [-o -cnewer MARKER] )`, relative and sorted. */
+/**
+ * Paths GNU find prints for `find ROOT -type f ( -newer MARKER [-o -cnewer MARKER] )`, relative and
+ * sorted.
+ */
 export async function findNewer(
   root: string,
   marker: string,

@@ -3,20 +3,11 @@
  * pinned): a first run uploads the archive, a second uploads exactly what changed in between,
  * whichever way it arrived.
  */
-import { randomBytes } from 'node:crypto';
 import { appendFile, chmod, cp, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import {
-  definePlugin,
-  openPlan,
-  resolveConfig,
-  stateFilePath,
-  syncJob,
-  type FileEvent,
-  type ResolvedJob,
-} from '@recsync/framework';
-import { createTestClient, createTree, type FixtureTree } from '@recsync/framework/testing';
+import { openPlan, stateFilePath } from '@recsync/framework';
+import { createTestJob, createTree, type FixtureTree } from '@recsync/framework/testing';
 import { mtimeCutoff, type MtimeCutoffOptions } from '@recsync/strategy-mtime';
 import { tempDir, tick } from './helpers.js';
 
@@ -27,57 +18,39 @@ afterEach(async () => {
 });
 
 async function setup(strategy: MtimeCutoffOptions = {}) {
-  const endpoint = inject('s3Endpoint');
-  const client = createTestClient(endpoint);
-  const bucket = `mtime-${randomBytes(4).toString('hex')}`;
-  await client.createBucket(bucket);
   const tree: FixtureTree = await createTree({
     'cam-1/clip-1.mp4': { size: 2000, mtime: OLD },
     'cam-1/clip-2.mp4': { size: 3000, mtime: OLD },
     'cam-2/2024/clip-3.mp4': { size: 1000, mtime: OLD },
     'index.txt': { size: 10, mtime: OLD },
   });
-  const stateDir = await tempDir('recsync-state-');
-  cleanups.push(() => client.destroy(), tree.cleanup);
-  const config = {
-    stateDir,
-    jobs: {
-      cctv: {
-        source: tree.root,
-        target: { bucket, endpoint, forcePathStyle: true },
-        // margin: far above the kernel's timestamp granularity, far below the pauses between steps
-        strategy: mtimeCutoff({ margin: '20ms', ...strategy }),
-        filters: { settle: 0 },
-        upload: { concurrency: 4 },
-      },
-    },
-  };
-  const job: ResolvedJob = (await resolveConfig(config, { importModule: (s) => import(s) }))
-    .jobs[0]!;
+  const testJob = await createTestJob({
+    endpoint: inject('s3Endpoint'),
+    source: tree.root,
+    name: 'cctv',
+    // margin: far above the kernel's timestamp granularity, far below the pauses between steps
+    strategy: mtimeCutoff({ margin: '20ms', ...strategy }),
+    job: { filters: { settle: 0 }, upload: { concurrency: 4 } },
+  });
+  cleanups.push(testJob.dispose, tree.cleanup);
+  const job = await testJob.makeJob();
   const sync = async () => {
-    const events: FileEvent[] = [];
-    const recorder = definePlugin({
-      name: 'test:recorder',
-      apply: (hooks) => {
-        for (const hook of [hooks.uploaded, hooks.skipped, hooks.uploadFailed])
-          hook.tap('test', (e) => void events.push(e));
-      },
-    });
     await tick();
-    const stats = await syncJob(job, { now: new Date(), plugins: [recorder] });
+    const run = await testJob.sync({ now: new Date() });
     await tick();
     const keys = (outcome: string) =>
-      events
+      run.events
         .filter((e) => e.outcome === outcome)
         .map((e) => e.key)
         .sort();
-    return { stats, uploaded: keys('uploaded'), present: keys('present') };
+    return { stats: run.stats, uploaded: keys('uploaded'), present: keys('present') };
   };
+  const { client, bucket } = testJob;
   return { job, tree, client, bucket, sync, stateFile: stateFilePath(job) };
 }
 
 describe('mtime strategy against the S3 server', () => {
-  it('a second run uploads only what changed in between: new, modified, copied in, moved in', async () => {
+  it('a second run uploads only what changed: new, modified, copied in, moved in', async () => {
     const s = await setup();
     const first = await s.sync();
     expect(first.stats.exitCode).toBe(0);
@@ -108,7 +81,8 @@ describe('mtime strategy against the S3 server', () => {
     });
     await rename(staged.path('moved.mp4'), s.tree.path('cam-2/2024/moved.mp4'));
     await rename(path.join(outside, 'restored'), s.tree.path('cam-1/restored'));
-    await chmod(s.tree.path('cam-1/clip-1.mp4'), 0o600); // found by its ctime, already there: not uploaded again
+    // found by its ctime, already there: not uploaded again
+    await chmod(s.tree.path('cam-1/clip-1.mp4'), 0o600);
 
     const second = await s.sync();
     expect(second.stats.exitCode).toBe(0);

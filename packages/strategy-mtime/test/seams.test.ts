@@ -52,68 +52,81 @@ describe('unreadable folders', () => {
     // ctimes (the real clock) are long before these runs; the mtimes decide.
     await writeFiles(root, {
       'cam-1/ok/a.mp4': new Date(C0 - DAY),
-      'cam-1/locked/b.mp4': new Date(C0 + DAY), // changed after the first cutoff, before the first run
+      // changed after the first cutoff, before the first run
+      'cam-1/locked/b.mp4': new Date(C0 + DAY),
       'cam-1/locked/deeper/c.mp4': new Date(C0 - DAY),
       'cam-2/d.mp4': new Date(C0 + DAY),
     });
     return root;
   }
 
-  it('reports one, keeps walking, remembers it with the cutoff it missed, and walks it with that cutoff once readable', async () => {
-    const root = await archive();
-    const locked = new Set(['cam-1/locked']);
-    const first = subject({}, root, { fs: lockable(root, locked) });
-    const r1 = await run(first.instance, { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } });
-    expect(r1.paths).toEqual(['cam-2/d.mp4']);
-    expect(first.warnings.join('\n')).toMatch(
-      /partition cam-1: 1 folder\(s\) could not be read \(cam-1\/locked\).*walked again by the next run/,
-    );
-    expect(first.instance.describe()).toMatchObject({ unreadableDirs: 1 });
-    expect(r1.cursor).toEqual({
-      cutoff: iso(C0 + 2 * DAY - 5000),
-      unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }],
-    });
+  it(
+    'reports one, keeps walking, remembers it with the cutoff it missed, and walks it with ' +
+      'that cutoff once readable',
+    async () => {
+      const root = await archive();
+      const locked = new Set(['cam-1/locked']);
+      const first = subject({}, root, { fs: lockable(root, locked) });
+      const r1 = await run(first.instance, { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } });
+      expect(r1.paths).toEqual(['cam-2/d.mp4']);
+      expect(first.warnings.join('\n')).toMatch(
+        new RegExp(
+          String.raw`partition cam-1: 1 folder\(s\) could not be read \(cam-1\/locked\)` +
+            '.*walked again by the next run',
+        ),
+      );
+      expect(first.instance.describe()).toMatchObject({ unreadableDirs: 1 });
+      expect(r1.cursor).toEqual({
+        cutoff: iso(C0 + 2 * DAY - 5000),
+        unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }],
+      });
 
-    // Still unreadable: remembered again with the cutoff it first missed, not this run's.
-    const r2 = await run(subject({}, root, { fs: lockable(root, locked) }).instance, {
-      now: C0 + 3 * DAY,
-      cursor: r1.cursor,
-    });
-    expect(r2.paths).toEqual([]);
-    expect(r2.cursor).toEqual({
-      cutoff: iso(C0 + 3 * DAY - 5000),
-      unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }],
-    });
+      // Still unreadable: remembered again with the cutoff it first missed, not this run's.
+      const r2 = await run(subject({}, root, { fs: lockable(root, locked) }).instance, {
+        now: C0 + 3 * DAY,
+        cursor: r1.cursor,
+      });
+      expect(r2.paths).toEqual([]);
+      expect(r2.cursor).toEqual({
+        cutoff: iso(C0 + 3 * DAY - 5000),
+        unreadable: [{ dir: 'cam-1/locked', cutoff: iso(C0) }],
+      });
 
-    // Readable again: b.mp4 (changed long before this run's cutoff) is found, and forgotten after.
-    const third = subject({}, root);
-    const r3 = await run(third.instance, { now: C0 + 4 * DAY, cursor: r2.cursor });
-    expect(r3.paths).toEqual(['cam-1/locked/b.mp4']);
-    expect(third.instance.describe()).toMatchObject({ rememberedUnreadable: 1, rewalkedDirs: 1 });
-    expect(r3.cursor).toEqual({ cutoff: iso(C0 + 4 * DAY - 5000) });
-  });
+      // Readable again: b.mp4 (changed long before this run's cutoff) is found, and forgotten
+      // after.
+      const third = subject({}, root);
+      const r3 = await run(third.instance, { now: C0 + 4 * DAY, cursor: r2.cursor });
+      expect(r3.paths).toEqual(['cam-1/locked/b.mp4']);
+      expect(third.instance.describe()).toMatchObject({ rememberedUnreadable: 1, rewalkedDirs: 1 });
+      expect(r3.cursor).toEqual({ cutoff: iso(C0 + 4 * DAY - 5000) });
+    },
+  );
 
-  it('keeps a remembered folder that an unreadable parent hides, and remembers a top-level folder', async () => {
-    const root = await archive();
-    const r1 = await run(
-      subject({}, root, { fs: lockable(root, new Set(['cam-1/locked'])) }).instance,
-      { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } },
-    );
-    const r2 = await run(
-      subject({}, root, { fs: lockable(root, new Set(['cam-1', 'cam-2'])) }).instance,
-      { now: C0 + 3 * DAY, cursor: r1.cursor },
-    );
-    expect(r2.paths).toEqual([]);
-    expect(r2.cursor?.unreadable).toEqual([
-      { dir: 'cam-1', cutoff: iso(C0 + 2 * DAY - 5000) },
-      { dir: 'cam-1/locked', cutoff: iso(C0) },
-      { dir: 'cam-2', cutoff: iso(C0 + 2 * DAY - 5000) },
-    ]);
-    await writeFiles(root, { 'cam-1/ok/e.mp4': new Date(C0 + 2.5 * DAY) });
-    const r3 = await run(subject({}, root).instance, { now: C0 + 4 * DAY, cursor: r2.cursor });
-    expect(r3.paths).toEqual(['cam-1/locked/b.mp4', 'cam-1/ok/e.mp4']);
-    expect(r3.cursor).toEqual({ cutoff: iso(C0 + 4 * DAY - 5000) });
-  });
+  it(
+    'keeps a remembered folder that an unreadable parent hides, and remembers a top-level ' +
+      'folder',
+    async () => {
+      const root = await archive();
+      const r1 = await run(
+        subject({}, root, { fs: lockable(root, new Set(['cam-1/locked'])) }).instance,
+        { now: C0 + 2 * DAY, cursor: { cutoff: iso(C0) } },
+      );
+      const r2 = await run(
+        subject({}, root, { fs: lockable(root, new Set(['cam-1', 'cam-2'])) }).instance,
+        { now: C0 + 3 * DAY, cursor: r1.cursor },
+      );
+      expect(r2.paths).toEqual([]);
+      expect(r2.cursor?.unreadable).toEqual([
+        { dir: 'cam-1', cutoff: iso(C0 + 2 * DAY - 5000) },
+        { dir: 'cam-1/locked', cutoff: iso(C0) },
+        { dir: 'cam-2', cutoff: iso(C0 + 2 * DAY - 5000) },
+      ]);
+      await writeFiles(root, { 'cam-1/ok/e.mp4': new Date(C0 + 2.5 * DAY) });
+      const r3 = await run(subject({}, root).instance, { now: C0 + 4 * DAY, cursor: r2.cursor });
+      expect(r3.paths).toEqual(['cam-1/locked/b.mp4', 'cam-1/ok/e.mp4']);
+      expect(r3.cursor).toEqual({ cutoff: iso(C0 + 4 * DAY - 5000) });
+    },
+  );
 
   it("remembers the folder of a file that cannot be stat'ed", async () => {
     const root = await archive();

@@ -1,4 +1,6 @@
-/** Symlinks: skipped and counted by default; followed on request, with loops cut and the root kept. */
+/**
+ * Symlinks: skipped and counted by default; followed on request, with loops cut and the root kept.
+ */
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,33 +35,38 @@ describe('symlinks', () => {
   });
 
   for (const threads of [0, 2]) {
-    it(`followed (threads: ${threads}): loops are cut, links out of the source refused, files reached through links taken`, async () => {
-      const root = await linkedTree();
-      const { instance, warnings } = subject({ threads }, root, { follow: true });
-      const result = await run(instance, { now: Date.now() });
-      expect(result.ids).toEqual(['a', 'c', 'empty', 'latest']);
-      expect(result.paths).toEqual([
-        'a/b/file.mp4',
-        'a/flink',
-        'c/other.mp4',
-        'latest/b/file.mp4',
-        'latest/flink',
-      ]);
-      expect(instance.describe()).toMatchObject({
-        symlinkLoops: 4,
-        outsideLinks: 3,
-        skippedSymlinks: 1,
-      });
-      expect(warnings.join('\n')).toMatch(/partition a: 1 symlink\(s\) lead outside the source/);
-      expect(warnings.join('\n')).toMatch(/symlink loop\(s\) cut/);
-    });
+    it(
+      `followed (threads: ${threads}): loops are cut, links out of the source refused, files ` +
+        'reached through links taken',
+      async () => {
+        const root = await linkedTree();
+        const { instance, warnings } = subject({ threads }, root, { follow: true });
+        const result = await run(instance, { now: Date.now() });
+        expect(result.ids).toEqual(['a', 'c', 'empty', 'latest']);
+        expect(result.paths).toEqual([
+          'a/b/file.mp4',
+          'a/flink',
+          'c/other.mp4',
+          'latest/b/file.mp4',
+          'latest/flink',
+        ]);
+        expect(instance.describe()).toMatchObject({
+          symlinkLoops: 4,
+          outsideLinks: 3,
+          skippedSymlinks: 1,
+        });
+        expect(warnings.join('\n')).toMatch(/partition a: 1 symlink\(s\) lead outside the source/);
+        expect(warnings.join('\n')).toMatch(/symlink loop\(s\) cut/);
+      },
+    );
   }
 
-  it('a link made since the cutoff to an old folder makes everything below it a candidate', async () => {
+  it('a link made since the cutoff to an old folder makes all below it candidates', async () => {
     const root = await tempDir();
     await writeFiles(root, { 'archive/2024/a.mp4': OLD });
     const { instance } = subject({}, root, { follow: true });
-    const cutoff = new Date(Date.now() - 60_000).toISOString(); // the tree's ctimes are newer: use mtime only below
+    // the tree's ctimes are newer: use mtime only below
+    const cutoff = new Date(Date.now() - 60_000).toISOString();
     await symlink('2024', path.join(root, 'archive/current'));
     const mtimeOnly = await run(subject({ ctime: false }, root, { follow: true }).instance, {
       now: Date.now(),

@@ -3,11 +3,13 @@
  * stay alive. The second check runs the built package (`dist`) in a child process, as the CLI does.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { run, sleep, subject, tempDir, writeFiles } from './helpers.js';
+import { run, subject, tempDir, writeFiles } from './helpers.js';
 
 const OLD = new Date('2024-05-01T00:00:00Z');
 const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,12 +30,18 @@ describe('walker threads', () => {
     expect(expected).toHaveLength(1200);
     for (const threads of [1, 4]) {
       const { instance } = subject({ threads }, root);
-      // Threads start during the first run (which may finish on the main thread); later runs find them up.
-      for (let i = 0; i < 50; i++) {
-        expect((await run(instance, { now: Date.now() })).paths).toEqual(expected);
-        if (instance.describe().dirsInThreads) break;
-        await sleep(100);
+      // The walk starts its threads once the main thread has spent a while stat-ing files, so
+      // the first runs may finish on the main thread; each must still give the same candidates.
+      let spawned: Worker | undefined;
+      const onWorker = (worker: Worker) => void (spawned ??= worker);
+      process.on('worker', onWorker);
+      try {
+        while (!spawned) expect((await run(instance, { now: Date.now() })).paths).toEqual(expected);
+      } finally {
+        process.off('worker', onWorker);
       }
+      await once(spawned, 'online');
+      expect((await run(instance, { now: Date.now() })).paths).toEqual(expected);
       expect(instance.describe().dirsInThreads).toBeGreaterThan(0);
     }
   });
@@ -42,7 +50,11 @@ describe('walker threads', () => {
     const script = `
       import { mtimeStrategy } from '@recsync/strategy-mtime';
       const [source, writeOnce] = [process.argv[1], process.argv[2] === 'prune'];
-      const instance = mtimeStrategy.create(mtimeStrategy.options.parse({ writeOnce }), { source, followSymlinks: false, warn() {} });
+      const instance = mtimeStrategy.create(mtimeStrategy.options.parse({ writeOnce }), {
+        source,
+        followSymlinks: false,
+        warn() {},
+      });
       let n = 0;
       const request = { cursor: undefined, now: new Date(), signal: new AbortController().signal };
       for await (const p of instance.partitions(request)) for await (const _ of p.files()) n++;

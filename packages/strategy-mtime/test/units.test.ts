@@ -62,7 +62,8 @@ describe('time inputs', () => {
       Date.parse('2030-01-02T01:04:05.123Z'),
     );
     expect(parseTimeInput('2030-01-02 03:04-0130', now)).toBe(Date.parse('2030-01-02T04:34:00Z'));
-    expect(parseTimeInput('2030-01-02', now)).toBe(new Date(2030, 0, 2).getTime()); // local midnight, like find -newermt
+    // local midnight, like find -newermt
+    expect(parseTimeInput('2030-01-02', now)).toBe(new Date(2030, 0, 2).getTime());
     expect(parseTimeInput('2030-01-02T03:04', now)).toBe(new Date(2030, 0, 2, 3, 4).getTime());
   });
 
@@ -133,7 +134,7 @@ describe('the directory scanner', () => {
     return chunks;
   };
 
-  it('streams a large folder in bounded chunks, listed at once or through opendir alike', async () => {
+  it('streams a large folder in bounded chunks, listed at once or with opendir', async () => {
     const root = await tempDir();
     await writeFiles(
       root,
@@ -150,19 +151,23 @@ describe('the directory scanner', () => {
     }
   });
 
-  it('without files, stats none and stops once the subfolders the link count announces are found', async () => {
-    const root = await tempDir();
-    await mkdir(path.join(root, 'only'));
-    await writeFiles(
-      root,
-      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, null])),
-    );
-    const chunks = drain(task(root, { files: false, subdirLimit: 1 }));
-    expect(chunks.flatMap((c) => c.dirs.map((d) => d.name))).toEqual(['only']);
-    expect(chunks.reduce((n, c) => n + c.counts.stated, 0)).toBe(0);
-  });
+  it(
+    'without files, stats none and stops once the subfolders the link count announces are ' +
+      'found',
+    async () => {
+      const root = await tempDir();
+      await mkdir(path.join(root, 'only'));
+      await writeFiles(
+        root,
+        Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, null])),
+      );
+      const chunks = drain(task(root, { files: false, subdirLimit: 1 }));
+      expect(chunks.flatMap((c) => c.dirs.map((d) => d.name))).toEqual(['only']);
+      expect(chunks.reduce((n, c) => n + c.counts.stated, 0)).toBe(0);
+    },
+  );
 
-  it('reports a vanished folder as empty, and a file where a folder was expected likewise', async () => {
+  it('reports a vanished folder as empty, and likewise a file where a folder was', async () => {
     const root = await tempDir();
     await writeFiles(root, { file: null });
     for (const dir of [path.join(root, 'missing'), path.join(root, 'file')]) {
@@ -172,26 +177,34 @@ describe('the directory scanner', () => {
     }
   });
 
-  it('yields names that are not valid UTF-8 with their raw bytes (files and whole folders), and counts them', async () => {
-    const root = await tempDir();
-    await writeFiles(root, { 'd/ok.mp4': null });
-    fs.writeFileSync(
-      Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x63, 0xff, 0x2e, 0x6d])]),
-      'latin-1 name',
-    );
-    fs.mkdirSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe])]));
-    fs.writeFileSync(
-      Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe]), Buffer.from('/in.mp4')]),
-      'inside',
-    );
-    const { instance, warnings } = subject({}, root);
-    const paths = (await run(instance, { now: Date.now() })).paths.sort();
-    expect(paths).toHaveLength(3);
-    expect(paths).toContain('d/ok.mp4');
-    expect(paths.filter((p) => p.includes('\uFFFD~'))).toHaveLength(2);
-    expect(instance.describe()).toMatchObject({ undecodableNames: 2 });
-    expect(warnings.join()).toMatch(
-      /partition d: 2 name\(s\) are not valid UTF-8: backed up under a key-safe name/,
-    );
-  });
+  it(
+    'yields names that are not valid UTF-8 with their raw bytes (files and whole folders), ' +
+      'and counts them',
+    async () => {
+      const root = await tempDir();
+      await writeFiles(root, { 'd/ok.mp4': null });
+      fs.writeFileSync(
+        Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x63, 0xff, 0x2e, 0x6d])]),
+        'latin-1 name',
+      );
+      fs.mkdirSync(Buffer.concat([Buffer.from(`${root}/d/`), Buffer.from([0x78, 0xfe])]));
+      fs.writeFileSync(
+        Buffer.concat([
+          Buffer.from(`${root}/d/`),
+          Buffer.from([0x78, 0xfe]),
+          Buffer.from('/in.mp4'),
+        ]),
+        'inside',
+      );
+      const { instance, warnings } = subject({}, root);
+      const paths = (await run(instance, { now: Date.now() })).paths.sort();
+      expect(paths).toHaveLength(3);
+      expect(paths).toContain('d/ok.mp4');
+      expect(paths.filter((p) => p.includes('\uFFFD~'))).toHaveLength(2);
+      expect(instance.describe()).toMatchObject({ undecodableNames: 2 });
+      expect(warnings.join()).toMatch(
+        /partition d: 2 name\(s\) are not valid UTF-8: backed up under a key-safe name/,
+      );
+    },
+  );
 });

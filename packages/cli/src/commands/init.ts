@@ -13,8 +13,13 @@ const STRATEGIES = ['date', 'mtime', 'journal'] as const;
 export default class Init extends RecsyncCommand {
   static override summary = 'Write a recsync.config.ts for one job, from flags or by asking.';
   static override description = [
-    "With --source and --bucket it asks nothing; on a terminal without them it asks for each value, offering a guess. The date layout is guessed from the source's folder names (2026-11-25, 2026/11/25, rec-20261125, 2026-11-25/13); without dated folders the mtime strategy is proposed.",
-    'Writes recsync.config.ts in the working directory (or the --config path), typed with defineConfig, which `recsync plan` accepts as it is. Never overwrites: an existing recsync config there is an error (exit 2).',
+    'With --source and --bucket it asks nothing; on a terminal without them it asks for ' +
+      "each value, offering a guess. The date layout is guessed from the source's folder " +
+      'names (2026-11-25, 2026/11/25, rec-20261125, 2026-11-25/13); without dated folders the ' +
+      'mtime strategy is proposed.',
+    'Writes recsync.config.ts in the working directory (or the --config path), typed with ' +
+      'defineConfig, which `recsync plan` accepts as it is. Never overwrites: an existing ' +
+      'recsync config there is an error (exit 2).',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> init',
@@ -32,7 +37,8 @@ export default class Init extends RecsyncCommand {
     strategy: Flags.option({
       options: STRATEGIES,
       description:
-        'date folders, mtime cutoff, or a journal (default: date when dated folders are found, else mtime)',
+        'date folders, mtime cutoff, or a journal (default: date when dated folders are ' +
+        'found, else mtime)',
     })(),
     layout: Flags.string({
       description:
@@ -80,7 +86,9 @@ export default class Init extends RecsyncCommand {
         choices: [
           {
             value: 'date',
-            name: `date folders${guess ? ` (found ${guess.matched} like ${guess.examples.at(-1)})` : ''}`,
+            name: `date folders${
+              guess ? ` (found ${guess.matched} like ` + `${guess.examples.at(-1)})` : ''
+            }`,
           },
           { value: 'mtime', name: 'files changed since the last run (any layout)' },
           { value: 'journal', name: 'a journal file the recorder appends each finished file to' },

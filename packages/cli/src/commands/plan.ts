@@ -13,8 +13,13 @@ export default class Plan extends RecsyncCommand {
   static override summary =
     'Show what sync would upload, per partition, without changing anything.';
   static override description = [
-    'A dry run on the same code path as sync: it reads the partitions the strategy points to, applies filters and the remote check, and prints per partition the files and bytes that would upload, and how many are already present, excluded, or deferred (too young: they would go to the pending set). It never writes to the bucket or the state.',
-    '--json prints one JSON document, streamed: {"command":"plan","jobs":[{job, run, cursor, pending, partitions:[{id, closed, recheck, files:[{action, path, key, size, mtimeMs, reason?}], counts}], facts, totals}]}.',
+    'A dry run on the same code path as sync: it reads the partitions the strategy points ' +
+      'to, applies filters and the remote check, and prints per partition the files and bytes ' +
+      'that would upload, and how many are already present, excluded, or deferred (too young: ' +
+      'they would go to the pending set). It never writes to the bucket or the state.',
+    '--json prints one JSON document, streamed: {"command":"plan","jobs":[{job, run, ' +
+      'cursor, pending, partitions:[{id, closed, recheck, files:[{action, path, key, size, ' +
+      'mtimeMs, reason?}], counts}], facts, totals}]}.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> plan',

@@ -1,24 +1,44 @@
 import { Flags } from '@oclif/core';
 import { EXIT_CODES, openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
 import { writeRestoreLines, writeRestoreNdjson } from '../render/restore.js';
 
 export default class Restore extends RecsyncCommand {
   static override summary =
     "Bring a job's files back from the bucket, checked against their stored checksums.";
   static override description = [
-    "Restores the job's objects (all, or --prefix P relative to the job's prefix, or the partitions of --since/--until or --partition, found in the local source) into --to DIR: each one to a temp name, checked against the checksum stored at upload, given the mtime stored at upload (to the microsecond), then moved into place. Original names come back from metadata where the key had to be encoded. An existing file is never overwritten without --overwrite; a file already there with the right size and checksum is skipped, so an interrupted restore resumes where it stopped. Keys that are not valid local paths, and symlinks inside --to, are refused, never followed.",
-    'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are listed as waiting for a restore request; --request-archive-restore issues it (--tier, --days), and a later run downloads what is ready.',
-    `Exit codes: ${EXIT_CODES.ok} everything in scope restored or already there; ${EXIT_CODES.filesPending} something failed, was refused, not overwritten, or waits for an archive restore; ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.fatal} fatal target error; ${EXIT_CODES.interrupted} interrupted.`,
+    "Restores the job's objects (all, or --prefix P relative to the job's prefix, or the " +
+      'partitions of --since/--until or --partition, found in the local source) into --to ' +
+      'DIR: each one to a temp name, checked against the checksum stored at upload, given the ' +
+      'mtime stored at upload (to the microsecond), then moved into place. Original names ' +
+      'come back from metadata where the key had to be encoded. An existing file is never ' +
+      'overwritten without --overwrite; a file already there with the right size and checksum ' +
+      'is skipped, so an interrupted restore resumes where it stopped. Keys that are not ' +
+      'valid local paths, and symlinks inside --to, are refused, never followed.',
+    'Objects in GLACIER or DEEP_ARCHIVE (or an Intelligent-Tiering archive tier) are listed as ' +
+      'waiting for a restore request; --request-archive-restore issues it (--tier, --days), ' +
+      'and a later run downloads what is ready.',
+    "--shard I/N (or --shard auto, with --shards N or the job's shards setting) restores one " +
+      "shard's share: only the objects whose hash(object key) mod N is I, so N restores into " +
+      'the same --to together restore what one restore does, each object once. Without ' +
+      '--shard or --shards the whole job is restored, even when it runs as shards.',
+    `Exit codes: ${EXIT_CODES.ok} everything in scope restored or already there; ` +
+      `${EXIT_CODES.filesPending} something failed, was refused, not overwritten, or waits ` +
+      `for an archive restore; ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.fatal} ` +
+      `fatal target error; ${EXIT_CODES.interrupted} interrupted.`,
     '--json prints NDJSON: restore, object and summary events.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> restore --job recordings --to /srv/restore',
-    '<%= config.bin %> restore --job recordings --to /srv/restore --since 2026-03-01 --until 2026-03-31 --dry-run',
-    '<%= config.bin %> restore --job recordings --to /srv/restore --prefix 2026-03-14/ --request-archive-restore --tier Bulk',
+    '<%= config.bin %> restore --job recordings --to /srv/restore --since 2026-03-01 ' +
+      '--until 2026-03-31 --dry-run',
+    '<%= config.bin %> restore --job recordings --to /srv/restore --prefix 2026-03-14/ ' +
+      '--request-archive-restore --tier Bulk',
+    '<%= config.bin %> restore --job recordings --to /srv/restore --shard auto --shards 8',
   ];
   static override flags = {
     ...rangeFlags,
+    ...shardFlags,
     to: Flags.string({
       required: true,
       helpValue: 'DIR',
@@ -65,7 +85,7 @@ export default class Restore extends RecsyncCommand {
         hint: 'name it with --job',
       });
     }
-    const job: ResolvedJob = jobs[0];
+    const [job]: ResolvedJob[] = withShards(jobs, flags, { whole: true });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);

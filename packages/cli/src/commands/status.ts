@@ -17,9 +17,15 @@ export default class Status extends RecsyncCommand {
   static override summary =
     "Show each job's saved state: cursor, lock, recent runs and the pending set.";
   static override description = [
-    `Reads the state and lock files only: no bucket access. Shows the cursor in words, who holds the run lease (or left it), the last runs (the state keeps the last ${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or deferred), which the next sync retries first.`,
-    'A sharded job shows every shard: each saved state, and the shards of its shards setting that have none yet (with state in the bucket, status reads the bucket).',
-    '--json prints {"command":"status","jobs":[{job, shard?, stateFile, cursorText, cursorTime?, lease|null, state|null}]} (one entry per shard); state.history holds the runs, oldest first.',
+    'Reads the state and lock files only: no bucket access. Shows the cursor in words, who ' +
+      'holds the run lease (or left it), the last runs (the state keeps the last ' +
+      `${HISTORY_LIMIT}: start, end, exit code, counts) and the pending files (failed or ` +
+      'deferred), which the next sync retries first.',
+    'A sharded job shows every shard: each saved state, and the shards of its shards ' +
+      'setting that have none yet (with state in the bucket, status reads the bucket).',
+    '--json prints {"command":"status","jobs":[{job, shard?, stateFile, cursorText, ' +
+      'cursorTime?, lease|null, state|null}]} (one entry per shard); state.history holds the ' +
+      'runs, oldest first.',
   ].join('\n\n');
   static override flags = {
     limit: Flags.integer({

@@ -24,11 +24,22 @@ export default class Sync extends RecsyncCommand {
   static override summary =
     'Upload what is new: the files the strategy points to that are not in the bucket yet.';
   static override description = [
-    'Runs each job: pending files first, then every partition from the cursor (catching up missed runs), uploading what is missing, and saves the cursor after each completed partition.',
-    `Exit codes: ${EXIT_CODES.ok} all done (deferred files may wait in the pending set); ${EXIT_CODES.filesPending} some files failed and are pending; ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.locked} another run holds the job's lease, or took it over while this run was paused (nothing written); ${EXIT_CODES.fatal} fatal target error (credentials, bucket, endpoint, uploads failing in a row); ${EXIT_CODES.interrupted} interrupted (state saved).`,
-    'Ctrl-C (SIGINT/SIGTERM) stops taking new files, lets in-flight uploads finish and saves state; a second one aborts the in-flight uploads too.',
-    'On a terminal a progress line shows the partition being read, files and bytes done of those listed so far, rate and ETA (not with --quiet or --json). Off a terminal every line starts with an ISO 8601 timestamp.',
-    '--json (or --log-format json) prints NDJSON events on stdout, each with a "time": run, file, partition, warning, failed, done.',
+    'Runs each job: pending files first, then every partition from the cursor (catching up ' +
+      'missed runs), uploading what is missing, and saves the cursor after each completed ' +
+      'partition.',
+    `Exit codes: ${EXIT_CODES.ok} all done (deferred files may wait in the pending set); ` +
+      `${EXIT_CODES.filesPending} some files failed and are pending; ${EXIT_CODES.usage} ` +
+      `usage or config error; ${EXIT_CODES.locked} another run holds the job's lease, or took ` +
+      `it over while this run was paused (nothing written); ${EXIT_CODES.fatal} fatal target ` +
+      `error (credentials, bucket, endpoint, uploads failing in a row); ` +
+      `${EXIT_CODES.interrupted} interrupted (state saved).`,
+    'Ctrl-C (SIGINT/SIGTERM) stops taking new files, lets in-flight uploads finish and saves ' +
+      'state; a second one aborts the in-flight uploads too.',
+    'On a terminal a progress line shows the partition being read, files and bytes done of those ' +
+      'listed so far, rate and ETA (not with --quiet or --json). Off a terminal every line ' +
+      'starts with an ISO 8601 timestamp.',
+    '--json (or --log-format json) prints NDJSON events on stdout, each with a "time": run, ' +
+      'file, partition, warning, failed, done.',
     '--dry-run is `recsync plan` with the same flags.',
   ].join('\n\n');
   static override examples = [
@@ -52,7 +63,8 @@ export default class Sync extends RecsyncCommand {
     quiet: Flags.boolean({
       char: 'q',
       description:
-        'no progress or partition lines; warnings, errors, and the summary of a run that did not exit 0',
+        'no progress or partition lines; warnings, errors, and the summary of a ' +
+        'run that did not exit 0',
     }),
     'log-format': Flags.option({
       options: ['text', 'json'] as const,
@@ -99,7 +111,12 @@ export default class Sync extends RecsyncCommand {
           // One job's config/lock/target problem does not stop the other jobs.
           if (json)
             write(
-              `${JSON.stringify({ event: 'failed', time: new Date().toISOString(), job: job.name, ...error.toJSON() })}\n`,
+              `${JSON.stringify({
+                event: 'failed',
+                time: new Date().toISOString(),
+                job: job.name,
+                ...error.toJSON(),
+              })}\n`,
             );
           else reporters.printError?.(error);
           exitCode = Math.max(exitCode, error.exitCode);
@@ -110,7 +127,8 @@ export default class Sync extends RecsyncCommand {
       dispose();
       await this.writeMetrics();
     }
-    // An interrupted job reports `interrupted` itself; a signal after the last job finished changes nothing.
+    // An interrupted job reports `interrupted` itself; a signal after the last job finished changes
+    // nothing.
     if (skipped) exitCode = EXIT_CODES.interrupted;
     if (exitCode !== EXIT_CODES.ok) this.exit(exitCode);
   }
@@ -189,7 +207,8 @@ function stopSignals() {
   const onSignal = (name: string) => {
     if (!graceful.signal.aborted) {
       process.stderr.write(
-        `\n${name}: stopping — finishing in-flight uploads and saving state (again to abort them)\n`,
+        `\n${name}: stopping — finishing in-flight uploads and saving state ` +
+          `(again to abort them)\n`,
       );
       graceful.abort();
     } else if (!hard.signal.aborted) {

@@ -5,7 +5,10 @@ export default class Unlock extends RecsyncCommand {
   static override summary =
     "Remove a job's lease (the human override when a run is known to be gone).";
   static override description = [
-    'A lease whose heartbeat stops is taken over by the next run after the lease timeout on its own; unlock is for not waiting. It removes the lease whoever holds it and prints who that was. A run that still lives loses nothing by it: before its next state save it finds the lease gone and stops with exit 3 without writing.',
+    'A lease whose heartbeat stops is taken over by the next run after the lease timeout ' +
+      'on its own; unlock is for not waiting. It removes the lease whoever holds it and ' +
+      'prints who that was. A run that still lives loses nothing by it: before its next state ' +
+      'save it finds the lease gone and stops with exit 3 without writing.',
     '--json prints {"command":"unlock","jobs":[{job, lockFile, removed: lease|null}]}.',
   ].join('\n\n');
   static override examples = [

@@ -9,15 +9,34 @@ import {
   RecsyncError,
   type VerifyRun,
 } from '@recsync/framework';
-import { RecsyncCommand, rangeFlags, rangeOf } from '../base.js';
+import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
+import { shardText } from '../render/format.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';
 
 export default class Verify extends RecsyncCommand {
   static override summary = 'Prove the backup: compare local files and objects, per folder.';
   static override description = [
-    "Scope: the partitions a sync would look at now (the look-back window), --since/--until, --partition ID, or --all (the whole source and the job's whole prefix, for every strategy). Levels: listing (default: existence, size, objects with no local file; one LIST per folder), --head (also the checksum stored at upload against the local file, mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads every object and hashes it again: the only check that sees bytes changed inside an object). The cost is printed before a --head or --deep run (--estimate: print it and stop). --manifest RUN checks what one sync's audit manifest claims; --inventory s3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) instead of listing.",
-    'It never writes to the bucket, except with --repair (the local file wins; write-once and Object Lock jobs never replace an existing object). Local checksums are cached under the state dir (--rehash ignores the cache).',
-    `Exit codes: ${EXIT_CODES.ok} nothing found; ${EXIT_CODES.filesPending} something found (see the findings); ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.locked} --repair while another run holds the lock; ${EXIT_CODES.fatal} fatal target error; ${EXIT_CODES.interrupted} interrupted.`,
+    'Scope: the partitions a sync would look at now (the look-back window), --since/--until, ' +
+      "--partition ID, or --all (the whole source and the job's whole prefix, for every " +
+      'strategy). Levels: listing (default: existence, size, objects with no local file; one ' +
+      'LIST per folder), --head (also the checksum stored at upload against the local file, ' +
+      'mtime, Object Lock retention, storage class; one HEAD per object), --deep (downloads ' +
+      'every object and hashes it again: the only check that sees bytes changed inside an ' +
+      'object). The cost is printed before a --head or --deep run (--estimate: print it and ' +
+      "stop). --manifest RUN checks what one sync's audit manifest claims; --inventory " +
+      's3://…/manifest.json reads an S3 Inventory report (CSV or Parquet; ORC is not read) ' +
+      'instead of listing.',
+    'It never writes to the bucket, except with --repair (the local file wins; write-once and ' +
+      'Object Lock jobs never replace an existing object). Local checksums are cached under ' +
+      'the state dir (--rehash ignores the cache).',
+    "--shard I/N (or --shard auto, with --shards N or the job's shards setting) checks one " +
+      "shard's share: only the files and objects whose hash(object key) mod N is I, with that " +
+      "shard's pending set; N such runs together check what one run checks, each key once. A " +
+      'job with shards > 1 is verified per shard.',
+    `Exit codes: ${EXIT_CODES.ok} nothing found; ${EXIT_CODES.filesPending} something found (see ` +
+      `the findings); ${EXIT_CODES.usage} usage or config error; ${EXIT_CODES.locked} ` +
+      `--repair while another run holds the lock; ${EXIT_CODES.fatal} fatal target error; ` +
+      `${EXIT_CODES.interrupted} interrupted.`,
     '--json prints NDJSON: cost, finding, repair, folder and summary events.',
   ].join('\n\n');
   static override examples = [
@@ -25,9 +44,11 @@ export default class Verify extends RecsyncCommand {
     '<%= config.bin %> verify --all --deep --subset 1/30',
     '<%= config.bin %> verify --partition 2026-11-25 --head --repair',
     '<%= config.bin %> verify --manifest latest --deep',
+    '<%= config.bin %> verify --all --head --shard auto --shards 8',
   ];
   static override flags = {
     ...rangeFlags,
+    ...shardFlags,
     partition: Flags.string({
       helpValue: 'ID',
       description: 'one partition (as `recsync plan` names it)',
@@ -54,7 +75,8 @@ export default class Verify extends RecsyncCommand {
     inventory: Flags.string({
       helpValue: 's3://BUCKET/…/manifest.json',
       description:
-        'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, retention, storage class, encryption',
+        'read an S3 Inventory report (CSV or Parquet) instead of listing: existence, size, ' +
+        'retention, storage class, encryption',
     }),
     manifest: Flags.string({
       helpValue: 'RUN',
@@ -77,7 +99,7 @@ export default class Verify extends RecsyncCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Verify);
     this.verbose = flags.verbose;
-    const jobs = await this.loadJobs(flags);
+    const jobs = withShards(await this.loadJobs(flags), flags);
     const subset = flags.subset !== undefined ? parseSubset(flags.subset) : undefined;
     const level = flags.deep ? 'deep' : flags.head ? 'head' : 'list';
     if (
@@ -92,7 +114,8 @@ export default class Verify extends RecsyncCommand {
     ) {
       throw new RecsyncError('E_USAGE', {
         message:
-          '--inventory checks the whole prefix at listing level from the report: it takes no scope, level, --manifest or --repair',
+          '--inventory checks the whole prefix at listing level from the report: it takes no ' +
+          'scope, level, --manifest or --repair',
         hint: 'run --head or --deep checks separately',
       });
     }
@@ -143,12 +166,21 @@ export default class Verify extends RecsyncCommand {
                 : await run.estimate();
             if (!flags.json)
               process.stderr.write(
-                `job ${job.name}: ${level} check of ${run.scope}\n${costText(run, cost, flags.concurrency)}`,
+                `job ${job.name}${shardText(run)}: ${level} check of ` +
+                  `${run.scope}${run.shard ? " (this shard's share)" : ''}\n` +
+                  costText(run, cost, flags.concurrency),
               );
             if (flags.estimate) {
               if (flags.json)
                 write(
-                  `${JSON.stringify({ event: 'cost', job: job.name, level, scope: run.scope, ...(cost ?? {}) })}\n`,
+                  `${JSON.stringify({
+                    event: 'cost',
+                    job: job.name,
+                    ...(run.shard ? { shard: run.shard } : {}),
+                    level,
+                    scope: run.scope,
+                    ...(cost ?? {}),
+                  })}\n`,
                 );
               continue;
             }
@@ -167,7 +199,14 @@ export default class Verify extends RecsyncCommand {
         } catch (error) {
           if (!isRecsyncError(error)) throw error;
           if (flags.json)
-            write(`${JSON.stringify({ event: 'failed', job: job.name, ...error.toJSON() })}\n`);
+            write(
+              `${JSON.stringify({
+                event: 'failed',
+                job: job.name,
+                ...(job.shard ? { shard: job.shard } : {}),
+                ...error.toJSON(),
+              })}\n`,
+            );
           else this.printError(error);
           exitCode = Math.max(exitCode, error.exitCode);
         }

@@ -16,7 +16,8 @@ const hook: Hook.CommandNotFound = async function (options) {
   const typed = options.id.replace(/:/g, ' ');
   const guess = closestName(typed, ids);
   process.stderr.write(
-    `recsync: "${typed}" is not a recsync command${guess ? `; did you mean "${options.config.bin} ${guess}"?` : ''}\n` +
+    `recsync: "${typed}" is not a recsync ` +
+      `command${guess ? `; did you mean "${options.config.bin} ${guess}"?` : ''}\n` +
       `  → ${options.config.bin} help lists the commands\n`,
   );
   this.exit(EXIT_CODES.commandNotFound);

@@ -25,7 +25,10 @@ const FACTORIES = {
 function strategyCall(a: InitAnswers): string {
   switch (a.strategy) {
     case 'date':
-      return `dateFolders({ layout: ${q(a.layout ?? '{yyyy}-{MM}-{dd}')}, timezone: ${q(a.timezone ?? 'UTC')}, lookback: 2 })`;
+      return (
+        `dateFolders({ layout: ${q(a.layout ?? '{yyyy}-{MM}-{dd}')}, timezone: ` +
+        `${q(a.timezone ?? 'UTC')}, lookback: 2 })`
+      );
     case 'mtime':
       return 'mtimeCutoff()';
     case 'journal':
@@ -40,6 +43,7 @@ export function configText(a: InitAnswers): string {
     `prefix: ${q(a.prefix)}`,
     ...(a.endpoint ? [`endpoint: ${q(a.endpoint)}`, 'forcePathStyle: true'] : []),
   ].join(', ');
+  const settle = a.strategy === 'journal' ? '' : ", settle: '5m'";
   return `// Written by \`recsync init\`. Reference: docs/config.md in the recsync repository.
 // Credentials never go here: the AWS SDK's default chain is used (environment, profile, SSO, role).
 import { defineConfig } from '@recsync/framework';
@@ -51,7 +55,7 @@ export default defineConfig({
       source: ${q(a.source)},
       target: { ${target} },
       strategy: ${strategyCall(a)},
-      filters: { exclude: ['**/*.tmp', '**/*.part']${a.strategy === 'journal' ? '' : ", settle: '5m'"} },
+      filters: { exclude: ['**/*.tmp', '**/*.part']${settle} },
     },
   },
 });

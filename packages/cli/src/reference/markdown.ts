@@ -18,11 +18,15 @@ export function configMarkdown(): string {
   const lines = [
     '# Configuration reference',
     '',
-    '<!-- Generated from the zod schemas by `npm run docs`; a test fails when it is stale. Do not edit. -->',
+    '<!-- Generated from the zod schemas by `npm run docs`; a test fails when it is stale. ' +
+      'Do not edit. -->',
     '',
-    '`recsync.config.ts` (or `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`, `.yaml`, `.yml`, or a `recsync`',
-    'key in `package.json`). Unknown keys are errors, with the key that was probably meant. Sizes take',
-    'units (`16MiB` = 16×1024², `16MB` = 16×1000²) or a number of bytes; durations need a unit (`90s`,',
+    '`recsync.config.ts` (or `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`, `.yaml`, ' +
+      '`.yml`, or a `recsync`',
+    'key in `package.json`). Unknown keys are errors, with the key that was probably ' +
+      'meant. Sizes take',
+    'units (`16MiB` = 16×1024², `16MB` = 16×1000²) or a number of bytes; durations need a ' +
+      'unit (`90s`,',
     '`5m`, `1h`, `2d`).',
     '',
     'Editor completion for `.json` and `.yaml` configs: the JSON Schema',
@@ -42,7 +46,8 @@ export function configMarkdown(): string {
     '',
     '## Strategies',
     '',
-    'In a `.ts` config a strategy is a factory call, `dateFolders({ … })`; in a data-only config it is',
+    'In a `.ts` config a strategy is a factory call, `dateFolders({ … })`; in a data-only ' +
+      'config it is',
     '`{ "use": "@recsync/strategy-date", "with": { … } }`. The options are the same.',
   ];
   for (const s of BUILTIN_STRATEGIES) {

@@ -58,7 +58,10 @@ export function configJsonSchema(): Json {
   const jobProps = job.properties as Json;
   const strategyDescription = (jobProps.strategy as Json).description as string;
   jobProps.strategy = {
-    description: `${strategyDescription} In a data-only config: { "use": package, "with": options }.`,
+    description: [
+      strategyDescription,
+      'In a data-only config: { "use": package, "with": options }.',
+    ].join(' '),
     anyOf: [
       ...BUILTIN_STRATEGIES.map((s) =>
         useRef({ const: s.name }, toJson(s.schema), `${s.factory}(): ${s.name}`),

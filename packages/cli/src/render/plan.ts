@@ -5,8 +5,10 @@
  * JSON contract (one document on stdout):
  *   { "command": "plan", "jobs": [ { "job", "run": RunInfo, "cursor", "pending",
  *       "partitions": [ { "id", "index", "closed", "recheck", "dir"?, "unchanged"?, "listPrefix"?,
- *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"?, "code"?, "folder"?, "rawPath"? } ],
- *                         "counts": { upload|present|excluded|deferred|failed|refused|vanished: { files, bytes } },
+ *                         "files": [ { "action", "path", "key", "size", "mtimeMs", "reason"?,
+ *                         "code"?, "folder"?, "rawPath"? } ],
+ *                         "counts": { upload|present|excluded|deferred|failed|refused|vanished: {
+ *                         files, bytes } },
  *                         "error"? } ],
  *       "facts", "totals" } ] }
  */
@@ -29,9 +31,13 @@ export async function writePlanJson(
   first: boolean,
 ): Promise<PlanCounts> {
   const totals = emptyPlanCounts();
-  write(
-    `${first ? '' : ','}\n{"job":${JSON.stringify(plan.info.job)},"run":${JSON.stringify(plan.info)},"cursor":${JSON.stringify(plan.cursor ?? null)},"pending":${plan.pending},"partitions":[`,
-  );
+  const header = [
+    `"job":${JSON.stringify(plan.info.job)}`,
+    `"run":${JSON.stringify(plan.info)}`,
+    `"cursor":${JSON.stringify(plan.cursor ?? null)}`,
+    `"pending":${plan.pending}`,
+  ].join(',');
+  write(`${first ? '' : ','}\n{${header},"partitions":[`);
   let firstPartition = true;
   let firstFile = true;
   for await (const item of plan.items) {
@@ -46,9 +52,8 @@ export async function writePlanJson(
       firstFile = false;
     } else {
       addCounts(totals, item.counts);
-      write(
-        `],"counts":${JSON.stringify(item.counts)}${item.error ? `,"error":${JSON.stringify(item.error)}` : ''}}`,
-      );
+      const error = item.error ? `,"error":${JSON.stringify(item.error)}` : '';
+      write(`],"counts":${JSON.stringify(item.counts)}${error}}`);
     }
   }
   write(`],"facts":${JSON.stringify(plan.facts())},"totals":${JSON.stringify(totals)}}`);
@@ -101,11 +106,16 @@ export async function writePlanTable(
 ): Promise<PlanCounts> {
   const { info } = plan;
   write(
-    `job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`,
+    `job ${info.job}${shardText(info)}: ${info.source} → ` +
+      `${targetUrl(info)}\n${connectionLine(info)}`,
   );
   write(`strategy ${info.strategy} ${factsLine(info.facts)}\n`);
   write(
-    `cursor: ${info.range ? `ignored (range ${info.range.since ?? '…'} to ${info.range.until ?? 'now'})` : options.cursorText(plan.cursor)} · pending ${plan.pending}\n\n`,
+    `cursor: ${
+      info.range
+        ? `ignored (range ${info.range.since ?? '…'} to ` + `${info.range.until ?? 'now'})`
+        : options.cursorText(plan.cursor)
+    } ` + `· pending ${plan.pending}\n\n`,
   );
   write(`${row(COLUMNS.map((c) => c[0]))}\n`);
   const totals = emptyPlanCounts();
@@ -115,7 +125,8 @@ export async function writePlanTable(
     if (item.type === 'file') {
       if (options.files >= (item.action === 'present' ? 2 : 1))
         write(
-          `  ${pad(item.action, 9)}${item.path}  ${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`,
+          `  ${pad(item.action, 9)}${item.path}  ` +
+            `${formatBytes(item.size)}${item.reason ? `  (${item.reason})` : ''}\n`,
         );
       if (item.action === 'refused') notes.push(`refused ${item.path}: ${item.reason}`);
       if (item.action === 'excluded') excluded.add(item.path, item.reason ?? 'excluded');
@@ -131,7 +142,8 @@ export async function writePlanTable(
   write(`${countsRow('total', '', totals)}\n`);
   if (totals.vanished.files)
     notes.push(
-      `${totals.vanished.files} pending file(s) no longer exist locally and will be dropped from the pending set`,
+      `${totals.vanished.files} pending file(s) no longer exist locally and will be ` +
+        'dropped from the pending set',
     );
   const facts = plan.facts();
   const learnt = Object.fromEntries(Object.entries(facts).filter(([k, v]) => info.facts[k] !== v));

@@ -54,7 +54,8 @@ export function progressLine(s: ProgressSnapshot, rate: number | undefined, widt
         ? ` · uploaded ${count(s.uploaded.files)} (${formatBytes(s.uploaded.bytes)})`
         : '';
     return fit(
-      `${where} · listing: ${count(s.found)} files found, ${count(s.toUpload.files)} to upload${uploaded}${speed}${failed}`,
+      `${where} · listing: ${count(s.found)} files found, ${count(s.toUpload.files)} to ` +
+        `upload${uploaded}${speed}${failed}`,
       width,
     );
   }

@@ -1,13 +1,14 @@
 /**
  * Renders a restore as it streams. Human: one line per object that was not simply restored or
  * skipped as already there (all of them with --verbose), then the counts. `--json`: NDJSON:
- *   {"event":"restore",job,to,prefixes}
+ *   {"event":"restore",job,shard?,to,prefixes}
  *   {"event":"object",job,key,path,size,outcome,reason?,verified?,conflict?}
- *   {"event":"summary",job,to,prefixes,counts,interrupted,exitCode}
+ *   {"event":"summary",job,shard?,to,prefixes,counts,interrupted,exitCode}
  * outcome: restored | skipped | failed | refused | archived | planned (--dry-run).
+ * `shard` ({index,count}) is there when the run restored one shard's share (`--shard`).
  */
 import type { RestoreEvent, RestoreRun, RestoreSummary } from '@recsync/framework';
-import { formatBytes, pad } from './format.js';
+import { formatBytes, pad, shardText } from './format.js';
 
 type Write = (text: string) => void;
 
@@ -18,7 +19,13 @@ export async function writeRestoreNdjson(
   write: Write,
 ): Promise<RestoreSummary> {
   const line = (o: object) => write(`${JSON.stringify(o)}\n`);
-  line({ event: 'restore', job, to, prefixes: run.prefixes });
+  line({
+    event: 'restore',
+    job,
+    ...(run.shard ? { shard: run.shard } : {}),
+    to,
+    prefixes: run.prefixes,
+  });
   for await (const e of run.events) line({ event: 'object', job, ...e });
   const summary = run.summary();
   line({ event: 'summary', ...summary });
@@ -39,7 +46,9 @@ export async function writeRestoreLines(
   options: { verbose: boolean },
 ): Promise<RestoreSummary> {
   write(
-    `restore job ${job} into ${to} from ${run.prefixes.map((p) => JSON.stringify(p)).join(', ')}\n`,
+    `restore job ${job}${shardText(run)} into ${to} from ` +
+      `${run.prefixes.map((p) => JSON.stringify(p)).join(', ')}` +
+      `${run.shard ? " (this shard's share)" : ''}\n`,
   );
   for await (const e of run.events) {
     if (options.verbose || !quiet(e))
@@ -58,7 +67,9 @@ export async function writeRestoreLines(
     part('waiting for an archive restore', c.archived),
   ].filter(Boolean);
   write(
-    `${parts.join(', ') || 'nothing in scope'}${c.conflicts ? `; ${c.conflicts} not overwritten (--overwrite replaces them)` : ''}${c.unverified ? `; ${c.unverified} written without a stored checksum to check` : ''}\n`,
+    `${parts.join(', ') || 'nothing in scope'}${
+      c.conflicts ? `; ${c.conflicts} not overwritten (--overwrite replaces them)` : ''
+    }${c.unverified ? `; ${c.unverified} written without a stored checksum to check` : ''}\n`,
   );
   return s;
 }

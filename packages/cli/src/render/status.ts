@@ -26,6 +26,8 @@ export function renderStatus(
   return `${jobs.map((job) => jobLines(job, limits).join('\n')).join('\n\n')}\n`;
 }
 
+const RUN_COLUMNS = ['START', 'END', 'EXIT', 'OUTCOME', 'UPLOADED', 'PRESENT', 'FAILED', 'PENDING'];
+
 function jobLines(status: JobStatus, limits: { pending: number; runs: number }): string[] {
   const which = status.shard ? ` shard ${status.shard.index} of ${status.shard.count}` : '';
   const lines = [
@@ -43,12 +45,12 @@ function jobLines(status: JobStatus, limits: { pending: number; runs: number }):
   if (history.length > 0) {
     const shown = history.slice(-limits.runs).reverse();
     lines.push(`  runs (newest first; ${shown.length} of ${history.length} kept; --runs N):`);
-    lines.push(
-      `    ${runRow(['START', 'END', 'EXIT', 'OUTCOME', 'UPLOADED', 'PRESENT', 'FAILED', 'PENDING'])}`,
-    );
+    lines.push(`    ${runRow(RUN_COLUMNS)}`);
     for (const run of shown)
       lines.push(
-        `    ${runRow(runValues(run))}${run.error ? `  ${run.error.code}: ${firstLine(run.error.message)}` : ''}`,
+        `    ${runRow(runValues(run))}${
+          run.error ? `  ${run.error.code}: ${firstLine(run.error.message)}` : ''
+        }`,
       );
     if (shown.some((r) => r.range))
       lines.push('    * a --since/--until run: it did not move the cursor');
@@ -60,11 +62,13 @@ function jobLines(status: JobStatus, limits: { pending: number; runs: number }):
   }
   const pending = Object.entries(state.pending);
   lines.push(
-    `  pending: ${pending.length} file(s)${pending.length > 0 ? ', retried first by the next sync' : ''}`,
+    `  pending: ${pending.length} ` +
+      `file(s)${pending.length > 0 ? ', retried first by the next sync' : ''}`,
   );
   for (const [path, entry] of pending.slice(0, limits.pending)) {
     lines.push(
-      `    ${entry.reason.padEnd(8)} ${path}  (${entry.detail}; ${entry.attempts} attempt(s) since ${entry.firstSeen})`,
+      `    ${entry.reason.padEnd(8)} ${path}  (${entry.detail}; ${entry.attempts} ` +
+        `attempt(s) since ${entry.firstSeen})`,
     );
   }
   if (pending.length > limits.pending)
@@ -109,7 +113,8 @@ function leaseText(
 ): string {
   if (!lease) return 'free';
   const which = shard ? ` --shard ${shard.index}/${shard.count}` : '';
-  return `held by ${describeOwner(lease)} (recsync unlock --job ${job}${which} if that run is gone)`;
+  const unlock = `recsync unlock --job ${job}${which}`;
+  return `held by ${describeOwner(lease)} (${unlock} if that run is gone)`;
 }
 
 function firstLine(text: string): string {

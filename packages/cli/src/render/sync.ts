@@ -3,7 +3,8 @@
  *
  * - {@link ndjsonReporter} (`--json`, `--log-format json`): one JSON object per line on stdout,
  *   each with the time it was written:
- *   {"event":"run",…RunInfo} · {"event":"file",…FileEvent} · {"event":"partition",…PartitionSummary}
+ *   {"event":"run",…RunInfo} · {"event":"file",…FileEvent} ·
+ *   {"event":"partition",…PartitionSummary}
  *   · {"event":"warning",…} · {"event":"failed",…error} · {"event":"done",…RunStats}.
  * - {@link humanReporter}: a line per finished partition, in partition order, and every warning
  *   or failure (good in cron mail); per-file lines with `-v` (uploaded, excluded, deferred,
@@ -79,7 +80,8 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
       hooks.run.tap(name, (info) => {
         if (!quiet)
           out(
-            `job ${info.job}${shardText(info)}: ${info.source} → ${targetUrl(info)}\n${connectionLine(info)}`,
+            `job ${info.job}${shardText(info)}: ${info.source} → ` +
+              `${targetUrl(info)}\n${connectionLine(info)}`,
           );
       });
       hooks.planned.tap(name, (file) => {
@@ -125,14 +127,18 @@ export function humanReporter(options: HumanReporterOptions): Plugin {
 
 /** An error as the human output shows it: code, message, and the hint indented under it. */
 export function errorText(error: { code: string; message: string; hint?: string }): string {
-  return `recsync: error ${error.code}: ${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`;
+  return (
+    `recsync: error ${error.code}: ` +
+    `${error.message}\n${error.hint ? `  → ${error.hint.replace(/\n/g, '\n    ')}\n` : ''}`
+  );
 }
 
 function partitionLine(s: PartitionSummary): string {
   const c = s.counts;
   const state = !s.complete ? 'incomplete' : s.recheck ? 'rechecked' : s.closed ? 'done' : 'open';
   return (
-    `  ${pad(s.id, 20)} ${pad(state, 10)} uploaded ${c.uploaded.files} (${formatBytes(c.uploaded.bytes)}) · present ${c.present.files}` +
+    `  ${pad(s.id, 20)} ${pad(state, 10)} uploaded ${c.uploaded.files} ` +
+    `(${formatBytes(c.uploaded.bytes)}) · present ${c.present.files}` +
     ` · excluded ${c.excluded.files} · deferred ${c.deferred.files} · failed ${c.failed.files}\n`
   );
 }
@@ -140,23 +146,28 @@ function partitionLine(s: PartitionSummary): string {
 export function summary(stats: RunStats, cursorText: string): string {
   const c = stats.counts;
   const lines = [
-    `${stats.job}: uploaded ${c.uploaded.files} files (${formatBytes(c.uploaded.bytes)}), ${c.present.files} already present, ` +
+    `${stats.job}: uploaded ${c.uploaded.files} files (${formatBytes(c.uploaded.bytes)}), ` +
+      `${c.present.files} already present, ` +
       `${c.excluded.files} excluded, ${c.deferred.files} deferred, ${c.failed.files} failed` +
       (c.vanished.files ? `, ${c.vanished.files} vanished` : ''),
-    `  partitions ${stats.partitions.complete}/${stats.partitions.total} complete · pending set ${stats.pending}` +
-      ` · ${((Date.parse(stats.finishedAt) - Date.parse(stats.startedAt)) / 1000).toFixed(1)}s · exit ${stats.exitCode}`,
+    `  partitions ${stats.partitions.complete}/${stats.partitions.total} complete · ` +
+      `pending set ${stats.pending}` +
+      ` · ${((Date.parse(stats.finishedAt) - Date.parse(stats.startedAt)) / 1000).toFixed(1)}s ` +
+      `· exit ${stats.exitCode}`,
     `  cursor: ${cursorText}`,
   ];
   const v = stats.verification;
   if (v && c.uploaded.files > 0) {
     lines.push(
-      `  checksums: ${v.store} confirmed by the store, ${v.recsync} compared by recsync, ${v.unverified} unverified (the store returned none)`,
+      `  checksums: ${v.store} confirmed by the store, ${v.recsync} compared by recsync, ` +
+        `${v.unverified} unverified (the store returned none)`,
     );
   }
   const mp = stats.multipart;
   if (mp && mp.earlierAborted + mp.swept > 0) {
     lines.push(
-      `  multipart uploads aborted: ${mp.earlierAborted} left by an earlier run, ${mp.swept} abandoned under the prefix`,
+      `  multipart uploads aborted: ${mp.earlierAborted} left by an earlier run, ` +
+        `${mp.swept} abandoned under the prefix`,
     );
   }
   const cut = mp?.interrupted ?? [];
@@ -170,7 +181,10 @@ export function summary(stats: RunStats, cursorText: string): string {
     lines.push(`  multipart uploads cut short: ${cut.length}`);
     for (const u of cut)
       lines.push(
-        `    ${u.key}: ${u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'}`,
+        `    ${u.key}: ` +
+          `${
+            u.aborted ? 'aborted on the store' : 'abort failed: recorded, the next run aborts it'
+          }`,
       );
   }
   if (stats.pending > 0)

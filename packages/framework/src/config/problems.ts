@@ -40,7 +40,9 @@ export function formatIssue(
     const valid = known.length > 0 ? `valid keys here: ${known.join(', ')}` : '';
     return {
       path: fullPath,
-      message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
+      message:
+        `unknown key${issue.keys.length > 1 ? 's' : ''} ` +
+        `${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
       hint: [
         didYouMean,
         valid,

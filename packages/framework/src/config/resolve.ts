@@ -182,7 +182,8 @@ async function resolveStrategy(
     if (loaded === undefined) return undefined;
     const candidate = pickExport(loaded, isStrategyDefinition);
     if (!candidate) {
-      // A function first: a module namespace around a default-exported function can look like a plugin.
+      // A function first: a module namespace around a default-exported function can look like a
+      // plugin.
       const other = pickExport(loaded, isFunction)
         ? 'a function'
         : pickExport(loaded, isPlugin)
@@ -192,7 +193,9 @@ async function resolveStrategy(
       problems.push({
         path: [...at, 'use'],
         message: `${JSON.stringify(value.use)} is not a recsync strategy: ${found}`,
-        hint: 'a strategy package default-exports a definition made with defineStrategy; a plugin belongs under plugins',
+        hint:
+          'a strategy package default-exports a definition made with defineStrategy; a ' +
+          'plugin belongs under plugins',
       });
       return undefined;
     }
@@ -263,7 +266,8 @@ function pluginFrom(
       return undefined;
     }
     const expected =
-      'no plugin factory (a default export (options) => plugin) and no plugin object ({ name, apply })';
+      'no plugin factory (a default export (options) => plugin) and no plugin object ({ ' +
+      'name, apply })';
     if (!object) problem(`${name} is not a recsync plugin: it exports ${expected}`);
     return object;
   }
@@ -279,7 +283,8 @@ function pluginFrom(
   if (typeof (plugin as { then?: unknown } | undefined)?.then === 'function')
     (plugin as Promise<unknown>).catch(() => undefined);
   problem(
-    `${name} is not a recsync plugin: its default export returned ${describeValue(plugin)}, not a plugin ({ name, apply })`,
+    `${name} is not a recsync plugin: its default export returned ` +
+      `${describeValue(plugin)}, not a plugin ({ name, apply })`,
   );
   return undefined;
 }
@@ -366,10 +371,13 @@ function configError(problems: ConfigProblem[], configPath?: string): RecsyncErr
   const where = configPath ? ` in ${configPath}` : '';
   const lines = problems.map(
     (p) =>
-      `  ${p.path.length ? p.path.join('.') : '(root)'}: ${p.message}${p.hint ? `\n    → ${p.hint.replace(/\n/g, '\n      ')}` : ''}`,
+      `  ${p.path.length ? p.path.join('.') : '(root)'}: ` +
+      `${p.message}${p.hint ? `\n    → ${p.hint.replace(/\n/g, '\n      ')}` : ''}`,
   );
   return new RecsyncError('E_CONFIG_INVALID', {
-    message: `invalid config${where} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    message:
+      `invalid config${where} (${problems.length} ` +
+      `problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
     hint: 'fix the values above; `recsync plan` checks a config without changing anything',
   });
 }

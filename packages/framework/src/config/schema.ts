@@ -14,7 +14,8 @@ export const useRefSchema = z.strictObject({
     .string()
     .min(1, 'expected a package name or a path, e.g. "@recsync/strategy-date"')
     .describe(
-      'Package name, or a path relative to the config file, whose default export is the strategy or plugin.',
+      'Package name, or a path relative to the config file, whose default export is the ' +
+        'strategy or plugin.',
     ),
   with: z
     .record(z.string(), z.unknown())
@@ -25,7 +26,8 @@ export type UseRef = z.infer<typeof useRefSchema>;
 
 const strategyRefSchema = z.custom<StrategyRef>(isStrategyRef, {
   message:
-    'expected a strategy, e.g. dateFolders({ layout: "{yyyy}-{MM}-{dd}" }) or { use: "@recsync/strategy-date", with: {…} }',
+    'expected a strategy, e.g. dateFolders({ layout: "{yyyy}-{MM}-{dd}" }) or { use: ' +
+    '"@recsync/strategy-date", with: {…} }',
 });
 const pluginSchema = z.custom<Plugin>(isPlugin, {
   message: 'expected a plugin ({ name, apply(hooks) }) or { use: "package", with: {…} }',
@@ -87,7 +89,8 @@ export const targetSchema = z
       .min(1)
       .optional()
       .describe(
-        "AWS region. Default: the SDK's resolution (AWS_REGION, profile); us-east-1 with a custom endpoint.",
+        "AWS region. Default: the SDK's resolution (AWS_REGION, profile); us-east-1 with a " +
+          'custom endpoint.',
       ),
     /** Named profile from the shared AWS config/credentials files. */
     profile: z
@@ -102,7 +105,8 @@ export const targetSchema = z
       })
       .optional()
       .describe(
-        'Endpoint of an S3-compatible store (MinIO, Ceph, R2, B2, Wasabi). Default: AWS, or AWS_ENDPOINT_URL_S3.',
+        'Endpoint of an S3-compatible store (MinIO, Ceph, R2, B2, Wasabi). Default: AWS, ' +
+          'or AWS_ENDPOINT_URL_S3.',
       ),
     forcePathStyle: z
       .boolean()
@@ -110,24 +114,30 @@ export const targetSchema = z
       .describe(
         'Path-style requests (http://host/bucket/key), which most S3-compatible stores need.',
       ),
-    /** PEM file of extra CAs to trust (a company proxy or a private store); else AWS_CA_BUNDLE, profile ca_bundle. */
+    /**
+     * PEM file of extra CAs to trust (a company proxy or a private store); else AWS_CA_BUNDLE,
+     * profile ca_bundle.
+     */
     caBundle: z
       .string()
       .min(1)
       .optional()
       .describe(
-        "PEM file of extra CAs to trust (a company proxy or a private store). Default: AWS_CA_BUNDLE, the profile's ca_bundle.",
+        'PEM file of extra CAs to trust (a company proxy or a private store). Default: ' +
+          "AWS_CA_BUNDLE, the profile's ca_bundle.",
       ),
     /** Default `when_required` when `endpoint` is set, else the SDK's own resolution. */
     requestChecksumCalculation: checksumMode
       .optional()
       .describe(
-        "SDK flexible-checksum calculation. Default: when_required with an endpoint, else the SDK's resolution.",
+        'SDK flexible-checksum calculation. Default: when_required with an endpoint, else ' +
+          "the SDK's resolution.",
       ),
     responseChecksumValidation: checksumMode
       .optional()
       .describe(
-        "SDK flexible-checksum validation. Default: when_required with an endpoint, else the SDK's resolution.",
+        'SDK flexible-checksum validation. Default: when_required with an endpoint, else ' +
+          "the SDK's resolution.",
       ),
     /**
      * Checksum sent with each object (verified by the store on receipt) and kept in its metadata.
@@ -137,7 +147,9 @@ export const targetSchema = z
       .enum(['CRC32C', 'CRC32', 'CRC64NVME', 'SHA256', 'SHA1', 'none'])
       .default('CRC32C')
       .describe(
-        "Checksum sent with each object and verified by the store on receipt; also kept in the object's metadata. CRC family: full-object for multipart; SHA1/SHA256: composite.",
+        'Checksum sent with each object and verified by the store on receipt; also kept in ' +
+          "the object's metadata. CRC family: full-object for multipart; SHA1/SHA256: " +
+          'composite.',
       ),
     storageClass: z
       .enum(STORAGE_CLASSES)
@@ -180,7 +192,9 @@ export const targetSchema = z
           if (!parsed) {
             ctx.addIssue({
               code: 'custom',
-              message: `expected a retention such as "7y", "18mo", "12w" or "90d", got ${JSON.stringify(value)}`,
+              message:
+                'expected a retention such as "7y", "18mo", "12w" or "90d", got ' +
+                `${JSON.stringify(value)}`,
             });
             return z.NEVER;
           }
@@ -191,7 +205,8 @@ export const targetSchema = z
       })
       .optional()
       .describe(
-        'Object Lock retention: mode, retain (7y, 18mo, 90d), from partition | mtime | upload, legalHold.',
+        'Object Lock retention: mode, retain (7y, 18mo, 90d), from partition | mtime | ' +
+          'upload, legalHold.',
       ),
     /**
      * The audit manifest: always written under the state dir (the newest `keep` per job); with
@@ -206,7 +221,8 @@ export const targetSchema = z
       })
       .optional()
       .describe(
-        'Audit manifest per run: kept under the state dir (newest `keep`); with prefix, also stored in the bucket.',
+        'Audit manifest per run: kept under the state dir (newest `keep`); with prefix, ' +
+          'also stored in the bucket.',
       ),
     /** Extra user metadata on every object. */
     metadata: z
@@ -220,7 +236,8 @@ export const targetSchema = z
         code: 'custom',
         path: ['checksum'],
         message:
-          'must not be "none" with objectLock: S3 requires a checksum (or Content-MD5) on writes with retention; use CRC32C',
+          'must not be "none" with objectLock: S3 requires a checksum (or Content-MD5) on ' +
+          'writes with retention; use CRC32C',
       });
     }
   });
@@ -230,7 +247,8 @@ export const filtersSchema = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .describe(
-      'Globs (picomatch, relative to the source, "/"-separated); only matching files are taken. Default: all files.',
+      'Globs (picomatch, relative to the source, "/"-separated); only matching files are ' +
+        'taken. Default: all files.',
     ),
   exclude: z
     .array(z.string().min(1))
@@ -240,7 +258,8 @@ export const filtersSchema = z.strictObject({
   settle: durationSchema
     .optional()
     .describe(
-      'Files modified more recently than this are deferred to the pending set ("90s", "5m", "1h"). Default: the strategy\'s, else 5m.',
+      'Files modified more recently than this are deferred to the pending set ("90s", ' +
+        '"5m", "1h"). Default: the strategy\'s, else 5m.',
     ),
   minSize: sizeSchema.optional().describe('Smaller files are excluded ("1KiB", or bytes).'),
   maxSize: sizeSchema.optional().describe('Larger files are excluded ("5GiB", or bytes).'),
@@ -262,7 +281,8 @@ export const uploadSchema = z
     partSize: sizeSchema
       .prefault('8MiB')
       .describe(
-        'Part size of multipart uploads (at least 5MiB); grows so no upload needs more than 10,000 parts.',
+        'Part size of multipart uploads (at least 5MiB); grows so no upload needs more ' +
+          'than 10,000 parts.',
       ),
     /** Attempts per file within a run (1 = no retry). */
     attempts: z
@@ -290,7 +310,8 @@ export const uploadSchema = z
       .union([durationSchema, z.literal(false)])
       .prefault('2d')
       .describe(
-        'Multipart uploads under the prefix older than this are aborted at the start of a run; false: off.',
+        'Multipart uploads under the prefix older than this are aborted at the start of a ' +
+          'run; false: off.',
       ),
     /** Upload bandwidth limit for the job, all concurrent uploads together (`50MiB/s`). */
     maxBandwidth: bandwidthSchema
@@ -323,10 +344,12 @@ export const jobSchema = z.strictObject({
   strategy: z
     .union([strategyRefSchema, useRefSchema], {
       error:
-        'expected a strategy, e.g. dateFolders({…}) or { use: "@recsync/strategy-date", with: {…} }',
+        'expected a strategy, e.g. dateFolders({…}) or { use: "@recsync/strategy-date", ' +
+        'with: {…} }',
     })
     .describe(
-      'Where new files can be: dateFolders(…), mtimeCutoff(…), journal(…), a plugin, or { use, with }.',
+      'Where new files can be: dateFolders(…), mtimeCutoff(…), journal(…), a plugin, or { ' +
+        'use, with }.',
     ),
   filters: filtersSchema.prefault({}).describe('Which files are taken, skipped or deferred.'),
   /** How "already in the bucket?" is answered (default: the strategy's, else `list`). */
@@ -334,7 +357,8 @@ export const jobSchema = z.strictObject({
     .enum(['list', 'head', 'none'])
     .optional()
     .describe(
-      'How "already in the bucket?" is answered: one listing per partition, a HEAD per file, or not at all. Default: the strategy\'s, else list.',
+      'How "already in the bucket?" is answered: one listing per partition, a HEAD per ' +
+        "file, or not at all. Default: the strategy's, else list.",
     ),
   /**
    * `folders`: a partition whose folders are unchanged since its last complete check is taken
@@ -344,7 +368,8 @@ export const jobSchema = z.strictObject({
     .enum(['folders', 'list'])
     .default('folders')
     .describe(
-      'Re-checks of completed partitions: "folders" takes a partition whose folders are unchanged since its last complete check as done ' +
+      'Re-checks of completed partitions: "folders" takes a partition whose folders are ' +
+        'unchanged since its last complete check as done ' +
         'without reading or listing it; "list" reads and checks every partition again.',
     ),
   upload: uploadSchema.prefault({}).describe('Concurrency, multipart and retries.'),
@@ -364,7 +389,8 @@ export const jobSchema = z.strictObject({
     .max(1000)
     .optional()
     .describe(
-      'Run the job as this many shards: each process runs one with --shard I/N or --shard auto (files by hash(object key) mod N).',
+      'Run the job as this many shards: each process runs one with --shard I/N or --shard ' +
+        'auto (files by hash(object key) mod N).',
     ),
 });
 
@@ -373,7 +399,8 @@ export const metricsSchema = z.strictObject({
     .string()
     .min(1, 'expected a file path such as "/var/lib/node_exporter/textfile/recsync.prom"')
     .describe(
-      'Prometheus text file written atomically after each sync (node_exporter textfile collector), with gauges labelled by job. ' +
+      'Prometheus text file written atomically after each sync (node_exporter textfile ' +
+        'collector), with gauges labelled by job. ' +
         'A relative path is relative to the config file.',
     ),
 });
@@ -395,7 +422,8 @@ export const stateStoreSchema = z.discriminatedUnion('store', [
       .refine((b) => !b.includes('/'), 'a bucket name has no "/": put a key prefix in state.prefix')
       .optional()
       .describe(
-        "Bucket for state objects (a bucket without Object Lock). Default: each job's target bucket.",
+        "Bucket for state objects (a bucket without Object Lock). Default: each job's " +
+          'target bucket.',
       ),
     prefix: keyPrefix
       .refine((p) => p !== '', 'must not be empty: state objects need their own prefix')
@@ -404,13 +432,16 @@ export const stateStoreSchema = z.discriminatedUnion('store', [
   }),
 ]);
 
-/** The run lease (one run per job); `RECSYNC_LEASE_TIMEOUT` / `RECSYNC_LEASE_HEARTBEAT` override it. */
+/**
+ * The run lease (one run per job); `RECSYNC_LEASE_TIMEOUT` / `RECSYNC_LEASE_HEARTBEAT` override it.
+ */
 export const leaseSchema = z.strictObject({
   /** A lease whose heartbeat did not change for this long (reader's clock) is taken over. */
   timeout: durationSchema
     .optional()
     .describe(
-      "A lease whose heartbeat did not change for this long (reader's clock) is taken over. Default: 2m.",
+      "A lease whose heartbeat did not change for this long (reader's clock) is taken " +
+        'over. Default: 2m.',
     ),
   /** How often a running sync renews its lease; at most half the timeout. */
   heartbeat: durationSchema
@@ -425,17 +456,20 @@ export const configSchema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'Folder for state and locks; a relative path is relative to the config file. Default: .recsync next to it.',
+      'Folder for state and locks; a relative path is relative to the config file. ' +
+        'Default: .recsync next to it.',
     ),
   lease: leaseSchema
     .optional()
     .describe(
-      'The run lease (one run per job); RECSYNC_LEASE_TIMEOUT and RECSYNC_LEASE_HEARTBEAT override it.',
+      'The run lease (one run per job); RECSYNC_LEASE_TIMEOUT and RECSYNC_LEASE_HEARTBEAT ' +
+        'override it.',
     ),
   state: stateStoreSchema
     .optional()
     .describe(
-      "Where state and leases live: { store: 'local' } (files in stateDir, the default) or { store: 's3', prefix, bucket? } (objects in a bucket, conditional writes).",
+      "Where state and leases live: { store: 'local' } (files in stateDir, the default) or " +
+        "{ store: 's3', prefix, bucket? } (objects in a bucket, conditional writes).",
     ),
   jobs: z
     .record(jobNameSchema, jobSchema)

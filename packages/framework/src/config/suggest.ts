@@ -5,7 +5,9 @@
 import { distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 
-/** The closest candidate to `word`, if it is within a typo's distance (about a third of its length). */
+/**
+ * The closest candidate to `word`, if it is within a typo's distance (about a third of its length).
+ */
 export function closestName(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(2, Math.floor(word.length / 3));
   let best: { name: string; d: number } | undefined;
@@ -20,7 +22,10 @@ type Def = { type: string; [key: string]: unknown };
 const defOf = (schema: unknown): Def | undefined =>
   (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 
-/** The keys an object schema accepts at `path` (through optional, default, pipe, record, array, union). */
+/**
+ * The keys an object schema accepts at `path` (through optional, default, pipe, record, array,
+ * union).
+ */
 export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const found = new Set<string>();
   const visit = (node: unknown, rest: readonly PropertyKey[]) => {

@@ -2,7 +2,8 @@
  * The audit manifest: what each sync did, as JSON lines, written by a plugin that only
  * observes the run's hooks.
  *
- * File: `<stateDir>/manifests/<job>/<startedAt>[.shard-I-of-N].jsonl` (one per sync and shard, streamed as the run goes,
+ * File: `<stateDir>/manifests/<job>/<startedAt>[.shard-I-of-N].jsonl` (one per sync and shard,
+ * streamed as the run goes,
  * so a crash leaves the lines written so far). Lines:
  *   {"type":"run",…RunInfo}
  *   {"type":"file","outcome":"uploaded","key",…,"size","mtime","checksum":{"algorithm","value",
@@ -148,7 +149,9 @@ async function storeInBucket(
     hooks.warning.call({
       job: options.job,
       code: 'W_MANIFEST',
-      message: `could not store the manifest as ${key}: ${describeError(error)} (it is kept in ${file})`,
+      message:
+        `could not store the manifest as ${key}: ${describeError(error)} (it is kept in ` +
+        `${file})`,
     });
   }
 }

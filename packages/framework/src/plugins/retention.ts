@@ -18,7 +18,9 @@ export function retentionReportPlugin(): Plugin {
         hooks.warning.call({
           job: context.job,
           code: 'W_RETENTION_PAST',
-          message: `${past} file(s) uploaded without Object Lock retention: their retain-until date had already passed`,
+          message:
+            `${past} file(s) uploaded without Object Lock retention: their retain-until date ` +
+            'had already passed',
         });
       });
     },

@@ -13,6 +13,7 @@
  * (the folder or file is in the way) and reported; names that differ only in case are refused on
  * a case-insensitive target (see {@link CaseGuard}).
  */
+import { randomBytes } from 'node:crypto';
 import { lstat, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RAW_PATH_METADATA, rawPathBytes } from '../fs/names.js';
@@ -79,7 +80,8 @@ export class CaseGuard {
   private constructor(readonly insensitive: boolean) {}
 
   static async probe(dir: string): Promise<CaseGuard> {
-    const name = `.recsync-case-${process.pid}-${Date.now()}`;
+    // Unique across processes: shards restoring into one shared folder may share a pid (1, in pods).
+    const name = `.recsync-case-${process.pid}-${randomBytes(6).toString('hex')}`;
     const lower = path.join(dir, name);
     await writeFile(lower, '', { flag: 'wx' });
     try {

@@ -7,14 +7,19 @@
  * for `RestoreStatus`, so objects in archive classes are known without a HEAD each. recsync's
  * own objects (audit manifests) are not restored. Nothing is written to the bucket, except
  * RestoreObject requests with `--request-archive-restore`; nothing is written to the state.
+ *
+ * Scale-out: with `--shard I/N` (`job.shard`) only the objects whose key that shard owns are
+ * restored (`ownsKey`, the hash sync shards by), so N restores into one folder together restore
+ * what one restore does, each object once. Every shard lists the whole scope.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { ResolvedJob } from '../config/resolve.js';
-import { prepareRun } from '../engine/prepare.js';
+import { checkRange } from '../engine/range.js';
 import { exitCodeOf } from '../engine/outcome.js';
+import { ownsKey, type ShardSpec } from '../shard.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import type { RangeRequest } from '../strategy.js';
 import { FolderMaker } from './files.js';
@@ -52,6 +57,8 @@ export type RestoreCounts = Record<RestoreOutcome, { objects: number; bytes: num
 
 export interface RestoreSummary {
   readonly job: string;
+  /** The shard whose share was restored (`--shard`); absent when the job was restored whole. */
+  readonly shard?: ShardSpec;
   readonly to: string;
   readonly prefixes: string[];
   readonly counts: RestoreCounts;
@@ -61,6 +68,8 @@ export interface RestoreSummary {
 
 export interface RestoreRun {
   readonly prefixes: readonly string[];
+  /** The shard whose share this run restores (`--shard`); absent when the job is restored whole. */
+  readonly shard?: ShardSpec;
   readonly events: AsyncIterable<RestoreEvent>;
   summary(): RestoreSummary;
   dispose(): void;
@@ -94,7 +103,7 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
   let prefixes: string[];
   try {
     await target.preflight({ list: true, prefix: job.target.prefix });
-    prefixes = await scopePrefixes(job, options, target);
+    prefixes = await scopePrefixes(job, options);
   } catch (error) {
     dispose();
     throw error;
@@ -132,6 +141,7 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
       })) {
         if (options.signal?.aborted) return;
         if (manifestPrefix !== undefined && o.key.startsWith(manifestPrefix)) continue;
+        if (!ownsKey(job.shard, o.key)) continue; // another shard's object
         yield o;
       }
     }
@@ -148,14 +158,17 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
     }
     complete = !options.signal?.aborted;
   })();
+  const shard = job.shard && job.shard.count > 1 ? job.shard : undefined;
   return {
     prefixes,
+    ...(shard ? { shard } : {}),
     events,
     summary: () => {
       const problems =
         counts.failed.objects + counts.refused.objects + counts.archived.objects + counts.conflicts;
       return {
         job: job.name,
+        ...(shard ? { shard } : {}),
         to,
         prefixes,
         counts,
@@ -167,44 +180,48 @@ export async function openRestore(job: ResolvedJob, options: RestoreOptions): Pr
   };
 }
 
-/** Key prefixes to list: the job's, one under it, or the partitions of a range. */
-async function scopePrefixes(
-  job: ResolvedJob,
-  options: RestoreOptions,
-  target: S3Target,
-): Promise<string[]> {
+/**
+ * Key prefixes to list: the job's, one under it, or the partitions of a range. The partitions
+ * come from the strategy alone (no state is read: a restore needs no cursor, and its shards
+ * need not match the saved states' shard count).
+ */
+function scopePrefixes(job: ResolvedJob, options: RestoreOptions): Promise<string[]> | string[] {
   if (options.prefix !== undefined) return [job.target.prefix + options.prefix.replace(/^\/+/, '')];
   if (options.partition === undefined && options.range === undefined) return [job.target.prefix];
+  return partitionPrefixes(job, options);
+}
+
+async function partitionPrefixes(job: ResolvedJob, options: RestoreOptions): Promise<string[]> {
   const range =
     options.partition !== undefined
       ? { since: options.partition, until: options.partition }
       : options.range!;
-  const run = await prepareRun(job, 'plan', {
-    target,
-    range,
-    ...(options.now ? { now: options.now } : {}),
+  const now = options.now ?? new Date();
+  checkRange(job, range, now);
+  const { definition } = job.strategy;
+  const strategy = definition.create(job.strategy.options as never, {
+    source: job.source,
+    followSymlinks: job.followSymlinks,
+    filters: { include: job.filters.include ?? [], exclude: job.filters.exclude ?? [] },
+    warn: () => undefined,
   });
-  try {
-    const prefixes: string[] = [];
-    for await (const p of run.strategy.partitions({
-      cursor: undefined,
-      range,
-      now: run.now,
-      signal: new AbortController().signal,
-    })) {
-      if (options.partition !== undefined && p.id !== options.partition) continue;
-      const rel = p.prefix ?? path.relative(job.source, p.dir).split(path.sep).join('/');
-      if (rel.startsWith('..')) continue;
-      prefixes.push(job.target.prefix + (rel && !rel.endsWith('/') ? `${rel}/` : rel));
-    }
-    if (prefixes.length === 0) {
-      throw new RecsyncError('E_USAGE', {
-        message: `nothing of job "${job.name}" matches ${options.partition !== undefined ? `partition ${options.partition}` : 'that range'}`,
-        hint: 'partitions are found in the local source; on a machine without it, use --prefix (for date folders: --prefix 2026-11-25/)',
-      });
-    }
-    return prefixes;
-  } finally {
-    run.dispose();
+  const prefixes: string[] = [];
+  for await (const p of strategy.partitions({
+    cursor: undefined,
+    range,
+    now,
+    signal: new AbortController().signal,
+  })) {
+    if (options.partition !== undefined && p.id !== options.partition) continue;
+    const rel = p.prefix ?? path.relative(job.source, p.dir).split(path.sep).join('/');
+    if (rel.startsWith('..')) continue;
+    prefixes.push(job.target.prefix + (rel && !rel.endsWith('/') ? `${rel}/` : rel));
   }
+  if (prefixes.length === 0) {
+    throw new RecsyncError('E_USAGE', {
+      message: `nothing of job "${job.name}" matches ${options.partition !== undefined ? `partition ${options.partition}` : 'that range'}`,
+      hint: 'partitions are found in the local source; on a machine without it, use --prefix (for date folders: --prefix 2026-11-25/)',
+    });
+  }
+  return prefixes;
 }

@@ -29,7 +29,9 @@ async function readCaBundle(connection: Connection): Promise<string[] | undefine
     pem = await readFile(bundle.value, 'utf8');
   } catch (error) {
     throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `cannot read the CA bundle ${bundle.value} (from ${bundle.from}): ${(error as Error).message}`,
+      message:
+        `cannot read the CA bundle ${bundle.value} (from ${bundle.from}): ` +
+        `${(error as Error).message}`,
       hint: 'point it to a readable PEM file with the CA certificate(s), or unset it',
     });
   }

@@ -130,7 +130,9 @@ export function targetError(
       : '';
   const net = networkCode(e);
   return new RecsyncError(code, {
-    message: `${context.action} failed on bucket "${context.bucket}"${at}: ${what}${net && !what.includes(net) ? ` (${net})` : ''}`,
+    message:
+      `${context.action} failed on bucket "${context.bucket}"${at}: ` +
+      `${what}${net && !what.includes(net) ? ` (${net})` : ''}`,
     hint: hintFor(code, e, context),
     cause: error,
   });
@@ -174,12 +176,13 @@ export function describeS3Error(error: unknown): string {
       : 'no S3 error document';
   const advice =
     status === 413
-      ? ': the request is larger than the store or a proxy in front of it accepts; lower upload.partSize and upload.multipartThreshold'
+      ? ': the request is larger than the store or a proxy in front of it accepts; lower ' +
+        'upload.partSize and upload.multipartThreshold'
       : '';
-  return `the store answered HTTP ${status} ${STATUS_CODES[status] ?? ''} with ${what}${snippet ? ` ("${snippet}")` : ''} instead of an S3 answer${advice}`.replace(
-    / {2,}/g,
-    ' ',
-  );
+  return (
+    `the store answered HTTP ${status} ${STATUS_CODES[status] ?? ''} with ` +
+    `${what}${snippet ? ` ("${snippet}")` : ''} instead of an S3 answer${advice}`
+  ).replace(/ {2,}/g, ' ');
 }
 
 function hintFor(
@@ -195,20 +198,31 @@ function hintFor(
     '';
   if (networkCode(e) === 'ENOTFOUND' && endpoint && host.includes(`${context.bucket}.`)) {
     // Virtual-hosted addressing puts the bucket into the host name, which few private stores serve.
-    return `the bucket name was put into the host name (${context.bucket}.…): set target.forcePathStyle: true, which most S3-compatible stores need`;
+    return (
+      `the bucket name was put into the host name (${context.bucket}.…): set ` +
+      'target.forcePathStyle: true, which most S3-compatible stores need'
+    );
   }
   const status = e.$metadata?.httpStatusCode;
   const hints: Partial<Record<ErrorCode, string>> = {
     E_TARGET_AUTH:
-      'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) and the bucket policy',
+      'check the credentials (AWS_PROFILE / target.profile, AWS_ACCESS_KEY_ID, SSO login) ' +
+      'and the bucket policy',
     E_TARGET_BUCKET: 'check target.bucket and target.region; recsync never creates buckets',
     E_TARGET_UNREACHABLE:
-      'check target.endpoint and the network (HTTPS_PROXY, NO_PROXY, target.caBundle); the next run retries what is not done',
+      'check target.endpoint and the network (HTTPS_PROXY, NO_PROXY, target.caBundle); the ' +
+      'next run retries what is not done',
   };
   if (hints[code]) return hints[code]!;
   if (/region/i.test(e.message ?? ''))
     return "set target.region (or AWS_REGION) to the bucket's region";
   if (status !== undefined && status >= 500)
-    return `the store answered HTTP ${status} (a server-side failure): nothing was changed; check the store's health and retry`;
-  return 'check the target settings (endpoint, region, forcePathStyle, checksum mode); nothing was changed';
+    return (
+      `the store answered HTTP ${status} (a server-side failure): nothing was changed; check ` +
+      `the store's health and retry`
+    );
+  return (
+    'check the target settings (endpoint, region, forcePathStyle, checksum mode); nothing ' +
+    'was changed'
+  );
 }

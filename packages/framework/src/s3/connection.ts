@@ -47,7 +47,9 @@ export interface SharedFiles {
 
 const cache = new WeakMap<TargetConfig, Promise<Connection>>();
 
-/** Resolves the target's connection once per target object (env, shared files, CA bundle read once). */
+/**
+ * Resolves the target's connection once per target object (env, shared files, CA bundle read once).
+ */
 export function connectionOf(target: TargetConfig): Promise<Connection> {
   let resolved = cache.get(target);
   if (!resolved) {
@@ -76,9 +78,12 @@ export function resolveConnection(target: TargetConfig, env: Env, files: SharedF
   if (named && !config && !credentials) {
     throw new RecsyncError('E_CONFIG_INVALID', {
       message:
-        `the AWS profile "${named.value}" (from ${named.from}) is in neither ${env.AWS_CONFIG_FILE ?? '~/.aws/config'} ` +
+        `the AWS profile "${named.value}" (from ${named.from}) is in neither ` +
+        `${env.AWS_CONFIG_FILE ?? '~/.aws/config'} ` +
         `nor ${env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'}`,
-      hint: `add a [profile ${named.value}] section (aws configure --profile ${named.value}), or fix the name in ${named.from}`,
+      hint:
+        `add a [profile ${named.value}] section (aws configure --profile ${named.value}), or ` +
+        `fix the name in ${named.from}`,
     });
   }
   const profile: Section = { ...credentials, ...config };
@@ -140,7 +145,9 @@ function resolveEndpoint(
   ]);
   if (endpoint && !/^https?:$/.test(URL.parse(endpoint.value)?.protocol ?? '')) {
     throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `the S3 endpoint ${JSON.stringify(endpoint.value)} from ${endpoint.from} is not an http(s) URL`,
+      message:
+        `the S3 endpoint ${JSON.stringify(endpoint.value)} from ${endpoint.from} is not an ` +
+        'http(s) URL',
       hint: 'write it with its scheme, e.g. "https://s3.example.com" or "http://127.0.0.1:9000"',
     });
   }

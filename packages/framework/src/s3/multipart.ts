@@ -29,7 +29,9 @@ import { CHECKSUM_FIELD, MULTIPART_TYPE, createHasher, type ChecksumName } from 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
 export interface MultipartRequest {
-  /** Bucket, key, metadata, storage class, SSE, Object Lock: everything CreateMultipartUpload takes. */
+  /**
+   * Bucket, key, metadata, storage class, SSE, Object Lock: everything CreateMultipartUpload takes.
+   */
   readonly input: CreateMultipartUploadCommandInput;
   readonly size: number;
   readonly partSize: number;
@@ -47,7 +49,9 @@ export interface MultipartRequest {
   /** `If-None-Match: *` on Complete (write-once). */
   readonly ifNoneMatch?: boolean;
   readonly signal?: AbortSignal;
-  /** Called with the upload id before any part is sent; the upload waits for it (durable record). */
+  /**
+   * Called with the upload id before any part is sent; the upload waits for it (durable record).
+   */
   onCreated?(uploadId: string): Promise<void>;
   /** Called once the upload id is no longer live on the server (completed or aborted). */
   onSettled?(uploadId: string): void;

@@ -68,7 +68,9 @@ interface RequestOptions {
   port?: number | string | null;
   secureEndpoint?: boolean;
 }
-/** `http.Agent#addRequest`: public in practice (every proxy agent uses it), absent from the typings. */
+/**
+ * `http.Agent#addRequest`: public in practice (every proxy agent uses it), absent from the typings.
+ */
 type AddRequest = (req: http.ClientRequest, options: RequestOptions) => void;
 
 /**

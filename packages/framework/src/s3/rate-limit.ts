@@ -8,7 +8,8 @@
  * long-run rate is the set rate. Idle time earns credit up to one second's worth (`burst`):
  * when the network or the store stalls for a moment, the uploads catch up afterwards instead
  * of losing that time, and a quiet minute still does not allow a minute's worth at once.
- * Reservations are first come, first served. The clock and the sleep are injectable so the arithmetic is tested without timing.
+ * Reservations are first come, first served. The clock and the sleep are injectable so the
+ * arithmetic is tested without timing.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 

@@ -83,7 +83,9 @@ export function isNotFound(error: unknown): boolean {
   return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 }
 
-/** An object that must be restored from an archive class first (GET answered InvalidObjectState). */
+/**
+ * An object that must be restored from an archive class first (GET answered InvalidObjectState).
+ */
 export function isArchived(error: unknown): boolean {
   const e = error as { name?: string; Code?: string };
   return e.name === 'InvalidObjectState' || e.Code === 'InvalidObjectState';

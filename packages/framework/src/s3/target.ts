@@ -19,7 +19,6 @@ import { classifyS3Error, targetError } from './classify.js';
 import { BufferPool, multipartUpload, type MultipartRequest } from './multipart.js';
 import { createObjectReader, type ObjectReader } from './reader.js';
 import { connectionOf, type Connection } from './connection.js';
-import { createRequestHandler } from './network.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RemoteObject {
@@ -363,8 +362,12 @@ async function checkObjectLock(
   }
   if (enabled === 'Enabled') return;
   throw new RecsyncError('E_TARGET_BUCKET', {
-    message: `bucket "${context.bucket}" does not have Object Lock enabled${why}, so target.objectLock cannot be applied; nothing was uploaded`,
-    hint: 'use a bucket created with Object Lock enabled (it cannot be turned on for objects already written without it), or remove target.objectLock',
+    message:
+      `bucket "${context.bucket}" does not have Object Lock enabled${why}, so ` +
+      'target.objectLock cannot be applied; nothing was uploaded',
+    hint:
+      'use a bucket created with Object Lock enabled (it cannot be turned on for objects ' +
+      'already written without it), or remove target.objectLock',
   });
 }
 
@@ -403,6 +406,9 @@ export async function clientConfig(
     requestChecksumCalculation: mode(target.requestChecksumCalculation ?? checksumDefault),
     responseChecksumValidation: mode(target.responseChecksumValidation ?? checksumDefault),
   };
+  // Loaded here, with the SDK: the HTTP handler and proxy agents cost start-up time that a
+  // command which never connects (status, a plan with nothing to list) need not spend.
+  const { createRequestHandler } = await import('./network.js');
   const requestHandler = await createRequestHandler(connection, {
     maxSockets: network.maxSockets,
     ...(network.limiter ? { limiter: network.limiter } : {}),

@@ -96,7 +96,10 @@ function createBucketStore(
       return fail(error, `reading ${where(name)}`);
     }
   };
-  /** Conditional PUT: `expect` undefined = create (If-None-Match: *), else If-Match. False on a conflict. */
+  /**
+   * Conditional PUT: `expect` undefined = create (If-None-Match: *), else If-Match. False on a
+   * conflict.
+   */
   const put = async (
     name: string,
     text: string,
@@ -185,8 +188,12 @@ function bucketDocument(name: string, where: string, ops: Ops): StateDocument {
       const next = await ops.put(name, text, etag);
       if (next === false) {
         throw new RecsyncError('E_STATE_CONFLICT', {
-          message: `the state ${where} was written by another run since this run ${etag ? 'read' : 'found none'}; this run stops without overwriting it`,
-          hint: 'nothing is lost: files this run uploaded are found present by the next run. Check that no two runs use the same job and shard at once',
+          message:
+            `the state ${where} was written by another run since this run ` +
+            `${etag ? 'read' : 'found none'}; this run stops without overwriting it`,
+          hint:
+            'nothing is lost: files this run uploaded are found present by the next run. ' +
+            'Check that no two runs use the same job and shard at once',
         });
       }
       etag = next;
@@ -223,7 +230,10 @@ function bucketLease(name: string, where: string, ops: Ops): LeaseBackend {
   };
 }
 
-/** Five requests: create, create again (must fail), replace and delete with a wrong ETag (must fail), delete. */
+/**
+ * Five requests: create, create again (must fail), replace and delete with a wrong ETag (must
+ * fail), delete.
+ */
 async function probeConditionalWrites(
   ops: Pick<Ops, 'put' | 'remove'> & { where: string },
 ): Promise<void> {
@@ -246,8 +256,13 @@ async function probeConditionalWrites(
   }
   if (ignored.length === 0) return;
   throw new RecsyncError('E_STATE_STORE_UNSAFE', {
-    message: `the state store ${ops.where} does not enforce conditional writes: ${ignored.join('; ')}. Two runs could both take the same lease or overwrite each other's state, so state.store 's3' is refused`,
-    hint: "use a store that enforces If-None-Match and If-Match (AWS S3 does), or keep state on a persistent volume: state: { store: 'local' } with stateDir",
+    message:
+      `the state store ${ops.where} does not enforce conditional writes: ` +
+      `${ignored.join('; ')}. Two runs could both take the same lease or overwrite each ` +
+      `other's state, so state.store 's3' is refused`,
+    hint:
+      'use a store that enforces If-None-Match and If-Match (AWS S3 does), or keep state on ' +
+      "a persistent volume: state: { store: 'local' } with stateDir",
   });
 }
 

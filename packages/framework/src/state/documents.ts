@@ -101,7 +101,9 @@ export function fileDocument(file: string): StateDocument {
         if (code === 'ENOENT') return undefined;
         if (code === 'ENOTDIR') {
           throw new RecsyncError('E_STATE_DIR', {
-            message: `the state folder ${path.dirname(file)} (config key stateDir) is not a folder (a file is in the way)`,
+            message:
+              `the state folder ${path.dirname(file)} (config key stateDir) is not a folder ` +
+              '(a file is in the way)',
             hint: 'set stateDir in the config to a folder, or move the file aside',
           });
         }

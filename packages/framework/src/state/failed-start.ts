@@ -31,6 +31,7 @@ export async function recordFailedStart(
     );
     await state.save();
   } catch {
-    // The run's own error is what the user must see; a state that cannot be written says so next time.
+    // The run's own error is what the user must see; a state that cannot be written says so
+    // next time.
   }
 }

@@ -149,8 +149,12 @@ export function parseStateText(
     throw corrupt(file, `unknown version ${JSON.stringify(version)}`);
   if (version > STATE_VERSION) {
     throw new RecsyncError('E_STATE_NEWER', {
-      message: `the state file ${file} was written by a newer recsync (state version ${version}; this release reads up to ${STATE_VERSION})`,
-      hint: 'upgrade recsync on this machine (the newer state may hold what this release would drop); do not reset it',
+      message:
+        `the state file ${file} was written by a newer recsync (state version ${version}; ` +
+        `this release reads up to ${STATE_VERSION})`,
+      hint:
+        'upgrade recsync on this machine (the newer state may hold what this release would ' +
+        'drop); do not reset it',
     });
   }
   let current = data;
@@ -178,6 +182,8 @@ export function stateText(state: Omit<StateFile, 'format' | 'version'>): string 
 function corrupt(file: string, why: string): RecsyncError {
   return new RecsyncError('E_STATE_CORRUPT', {
     message: `the state file ${file} cannot be read: ${why}`,
-    hint: 'restore it from a backup, or move it aside with `recsync state reset --job NAME` to start over',
+    hint:
+      'restore it from a backup, or move it aside with `recsync state reset --job NAME` to ' +
+      'start over',
   });
 }

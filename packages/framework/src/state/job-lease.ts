@@ -26,7 +26,10 @@ type LeaseJob = StoreJob & Pick<ResolvedJob, 'lease'>;
 export interface LeaseOptions {
   /** What takes the lease (`sync`, `state reset`), shown to runs that find it. */
   readonly command: string;
-  /** `W_STALE_LOCK`: a stale lease was taken over; `W_LEFTOVER_TEMP`: a killed run's temp files were removed. */
+  /**
+   * `W_STALE_LOCK`: a stale lease was taken over; `W_LEFTOVER_TEMP`: a killed run's temp files were
+   * removed.
+   */
   warn(message: string, code: 'W_STALE_LOCK' | 'W_LEFTOVER_TEMP'): void;
   /** Stops waiting for a lease to be judged (Ctrl-C). */
   readonly signal?: AbortSignal;
@@ -61,7 +64,9 @@ export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Pro
   }).catch((error: unknown) => {
     if (isRecsyncError(error)) throw error;
     throw new RecsyncError('E_STATE_DIR', {
-      message: `cannot create the lock file in the state folder ${job.stateDir}: ${describeError(error)}`,
+      message:
+        `cannot create the lock file in the state folder ${job.stateDir}: ` +
+        `${describeError(error)}`,
       hint: 'set stateDir (top level of the config) to a folder the user running recsync can write',
       cause: error,
     });
@@ -73,7 +78,8 @@ export async function acquireJobLease(job: LeaseJob, options: LeaseOptions): Pro
   ];
   if (removed.length > 0) {
     options.warn(
-      `removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted run: ${removed.join(', ')}`,
+      `removed ${removed.length} temp file(s) left in ${job.stateDir} by an interrupted ` +
+        `run: ${removed.join(', ')}`,
       'W_LEFTOVER_TEMP',
     );
   }

@@ -55,7 +55,10 @@ export interface LeaseRecord {
   readonly renewedAt: string;
 }
 
-/** A lease as read: its record (undefined when unreadable) and an opaque version for compare-and-swap. */
+/**
+ * A lease as read: its record (undefined when unreadable) and an opaque version for
+ * compare-and-swap.
+ */
 export interface LeaseSnapshot {
   readonly record?: LeaseRecord;
   readonly version: string;
@@ -141,8 +144,12 @@ export function resolveLeaseTiming(
     Math.min(DEFAULT_LEASE_TIMING.heartbeatMs, Math.floor(timeoutMs / 4));
   if (heartbeatMs * 2 > timeoutMs) {
     throw new RecsyncError('E_USAGE', {
-      message: `the lease heartbeat (${formatDuration(heartbeatMs)}) must be at most half the lease timeout (${formatDuration(timeoutMs)})`,
-      hint: 'a live run would otherwise look stale between two heartbeats: lower lease.heartbeat or raise lease.timeout',
+      message:
+        `the lease heartbeat (${formatDuration(heartbeatMs)}) must be at most half the lease ` +
+        `timeout (${formatDuration(timeoutMs)})`,
+      hint:
+        'a live run would otherwise look stale between two heartbeats: lower lease.heartbeat ' +
+        'or raise lease.timeout',
     });
   }
   return { timeoutMs, heartbeatMs };
@@ -204,7 +211,10 @@ export async function breakLease(backend: LeaseBackend): Promise<LeaseSnapshot |
 export function describeOwner(record: LeaseRecord | undefined): string {
   if (!record) return 'an unreadable lease';
   const { owner } = record;
-  return `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt} (${owner.command}), last renewed ${record.renewedAt} by its clock`;
+  return (
+    `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt} (${owner.command}), last ` +
+    `renewed ${record.renewedAt} by its clock`
+  );
 }
 
 interface Verdict {
@@ -237,7 +247,9 @@ async function judge(
   while (performance.now() - started < timing.timeoutMs) {
     await sleep(poll, undefined, signal ? { signal } : undefined).catch(() => {
       throw new RecsyncError('E_INTERRUPTED', {
-        message: `interrupted while waiting to judge the lease ${backend.where} (${describeOwner(first.record)})`,
+        message:
+          `interrupted while waiting to judge the lease ${backend.where} ` +
+          `(${describeOwner(first.record)})`,
         hint: 'nothing was changed',
       });
     });
@@ -268,7 +280,10 @@ function lockedError(
 ): RecsyncError {
   return new RecsyncError('E_LOCKED', {
     message: `another run holds the lease ${where}: ${describeOwner(record)}; it is renewing it`,
-    hint: `wait for it to finish; this ${command} changed nothing. If that run is gone, the lease is taken over once its heartbeat stops for the lease timeout (or: recsync unlock)`,
+    hint:
+      `wait for it to finish; this ${command} changed nothing. If that run is gone, the ` +
+      'lease is taken over once its heartbeat stops for the lease timeout (or: recsync ' +
+      'unlock)',
   });
 }
 
@@ -348,8 +363,12 @@ class HeldLease implements Lease {
 
 function lostError(where: string, holder?: LeaseRecord): RecsyncError {
   return new RecsyncError('E_LEASE_LOST', {
-    message: `this run lost its lease ${where}${holder ? ` to ${describeOwner(holder)}` : ''} (it was paused or stalled past the lease timeout); it stops without writing the state`,
-    hint: 'nothing is lost: the run holding the lease now (or the next one) does the rest; raise lease.timeout if pauses this long are normal here',
+    message:
+      `this run lost its lease ${where}${holder ? ` to ${describeOwner(holder)}` : ''} (it ` +
+      'was paused or stalled past the lease timeout); it stops without writing the state',
+    hint:
+      'nothing is lost: the run holding the lease now (or the next one) does the rest; raise ' +
+      'lease.timeout if pauses this long are normal here',
   });
 }
 
@@ -413,7 +432,9 @@ function thisHost(): Pick<LeaseOwner, 'host' | 'boot' | 'pidNamespace'> {
   return hostFacts;
 }
 
-/** True only when the owner's pid is checkable from here (same host, boot, pid namespace) and gone. */
+/**
+ * True only when the owner's pid is checkable from here (same host, boot, pid namespace) and gone.
+ */
 function deadOnThisHost(owner: LeaseOwner): boolean {
   const here = thisHost();
   if (

@@ -55,7 +55,9 @@ export async function checkShards(
   if (count <= 1 || !strategy.committed) return;
   if (!strategy.compareCursors) {
     throw new RecsyncError('E_SHARDS_UNSAFE', {
-      message: `job "${job.name}": the strategy ${job.strategy.definition.name} cleans up after its cursor, and cannot order the cursors of ${count} shards`,
+      message:
+        `job "${job.name}": the strategy ${job.strategy.definition.name} cleans up after its ` +
+        `cursor, and cannot order the cursors of ${count} shards`,
       hint: 'run the job unsharded, or turn the clean-up off in the strategy options',
     });
   }
@@ -64,11 +66,15 @@ export async function checkShards(
   if (ownStateExists && missing.length > 0) {
     throw new RecsyncError('E_SHARDS_UNSAFE', {
       message:
-        `job "${job.name}" deletes what its ${count} shards share (committedSegments), but this shard cannot see every shard's state in ${storeWhere(job)}: ` +
-        `missing ${missing.join(', ')}. Deleting after this shard's cursor alone would lose lines the others have not read`,
+        `job "${job.name}" deletes what its ${count} shards share (committedSegments), but ` +
+        `this shard cannot see every shard's state in ${storeWhere(job)}: ` +
+        `missing ${missing.join(', ')}. Deleting after this shard's cursor alone would ` +
+        'lose lines the others have not read',
       hint:
-        "give every shard the same state: a shared stateDir (a ReadWriteMany volume) or state: { store: 's3' }; " +
-        "or keep segments (committedSegments: 'keep'); or let the missing shard run once if it never did",
+        'give every shard the same state: a shared stateDir (a ReadWriteMany volume) or ' +
+        "state: { store: 's3' }; " +
+        "or keep segments (committedSegments: 'keep'); or let the missing shard run once " +
+        'if it never did',
     });
   }
 }
@@ -110,13 +116,17 @@ function shardsChanged(job: ResolvedJob, count: number, others: number[]): Recsy
   const now = count === 1 ? 'unsharded' : `${count} shards`;
   return new RecsyncError('E_SHARDS_CHANGED', {
     message:
-      `job "${job.name}" has saved state for ${was} in ${storeWhere(job)}, and this run is ${now}. ` +
-      `A file's shard is hash(key) mod N, so with another N most files change shard, while each saved cursor covers only its old shard's share: ` +
+      `job "${job.name}" has saved state for ${was} in ${storeWhere(job)}, and this run is ` +
+      `${now}. ` +
+      `A file's shard is hash(key) mod N, so with another N most files change shard, while ` +
+      `each saved cursor covers only its old shard's share: ` +
       'reusing them would skip files, so nothing was read or written',
     hint:
       `to keep the old layout: run with --shards ${others[0]} (or set shards back).\n` +
       `to change it safely: 1. let every old shard finish a run (exit 0, nothing pending); ` +
       `2. recsync state reset --job ${job.name} (moves every shard's state aside); ` +
-      `3. run the new shards: their first run checks the archive from the strategy's start (or --since) and finds what is already in the bucket present, so nothing is uploaded twice`,
+      `3. run the new shards: their first run checks the archive from the strategy's start ` +
+      '(or --since) and finds what is already in the bucket present, so nothing is uploaded ' +
+      'twice',
   });
 }

@@ -82,7 +82,10 @@ export class JobState {
   /** Multipart uploads started and not known to be gone, by upload id. */
   readonly openUploads: Map<string, OpenUpload>;
   multipartSweptAt?: string;
-  /** Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's lease. */
+  /**
+   * Fencing: checked before every write; throws (E_LEASE_LOST) once another run holds the job's
+   * lease.
+   */
   fence?: () => Promise<void>;
   source?: SourceRecord;
   /** Folder stamps per partition id, oldest first (bounded: see engine/folders.ts). */
@@ -144,7 +147,8 @@ export class JobState {
         message:
           `the state of job "${job.name}" (${file}) was written for another target or layout:\n` +
           differences.map((d) => `  ${d}`).join('\n') +
-          '\nIts cursor would skip files that were never backed up to the new target, so it is not used.',
+          '\nIts cursor would skip files that were never backed up to the new target, so ' +
+          'it is not used.',
         hint:
           `to back up everything again to the new target: recsync state reset --job ${job.name}\n` +
           `to keep the cursor (same data, renamed place): recsync state adopt --job ${job.name}`,
@@ -153,8 +157,12 @@ export class JobState {
     const parsed = job.strategy.definition.cursor.safeParse(data.cursor ?? undefined);
     if (data.cursor != null && !parsed.success) {
       throw new RecsyncError('E_STATE_CORRUPT', {
-        message: `the saved cursor in ${file} is not valid for ${job.strategy.definition.name}: ${JSON.stringify(data.cursor)}`,
-        hint: `recsync state reset --job ${job.name} starts over (objects already in the bucket are not uploaded again)`,
+        message:
+          `the saved cursor in ${file} is not valid for ${job.strategy.definition.name}: ` +
+          `${JSON.stringify(data.cursor)}`,
+        hint:
+          `recsync state reset --job ${job.name} starts over (objects already in the bucket ` +
+          'are not uploaded again)',
       });
     }
     const cursor = data.cursor == null ? undefined : parsed.data;
@@ -220,7 +228,9 @@ export async function adoptState(
   return { before: read.state.fingerprint, after };
 }
 
-/** Reads a state file without checking it against a config (for `status`), in the current version. */
+/**
+ * Reads a state file without checking it against a config (for `status`), in the current version.
+ */
 export async function readStateFile(file: string): Promise<StateFile | undefined> {
   return (await readState(fileDocument(file)))?.state;
 }

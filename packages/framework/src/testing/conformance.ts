@@ -16,13 +16,16 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathProblem } from '../engine/paths.js';
 import type { AnyStrategyDefinition, Partition, StrategyInstance } from '../strategy.js';
+import { advanceCursor, runStrategy } from './drive.js';
 
 export interface ConformanceFixture {
   /** Absolute source root holding the fixture archive. */
   readonly source: string;
   /** The clock of the first run. */
   readonly now: Date;
-  /** Adds files after the first run; returns their relative paths, which the second run must yield. */
+  /**
+   * Adds files after the first run; returns their relative paths, which the second run must yield.
+   */
   addFiles?(): Promise<string[]>;
   /** Clock of the second run (default: first + 1 day). */
   readonly later?: Date;
@@ -52,33 +55,15 @@ async function collect(
   cursor: unknown,
   now: Date,
 ): Promise<Collected[]> {
-  const out: Collected[] = [];
-  const signal = new AbortController().signal;
-  for await (const partition of instance.partitions({ cursor, now, signal })) {
-    const files: Collected['files'] = [];
-    for await (const f of partition.files())
-      files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs });
-    out.push({ partition, files });
-  }
-  return out;
+  return (await runStrategy(instance, { cursor, now })).partitions as Collected[];
 }
 
-function advanceAll(
-  instance: StrategyInstance<unknown>,
-  cursor: unknown,
-  runs: Collected[],
-): unknown {
-  let current = cursor;
-  for (const { partition } of runs) {
-    if (!partition.closed) break;
-    current = instance.advance(current, {
-      id: partition.id,
-      closed: partition.closed,
-      recheck: partition.recheck,
-    });
-  }
-  return current;
-}
+const advanceAll = (instance: StrategyInstance<unknown>, cursor: unknown, runs: Collected[]) =>
+  advanceCursor(
+    instance,
+    cursor,
+    runs.map((r) => r.partition),
+  );
 
 export function strategyConformance(subject: ConformanceSubject): ConformanceCheck[] {
   const { definition } = subject;
@@ -107,7 +92,9 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
 
   return [
     {
-      name: `${definition.name}: declares a name, an options schema that accepts the options, and a cursor schema`,
+      name:
+        `${definition.name}: declares a name, an options schema that accepts the options, ` +
+        'and a cursor schema',
       async run() {
         assert.ok(definition.name.length > 0, 'name is empty');
         const parsed = definition.options.safeParse(subject.options);
@@ -120,7 +107,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       },
     },
     withFixture(
-      'yields partitions with unique ids and files that are inside the source, relative and correctly described',
+      'yields partitions with unique ids and files that are inside the source, relative ' +
+        'and correctly described',
       async (f, instance) => {
         const runs = await collect(instance, undefined, f.now);
         assert.ok(
@@ -154,7 +142,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
             if (partition.prefix)
               assert.ok(
                 file.path.startsWith(partition.prefix),
-                `${file.path} is not under its partition's prefix ${partition.prefix}: the list check would never find it`,
+                `${file.path} is not under its partition's prefix ${partition.prefix}: the ` +
+                  'list check would never find it',
               );
             const stats = await lstat(path.join(f.source, ...file.path.split('/')));
             assert.ok(stats.isFile(), `${file.path} is not a regular file`);
@@ -193,7 +182,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
       },
     ),
     withFixture(
-      'finds files added since the last run, and re-reads unchanged files only in re-check or open partitions',
+      'finds files added since the last run, and re-reads unchanged files only in re-check ' +
+        'or open partitions',
       async (f, instance) => {
         const first = await collect(instance, undefined, f.now);
         const cursor =
@@ -212,7 +202,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
           for (const file of files) {
             assert.ok(
               !doneBefore.has(file.path) || added.includes(file.path),
-              `${file.path} was done in a closed partition and is yielded again by ${partition.id}, which is not a re-check`,
+              `${file.path} was done in a closed partition and is yielded again by ` +
+                `${partition.id}, which is not a re-check`,
             );
           }
         }

@@ -1,6 +1,7 @@
 /**
  * @recsync/framework/testing: helpers for recsync's own tests and for third-party strategies
- * and plugins: fixture trees, a real local S3 server, a test client, and the strategy
+ * and plugins: fixture trees, temporary folders, a real local S3 server, a test client, a job
+ * run through the real engine, a strategy driven as the engine drives it, and the strategy
  * conformance suite.
  */
 export {
@@ -24,3 +25,22 @@ export {
   type ConformanceFixture,
   type ConformanceCheck,
 } from './conformance.js';
+export { tempDirs, type TempDirs } from './temp.js';
+export {
+  runStrategy,
+  advanceCursor,
+  type StrategyRun,
+  type StrategyRunRequest,
+  type DrivenPartition,
+  type YieldedFile,
+} from './drive.js';
+export {
+  createTestJob,
+  recordEvents,
+  type RecordedEvents,
+  type TestJob,
+  type SavedStateJson,
+  type TestJobOptions,
+  type TestJobOverrides,
+  type TestSyncResult,
+} from './job.js';

@@ -27,7 +27,9 @@ export interface S3TestServer {
   readonly directory: string;
   /** The server's process id (benchmarks read its CPU time). */
   readonly pid?: number;
-  /** Puts objects straight into the server's store (its own store code, no HTTP): fast pre-filling. */
+  /**
+   * Puts objects straight into the server's store (its own store code, no HTTP): fast pre-filling.
+   */
   seed(bucket: string, objects: Iterable<SeedObject> | AsyncIterable<SeedObject>): Promise<number>;
   /** Stops the server and deletes its folder (unless `keep`). */
   stop(): Promise<void>;

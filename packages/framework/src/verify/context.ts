@@ -22,6 +22,11 @@ export interface VerifyContext {
   readonly signal: AbortSignal;
   /** Files in the pending set: known not to be backed up yet (sync reports them), not findings. */
   readonly pending: ReadonlySet<string>;
+  /**
+   * Scale-out: true for the keys this run's shard owns (every key when the job runs whole). A
+   * shard checks only its own files and objects; the rest are its siblings' business.
+   */
+  readonly owns: (key: string) => boolean;
   /** Keys recsync writes for itself (manifests, state): never "extra". */
   readonly ownKeys: (key: string) => boolean;
   /** A `key` hook is tapped: keys may not follow the folder layout, so extras cannot be told. */

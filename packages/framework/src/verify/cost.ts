@@ -2,7 +2,8 @@
  * What a verify run will cost, shown before it runs: objects in scope, requests by kind, bytes
  * to download. Found by one paged listing of the scope (objects are counted, never held), so
  * the estimate itself costs about one LIST request per 1,000 objects. A `list` run needs no
- * estimate pass: its cost is those listings.
+ * estimate pass: its cost is those listings. A shard counts only the objects it owns (it still
+ * lists the whole scope).
  */
 import type { VerifyContext } from './context.js';
 
@@ -25,6 +26,7 @@ export async function estimateCost(
   ctx: VerifyContext,
   roots: readonly string[],
 ): Promise<VerifyCost> {
+  let listed = 0; // every key the listings return, whichever shard owns it
   let objects = 0;
   let bytes = 0;
   let selected = 0;
@@ -32,7 +34,8 @@ export async function estimateCost(
   for (const rel of roots) {
     const prefix = ctx.job.target.prefix + (rel ? `${rel}/` : '');
     for await (const o of ctx.reader.listObjects(prefix, { signal: ctx.signal })) {
-      if (ctx.ownKeys(o.key)) continue;
+      listed++;
+      if (ctx.ownKeys(o.key) || !ctx.owns(o.key)) continue; // recsync's own, or another shard's
       objects++;
       bytes += o.size;
       if (!ctx.subset || ctx.subset.has(o.key)) {
@@ -41,7 +44,7 @@ export async function estimateCost(
       }
     }
   }
-  const listRequests = Math.max(roots.length, Math.ceil(objects / 1000));
+  const listRequests = Math.max(roots.length, Math.ceil(listed / 1000));
   const headRequests = ctx.level === 'head' ? objects : 0;
   const getRequests = ctx.level === 'deep' ? selected : 0;
   const bytesToDownload = ctx.level === 'deep' ? selectedBytes : 0;

@@ -13,6 +13,10 @@
  * expected in the bucket and are not findings. With a custom `key` hook, keys need not follow
  * the folder layout: files whose key is outside the unit's prefix are checked with HEAD, and
  * extras are not reported (nothing says which local file an object belongs to).
+ *
+ * A shard (`--shard I/N`) keeps only the objects whose key it owns from the listing and checks
+ * only the local files whose key it owns: its siblings' files are neither counted nor hashed,
+ * and their objects are never extras. Every shard still lists and walks the whole unit.
  */
 import { mapUnordered } from '../concurrency.js';
 import type { PartitionInfo } from '../hooks.js';
@@ -66,7 +70,12 @@ export async function listUnit(
   })) {
     const rel = o.key.slice(prefix.length);
     if (o.folder) folders.push(rel.replace(/\/$/, ''));
-    else if (rel !== '' && !ctx.ownKeys(o.key) && !(rel.endsWith('/') && o.size === 0))
+    else if (
+      rel !== '' &&
+      ctx.owns(o.key) &&
+      !ctx.ownKeys(o.key) &&
+      !(rel.endsWith('/') && o.size === 0)
+    )
       objects.set(rel, o);
   }
   return { objects, folders };
@@ -134,6 +143,7 @@ export async function* checkUnit(
         ...(file.rawPath ? { rawPath: file.rawPath } : {}),
       };
       const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, candidate);
+      if (!ctx.owns(key)) return []; // another shard's file
       const inUnit = key.startsWith(prefix);
       const listed: Listed = inUnit ? objects.get(key.slice(prefix.length)) : 'unknown';
       if (inUnit) objects.delete(key.slice(prefix.length));
@@ -211,7 +221,8 @@ async function* remoteOnlyFolders(
   for (const name of o.remoteFolders) {
     if (local.has(name)) continue;
     for await (const obj of ctx.reader.listObjects(`${o.prefix}${name}/`, { signal: ctx.signal })) {
-      if (ctx.ownKeys(obj.key) || (obj.key.endsWith('/') && obj.size === 0)) continue;
+      if (!ctx.owns(obj.key) || ctx.ownKeys(obj.key) || (obj.key.endsWith('/') && obj.size === 0))
+        continue;
       o.totals.findings++;
       yield {
         type: 'finding',

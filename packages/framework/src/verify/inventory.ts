@@ -9,6 +9,9 @@
  * Memory stays flat: the report's rows (this job's bucket and prefix) and the local files (a
  * walk of the whole source) are both spilled to temp files in 64 shards by path, then compared
  * shard by shard, so only 1/64 of the larger side is in memory at a time.
+ *
+ * With `--shard I/N` only the rows and local files whose key that shard owns are compared (the
+ * whole report is still read, and the whole source walked, by every shard).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
@@ -27,7 +30,7 @@ import type { VerifyContext } from './context.js';
 import { emptyFindingCounts, failing, type Finding } from './findings.js';
 import type { VerifyItem } from './folder.js';
 import { inventoryRows, parseS3Url, readInventoryManifest } from './inventory-report.js';
-import { contextOf, type VerifyRun } from './run.js';
+import { contextOf, sharded, type VerifyRun } from './run.js';
 import { exitCodeOf } from '../engine/outcome.js';
 
 const SHARDS = 64;
@@ -143,8 +146,10 @@ export async function openInventoryCheck(
       await rm(dir, { recursive: true, force: true });
     }
   })();
+  const shard = sharded(job);
   return {
     scope,
+    ...(shard ? { shard } : {}),
     level: 'list',
     estimate: async () => ({
       objects: 0,
@@ -158,6 +163,7 @@ export async function openInventoryCheck(
     items,
     summary: () => ({
       job: job.name,
+      ...(shard ? { shard } : {}),
       level: 'list',
       scope,
       folders: 1,
@@ -192,7 +198,8 @@ async function spillRemote(
       if (
         (row.bucket && row.bucket !== bucket) ||
         !row.key.startsWith(prefix) ||
-        ctx.ownKeys(row.key)
+        ctx.ownKeys(row.key) ||
+        !ctx.owns(row.key) // another shard's object
       )
         continue;
       if (row.key.endsWith('/') && !row.size) continue; // a folder marker
@@ -231,6 +238,8 @@ async function spillLocal(
       followSymlinks: ctx.job.followSymlinks,
       signal: ctx.signal,
     })) {
+      const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
+      if (!ctx.owns(key)) continue; // another shard's file
       if (
         ctx.pending.has(file.path) ||
         (await ctx.hooks.filter.promise(file, {
@@ -242,7 +251,6 @@ async function spillLocal(
         totals.skipped++;
         continue;
       }
-      const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
       const rel = key.startsWith(ctx.job.target.prefix)
         ? key.slice(ctx.job.target.prefix.length)
         : key;

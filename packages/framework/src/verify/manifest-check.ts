@@ -8,6 +8,9 @@
  *
  * RUN is a manifest file, a manifest's name under `<stateDir>/manifests/<job>/` (the run's
  * start time, with or without `.jsonl`), or `latest`. The file is streamed line by line.
+ *
+ * With `--shard I/N` only the lines whose key that shard owns are checked, and `latest` is this
+ * shard's newest manifest (a sharded sync writes one per shard: `<startedAt>.shard-I-of-N.jsonl`).
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -22,7 +25,8 @@ import { createS3Target, type S3Target } from '../s3/target.js';
 import { emptyFindingCounts, failing, type Finding } from './findings.js';
 import type { VerifyItem } from './folder.js';
 import type { VerifyLevel } from './context.js';
-import type { VerifyRun } from './run.js';
+import { sharded, type VerifyRun } from './run.js';
+import { ownsKey, shardSuffix } from '../shard.js';
 import { exitCodeOf } from '../engine/outcome.js';
 
 interface ManifestLine {
@@ -44,8 +48,9 @@ export async function manifestFile(job: ResolvedJob, run: string): Promise<strin
       ? []
       : [run, path.join(dir, run), path.join(dir, `${run.replace(/:/g, '-')}.jsonl`)];
   if (run === 'latest') {
+    const ending = `${shardSuffix(sharded(job))}.jsonl`;
     const names = (await readdir(dir).catch(() => [] as string[]))
-      .filter((n) => n.endsWith('.jsonl'))
+      .filter((n) => n.endsWith(ending))
       .sort();
     if (names.length > 0) candidates.push(path.join(dir, names[names.length - 1]));
   }
@@ -57,8 +62,10 @@ export async function manifestFile(job: ResolvedJob, run: string): Promise<strin
       )
     )
       return c;
+  const shard = sharded(job);
+  const which = shard && run === 'latest' ? ` of shard ${shard.index}/${shard.count}` : '';
   throw new RecsyncError('E_USAGE', {
-    message: `no manifest ${JSON.stringify(run)} for job "${job.name}" (looked in ${dir})`,
+    message: `no manifest ${JSON.stringify(run)}${which} for job "${job.name}" (looked in ${dir})`,
     hint: 'give a manifest file, a run start time as named in that folder, or "latest"',
   });
 }
@@ -90,6 +97,7 @@ export async function openManifestCheck(
       if (
         line.type === 'file' &&
         line.key &&
+        ownsKey(job.shard, line.key) &&
         (line.outcome === 'uploaded' || line.outcome === 'present')
       )
         yield line;
@@ -127,8 +135,10 @@ export async function openManifestCheck(
     };
     complete = !options.signal?.aborted;
   })();
+  const shard = sharded(job);
   return {
     scope: `manifest ${file}`,
+    ...(shard ? { shard } : {}),
     level,
     estimate: async () => ({
       objects: 0,
@@ -142,6 +152,7 @@ export async function openManifestCheck(
     items,
     summary: () => ({
       job: job.name,
+      ...(shard ? { shard } : {}),
       level,
       scope: `manifest ${file}`,
       folders: 1,

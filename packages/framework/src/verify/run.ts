@@ -9,6 +9,10 @@
  *
  * It never writes to the bucket, except with `--repair`. It writes under the state dir only:
  * the local checksum cache and, with `--subset`, where the rotation stands.
+ *
+ * Scale-out: with `--shard I/N` (`job.shard`) a run checks only the files and objects whose key
+ * that shard owns (`ownsKey`, the hash sync shards by), reads that shard's pending set, and keeps
+ * its cache and rotation per shard; N such runs together check what one run checks, each key once.
  */
 import { constants } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +22,7 @@ import { prepareRun, type PreparedRun } from '../engine/prepare.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import type { RangeRequest } from '../strategy.js';
 import { acquireJobLease } from '../state/job-lease.js';
+import { ownsKey, shardSuffix, type ShardSpec } from '../shard.js';
 import { checksumCacheRoot } from './checksum-cache.js';
 import type { VerifyContext, VerifyLevel } from './context.js';
 import { emptyFindingCounts, failing, type FindingCounts } from './findings.js';
@@ -47,6 +52,8 @@ export interface VerifyOptions {
 
 export interface VerifySummary {
   readonly job: string;
+  /** The shard whose share was checked (`--shard`); absent when the job was checked whole. */
+  readonly shard?: ShardSpec;
   readonly level: VerifyLevel;
   readonly scope: string;
   readonly folders: number;
@@ -66,6 +73,8 @@ export interface VerifySummary {
 
 export interface VerifyRun {
   readonly scope: string;
+  /** The shard whose share this run checks (`--shard`); absent when the job is checked whole. */
+  readonly shard?: ShardSpec;
   readonly level: VerifyLevel;
   /** What the run will cost (objects, requests, bytes), found by listing the scope first. */
   estimate(): Promise<VerifyCost>;
@@ -122,7 +131,7 @@ export async function openVerify(
         : 'look-back window';
   const subset =
     options.subset && level === 'deep'
-      ? await currentSelection(job.stateDir, job.name, options.subset)
+      ? await currentSelection(job.stateDir, perShard(job), options.subset)
       : undefined;
   const ctx = contextOf(run, target, {
     level,
@@ -189,7 +198,7 @@ export async function openVerify(
     }
     next?.catch(() => undefined);
     complete = !controller.signal.aborted;
-    if (complete && subset) await advanceRotation(job.stateDir, job.name, subset);
+    if (complete && subset) await advanceRotation(job.stateDir, perShard(job), subset);
   })();
   async function* tally<R>(source: AsyncGenerator<VerifyItem, R>): AsyncGenerator<VerifyItem, R> {
     for (;;) {
@@ -217,13 +226,16 @@ export async function openVerify(
       yield item;
     }
   }
+  const shard = sharded(job);
   return {
     scope,
+    ...(shard ? { shard } : {}),
     level,
     estimate: () => estimateCost(ctx, options.all ? [''] : roots),
     items,
     summary: () => ({
       job: job.name,
+      ...(shard ? { shard } : {}),
       level,
       scope,
       ...totals,
@@ -241,6 +253,20 @@ export async function openVerify(
       await lock?.release();
     },
   };
+}
+
+/** This run's shard, when the job runs as more than one. */
+export function sharded(job: ResolvedJob): ShardSpec | undefined {
+  return job.shard && job.shard.count > 1 ? job.shard : undefined;
+}
+
+/**
+ * What a shard keeps for itself under the state dir (the `--subset` rotation, the checksum
+ * cache) is named per shard: shards that share a state dir check disjoint files, and one
+ * shard's rotation or cache must not move or drop another's.
+ */
+function perShard(job: ResolvedJob): string {
+  return `${job.name}${shardSuffix(job.shard)}`;
 }
 
 function rangeFor(options: VerifyOptions): RangeRequest | undefined {
@@ -303,9 +329,10 @@ export function contextOf(
     algorithm: job.target.checksum === 'none' ? 'CRC32C' : job.target.checksum,
     now: run.now,
     pending: new Set(run.state.pending.keys()),
+    owns: (key) => ownsKey(job.shard, key),
     ownKeys: (key) => manifestPrefix !== undefined && key.startsWith(manifestPrefix),
     customKeys: run.hooks.key.taps.length > 0,
-    checksumCache: checksumCacheRoot(job.stateDir, job.name),
+    checksumCache: checksumCacheRoot(job.stateDir, perShard(job)),
     openFlags: constants.O_RDONLY | (job.followSymlinks ? 0 : constants.O_NOFOLLOW),
     // The partition id is the file's folder path or a leading part of it (`2026-11-25`, `2026/11/25`).
     partitionStart: (p) => {

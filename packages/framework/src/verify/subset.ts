@@ -5,7 +5,8 @@
  *
  * An object's slice is SHA-256("recsync-verify-subset\0" + key) mod N: stable across runs and
  * machines, and independent of the `--shard` hash, so a shard's objects are spread over every
- * slice. Where the rotation stands is kept per job in `<stateDir>/<job>.verify.json`; it moves
+ * slice. Where the rotation stands is kept per job in `<stateDir>/<job>.verify.json` (per shard:
+ * `<job>.shard-I-of-N.verify.json`, so shards sharing a state dir rotate independently); it moves
  * on only after a run that checked its whole scope (an interrupted run reads the same slices
  * again). Changing N starts the rotation again at slice 0.
  */

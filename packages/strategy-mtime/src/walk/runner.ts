@@ -212,10 +212,14 @@ export class ScanPool {
     else this.remote.delete(session);
   }
 
-  /** A thread died: every open walk fails (its partition is not done); later walks start new threads. */
+  /**
+   * A thread died: every open walk fails (its partition is not done); later walks start new
+   * threads.
+   */
   private fail(cause: unknown): void {
+    const reason = cause instanceof Error ? cause.message : String(cause);
     const error = new RecsyncError('E_PARTITION', {
-      message: `the directory walk failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      message: `the directory walk failed: ${reason}`,
       cause,
       hint: 'the partition is not marked done; the next run walks it again',
     });
@@ -226,7 +230,10 @@ export class ScanPool {
   }
 }
 
-/** One walk's scans: chunks from the threads are queued here; main-thread scans are computed on demand. */
+/**
+ * One walk's scans: chunks from the threads are queued here; main-thread scans are computed on
+ * demand.
+ */
 class Session implements ScanSession {
   private readonly results: ScanResult[] = [];
   private waiter?: { resolve(result: ScanResult): void; reject(error: unknown): void };

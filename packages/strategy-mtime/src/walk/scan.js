@@ -37,13 +37,17 @@ export const WALKER_MARK = 'recsync-mtime-walker';
  * @property {string} dir Absolute path.
  * @property {boolean} files Stat regular files and report candidates. False for a write-once
  *   directory unchanged since the cutoff: only its subdirectories are wanted.
- * @property {boolean} subdirs Report subdirectories (false for the source root, whose folders are partitions of their own).
- * @property {number} subdirLimit With `files` false: stop after this many subdirectories (known from the link count); -1: read all.
+ * @property {boolean} subdirs Report subdirectories (false for the source root, whose folders are
+ * partitions of their own).
+ * @property {number} subdirLimit With `files` false: stop after this many subdirectories (known
+ * from the link count); -1: read all.
  * @property {boolean} all Every regular file is a candidate (a folder moved in, or no cutoff).
- * @property {number} cutoff A time counts when `cutoff <= t <= until` (milliseconds; may be -Infinity).
+ * @property {number} cutoff A time counts when `cutoff <= t <= until` (milliseconds; may be
+ * -Infinity).
  * @property {number} until May be Infinity.
  * @property {boolean} ctime A file also counts when its ctime counts.
- * @property {boolean} statDirs Report subdirectories with their times, link count, size and identity.
+ * @property {boolean} statDirs Report subdirectories with their times, link count, size and
+ * identity.
  * @property {boolean} follow Follow symlinks.
  * @property {string} rootReal Real path of the source root (containment of followed links).
  * @property {boolean} small Read the whole listing in one call (a small directory).
@@ -67,7 +71,8 @@ export const WALKER_MARK = 'recsync-mtime-walker';
  * @property {number} special FIFOs, sockets, devices.
  * @property {number} symlinks Symlinks not followed (following is off, or the link dangles).
  * @property {number} outside Followed symlinks resolving outside the source root: refused.
- * @property {number} other Entries that are not (followed links to) directories, whether looked at or not.
+ * @property {number} other Entries that are not (followed links to) directories, whether looked at
+ * or not.
  * @property {number} undecodable Entries whose names are not valid UTF-8: they cannot be opened by
  *   their decoded name, nor named in a bucket, so they are counted instead of silently vanishing.
  */
@@ -86,7 +91,8 @@ export const WALKER_MARK = 'recsync-mtime-walker';
 
 /**
  * The synchronous file-system calls a scan makes: `node:fs`, or a test double.
- * @typedef {Pick<typeof nodeFs, 'opendirSync' | 'readdirSync' | 'lstatSync' | 'statSync' | 'realpathSync'>} ScanFs
+ * @typedef {Pick<typeof nodeFs, 'opendirSync' | 'readdirSync' | 'lstatSync' | 'statSync' |
+ * 'realpathSync'>} ScanFs
  */
 
 /** @typedef {{ next(): ScanChunk; close(): void }} Scan */
@@ -396,7 +402,8 @@ function serve(port) {
         for (const id of message.ids) held.get(id)?.scan.close();
         for (const id of message.ids) held.delete(id);
       }
-      // Work until nothing has credit and every scan holds its chunk ahead; later messages wait meanwhile.
+      // Work until nothing has credit and every scan holds its chunk ahead; later messages wait
+      // meanwhile.
       while (step());
     },
   );

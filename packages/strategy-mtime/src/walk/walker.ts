@@ -273,7 +273,10 @@ export async function* walkDirectories(
   }
 }
 
-/** Remembered directories and their parents: whether they are read completely decides what is forgotten. */
+/**
+ * Remembered directories and their parents: whether they are read completely decides what is
+ * forgotten.
+ */
 function watchedForCompletion(memory: PartitionMemory): Set<string> {
   const watched = new Set<string>();
   for (const dir of memory.remembered.keys()) {

@@ -7,8 +7,12 @@ export default class JournalAdd extends RecsyncCommand {
   static override summary =
     "Append finished files to a job's journal (for a recorder's post-recording hook).";
   static override description = [
-    'Appends one line per PATH to the journal of the job that uses the journal strategy (--job picks one when several do). "-" reads paths from stdin, one per line. Relative paths are relative to the working directory; a path outside the job\'s source is refused (exit 2) and nothing from the argument list is written.',
-    'Each entry is one write() to the journal opened with O_APPEND, so concurrent hooks never mix their lines. --fsync makes the lines durable before the command exits.',
+    'Appends one line per PATH to the journal of the job that uses the journal strategy ' +
+      '(--job picks one when several do). "-" reads paths from stdin, one per line. Relative ' +
+      "paths are relative to the working directory; a path outside the job's source is " +
+      'refused (exit 2) and nothing from the argument list is written.',
+    'Each entry is one write() to the journal opened with O_APPEND, so concurrent hooks ' +
+      'never mix their lines. --fsync makes the lines durable before the command exits.',
     '--json prints {"command":"journal add","job","journal","appended"}.',
   ].join('\n\n');
   static override examples = [
@@ -41,7 +45,12 @@ export default class JournalAdd extends RecsyncCommand {
     });
     if (flags.json)
       process.stdout.write(
-        `${JSON.stringify({ command: 'journal add', job: job.name, journal: result.file, appended: result.appended })}\n`,
+        `${JSON.stringify({
+          command: 'journal add',
+          job: job.name,
+          journal: result.file,
+          appended: result.appended,
+        })}\n`,
       );
     else
       this.log(

@@ -1,23 +1,35 @@
 /**
  * The built `recsync` binary with a journal job: `journal add` from concurrent hooks, and a
- * sync killed with SIGKILL between uploads and the state write. Needs `tsc -b` (as the e2e
- * tests in test/ do).
+ * sync killed with SIGKILL between uploads and the state write.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createTestClient } from '@recsync/framework/testing';
-import { BIN, runCli, startCli, waitFor } from '../../../test/support/cli.js';
-import { addFiles, archive } from './helpers.js';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { createTestClient, createTree, tempDirs } from '@recsync/framework/testing';
+import { BIN, runCli, startCli, waitFor } from '../support/cli.js';
 
 const endpoint = inject('s3Endpoint');
 const client = createTestClient(endpoint);
 afterAll(() => client.destroy());
+const temp = tempDirs('recsync-journal-cli-');
+afterEach(temp.cleanup);
 
-/** A source, a journal and `recsync.config.ts` with a journal job and a date job; uploads can be held by a gate file. */
+/** A folder with the source `RECORDINGS` and a `journal` folder beside it. */
+async function archive() {
+  const root = await temp.make();
+  const source = path.join(root, 'RECORDINGS');
+  const journalDir = path.join(root, 'journal');
+  await mkdir(source);
+  await mkdir(journalDir);
+  return { root, source, journalDir };
+}
+
+/**
+ * A source, a journal and `recsync.config.ts` with a journal job and a date job; uploads can be
+ * held by a gate file.
+ */
 async function project() {
   const dirs = await archive();
   const bucket = `jc-${randomBytes(5).toString('hex')}`;
@@ -41,10 +53,21 @@ const gate = definePlugin({
     });
   },
 });
-const target = { bucket: ${JSON.stringify(bucket)}, endpoint: ${JSON.stringify(endpoint)}, forcePathStyle: true };
+const target = {
+  bucket: ${JSON.stringify(bucket)},
+  endpoint: ${JSON.stringify(endpoint)},
+  forcePathStyle: true,
+};
 export default defineConfig({
   jobs: {
-    calls: { source: 'RECORDINGS', target, strategy: journal({ path: '../journal/written.log', linesPerPartition: 3 }), filters: { settle: 0 }, upload: { concurrency: 2 }, plugins: [gate] },
+    calls: {
+      source: 'RECORDINGS',
+      target,
+      strategy: journal({ path: '../journal/written.log', linesPerPartition: 3 }),
+      filters: { settle: 0 },
+      upload: { concurrency: 2 },
+      plugins: [gate],
+    },
     dated: { source: 'RECORDINGS', target, strategy: dateFolders({ timezone: 'UTC' }) },
   },
 });
@@ -86,7 +109,8 @@ describe('recsync journal add', () => {
     });
     expect(outside.code).toBe(2);
     expect(outside.stderr).toContain(
-      `recsync: error E_USAGE: /etc/passwd is outside the source ${p.source}: not added to the journal`,
+      `recsync: error E_USAGE: /etc/passwd is outside the source ${p.source}: not added to ` +
+        'the journal',
     );
     const dated = await runCli(['journal', 'add', '-j', 'dated', 'RECORDINGS/a.wav'], {
       cwd: p.cwd,
@@ -119,13 +143,15 @@ describe('recsync journal add', () => {
 });
 
 describe('recsync sync with a journal job', () => {
-  it('killed with SIGKILL between uploads and the state write, then rerun, loses nothing', async () => {
+  it('killed between uploads and the state write, then rerun: nothing lost', async () => {
     const p = await project();
     const files = Array.from(
       { length: 20 },
       (_, i) => `2026-11-25/call-${String(i).padStart(2, '0')}.wav`,
     );
-    await addFiles(p.source, files);
+    await createTree(Object.fromEntries(files.map((f) => [f, `content of ${f}`])), {
+      root: p.source,
+    });
     await writeFile(p.journal, `${files.join('\n')}\n`);
     const run = startCli(['sync', '--job', 'calls', '--json'], {
       cwd: p.cwd,
