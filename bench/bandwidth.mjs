@@ -40,7 +40,9 @@ const { values: opts } = parseArgs({
   },
 });
 
-const { resolveConfig, syncJob, parseBandwidth, definePlugin } = await import('@recsync/framework');
+const { resolveConfig, syncJob, parseBandwidth, definePlugin } = await import(
+  '@recsync/framework/internal'
+);
 const { startS3Server, createTestClient } = await import('@recsync/framework/testing');
 const { dateFolders } = await import('@recsync/strategy-date');
 

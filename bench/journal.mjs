@@ -16,13 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fingerprintOf, openPlan, resolveConfig, stateFilePath } from '@recsync/framework';
+import { fingerprintOf, openPlan, resolveConfig, stateFilePath } from '@recsync/framework/internal';
 import {
   appendToJournal,
   journal,
   journalOptionsSchema,
   journalStrategy,
-} from '@recsync/strategy-journal';
+} from '@recsync/strategy-journal/internal';
 
 const { values: opts } = parseArgs({
   options: {

@@ -203,7 +203,7 @@ async function walkChild({ root, cutoff, writeOnce, threads }) {
       cpuMs,
       rssMB: peakRssMB(),
       importMs: imported - startup,
-      facts: instance.describe(),
+      facts: instance.features.describe(),
     }),
   );
   process.exit(0);

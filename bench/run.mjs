@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { JobState, stateFilePath } from '@recsync/framework';
+import { JobState, stateFilePath } from '@recsync/framework/internal';
 import { createTestClient, seedStore, startS3Server } from '@recsync/framework/testing';
 import { loadConfig } from '@recsync/cli';
 import { archiveFiles, contentOf, ensureArchive, ensureLargeFiles } from './lib/archive.mjs';

@@ -52,7 +52,9 @@ function measure(args, { cwd, env }) {
   });
 }
 
-/** A small job: three date folders of 20 files, all uploaded (the state after last night's sync). */
+/**
+ * A small job: three date folders of 20 files, all uploaded (the state after last night's sync).
+ */
 async function prepare(work, bin, log) {
   const source = path.join(work, 'RECORDINGS');
   const newest = Date.now() - DAY;
@@ -177,19 +179,31 @@ const f3 = (n) => (Number.isFinite(n) ? n.toFixed(3) : '—');
 
 export function startupMarkdown({ meta, rows, targets }) {
   const lines = [
-    `Start-up: median of ${meta.runs} interleaved runs each (Node ${meta.node}, ${meta.cpus} CPUs, load average ${meta.loadAverage.toFixed(1)} at the end); wall from spawn to exit, CPU = user+sys of the process.`,
+    `Start-up: median of ${meta.runs} interleaved runs each (Node ${meta.node}, ${meta.cpus} ` +
+      `CPUs, load average ${meta.loadAverage.toFixed(1)} at the end); wall from spawn to ` +
+      'exit, CPU = user+sys of the process.',
     '',
-    '| command | wall s | × node -e 0 | CPU s | × node -e 0 | CPU before 1st request s | requests |',
+    '| command | wall s | × node -e 0 | CPU s | × node -e 0 | CPU before ' +
+      '1st request s | requests |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${f3(r.wall)} | ${f2(r.wallRatio)} | ${f3(r.cpu)} | ${f2(r.cpuRatio)} | ${r.case === 'node' ? '—' : r.runsWithRequests ? f3(r.cpuBeforeFirstRequest) : `${f3(r.cpuBeforeFirstRequest)} (none)`} | ${r.requests} |`,
+        `| ${r.label} | ${f3(r.wall)} | ${f2(r.wallRatio)} | ${f3(r.cpu)} | ${f2(r.cpuRatio)} | ` +
+        `${
+          r.case === 'node'
+            ? '—'
+            : r.runsWithRequests
+              ? f3(r.cpuBeforeFirstRequest)
+              : `${f3(r.cpuBeforeFirstRequest)} (none)`
+        } ` +
+        `| ${r.requests} |`,
     ),
     '',
     'Start-up targets:',
     ...targets.map(
       (t) =>
-        `- ${t.name}: ${t.unit === 's' ? `${f3(t.value)} s` : `${f2(t.value)}${t.unit}`} (target ≤ ${t.target}${t.unit === 's' ? ' s' : t.unit}): ${t.met ? 'met' : 'MISSED'}`,
+        `- ${t.name}: ${t.unit === 's' ? `${f3(t.value)} s` : `${f2(t.value)}${t.unit}`} (target ` +
+        `≤ ${t.target}${t.unit === 's' ? ' s' : t.unit}): ${t.met ? 'met' : 'MISSED'}`,
     ),
   ];
   return lines.join('\n');

@@ -89,7 +89,10 @@ export default definePlugin({
   name: 'refuse',
   apply(hooks) {
     hooks.run.tapPromise('refuse', async () => {
-      throw new RecsyncError('E_USAGE', { message: 'the refuse plugin stops this run', hint: 'remove it' });
+      throw new RecsyncError('E_USAGE', {
+        message: 'the refuse plugin stops this run',
+        hint: 'remove it',
+      });
     });
   },
 });

@@ -11,7 +11,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { shardOfKey } from '@recsync/framework';
+import { shardOfKey } from '@recsync/framework/internal';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
 import { recentDays, runCli, writeConfig, type CliResult } from '../support/cli.js';
 import { faults } from '../support/faults.js';

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { shardOfKey } from '@recsync/framework';
+import { shardOfKey } from '@recsync/framework/internal';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
 import { recentDays, runCli, startCli, waitFor, writeConfig } from '../support/cli.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { resolveConfig, resolveConnection, syncJob } from '@recsync/framework';
+import { resolveConfig, resolveConnection, syncJob } from '@recsync/framework/internal';
 import { createTestClient, createTree } from '@recsync/framework/testing';
 import { dateFolders } from '@recsync/strategy-date';
 import { loadConfig } from '@recsync/cli';

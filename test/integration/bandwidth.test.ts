@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { configSchema, createS3Target, type RateLimiter } from '@recsync/framework';
+import { configSchema, createS3Target, type RateLimiter } from '@recsync/framework/internal';
 import { createTestClient } from '@recsync/framework/testing';
 
 const endpoint = inject('s3Endpoint');

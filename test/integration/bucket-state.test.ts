@@ -15,7 +15,7 @@ import {
   JobState,
   type LeaseRecord,
   type ResolvedJob,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { harness, dayFiles } from '../support/harness.js';
 import { startConditionalProxy, type ConditionalProxy } from '../support/conditional-proxy.js';
 import { recentDays, runCli, writeConfig } from '../support/cli.js';

@@ -63,7 +63,7 @@ describe('containment', () => {
       name: 'refusing',
       options: z.strictObject({}),
       cursor: z.null(),
-      defaultSettleMs: 0,
+      features: { defaultSettleMs: 0 },
       create: (_o, ctx) => ({
         async *partitions() {
           yield {
@@ -72,10 +72,9 @@ describe('containment', () => {
             closed: false,
             async *files() {
               yield {
+                kind: 'refused',
                 path: 'bad',
-                size: 0,
-                mtimeMs: 0,
-                refused: 'line is not valid UTF-8',
+                reason: 'line is not valid UTF-8',
                 origin: 'written.log:7',
               };
             },
@@ -124,7 +123,7 @@ describe('containment', () => {
       name: 'listing',
       options: z.strictObject({}),
       cursor: z.null(),
-      defaultSettleMs: 0,
+      features: { defaultSettleMs: 0 },
       create: (_o, ctx) => ({
         async *partitions() {
           yield {
@@ -137,10 +136,10 @@ describe('containment', () => {
               yield { path: '../etc/passwd', ...at };
               yield { path: 'in//twice.wav', ...at };
               yield {
+                kind: 'refused',
                 path: 'linked/x.wav',
-                ...at,
-                refused: 'is reached through a symlink out of the source',
-                refusedCode: 'E_FILE_SYMLINK_OUT' as const,
+                reason: 'is reached through a symlink out of the source',
+                code: 'E_FILE_SYMLINK_OUT',
               };
             },
           };

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { openInventoryCheck, type Finding } from '@recsync/framework';
+import { openInventoryCheck, type Finding } from '@recsync/framework/internal';
 import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');

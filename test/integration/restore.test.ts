@@ -23,7 +23,7 @@ import {
   type ResolvedJob,
   type RestoreEvent,
   type RestoreOptions,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 import { startRecordingProxy } from '../support/recording-proxy.js';

@@ -11,7 +11,7 @@ import {
   resetJobState,
   syncJob,
   type ResolvedJob,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { dayFiles, harness } from '../support/harness.js';
 
 describe('shard states', () => {

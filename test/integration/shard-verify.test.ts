@@ -17,7 +17,7 @@ import {
   type Finding,
   type VerifyRun,
   type VerifySummary,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { dayFiles, harness } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 

@@ -7,7 +7,7 @@
 import { readFile, rename, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stateFilePath } from '@recsync/framework';
+import { stateFilePath } from '@recsync/framework/internal';
 import { mtimeCutoff } from '@recsync/strategy-mtime';
 import { dayFiles, harnessPerTest, readJobState } from '../support/harness.js';
 

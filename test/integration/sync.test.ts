@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stateFilePath, type OpenFile } from '@recsync/framework';
+import { stateFilePath, type OpenFile } from '@recsync/framework/internal';
 import type { TreeSpec } from '@recsync/framework/testing';
 import { dayFiles, days, harnessPerTest, readJobState } from '../support/harness.js';
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { JobState } from '@recsync/framework';
+import { JobState } from '@recsync/framework/internal';
 import { dayFiles, harness, harnessPerTest } from '../support/harness.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 

@@ -14,7 +14,7 @@ import {
   type Finding,
   type RestoreEvent,
   type VerifyRun,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 import { s3Error, type ProxyOptions, type RecordedRequest } from '../support/recording-proxy.js';

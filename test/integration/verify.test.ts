@@ -11,7 +11,7 @@ import {
   type VerifyOptions,
   type VerifySummary,
   type RepairOutcome,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { harness, dayFiles, harnessPerTest } from '../support/harness.js';
 import { faults } from '../support/faults.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, inject } from 'vitest';
-import { stateFilePath, type RunOptions } from '@recsync/framework';
+import { stateFilePath, type RunOptions } from '@recsync/framework/internal';
 import {
   createTestJob,
   createTree,

@@ -9,7 +9,12 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { openPlan, readStateFile, resolveConfig, type ResolvedJob } from '@recsync/framework';
+import {
+  openPlan,
+  readStateFile,
+  resolveConfig,
+  type ResolvedJob,
+} from '@recsync/framework/internal';
 import type { TestBucketClient } from '@recsync/framework/testing';
 import { runCli } from './cli.js';
 import type { TrialArchive } from './trial-archive.js';

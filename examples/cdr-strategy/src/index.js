@@ -12,7 +12,14 @@
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import initSqlJs from 'sql.js';
-import { defineStrategy, durationSchema, RecsyncError, useStrategy, z } from '@recsync/framework';
+import {
+  defineStrategy,
+  durationSchema,
+  RecsyncError,
+  relativeInside,
+  useStrategy,
+  z,
+} from '@recsync/framework';
 
 const identifier = z
   .string()
@@ -44,10 +51,12 @@ export const cdrStrategy = defineStrategy({
   name: 'recsync-strategy-cdr',
   options,
   cursor,
-  // The cursor means "rows up to this id" only for the same table of the same database.
-  identity: (o) => ({ database: o.database, table: o.table, idColumn: o.idColumn }),
-  // Recordings live anywhere under the source: there is no one key prefix to list.
-  defaultRemoteCheck: 'head',
+  features: {
+    // The cursor means "rows up to this id" only for the same table of the same database.
+    identity: (o) => ({ database: o.database, table: o.table, idColumn: o.idColumn }),
+    // Recordings live anywhere under the source: there is no one key prefix to list.
+    defaultRemoteCheck: 'head',
+  },
   create(opts, context) {
     const database = path.resolve(context.source, opts.database);
     const facts = { database, table: opts.table, rows: 0 };
@@ -86,8 +95,10 @@ export const cdrStrategy = defineStrategy({
         if (!Number.isSafeInteger(last)) return current;
         return !current || last > current.lastId ? { lastId: last } : current;
       },
-      describe: () => ({ ...facts }),
-      missingTimeoutMs: opts.missingTimeout,
+      features: {
+        describe: () => ({ ...facts }),
+        missingTimeoutMs: opts.missingTimeout,
+      },
     };
   },
 });
@@ -155,26 +166,22 @@ function batchPartition(rows, source) {
 async function candidate(row, source) {
   const origin = `row ${row.id}`;
   const refused = (reason, code = 'E_FILE_BAD_PATH') => ({
+    kind: 'refused',
     path: String(row.path ?? ''),
-    size: 0,
-    mtimeMs: 0,
     origin,
-    refused: reason,
-    refusedCode: code,
+    reason,
+    code,
   });
   if (typeof row.path !== 'string' || row.path === '')
     return refused('the row has no recording path');
   const absolute = path.resolve(source, row.path);
-  const relative = path.relative(source, absolute);
-  const outside =
-    relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
-  if (relative === '' || outside)
-    return refused('the recording path is outside the source', 'E_FILE_OUTSIDE_ROOT');
-  const rel = relative.split(path.sep).join('/');
+  // The framework's containment rule: '' is the source itself, undefined is outside it.
+  const rel = relativeInside(source, absolute);
+  if (!rel) return refused('the recording path is outside the source', 'E_FILE_OUTSIDE_ROOT');
   const stats = await lstat(absolute).catch(() => undefined);
-  if (!stats) return { path: rel, size: 0, mtimeMs: 0, origin, missing: true };
+  if (!stats) return { kind: 'missing', path: rel, origin };
   if (!stats.isFile()) return refused('the recording path is not a regular file');
-  return { path: rel, size: stats.size, mtimeMs: stats.mtimeMs, origin };
+  return { kind: 'file', path: rel, size: stats.size, mtimeMs: stats.mtimeMs, origin };
 }
 
 /** The factory users call in recsync.config.ts. */

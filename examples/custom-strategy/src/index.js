@@ -47,14 +47,7 @@ export const manifestStrategy = defineStrategy({
                     mtimeMs: stats.mtimeMs,
                     origin: `${name}:${i + 1}`,
                   };
-                else
-                  yield {
-                    path: line,
-                    size: 0,
-                    mtimeMs: 0,
-                    missing: true,
-                    origin: `${name}:${i + 1}`,
-                  };
+                else yield { kind: 'missing', path: line, origin: `${name}:${i + 1}` };
               }
             },
           };
@@ -62,7 +55,7 @@ export const manifestStrategy = defineStrategy({
       },
       advance: (current, partition) =>
         !current || partition.id > current.lastBatch ? { lastBatch: partition.id } : current,
-      missingTimeoutMs: 7 * 86_400_000,
+      features: { missingTimeoutMs: 7 * 86_400_000 },
     };
   },
 });

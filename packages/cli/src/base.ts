@@ -13,7 +13,7 @@ import {
   resolveShard,
   type ResolvedConfig,
   type ResolvedJob,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { loadConfig } from './config-loader.js';
 
 export abstract class RecsyncCommand extends Command {

@@ -57,7 +57,18 @@ function ownPackages(): Record<string, string> {
     try {
       alias[name] = require.resolve(name);
     } catch {
-      // not installed with this CLI: left to normal resolution
+      continue; // not installed with this CLI: left to normal resolution
+    }
+    // An alias matches by prefix: each subpath entry (`/testing`, `/containment`) needs its own.
+    const manifest = require(`${name}/package.json`) as { exports?: Record<string, unknown> };
+    for (const key of Object.keys(manifest.exports ?? {})) {
+      if (key === '.' || key === './package.json') continue;
+      const subpath = `${name}/${key.slice(2)}`;
+      try {
+        alias[subpath] = require.resolve(subpath);
+      } catch {
+        // an entry this build does not have
+      }
     }
   }
   return alias;

@@ -15,7 +15,7 @@ import {
   writeFileAtomic,
   type JobMetrics,
   type ResolvedJob,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 
 /**
  * Gauge name → help text and the number it shows. Every gauge has the label `job`, and `shard`

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JobState, resolveConfig } from '@recsync/framework';
+import { JobState, resolveConfig } from '@recsync/framework/internal';
 import { dateFolders } from '@recsync/strategy-date';
 import { renderMetrics } from '../src/metrics-file.js';
 

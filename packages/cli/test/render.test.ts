@@ -11,7 +11,7 @@ import {
   type FileEvent,
   type ProgressSnapshot,
   type RunStats,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { timestamped } from '../src/render/lines.js';
 import { OrderedLines } from '../src/render/ordered.js';
 import { formatEta, progressLine, rateOf } from '../src/render/progress-line.js';

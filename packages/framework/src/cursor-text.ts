@@ -17,7 +17,7 @@ export function describeCursor(
   cursor: unknown,
 ): CursorDescription {
   if (cursor === undefined || cursor === null) return { text: NO_CURSOR_TEXT };
-  const describe = strategy?.definition.describeCursor;
+  const describe = strategy?.definition.features?.describeCursor;
   if (strategy && describe) {
     const parsed = strategy.definition.cursor.safeParse(cursor);
     if (parsed.success) {

@@ -46,7 +46,9 @@ export const ERROR_CODES = {
   E_STATE_WRITE: 'fatal',
   E_FILE_READ: 'file',
   E_FILE_UPLOAD: 'file',
-  /** The store reported a checksum that is not the local file's (kept pending until one verifies). */
+  /**
+   * The store reported a checksum that is not the local file's (kept pending until one verifies).
+   */
   E_CHECKSUM_MISMATCH: 'file',
   /** Write-once: another object is already under the key (reported on every run). */
   E_OBJECT_CONFLICT: 'file',
@@ -76,7 +78,9 @@ export const WARNING_CODES = {
   W_STALE_LOCK: 'lease',
   /** A killed run's temp files next to the state were removed. */
   W_LEFTOVER_TEMP: 'lease',
-  /** The strategy's `committed()` failed after the cursor was saved (retried after the next move). */
+  /**
+   * The strategy's `committed()` failed after the cursor was saved (retried after the next move).
+   */
   W_COMMITTED: 'strategy',
   /** The source is on another device than last time. */
   W_SOURCE_DEVICE: 'source',

@@ -15,7 +15,7 @@ import {
 } from 'tapable';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { ErrorCode, RecsyncError, WarningCode } from './errors.js';
-import type { FileCandidate } from './strategy.js';
+import type { CandidateFile, MissingFile } from './strategy.js';
 import type { FileOutcome, PartitionSummary, RunInfo, RunStats } from './events.js';
 import type { StoredObject } from './engine/upload.js';
 import type { PlanCounts, PlanFile } from './engine/plan.js';
@@ -105,7 +105,7 @@ export function createHooks() {
      * Should this file be skipped? Async series bail, called concurrently for different files
      * in plan and sync. Return a {@link SkipDecision} to skip (first one wins), or undefined.
      */
-    filter: new AsyncSeriesBailHook<[FileCandidate, FilterContext], SkipDecision | undefined>([
+    filter: new AsyncSeriesBailHook<[CandidateFile, FilterContext], SkipDecision | undefined>([
       'file',
       'context',
     ]),
@@ -113,12 +113,12 @@ export function createHooks() {
      * Local path → object key. Sync waterfall; the first argument is the key so far
      * (target prefix + relative path). Must be pure: plan and sync call it for the same file.
      */
-    key: new SyncWaterfallHook<[string, FileCandidate]>(['key', 'file']),
+    key: new SyncWaterfallHook<[string, CandidateFile | MissingFile]>(['key', 'file']),
     /**
      * PutObject input → PutObject input (metadata, storage class, retention). Async waterfall,
      * called concurrently, once per attempt. Do not replace Body, Key or checksum fields.
      */
-    beforeUpload: new AsyncSeriesWaterfallHook<[PutObjectCommandInput, FileCandidate]>([
+    beforeUpload: new AsyncSeriesWaterfallHook<[PutObjectCommandInput, CandidateFile]>([
       'input',
       'file',
     ]),

@@ -3,62 +3,93 @@
  *
  * A strategy is a definition made with {@link defineStrategy}: a name, a zod schema for its
  * options, a zod schema for its cursor, and `create()`, which returns an instance for one job.
- * The instance yields partitions in a defined order; each partition yields candidate files as
- * an async iterable. The framework never materialises either: it pulls.
+ * The instance yields partitions in a defined order; each partition yields candidates as an
+ * async iterable. The framework never materialises either: it pulls.
  *
- * Required: `partitions()` and `advance()`. Optional capabilities the framework detects:
- * `describe()` (facts shown by `plan`), `identity()` on the definition (which options make the
- * state incompatible), `range` on the definition (accepts `--since/--until`), `checkRange()`
- * (reads `--since/--until` before anything runs), `describeCursor()` (the cursor in words).
+ * Each side is a small required interface plus one typed `features` object for everything
+ * optional (as rclone's `Fs` and `Features`): {@link StrategyFeatures} on the definition (known
+ * before an instance exists), {@link StrategyInstanceFeatures} on the instance (per job).
  */
 import type { z } from 'zod';
 import type { FolderSink } from './engine/folders.js';
-import type { RefusalCode } from './engine/paths.js';
+import type { RefusalCode } from './fs/containment.js';
 
-/** One candidate file, as a strategy reports it. */
-export interface FileCandidate {
-  /** Path relative to the job's source root, `/`-separated. The engine refuses `..` segments and absolute paths. */
+/**
+ * One entry a partition yields: a file to back up, or an entry the engine records without
+ * reading it. Tell them apart by `kind` (a file may leave it out).
+ */
+export type FileCandidate = CandidateFile | MissingFile | RefusedEntry | UnreadableEntry;
+
+/** What every kind of candidate carries. */
+interface CandidateBase {
+  /**
+   * Path relative to the job's source root, `/`-separated. The engine refuses `..` segments and
+   * absolute paths.
+   */
   readonly path: string;
+  /** Where the strategy learnt of the entry (`cdr row 17`, a journal line), named in messages. */
+  readonly origin?: string;
+  /**
+   * The raw bytes of the relative path (base64), set when they are not valid UTF-8: `path` is
+   * then the key-safe form (see the framework's fs/names.ts). The engine opens the file by its
+   * raw bytes and stores them in the object's metadata. `walkFiles` sets it.
+   */
+  readonly rawPath?: string;
+}
+
+/** A regular file to back up: what the hooks see (`filter`, `key`, `beforeUpload`). */
+export interface CandidateFile extends CandidateBase {
+  readonly kind?: 'file';
   /** Size in bytes when the strategy saw the file. */
   readonly size: number;
   /** Modification time, milliseconds since the epoch. */
   readonly mtimeMs: number;
-  /** Where the strategy learnt of the file (a journal line, say), named in error messages. */
-  readonly origin?: string;
+}
+
+/**
+ * A file the strategy names that is not there (yet): a journal entry written before the file
+ * was closed. The engine defers it to the pending set (see
+ * {@link StrategyInstanceFeatures.missingTimeoutMs}).
+ */
+export interface MissingFile extends CandidateBase {
+  readonly kind: 'missing';
   /**
-   * The strategy names a file that is not there (yet): a journal entry written before the file
-   * was closed. The engine defers it to the pending set; see {@link StrategyInstance.missingTimeoutMs}.
-   * `size` and `mtimeMs` are then 0.
-   */
-  readonly missing?: boolean;
-  /**
-   * With `missing`: what the file is waiting for, as shown in the deferred reason
-   * ("shorter than the journal says: 5 of 10 bytes written"). Default: "not found yet".
+   * What the file is waiting for, as shown in the deferred reason ("shorter than the journal
+   * says: 5 of 10 bytes written"). Default: "not found yet".
    */
   readonly waiting?: string;
+}
+
+/**
+ * An entry the strategy refuses (a journal line outside the root, a symlink out): the engine
+ * reports it as refused with `reason` (an error event; the run exits 1) and never reads it.
+ */
+export interface RefusedEntry extends CandidateBase {
+  readonly kind: 'refused';
+  readonly reason: string;
   /**
-   * The strategy refuses this entry (a journal line outside the root, invalid UTF-8): the engine
-   * reports it as refused with this reason (an error event; the run exits 1) and never reads it.
+   * The cause as a code (`E_FILE_SYMLINK_OUT` for a symlink out of the root). Default: what the
+   * path itself shows (`..`, absolute: `E_FILE_OUTSIDE_ROOT`; malformed: `E_FILE_BAD_PATH`),
+   * else `E_FILE_OUTSIDE_ROOT`.
    */
-  readonly refused?: string;
-  /**
-   * The cause of {@link refused} as a code (`E_FILE_SYMLINK_OUT` for a symlink out of the root).
-   * Default: what the path itself shows (`..`, absolute: `E_FILE_OUTSIDE_ROOT`; malformed:
-   * `E_FILE_BAD_PATH`), else `E_FILE_OUTSIDE_ROOT`.
-   */
-  readonly refusedCode?: RefusalCode;
-  /**
-   * The raw bytes of the relative path (base64), set when they are not valid UTF-8: `path` is
-   * then the key-safe form (see the framework's fs/names.ts). The engine opens the file by its
-   * raw bytes and stores them in the object's metadata.
-   */
-  readonly rawPath?: string;
-  /**
-   * The entry could not be read (`folder: true`: a folder whose files are therefore unknown).
-   * The engine keeps it in the pending set with an error (exit 1) and reads it again on every
-   * later run, without holding back the files beside it. `size` and `mtimeMs` are then 0.
-   */
-  readonly unreadable?: { readonly error: string; readonly folder: boolean };
+  readonly code?: RefusalCode;
+}
+
+/**
+ * An entry that could not be read (`folder: true`: a folder whose files are therefore unknown).
+ * The engine keeps it in the pending set with an error (exit 1) and reads it again on every
+ * later run, without holding back the files beside it. `walkFiles` yields these.
+ */
+export interface UnreadableEntry extends CandidateBase {
+  readonly kind: 'unreadable';
+  /** The error code (`EACCES`). */
+  readonly error: string;
+  readonly folder: boolean;
+}
+
+/** Whether a candidate is a file to back up (not a missing, refused or unreadable entry). */
+export function isCandidateFile(candidate: FileCandidate): candidate is CandidateFile {
+  return candidate.kind === undefined || candidate.kind === 'file';
 }
 
 export type RemoteCheckMode = 'list' | 'head' | 'none';
@@ -124,7 +155,10 @@ export interface PartitionsRequest<C> {
   readonly signal: AbortSignal;
 }
 
-/** What a strategy instance does for one job. */
+/**
+ * What a strategy instance does for one job: two required members, and optional
+ * {@link StrategyInstanceFeatures} the engine uses when they are there.
+ */
 export interface StrategyInstance<C> {
   /**
    * The partitions of this run, in order (oldest first). Pulled lazily, and possibly a few
@@ -137,18 +171,24 @@ export interface StrategyInstance<C> {
    * move the cursor backwards (a look-back partition leaves it as it is).
    */
   advance(cursor: C | undefined, partition: DonePartition): C | undefined;
-  /** Facts `plan` prints in its header (timezone, cutoff, ignored folders). Optional. */
+  /** What this instance can do beyond the two required members. */
+  readonly features?: StrategyInstanceFeatures<C>;
+}
+
+/** Optional capabilities of a strategy instance; each one the engine checks for by name. */
+export interface StrategyInstanceFeatures<C> {
+  /** Facts `plan` prints in its header (timezone, cutoff, ignored folders). */
   describe?(): Record<string, string | number | boolean>;
   /**
    * Called after a state write that moved the cursor to `cursor` (the move is durable), so the
    * strategy may clean up what the cursor now covers (delete committed journal segments).
-   * Optional; errors are reported as warnings and do not fail the run. Never called by `plan`.
+   * Errors are reported as warnings and do not fail the run. Never called by `plan`.
    */
   committed?(cursor: C): Promise<void>;
   /**
    * Orders two saved cursors: negative when `a` covers less than `b`, 0 when the same. Needed
    * with `committed` when a job runs as shards: the engine then cleans up only what every
-   * shard's cursor covers (it passes the least advanced one). Optional otherwise.
+   * shard's cursor covers (it passes the least advanced one).
    */
   compareCursors?(a: C, b: C): number;
   /**
@@ -159,14 +199,14 @@ export interface StrategyInstance<C> {
   readonly missingTimeoutMs?: number;
   /**
    * The instant the period of partition `id` begins, for strategies whose partitions are
-   * periods (date folders). Optional; Object Lock `from: 'partition'` needs it.
+   * periods (date folders). Object Lock `from: 'partition'` needs it.
    */
   partitionStart?(id: string): Date | undefined;
   /**
    * Says whether a saved cursor lies in the future (a clock that ran ahead, an edited state):
    * returns what is wrong in words, or undefined when the cursor is fine. A cursor in the future
-   * would make every later run select nothing, so the engine refuses it (exit 2). Optional;
-   * strategies whose cursor is not a time (a journal offset) leave it out.
+   * would make every later run select nothing, so the engine refuses it (exit 2). Strategies
+   * whose cursor is not a time (a journal offset) leave it out.
    */
   futureCursor?(cursor: C, now: Date): string | undefined;
   /**
@@ -193,6 +233,11 @@ export interface StrategyContext {
   warn(message: string): void;
 }
 
+/**
+ * A strategy: four required members, and optional {@link StrategyFeatures} the framework uses
+ * when they are there (before any instance exists: config resolution, `--since/--until` checks,
+ * `status`).
+ */
 export interface StrategyDefinition<
   O extends z.ZodType = z.ZodType,
   C extends z.ZodType = z.ZodType,
@@ -203,25 +248,26 @@ export interface StrategyDefinition<
   readonly options: O;
   /** zod schema of the cursor. Saved cursors are validated with it before use. */
   readonly cursor: C;
+  create(options: z.output<O>, context: StrategyContext): StrategyInstance<z.output<C>>;
+  /** What this strategy can do beyond the required members. */
+  readonly features?: StrategyFeatures<z.output<O>, z.output<C>>;
+}
+
+/** Optional capabilities of a strategy definition; each one the framework checks for by name. */
+export interface StrategyFeatures<O = unknown, C = unknown> {
   /**
    * Which options the saved state depends on (default: all of them). A state written under a
    * different identity is refused. Options that only tune a run (look-back, grace) belong out.
    */
-  identity?(options: z.output<O>): unknown;
-  /** Set when the strategy accepts `--since/--until`; the text says what they take. */
-  readonly range?: string;
-  /**
-   * Checks `--since/--until` before anything runs (no lock, no state, no listing), throwing a
-   * `RecsyncError` `E_USAGE` that says what is accepted. Optional: without it a bad range is
-   * reported when the partitions are first read. Must be pure (no I/O).
-   */
-  checkRange?(range: RangeRequest, options: z.output<O>, now: Date): void;
+  identity?(options: O): unknown;
+  /** Set when the strategy accepts `--since/--until`; without it they are a usage error. */
+  readonly range?: RangeFeature<O>;
   /**
    * The saved cursor in words (`through 2026-11-25`) and the time it stands for, when it stands
-   * for one (metrics report the cursor's age from it). Optional: the framework falls back to a
-   * generic rendering of the JSON (see `describeCursor` in the framework). Must be pure.
+   * for one (metrics report the cursor's age from it). Without it the framework renders the
+   * JSON. Must be pure.
    */
-  describeCursor?(cursor: z.output<C>, options: z.output<O>): CursorDescription;
+  describeCursor?(cursor: C, options: O): CursorDescription;
   /** The remote check used when the job does not set `remoteCheck` (default `list`). */
   readonly defaultRemoteCheck?: RemoteCheckMode;
   /**
@@ -229,7 +275,18 @@ export interface StrategyDefinition<
    * strategies whose files are known to be complete (a journal written after close).
    */
   readonly defaultSettleMs?: number;
-  create(options: z.output<O>, context: StrategyContext): StrategyInstance<z.output<C>>;
+}
+
+/** How a strategy takes `--since/--until`. */
+export interface RangeFeature<O = unknown> {
+  /** What `--since/--until` take, in words (shown in errors and help). */
+  readonly accepts: string;
+  /**
+   * Checks `--since/--until` before anything runs (no lock, no state, no listing), throwing a
+   * `RecsyncError` `E_USAGE` that says what is accepted. Optional: without it a bad range is
+   * reported when the partitions are first read. Must be pure (no I/O).
+   */
+  check?(range: RangeRequest, options: O, now: Date): void;
 }
 
 /** A cursor in words, for status, plan, summaries and metrics. */

@@ -1,6 +1,6 @@
-import { configSchema, type ParsedJob } from '../src/index.js';
+import { configSchema, type ParsedJob } from '../src/internal.js';
 
-export { createRateLimiter, parseBandwidth, throttleStream } from '../src/index.js';
+export { createRateLimiter, parseBandwidth, throttleStream } from '../src/internal.js';
 
 /** Parses an `upload` block through the real config schema. */
 export function uploadSchemaForTests(upload: Record<string, unknown>): ParsedJob['upload'] {

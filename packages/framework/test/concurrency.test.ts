@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapUnordered, runPool } from '../src/index.js';
+import { mapUnordered, runPool } from '../src/internal.js';
 
 async function* numbers(n: number, pulled: number[] = []) {
   for (let i = 0; i < n; i++) {

@@ -90,4 +90,27 @@ describe('strategy conformance suite', () => {
     );
     expect(f.join('\n')).toContain('advancing over the same partitions again moved the cursor');
   });
+
+  it('catches capabilities outside features, and a candidate of an unknown kind', async () => {
+    const good = listStrategy(() => [
+      { path: 'd/a.wav', size: 5, mtimeMs: Date.parse('2026-01-01T00:00:00Z') },
+    ]);
+    // A 0.1-style strategy: capabilities at the top level are ignored by the framework.
+    const old = {
+      ...good,
+      defaultRemoteCheck: 'head',
+      create: (o: never, ctx: never) => ({ ...good.create(o, ctx), missingTimeoutMs: 1000 }),
+    } as unknown as typeof good;
+    const f = (await failures(old)).join('\n');
+    expect(f).toContain('the definition has members the framework ignores');
+    expect(f).toContain("'defaultRemoteCheck'");
+    expect(f).toContain('the instance has members the framework ignores');
+    expect(f).toContain("'missingTimeoutMs'");
+    const oddKind = listStrategy(() => [
+      { kind: 'gone', path: 'd/a.wav' } as unknown as FileCandidate,
+    ]);
+    expect((await failures(oddKind)).join('\n')).toContain(
+      'd/a.wav: unknown candidate kind "gone"',
+    );
+  });
 });

@@ -8,7 +8,7 @@ import {
   resolveConnection,
   type SharedFiles,
   type TargetConfig,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { loadCaBundle } from '../src/s3/ca-bundle.js';
 
 const target = (extra: Record<string, unknown> = {}): TargetConfig =>

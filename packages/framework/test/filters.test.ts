@@ -3,16 +3,16 @@ import {
   createHooks,
   globFilterPlugin,
   settlePlugin,
-  type FileCandidate,
+  type CandidateFile,
   type PartitionInfo,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const partition: PartitionInfo = { job: 'j', index: 0, id: 'p', closed: true, recheck: false };
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 async function decide(
   plugins: { apply: (h: ReturnType<typeof createHooks>, c: never) => void }[],
-  file: Partial<FileCandidate> & { path: string },
+  file: Partial<CandidateFile> & { path: string },
 ) {
   const hooks = createHooks();
   for (const p of plugins) p.apply(hooks, {} as never);

@@ -15,7 +15,7 @@ import {
   fileLeaseBackend,
   resolveLeaseTiming,
   type LeaseRecord,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const fast = { timeoutMs: 400, heartbeatMs: 40 };
 
@@ -202,7 +202,7 @@ describe('run lease', () => {
     const racers = 4;
     const script = `
       import { existsSync } from 'node:fs';
-      import { acquireLease, fileLeaseBackend } from '@recsync/framework';
+      import { acquireLease, fileLeaseBackend } from '@recsync/framework/internal';
       const [file, go, release] = process.argv.slice(1);
       while (!existsSync(go)) await new Promise((r) => setTimeout(r, 5));
       try {

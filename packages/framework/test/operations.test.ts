@@ -20,23 +20,27 @@ import {
   type ResolvedJob,
   type RunStats,
   type StateFile,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { appendRun, lastSuccessOf, runRecordOf } from '../src/state/history.js';
 
 const worded = defineStrategy({
   name: 'worded',
   options: z.strictObject({ depth: z.number().int().min(1).default(1) }),
   cursor: z.strictObject({ day: z.string() }),
-  range: 'days',
-  checkRange: (range) => {
-    if (range.since && !/^\d{4}-\d{2}-\d{2}$/.test(range.since))
-      throw new Error(`--since ${range.since} is not a day`);
-  },
-  describeCursor: (cursor) => ({
-    text: `through ${cursor.day}`,
-    time: `${cursor.day}T23:59:59.000Z`,
-  }),
   create: () => ({ partitions: async function* () {}, advance: (c) => c }),
+  features: {
+    range: {
+      accepts: 'days',
+      check: (range) => {
+        if (range.since && !/^\d{4}-\d{2}-\d{2}$/.test(range.since))
+          throw new Error(`--since ${range.since} is not a day`);
+      },
+    },
+    describeCursor: (cursor) => ({
+      text: `through ${cursor.day}`,
+      time: `${cursor.day}T23:59:59.000Z`,
+    }),
+  },
 });
 const plain = defineStrategy({
   name: 'plain',

@@ -11,7 +11,7 @@ import {
   useStrategy,
   type Connection,
   type ResolvedJob,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const strategy = defineStrategy({
   name: 'fake',

@@ -11,7 +11,7 @@ import {
   STATE_VERSION,
   useStrategy,
   type ResolvedJob,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const V1_FILE = fileURLToPath(new URL('./fixtures/state-v1.json', import.meta.url));
 

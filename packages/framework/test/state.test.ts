@@ -10,14 +10,14 @@ import {
   resolveConfig,
   useStrategy,
   type ResolvedJob,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const strategy = defineStrategy({
   name: 'fake',
   options: z.strictObject({ layout: z.string().default('x'), lookback: z.number().default(1) }),
   cursor: z.strictObject({ through: z.string() }),
-  identity: (o) => ({ layout: o.layout }),
   create: () => ({ partitions: async function* () {}, advance: (c) => c }),
+  features: { identity: (o) => ({ layout: o.layout }) },
 });
 
 async function job(

@@ -11,7 +11,7 @@ import {
   defineStrategy,
   useStrategy,
   z,
-  type FileCandidate,
+  type CandidateFile,
   type RecsyncConfig,
   type SkipDecision,
   type StrategyRef,
@@ -59,7 +59,7 @@ describe('public types', () => {
   it('hooks declare their arguments and results', () => {
     const hooks = createHooks();
     hooks.filter.tapPromise('t', async (file, context) => {
-      expectTypeOf(file).toEqualTypeOf<FileCandidate>();
+      expectTypeOf(file).toEqualTypeOf<CandidateFile>();
       expectTypeOf(context.now).toEqualTypeOf<number>();
       return undefined;
     });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createHooks, type FileCandidate } from '@recsync/framework';
+import { createHooks, type CandidateFile } from '@recsync/framework';
 import { mimeTypes } from '../src/index.js';
 
-const file = (path: string): FileCandidate => ({ path, size: 1, mtimeMs: 0 });
+const file = (path: string): CandidateFile => ({ path, size: 1, mtimeMs: 0 });
 
 async function typeFor(path: string, options?: Parameters<typeof mimeTypes>[0], preset?: string) {
   const hooks = createHooks();

@@ -12,7 +12,7 @@
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IncompleteWalkError, toPosix } from '@recsync/framework';
+import { followLink, IncompleteWalkError, toPosix } from '@recsync/framework';
 import { matchSegment, type Layout } from './layout.js';
 import { makePeriod, type Period, type PeriodFields } from './period.js';
 
@@ -143,13 +143,9 @@ async function readLevel(
  */
 async function followableDir(ctx: LevelContext, abs: string): Promise<boolean> {
   if (!ctx.followSymlinks) return false;
-  try {
-    const target = await realpath(abs);
-    const inside = target === ctx.rootReal || target.startsWith(ctx.rootReal + path.sep);
-    return inside && (await stat(target)).isDirectory();
-  } catch {
-    return false; // dangling
-  }
+  const target = await followLink(ctx.rootReal, abs);
+  if (!target?.inside) return false; // dangling, or outside the source
+  return (await stat(target.real).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 function compareFields(a: PeriodFields, b: PeriodFields): number {

@@ -10,17 +10,21 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  followLink,
   IncompleteWalkError,
   RecsyncError,
   defineStrategy,
+  formatDuration,
   useStrategy,
   walkFiles,
+  type DonePartition,
   type FileCandidate,
   type FolderSink,
   type Partition,
   type PartitionsRequest,
   type StrategyContext,
   type StrategyInstance,
+  type StrategyInstanceFeatures,
   type StrategyRef,
   type WalkSkipCounts,
 } from '@recsync/framework';
@@ -59,34 +63,38 @@ export const dateStrategy = defineStrategy({
   name: STRATEGY_NAME,
   options: dateOptionsSchema,
   cursor: dateCursorSchema,
-  /**
-   * Only the layout gives a saved cursor its meaning: `through: 2026-11-25` names the folder
-   * `2026-11-25` only under that layout. `lookback`, `grace` and `start` change what a run
-   * selects, not what a saved position means, so they may change freely. The timezone is left
-   * out too: moving it shifts when boundary periods close, which can re-check a period or delay
-   * one, never skip one (the cursor is a folder label, and look-back covers the boundary).
-   */
-  identity: (options) => ({ layout: options.layout }),
-  range: "dates (2026-11-01) or date-hours (2026-11-01T13) in the layout's timezone",
-  checkRange: (range, options, now) => {
-    const layout = compileLayout(options.layout);
-    const current = periodContaining(now, layout.granularity, options.timezone);
-    rangeSelection(parseRangeBounds(range, layout, options.timezone), current, undefined);
-  },
-  /**
-   * The last completed period; its end (in the layout's zone) is the time the cursor stands for.
-   */
-  describeCursor: (cursor, options) => {
-    const layout = compileLayout(options.layout);
-    const period = parsePeriodKey(cursor.through, layout.granularity);
-    if (!period) return { text: `through ${cursor.through}` };
-    const folder = formatPeriod(layout, period);
-    return {
-      text: `through ${folder} (every ${layout.granularity} up to its end is done)`,
-      time: new Date(periodClosesAt(period, options.timezone, 0)).toISOString(),
-    };
-  },
   create: (options, context) => new DateFolders(options, context),
+  features: {
+    /**
+     * Only the layout gives a saved cursor its meaning: `through: 2026-11-25` names the folder
+     * `2026-11-25` only under that layout. `lookback`, `grace` and `start` change what a run
+     * selects, not what a saved position means, so they may change freely. The timezone is left
+     * out too: moving it shifts when boundary periods close, which can re-check a period or delay
+     * one, never skip one (the cursor is a folder label, and look-back covers the boundary).
+     */
+    identity: (options) => ({ layout: options.layout }),
+    range: {
+      accepts: "dates (2026-11-01) or date-hours (2026-11-01T13) in the layout's timezone",
+      check: (range, options, now) => {
+        const layout = compileLayout(options.layout);
+        const current = periodContaining(now, layout.granularity, options.timezone);
+        rangeSelection(parseRangeBounds(range, layout, options.timezone), current, undefined);
+      },
+    },
+    /**
+     * The last completed period; its end (in the layout's zone) is the time the cursor stands for.
+     */
+    describeCursor: (cursor, options) => {
+      const layout = compileLayout(options.layout);
+      const period = parsePeriodKey(cursor.through, layout.granularity);
+      if (!period) return { text: `through ${cursor.through}` };
+      const folder = formatPeriod(layout, period);
+      return {
+        text: `through ${folder} (every ${layout.granularity} up to its end is done)`,
+        time: new Date(periodClosesAt(period, options.timezone, 0)).toISOString(),
+      };
+    },
+  },
 });
 
 /** The factory for `recsync.config.ts`: `strategy: dateFolders({ layout: '{yyyy}/{MM}/{dd}' })`. */
@@ -116,6 +124,11 @@ class DateFolders implements StrategyInstance<DateCursor> {
   private discovery?: DiscoveryCounts;
   private readonly skipped: SkipCounts = { symlinks: 0, outside: 0, special: 0, partitionLinks: 0 };
   private lastRequest: { through?: string; selection?: Selection } = {};
+  readonly features: StrategyInstanceFeatures<DateCursor> = {
+    describe: () => this.describe(),
+    partitionStart: (id) => this.partitionStart(id),
+    futureCursor: (cursor, now) => this.futureCursor(cursor, now),
+  };
 
   constructor(
     private readonly options: ResolvedDateOptions,
@@ -151,7 +164,7 @@ class DateFolders implements StrategyInstance<DateCursor> {
    * period, so a re-checked partition leaves the cursor where it is. An open partition (which
    * the engine never passes) leaves it unchanged too: rule 3 holds even if a caller slips.
    */
-  advance(cursor: DateCursor | undefined, partition: Partition): DateCursor | undefined {
+  advance(cursor: DateCursor | undefined, partition: DonePartition): DateCursor | undefined {
     if (!partition.closed) return cursor;
     const period = parseFolderPath(this.layout, partition.id);
     if (!period) {
@@ -198,7 +211,7 @@ class DateFolders implements StrategyInstance<DateCursor> {
       timezone,
       granularity: this.layout.granularity,
       lookback,
-      grace: exactDuration(grace),
+      grace: formatDuration(grace),
     };
     if (this.start) facts.start = periodKey(this.start);
     const { through, selection } = this.lastRequest;
@@ -366,10 +379,8 @@ class DateFolders implements StrategyInstance<DateCursor> {
       );
       return false;
     }
-    const root = await realpath(this.context.source);
-    const target = await realpath(abs).catch(() => undefined);
-    const inside = target !== undefined && (target === root || target.startsWith(root + path.sep));
-    if (inside && (await stat(target)).isDirectory()) return true;
+    const target = await followLink(await realpath(this.context.source), abs);
+    if (target?.inside && (await stat(target.real)).isDirectory()) return true;
     this.skipped.outside++;
     this.context.warn(
       `${abs} (partition ${id}) is a symlink that does not lead to a folder inside the ` +
@@ -377,19 +388,4 @@ class DateFolders implements StrategyInstance<DateCursor> {
     );
     return false;
   }
-}
-
-/**
- * A duration in the largest unit that states it exactly (`90m`, not `2h`): the grace time
- * decides when partitions close, so the header must not round it.
- */
-function exactDuration(msValue: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  const unit = units.find(([, size]) => msValue > 0 && msValue % size === 0);
-  return unit ? `${msValue / unit[1]}${unit[0]}` : `${msValue}ms`;
 }

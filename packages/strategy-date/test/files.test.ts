@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileLayout, discoverEarliest, periodKey } from '../src/index.js';
+import { compileLayout, discoverEarliest, periodKey } from '../src/internal.js';
 import { collect, filesOf, harness, tree } from './helpers.js';
 
 const NOON = '2026-11-25T12:00:00Z';
@@ -68,7 +68,7 @@ describe('files of a partition', () => {
     const { partitions } = await collect(instance, { now: '2026-11-25T14:10:00Z' });
     expect(partitions.map((p) => p.id)).toEqual(['2026-11-25/13', '2026-11-25/14']);
     expect(await filesOf(partitions[0]!)).toEqual(['2026-11-25/13/a.wav']);
-    expect(instance.describe?.()).toMatchObject({ ignoredFiles: 1, ignoredFolders: 0 });
+    expect(instance.features?.describe?.()).toMatchObject({ ignoredFiles: 1, ignoredFolders: 0 });
   });
 
   it('skips a symlinked partition folder unless symlinks are followed', async () => {
@@ -80,7 +80,7 @@ describe('files of a partition', () => {
     expect(plain.warnings.join()).toMatch(
       /2026-11-25 \(partition 2026-11-25\) is a symlink and followSymlinks is off/,
     );
-    expect(plain.instance.describe?.()).toMatchObject({ skippedFileSymlinks: 1 });
+    expect(plain.instance.features?.describe?.()).toMatchObject({ skippedFileSymlinks: 1 });
 
     const following = harness({ timezone: 'UTC', start: '2026-11-25' }, source, true);
     const [followed] = (await collect(following.instance, { now: NOON })).partitions;
@@ -106,7 +106,7 @@ describe('discovery', () => {
     const { instance, warnings } = harness({ timezone: 'UTC' }, source);
     const { summary } = await collect(instance, { now: NOON });
     expect(summary[0]?.id).toBe('2026-11-22');
-    expect(instance.describe?.()).toMatchObject({
+    expect(instance.features?.describe?.()).toMatchObject({
       ignoredFolders: 4,
       ignoredFiles: 2,
       skippedSymlinks: 0,
@@ -183,7 +183,7 @@ describe('describe', () => {
       grace: '90m',
     });
     await collect(instance, { now: NOON, cursor: { through: '2026-11-24' } });
-    expect(instance.describe?.()).toEqual({
+    expect(instance.features?.describe?.()).toEqual({
       layout: '{yyyy}/{MM}/{dd}',
       timezone: 'Asia/Kolkata',
       granularity: 'day',

@@ -10,7 +10,7 @@ import {
   dateStrategy,
   type DateCursor,
   type DateFoldersOptions,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const temp = tempDirs('recsync-date-');
 afterEach(temp.cleanup);

@@ -8,7 +8,7 @@ import {
   parseLayout,
   periodKey,
   type Granularity,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 describe('layouts that must work', () => {
   const cases: { layout: string; granularity: Granularity; key: string; folder: string }[] = [

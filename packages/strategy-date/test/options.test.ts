@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStrategyDefinition, isStrategyRef } from '@recsync/framework';
-import defaultExport, {
-  dateCursorSchema,
-  dateFolders,
-  dateOptionsSchema,
-  dateStrategy,
-} from '../src/index.js';
+import defaultExport, { dateFolders, dateStrategy } from '../src/index.js';
+import { dateCursorSchema, dateOptionsSchema } from '../src/internal.js';
 
 /** The messages of a failed parse, each prefixed with its path. */
 function issues(input: unknown): string[] {
@@ -98,7 +94,7 @@ describe('definition', () => {
     expect(defaultExport).toBe(dateStrategy);
     expect(isStrategyDefinition(dateStrategy)).toBe(true);
     expect(dateStrategy.name).toBe('@recsync/strategy-date');
-    expect(dateStrategy.range).toMatch(/2026-11-01T13/);
+    expect(dateStrategy.features?.range?.accepts).toMatch(/2026-11-01T13/);
   });
 
   it('ties the state to the layout only', () => {
@@ -108,7 +104,7 @@ describe('definition', () => {
       lookback: 5,
       grace: '2h',
     });
-    expect(dateStrategy.identity?.(options)).toEqual({ layout: '{yyyy}/{MM}/{dd}' });
+    expect(dateStrategy.features?.identity?.(options)).toEqual({ layout: '{yyyy}/{MM}/{dd}' });
   });
 
   it('dateFolders() pairs the definition with unvalidated options', () => {

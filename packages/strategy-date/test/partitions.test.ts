@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecsyncError, type Partition, type RangeRequest } from '@recsync/framework';
-import type { DateCursor, DateFoldersOptions } from '../src/index.js';
+import type { DateCursor, DateFoldersOptions } from '../src/internal.js';
 import { collect, harness, ids, tree } from './helpers.js';
 
 const NOON = '2026-11-25T12:00:00Z';

@@ -15,7 +15,7 @@ import {
   periodsBetween,
   shiftPeriod,
   type Granularity,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { collect, harness } from './helpers.js';
 
 const key = (text: string, granularity: Granularity) => parsePeriodKey(text, granularity)!;

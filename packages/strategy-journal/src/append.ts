@@ -10,7 +10,7 @@
  */
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RecsyncError } from '@recsync/framework';
+import { RecsyncError, relativeInside } from '@recsync/framework';
 
 export interface JournalEntry {
   readonly path: string;
@@ -118,7 +118,7 @@ async function lineMaker(
       });
     }
     const absolute = path.resolve(cwd, given.path);
-    const written = source === undefined ? absolute : relativeInside(absolute, source, real!);
+    const written = source === undefined ? absolute : entryPath(absolute, source, real!);
     if (written === undefined) {
       throw new RecsyncError('E_USAGE', {
         message: `${absolute} is outside the source ${source}: not added to the journal`,
@@ -129,17 +129,11 @@ async function lineMaker(
   };
 }
 
-function relativeInside(absolute: string, source: string, real: string): string | undefined {
+/** `absolute` relative to the source (or its real path) when it names something below it. */
+function entryPath(absolute: string, source: string, real: string): string | undefined {
   for (const root of [source, real]) {
-    const relative = path.relative(root, absolute);
-    if (
-      relative !== '' &&
-      relative !== '..' &&
-      !relative.startsWith(`..${path.sep}`) &&
-      !path.isAbsolute(relative)
-    ) {
-      return relative.split(path.sep).join('/');
-    }
+    const relative = relativeInside(root, absolute);
+    if (relative) return relative;
   }
   return undefined;
 }

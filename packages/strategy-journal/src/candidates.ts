@@ -10,7 +10,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import type { FileCandidate } from '@recsync/framework';
+import { followLink, isInside, type FileCandidate } from '@recsync/framework';
 import type { Wanted } from './entries.js';
 
 /** An entry that yields no candidate: `refused` for containment, otherwise skipped. */
@@ -44,10 +44,8 @@ export class EntryChecker {
 
   async check(entry: Wanted, origin: string): Promise<Checked> {
     const missing = (waiting?: string): FileCandidate => ({
+      kind: 'missing',
       path: entry.path,
-      size: 0,
-      mtimeMs: 0,
-      missing: true,
       origin,
       ...(waiting ? { waiting } : {}),
     });
@@ -82,20 +80,17 @@ export class EntryChecker {
   private async followLink(abs: string): Promise<Stats | Problem | { missing: true }> {
     if (!this.followSymlinks)
       return { problem: 'skipped', why: 'is a symlink and followSymlinks is off' };
+    // The root exists here: an entry below a missing root is reported missing before this.
     const root = await this.realRoot();
-    let target: string;
-    try {
-      target = await realpath(abs);
-    } catch {
-      return { missing: true }; // dangling: its target may appear later
-    }
-    if (!root || !within(root, target))
+    const target = root === undefined ? undefined : await followLink(root, abs);
+    if (!target) return { missing: true }; // dangling: its target may appear later
+    if (!target.inside)
       return {
         problem: 'refused',
-        why: `is a symlink to ${target}, outside the source`,
+        why: `is a symlink to ${target.real}, outside the source`,
         code: 'E_FILE_SYMLINK_OUT',
       };
-    return stat(target);
+    return stat(target.real);
   }
 
   private dirState(relativeDir: string): Promise<DirState> {
@@ -126,7 +121,7 @@ export class EntryChecker {
         problem: 'skipped',
         why: 'is reached through a symlinked folder and followSymlinks is off',
       };
-    if (!within(root, real))
+    if (!isInside(root, real))
       return {
         problem: 'refused',
         why: `is reached through a symlink to ${real}, outside the source`,
@@ -134,8 +129,4 @@ export class EntryChecker {
       };
     return { kind: 'ok' };
   }
-}
-
-function within(root: string, target: string): boolean {
-  return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }

@@ -16,18 +16,20 @@ export const journalStrategy = defineStrategy({
   name: STRATEGY_NAME,
   options: journalOptionsSchema,
   cursor: journalCursorSchema,
-  identity: (options) => ({ path: options.path ?? null, directory: options.directory ?? null }),
-  defaultRemoteCheck: 'none',
-  // Entries are written when the recorder has closed the file: nothing to wait for.
-  defaultSettleMs: 0,
-  /** The line reached; the journal file's mtime when it was read is the time it stands for. */
-  describeCursor: (cursor) => ({
-    text:
-      `${cursor.line.toLocaleString('en-US')} line(s) of ${path.basename(cursor.file)} done ` +
-      `(byte ${formatBytes(cursor.offset)})`,
-    time: new Date(cursor.mtimeMs).toISOString(),
-  }),
   create: (options, context) => new JournalInstance(options, context),
+  features: {
+    identity: (options) => ({ path: options.path ?? null, directory: options.directory ?? null }),
+    defaultRemoteCheck: 'none',
+    // Entries are written when the recorder has closed the file: nothing to wait for.
+    defaultSettleMs: 0,
+    /** The line reached; the journal file's mtime when it was read is the time it stands for. */
+    describeCursor: (cursor) => ({
+      text:
+        `${cursor.line.toLocaleString('en-US')} line(s) of ${path.basename(cursor.file)} ` +
+        `done (byte ${formatBytes(cursor.offset)})`,
+      time: new Date(cursor.mtimeMs).toISOString(),
+    }),
+  },
 });
 
 /**

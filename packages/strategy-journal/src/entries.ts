@@ -10,7 +10,7 @@
  * root lexically (`a/../b` follows `a` if it is a symlink); an absolute path must be inside
  * the source (as configured or as its real path); NUL bytes and invalid UTF-8 are refused.
  */
-import path from 'node:path';
+import { relativeInside } from '@recsync/framework';
 import { MAX_LINE_BYTES, type RawLine } from './lines.js';
 
 export interface Wanted {
@@ -105,7 +105,9 @@ function wanted(text: string, size: number | undefined, roots: Roots): LineMeani
   if (segments.includes('..')) return { kind: 'unsafe', path: text, why: 'has a ".." segment' };
   let relative: string | undefined;
   if (text.startsWith('/')) {
-    relative = inside(roots.source, text) ?? (roots.real ? inside(roots.real, text) : undefined);
+    relative =
+      relativeInside(roots.source, text) ??
+      (roots.real ? relativeInside(roots.real, text) : undefined);
     if (relative === undefined)
       return { kind: 'unsafe', path: text, why: `is outside the source ${roots.source}` };
   } else {
@@ -116,12 +118,4 @@ function wanted(text: string, size: number | undefined, roots: Roots): LineMeani
   return size === undefined
     ? { kind: 'entry', path: relative }
     : { kind: 'entry', path: relative, size };
-}
-
-/** `absolute` relative to `root` (`/`-separated) when it lies inside it; '' for the root itself. */
-function inside(root: string, absolute: string): string | undefined {
-  const relative = path.posix.relative(root, path.posix.normalize(absolute));
-  if (relative === '..' || relative.startsWith('../')) return undefined;
-  if (path.posix.isAbsolute(relative)) return undefined;
-  return relative;
 }

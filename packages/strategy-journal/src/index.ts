@@ -9,15 +9,8 @@
 import { journalStrategy } from './definition.js';
 
 export { journalStrategy, journal } from './definition.js';
-export { STRATEGY_NAME, journalLocation, journalJob, type JournalLocation } from './location.js';
-export {
-  journalOptionsSchema,
-  journalCursorSchema,
-  TAIL_BYTES,
-  type JournalOptions,
-  type ResolvedJournalOptions,
-  type JournalCursor,
-} from './options.js';
+export { STRATEGY_NAME } from './location.js';
+export type { JournalOptions } from './options.js';
 export {
   appendToJournal,
   type AppendOptions,

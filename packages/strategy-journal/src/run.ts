@@ -7,7 +7,7 @@
  * line's partition comes first, so the cursor can never pass the repeat before the original is
  * done. The set of seen paths lives for one run and holds only the run's new entries.
  */
-import { mapUnordered, type FileCandidate } from '@recsync/framework';
+import { mapUnordered, type FileCandidate } from '@recsync/framework/internal';
 import { EntryChecker, type Checked } from './candidates.js';
 import { readLine, type Roots, type Unsafe, type Wanted } from './entries.js';
 import type { RawLine } from './lines.js';
@@ -97,26 +97,25 @@ export class JournalRun {
     if (line.kind === 'unsafe') {
       // Refused as an error event (exit 1); the engine never reads it.
       this.counts.refused++;
-      return { path: line.path, size: 0, mtimeMs: 0, refused: line.why, origin };
+      return { kind: 'refused', path: line.path, reason: line.why, origin };
     }
     const checked: Checked = await this.checker.check(line, origin);
     if ('problem' in checked) {
       if (checked.problem === 'refused') {
         this.counts.refused++;
         return {
+          kind: 'refused',
           path: line.path,
-          size: 0,
-          mtimeMs: 0,
-          refused: checked.why,
+          reason: checked.why,
           origin,
-          ...(checked.code ? { refusedCode: checked.code } : {}),
+          ...(checked.code ? { code: checked.code } : {}),
         };
       }
       this.counts.skipped++;
       this.options.warn(`skipped ${origin}: ${line.path} ${checked.why}`);
       return undefined;
     }
-    if (checked.missing) this.counts.missing++;
+    if (checked.kind === 'missing') this.counts.missing++;
     return checked;
   }
 }

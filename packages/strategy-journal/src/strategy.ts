@@ -19,6 +19,7 @@ import {
   type PartitionsRequest,
   type StrategyContext,
   type StrategyInstance,
+  type StrategyInstanceFeatures,
   type DonePartition,
 } from '@recsync/framework';
 import { endOfCompleteLines, readChunks, tailHash, type Chunk, type RawLine } from './lines.js';
@@ -46,10 +47,7 @@ type StepEnd = 'quiet' | 'busy' | 'stop';
 const cursorKey = (c: JournalCursor) => `${c.dev}:${c.ino}:${c.offset}:${c.tail}`;
 
 export class JournalInstance implements StrategyInstance<JournalCursor> {
-  readonly missingTimeoutMs: number;
-  /** The source root is the only folder a journal names; files may be moved out of it by design. */
-  readonly partitionsMayShrink = true;
-  readonly committed?: (cursor: JournalCursor) => Promise<void>;
+  readonly features: StrategyInstanceFeatures<JournalCursor>;
   private readonly location: JournalLocation;
   /** This run's partitions, for `advance()` (ids carry no fingerprint). */
   private readonly chunks = new Map<string, ChunkRecord>();
@@ -64,20 +62,20 @@ export class JournalInstance implements StrategyInstance<JournalCursor> {
     private readonly context: StrategyContext,
   ) {
     this.location = journalLocation(options, context.source);
-    this.missingTimeoutMs = options.missingTimeout;
-    if (this.location.kind === 'directory' && options.committedSegments !== 'keep') {
-      const cleanup = new SegmentCleanup(
-        this.location.path,
-        options.committedSegments,
-        this.segmentsRead,
-      );
-      this.committed = (cursor) => cleanup.run(cursor);
-    }
-  }
-
-  /** Segment names sort in write order; within one segment, the offset decides. */
-  compareCursors(a: JournalCursor, b: JournalCursor): number {
-    return byName(a.file, b.file) || a.offset - b.offset;
+    const cleanup =
+      this.location.kind === 'directory' && options.committedSegments !== 'keep'
+        ? new SegmentCleanup(this.location.path, options.committedSegments, this.segmentsRead)
+        : undefined;
+    this.features = {
+      describe: () => this.describe(),
+      missingTimeoutMs: options.missingTimeout,
+      /**
+       * The source root is the only folder a journal names; files may be moved out of it by design.
+       */
+      partitionsMayShrink: true,
+      ...(cleanup ? { committed: (cursor: JournalCursor) => cleanup.run(cursor) } : {}),
+      compareCursors: compareJournalCursors,
+    };
   }
 
   async *partitions(request: PartitionsRequest<JournalCursor>): AsyncGenerator<Partition> {
@@ -299,4 +297,9 @@ function readError(file: string, error: unknown): RecsyncError {
     hint: 'give the user running recsync read access to the journal; the cursor has not moved',
     cause: error,
   });
+}
+
+/** Segment names sort in write order; within one segment, the offset decides. */
+export function compareJournalCursors(a: JournalCursor, b: JournalCursor): number {
+  return byName(a.file, b.file) || a.offset - b.offset;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defineStrategy, fingerprintOf, resolveConfig, useStrategy, z } from '@recsync/framework';
-import { journal, journalJob, STRATEGY_NAME } from '../src/index.js';
+import {
+  defineStrategy,
+  fingerprintOf,
+  resolveConfig,
+  useStrategy,
+  z,
+} from '@recsync/framework/internal';
+import { journal, journalJob, STRATEGY_NAME } from '../src/internal.js';
 
 const target = { bucket: 'b' };
 const other = defineStrategy({

@@ -11,7 +11,7 @@ import {
   journalStrategy,
   type JournalCursor,
   type JournalOptions,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const temp = tempDirs('recsync-journal-');
 afterEach(temp.cleanup);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JournalCursor } from '../src/index.js';
+import type { JournalCursor } from '../src/internal.js';
 import {
   addFiles,
   advanceAll,
@@ -130,7 +130,11 @@ describe('reading a journal file from the saved offset', () => {
     const h = harness({ path: journal, linesPerPartition: 2 }, source);
     const runs = await collect(h.instance);
     expect(runs.map((r) => r.files.map((f) => f.path))).toEqual([['a.wav', 'b.wav'], [], []]);
-    expect(h.instance.describe?.()).toMatchObject({ linesRead: 5, entries: 2, duplicates: 3 });
+    expect(h.instance.features?.describe?.()).toMatchObject({
+      linesRead: 5,
+      entries: 2,
+      duplicates: 3,
+    });
   });
 
   it('names a missing file as missing, with the journal line', async () => {
@@ -139,10 +143,8 @@ describe('reading a journal file from the saved offset', () => {
     await appendLines(journal, ['later/x.wav']);
     const h = harness({ path: journal, missingTimeout: '2d' }, source);
     const [run] = await collect(h.instance);
-    expect(run!.files).toEqual([
-      { path: 'later/x.wav', size: 0, mtimeMs: 0, missing: true, origin: `${journal}:1` },
-    ]);
-    expect(h.instance.missingTimeoutMs).toBe(2 * 86_400_000);
+    expect(run!.files).toEqual([{ kind: 'missing', path: 'later/x.wav', origin: `${journal}:1` }]);
+    expect(h.instance.features?.missingTimeoutMs).toBe(2 * 86_400_000);
   });
 
   it('waits for a file smaller than the size its JSON entry states', async () => {
@@ -152,10 +154,8 @@ describe('reading a journal file from the saved offset', () => {
     const [run] = await collect(harness({ path: journal }, source).instance);
     expect(run!.files).toEqual([
       {
+        kind: 'missing',
         path: 'a.wav',
-        size: 0,
-        mtimeMs: 0,
-        missing: true,
         origin: `${journal}:1`,
         waiting: 'shorter than the journal says (16 of 1000 bytes written)',
       },

@@ -1,7 +1,7 @@
 import { copyFile, rename, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JournalCursor } from '../src/index.js';
+import type { JournalCursor } from '../src/internal.js';
 import { appendLines, archive, harness, runOnce, type Harness } from './helpers.js';
 
 const names = (from: number, count: number) =>

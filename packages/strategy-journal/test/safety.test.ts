@@ -1,7 +1,12 @@
 import { appendFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isCandidateFile, type FileCandidate } from '@recsync/framework';
 import { appendLines, archive, collect, harness } from './helpers.js';
+
+/** The reason of a refused entry, else undefined. */
+const refusal = (f: FileCandidate) => (f.kind === 'refused' ? f.reason : undefined);
+const sizeOf = (f: FileCandidate) => (isCandidateFile(f) ? f.size : 0);
 
 async function setup(lines: (string | Buffer)[], followSymlinks = false) {
   const { root, source, journalDir } = await archive(['in/a.wav', 'in/b.wav']);
@@ -26,23 +31,22 @@ describe('a journal cannot be used to read files outside the source', () => {
       '/etc/passwd',
       'in/../in/b.wav',
     ]);
-    expect(files.map((f) => [f.path, f.origin, f.refused])).toEqual([
+    expect(files.map((f) => [f.path, f.origin, refusal(f)])).toEqual([
       ['../secret/key.pem', `${journal}:2`, 'has a ".." segment'],
       ['/etc/passwd', `${journal}:3`, `is outside the source ${source}`],
       ['in/../in/b.wav', `${journal}:4`, 'has a ".." segment'],
       ['in/a.wav', `${journal}:1`, undefined],
     ]);
-    expect(h.instance.describe?.()).toMatchObject({ refusedLines: 3, entries: 1 });
+    expect(h.instance.features?.describe?.()).toMatchObject({ refusedLines: 3, entries: 1 });
   });
 
   it('refuses a line with a NUL byte', async () => {
     const { journal, files } = await setup(['in/a\0.wav']);
     expect(files).toEqual([
       {
+        kind: 'refused',
         path: 'in/a\0.wav',
-        size: 0,
-        mtimeMs: 0,
-        refused: 'contains a NUL byte',
+        reason: 'contains a NUL byte',
         origin: `${journal}:1`,
       },
     ]);
@@ -56,7 +60,7 @@ describe('a journal cannot be used to read files outside the source', () => {
     ]);
     expect(
       files
-        .map((f) => [f.path, f.refused, f.origin])
+        .map((f) => [f.path, refusal(f), f.origin])
         .sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
     ).toEqual([
       ['in/a.wav', undefined, `${journal}:1`],
@@ -88,14 +92,14 @@ describe('a journal cannot be used to read files outside the source', () => {
       true,
     );
     const byLine = [...files].sort((a, b) => String(a.origin).localeCompare(String(b.origin)));
-    expect(byLine.map((f) => [f.path, f.size, f.refused])).toEqual([
+    expect(byLine.map((f) => [f.path, sizeOf(f), refusal(f)])).toEqual([
       ['out-dir/key.pem', 0, `is reached through a symlink to ${root}/secret, outside the source`],
       ['out-link.pem', 0, `is a symlink to ${root}/secret/key.pem, outside the source`],
       ['in-link.wav', 'content of in/a.wav'.length, undefined],
     ]);
     expect(byLine.map((f) => f.origin)).toEqual([`${journal}:1`, `${journal}:2`, `${journal}:3`]);
     expect(h.warnings).toEqual([]);
-    expect(h.instance.describe?.()).toMatchObject({ refusedLines: 2 });
+    expect(h.instance.features?.describe?.()).toMatchObject({ refusedLines: 2 });
   });
 
   it('skips entries that are not regular files', async () => {
@@ -110,8 +114,8 @@ describe('a journal cannot be used to read files outside the source', () => {
     await appendLines(journal, ['x'.repeat(70_000), 'a.wav']);
     const h = harness({ path: journal }, source);
     const files = (await collect(h.instance)).flatMap((r) => r.files);
-    expect(files.filter((f) => !f.refused).map((f) => f.path)).toEqual(['a.wav']);
-    expect(files.filter((f) => f.refused).map((f) => [f.refused, f.origin])).toEqual([
+    expect(files.filter((f) => !refusal(f)).map((f) => f.path)).toEqual(['a.wav']);
+    expect(files.filter((f) => refusal(f)).map((f) => [refusal(f), f.origin])).toEqual([
       ['line is 70000 bytes long (at most 65536)', `${journal}:1`],
     ]);
     expect(h.warnings).toEqual([]);

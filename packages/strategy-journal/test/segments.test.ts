@@ -101,7 +101,7 @@ describe('committed segments', () => {
       { committedSegments: 'delete' },
     );
     const run = await runOnce(h, undefined, LATER());
-    await h.instance.committed!(run.cursor!);
+    await h.instance.features!.committed!(run.cursor!);
     expect(await readdir(dir)).toEqual(['003.log']);
   });
 
@@ -111,7 +111,7 @@ describe('committed segments', () => {
       { committedSegments: { moveTo: 'done' } },
     );
     const run = await runOnce(h, undefined, LATER());
-    await h.instance.committed!(run.cursor!);
+    await h.instance.features!.committed!(run.cursor!);
     expect((await readdir(dir)).sort()).toEqual(['002.log', 'done']);
     expect(await readdir(path.join(dir, 'done'))).toEqual(['001.log']);
   });
@@ -123,7 +123,7 @@ describe('committed segments', () => {
     );
     const run = await runOnce(h, undefined, LATER());
     await appendLines(path.join(dir, '001.log'), ['straggler.wav']);
-    await expect(h.instance.committed!(run.cursor!)).rejects.toThrow(
+    await expect(h.instance.features!.committed!(run.cursor!)).rejects.toThrow(
       new RegExp(
         String.raw`kept segment\(s\) written after a later segment existed.*` +
           String.raw`001\.log \(read up to byte 6, now 20 bytes\)`,
@@ -135,7 +135,7 @@ describe('committed segments', () => {
   it('is not offered for a single journal file', async () => {
     const { source, journalDir } = await archive();
     expect(
-      harness({ path: path.join(journalDir, 'w.log') }, source).instance.committed,
+      harness({ path: path.join(journalDir, 'w.log') }, source).instance.features?.committed,
     ).toBeUndefined();
   });
 });

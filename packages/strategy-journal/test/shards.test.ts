@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { shardOfKey, syncJob } from '@recsync/framework';
+import { shardOfKey, syncJob } from '@recsync/framework/internal';
 import { appendLines } from './helpers.js';
 import { journalJob } from './engine.js';
 

@@ -7,7 +7,7 @@ import {
   type JournalCursor,
   type JournalOptions,
   appendToJournal,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 describe('public types', () => {
   it('journal() takes the options users write and fits in a config', () => {

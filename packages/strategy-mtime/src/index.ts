@@ -8,44 +8,7 @@
  */
 import { mtimeStrategy } from './strategy.js';
 
-export {
-  mtimeStrategy,
-  mtimeCutoff,
-  MtimeCutoff,
-  STRATEGY_NAME,
-  type MtimeSeams,
-} from './strategy.js';
-export {
-  mtimeOptionsSchema,
-  mtimeCursorSchema,
-  type MtimeCutoffOptions,
-  type ResolvedMtimeOptions,
-  type MtimeCursor,
-} from './options.js';
-export { parseTimeInput, TIME_INPUT_FORMS } from './time.js';
-export { compilePathRules, type PathRules } from './globs.js';
-export {
-  ROOT_PARTITION,
-  MAX_REMEMBERED_PER_PARTITION,
-  comparePartitionIds,
-  partitionOfDir,
-  initialState,
-  readCursor,
-  writeCursor,
-  cutoffFor,
-  rememberedFor,
-  markDone,
-  completeRun,
-  type CursorState,
-  type PartialEntry,
-} from './cursor.js';
-export {
-  openScan,
-  CHUNK,
-  type ScanFs,
-  type ScanTask,
-  type ScanChunk,
-  type DirInfo,
-} from './walk/scan.js';
+export { mtimeStrategy, mtimeCutoff, STRATEGY_NAME } from './strategy.js';
+export type { MtimeCutoffOptions } from './options.js';
 
 export default mtimeStrategy;

@@ -17,6 +17,7 @@ import * as nodeFs from 'node:fs';
 import path from 'node:path';
 import {
   RecsyncError,
+  compilePathRules,
   defineStrategy,
   formatDuration,
   useStrategy,
@@ -24,9 +25,11 @@ import {
   type DonePartition,
   type FileCandidate,
   type Partition,
+  type PathRules,
   type PartitionsRequest,
   type StrategyContext,
   type StrategyInstance,
+  type StrategyInstanceFeatures,
   type StrategyRef,
 } from '@recsync/framework';
 import {
@@ -40,7 +43,6 @@ import {
   writeCursor,
   type CursorState,
 } from './cursor.js';
-import { compilePathRules, type PathRules } from './globs.js';
 import {
   mtimeCursorSchema,
   mtimeOptionsSchema,
@@ -73,42 +75,46 @@ export const mtimeStrategy = defineStrategy({
   name: STRATEGY_NAME,
   options: mtimeOptionsSchema,
   cursor: mtimeCursorSchema,
-  /**
-   * The globs decide which files a saved cutoff vouches for: with a wider include, files older
-   * than the cutoff in newly included folders were never looked at. The other options change
-   * how a run looks, not what a saved cutoff means.
-   */
-  identity: (options) => ({ include: options.include, exclude: options.exclude }),
-  range:
-    `${TIME_INPUT_FORMS}; --since replaces the saved cutoff for this run, --until leaves out ` +
-    'changes after it',
-  /**
-   * `head`: one HEAD per candidate, proportional to what changed. It skips what is already
-   * there with the same size and recorded mtime, so re-found files (the margin, a chmod, a
-   * folder moved in) are not uploaded again, while a file modified in place (new mtime) is.
-   * `list` would list each top-level folder's whole prefix to check a few files; `none` uploads
-   * every candidate again.
-   */
-  defaultRemoteCheck: 'head',
-  checkRange: (range, _options, now) => {
-    const bound = (flag: string, text: string) => {
-      const value = parseTimeInput(text, now);
-      if (value === undefined)
-        throw new RecsyncError('E_USAGE', {
-          message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}`,
-        });
-      return value;
-    };
-    const since = range.since === undefined ? undefined : bound('--since', range.since);
-    const until = range.until === undefined ? undefined : bound('--until', range.until);
-    if (since !== undefined && until !== undefined && until < since) {
-      throw new RecsyncError('E_USAGE', {
-        message: `--until ${range.until} is before --since ${range.since}`,
-      });
-    }
-  },
-  describeCursor: (cursor) => describeMtimeCursor(cursor),
   create: (options, context) => new MtimeCutoff(options, context),
+  features: {
+    /**
+     * The globs decide which files a saved cutoff vouches for: with a wider include, files older
+     * than the cutoff in newly included folders were never looked at. The other options change
+     * how a run looks, not what a saved cutoff means.
+     */
+    identity: (options) => ({ include: options.include, exclude: options.exclude }),
+    /**
+     * `head`: one HEAD per candidate, proportional to what changed. It skips what is already
+     * there with the same size and recorded mtime, so re-found files (the margin, a chmod, a
+     * folder moved in) are not uploaded again, while a file modified in place (new mtime) is.
+     * `list` would list each top-level folder's whole prefix to check a few files; `none` uploads
+     * every candidate again.
+     */
+    defaultRemoteCheck: 'head',
+    range: {
+      accepts:
+        `${TIME_INPUT_FORMS}; --since replaces the saved cutoff for this run, --until ` +
+        'leaves out changes after it',
+      check: (range, _options, now) => {
+        const bound = (flag: string, text: string) => {
+          const value = parseTimeInput(text, now);
+          if (value === undefined)
+            throw new RecsyncError('E_USAGE', {
+              message: `${flag} ${JSON.stringify(text)} is not ${TIME_INPUT_FORMS}`,
+            });
+          return value;
+        };
+        const since = range.since === undefined ? undefined : bound('--since', range.since);
+        const until = range.until === undefined ? undefined : bound('--until', range.until);
+        if (since !== undefined && until !== undefined && until < since) {
+          throw new RecsyncError('E_USAGE', {
+            message: `--until ${range.until} is before --since ${range.since}`,
+          });
+        }
+      },
+    },
+    describeCursor: (cursor) => describeMtimeCursor(cursor),
+  },
 });
 
 /** The cutoff in words; it is the time the cursor stands for (changes before it are backed up). */
@@ -174,12 +180,18 @@ export class MtimeCutoff implements StrategyInstance<MtimeCursor> {
     const job = compilePathRules(context.filters?.include ?? [], context.filters?.exclude ?? []);
     this.paths = {
       includesFile: (rel) => own.includesFile(rel) && job.includesFile(rel),
+      matchesInclude: (rel) => own.matchesInclude(rel) && job.matchesInclude(rel),
+      excludedBy: (rel) => own.excludedBy(rel) ?? job.excludedBy(rel),
       prunesDir: (rel) => own.prunesDir(rel) || job.prunesDir(rel),
     };
   }
 
-  /** Top-level folders of a tree without dates may lose files by design (rotating clips). */
-  readonly partitionsMayShrink = true;
+  readonly features: StrategyInstanceFeatures<MtimeCursor> = {
+    describe: () => this.describe(),
+    futureCursor: (cursor, now) => this.futureCursor(cursor, now),
+    /** Top-level folders of a tree without dates may lose files by design (rotating clips). */
+    partitionsMayShrink: true,
+  };
 
   /** Every saved cutoff was taken from a clock before a walk: one after `now` ran ahead. */
   futureCursor(cursor: MtimeCursor, now: Date): string | undefined {

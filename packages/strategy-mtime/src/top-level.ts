@@ -11,9 +11,8 @@
  * after the run's clock, and belongs to the next run.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { IncompleteWalkError, RecsyncError } from '@recsync/framework';
+import { IncompleteWalkError, RecsyncError, type PathRules } from '@recsync/framework';
 import { comparePartitionIds } from './cursor.js';
-import type { PathRules } from './globs.js';
 import type { ScanSession } from './walk/runner.js';
 import type { DirInfo } from './walk/scan.js';
 import type { WalkRules } from './walk/walker.js';

@@ -14,7 +14,7 @@ import {
   readCursor,
   rememberedFor,
   writeCursor,
-} from '@recsync/strategy-mtime';
+} from '@recsync/strategy-mtime/internal';
 import { run, subject, tempDir, writeFiles } from './helpers.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');

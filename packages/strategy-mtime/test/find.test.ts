@@ -18,6 +18,7 @@ import {
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { isCandidateFile } from '@recsync/framework';
 import { findNewer, run, subject, tempDir, tick, writeFiles } from './helpers.js';
 
 /** mulberry32: the same seed gives the same tree. */
@@ -155,6 +156,7 @@ describe('equality with find -newer', () => {
     expect(result.paths).toEqual([...tree.files].sort());
     for (const file of result.files.slice(0, 50)) {
       const stats = await stat(path.join(tree.root, file.path));
+      if (!isCandidateFile(file)) throw new Error(`${file.path}: ${file.kind}`);
       expect({ size: file.size, mtimeMs: file.mtimeMs }).toEqual({
         size: stats.size,
         mtimeMs: stats.mtimeMs,

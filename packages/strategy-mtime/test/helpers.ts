@@ -15,7 +15,7 @@ import {
   type MtimeCursor,
   type MtimeCutoffOptions,
   type ScanFs,
-} from '@recsync/strategy-mtime';
+} from '@recsync/strategy-mtime/internal';
 
 const temp = tempDirs('recsync-mtime-');
 afterEach(temp.cleanup);

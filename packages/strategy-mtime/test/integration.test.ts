@@ -6,7 +6,7 @@
 import { appendFile, chmod, cp, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { openPlan, stateFilePath } from '@recsync/framework';
+import { openPlan, stateFilePath } from '@recsync/framework/internal';
 import { createTestJob, createTree, type FixtureTree } from '@recsync/framework/testing';
 import { mtimeCutoff, type MtimeCutoffOptions } from '@recsync/strategy-mtime';
 import { tempDir, tick } from './helpers.js';

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { appendFile, chmod, cp, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScanFs } from '@recsync/strategy-mtime';
+import type { ScanFs } from '@recsync/strategy-mtime/internal';
 import { run, subject, tempDir, tick, writeFiles } from './helpers.js';
 
 const OLD = new Date('2024-05-01T00:00:00Z');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScanFs } from '@recsync/strategy-mtime';
+import type { ScanFs } from '@recsync/strategy-mtime/internal';
 import { run, subject, tempDir, tick, writeFiles } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -1,18 +1,17 @@
-/** The small parts: options, time inputs, glob pruning, and the directory scanner on its own. */
+/** The small parts: options, time inputs, and the directory scanner on its own. */
 import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CHUNK,
-  compilePathRules,
   mtimeOptionsSchema,
   mtimeStrategy,
   openScan,
   parseTimeInput,
   type ScanChunk,
   type ScanTask,
-} from '@recsync/strategy-mtime';
+} from '@recsync/strategy-mtime/internal';
 import { run, subject, tempDir, writeFiles } from './helpers.js';
 
 describe('options', () => {
@@ -25,8 +24,8 @@ describe('options', () => {
       exclude: [],
       threads: 2,
     });
-    expect(mtimeStrategy.defaultRemoteCheck).toBe('head');
-    expect(mtimeStrategy.range).toMatch(/duration/);
+    expect(mtimeStrategy.features?.defaultRemoteCheck).toBe('head');
+    expect(mtimeStrategy.features?.range?.accepts).toMatch(/duration/);
   });
 
   it('refuses typos and bad values with messages that say what is valid', () => {
@@ -44,7 +43,8 @@ describe('options', () => {
   });
 
   it('ties the saved state to the globs only', () => {
-    const identity = (input: object) => mtimeStrategy.identity!(mtimeOptionsSchema.parse(input));
+    const identity = (input: object) =>
+      mtimeStrategy.features!.identity!(mtimeOptionsSchema.parse(input));
     expect(identity({ writeOnce: true, margin: '1m', include: ['a/**'] })).toEqual({
       include: ['a/**'],
       exclude: [],
@@ -78,35 +78,6 @@ describe('time inputs', () => {
       '2030-1-2',
     ])
       expect(parseTimeInput(text, now)).toBeUndefined();
-  });
-});
-
-describe('glob pruning', () => {
-  it('prunes a folder only when no file below it can be taken', () => {
-    const rules = compilePathRules(['cam-*/2026-*/**/*.mp4', 'docs/*.pdf'], ['**/tmp/**']);
-    const prunes = (dir: string) => rules.prunesDir(dir);
-    expect(['cam-1', 'cam-1/2026-01', 'cam-1/2026-01/x/y', 'docs'].map(prunes)).toEqual([
-      false,
-      false,
-      false,
-      false,
-    ]);
-    expect(['other', 'cam-1/2025-12', 'docs/sub', 'cam-1/2026-01/tmp'].map(prunes)).toEqual([
-      true,
-      true,
-      true,
-      true,
-    ]);
-    expect(rules.includesFile('cam-1/2026-01/a/b.mp4')).toBe(true);
-    expect(rules.includesFile('cam-1/2026-01/tmp/b.mp4')).toBe(false);
-    expect(rules.includesFile('docs/.hidden.pdf')).toBe(true);
-  });
-
-  it('never prunes for base-name, negated or slash-spanning includes', () => {
-    for (const include of [['*.mp4'], ['!x/**'], ['{a/b,c}/**'], ['a/**', '*.pdf']]) {
-      expect(compilePathRules(include, []).prunesDir('zzz')).toBe(false);
-    }
-    expect(compilePathRules([], []).prunesDir('anything')).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { checkRange, definePlugin, openPlan } from '@recsync/framework';
+import { checkRange, definePlugin, openPlan } from '@recsync/framework/internal';
 import {
   RecsyncCommand,
   rangeFlags,

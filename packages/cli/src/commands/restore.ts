@@ -1,5 +1,10 @@
 import { Flags } from '@oclif/core';
-import { EXIT_CODES, openRestore, RecsyncError, type ResolvedJob } from '@recsync/framework';
+import {
+  EXIT_CODES,
+  openRestore,
+  RecsyncError,
+  type ResolvedJob,
+} from '@recsync/framework/internal';
 import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
 import { writeRestoreLines, writeRestoreNdjson } from '../render/restore.js';
 

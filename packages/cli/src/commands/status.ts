@@ -9,7 +9,7 @@ import {
   type ResolvedJob,
   type ShardSpec,
   type StateFile,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { RecsyncCommand } from '../base.js';
 import { renderStatus, type JobStatus } from '../render/status.js';
 

@@ -7,7 +7,7 @@ import {
   type Plugin,
   type RecsyncError,
   type ResolvedJob,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import {
   RecsyncCommand,
   rangeFlags,
@@ -155,7 +155,7 @@ export default class Sync extends RecsyncCommand {
     const plugins: Plugin[] = [];
     if (live) {
       const [{ createProgressTracker }, { startProgress }] = await Promise.all([
-        import('@recsync/framework'),
+        import('@recsync/framework/internal'),
         import('../render/progress.js'),
       ]);
       const tracker = createProgressTracker();

@@ -1,4 +1,9 @@
-import { describeOwner, jobLeaseBackend, RecsyncError, unlockJob } from '@recsync/framework';
+import {
+  describeOwner,
+  jobLeaseBackend,
+  RecsyncError,
+  unlockJob,
+} from '@recsync/framework/internal';
 import { RecsyncCommand, shardFlags, withShards } from '../base.js';
 
 export default class Unlock extends RecsyncCommand {

@@ -8,7 +8,7 @@ import {
   parseSubset,
   RecsyncError,
   type VerifyRun,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { RecsyncCommand, rangeFlags, rangeOf, shardFlags, withShards } from '../base.js';
 import { shardText } from '../render/format.js';
 import { costText, writeVerifyNdjson, writeVerifyTable } from '../render/verify.js';

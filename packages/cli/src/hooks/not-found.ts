@@ -5,7 +5,7 @@
  * The plugin is called from here rather than registered, so the two never race.
  */
 import type { Hook } from '@oclif/core';
-import { closestName, EXIT_CODES } from '@recsync/framework';
+import { closestName, EXIT_CODES } from '@recsync/framework/internal';
 
 const hook: Hook.CommandNotFound = async function (options) {
   if (process.stdin.isTTY && process.stderr.isTTY) {

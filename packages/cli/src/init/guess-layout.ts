@@ -6,7 +6,7 @@
  */
 import { opendir } from 'node:fs/promises';
 import path from 'node:path';
-import { compileLayout, parseFolderPath } from '@recsync/strategy-date';
+import { compileLayout, parseFolderPath } from '@recsync/strategy-date/internal';
 
 export interface LayoutGuess {
   readonly layout: string;

@@ -4,7 +4,7 @@
  * config; in a data-only config (`.json`, `.yaml`) they are `{ use, with }`, and for the
  * built-in strategies `with` is described by each strategy's own options schema.
  */
-import { configSchema, z } from '@recsync/framework';
+import { configSchema, z } from '@recsync/framework/internal';
 import { dateStrategy } from '@recsync/strategy-date';
 import { journalStrategy } from '@recsync/strategy-journal';
 import { mtimeStrategy } from '@recsync/strategy-mtime';

@@ -1,5 +1,5 @@
 /** Small text formatting shared by the renderers. */
-import { describeConnection, formatBytes, type RunInfo } from '@recsync/framework';
+import { describeConnection, formatBytes, type RunInfo } from '@recsync/framework/internal';
 
 export { formatBytes };
 

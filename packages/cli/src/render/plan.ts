@@ -12,7 +12,12 @@
  *                         "error"? } ],
  *       "facts", "totals" } ] }
  */
-import { emptyPlanCounts, type PlanCounts, type PlanItem, type PlanRun } from '@recsync/framework';
+import {
+  emptyPlanCounts,
+  type PlanCounts,
+  type PlanItem,
+  type PlanRun,
+} from '@recsync/framework/internal';
 import { connectionLine, factsLine, formatBytes, pad, shardText, targetUrl } from './format.js';
 
 type Write = (text: string) => void;

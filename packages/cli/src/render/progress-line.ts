@@ -7,7 +7,7 @@
  * the bytes to upload, files done of the total, rate and ETA. Uploads pull the listing (it never
  * runs far ahead: nothing is held in memory), so a partition's total is known near its end.
  */
-import type { ProgressSnapshot } from '@recsync/framework';
+import type { ProgressSnapshot } from '@recsync/framework/internal';
 import { formatBytes } from './format.js';
 
 export interface RateSample {

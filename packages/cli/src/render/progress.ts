@@ -8,7 +8,7 @@
  * other output above the line. Loaded only when the display is on.
  */
 import cliProgress from 'cli-progress';
-import type { ProgressSnapshot } from '@recsync/framework';
+import type { ProgressSnapshot } from '@recsync/framework/internal';
 import { progressLine, rateOf, type RateSample } from './progress-line.js';
 
 export interface ProgressDisplay {

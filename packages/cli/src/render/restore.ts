@@ -7,7 +7,7 @@
  * outcome: restored | skipped | failed | refused | archived | planned (--dry-run).
  * `shard` ({index,count}) is there when the run restored one shard's share (`--shard`).
  */
-import type { RestoreEvent, RestoreRun, RestoreSummary } from '@recsync/framework';
+import type { RestoreEvent, RestoreRun, RestoreSummary } from '@recsync/framework/internal';
 import { formatBytes, pad, shardText } from './format.js';
 
 type Write = (text: string) => void;

@@ -5,7 +5,7 @@ import {
   type LeaseRecord,
   type RunRecord,
   type StateFile,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { formatBytes, pad } from './format.js';
 
 export interface JobStatus {

@@ -19,7 +19,7 @@ import {
   type VerifyItem,
   type VerifyRun,
   type VerifySummary,
-} from '@recsync/framework';
+} from '@recsync/framework/internal';
 import { formatBytes, pad, shardText } from './format.js';
 
 type Write = (text: string) => void;

@@ -119,9 +119,10 @@ export async function resolveConfig(
       strategy,
       filters: {
         ...job.filters,
-        settle: job.filters.settle ?? strategy.definition.defaultSettleMs ?? DEFAULT_SETTLE_MS,
+        settle:
+          job.filters.settle ?? strategy.definition.features?.defaultSettleMs ?? DEFAULT_SETTLE_MS,
       },
-      remoteCheck: job.remoteCheck ?? strategy.definition.defaultRemoteCheck ?? 'list',
+      remoteCheck: job.remoteCheck ?? strategy.definition.features?.defaultRemoteCheck ?? 'list',
       lookbackCheck: job.lookbackCheck,
       upload: job.upload,
       followSymlinks: job.followSymlinks,

@@ -49,7 +49,9 @@ export class Commit {
     return this.counts.failed.files + this.refused + this.partitionErrors;
   }
 
-  /** Registers a stream item with the cursor commit; call in stream order, before workers see it. */
+  /**
+   * Registers a stream item with the cursor commit; call in stream order, before workers see it.
+   */
   observe(item: PlanItem): void {
     if (item.type === 'partition') this.cursor.open(item.partition);
     else if (item.type === 'file') this.cursor.add(item.partitionIndex);
@@ -70,7 +72,10 @@ export class Commit {
     await this.done(this.cursor.end(item.partition.index, item.error));
   }
 
-  /** A file's final outcome: counted, reported, written to the pending set; its partition may be done. */
+  /**
+   * A file's final outcome: counted, reported, written to the pending set; its partition may be
+   * done.
+   */
   async file(item: PlanFile, result: FinalResult): Promise<void> {
     this.record(item, result);
     await this.done(this.cursor.settle(item.partitionIndex, result.outcome, item.size));
@@ -136,11 +141,13 @@ export class Commit {
     }
     state.cursor = this.cursor.cursor;
     await state.save();
-    if (event.cursorMoved && strategy.committed) {
-      // Shards share what is cleaned up: only up to every shard's saved cursor (see state/shards.ts).
+    const committed = strategy.features?.committed;
+    if (event.cursorMoved && committed) {
+      // Shards share what is cleaned up: only up to every shard's saved cursor (see
+      // state/shards.ts).
       const upTo = await sharedCommittedCursor(job, strategy, state.cursor).catch(() => undefined);
       if (upTo !== undefined) {
-        await strategy.committed(upTo).catch((error: unknown) =>
+        await committed.call(strategy.features, upTo).catch((error: unknown) =>
           hooks.warning.call({
             job: job.name,
             code: 'W_COMMITTED',

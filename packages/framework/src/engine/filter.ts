@@ -7,7 +7,6 @@
  * `present`.
  */
 import type { PartitionInfo } from '../hooks.js';
-import type { FileCandidate } from '../strategy.js';
 import { ownsKey } from '../shard.js';
 import { keyProblem, localPath, pathRefusal, strategyRefusalCode } from './paths.js';
 import type { RetryCandidate } from './pending.js';
@@ -17,37 +16,41 @@ import type { PlanContext, PlanFile } from './plan.js';
 export async function filterFile(
   ctx: PlanContext,
   info: PartitionInfo,
-  file: FileCandidate | RetryCandidate,
+  file: RetryCandidate,
 ): Promise<PlanFile | undefined> {
   // Scale-out (see ../shard.ts): another shard's file is not this run's business at all. An entry
-  // without a key is owned by the hash of the key it would have; an unreadable folder by every shard.
+  // without a key is owned by the hash of the key it would have; an unreadable folder by every
+  // shard.
   const mine = (key: string) => ownsKey(ctx.job.shard, key);
   const defaultKey = ctx.job.target.prefix + file.path;
   if (
-    (file.refused || (file.unreadable && !file.unreadable.folder) || pathRefusal(file.path)) &&
+    (file.kind === 'refused' ||
+      (file.kind === 'unreadable' && !file.folder) ||
+      pathRefusal(file.path)) &&
     !mine(defaultKey)
   )
     return undefined;
-  const partition = ('partitionId' in file && file.partitionId) || info.id;
+  const partition = file.partitionId || info.id;
+  const isFile = file.kind === undefined || file.kind === 'file';
   const base = {
     type: 'file' as const,
     partitionIndex: info.index,
     partition,
     path: file.path,
-    size: file.size,
-    mtimeMs: file.mtimeMs,
+    size: isFile ? file.size : 0,
+    mtimeMs: isFile ? file.mtimeMs : 0,
     ...(file.rawPath ? { rawPath: file.rawPath } : {}),
   };
-  const origin = file.origin ? ` (${file.origin})` : '';
-  if (file.refused)
+  const origin = 'origin' in file && file.origin ? ` (${file.origin})` : '';
+  if (file.kind === 'refused')
     return {
       ...base,
       key: '',
       action: 'refused',
       code: strategyRefusalCode(file),
-      reason: `${file.refused}${origin}`,
+      reason: `${file.reason}${origin}`,
     };
-  if (file.unreadable) return unreadableItem(ctx, base, file.unreadable);
+  if (file.kind === 'unreadable') return unreadableItem(ctx, base, file);
   const badPath = pathRefusal(file.path);
   if (badPath)
     return {
@@ -57,16 +60,19 @@ export async function filterFile(
       code: badPath.code,
       reason: `${badPath.reason}${origin}`,
     };
+  if (file.kind === 'vanished') {
+    const gone = { path: file.path, size: 0, mtimeMs: 0, rawPath: file.rawPath };
+    const key = ctx.hooks.key.call(defaultKey, gone);
+    if (!mine(key)) return undefined;
+    const badKey = keyProblem(key);
+    if (badKey) return badKeyItem(base, key, badKey);
+    return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
+  }
   const key = ctx.hooks.key.call(defaultKey, file);
   if (!mine(key)) return undefined;
   const badKey = keyProblem(key);
-  if (badKey) {
-    const reason = `cannot be uploaded under this name: ${badKey}; rename the file, exclude it, or map its key with a key hook plugin`;
-    return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
-  }
-  if ('vanished' in file && file.vanished)
-    return { ...base, key, action: 'vanished', reason: file.reason ?? 'no longer exists locally' };
-  if (file.missing)
+  if (badKey) return badKeyItem(base, key, badKey);
+  if (file.kind === 'missing')
     return {
       ...base,
       key,
@@ -82,14 +88,27 @@ export async function filterFile(
   return { ...base, key, action: 'upload' };
 }
 
+function badKeyItem(
+  base: Omit<PlanFile, 'key' | 'action'>,
+  key: string,
+  problem: string,
+): PlanFile {
+  const reason =
+    `cannot be uploaded under this name: ${problem}; rename the file, exclude it, ` +
+    'or map its key with a key hook plugin';
+  return { ...base, key, action: 'failed', code: 'E_FILE_BAD_KEY', reason };
+}
+
 function unreadableItem(
   ctx: PlanContext,
   base: Omit<PlanFile, 'key' | 'action'>,
-  problem: { error: string; folder: boolean },
+  problem: { readonly error: string; readonly folder: boolean },
 ): PlanFile {
   const where = localPath(ctx.job.source, base).toString();
   if (problem.folder) {
-    const reason = `folder cannot be read (${problem.error}): ${where}; its files are not backed up until it can be (fix the permissions)`;
+    const reason =
+      `folder cannot be read (${problem.error}): ${where}; its files are not backed ` +
+      'up until it can be (fix the permissions)';
     return {
       ...base,
       key: '',

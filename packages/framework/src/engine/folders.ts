@@ -30,7 +30,10 @@ export interface FolderStamp {
   readonly at: number;
 }
 
-/** What sync saves for a completely checked partition. Folder keys are relative to its dir (`.` = itself). */
+/**
+ * What sync saves for a completely checked partition. Folder keys are relative to its dir (`.` =
+ * itself).
+ */
 export interface PartitionRecord {
   readonly config: string;
   readonly folders: Record<string, FolderStamp>;

@@ -71,17 +71,25 @@ export class OpenUploads implements MultipartLog {
         this.state.openUploads.delete(uploadId);
         recordedAborted++;
       } catch (error) {
-        if (notImplemented(error)) this.state.openUploads.delete(uploadId); // nothing more recsync can do
+        // nothing more recsync can do
+        if (notImplemented(error)) this.state.openUploads.delete(uploadId);
         this.warn(
           'W_MULTIPART_ABORT',
-          `could not abort the multipart upload of ${upload.key} left by an earlier run: ${describeError(error)}${notImplemented(error) ? ' (the store does not implement AbortMultipartUpload; a lifecycle rule removes it)' : ' (retried next run)'}`,
+          `could not abort the multipart upload of ${upload.key} left by an earlier run: ` +
+            `${describeError(error)}${
+              notImplemented(error)
+                ? ' (the store does not implement ' +
+                  'AbortMultipartUpload; a lifecycle rule removes it)'
+                : ' (retried next run)'
+            }`,
         );
       }
     }
     if (recordedAborted > 0)
       this.warn(
         'W_MULTIPART_ABORTED',
-        `aborted ${recordedAborted} multipart upload(s) left unfinished by an earlier run (their files are uploaded again)`,
+        `aborted ${recordedAborted} multipart upload(s) left unfinished by an earlier run (their ` +
+          'files are uploaded again)',
       );
     const swept = await this.sweep(options);
     if (recordedAborted > 0 || swept > 0) await this.state.save();
@@ -114,13 +122,15 @@ export class OpenUploads implements MultipartLog {
         : describeError(error);
       this.warn(
         'W_MULTIPART_SWEEP',
-        `could not sweep abandoned multipart uploads under "${prefix}": ${what}; a bucket lifecycle rule (AbortIncompleteMultipartUpload) covers them`,
+        `could not sweep abandoned multipart uploads under "${prefix}": ${what}; a bucket ` +
+          'lifecycle rule (AbortIncompleteMultipartUpload) covers them',
       );
     }
     if (swept > 0)
       this.warn(
         'W_MULTIPART_SWEPT',
-        `aborted ${swept} multipart upload(s) under "${prefix}" started more than ${Math.round(abandonedAgeMs / 3_600_000)}h ago`,
+        `aborted ${swept} multipart upload(s) under "${prefix}" started more than ` +
+          `${Math.round(abandonedAgeMs / 3_600_000)}h ago`,
       );
     return swept;
   }

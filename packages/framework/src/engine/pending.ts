@@ -41,19 +41,27 @@ export class PendingSnapshot {
     this.folders = [...pending].filter(([, e]) => e.folder).map(([p]) => p);
   }
 
-  /** Taken by the pending pass: the path itself, or a file below a pending folder (walked again). */
+  /**
+   * Taken by the pending pass: the path itself, or a file below a pending folder (walked again).
+   */
   handled(path: string): boolean {
     return this.paths.has(path) || this.folders.some((f) => f === '' || path.startsWith(`${f}/`));
   }
 }
 
-/** A pending-set entry as a candidate: it may have vanished, and it keeps its partition. */
-export interface RetryCandidate extends FileCandidate {
-  readonly vanished?: true;
+/** A pending file that no longer exists and is not waited for: dropped as `vanished`. */
+export interface VanishedEntry {
+  readonly kind: 'vanished';
+  readonly path: string;
+  readonly rawPath?: string;
   readonly reason?: string;
+}
+
+/** A pending-set entry as a candidate: it may have vanished, and it keeps its partition. */
+export type RetryCandidate = (FileCandidate | VanishedEntry) & {
   /** The partition the entry was first found in. */
   readonly partitionId?: string;
-}
+};
 
 /**
  * The pending set as candidates. A pending file that no longer exists is dropped as vanished,
@@ -66,7 +74,7 @@ export async function* pendingCandidates(
   ctx: PlanContext,
   paths: ReadonlySet<string>,
 ): AsyncGenerator<RetryCandidate> {
-  const timeout = ctx.strategy.missingTimeoutMs;
+  const timeout = ctx.strategy.features?.missingTimeoutMs;
   const guard = new RootGuard(ctx.job.source);
   for (const path of paths) {
     if (ctx.signal.aborted) return;
@@ -75,11 +83,10 @@ export async function* pendingCandidates(
     const kept = { partitionId: entry?.partition, ...(entry?.raw ? { rawPath: entry.raw } : {}) };
     if (!(await guard.parentInside(local))) {
       yield {
+        kind: 'refused',
         path,
-        size: 0,
-        mtimeMs: 0,
-        refused: 'its folder resolves outside the source root (a symlink)',
-        refusedCode: 'E_FILE_SYMLINK_OUT',
+        reason: 'its folder resolves outside the source root (a symlink)',
+        code: 'E_FILE_SYMLINK_OUT',
         ...kept,
       };
       continue;
@@ -102,13 +109,11 @@ export async function* pendingCandidates(
     } catch {
       const since = Date.parse(entry?.firstSeen ?? '');
       if (timeout !== undefined && !(ctx.now.getTime() - since > timeout))
-        yield { path, size: 0, mtimeMs: 0, missing: true, ...kept };
+        yield { kind: 'missing', path, ...kept };
       else
         yield {
+          kind: 'vanished',
           path,
-          size: 0,
-          mtimeMs: 0,
-          vanished: true,
           ...kept,
           ...(timeout !== undefined
             ? { reason: `missing for more than ${formatDuration(timeout)}` }

@@ -108,9 +108,11 @@ export async function prepareRun(
     filters,
     warn,
   });
-  if (job.target.objectLock?.from === 'partition' && !strategy.partitionStart) {
+  if (job.target.objectLock?.from === 'partition' && !strategy.features?.partitionStart) {
     throw new RecsyncError('E_CONFIG_INVALID', {
-      message: `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ${definition.name} has no partition dates`,
+      message:
+        `jobs.${job.name}.target.objectLock.from is "partition", but the strategy ` +
+        `${definition.name} has no partition dates`,
       hint: 'use from: "mtime" or "upload", or a strategy whose partitions are dates (dateFolders)',
     });
   }
@@ -118,7 +120,8 @@ export async function prepareRun(
   // state's fingerprint, the S3 client and the run's description alike.
   const connection = options.target ? options.target.connection : await connectionOf(job.target);
   const state = await JobState.load(job, connection);
-  await checkShards(job, strategy, state.exists); // another shard count, or unsafe shared clean-up: exit 2
+  // another shard count, or unsafe shared clean-up: exit 2
+  await checkShards(job, strategy, state.exists);
   const now = options.now ?? new Date();
   if (state.cursor !== undefined && !options.range)
     refuseFutureCursor(job, strategy, state.cursor, now);
@@ -127,7 +130,7 @@ export async function prepareRun(
     source: job.source,
     record: state.source,
     acceptChange: options.acceptSourceChange ?? false,
-    partitionsMayShrink: strategy.partitionsMayShrink ?? false,
+    partitionsMayShrink: strategy.features?.partitionsMayShrink ?? false,
     warn: (code, message) => hooks.warning.call({ job: job.name, code, message }),
   });
   const limits = runLimits(job.upload, options.concurrency);
@@ -182,7 +185,7 @@ export async function prepareRun(
         : {}),
     ...(shown ? { connection: shown } : {}),
     strategy: definition.name,
-    facts: strategy.describe?.() ?? {},
+    facts: strategy.features?.describe?.() ?? {},
     ...(options.range ? { range: { ...options.range } } : {}),
     startedAt: now.toISOString(),
     ...(job.shard ? { shard: job.shard } : {}),
@@ -225,12 +228,15 @@ function refuseFutureCursor(
   cursor: unknown,
   now: Date,
 ): void {
-  const problem = strategy.futureCursor?.(cursor, now);
+  const problem = strategy.features?.futureCursor?.(cursor, now);
   if (!problem) return;
   throw new RecsyncError('E_CURSOR_FUTURE', {
-    message: `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock says ${now.toISOString()}); a run would select nothing`,
+    message:
+      `the saved cursor of job "${job.name}" lies in the future: ${problem} (the clock ` +
+      `says ${now.toISOString()}); a run would select nothing`,
     hint:
-      `if the clock was wrong when it was saved, start over (objects already in the bucket are not uploaded again): recsync state reset --job ${job.name}\n` +
+      'if the clock was wrong when it was saved, start over (objects already in the bucket are ' +
+      `not uploaded again): recsync state reset --job ${job.name}\n` +
       'or back up a range without the cursor: recsync sync --job ' +
       job.name +
       ' --since DATE',

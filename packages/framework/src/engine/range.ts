@@ -13,11 +13,13 @@ export function checkRange(
 ): void {
   if (!range) return;
   const { definition, options } = job.strategy;
-  if (!definition.range) {
+  const accepted = definition.features?.range;
+  if (!accepted) {
     throw new RecsyncError('E_USAGE', {
-      message: `--since/--until mean nothing to the strategy ${definition.name} of job "${job.name}"`,
+      message:
+        `--since/--until mean nothing to the strategy ${definition.name} ` + `of job "${job.name}"`,
       hint: 'run without a range, or select the job(s) whose strategy takes one with --job',
     });
   }
-  definition.checkRange?.(range, options as never, now);
+  accepted.check?.(range, options as never, now);
 }

@@ -85,7 +85,8 @@ export function createRemoteChecker(
       let listing: Promise<Map<string, number>> | undefined;
       const start = () => {
         listing ??= listAll(target, listPrefix, signal);
-        listing.catch(() => undefined); // observed below; avoids an unhandled rejection while prefetched
+        // observed below; avoids an unhandled rejection while prefetched
+        listing.catch(() => undefined);
         return listing;
       };
       if (options.eager) void start();
@@ -102,7 +103,8 @@ export function createRemoteChecker(
               throw targetError(error, { ...target, action: `listing ${listPrefix}` });
             if (!warned)
               warn(
-                `listing ${listPrefix} failed (${(error as Error).message}); checking files one by one instead`,
+                `listing ${listPrefix} failed (${(error as Error).message}); checking ` +
+                  'files one by one instead',
               );
             warned = true;
             return fallback.isPresent(key, size, mtimeMs);

@@ -60,7 +60,7 @@ export async function openPlan(job: ResolvedJob, options: RunOptions = {}): Prom
     cursor: run.state.cursor,
     pending: run.state.pending.size,
     items,
-    facts: () => run.strategy.describe?.() ?? run.info.facts,
+    facts: () => run.strategy.features?.describe?.() ?? run.info.facts,
   };
 }
 
@@ -130,7 +130,8 @@ class SyncRun {
     this.commit = new Commit(run);
     this.breaker = new FailureBreaker(run.limits.failureStreak);
     this.guard = new RootGuard(run.job.source);
-    setMaxListeners(0, this.stop.signal, this.hardStop.signal); // one listener per in-flight request
+    // one listener per in-flight request
+    setMaxListeners(0, this.stop.signal, this.hardStop.signal);
     options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
     options.abortSignal?.addEventListener(
       'abort',
@@ -235,10 +236,12 @@ class SyncRun {
       resolved.outcome === 'refused'
         ? this.commit.refuse(item, resolved.reason, item.code ?? 'E_FILE_SYMLINK_OUT')
         : resolved;
-    if (this.fatal && result.outcome === 'failed') return; // the target is down: not the file's fault
+    // the target is down: not the file's fault
+    if (this.fatal && result.outcome === 'failed') return;
     if (this.breaker.hold(item, result)) return;
     await this.commit.file(item, result);
-    if (result.outcome === 'uploaded') await this.releaseHeldFailures(); // the target works: they were the files' failures
+    // the target works: they were the files' failures
+    if (result.outcome === 'uploaded') await this.releaseHeldFailures();
   }
 
   private async releaseHeldFailures(): Promise<void> {
@@ -277,7 +280,9 @@ class SyncRun {
       : new RecsyncError('E_INTERNAL', {
           message: `unexpected error: ${describeError(error)}`,
           cause: error,
-          hint: 'the state was saved and nothing is lost; please report this with the output of --verbose',
+          hint:
+            'the state was saved and nothing is lost; please report this with ' +
+            'the output of --verbose',
         });
     this.fatal ??= wrapped;
     this.stop.abort();
@@ -287,6 +292,6 @@ class SyncRun {
   private partitionStart(item: PlanFile): Date | undefined {
     const id =
       item.partitionIndex < 0 ? this.run.state.pending.get(item.path)?.partition : item.partition;
-    return id === undefined ? undefined : this.run.strategy.partitionStart?.(id);
+    return id === undefined ? undefined : this.run.strategy.features?.partitionStart?.(id);
   }
 }

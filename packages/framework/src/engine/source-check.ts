@@ -38,7 +38,8 @@ export async function checkSource(options: SourceCheckOptions): Promise<{ dev: n
   if (record?.dev !== undefined && record.dev !== dev) {
     options.warn(
       'W_SOURCE_DEVICE',
-      `the source ${source} is on another device than at the last run (${record.dev} → ${dev}): remounted?`,
+      `the source ${source} is on another device than at the last run ` +
+        `(${record.dev} → ${dev}): remounted?`,
     );
   }
   if (!(await hasEntries(job, source))) {
@@ -46,7 +47,8 @@ export async function checkSource(options: SourceCheckOptions): Promise<{ dev: n
       options,
       'E_SOURCE_EMPTY',
       `the source ${source} is empty`,
-      'if it is a mount point (NAS, disk), mount it and run again; if the archive is new, run again once it has files',
+      'if it is a mount point (NAS, disk), mount it and run again; if the archive is new, run ' +
+        'again once it has files',
     );
   }
   const partition = record?.partition;
@@ -56,11 +58,14 @@ export async function checkSource(options: SourceCheckOptions): Promise<{ dev: n
     changed(
       options,
       'E_SOURCE_CHANGED',
-      `the folder of partition ${partition.id} (${partition.dir}), completed by an earlier run with ${partition.entries} entries, is missing`,
+      `the folder of partition ${partition.id} (${partition.dir}), completed by an earlier run ` +
+        `with ${partition.entries} entries, is missing`,
       'check that the archive is mounted and complete',
     );
   } else if (entries < partition.entries) {
-    const message = `the folder of partition ${partition.id} (${partition.dir}) has ${entries} entries; an earlier run completed it with ${partition.entries}`;
+    const message =
+      `the folder of partition ${partition.id} (${partition.dir}) has ${entries} ` +
+      `entries; an earlier run completed it with ${partition.entries}`;
     if (options.partitionsMayShrink) options.warn('W_SOURCE_SHRANK', message);
     else
       changed(
@@ -88,7 +93,9 @@ function changed(
   }
   throw new RecsyncError(code, {
     message: `${message}; nothing was read, so no file is skipped because of it`,
-    hint: `${fix}.\nIf the change is deliberate (the archive moved or was pruned), accept it once: ${ACCEPT(options.job)}`,
+    hint:
+      `${fix}.\nIf the change is deliberate (the archive moved or was pruned), accept it ` +
+      `once: ${ACCEPT(options.job)}`,
   });
 }
 
@@ -112,7 +119,8 @@ async function rootDevice(job: string, source: string): Promise<number> {
           : `the source ${source} of job "${job}" cannot be read: ${describeError(error)}`,
       hint:
         code === 'ENOENT'
-          ? `if it lives on a mount (NAS, disk), mount it; if it moved, set jobs.${job}.source (then: recsync state adopt --job ${job})`
+          ? `if it lives on a mount (NAS, disk), mount it; if it moved, set jobs.${job}.source ` +
+            `(then: recsync state adopt --job ${job})`
           : 'fix the permissions of the source folder for the user that runs recsync',
     });
   }

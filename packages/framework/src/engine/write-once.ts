@@ -53,7 +53,8 @@ export async function judgeExisting(
     );
   if (remote.size !== local.size) {
     throw new ObjectConflict(
-      `${key} already exists with ${remote.size} bytes; the local file has ${local.size} (write-once: not replaced)`,
+      `${key} already exists with ${remote.size} bytes; the local file has ${local.size} ` +
+        '(write-once: not replaced)',
     );
   }
   const { checksum } = local;
@@ -70,12 +71,14 @@ export async function judgeExisting(
   const stored = storeValue ?? remote.metadata?.[checksumMetadataKey(checksum.algorithm)];
   if (stored === undefined) {
     throw new ObjectConflict(
-      `${key} already exists with the same size but no ${checksum.algorithm} checksum to compare (write-once: not replaced)`,
+      `${key} already exists with the same size but no ${checksum.algorithm} checksum to compare ` +
+        '(write-once: not replaced)',
     );
   }
   if (stored !== checksum.value) {
     throw new ObjectConflict(
-      `${key} already exists with ${checksum.algorithm} ${stored}; the local file has ${checksum.value} (write-once: not replaced)`,
+      `${key} already exists with ${checksum.algorithm} ${stored}; the local file has ` +
+        `${checksum.value} (write-once: not replaced)`,
     );
   }
   return `already there (write-once: same size and ${checksum.algorithm})`;

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
 import { RecsyncError } from '../errors.js';
 import type { FileCandidate } from '../strategy.js';
+import { followLink } from './containment.js';
 import { decodeName } from './names.js';
 import type { FolderSink } from '../engine/folders.js';
 export interface WalkOptions {
@@ -154,7 +155,7 @@ export async function* walkFiles(
           if (dirent.isDirectory()) pending.push(child);
           else if (dirent.isSymbolicLink()) {
             if (!options.followSymlinks) skipped.symlinks++;
-            const followed = options.followSymlinks ? await followLink(child.abs) : undefined;
+            const followed = options.followSymlinks ? await followEntry(child.abs) : undefined;
             if (followed === 'dir') pending.push(child);
             else if (followed === 'file') yield { ...child, follow: true };
           } else if (dirent.isFile()) yield { ...child, follow: false };
@@ -177,20 +178,24 @@ export async function* walkFiles(
   };
 
   /** Resolves a symlink for following: only targets inside the root are taken. */
-  const followLink = async (abs: string | Buffer): Promise<'dir' | 'file' | undefined> => {
+  const followEntry = async (abs: string | Buffer): Promise<'dir' | 'file' | undefined> => {
+    const target = await followLink(rootBytes, abs);
+    if (!target) {
+      skipped.symlinks++; // dangling
+      return undefined;
+    }
+    if (!target.inside) {
+      skipped.outside++;
+      return undefined;
+    }
     try {
-      const target = await realpath(abs, { encoding: 'buffer' });
-      if (!insideRoot(target, rootBytes)) {
-        skipped.outside++;
-        return undefined;
-      }
-      const s = await stat(target);
+      const s = await stat(target.real);
       if (s.isDirectory()) return 'dir';
       if (s.isFile()) return 'file';
       skipped.special++;
       return undefined;
     } catch {
-      skipped.symlinks++; // dangling
+      skipped.symlinks++; // vanished since it was resolved
       return undefined;
     }
   };
@@ -230,10 +235,10 @@ export async function* walkFiles(
 
 function unreadableCandidate(place: Place, error: string, folder: boolean): FileCandidate {
   return {
+    kind: 'unreadable',
     path: place.rel,
-    size: 0,
-    mtimeMs: 0,
-    unreadable: { error, folder },
+    error,
+    folder,
     ...(place.raw ? { rawPath: place.raw.toString('base64') } : {}),
   };
 }
@@ -250,21 +255,15 @@ function childOf(parent: Place, rawName: Buffer): Place {
   return { abs: Buffer.concat([parentAbs, Buffer.from(path.sep), rawName]), rel, raw };
 }
 
-function insideRoot(target: Buffer, root: Buffer): boolean {
-  if (target.equals(root)) return true;
-  return (
-    target.length > root.length &&
-    target.subarray(0, root.length).equals(root) &&
-    target[root.length] === 0x2f
-  );
-}
-
 /** Converts a platform path to the `/`-separated form used in keys. */
 export function toPosix(p: string): string {
   return path.sep === '/' ? p : p.split(path.sep).join('/');
 }
 
-/** The start folder itself may be a symlink: take it only when links are followed and it stays inside the root. */
+/**
+ * The start folder itself may be a symlink: take it only when links are followed and it stays
+ * inside the root.
+ */
 async function startFolderAllowed(
   dir: string | Buffer,
   options: WalkOptions,
@@ -273,7 +272,7 @@ async function startFolderAllowed(
   try {
     if (!(await lstat(dir)).isSymbolicLink()) return true;
     if (!options.followSymlinks) return false;
-    return insideRoot(await realpath(dir, { encoding: 'buffer' }), rootReal);
+    return (await followLink(rootReal, dir))?.inside ?? true;
   } catch {
     return true; // missing: the walk yields nothing
   }

@@ -1,15 +1,13 @@
 /**
  * Built-in filter plugins on the `filter` hook.
  *
- * - include/exclude globs (picomatch, matched against the path relative to the source, `/`
- *   separated, dot files included): a permanent skip (`excluded`). A file is taken when it
- *   matches any include (or there are none) and no exclude. Patterns without a `/` match the
- *   base name at any depth, like rclone's and .gitignore's (`*.tmp` = `**\/*.tmp`).
+ * - include/exclude globs (compiled by ../fs/globs.ts, which says what they mean): a permanent
+ *   skip (`excluded`).
  * - size limits: permanent skip.
  * - settle time: a file modified less than `settle` ago is *deferred*, never excluded: it goes
  *   to the pending set and is retried first by the next run.
  */
-import picomatch from 'picomatch';
+import { compilePathRules } from '../fs/globs.js';
 import { definePlugin, type Plugin } from '../plugin.js';
 import { formatDuration } from '../units.js';
 
@@ -21,31 +19,21 @@ export interface GlobFilterOptions {
 }
 
 export function globFilterPlugin(options: GlobFilterOptions): Plugin {
-  const compile = (patterns: readonly string[]) =>
-    patterns.map((pattern) => ({
-      pattern,
-      test: picomatch(pattern, { dot: true, basename: !pattern.includes('/') }),
-    }));
-  const includes = compile(options.include ?? []);
-  const excludes = compile(options.exclude ?? []);
+  const rules = compilePathRules(options.include ?? [], options.exclude ?? []);
+  const globs = (options.include?.length ?? 0) + (options.exclude?.length ?? 0);
   const includeList = (options.include ?? []).join(', ');
   return definePlugin({
     name: 'recsync:glob-filter',
     apply(hooks) {
-      if (
-        includes.length === 0 &&
-        excludes.length === 0 &&
-        options.minSize === undefined &&
-        options.maxSize === undefined
-      ) {
+      if (globs === 0 && options.minSize === undefined && options.maxSize === undefined) {
         return;
       }
       hooks.filter.tapPromise('recsync:glob-filter', async (file) => {
-        if (includes.length > 0 && !includes.some((m) => m.test(file.path))) {
+        if (!rules.matchesInclude(file.path)) {
           return { outcome: 'excluded', reason: `matches no include pattern (${includeList})` };
         }
-        const excludedBy = excludes.find((m) => m.test(file.path));
-        if (excludedBy) return { outcome: 'excluded', reason: `exclude ${excludedBy.pattern}` };
+        const excludedBy = rules.excludedBy(file.path);
+        if (excludedBy) return { outcome: 'excluded', reason: `exclude ${excludedBy}` };
         if (options.minSize !== undefined && file.size < options.minSize)
           return { outcome: 'excluded', reason: 'below minSize' };
         if (options.maxSize !== undefined && file.size > options.maxSize)

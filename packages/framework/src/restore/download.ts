@@ -55,7 +55,8 @@ export async function downloadWhole(
   const got = await reader.getObject(key, { signal });
   if (!got) throw new ObjectGone(`${key} disappeared from the bucket`);
   const { body, ...details } = got;
-  // The answer's headers arrive before its body: hash with the algorithm the object was stored with.
+  // The answer's headers arrive before its body: hash with the algorithm the object was stored
+  // with.
   const algorithm = storedChecksum(details.metadata)?.algorithm;
   const hasher = algorithm ? await createHasher(algorithm) : undefined;
   const bytes = await writeStream(handle, body, 0, hasher && ((c) => hasher.update(c)));

@@ -32,7 +32,10 @@ export class FolderMaker {
   private readonly made = new Set<string>();
   constructor(private readonly root: string) {}
 
-  /** Creates the parent folders of `relative` under the root; throws {@link PathRefused} when one is a symlink or a file. */
+  /**
+   * Creates the parent folders of `relative` under the root; throws {@link PathRefused} when one is
+   * a symlink or a file.
+   */
   async parents(relative: Buffer): Promise<void> {
     const segments = segmentsOf(relative).slice(0, -1);
     let current = Buffer.alloc(0);
@@ -58,7 +61,8 @@ export class FolderMaker {
         );
       } else if (!stats.isDirectory()) {
         throw new PathRefused(
-          `${current.toString()} is a file, but the key needs it to be a folder (both "a" and "a/b" exist)`,
+          `${current.toString()} is a file, but the key needs it to be a folder ` +
+            '(both "a" and "a/b" exist)',
         );
       }
       this.made.add(id);
@@ -103,7 +107,10 @@ export async function setMtime(file: Buffer, mtimeSeconds: number): Promise<void
   await utimes(file, mtimeSeconds, mtimeSeconds);
 }
 
-/** Moves the temp file into place. Resolves false (and removes the temp file) when a file is there and may not be overwritten. */
+/**
+ * Moves the temp file into place. Resolves false (and removes the temp file) when a file is there
+ * and may not be overwritten.
+ */
 export async function moveIntoPlace(
   temp: Buffer,
   finalPath: Buffer,
@@ -118,7 +125,8 @@ export async function moveIntoPlace(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
-      // A file system without hard links: check, then rename (not atomic against a writer racing us).
+      // A file system without hard links: check, then rename (not atomic against a writer racing
+      // us).
       if ((await existing(finalPath)) !== 'none') {
         await rm(temp, { force: true });
         return false;

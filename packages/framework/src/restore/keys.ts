@@ -20,7 +20,9 @@ import { RAW_PATH_METADATA, rawPathBytes } from '../fs/names.js';
 
 const SLASH = 0x2f;
 
-/** Why `relative` (bytes, `/`-separated) cannot be a path under the restore folder, or undefined. */
+/**
+ * Why `relative` (bytes, `/`-separated) cannot be a path under the restore folder, or undefined.
+ */
 export function restorePathProblem(relative: Buffer): string | undefined {
   if (relative.length === 0) return 'the key is the prefix itself (no name)';
   if (relative.includes(0)) return 'contains a NUL byte';
@@ -80,7 +82,8 @@ export class CaseGuard {
   private constructor(readonly insensitive: boolean) {}
 
   static async probe(dir: string): Promise<CaseGuard> {
-    // Unique across processes: shards restoring into one shared folder may share a pid (1, in pods).
+    // Unique across processes: shards restoring into one shared folder may share a pid (1, in
+    // pods).
     const name = `.recsync-case-${process.pid}-${randomBytes(6).toString('hex')}`;
     const lower = path.join(dir, name);
     await writeFile(lower, '', { flag: 'wx' });

@@ -95,7 +95,9 @@ export async function restoreObject(
       return {
         ...base,
         outcome: 'refused',
-        reason: `differs only in case from ${clash}, which this case-insensitive folder already holds`,
+        reason:
+          `differs only in case from ${clash}, which this ` +
+          'case-insensitive folder already holds',
       };
     const finalPath = joinBytes(ctx.to, rel);
     if (!ctx.dryRun) await ctx.folders.parents(rel);
@@ -122,7 +124,8 @@ export async function restoreObject(
           ...base,
           outcome: 'skipped',
           reason:
-            'already restored (same size and checksum, or size and mtime where no checksum is stored)',
+            'already restored (same size and checksum, or size and mtime ' +
+            'where no checksum is stored)',
         };
       if (!ctx.overwrite)
         return {
@@ -196,7 +199,8 @@ async function download(
     return fail(`received ${result.bytes} of ${details.size} bytes; not written`);
   if (stored && result.checksum !== stored.value) {
     return fail(
-      `corrupted: the object's bytes hash to ${stored.algorithm} ${result.checksum}, not the ${stored.value} stored at upload; not written`,
+      `corrupted: the object's bytes hash to ${stored.algorithm} ${result.checksum}, not the ` +
+        `${stored.value} stored at upload; not written`,
     );
   }
   await setMtime(temp, mtimeSecondsOf(details));
@@ -222,7 +226,9 @@ async function download(
   };
 }
 
-/** The mtime recorded at upload (nanoseconds in rclone's format), else the object's LastModified. */
+/**
+ * The mtime recorded at upload (nanoseconds in rclone's format), else the object's LastModified.
+ */
 function mtimeSecondsOf(details: ObjectDetails): number {
   const parsed =
     details.metadata.mtime !== undefined ? parseMtime(details.metadata.mtime) : undefined;
@@ -277,7 +283,8 @@ async function archived(
   });
   const what =
     answer === 'requested'
-      ? `restore requested (${ctx.archiveRestore.tier}${days !== undefined ? `, ${days} days` : ''})`
+      ? 'restore requested ' +
+        `(${ctx.archiveRestore.tier}${days !== undefined ? `, ${days} days` : ''})`
       : 'a restore request is already in progress';
   return { ...base, outcome: 'archived', reason: `${where}: ${what}; run again when it is done` };
 }

@@ -219,8 +219,12 @@ async function partitionPrefixes(job: ResolvedJob, options: RestoreOptions): Pro
   }
   if (prefixes.length === 0) {
     throw new RecsyncError('E_USAGE', {
-      message: `nothing of job "${job.name}" matches ${options.partition !== undefined ? `partition ${options.partition}` : 'that range'}`,
-      hint: 'partitions are found in the local source; on a machine without it, use --prefix (for date folders: --prefix 2026-11-25/)',
+      message:
+        `nothing of job "${job.name}" matches ` +
+        `${options.partition !== undefined ? `partition ${options.partition}` : 'that range'}`,
+      hint:
+        'partitions are found in the local source; on a machine without it, use --prefix ' +
+        '(for date folders: --prefix 2026-11-25/)',
     });
   }
   return prefixes;

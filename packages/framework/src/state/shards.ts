@@ -52,8 +52,8 @@ export async function checkShards(
   const saved = await savedShardStates(job);
   const others = [...new Set(saved.map((s) => s.shard?.count ?? 1).filter((n) => n !== count))];
   if (others.length > 0) throw shardsChanged(job, count, others);
-  if (count <= 1 || !strategy.committed) return;
-  if (!strategy.compareCursors) {
+  if (count <= 1 || !strategy.features?.committed) return;
+  if (!strategy.features.compareCursors) {
     throw new RecsyncError('E_SHARDS_UNSAFE', {
       message:
         `job "${job.name}": the strategy ${job.strategy.definition.name} cleans up after its ` +
@@ -90,7 +90,7 @@ export async function sharedCommittedCursor(
   own: unknown,
 ): Promise<unknown> {
   if (!job.shard || job.shard.count <= 1) return own;
-  const compare = strategy.compareCursors;
+  const compare = strategy.features?.compareCursors?.bind(strategy.features);
   if (!compare) return undefined;
   let least = own;
   for (const name of siblings(job)) {

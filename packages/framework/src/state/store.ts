@@ -70,7 +70,9 @@ export function fingerprintOf(job: ResolvedJob, connection?: Connection): Finger
         : (job.target.endpoint ?? envEndpoint() ?? null),
     ),
     strategy: definition.name,
-    identity: definition.identity ? definition.identity(options as never) : options,
+    identity: definition.features?.identity
+      ? definition.features.identity(options as never)
+      : options,
   };
 }
 

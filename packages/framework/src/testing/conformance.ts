@@ -9,14 +9,22 @@
  * relative, inside the source and under the partition's key prefix; reported sizes and mtimes
  * that match the disk; a cursor that survives JSON and its own schema; `advance` that never
  * moves backwards; a second run that finds files added since, and re-reads unchanged files only
- * in re-check or open partitions; prompt stop on an aborted signal.
+ * in re-check or open partitions; prompt stop on an aborted signal; candidates of a known kind;
+ * optional capabilities declared in `features` under their documented names.
  */
 import assert from 'node:assert/strict';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathProblem } from '../engine/paths.js';
-import type { AnyStrategyDefinition, Partition, StrategyInstance } from '../strategy.js';
+import { pathRefusal } from '../fs/containment.js';
+import {
+  isCandidateFile,
+  type AnyStrategyDefinition,
+  type Partition,
+  type StrategyInstance,
+} from '../strategy.js';
 import { advanceCursor, runStrategy } from './drive.js';
+
+const pathProblem = (relative: string): string | undefined => pathRefusal(relative)?.reason;
 
 export interface ConformanceFixture {
   /** Absolute source root holding the fixture archive. */
@@ -45,6 +53,34 @@ export interface ConformanceCheck {
   run(): Promise<void>;
 }
 
+const CANDIDATE_KINDS = new Set(['file', 'missing', 'refused', 'unreadable']);
+const DEFINITION_MEMBERS = new Set(['name', 'options', 'cursor', 'create', 'features']);
+const DEFINITION_FEATURES = new Set([
+  'identity',
+  'range',
+  'describeCursor',
+  'defaultRemoteCheck',
+  'defaultSettleMs',
+]);
+const INSTANCE_MEMBERS = new Set(['partitions', 'advance', 'features']);
+const INSTANCE_FEATURES = new Set([
+  'describe',
+  'committed',
+  'compareCursors',
+  'missingTimeoutMs',
+  'partitionStart',
+  'futureCursor',
+  'partitionsMayShrink',
+]);
+
+/**
+ * Names in `keys` that `known` does not have: a misspelt feature, or one declared outside
+ * `features`.
+ */
+function unknownNames(keys: Iterable<string>, known: ReadonlySet<string>): string[] {
+  return [...keys].filter((k) => !known.has(k));
+}
+
 interface Collected {
   partition: Partition;
   files: { path: string; size: number; mtimeMs: number }[];
@@ -55,7 +91,20 @@ async function collect(
   cursor: unknown,
   now: Date,
 ): Promise<Collected[]> {
-  return (await runStrategy(instance, { cursor, now })).partitions as Collected[];
+  const run = await runStrategy(instance, { cursor, now });
+  return run.partitions.map(({ partition, files }) => ({
+    partition,
+    files: files.map((f) => {
+      assert.ok(
+        CANDIDATE_KINDS.has(f.kind ?? 'file'),
+        `${f.path}: unknown candidate kind ${JSON.stringify(f.kind)} (file, ` +
+          'missing, refused, unreadable)',
+      );
+      return isCandidateFile(f)
+        ? { path: f.path, size: f.size, mtimeMs: f.mtimeMs }
+        : { path: f.path, size: 0, mtimeMs: 0 };
+    }),
+  }));
 }
 
 const advanceAll = (instance: StrategyInstance<unknown>, cursor: unknown, runs: Collected[]) =>
@@ -103,7 +152,8 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
           `options schema refuses the subject's options: ${parsed.error?.message}`,
         );
         assert.equal(typeof definition.cursor.safeParse, 'function', 'cursor must be a zod schema');
-        if (definition.identity) JSON.stringify(definition.identity(parsed.data as never));
+        if (definition.features?.identity)
+          JSON.stringify(definition.features.identity(parsed.data as never));
       },
     },
     withFixture(
@@ -221,9 +271,40 @@ export function strategyConformance(subject: ConformanceSubject): ConformanceChe
         if (++count > 1) break;
       assert.ok(count <= 1, 'partitions() went on after its signal was aborted');
     }),
+    withFixture(
+      'declares its optional capabilities in features, by their documented names',
+      async (_f, instance) => {
+        const problems: string[] = [];
+        const report = (what: string, names: string[]) => {
+          if (names.length > 0) problems.push(`${what}: ${names.map((n) => `'${n}'`).join(', ')}`);
+        };
+        report(
+          'the definition has members the framework ignores',
+          unknownNames(Object.keys(definition), DEFINITION_MEMBERS),
+        );
+        report(
+          'unknown definition features',
+          unknownNames(Object.keys(definition.features ?? {}), DEFINITION_FEATURES),
+        );
+        if (Object.getPrototypeOf(instance) === Object.prototype)
+          report(
+            'the instance has members the framework ignores',
+            unknownNames(Object.keys(instance), INSTANCE_MEMBERS),
+          );
+        report(
+          'unknown instance features',
+          unknownNames(Object.keys(instance.features ?? {}), INSTANCE_FEATURES),
+        );
+        assert.ok(
+          problems.length === 0,
+          `${problems.join('; ')} (optional capabilities belong in features: see "The ` +
+            'contract" in docs/plugins.md)',
+        );
+      },
+    ),
     withFixture('describes itself with plain JSON values', async (f, instance) => {
       await collect(instance, undefined, f.now);
-      const facts = instance.describe?.() ?? {};
+      const facts = instance.features?.describe?.() ?? {};
       for (const [k, v] of Object.entries(facts))
         assert.ok(
           ['string', 'number', 'boolean'].includes(typeof v),

@@ -24,7 +24,7 @@ import {
   type ResolvedJob,
   type RunOptions,
   type RunStats,
-} from '../index.js';
+} from '../internal.js';
 import { createTestClient, type TestBucketClient } from './client.js';
 
 export interface TestJobOptions {

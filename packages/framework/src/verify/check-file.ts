@@ -23,7 +23,10 @@ import type { VerifyContext } from './context.js';
 export interface LocalFile extends LocalStat {
   /** Relative to the source, `/`-separated. */
   readonly path: string;
-  /** The raw bytes of `path` (base64) when a name in it is not valid UTF-8 (`path` is then its key-safe form). */
+  /**
+   * The raw bytes of `path` (base64) when a name in it is not valid UTF-8 (`path` is then its
+   * key-safe form).
+   */
   readonly rawPath?: string;
   /** Name inside its folder. */
   readonly name: string;
@@ -31,7 +34,10 @@ export interface LocalFile extends LocalStat {
   readonly mtimeMs: number;
 }
 
-/** What the listing said about the key: the object, nothing (absent), or `unknown` (not listed: HEAD it). */
+/**
+ * What the listing said about the key: the object, nothing (absent), or `unknown` (not listed: HEAD
+ * it).
+ */
 export type Listed = ListedObject | undefined | 'unknown';
 
 export interface FileCheck {
@@ -85,10 +91,8 @@ export async function checkFile(
         action: `checking ${key}`,
       });
     }
-    add(
-      'error',
-      `could not check: ${(error as { $metadata?: unknown }).$metadata ? describeS3Error(error) : describeError(error)}`,
-    );
+    const fromStore = Boolean((error as { $metadata?: unknown }).$metadata);
+    add('error', `could not check: ${fromStore ? describeS3Error(error) : describeError(error)}`);
     return { findings, bytesRead: 0, exists: true };
   }
 }
@@ -151,7 +155,8 @@ async function checkObject(ctx: VerifyContext, check: ObjectCheck): Promise<File
   if (stored && local !== undefined && local !== stored.value) {
     add(
       'local-differs',
-      `the local file's ${algorithm} is not the one stored at upload (the file changed after it was backed up)`,
+      `the local file's ${algorithm} is not the one stored at upload (the file changed ` +
+        'after it was backed up)',
       { expected: stored.value, actual: local },
     );
   }

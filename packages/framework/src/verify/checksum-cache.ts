@@ -1,7 +1,8 @@
 /**
  * Local checksums, computed once and kept per folder under the state dir
  * (`<stateDir>/checksums/<job>/<sha1 of the folder>.json`; a shard's under
- * `checksums/<job>.shard-I-of-N/`, since it sees only its own files), so a weekly `verify --all` over
+ * `checksums/<job>.shard-I-of-N/`, since it sees only its own files), so a weekly `verify --all`
+ * over
  * millions of files does not read the whole archive again. An entry is reused only while the
  * file's (size, mtime, ctime, inode) are unchanged — all in nanoseconds from a bigint stat — and
  * for the same algorithm; anything else re-reads the file. ctime catches a file rewritten with

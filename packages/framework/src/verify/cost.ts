@@ -19,7 +19,10 @@ export interface VerifyCost {
   readonly seconds: number;
 }
 
-/** Requests per second a store answers per connection, for the rough duration (S3: ~20-50 ms a HEAD). */
+/**
+ * Requests per second a store answers per connection, for the rough duration (S3: ~20-50 ms a
+ * HEAD).
+ */
 const PER_CONNECTION_PER_SECOND = 25;
 
 export async function estimateCost(

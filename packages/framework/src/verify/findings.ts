@@ -8,7 +8,10 @@ export type FindingKind =
   | 'missing'
   /** The object's size is not the local file's. */
   | 'size'
-  /** The local file's checksum is not the one stored at upload (the file changed, or was replaced). */
+  /**
+   * The local file's checksum is not the one stored at upload (the file changed, or was
+   * replaced).
+   */
   | 'local-differs'
   /** The object's bytes do not hash to the checksum stored at upload (found by --deep). */
   | 'object-corrupt'
@@ -20,11 +23,17 @@ export type FindingKind =
   | 'extra'
   /** Object Lock retention shorter than configured (or none). */
   | 'retention-short'
-  /** The object is not encrypted although `target.sse` asks for it (from an inventory's EncryptionStatus). */
+  /**
+   * The object is not encrypted although `target.sse` asks for it (from an inventory's
+   * EncryptionStatus).
+   */
   | 'not-encrypted'
   /** The check itself failed (a read error, a request that kept failing). */
   | 'error'
-  /** Informational, never fails the run: another storage class than configured (an archive class needs a restore before it can be read). */
+  /**
+   * Informational, never fails the run: another storage class than configured (an archive class
+   * needs a restore before it can be read).
+   */
   | 'note';
 
 export const FINDING_KINDS: readonly FindingKind[] = [

@@ -56,7 +56,10 @@ export type RepairFn = (
   exists: boolean,
 ) => Promise<RepairOutcome>;
 
-/** The unit's objects, keyed by their key relative to `prefix`. Start it early: units are listed ahead. */
+/**
+ * The unit's objects, keyed by their key relative to `prefix`. Start it early: units are listed
+ * ahead.
+ */
 export async function listUnit(
   ctx: VerifyContext,
   prefix: string,

@@ -40,7 +40,9 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
   if (!match) {
     throw new RecsyncError('E_USAGE', {
       message: `--inventory ${JSON.stringify(url)} is not an s3:// URL of an inventory manifest`,
-      hint: 'for example s3://inventory-bucket/call-recording-backup/daily/2026-11-25T01-00Z/manifest.json',
+      hint:
+        'for example ' +
+        's3://inventory-bucket/call-recording-backup/daily/2026-11-25T01-00Z/manifest.json',
     });
   }
   return { bucket: match[1], key: match[2] };
@@ -54,7 +56,9 @@ export async function readInventoryManifest(
   if (!got)
     throw new RecsyncError('E_USAGE', {
       message: `no inventory manifest at ${key}`,
-      hint: 'give the manifest.json of one inventory report (a dated folder under the inventory destination)',
+      hint:
+        'give the manifest.json of one inventory report (a dated folder under ' +
+        'the inventory destination)',
     });
   const chunks: Buffer[] = [];
   for await (const c of got.body as AsyncIterable<Buffer>) chunks.push(c);

@@ -24,6 +24,7 @@ import type { ResolvedJob } from '../config/resolve.js';
 import { prepareRun } from '../engine/prepare.js';
 import { walkFiles } from '../fs/walk.js';
 import type { PartitionInfo } from '../hooks.js';
+import { isCandidateFile } from '../strategy.js';
 import { createS3Target, type S3Target } from '../s3/target.js';
 import { classNote, retention, type Adder } from './check-file.js';
 import type { VerifyContext } from './context.js';
@@ -238,6 +239,10 @@ async function spillLocal(
       followSymlinks: ctx.job.followSymlinks,
       signal: ctx.signal,
     })) {
+      if (!isCandidateFile(file)) {
+        totals.skipped++; // an unreadable folder or file: no local file to compare
+        continue;
+      }
       const key = ctx.hooks.key.call(ctx.job.target.prefix + file.path, file);
       if (!ctx.owns(key)) continue; // another shard's file
       if (

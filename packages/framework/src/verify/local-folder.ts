@@ -9,6 +9,7 @@
  * it again on --repair.
  */
 import { opendir, lstat, realpath, stat } from 'node:fs/promises';
+import { isInside } from '../fs/containment.js';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
@@ -100,7 +101,7 @@ async function inside(absolute: string | Buffer, root: string): Promise<boolean>
   try {
     const real = await realpath(absolute as string);
     const realRoot = await realpath(root);
-    return real === realRoot || real.startsWith(realRoot + path.sep);
+    return isInside(realRoot, real);
   } catch {
     return false;
   }

@@ -16,7 +16,10 @@ import type { Finding } from './findings.js';
 export interface RepairOutcome {
   readonly key: string;
   readonly path: string;
-  /** `uploaded`: the object now holds the local file; `not-replaced`: write-once or Object Lock; `failed`: the upload failed. */
+  /**
+   * `uploaded`: the object now holds the local file; `not-replaced`: write-once or Object Lock;
+   * `failed`: the upload failed.
+   */
   readonly outcome: 'uploaded' | 'not-replaced' | 'failed';
   readonly detail: string;
   /** The findings it answers. */
@@ -57,7 +60,8 @@ export function createRepairer(
           ...base,
           outcome: 'not-replaced',
           detail:
-            'Object Lock job: the existing object is kept (it may be under retention); upload a corrected copy under another key if needed',
+            'Object Lock job: the existing object is kept (it may be under retention); upload a ' +
+            'corrected copy under another key if needed',
         };
       }
       const item: PlanFile = {

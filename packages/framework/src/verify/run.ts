@@ -160,7 +160,8 @@ export async function openVerify(
     ((unit: string) => (file: LocalFile, key: string, found: Finding[], exists: boolean) =>
       repairer.repair(file, key, found, exists, unit));
   const items = (async function* () {
-    // --all: the source root's own files first (a delimited listing), then each top-level folder as a unit.
+    // --all: the source root's own files first (a delimited listing), then each top-level folder as
+    // a unit.
     const units: Place[] = options.all
       ? yield* tally(
           checkUnit(ctx, {
@@ -180,7 +181,8 @@ export async function openVerify(
     for (let i = 0; i < units.length; i++) {
       if (controller.signal.aborted) return;
       const listing = next!;
-      listing.catch(() => undefined); // observed by checkUnit; avoids an unhandled rejection meanwhile
+      // observed by checkUnit; avoids an unhandled rejection meanwhile
+      listing.catch(() => undefined);
       next =
         i + 1 < units.length
           ? listUnit(ctx, prefixOf(ctx, units[i + 1].rel), { delimiter: false })
@@ -283,7 +285,8 @@ function unitOf(rel: string): string {
 /** The local folders of the partitions in scope (each once), relative to the source. */
 async function partitionFolders(run: PreparedRun, options: VerifyOptions): Promise<string[]> {
   const { job, strategy } = run;
-  const byRange = options.partition !== undefined && job.strategy.definition.range !== undefined;
+  const byRange =
+    options.partition !== undefined && job.strategy.definition.features?.range !== undefined;
   const request = {
     cursor: run.state.cursor,
     now: run.now,
@@ -334,12 +337,13 @@ export function contextOf(
     customKeys: run.hooks.key.taps.length > 0,
     checksumCache: checksumCacheRoot(job.stateDir, perShard(job)),
     openFlags: constants.O_RDONLY | (job.followSymlinks ? 0 : constants.O_NOFOLLOW),
-    // The partition id is the file's folder path or a leading part of it (`2026-11-25`, `2026/11/25`).
+    // The partition id is the file's folder path or a leading part of it (`2026-11-25`,
+    // `2026/11/25`).
     partitionStart: (p) => {
       const segments = p.split('/').slice(0, -1);
       for (let i = 1; i <= segments.length; i++) {
         try {
-          const start = run.strategy.partitionStart?.(segments.slice(0, i).join('/'));
+          const start = run.strategy.features?.partitionStart?.(segments.slice(0, i).join('/'));
           if (start) return start;
         } catch {
           // not a partition id

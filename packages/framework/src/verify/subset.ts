@@ -28,7 +28,9 @@ export function parseSubset(text: string): SubsetSpec {
   if (!match || take < 1 || of < 1 || take > of || of > 100_000) {
     throw new RecsyncError('E_USAGE', {
       message: `--subset ${JSON.stringify(text)} is not K/N with 1 ≤ K ≤ N`,
-      hint: 'for example --subset 1/30: a thirtieth of the objects per run, a different one each run',
+      hint:
+        'for example --subset 1/30: a thirtieth of the objects per run, ' +
+        'a different one each run',
     });
   }
   return { take, of };

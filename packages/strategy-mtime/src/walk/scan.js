@@ -24,6 +24,7 @@
  */
 import * as nodeFs from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isInside } from '@recsync/framework/containment';
 
 /** Entries handled per chunk. */
 export const CHUNK = 1024;
@@ -282,7 +283,7 @@ function addLink(fs, task, name, path, chunk) {
     chunk.counts.symlinks++; // dangling, or a loop of links
     return;
   }
-  if (real !== task.rootReal && !real.startsWith(`${task.rootReal}/`)) {
+  if (!isInside(task.rootReal, real)) {
     chunk.counts.outside++;
     return;
   }

@@ -18,8 +18,7 @@
  * cancelled) and when its consumer stops pulling.
  */
 import path from 'node:path';
-import { walkUndecodable, type FileCandidate } from '@recsync/framework';
-import type { PathRules } from '../globs.js';
+import { walkUndecodable, type FileCandidate, type PathRules } from '@recsync/framework';
 import type { ScanSession } from './runner.js';
 import type { DirInfo, ScanChunk, ScanTask } from './scan.js';
 
@@ -264,7 +263,7 @@ export async function* walkDirectories(
         followSymlinks: env.rules.follow,
         signal,
       })) {
-        if (file.unreadable || env.paths.includesFile(file.path)) yield file;
+        if (file.kind === 'unreadable' || env.paths.includesFile(file.path)) yield file;
       }
     }
     return !signal.aborted;

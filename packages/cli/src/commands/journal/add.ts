@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Args, Flags } from '@oclif/core';
-import { appendToJournal, journalJob } from '@recsync/strategy-journal';
+import { appendToJournal, journalJob } from '@recsync/strategy-journal/internal';
 import { RecsyncCommand } from '../../base.js';
 
 export default class JournalAdd extends RecsyncCommand {

@@ -1,4 +1,4 @@
-import { adoptJobState, connectionOf } from '@recsync/framework';
+import { adoptJobState, connectionOf } from '@recsync/framework/internal';
 import { RecsyncCommand } from '../../base.js';
 
 export default class StateAdopt extends RecsyncCommand {

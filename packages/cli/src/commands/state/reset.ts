@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RecsyncError, resetJobState } from '@recsync/framework';
+import { RecsyncError, resetJobState } from '@recsync/framework/internal';
 import { RecsyncCommand } from '../../base.js';
 
 export default class StateReset extends RecsyncCommand {

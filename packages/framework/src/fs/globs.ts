@@ -1,9 +1,10 @@
 /**
- * include/exclude globs applied during the walk, with the same meaning as the job's
- * `filters.include/exclude`: picomatch, matched against the path relative to the source,
- * `/`-separated, dot files included; a pattern without `/` matches the base name at any depth
- * (`*.tmp` = `**\/*.tmp`). A file is taken when it matches an include (or there are none) and no
- * exclude.
+ * The glob compiler: include/exclude patterns as the job's `filters.include/exclude` (the
+ * built-in filter plugin) and strategies that walk (mtime's `include/exclude`) read them:
+ * picomatch, matched against the path relative to the source, `/`-separated, dot files
+ * included; a pattern without `/` matches the base name at any depth (`*.tmp` = `**\/*.tmp`),
+ * like rclone's and .gitignore's. A file is taken when it matches an include (or there are none)
+ * and no exclude.
  *
  * Directories are pruned (never opened) only when that is certain, so pruning never changes
  * which files are taken, only how many folders are read:
@@ -17,13 +18,25 @@
 import picomatch from 'picomatch';
 
 export interface PathRules {
-  /** Whether a file (relative path) is taken. */
+  /**
+   * Whether a file (relative path) is taken: it matches an include (or there are none) and no
+   * exclude.
+   */
   includesFile(rel: string): boolean;
+  /** Whether a file matches an include (true when there are none). */
+  matchesInclude(rel: string): boolean;
+  /** The first exclude pattern a file matches, or undefined. */
+  excludedBy(rel: string): string | undefined;
   /** Whether no file below the directory (relative path) can be taken. */
   prunesDir(rel: string): boolean;
 }
 
 type Matcher = (input: string) => boolean;
+
+/** One pattern, with the filters' meaning, as a test of a relative `/`-separated path. */
+export function compileGlob(pattern: string): Matcher {
+  return picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+}
 
 /** One include, split into segments; undefined when it can match below any directory. */
 type SegmentPattern = readonly (Matcher | 'globstar')[] | undefined;
@@ -32,10 +45,8 @@ export function compilePathRules(
   include: readonly string[],
   exclude: readonly string[],
 ): PathRules {
-  const fileMatcher = (pattern: string): Matcher =>
-    picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
-  const includes = include.map(fileMatcher);
-  const excludes = exclude.map(fileMatcher);
+  const includes = include.map(compileGlob);
+  const excludes = exclude.map((pattern) => ({ pattern, test: compileGlob(pattern) }));
   const excludedDirs = exclude.flatMap((pattern) => {
     const base = pattern.endsWith('/**') && !pattern.startsWith('!') ? pattern.slice(0, -3) : '';
     return base ? [picomatch(base, { dot: true })] : [];
@@ -47,7 +58,13 @@ export function compilePathRules(
   return {
     includesFile(rel) {
       if (includes.length > 0 && !includes.some((test) => test(rel))) return false;
-      return !excludes.some((test) => test(rel));
+      return !excludes.some(({ test }) => test(rel));
+    },
+    matchesInclude(rel) {
+      return includes.length === 0 || includes.some((test) => test(rel));
+    },
+    excludedBy(rel) {
+      return excludes.find(({ test }) => test(rel))?.pattern;
     },
     prunesDir(rel) {
       if (!canPrune) return false;
