@@ -9,6 +9,7 @@
 //   npm run bench -- --sizes 200000,1000000,7000000   (1M and 7M: 20,000 files a day)
 // npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof (CPU profiles of recsync)
 //   npm run bench -- --startup        (start-up alone, bench/startup.mjs: under a minute)
+//   npm run bench -- --only large --large 8x256 --large-runs 3 --skip-strategies   (large files only)
 //
 // Archives and the pre-filled bucket are cached between runs under --cache (default
 // /var/tmp/recsync-bench, outside the repository), keyed by size and layout: the 7M-file
@@ -41,6 +42,8 @@ const { values: opts } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     large: { type: 'string' },
+    'large-runs': { type: 'string' },
+    'part-concurrency': { type: 'string' },
     cache: { type: 'string' },
     readme: { type: 'boolean' },
     'skip-readme': { type: 'boolean', default: false },
@@ -61,7 +64,7 @@ const BIG = 1_000_000;
 const REFERENCE_PER_DAY = 20_000;
 const runs = Number(opts.runs ?? (quick ? 1 : 3));
 const [largeCount, largeMiB] = (opts.large ?? (quick ? '2x64' : '8x256')).split('x').map(Number);
-const largeRuns = quick ? 1 : 2;
+const largeRuns = Number(opts['large-runs'] ?? (quick ? 1 : 2));
 const CACHE = opts.cache ?? process.env.RECSYNC_BENCH_CACHE ?? '/var/tmp/recsync-bench';
 /** Fixed dates, so a cached archive stays valid from one day to the next. */
 const NEWEST = '2025-12-31';
@@ -107,7 +110,11 @@ function measure(cmd, args, extraEnv = {}) {
 }
 
 /** A job config for the date strategy. */
-function configText({ stateDir, root, endpoint, concurrency }) {
+function configText({ stateDir, root, endpoint, concurrency, partConcurrency }) {
+  const upload = [
+    concurrency ? `concurrency: ${concurrency}` : '',
+    partConcurrency ? `partConcurrency: ${partConcurrency}` : '',
+  ].filter(Boolean);
   return `import { defineConfig } from '@recsync/framework';
 import { dateFolders } from '@recsync/strategy-date';
 export default defineConfig({
@@ -116,7 +123,7 @@ export default defineConfig({
     source: ${JSON.stringify(root)},
     target: { bucket: '${BUCKET}', endpoint: '${endpoint}', forcePathStyle: true },
     strategy: dateFolders({ layout: '{yyyy}-{MM}-{dd}', timezone: 'UTC' }),
-    ${concurrency ? `upload: { concurrency: ${concurrency} },` : ''}
+    ${upload.length ? `upload: { ${upload.join(', ')} },` : ''}
   } },
 });
 `;
@@ -367,7 +374,11 @@ async function largeFiles(results) {
   const client = createTestClient(server.endpoint);
   const stateDir = path.join(runDir, 'state');
   const configFile = path.join(runDir, 'recsync.config.ts');
-  await writeFile(configFile, configText({ stateDir, root, endpoint: server.endpoint }));
+  const partConcurrency = opts['part-concurrency'] ? Number(opts['part-concurrency']) : undefined;
+  await writeFile(
+    configFile,
+    configText({ stateDir, root, endpoint: server.endpoint, partConcurrency }),
+  );
   const state = await stateThrough(configFile, stateDir, '2025-12-30');
   const p = {
     size: largeCount,
@@ -407,7 +418,9 @@ async function main() {
   for (const m of missing) log(`${m}: not installed; its cases are skipped`);
   const results = [];
   const idle = {};
-  for (const size of sizes) {
+  // `--only large`: the large-file case alone, no small-file archives.
+  const largeOnly = only?.length === 1 && only[0] === 'large';
+  for (const size of largeOnly ? [] : sizes) {
     const layouts = opts['per-day'] || size < BIG ? perDayList : [REFERENCE_PER_DAY];
     for (const [layoutIndex, perDay] of layouts.entries()) {
       const p = await prepareArchive(size, perDay);

@@ -119,6 +119,9 @@ export async function createHasher(name: ChecksumName): Promise<Hasher> {
   }
 }
 
+/** Bytes read at a time by {@link checksumOfFile}. */
+const FILE_CHUNK = 1 << 20;
+
 /** Checksum (base64, as S3 wants it) of the first `length` bytes of an open file. */
 export async function checksumOfFile(
   handle: FileHandle,
@@ -126,14 +129,19 @@ export async function checksumOfFile(
   name: ChecksumName,
 ): Promise<string> {
   const h = await createHasher(name);
-  if (length > 0) {
-    const stream = handle.createReadStream({
-      start: 0,
-      end: length - 1,
-      autoClose: false,
-      highWaterMark: 1 << 20,
-    });
-    for await (const chunk of stream) h.update(chunk as Buffer);
+  // One buffer for the whole pass (a stream allocates a new chunk per read: garbage).
+  const buffer = Buffer.allocUnsafeSlow(Math.min(length, FILE_CHUNK));
+  let position = 0;
+  while (position < length) {
+    const { bytesRead } = await handle.read(
+      buffer,
+      0,
+      Math.min(buffer.length, length - position),
+      position,
+    );
+    if (bytesRead === 0) break; // shorter than `length`: hashed as far as it goes, like a stream
+    h.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
   }
   return h.digest().toString('base64');
 }

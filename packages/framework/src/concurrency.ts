@@ -102,3 +102,26 @@ export async function* mapUnordered<T, R>(
 function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
   return { next: async () => iterator.next() };
 }
+
+/** A counting semaphore: at most `size` holders at once, waiters served in order. */
+export class Semaphore {
+  private held = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {}
+
+  /** Resolves once a slot is held; call the returned function exactly once to give it back. */
+  async acquire(): Promise<() => void> {
+    if (this.held < this.size) this.held++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the slot passes straight to the next waiter
+      else this.held--;
+    };
+  }
+}

@@ -40,6 +40,17 @@ export const WALK_STAT_CONCURRENCY = 32;
  * `upload.partConcurrency` bounds memory (parts in flight x part size).
  */
 export const SOCKET_HEADROOM = 8;
+/**
+ * Parts in flight across all multipart uploads of a run (each upload still takes at most
+ * `upload.partConcurrency` of them). Without this cap every large file in flight held its own
+ * `partConcurrency` parts: 8 files x 4 parts = 32 x 8 MiB in memory, and the client's CPU went
+ * to the garbage collector and to contention rather than to sending. Measured against the local
+ * server with 4 x 128 MiB (bench `--only large`, median of 3, on a loaded 2-core machine): 8 parts
+ * in flight instead of 16 took 8.8 s instead of 11.8 s of wall and 2.65 s instead of 3.13 s of
+ * CPU, peak RSS 185 MB instead of 253. aws-cli sends at most 10 requests at once by default.
+ * One file alone still gets its `partConcurrency`.
+ */
+export const PART_BUDGET = 8;
 /** Tries of one request inside the SDK (its standard retry strategy). */
 export const REQUEST_ATTEMPTS = 4;
 /** Throttled answers one file may get in a run on top of its attempts. */
@@ -59,6 +70,8 @@ export interface RunLimits {
   readonly prefetch: number;
   /** Parts of one multipart upload in flight (`upload.partConcurrency`). */
   readonly partsPerUpload: number;
+  /** Parts in flight across all multipart uploads of the run. */
+  readonly partBudget: number;
   /** Sockets of the target's connection pool. */
   readonly maxSockets: number;
   /** Tries of one request inside the SDK (requests whose body can be sent again). */
@@ -77,6 +90,7 @@ export function runLimits(upload: ResolvedJob['upload'], concurrency?: number): 
     checks: CHECK_CONCURRENCY,
     prefetch: LISTING_PREFETCH,
     partsPerUpload: upload.partConcurrency,
+    partBudget: Math.max(PART_BUDGET, upload.partConcurrency),
     maxSockets: uploads + SOCKET_HEADROOM,
     requestAttempts: REQUEST_ATTEMPTS,
     fileAttempts: upload.attempts,

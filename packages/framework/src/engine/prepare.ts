@@ -141,6 +141,7 @@ export async function prepareRun(
       options.target ??
       (await createS3Target(job.target, {
         maxSockets: limits.maxSockets,
+        partBudget: limits.partBudget,
         requestAttempts: limits.requestAttempts,
         maxBandwidth: job.upload.maxBandwidth,
       }));

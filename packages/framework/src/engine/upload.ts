@@ -462,8 +462,8 @@ async function putMultipart(
     size: options.size,
     partSize: partSizeFor(options.size, job.upload.partSize),
     partConcurrency: job.upload.partConcurrency,
-    readPart: async (offset, length) => {
-      const part = await readRange(handle, offset, length);
+    readPart: async (offset, length, into) => {
+      const part = await readRange(handle, offset, length, into);
       if (!part) throw new FileShrank();
       return part;
     },
@@ -489,13 +489,17 @@ function readWhole(handle: FileHandle, size: number): Promise<Buffer | null> {
   return readRange(handle, 0, size);
 }
 
-/** Reads exactly `length` bytes at `position`; null when the file ended sooner. */
+/**
+ * Reads exactly `length` bytes at `position` (into `into` when given, which must hold them);
+ * null when the file ended sooner.
+ */
 async function readRange(
   handle: FileHandle,
   position: number,
   length: number,
+  into?: Buffer,
 ): Promise<Buffer | null> {
-  const buffer = Buffer.allocUnsafe(length);
+  const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let offset = 0;
   while (offset < length) {
     const { bytesRead } = await handle.read(buffer, offset, length - offset, position + offset);

@@ -12,7 +12,10 @@
  *   aborted signal) and says whether the abort went through.
  *
  * Parts are read into memory one at a time per slot: memory per upload is `partConcurrency` x
- * `partSize` (the same bound lib-storage had with its queue).
+ * `partSize` (the same bound lib-storage had with its queue), and across the uploads of a target
+ * its part budget (`partSlots`, see ../limits.ts) x `partSize`. The part buffers are reused
+ * (`BufferPool`) once a part's request has succeeded: a fresh 8 MiB buffer per part made the
+ * garbage collector a large share of a big upload's CPU.
  */
 import type {
   S3Client,
@@ -20,7 +23,7 @@ import type {
   CreateMultipartUploadCommandInput,
   CompletedPart,
 } from '@aws-sdk/client-s3';
-import { runPool } from '../concurrency.js';
+import { runPool, type Semaphore } from '../concurrency.js';
 import { CHECKSUM_FIELD, MULTIPART_TYPE, createHasher, type ChecksumName } from '../checksum.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -33,9 +36,16 @@ export interface MultipartRequest {
   readonly size: number;
   readonly partSize: number;
   readonly partConcurrency: number;
-  /** Reads `length` bytes at `offset`; must return exactly that many. */
-  readPart(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Reads `length` bytes at `offset`; must return exactly that many. `into` (at least `length`
+   * bytes), when given, is a buffer to read them into: the returned one may be a view of it.
+   */
+  readPart(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   readonly checksum?: { readonly algorithm: ChecksumName; readonly value: string };
+  /** Parts in flight shared with other uploads (see ../limits.ts): a slot is held per part. */
+  readonly partSlots?: Semaphore;
+  /** Part buffers shared with other uploads (default: this upload's own). */
+  readonly partBuffers?: BufferPool;
   /** `If-None-Match: *` on Complete (write-once). */
   readonly ifNoneMatch?: boolean;
   readonly signal?: AbortSignal;
@@ -67,6 +77,27 @@ export class MultipartFailure extends Error {
 }
 
 const ABORT_TIMEOUT_MS = 30_000;
+
+/**
+ * Buffers of parts whose request is over, for the next parts to read into: at most `keep` are
+ * kept (shared by a target's uploads, `keep` is its part budget, so memory stays bounded by the
+ * parts in flight plus the parts kept).
+ */
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  /** A buffer of at least `length` bytes (a kept one when one is big enough). */
+  take(length: number): Buffer {
+    const i = this.free.findIndex((b) => b.length >= length);
+    return i >= 0 ? (this.free.splice(i, 1)[0] as Buffer) : Buffer.allocUnsafeSlow(length);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < this.keep) this.free.push(buffer);
+  }
+}
 
 export async function multipartUpload(
   sdk: Sdk,
@@ -129,9 +160,22 @@ async function sendParts(sdk: Sdk, client: S3Client, request: MultipartRequest, 
       yield n;
     }
   }
+  const pool = request.partBuffers ?? new BufferPool(request.partConcurrency);
   await runPool(numbers(), request.partConcurrency, async (n) => {
+    const release = await request.partSlots?.acquire();
+    try {
+      await sendPart(n);
+    } finally {
+      release?.();
+    }
+  });
+  return { parts, digests };
+
+  async function sendPart(n: number) {
     const offset = (n - 1) * partSize;
-    const body = await request.readPart(offset, Math.min(partSize, size - offset));
+    const length = Math.min(partSize, size - offset);
+    const buffer = pool.take(Math.min(partSize, size));
+    const body = await request.readPart(offset, length, buffer);
     let field: Record<string, string> = {};
     if (algorithm) {
       const h = await createHasher(algorithm);
@@ -153,8 +197,10 @@ async function sendParts(sdk: Sdk, client: S3Client, request: MultipartRequest, 
       { abortSignal: signal },
     );
     parts[n - 1] = { PartNumber: n, ETag: out.ETag, ...field };
-  });
-  return { parts, digests };
+    // Only after a request that succeeded: after a failure the upload ends, and a socket may
+    // still hold a reference to the buffer.
+    pool.give(buffer);
+  }
 }
 
 /** Aborts an upload; returns the error when the store would not (undefined when it did). */

@@ -10,12 +10,13 @@
  * store the SDK's default aws-chunked bodies with the chunk framing inside the object.
  */
 import type { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { REQUEST_ATTEMPTS } from '../limits.js';
+import { PART_BUDGET, REQUEST_ATTEMPTS } from '../limits.js';
+import { Semaphore } from '../concurrency.js';
 import type { TargetConfig } from '../config/schema.js';
 import { CHECKSUM_FIELD, type ChecksumName } from '../checksum.js';
 import { RecsyncError } from '../errors.js';
 import { classifyS3Error, targetError } from './classify.js';
-import { multipartUpload, type MultipartRequest } from './multipart.js';
+import { BufferPool, multipartUpload, type MultipartRequest } from './multipart.js';
 import { createObjectReader, type ObjectReader } from './reader.js';
 import { connectionOf, type Connection } from './connection.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -127,6 +128,8 @@ export interface TargetOptions {
   readonly requestAttempts?: number;
   /** Upload bandwidth limit shared by all request bodies, bytes per second. */
   readonly maxBandwidth?: number;
+  /** Parts in flight across all multipart uploads through this target (default {@link PART_BUDGET}). */
+  readonly partBudget?: number;
   /** A limiter to share instead (several targets under one limit; tests observe it). */
   readonly limiter?: RateLimiter;
 }
@@ -154,7 +157,12 @@ export async function createS3Target(
     maxAttempts: options.requestAttempts ?? REQUEST_ATTEMPTS,
   });
   const putClient = new sdk.S3Client({ ...base, requestHandler, maxAttempts: 1 });
+  unsignedPayloadOverHttps(client);
+  unsignedPayloadOverHttps(putClient);
   const context = { bucket: target.bucket, endpoint, connection };
+  const partBudget = options.partBudget ?? PART_BUDGET;
+  const partSlots = new Semaphore(partBudget);
+  const partBuffers = new BufferPool(partBudget);
 
   return {
     ...createObjectReader(sdk, client, target.bucket),
@@ -236,7 +244,11 @@ export async function createS3Target(
       return answerOf(out, algorithm);
     },
     async putMultipart(request) {
-      const { output, partDigests } = await multipartUpload(sdk, client, request);
+      const { output, partDigests } = await multipartUpload(sdk, client, {
+        partSlots,
+        partBuffers,
+        ...request,
+      });
       return { ...answerOf(output, request.algorithm), partDigests };
     },
     async abortMultipart(key, uploadId) {
@@ -288,6 +300,45 @@ export async function createS3Target(
       requestHandler.destroy();
     },
   };
+}
+
+/** A header carrying a checksum value of the body (not `x-amz-checksum-algorithm`/`-type`). */
+const CHECKSUM_VALUE_HEADER = /^x-amz-checksum-(crc32c|crc32|crc64nvme|sha256|sha1)$/i;
+const CONTENT_SHA256 = 'x-amz-content-sha256';
+/** Requests whose checksum header is the checksum of their own body (Complete's is the object's). */
+const BODY_CHECKED = new Set(['PutObjectCommand', 'UploadPartCommand']);
+
+/**
+ * Over https, a PutObject or UploadPart whose body carries a checksum header the store verifies
+ * is signed with `x-amz-content-sha256: UNSIGNED-PAYLOAD`, as aws-cli (botocore)
+ * does: TLS protects the bytes in transit and the checksum protects them end to end, so the
+ * SDK's SHA-256 of every in-memory body (a multipart part, a small file), computed on the main
+ * thread, is not needed. Over plain http nothing changes: the payload hash stays signed.
+ * (Stream bodies are sent UNSIGNED-PAYLOAD by the SDK itself, over either scheme.)
+ */
+export function unsignedPayloadOverHttps(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as
+        | { protocol?: string; headers?: Record<string, string> }
+        | undefined;
+      const headers = request?.headers;
+      if (
+        request?.protocol === 'https:' &&
+        headers &&
+        BODY_CHECKED.has(context.commandName ?? '')
+      ) {
+        const names = Object.keys(headers);
+        if (
+          names.some((h) => CHECKSUM_VALUE_HEADER.test(h)) &&
+          !names.some((h) => h.toLowerCase() === CONTENT_SHA256)
+        )
+          headers[CONTENT_SHA256] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'recsyncUnsignedPayloadOverHttps' },
+  );
 }
 
 /** Retention needs a bucket with Object Lock enabled: refuse before any upload otherwise. */
