@@ -9,7 +9,8 @@
 //   npm run bench -- --sizes 200000,1000000,7000000   (1M and 7M: 20,000 files a day)
 // npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof (CPU profiles of recsync)
 //   npm run bench -- --startup        (start-up alone, bench/startup.mjs: under a minute)
-//   npm run bench -- --only large --large 8x256 --large-runs 3 --skip-strategies   (large files only)
+//   npm run bench -- --only large --large 8x256 --large-runs 3 --skip-strategies
+//                                                                        (large files only)
 //
 // Archives and the pre-filled bucket are cached between runs under --cache (default
 // /var/tmp/recsync-bench, outside the repository), keyed by size and layout: the 7M-file

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 describe('multipart parts', () => {
   for (const partConcurrency of [1, 2]) {
-    it(`sends each part's own bytes and checksum (${partConcurrency} in flight, buffers reused)`, async () => {
+    it(`sends each part's bytes and checksum (${partConcurrency} at once)`, async () => {
       const content = randomBytes(17 * MiB + 12_345); // 4 parts of 5 MiB: the last one shorter
       const proxy = await startRecordingProxy(inject('s3Endpoint'));
       cleanup.push(proxy.close);

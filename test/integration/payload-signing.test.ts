@@ -53,7 +53,7 @@ async function syncThrough(scheme: 'http' | 'https', target: Record<string, unkn
 const payloadHash = (r: RecordedRequest) => r.headers['x-amz-content-sha256'];
 
 describe('payload signing', () => {
-  it('over https, sends checksummed bodies UNSIGNED-PAYLOAD (the checksum header protects them)', async () => {
+  it('over https, sends checksummed bodies UNSIGNED-PAYLOAD (a checksum guards them)', async () => {
     const { put, parts, complete } = await syncThrough('https');
     expect(put.headers['x-amz-checksum-crc32c']).toBeDefined();
     expect(payloadHash(put)).toBe('UNSIGNED-PAYLOAD');
@@ -65,7 +65,7 @@ describe('payload signing', () => {
     expect(payloadHash(complete)).toMatch(SHA256_HEX);
   });
 
-  it('over https without checksums, and over plain http, keeps the payload hash signed', async () => {
+  it('over https without checksums, and over http, keeps the payload hash signed', async () => {
     const none = await syncThrough('https', { checksum: 'none' });
     expect(none.put.headers['x-amz-checksum-crc32c']).toBeUndefined();
     expect(payloadHash(none.put)).toMatch(SHA256_HEX);

@@ -118,7 +118,10 @@ const MAX_PARTS = 10_000;
  */
 const SMALL_FILE = MiB;
 
-/** Part size for a file: the configured one, grown (in whole MiB) so no upload needs more than 10,000 parts. */
+/**
+ * Part size for a file: the configured one, grown (in whole MiB) so no upload needs more than
+ * 10,000 parts.
+ */
 export function partSizeFor(size: number, configured: number): number {
   const needed = Math.ceil(size / MAX_PARTS / MiB) * MiB;
   return Math.max(configured, needed);
@@ -170,14 +173,16 @@ export async function uploadFile(ctx: UploadContext, item: PlanFile): Promise<Up
         return { outcome: 'aborted', attempts: attempt, ...abortedUpload(item.key, thrown) };
       // A failed multipart upload was aborted on the store; what counts is what made it fail.
       const error = unwrap(thrown);
-      // Saving the upload's record failed (a lost lease, a full disk): the run's problem, not the file's.
+      // Saving the upload's record failed (a lost lease, a full disk): the run's problem, not the
+      // file's.
       if (isRecsyncError(error)) throw error;
       if (error instanceof FileShrank)
         return { outcome: 'deferred', reason: error.message, attempts: attempt };
       if (error instanceof ObjectConflict)
         return failed('E_OBJECT_CONFLICT', 'write-once conflict', error, attempt);
       if (ctx.job.target.noOverwrite && isConditionalConflict(error)) {
-        last = error; // a concurrent write on Complete: start a new multipart upload, every part again
+        // A concurrent write on Complete: start a new multipart upload, every part again.
+        last = error;
         continue;
       }
       const code = (error as NodeJS.ErrnoException).code;

@@ -128,7 +128,10 @@ export interface TargetOptions {
   readonly requestAttempts?: number;
   /** Upload bandwidth limit shared by all request bodies, bytes per second. */
   readonly maxBandwidth?: number;
-  /** Parts in flight across all multipart uploads through this target (default {@link PART_BUDGET}). */
+  /**
+   * Parts in flight across all multipart uploads through this target (default
+   * {@link PART_BUDGET}).
+   */
   readonly partBudget?: number;
   /** A limiter to share instead (several targets under one limit; tests observe it). */
   readonly limiter?: RateLimiter;
@@ -305,7 +308,9 @@ export async function createS3Target(
 /** A header carrying a checksum value of the body (not `x-amz-checksum-algorithm`/`-type`). */
 const CHECKSUM_VALUE_HEADER = /^x-amz-checksum-(crc32c|crc32|crc64nvme|sha256|sha1)$/i;
 const CONTENT_SHA256 = 'x-amz-content-sha256';
-/** Requests whose checksum header is the checksum of their own body (Complete's is the object's). */
+/**
+ * Requests whose checksum header is the checksum of their own body (Complete's is the object's).
+ */
 const BODY_CHECKED = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
 /**
