@@ -32,15 +32,16 @@ describe('walker threads', () => {
       const { instance } = subject({ threads }, root);
       // The walk starts its threads once the main thread has spent a while stat-ing files, so
       // the first runs may finish on the main thread; each must still give the same candidates.
-      let spawned: Worker | undefined;
-      const onWorker = (worker: Worker) => void (spawned ??= worker);
+      // Listen for 'online' as the thread is created: it may come online before the run ends.
+      let online: Promise<unknown> | undefined;
+      const onWorker = (worker: Worker) => void (online ??= once(worker, 'online'));
       process.on('worker', onWorker);
       try {
-        while (!spawned) expect((await run(instance, { now: Date.now() })).paths).toEqual(expected);
+        while (!online) expect((await run(instance, { now: Date.now() })).paths).toEqual(expected);
       } finally {
         process.off('worker', onWorker);
       }
-      await once(spawned, 'online');
+      await online;
       expect((await run(instance, { now: Date.now() })).paths).toEqual(expected);
       expect(instance.describe().dirsInThreads).toBeGreaterThan(0);
     }
