@@ -19,6 +19,7 @@ export {
   type ParsedJob,
 } from './config/schema.js';
 export { mapUnordered, runPool } from './concurrency.js';
+export { JOURNAL_STAT_CONCURRENCY } from './limits.js';
 export { parseBandwidth, bandwidthSchema } from './units.js';
 export { globFilterPlugin, settlePlugin, type GlobFilterOptions } from './plugins/filters.js';
 export { planStream, emptyPlanCounts, PLAN_ACTIONS } from './engine/plan.js';

@@ -29,10 +29,14 @@ export const CHECK_CONCURRENCY = 32;
 /** Partitions whose bucket listing is started ahead of the one being checked. */
 export const LISTING_PREFETCH = 3;
 /**
- * lstat calls at once while a folder is walked. `fs/walk.ts` defaults to this number (its
- * `statConcurrency`); the journal strategy stats its lines 16 at a time.
+ * lstat calls at once while a folder is walked (`fs/walk.ts`'s default `statConcurrency`).
  */
 export const WALK_STAT_CONCURRENCY = 32;
+/**
+ * Journal lines checked at once (an lstat each, and a realpath for a symlink): fewer than a
+ * walk, as each check may also resolve links.
+ */
+export const JOURNAL_STAT_CONCURRENCY = 16;
 /**
  * Sockets beyond one per upload in flight: the listings being prefetched, HEADs of the check
  * stage, state and lease writes. A multipart upload's parts queue for a socket of this pool

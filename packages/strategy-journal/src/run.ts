@@ -7,7 +7,11 @@
  * line's partition comes first, so the cursor can never pass the repeat before the original is
  * done. The set of seen paths lives for one run and holds only the run's new entries.
  */
-import { mapUnordered, type FileCandidate } from '@recsync/framework/internal';
+import {
+  JOURNAL_STAT_CONCURRENCY,
+  mapUnordered,
+  type FileCandidate,
+} from '@recsync/framework/internal';
 import { EntryChecker, type Checked } from './candidates.js';
 import { readLine, type Roots, type Unsafe, type Wanted } from './entries.js';
 import type { RawLine } from './lines.js';
@@ -25,8 +29,6 @@ export interface RunCounts {
 export function emptyRunCounts(): RunCounts {
   return { lines: 0, entries: 0, duplicates: 0, refused: 0, skipped: 0, missing: 0 };
 }
-
-const STAT_CONCURRENCY = 16;
 
 type Work = { readonly line: Wanted | Unsafe; readonly origin: string };
 
@@ -53,7 +55,7 @@ export class JournalRun {
   ): AsyncGenerator<FileCandidate> {
     const roots = await this.roots();
     const work = this.work(file, firstLine, lines, roots);
-    for await (const result of mapUnordered(work, STAT_CONCURRENCY, (w) => this.check(w))) {
+    for await (const result of mapUnordered(work, JOURNAL_STAT_CONCURRENCY, (w) => this.check(w))) {
       if (result) yield result;
     }
   }

@@ -15,6 +15,7 @@ import type { Dir, Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { mapUnordered } from '../concurrency.js';
+import { WALK_STAT_CONCURRENCY } from '../limits.js';
 import { RecsyncError } from '../errors.js';
 import type { FileCandidate } from '../strategy.js';
 import { followLink } from './containment.js';
@@ -24,7 +25,7 @@ export interface WalkOptions {
   /** Absolute source root; candidate paths are relative to it. */
   readonly source: string;
   readonly followSymlinks?: boolean;
-  /** lstat calls in flight (default 32). */
+  /** lstat calls in flight (default `WALK_STAT_CONCURRENCY` in limits.ts). */
   readonly statConcurrency?: number;
   readonly signal?: AbortSignal;
   /** Receives counts of what was skipped, when the walk ends. */
@@ -103,7 +104,7 @@ export async function* walkFiles(
       ? { abs: dir, rel: toPosix(path.relative(options.source, dir)) }
       : { abs: dir.abs, rel: dir.path, raw: Buffer.from(dir.rawPath, 'base64') };
   const pending: Place[] = [start];
-  const concurrency = options.statConcurrency ?? 32;
+  const concurrency = options.statConcurrency ?? WALK_STAT_CONCURRENCY;
 
   const rootReal = options.followSymlinks ? await realpath(options.source) : options.source;
   const rootBytes = Buffer.from(rootReal);
