@@ -111,6 +111,59 @@ describe('containment', () => {
     expect(warnings).toEqual(['refused bad: line is not valid UTF-8 (written.log:7)']);
   });
 
+  it('fails an entry of a kind it does not know (a strategy bug): pending, exit 1', async () => {
+    const misspelt = defineStrategy({
+      name: 'misspelt',
+      options: z.strictObject({}),
+      cursor: z.null(),
+      features: { defaultSettleMs: 0 },
+      create: (_o, ctx) => ({
+        async *partitions() {
+          yield {
+            id: 'all',
+            dir: ctx.source,
+            closed: false,
+            async *files() {
+              yield { kind: 'mising', path: 'later.wav' } as never;
+            },
+          };
+        },
+        advance: (c) => c,
+      }),
+    });
+    const h = await harness({ files: { 'journal.log': { content: 'x' } } });
+    each.defer(h.dispose);
+    const config = {
+      stateDir: h.stateDir,
+      jobs: {
+        rec: {
+          source: h.tree.root,
+          target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
+          strategy: useStrategy(misspelt, {}),
+        },
+      },
+    };
+    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    const outcomes: { path: string; outcome: string }[] = [];
+    const stats = await syncJob(job, {
+      plugins: [
+        {
+          name: 'o',
+          apply: (hooks) => {
+            const note = (e: { path: string; outcome: string }) =>
+              void outcomes.push({ path: e.path, outcome: e.outcome });
+            hooks.uploaded.tap('o', note);
+            hooks.skipped.tap('o', note);
+            hooks.uploadFailed.tap('o', note);
+          },
+        },
+      ],
+    });
+    expect(stats.exitCode).toBe(1);
+    expect(outcomes).toEqual([{ path: 'later.wav', outcome: 'failed' }]);
+    expect(await h.keys()).toEqual([]);
+  });
+
   it('gives each cause of a refusal its own code', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
     await writeFile(path.join(outside, 'x.wav'), 'not yours');

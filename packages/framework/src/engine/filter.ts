@@ -12,6 +12,9 @@ import { keyProblem, localPath, pathRefusal, strategyRefusalCode } from './paths
 import type { RetryCandidate } from './pending.js';
 import type { PlanContext, PlanFile } from './plan.js';
 
+/** Candidate kinds the engine knows besides files (`vanished` comes from the pending pass). */
+const KNOWN_KINDS: ReadonlySet<string> = new Set(['missing', 'refused', 'unreadable', 'vanished']);
+
 /** The file's planned item, or `undefined` when it is another shard's. */
 export async function filterFile(
   ctx: PlanContext,
@@ -32,6 +35,26 @@ export async function filterFile(
     return undefined;
   const partition = file.partitionId || info.id;
   const isFile = file.kind === undefined || file.kind === 'file';
+  if (!isFile && !KNOWN_KINDS.has(file.kind)) {
+    // A strategy bug (a misspelt kind from a JavaScript plugin): never guess what it meant, and
+    // never let it pass as done. The entry fails and stays pending until the strategy is fixed.
+    const kind = String(file.kind);
+    if (!mine(defaultKey)) return undefined;
+    return {
+      type: 'file',
+      partitionIndex: info.index,
+      partition,
+      path: file.path,
+      size: 0,
+      mtimeMs: 0,
+      key: defaultKey,
+      action: 'failed',
+      code: 'E_PARTITION',
+      reason:
+        `the strategy gave an entry of unknown kind "${kind}" (known: file, missing, refused, ` +
+        "unreadable); it stays pending: report it to the strategy's authors",
+    };
+  }
   const base = {
     type: 'file' as const,
     partitionIndex: info.index,
