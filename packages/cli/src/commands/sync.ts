@@ -200,6 +200,11 @@ interface Reporters {
   printError?(error: RecsyncError): void;
 }
 
+/** A signal once every job has ended: what is left (metrics, the summary) is not worth waiting. */
+function stopNow(): never {
+  process.exit(EXIT_CODES.interrupted);
+}
+
 /** First SIGINT/SIGTERM: graceful stop; second: abort in-flight uploads. */
 function stopSignals() {
   const graceful = new AbortController();
@@ -223,9 +228,15 @@ function stopSignals() {
   return {
     signal: graceful.signal,
     abortSignal: hard.signal,
+    // After the jobs (state saved, nothing in flight) a signal ends the process at once with
+    // the documented code; without a handler it would die by the signal instead.
     dispose: () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      for (const name of ['SIGINT', 'SIGTERM'] as const) {
+        process.off(name, stopNow); // one each, however many syncs run in this process
+        process.once(name, stopNow);
+      }
     },
   };
 }
