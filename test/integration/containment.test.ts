@@ -13,6 +13,45 @@ import { harness, harnessPerTest } from '../support/harness.js';
 const NOW = new Date('2026-11-25T12:00:00Z');
 const each = harnessPerTest();
 
+/** A job whose strategy yields one open partition with `entries` (candidates of any kind). */
+async function oneListJob(
+  h: Awaited<ReturnType<typeof harness>>,
+  name: string,
+  entries: () => readonly unknown[],
+) {
+  const strategy = defineStrategy({
+    name,
+    options: z.strictObject({}),
+    cursor: z.null(),
+    features: { defaultSettleMs: 0 },
+    create: (_o, ctx) => ({
+      async *partitions() {
+        yield {
+          id: 'all',
+          dir: ctx.source,
+          closed: false,
+          async *files() {
+            yield* entries() as never[];
+          },
+        };
+      },
+      advance: (c) => c,
+    }),
+  });
+  const config = {
+    stateDir: h.stateDir,
+    jobs: {
+      rec: {
+        source: h.tree.root,
+        target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
+        strategy: useStrategy(strategy, {}),
+      },
+    },
+  };
+  const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+  return job;
+}
+
 describe('containment', () => {
   it('does not follow a symlinked folder or file out of the source', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'recsync-outside-'));
@@ -59,44 +98,17 @@ describe('containment', () => {
   });
 
   it('reports entries a strategy refuses, with its reason, and exits 1', async () => {
-    const refusing = defineStrategy({
-      name: 'refusing',
-      options: z.strictObject({}),
-      cursor: z.null(),
-      features: { defaultSettleMs: 0 },
-      create: (_o, ctx) => ({
-        async *partitions() {
-          yield {
-            id: 'all',
-            dir: ctx.source,
-            closed: false,
-            async *files() {
-              yield {
-                kind: 'refused',
-                path: 'bad',
-                reason: 'line is not valid UTF-8',
-                origin: 'written.log:7',
-              };
-            },
-          };
-        },
-        advance: (c) => c,
-      }),
-    });
     // a source with entries (an empty one is refused)
     const h = await harness({ files: { 'journal.log': { content: 'x' } } });
     each.defer(h.dispose);
-    const config = {
-      stateDir: h.stateDir,
-      jobs: {
-        rec: {
-          source: h.tree.root,
-          target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
-          strategy: useStrategy(refusing, {}),
-        },
+    const job = await oneListJob(h, 'refusing', () => [
+      {
+        kind: 'refused',
+        path: 'bad',
+        reason: 'line is not valid UTF-8',
+        origin: 'written.log:7',
       },
-    };
-    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    ]);
     expect(job.filters.settle).toBe(0); // the strategy's default settle time
     const warnings: string[] = [];
     const stats = await syncJob(job, {
@@ -112,38 +124,9 @@ describe('containment', () => {
   });
 
   it('fails an entry of a kind it does not know (a strategy bug): pending, exit 1', async () => {
-    const misspelt = defineStrategy({
-      name: 'misspelt',
-      options: z.strictObject({}),
-      cursor: z.null(),
-      features: { defaultSettleMs: 0 },
-      create: (_o, ctx) => ({
-        async *partitions() {
-          yield {
-            id: 'all',
-            dir: ctx.source,
-            closed: false,
-            async *files() {
-              yield { kind: 'mising', path: 'later.wav' } as never;
-            },
-          };
-        },
-        advance: (c) => c,
-      }),
-    });
     const h = await harness({ files: { 'journal.log': { content: 'x' } } });
     each.defer(h.dispose);
-    const config = {
-      stateDir: h.stateDir,
-      jobs: {
-        rec: {
-          source: h.tree.root,
-          target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
-          strategy: useStrategy(misspelt, {}),
-        },
-      },
-    };
-    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    const job = await oneListJob(h, 'misspelt', () => [{ kind: 'mising', path: 'later.wav' }]);
     const outcomes: { path: string; outcome: string }[] = [];
     const stats = await syncJob(job, {
       plugins: [
@@ -172,45 +155,18 @@ describe('containment', () => {
     });
     each.defer(h.dispose);
     await symlink(outside, h.tree.path('linked'));
-    const listing = defineStrategy({
-      name: 'listing',
-      options: z.strictObject({}),
-      cursor: z.null(),
-      features: { defaultSettleMs: 0 },
-      create: (_o, ctx) => ({
-        async *partitions() {
-          yield {
-            id: 'all',
-            dir: ctx.source,
-            closed: false,
-            async *files() {
-              const at = { size: 2, mtimeMs: Date.parse('2026-11-20T00:00:00Z') };
-              yield { path: 'in/ok.wav', ...at };
-              yield { path: '../etc/passwd', ...at };
-              yield { path: 'in//twice.wav', ...at };
-              yield {
-                kind: 'refused',
-                path: 'linked/x.wav',
-                reason: 'is reached through a symlink out of the source',
-                code: 'E_FILE_SYMLINK_OUT',
-              };
-            },
-          };
-        },
-        advance: (c) => c,
-      }),
-    });
-    const config = {
-      stateDir: h.stateDir,
-      jobs: {
-        rec: {
-          source: h.tree.root,
-          target: { bucket: h.bucket, endpoint: h.endpoint, forcePathStyle: true },
-          strategy: useStrategy(listing, {}),
-        },
+    const at = { size: 2, mtimeMs: Date.parse('2026-11-20T00:00:00Z') };
+    const job = await oneListJob(h, 'listing', () => [
+      { path: 'in/ok.wav', ...at },
+      { path: '../etc/passwd', ...at },
+      { path: 'in//twice.wav', ...at },
+      {
+        kind: 'refused',
+        path: 'linked/x.wav',
+        reason: 'is reached through a symlink out of the source',
+        code: 'E_FILE_SYMLINK_OUT',
       },
-    };
-    const [job] = (await resolveConfig(config, { importModule: (s) => import(s) })).jobs;
+    ]);
     const warnings: string[] = [];
     const stats = await syncJob(job, {
       plugins: [
