@@ -10,13 +10,17 @@ import path from 'node:path';
 export const asRoot = process.getuid?.() === 0;
 export const unprivileged = asRoot ? { uid: 65534, gid: 65534 } : undefined;
 
+const cli = path.resolve(import.meta.dirname, '../../packages/cli/bin/run.js');
+
 /**
- * Whether that user can start this Node binary at all: one installed under root's home (a Node
- * from npm in ~/.cache) is out of its reach. Tests that need the user run only when it can.
+ * Whether that user can start this Node binary and the built CLI at all: a Node installed under
+ * root's home (npm's in ~/.cache), or a checkout in a folder only root may enter (`mktemp -d`),
+ * is out of its reach. Tests that need the user run only when it can.
  */
 export const canRunUnprivileged =
   !unprivileged ||
-  spawnSync(process.execPath, ['-e', '0'], { ...unprivileged, stdio: 'ignore' }).status === 0;
+  spawnSync(process.execPath, [cli, '--version'], { ...unprivileged, stdio: 'ignore' }).status ===
+    0;
 
 /**
  * Opens `root`'s tree to other users (read-only files, traversable folders) and `writable` folders
