@@ -8,6 +8,8 @@
 //   npm run bench                     (200k files; 1,000 and 20,000 new; 8 × 256 MiB; 3 runs)
 //   npm run bench -- --sizes 200000,1000000,7000000   (1M and 7M: 20,000 files a day)
 // npm run bench -- --quick --only recsync-sync,large --profile /tmp/prof (CPU profiles of recsync)
+//   npm run bench -- --sizes 200000,7000000 --prepare
+//                                     (builds the cached archives and buckets, measures nothing)
 //   npm run bench -- --startup        (start-up alone, bench/startup.mjs: under a minute)
 //   npm run bench -- --only large --large 8x256 --large-runs 3 --skip-strategies
 //                                                                        (large files only)
@@ -53,6 +55,7 @@ const { values: opts } = parseArgs({
     profile: { type: 'string' },
     out: { type: 'string' },
     startup: { type: 'boolean', default: false },
+    prepare: { type: 'boolean', default: false },
   },
 });
 if (opts.profile) process.env.RECSYNC_BENCH_PROFILE = path.resolve(opts.profile);
@@ -425,6 +428,11 @@ async function main() {
     const layouts = opts['per-day'] || size < BIG ? perDayList : [REFERENCE_PER_DAY];
     for (const [layoutIndex, perDay] of layouts.entries()) {
       const p = await prepareArchive(size, perDay);
+      if (opts.prepare) {
+        await p.proxy.close();
+        await p.server.stop();
+        continue;
+      }
       const client = createTestClient(p.server.endpoint);
       try {
         for (let run = 0; run < runs; run++) {
@@ -442,6 +450,11 @@ async function main() {
         await p.server.stop();
       }
     }
+  }
+  if (opts.prepare) {
+    await rm(work, { recursive: true, force: true });
+    log('archives ready; nothing measured (--prepare)');
+    return;
   }
   if (!opts['skip-large'] && (!only || only.includes('large'))) await largeFiles(results);
   const strategies = opts['skip-strategies'] ? {} : await strategyBenches();
