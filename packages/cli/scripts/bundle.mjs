@@ -11,8 +11,14 @@
 //   scan.js        strategy-mtime's walker thread
 //   platform.js    oclif's WSL test, for `recsync --version` (bin/run.js)
 //   *-HASH.js      code shared by the above, and what is loaded only when needed (the AWS SDK)
+//   cjs/           the same code as ONE CommonJS file (cjs/cli.js) for Node versions without
+//                  `module.enableCompileCache` (Node 20): bin/run.js compiles it with a V8 code
+//                  cache (bin/code-cache.js). Lazy parts stay in functions that run when needed.
+//                  Next to it, small files that hand out its parts: commands.js (oclif's
+//                  target), framework.js and strategy-*.js (a config's `@recsync/*` imports),
+//                  scan.js (starts the walker thread ../scan.js).
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +155,53 @@ const result = await build({
   metafile: Boolean(process.env.RECSYNC_BUNDLE_META),
 });
 if (result.metafile) {
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(process.env.RECSYNC_BUNDLE_META, JSON.stringify(result.metafile));
 }
+
+/**
+ * The CommonJS build: every entry above in one file whose exports are the entries' namespaces.
+ * `import.meta.url` is the file's own URL (the loader passes it), so the walker's `./scan.js`
+ * and the config loader's `./framework.js` are the small files written next to it.
+ */
+const cjsdir = path.join(outdir, 'cjs');
+const ENTRIES = {
+  main: path.join(cli, 'dist', 'main.js'),
+  commands: path.join(cli, 'dist', 'commands.js'),
+  framework: require.resolve('@recsync/framework'),
+  strategyDate: require.resolve('@recsync/strategy-date'),
+  strategyMtime: require.resolve('@recsync/strategy-mtime'),
+  strategyJournal: require.resolve('@recsync/strategy-journal'),
+};
+await mkdir(cjsdir, { recursive: true });
+await build({
+  stdin: {
+    contents: Object.entries(ENTRIES)
+      .map(([name, file]) => `export * as ${name} from ${JSON.stringify(file)};`)
+      .join('\n'),
+    resolveDir: cli,
+    sourcefile: 'recsync-cli.js',
+  },
+  outfile: path.join(cjsdir, 'cli.js'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['@oclif/plugin-*', 'jiti', '@node-rs/crc32', 'typescript'],
+  define: { RECSYNC_BUNDLE: 'true', 'import.meta.url': '__recsyncFileUrl' },
+  banner: { js: "const __recsyncFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyCommonJs, zodEnglishOnly, smithyClassification],
+  logLevel: 'warning',
+});
+const part = (name) =>
+  `module.exports = globalThis[Symbol.for('recsync.cli')].${name};\n`;
+const PARTS = {
+  'package.json': '{ "type": "commonjs" }\n',
+  'commands.js': part('commands'),
+  'framework.js': part('framework'),
+  'strategy-date.js': part('strategyDate'),
+  'strategy-mtime.js': part('strategyMtime'),
+  'strategy-journal.js': part('strategyJournal'),
+  'scan.js': "import('../scan.js');\n",
+};
+for (const [name, contents] of Object.entries(PARTS))
+  await writeFile(path.join(cjsdir, name), contents);

@@ -1,0 +1,140 @@
+// Loads the CommonJS build of the CLI (dist/bundle/cjs/cli.js) with a V8 code cache, for Node
+// versions without `module.enableCompileCache` (Node 20): most of the command line's start-up
+// there is V8 compiling the bundle, and a code cache from an earlier run skips that.
+//
+// Cached bytecode is code, so the cache lives where only this user can write:
+// `$XDG_CACHE_HOME/recsync` or `~/.cache/recsync` (made 0700; not used if another user owns it
+// or anyone else may write to it). A file is keyed by the bundle's path, size and mtime and by
+// Node's version, architecture and V8 version (V8 itself checks little more than the source's
+// length), and written atomically. Anything that goes wrong means running without the cache.
+// RECSYNC_COMPILE_CACHE=0 or NODE_DISABLE_COMPILE_CACHE turns it off;
+// RECSYNC_COMPILE_CACHE_DEBUG=1 prints what it did to stderr.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+const debug = process.env.RECSYNC_COMPILE_CACHE_DEBUG
+  ? (message) => process.stderr.write(`recsync compile cache: ${message}\n`)
+  : () => {};
+
+function disabled() {
+  const own = process.env.RECSYNC_COMPILE_CACHE;
+  return own === '0' || own === 'false' || Boolean(process.env.NODE_DISABLE_COMPILE_CACHE);
+}
+
+/** Whether a file or folder is ours alone to write: owned by this user, not group/world-writable. */
+function private_(stat) {
+  const uid = process.getuid?.();
+  return (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+}
+
+/** The per-user cache folder, made if missing; undefined when there is none fit to use. */
+function cacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  const dir = path.join(base, 'recsync');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(dir);
+    if (stat.isDirectory() && private_(stat)) return dir;
+    debug(`not using ${dir}: not a folder only this user can write`);
+  } catch (error) {
+    debug(`not using ${dir}: ${error.code ?? error.message}`);
+  }
+  return undefined;
+}
+
+function readCache(file) {
+  let fd;
+  try {
+    fd = openSync(file, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || !private_(stat)) {
+      debug(`not using ${file}: not a file only this user can write`);
+      return undefined;
+    }
+    return readFileSync(fd);
+  } catch (error) {
+    if (error.code !== 'ENOENT') debug(`not using ${file}: ${error.code ?? error.message}`);
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function writeCache(file, data) {
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(temp, data, { mode: 0o600, flag: 'wx' });
+    renameSync(temp, file);
+    debug(`wrote ${file}`);
+  } catch (error) {
+    debug(`could not write ${file}: ${error.code ?? error.message}`);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+  }
+}
+
+/** Runs a CommonJS file (with a code cache when one can be used); returns its exports. */
+export function load(filename) {
+  const source = readFileSync(filename, 'utf8');
+  let cacheFile;
+  let cachedData;
+  if (disabled()) debug('off');
+  else {
+    const dir = cacheDir();
+    if (dir) {
+      const stat = statSync(filename);
+      const key = createHash('sha256')
+        .update(
+          JSON.stringify([
+            filename,
+            stat.size,
+            stat.mtimeMs,
+            process.version,
+            process.arch,
+            process.versions.v8,
+          ]),
+        )
+        .digest('hex')
+        .slice(0, 32);
+      cacheFile = path.join(dir, `cli-${key}.bin`);
+      cachedData = readCache(cacheFile);
+    }
+  }
+  const script = new vm.Script(Module.wrap(source), {
+    filename,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const used = cachedData !== undefined && !script.cachedDataRejected;
+  if (cachedData) debug(used ? `used ${cacheFile}` : `rejected ${cacheFile}`);
+  if (cacheFile && !used)
+    // Written when the command ends: by then V8 has compiled what the command ran, which the
+    // cache then holds too.
+    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+  const module = { exports: {}, filename, id: filename, loaded: false };
+  const require = createRequire(filename);
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, require, module, filename, path.dirname(filename));
+  module.loaded = true;
+  return module.exports;
+}
