@@ -1,4 +1,4 @@
-// Loads the CommonJS build of the CLI (dist/bundle/cjs/cli.js) with a V8 code cache, for Node
+// Loads the CommonJS build of the CLI (dist/bundle/cjs/cli.cjs) with a V8 code cache, for Node
 // versions without `module.enableCompileCache` (Node 20): most of the command line's start-up
 // there is V8 compiling the bundle, and a code cache from an earlier run skips that.
 //
@@ -22,10 +22,15 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+
+const PARAMS = 'exports, require, module, __filename, __dirname, __recsyncImport';
+const WRAPPER = `(function (${PARAMS}) { `;
+/** Resolves as the bundle would: this file and the bundle are in the same package. */
+const dynamicImport = (specifier) => import(specifier);
 
 const debug = process.env.RECSYNC_COMPILE_CACHE_DEBUG
   ? (message) => process.stderr.write(`recsync compile cache: ${message}\n`)
@@ -119,11 +124,9 @@ export function load(filename) {
       cachedData = readCache(cacheFile);
     }
   }
-  const script = new vm.Script(Module.wrap(source), {
-    filename,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // The file's `import()`s call this module's (scripts/bundle.mjs): vm.Script's own would need
+  // a callback, which Node 20 loses for functions restored from a code cache.
+  const script = new vm.Script(`${WRAPPER}${source}\n});`, { filename, cachedData });
   const used = cachedData !== undefined && !script.cachedDataRejected;
   if (cachedData) debug(used ? `used ${cacheFile}` : `rejected ${cacheFile}`);
   if (cacheFile && !used)
@@ -134,7 +137,15 @@ export function load(filename) {
   const require = createRequire(filename);
   script
     .runInThisContext()
-    .call(module.exports, module.exports, require, module, filename, path.dirname(filename));
+    .call(
+      module.exports,
+      module.exports,
+      require,
+      module,
+      filename,
+      path.dirname(filename),
+      dynamicImport,
+    );
   module.loaded = true;
   return module.exports;
 }

@@ -32,7 +32,7 @@ if (process.argv[2] === '--version') {
     const { readFileSync } = await import('node:fs');
     const { fileURLToPath } = await import('node:url');
     const { load } = await import('./code-cache.js');
-    const cli = load(fileURLToPath(new URL('../dist/bundle/cjs/cli.js', import.meta.url)));
+    const cli = load(fileURLToPath(new URL('../dist/bundle/cjs/cli.cjs', import.meta.url)));
     globalThis[Symbol.for('recsync.cli')] = cli;
     const root = fileURLToPath(new URL('..', import.meta.url));
     const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

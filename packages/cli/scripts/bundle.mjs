@@ -11,10 +11,10 @@
 //   scan.js        strategy-mtime's walker thread
 //   platform.js    oclif's WSL test, for `recsync --version` (bin/run.js)
 //   *-HASH.js      code shared by the above, and what is loaded only when needed (the AWS SDK)
-//   cjs/           the same code as ONE CommonJS file (cjs/cli.js) for Node versions without
+//   cjs/           the same code as ONE CommonJS file (cjs/cli.cjs) for Node versions without
 //                  `module.enableCompileCache` (Node 20): bin/run.js compiles it with a V8 code
 //                  cache (bin/code-cache.js). Lazy parts stay in functions that run when needed.
-//                  Next to it, small files that hand out its parts: commands.js (oclif's
+//                  Next to it, small ES modules that hand out its parts: commands.js (oclif's
 //                  target), framework.js and strategy-*.js (a config's `@recsync/*` imports),
 //                  scan.js (starts the walker thread ../scan.js).
 import { existsSync } from 'node:fs';
@@ -152,9 +152,9 @@ const result = await build({
   },
   plugins: [lazyCommonJs, zodEnglishOnly, platformEntry, smithyClassification],
   logLevel: 'warning',
-  metafile: Boolean(process.env.RECSYNC_BUNDLE_META),
+  metafile: true,
 });
-if (result.metafile) {
+if (process.env.RECSYNC_BUNDLE_META) {
   await writeFile(process.env.RECSYNC_BUNDLE_META, JSON.stringify(result.metafile));
 }
 
@@ -173,7 +173,7 @@ const ENTRIES = {
   strategyJournal: require.resolve('@recsync/strategy-journal'),
 };
 await mkdir(cjsdir, { recursive: true });
-await build({
+const cjs = await build({
   stdin: {
     contents: Object.entries(ENTRIES)
       .map(([name, file]) => `export * as ${name} from ${JSON.stringify(file)};`)
@@ -181,7 +181,7 @@ await build({
     resolveDir: cli,
     sourcefile: 'recsync-cli.js',
   },
-  outfile: path.join(cjsdir, 'cli.js'),
+  outfile: path.join(cjsdir, 'cli.cjs'),
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -191,17 +191,38 @@ await build({
   banner: { js: "const __recsyncFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [lazyCommonJs, zodEnglishOnly, smithyClassification],
   logLevel: 'warning',
+  write: false,
 });
-const part = (name) =>
-  `module.exports = globalThis[Symbol.for('recsync.cli')].${name};\n`;
+// The loader compiles this file with vm.Script, whose `import()` would need a callback that
+// Node 20 loses for functions restored from a code cache: the file's dynamic imports (oclif's
+// plugins, jiti, optional packages) call the loader's own `import()` instead, which it passes in.
+await writeFile(
+  path.join(cjsdir, 'cli.cjs'),
+  cjs.outputFiles[0].text.replace(/(?<![\w$.'"`])import\(/g, '__recsyncImport('),
+);
+/** An entry's export names (what the ES module build found). */
+const exportsOf = (entry) =>
+  Object.values(result.metafile.outputs).find(
+    (o) => o.entryPoint && path.resolve(o.entryPoint) === entry,
+  ).exports;
+// ES modules (the CLI package's type) that hand out the loaded bundle's parts by name
+const part = (name) => {
+  const names = exportsOf(ENTRIES[name]);
+  const named = names.filter((n) => n !== 'default');
+  return [
+    `const part = globalThis[Symbol.for('recsync.cli')].${name};`,
+    `export const { ${named.join(', ')} } = part;`,
+    ...(names.includes('default') ? ['export default part.default;'] : []),
+    '',
+  ].join('\n');
+};
 const PARTS = {
-  'package.json': '{ "type": "commonjs" }\n',
   'commands.js': part('commands'),
   'framework.js': part('framework'),
   'strategy-date.js': part('strategyDate'),
   'strategy-mtime.js': part('strategyMtime'),
   'strategy-journal.js': part('strategyJournal'),
-  'scan.js': "import('../scan.js');\n",
+  'scan.js': "import '../scan.js';\n",
 };
 for (const [name, contents] of Object.entries(PARTS))
   await writeFile(path.join(cjsdir, name), contents);
