@@ -9,9 +9,10 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestClient } from '@recsync/framework/testing';
 import { runCli, writeConfig } from '../support/cli.js';
 import { asRoot } from '../support/users.js';
 
@@ -19,6 +20,8 @@ const run = promisify(execFile);
 const CJS = fileURLToPath(new URL('../../packages/cli/dist/bundle/cjs/', import.meta.url));
 const LOADER = fileURLToPath(new URL('../../packages/cli/bin/code-cache.js', import.meta.url));
 const endpoint = inject('s3Endpoint');
+const client = createTestClient(endpoint);
+afterAll(() => client.destroy());
 
 /** `recsync status` with its own cache home; the loader's debug lines are in `cache`. */
 async function status(cwd: string, cacheHome: string, env: Record<string, string> = {}) {
@@ -62,7 +65,7 @@ describe.skipIf(Boolean(module.enableCompileCache))('the code cache (Node 20)', 
     expected = { code: off.code, stdout: off.stdout };
   });
 
-  it('is written by a first run, in a folder only this user may enter, and used by the next', async () => {
+  it('is written by a first run, in a folder of this user alone; the next uses it', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'recsync-cc-'));
     const dir = path.join(home, 'recsync');
     const first = await status(cwd, home);
@@ -81,7 +84,7 @@ describe.skipIf(Boolean(module.enableCompileCache))('the code cache (Node 20)', 
     expect(await files(dir)).toEqual(written);
   });
 
-  it('runs the command as usual with a corrupt or truncated cache file, and rewrites it', async () => {
+  it('a corrupt or truncated cache file: the command as usual, the file rewritten', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'recsync-cc-'));
     const dir = path.join(home, 'recsync');
     await status(cwd, home);
@@ -182,5 +185,42 @@ export default defineConfig({
       { cwd: dir, env: { ...process.env, RECSYNC_COMPILE_CACHE: '0' } },
     );
     expect(stdout.trim()).toBe('true');
+  });
+
+  it("starts the mtime walker thread from where the CommonJS build's walker looks", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-cc-'));
+    await writeFile(path.join(dir, 'a.txt'), 'a');
+    // what strategy-mtime's runner does: new Worker(new URL('./scan.js', import.meta.url)), whose
+    // import.meta.url is the CommonJS file's
+    const task = {
+      dir,
+      files: true,
+      subdirs: true,
+      subdirLimit: 1e9,
+      all: true,
+      cutoff: 0,
+      until: 1e15,
+      ctime: false,
+      statDirs: false,
+      follow: false,
+      rootReal: dir,
+      small: true,
+    };
+    const code = `import { Worker } from 'node:worker_threads';
+      const [base, task] = process.argv.slice(1);
+      const url = new URL('./scan.js', base);
+      const worker = new Worker(url, { workerData: 'recsync-mtime-walker', execArgv: [] });
+      worker.on('message', (m) => {
+        console.log(JSON.stringify(m.chunk.names));
+        worker.terminate();
+      });
+      worker.postMessage({ type: 'start', id: 1, task: JSON.parse(task) });`;
+    const base = pathToFileURL(path.join(CJS, 'cli.cjs')).href;
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', code, base, JSON.stringify(task)],
+      { cwd: dir },
+    );
+    expect(JSON.parse(stdout)).toContain('a.txt');
   });
 });
