@@ -5,7 +5,18 @@
  * write, and off when asked.
  */
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,8 +79,18 @@ describe.skipIf(Boolean(module.enableCompileCache))('the code cache (Node 20)', 
   it('is written by a first run, in a folder of this user alone; the next uses it', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'recsync-cc-'));
     const dir = path.join(home, 'recsync');
+    // files of other builds: one not read for 60 days (deleted), one read now (kept)
+    await mkdir(dir, { mode: 0o700 });
+    const old = path.join(dir, `cli-${'0'.repeat(32)}.bin`);
+    const recent = path.join(dir, `cli-${'1'.repeat(32)}.bin`);
+    await writeFile(old, 'x', { mode: 0o600 });
+    await writeFile(recent, 'x', { mode: 0o600 });
+    const sixtyDaysAgo = new Date(Date.now() - 60 * 24 * 3600_000);
+    await utimes(old, sixtyDaysAgo, sixtyDaysAgo);
     const first = await status(cwd, home);
     expect({ code: first.code, stdout: first.stdout }).toEqual(expected);
+    expect(await files(dir)).toContain(path.basename(recent));
+    await rm(recent);
     const written = await files(dir);
     expect(written).toHaveLength(1);
     expect(written[0]).toMatch(/^cli-[0-9a-f]{32}\.bin$/);

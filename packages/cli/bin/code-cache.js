@@ -16,6 +16,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -81,6 +82,9 @@ function readCache(file) {
   }
 }
 
+/** Files of other builds or Node versions not read for this long are deleted when one is written. */
+const STALE_MS = 30 * 24 * 3600_000;
+
 function writeCache(file, data) {
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
@@ -94,6 +98,17 @@ function writeCache(file, data) {
     } catch {
       // nothing was written
     }
+    return;
+  }
+  try {
+    const dir = path.dirname(file);
+    for (const name of readdirSync(dir)) {
+      const other = path.join(dir, name);
+      if (!/^cli-[0-9a-f]+\.bin$/.test(name) || other === file) continue;
+      if (Date.now() - statSync(other).atimeMs > STALE_MS) unlinkSync(other);
+    }
+  } catch {
+    // left for the next time
   }
 }
 
