@@ -114,7 +114,8 @@ function writeCache(file, data) {
 
 /** Runs a CommonJS file (with a code cache when one can be used); returns its exports. */
 export function load(filename) {
-  const source = readFileSync(filename, 'utf8');
+  // ASCII (scripts/bundle.mjs makes it so): Latin-1 reads it without UTF-8 decoding.
+  const source = readFileSync(filename, 'latin1');
   let cacheFile;
   let cachedData;
   if (disabled()) debug('off');
