@@ -15,6 +15,7 @@ import {
   type ResolvedJob,
 } from '@recsync/framework/internal';
 import { loadConfig } from './config-loader.js';
+import { tuneHeap } from './heap.js';
 
 export abstract class RecsyncCommand extends Command {
   static override baseFlags = {
@@ -52,6 +53,12 @@ export abstract class RecsyncCommand extends Command {
   }
   protected setVerbosity(verbose: boolean | undefined): void {
     this.verbosity = verbose ? verbosityOf(this.argv) : 0;
+  }
+
+  override async init(): Promise<void> {
+    // before anything big is allocated (see heap.ts)
+    tuneHeap();
+    await super.init();
   }
 
   /** The loaded config (after {@link loadJobs}). */
