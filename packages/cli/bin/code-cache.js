@@ -5,8 +5,8 @@
 // Cached bytecode is code, so the cache lives where only this user can write:
 // `$XDG_CACHE_HOME/recsync` or `~/.cache/recsync` (made 0700; not used if another user owns it
 // or anyone else may write to it). A file is keyed by the bundle's path, size and mtime and by
-// Node's version, architecture and V8 version (V8 itself checks little more than the source's
-// length), and written atomically. Anything that goes wrong means running without the cache.
+// Node's version, architecture, V8 version and flags (V8 itself checks little more than the
+// source's length and its flags), and written atomically. Anything that goes wrong means running without the cache.
 // RECSYNC_COMPILE_CACHE=0 or NODE_DISABLE_COMPILE_CACHE turns it off;
 // RECSYNC_COMPILE_CACHE_DEBUG=1 prints what it did to stderr.
 import { createHash } from 'node:crypto';
@@ -26,6 +26,7 @@ import {
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 
 const PARAMS = 'exports, require, module, __filename, __dirname, __recsyncImport';
@@ -132,6 +133,8 @@ export function load(filename) {
             process.version,
             process.arch,
             process.versions.v8,
+            // V8 flags given to Node: a cache made under others would be rejected
+            process.execArgv,
           ]),
         )
         .digest('hex')
@@ -148,7 +151,14 @@ export function load(filename) {
   if (cacheFile && !used)
     // Written when the command ends: by then V8 has compiled what the command ran, which the
     // cache then holds too.
-    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+    process.once('exit', () => {
+      // V8 rejects a cache made under other flags, and the command sets one after start-up
+      // (src/heap.ts): back to how the next run compiles (V8's default) for the moment it is
+      // made — the process is ending.
+      if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a)))
+        v8.setFlagsFromString('--heap-growing-percent=0');
+      writeCache(cacheFile, script.createCachedData());
+    });
   const module = { exports: {}, filename, id: filename, loaded: false };
   const require = createRequire(filename);
   script
