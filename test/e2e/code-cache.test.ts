@@ -60,7 +60,8 @@ async function files(dir: string): Promise<string[]> {
 }
 
 // Node 22.1+ uses Node's own compile cache (bin/run.js): this one is for the versions before it.
-describe.skipIf(Boolean(module.enableCompileCache))('the code cache (Node 20)', () => {
+const nodeCompileCache = 'enableCompileCache' in module;
+describe.skipIf(nodeCompileCache)('the code cache (Node 20)', () => {
   let cwd: string;
   /** What `recsync status` prints without any cache. */
   let expected: { code: number | null; stdout: string };
@@ -166,7 +167,11 @@ describe.skipIf(Boolean(module.enableCompileCache))('the code cache (Node 20)', 
   });
 
   it('is off with RECSYNC_COMPILE_CACHE=0 or NODE_DISABLE_COMPILE_CACHE', async () => {
-    for (const env of [{ RECSYNC_COMPILE_CACHE: '0' }, { NODE_DISABLE_COMPILE_CACHE: '1' }]) {
+    const envs: Record<string, string>[] = [
+      { RECSYNC_COMPILE_CACHE: '0' },
+      { NODE_DISABLE_COMPILE_CACHE: '1' },
+    ];
+    for (const env of envs) {
       const home = await mkdtemp(path.join(os.tmpdir(), 'recsync-cc-'));
       const result = await status(cwd, home, env);
       expect({ code: result.code, stdout: result.stdout }).toEqual(expected);
