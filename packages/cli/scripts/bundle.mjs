@@ -200,13 +200,13 @@ const cjs = await build({
 // written as \u escapes: an ASCII file is read as Latin-1, without the ~20 ms of UTF-8 decoding
 // 5 MB takes (a backslash before such a character would change its meaning: checked).
 const cjsText = cjs.outputFiles[0].text;
-if (/\\[^\x00-\x7f]/.test(cjsText))
+if (/\\[\u0080-\uffff]/.test(cjsText))
   throw new Error('cli.cjs: a backslash before a non-ASCII character');
 await writeFile(
   path.join(cjsdir, 'cli.cjs'),
   cjsText
     .replace(/(?<![\w$.'"`])import\(/g, '__recsyncImport(')
-    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
 );
 /** An entry's export names (what the ES module build found). */
 const exportsOf = (entry) =>
