@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestClient, createTree } from '@recsync/framework/testing';
-import { BIN, recentDays, runCli } from '../support/cli.js';
+import { BIN, recentDays, runCli, writeProbeConfig } from '../support/cli.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../packages/cli/', import.meta.url));
@@ -49,19 +49,7 @@ describe('the bundled command line', () => {
 
   it("gives a config's @recsync/* imports the modules the commands use", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-bundle-'));
-    await writeFile(
-      path.join(dir, 'recsync.config.ts'),
-      `import { RecsyncError, defineConfig, definePlugin } from '@recsync/framework';
-import { dateFolders } from '@recsync/strategy-date';
-const probe = definePlugin({ name: 'probe', apply() {} });
-export default defineConfig({
-  jobs: { rec: {
-    source: '.', target: { bucket: 'b' }, strategy: dateFolders({ timezone: 'UTC' }),
-    plugins: [Object.assign(probe, { errorClass: RecsyncError })],
-  } },
-});
-`,
-    );
+    await writeProbeConfig(dir);
     const same = await script(
       `const { loadConfig } = await import(${JSON.stringify(path.join(BUNDLE, 'commands.js'))});
        const framework = await import(${JSON.stringify(path.join(BUNDLE, 'framework.js'))});

@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestClient } from '@recsync/framework/testing';
-import { runCli, writeConfig } from '../support/cli.js';
+import { runCli, writeConfig, writeProbeConfig } from '../support/cli.js';
 import { asRoot } from '../support/users.js';
 
 const run = promisify(execFile);
@@ -182,19 +182,7 @@ describe.skipIf(nodeCompileCache)('the code cache (Node 20)', () => {
 
   it("gives a config's @recsync/* imports the instance the commands use", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'recsync-cc-'));
-    await writeFile(
-      path.join(dir, 'recsync.config.ts'),
-      `import { RecsyncError, defineConfig, definePlugin } from '@recsync/framework';
-import { dateFolders } from '@recsync/strategy-date';
-const probe = definePlugin({ name: 'probe', apply() {} });
-export default defineConfig({
-  jobs: { rec: {
-    source: '.', target: { bucket: 'b' }, strategy: dateFolders({ timezone: 'UTC' }),
-    plugins: [Object.assign(probe, { errorClass: RecsyncError })],
-  } },
-});
-`,
-    );
+    await writeProbeConfig(dir);
     // loaded as bin/run.js loads it, in a real Node process
     const { stdout } = await run(
       process.execPath,

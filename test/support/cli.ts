@@ -132,3 +132,23 @@ export function recentDays(count: number): string[] {
     new Date(today - (count - i) * 86_400_000).toISOString().slice(0, 10),
   );
 }
+
+/**
+ * A `recsync.config.ts` in `dir` whose plugin `probe` carries the `RecsyncError` class the config
+ * imported: a test compares it with the commands' own to see that both share one framework.
+ */
+export async function writeProbeConfig(dir: string): Promise<void> {
+  await writeFile(
+    path.join(dir, 'recsync.config.ts'),
+    `import { RecsyncError, defineConfig, definePlugin } from '@recsync/framework';
+import { dateFolders } from '@recsync/strategy-date';
+const probe = definePlugin({ name: 'probe', apply() {} });
+export default defineConfig({
+  jobs: { rec: {
+    source: '.', target: { bucket: 'b' }, strategy: dateFolders({ timezone: 'UTC' }),
+    plugins: [Object.assign(probe, { errorClass: RecsyncError })],
+  } },
+});
+`,
+  );
+}
