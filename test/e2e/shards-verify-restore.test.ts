@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { shardOfKey } from '@recsync/framework/internal';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
-import { recentDays, runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { callsPerDay, recentDays, runCli, type CliResult, writeConfig } from '../support/cli.js';
 import { faults } from '../support/faults.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 
@@ -30,14 +30,7 @@ afterAll(async () => {
 
 const N = 3;
 const DAYS = recentDays(3);
-const SPEC: TreeSpec = Object.fromEntries(
-  DAYS.flatMap((day) =>
-    Array.from({ length: 12 }, (_, i) => [
-      `${day}/call-${String(i).padStart(2, '0')}.wav`,
-      { size: 300 + i, mtime: `${day}T0${i % 10}:00:00.123456Z` },
-    ]),
-  ),
-);
+const SPEC: TreeSpec = callsPerDay(DAYS, 12, '.123456');
 const ALL_KEYS = Object.keys(SPEC).sort();
 const ownedBy = (index: number) => ALL_KEYS.filter((k) => shardOfKey(k, N) === index);
 

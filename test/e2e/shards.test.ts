@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { shardOfKey } from '@recsync/framework/internal';
 import { createTestClient, createTree, type TreeSpec } from '@recsync/framework/testing';
-import { recentDays, runCli, startCli, waitFor, writeConfig } from '../support/cli.js';
+import { callsPerDay, recentDays, runCli, startCli, waitFor, writeConfig } from '../support/cli.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 
 const endpoint = inject('s3Endpoint');
@@ -27,14 +27,7 @@ afterAll(async () => {
 });
 
 const DAYS = recentDays(3);
-const SPEC: TreeSpec = Object.fromEntries(
-  DAYS.flatMap((day) =>
-    Array.from({ length: 12 }, (_, i) => [
-      `${day}/call-${String(i).padStart(2, '0')}.wav`,
-      { size: 300 + i, mtime: `${day}T0${i % 10}:00:00Z` },
-    ]),
-  ),
-);
+const SPEC: TreeSpec = callsPerDay(DAYS, 12);
 const ALL_KEYS = Object.keys(SPEC).sort();
 
 async function fixture() {

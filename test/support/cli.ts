@@ -8,6 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TreeSpec } from '@recsync/framework/testing';
 
 export const BIN = fileURLToPath(new URL('../../packages/cli/bin/run.js', import.meta.url));
 
@@ -150,5 +151,20 @@ export default defineConfig({
   } },
 });
 `,
+  );
+}
+
+/**
+ * `perDay` recordings in each of `days` (`DAY/call-NN.wav`), sizes 300 + n, mtimes on the hour
+ * (`fraction`: sub-second digits such as `.123456`, for tests of exact mtimes).
+ */
+export function callsPerDay(days: readonly string[], perDay: number, fraction = ''): TreeSpec {
+  return Object.fromEntries(
+    days.flatMap((day) =>
+      Array.from({ length: perDay }, (_, i) => [
+        `${day}/call-${String(i).padStart(2, '0')}.wav`,
+        { size: 300 + i, mtime: `${day}T0${i % 10}:00:00${fraction}Z` },
+      ]),
+    ),
   );
 }
